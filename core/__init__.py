@@ -1,0 +1,1 @@
+"""The kernel every module stands on: app factory, config, extensions, users, money, signals."""

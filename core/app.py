@@ -1,0 +1,132 @@
+"""The composition root: the one place that names every module.
+
+Nothing else in ``core`` imports a domain module; information flows back up through
+signals, connected here.
+"""
+
+import logging
+import os
+
+from flask import Flask, g
+from flask_login import current_user
+
+from . import cache as _cache  # noqa: F401  (connects the after-commit cache listener)
+from . import database as _database  # noqa: F401  (SQLite settings)
+from .config import load_config
+from .errors import register_errorhandlers
+from .extensions import babel, cache, csrf, db, login_manager, migrate
+from .i18n import register_i18n, select_locale, select_timezone
+from .ratelimit import attempts
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; ``config`` overrides the environment (tests pass theirs)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "SHOP_INSTANCE_PATH", os.path.join(root, "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(root, "translations")
+    logging.basicConfig(level=logging.INFO)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_listeners(app)
+    register_jobs(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_context(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    cache.init_app(app)
+    attempts.init_app(app)
+    register_i18n(app)
+    # Make sure every module's tables are in the metadata (migrations, create_all).
+    from crm import models as _crm_models  # noqa: F401
+    from fulfillment import models as _fulfillment_models  # noqa: F401
+    from storefront import models as _storefront_models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from crm import api as crm_api
+    from crm import views as crm_views
+    from fulfillment import admin as fulfillment_admin
+    from fulfillment import api as fulfillment_api
+    from fulfillment import views as fulfillment_views
+    from storefront import admin as storefront_admin
+    from storefront import api as storefront_api
+    from storefront import views as storefront_views
+
+    from . import views as core_views
+
+    app.register_blueprint(core_views.bp)
+    app.register_blueprint(storefront_views.bp)
+    app.register_blueprint(storefront_admin.bp)
+    app.register_blueprint(fulfillment_views.bp)
+    app.register_blueprint(fulfillment_admin.bp)
+    app.register_blueprint(crm_views.bp)
+    for api_bp in (storefront_api.bp, fulfillment_api.bp, crm_api.bp):
+        csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+        app.register_blueprint(api_bp)
+
+
+def register_listeners(app: Flask) -> None:
+    from crm import listeners as crm_listeners
+    from storefront import listeners as storefront_listeners
+
+    storefront_listeners.connect()
+    crm_listeners.connect()
+
+
+def register_jobs(app: Flask) -> None:
+    from crm import followups
+    from storefront import orders
+
+    from .jobs import register_job
+
+    register_job(app, "expire_reservations", orders.expire_unpaid_orders)
+    register_job(app, "followup_rules", followups.run_followup_rules)
+
+
+def register_commands(app: Flask) -> None:
+    from crm.demo import demo_command
+
+    from .cli import jobs_cli, users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(demo_command)
+
+
+def register_template_context(app: Flask) -> None:
+    @app.context_processor
+    def shop_context():
+        return {"shop_name": app.config["SHOP_NAME"], "user": current_user}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.before_request
+    def _reset_request_state():
+        g.pop("api_user", None)

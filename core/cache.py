@@ -1,0 +1,76 @@
+"""Versioned caching of what people see: per locale, dropped when the data behind it changes.
+
+A cache key carries the version of each namespace it depends on ("catalog", "stock").
+Services say which namespaces a change touches with ``mark_changed``; the version moves
+only *after* the commit, so no worker can cache a page from data that then rolls back.
+With Redis (``REDIS_URL``) versions and pages are shared by all machines; without it each
+worker keeps pages in memory and the versions live in small files in the instance folder,
+so every worker on the machine sees a change at once.
+"""
+
+import os
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .extensions import cache
+
+_BUMP_KEY = "cache_namespaces_changed"
+
+
+def mark_changed(session, *namespaces: str) -> None:
+    """Record that this transaction changes data behind ``namespaces``."""
+    session.info.setdefault(_BUMP_KEY, set()).update(namespaces)
+
+
+def _uses_redis(app) -> bool:
+    return app.config.get("CACHE_TYPE") == "RedisCache"
+
+
+def _stamp_path(app, namespace: str) -> Path:
+    return Path(app.instance_path) / "cache-stamps" / namespace
+
+
+def version(namespace: str) -> str:
+    """The current version of ``namespace``: changes whenever its data changes."""
+    app = current_app._get_current_object()
+    if _uses_redis(app):
+        return str(cache.get(f"v:{namespace}") or 0)
+    try:
+        return str(os.stat(_stamp_path(app, namespace)).st_mtime_ns)
+    except FileNotFoundError:
+        return "0"
+
+
+def bump(app, *namespaces: str) -> None:
+    """Move the versions of ``namespaces`` on, for every worker."""
+    for ns in namespaces:
+        if _uses_redis(app):
+            with app.app_context():
+                cache.cache._write_client.incr(cache.cache.key_prefix + f"v:{ns}")
+            continue
+        path = _stamp_path(app, ns)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        previous = path.stat().st_mtime_ns if path.exists() else 0
+        path.write_text(str(os.getpid()))
+        # Two bumps within the clock's resolution must still differ.
+        now = max(path.stat().st_mtime_ns, previous + 1)
+        os.utime(path, ns=(now, now))
+
+
+def key(*parts) -> str:
+    return ":".join(str(p) for p in parts)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session):
+    changed = session.info.pop(_BUMP_KEY, None)
+    if changed:
+        bump(current_app._get_current_object(), *changed)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session):
+    session.info.pop(_BUMP_KEY, None)

@@ -1,0 +1,31 @@
+"""Database engine settings that keep SQLite honest under concurrent requests.
+
+SQLite: foreign keys on, WAL so readers do not block the writer, a generous busy timeout,
+and every transaction opened with BEGIN IMMEDIATE. A deferred transaction that reads and
+then writes can fail at once with "database is locked" when another writer got in between;
+taking the write lock up front makes concurrent orders queue instead (Rails does the same).
+"""
+
+import sqlite3
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, _record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

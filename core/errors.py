@@ -1,0 +1,131 @@
+"""Domain errors with stable codes, and how they reach people: JSON for the API, pages else.
+
+Services raise ``DomainError`` subclasses; nothing below the edge knows about HTTP, but
+each error carries the status an edge should use, so the mapping lives in one place.
+"""
+
+import logging
+
+from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule said no. ``code`` is stable; ``message`` is for people; ``status`` for HTTP."""
+
+    code = "error"
+    status = 400
+    message = _l("The request could not be completed.")
+
+    def __init__(self, message=None, *, code=None, status=None, errors=None, extra=None):
+        super().__init__(str(message or self.message))
+        if message is not None:
+            self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.errors = errors or {}
+        self.extra = extra or {}
+
+    def to_dict(self) -> dict:
+        body = {"code": self.code, "message": str(self.message), "errors": self.errors}
+        body.update(self.extra)
+        return body
+
+
+class ValidationFailed(DomainError):
+    code = "validation_error"
+    status = 400
+    message = _l("Some fields are not valid.")
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    message = _l("Not found.")
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+    message = _l("You are not allowed to do this.")
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    status = 401
+    message = _l("Please sign in.")
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+    status = 409
+    message = _l("This step is not possible in the current state.")
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+    status = 429
+    message = _l("Too many attempts. Please wait a few minutes and try again.")
+
+
+# Werkzeug's HTTP errors, by status, as stable codes for the API.
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, errors=None):
+    if wants_json():
+        body = {"code": code, "message": str(message), "errors": errors or {}}
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register_errorhandlers(app) -> None:
+    """JSON errors under /api, designed pages elsewhere; never a stack trace."""
+
+    @app.errorhandler(DomainError)
+    def handle_domain(err: DomainError):
+        from .extensions import db
+
+        db.session.rollback()
+        if wants_json():
+            return jsonify(err.to_dict()), err.status
+        return render_template("error.html", status=err.status, message=err.message), err.status
+
+    @app.errorhandler(HTTPException)
+    def handle_http(err: HTTPException):
+        status = err.code or 500
+        code = _HTTP_CODES.get(status, "http_error")
+        if status == 400 and "CSRF" in (err.description or ""):
+            code = "csrf_failed"
+        return error_response(status, code, err.description or err.name)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(err: Exception):
+        from .extensions import db
+
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", _l("Something went wrong on our side."))

@@ -1,0 +1,33 @@
+"""Jobs that run when due: each a function ``fn(now) -> str`` (what it did), idempotent.
+
+Modules register theirs from the composition root; ``flask jobs run-due`` (cron) runs
+them all, each committed on its own, so one failing job does not undo another.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import current_app
+
+from .extensions import db
+
+JobFn = Callable[[datetime], str]
+
+
+def register_job(app, name: str, fn: JobFn) -> None:
+    app.extensions.setdefault("shop_jobs", {})[name] = fn
+
+
+def run_due(now: datetime) -> list[tuple[str, str]]:
+    """Run every registered job as of ``now``; returns ``(name, summary)`` pairs."""
+    results = []
+    for name, fn in current_app.extensions.get("shop_jobs", {}).items():
+        try:
+            summary = fn(now)
+            db.session.commit()
+        except Exception as exc:  # one job's failure must not stop the others
+            db.session.rollback()
+            current_app.logger.exception("job %s failed", name)
+            summary = f"failed: {exc}"
+        results.append((name, summary))
+    return results

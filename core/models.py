@@ -1,0 +1,128 @@
+"""Users, roles, API tokens and the column types every module uses."""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def random_token(nbytes: int = 12) -> str:
+    """An unguessable URL-safe token, for ids the public sees."""
+    return secrets.token_urlsafe(nbytes)
+
+
+class Role:
+    """The roles a user can hold; a shopper holds none of the staff roles."""
+
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+    CRM = "crm"
+    STAFF = "staff"
+    ALL = (CUSTOMER, ADMIN, CRM, STAFF)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('customer', 'admin', 'crm', 'staff')", name="role_known"),
+        sa.CheckConstraint("role != 'staff' OR center_id IS NOT NULL", name="staff_has_center"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    email = sa.Column(sa.String(254), nullable=False, unique=True)
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    name = sa.Column(sa.String(100), nullable=False)
+    phone = sa.Column(sa.String(32))
+    role = sa.Column(sa.String(16), nullable=False, default=Role.CUSTOMER)
+    #: the center a staff member works at; staff see only this center's work
+    center_id = sa.Column(sa.Integer, sa.ForeignKey("centers.id"), index=True)
+    locale = sa.Column(sa.String(8))
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        """Hash and keep the password (Werkzeug's scrypt)."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return bool(self.active)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    @property
+    def is_staff_member(self) -> bool:
+        """Anyone who works for the brand (not a shopper)."""
+        return self.role in (Role.ADMIN, Role.CRM, Role.STAFF)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True)
+    token_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = sa.Column(UTCDateTime, nullable=False)
+
+    user = sa.orm.relationship(User)
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, days: int) -> tuple["ApiToken", str]:
+        """Create a token for ``user``; returns the row and the plain token (shown once)."""
+        plain = secrets.token_urlsafe(32)
+        row = cls(user=user, token_hash=cls.hash(plain), expires_at=utcnow() + timedelta(days=days))
+        db.session.add(row)
+        db.session.flush()
+        return row, plain
+
+    @classmethod
+    def find_user(cls, plain: str) -> User | None:
+        """The active user a valid, unexpired token belongs to, or None."""
+        row = db.session.execute(
+            sa.select(cls).where(cls.token_hash == cls.hash(plain))
+        ).scalar_one_or_none()
+        if row is None or row.expires_at <= utcnow() or not row.user.active:
+            return None
+        return row.user

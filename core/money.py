@@ -1,0 +1,43 @@
+"""Money in integer minor units (fen for CNY), shown with Babel in the reader's locale."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from babel.numbers import format_currency, get_currency_precision
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: int  #: minor units
+    currency: str = "CNY"
+
+    def __post_init__(self):
+        if not isinstance(self.amount, int) or isinstance(self.amount, bool):
+            raise TypeError("money amounts are integers in minor units")
+
+    def __add__(self, other: "Money") -> "Money":
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __mul__(self, n: int) -> "Money":
+        return Money(self.amount * int(n), self.currency)
+
+    def _same(self, other: "Money") -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot mix {self.currency} and {other.currency}")
+
+    def to_json(self) -> dict:
+        return {"amount": self.amount, "currency": self.currency}
+
+    def format(self, locale: str) -> str:
+        return format_money(self.amount, self.currency, locale)
+
+
+def format_money(amount: int, currency: str, locale: str) -> str:
+    """``12800, 'CNY', 'zh_CN'`` -> ``'¥128.00'``; ``'en'`` -> ``'CN¥128.00'``."""
+    digits = get_currency_precision(currency)
+    return format_currency(Decimal(amount).scaleb(-digits), currency, locale=locale)

@@ -1,0 +1,28 @@
+"""Signals that carry news upward through the layers (crm -> storefront -> fulfillment -> core).
+
+A receiver runs inside the sender's transaction: what it writes commits or rolls back
+with the change that fired it. Slow work goes to the outbox, never inline.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sender: the Fulfillment; a pickup order is packed and waits at the desk
+fulfillment_ready = _signals.signal("fulfillment-ready")
+#: sender: the Fulfillment; handed over at the desk or delivered to the door
+fulfillment_completed = _signals.signal("fulfillment-completed")
+#: sender: the Fulfillment; cancelled and its reservation released
+fulfillment_cancelled = _signals.signal("fulfillment-cancelled")
+#: sender: the Order, just placed (stock reserved)
+order_placed = _signals.signal("order-placed")
+#: sender: the Order, paid online
+order_paid = _signals.signal("order-paid")
+#: sender: the Order, cancelled
+order_cancelled = _signals.signal("order-cancelled")
+#: sender: the Order, fulfilled (handed over or delivered)
+order_fulfilled = _signals.signal("order-fulfilled")
+#: sender: the Membership, new VIP
+member_joined = _signals.signal("member-joined")
+#: sender: the User, newly registered shopper
+user_registered = _signals.signal("user-registered")

@@ -1,0 +1,52 @@
+"""Pages every module shares: the language switch, uploaded images, health, the API document."""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory
+from werkzeug.exceptions import NotFound
+
+from .api import openapi_document
+from .i18n import LANG_COOKIE
+
+bp = Blueprint("core", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: a language switch must not become an open redirect."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str):
+    response = redirect(_safe_next(request.args.get("next")))
+    if code in current_app.config["SHOP_LOCALES"]:
+        response.set_cookie(
+            LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+@bp.route("/uploads/<path:filename>")
+def uploaded_file(filename: str):
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    if not (folder / filename).is_file():
+        raise NotFound()
+    response = send_from_directory(folder, filename, max_age=7 * 24 * 3600)
+    return response
+
+
+@bp.route("/healthz")
+def health():
+    return jsonify({"status": "ok"})
+
+
+@bp.route("/api/v1/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

@@ -1,0 +1,1 @@
+"""The customer center: customer 360, follow-ups, complaints, segments, the VIP area."""

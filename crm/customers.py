@@ -1,0 +1,160 @@
+"""Customer profiles: one per person, figures from their orders, search, the 360 view."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from core.errors import NotFound
+from core.extensions import db
+from core.models import User, utcnow
+from storefront.models import Membership, Order, OrderStatus
+
+from .models import Complaint, Customer, CustomerAccess, FollowUp, Stage
+
+PAGE_SIZE = 30
+#: orders that count toward a customer's figures
+_COUNTED = (OrderStatus.PAID, OrderStatus.CONFIRMED, OrderStatus.FULFILLED)
+
+
+def mask_phone(phone: str | None) -> str:
+    """``13812345678`` -> ``138****5678``: lists never show a whole number."""
+    if not phone:
+        return ""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def customer_for_user(user_id: int) -> Customer | None:
+    return db.session.execute(
+        sa.select(Customer).where(Customer.user_id == user_id)).scalar_one_or_none()
+
+
+def ensure_customer(user: User, *, source: str = "web") -> Customer:
+    """The profile of an account holder, created on first sight."""
+    customer = customer_for_user(user.id)
+    if customer is None:
+        customer = Customer(user_id=user.id, name=user.name, phone=user.phone, email=user.email,
+                            source=source, stage=Stage.PROSPECT)
+        db.session.add(customer)
+        db.session.flush()
+    return customer
+
+
+def derive_stage(customer: Customer, is_member: bool, now: datetime) -> str:
+    """Stage from the figures: lost or dormant by recency, else VIP, repeat, first, prospect."""
+    if customer.orders_count and customer.last_order_at is not None:
+        idle = now - customer.last_order_at
+        if idle > timedelta(days=365):
+            return Stage.LOST
+        if idle > timedelta(days=180):
+            return Stage.DORMANT
+    if is_member:
+        return Stage.VIP
+    if customer.orders_count > 1:
+        return Stage.REPEAT
+    if customer.orders_count == 1:
+        return Stage.FIRST_TIME
+    return Stage.PROSPECT
+
+
+def refresh_figures(customer: Customer, now: datetime | None = None) -> Customer:
+    """Recompute one customer's figures from their orders (one aggregate query)."""
+    now = now or utcnow()
+    if customer.user_id is not None:
+        year_ago = now - timedelta(days=365)
+        in_year = Order.created_at >= year_ago
+        row = db.session.execute(
+            sa.select(
+                sa.func.count(Order.id),
+                sa.func.coalesce(sa.func.sum(Order.total_amount), 0),
+                sa.func.min(Order.created_at), sa.func.max(Order.created_at),
+                sa.func.coalesce(sa.func.sum(sa.case((in_year, 1), else_=0)), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((in_year, Order.total_amount), else_=0)), 0),
+            ).where(Order.user_id == customer.user_id, Order.status.in_(_COUNTED))
+        ).one()
+        (customer.orders_count, customer.lifetime_amount, first, last,
+         customer.frequency, customer.monetary_amount) = row
+        # Aggregates come back naive from SQLite; the column type only fixes loaded rows.
+        customer.first_order_at = _aware(first)
+        customer.last_order_at = _aware(last)
+    member = db.session.execute(sa.select(Membership).where(
+        Membership.user_id == customer.user_id)).scalar_one_or_none() if customer.user_id else None
+    if member is not None:
+        customer.card_number = member.card_number
+        customer.marketing_consent = member.marketing_consent
+    customer.stage = derive_stage(customer, member is not None, now)
+    db.session.flush()
+    return customer
+
+
+def _aware(value):
+    if value is None or getattr(value, "tzinfo", None) is not None:
+        return value
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)
+
+
+def search_customers(q: str | None = None, *, user_id: int | None = None, page: int = 1,
+                     per_page: int = PAGE_SIZE) -> tuple[list[Customer], int]:
+    """By name, phone (whole or last 4 digits), e-mail, card number; newest first."""
+    query = sa.select(Customer)
+    if user_id is not None:
+        query = query.where(Customer.user_id == user_id)
+    if q:
+        q = q.strip()
+        like = f"%{q}%"
+        conditions = [Customer.name.ilike(like), Customer.email.ilike(like),
+                      Customer.card_number == q.upper()]
+        digits = re.sub(r"\D", "", q)
+        if digits:
+            conditions.append(Customer.phone.like(f"%{digits}") if len(digits) == 4
+                              else Customer.phone.like(f"%{digits}%"))
+        query = query.where(sa.or_(*conditions))
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    items = list(db.session.execute(
+        query.order_by(Customer.last_order_at.desc().nulls_last(), Customer.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).scalars())
+    return items, pages
+
+
+def get_customer(customer_id: int) -> Customer:
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound()
+    return customer
+
+
+def customer_360(customer: Customer, viewer: User, *, channel: str = "web") -> dict:
+    """Everything about one customer, and a line in the access log for who looked."""
+    db.session.add(CustomerAccess(customer_id=customer.id, staff_id=viewer.id, channel=channel))
+    orders = []
+    membership = None
+    if customer.user_id is not None:
+        orders = list(db.session.execute(
+            sa.select(Order).where(Order.user_id == customer.user_id)
+            .order_by(Order.created_at.desc()).limit(50)
+            .options(sa.orm.selectinload(Order.lines))).scalars())
+        membership = db.session.execute(sa.select(Membership).where(
+            Membership.user_id == customer.user_id)).scalar_one_or_none()
+    followups = list(db.session.execute(
+        sa.select(FollowUp).where(FollowUp.customer_id == customer.id)
+        .order_by(FollowUp.due_at.desc())).scalars())
+    complaints = list(db.session.execute(
+        sa.select(Complaint).where(Complaint.customer_id == customer.id)
+        .order_by(Complaint.created_at.desc())).scalars())
+    db.session.flush()
+    recency = None
+    if customer.last_order_at is not None:
+        recency = (utcnow() - customer.last_order_at).days
+    return {
+        "customer": customer, "membership": membership, "orders": orders,
+        "followups": followups, "complaints": complaints, "recency_days": recency,
+        "segment": customer.stage,
+    }

@@ -1,0 +1,46 @@
+"""The customer center listens: purchases update profiles, hand-overs schedule calls."""
+
+from core.extensions import db
+from core.models import User
+from core.signals import (
+    fulfillment_completed,
+    member_joined,
+    order_cancelled,
+    order_fulfilled,
+    order_placed,
+    user_registered,
+)
+
+from .customers import ensure_customer, refresh_figures
+from .followups import schedule_satisfaction_call
+
+
+def _refresh_for_user(user_id: int) -> None:
+    user = db.session.get(User, user_id)
+    if user is not None and not user.is_staff_member:
+        refresh_figures(ensure_customer(user))
+
+
+def on_user_registered(user, **_):
+    ensure_customer(user)
+
+
+def on_order_changed(order, **_):
+    _refresh_for_user(order.user_id)
+
+
+def on_member_joined(membership, **_):
+    _refresh_for_user(membership.user_id)
+
+
+def on_fulfillment_completed(fulfillment, **_):
+    schedule_satisfaction_call(fulfillment)
+
+
+def connect() -> None:
+    user_registered.connect(on_user_registered)
+    order_placed.connect(on_order_changed)
+    order_cancelled.connect(on_order_changed)
+    order_fulfilled.connect(on_order_changed)
+    member_joined.connect(on_member_joined)
+    fulfillment_completed.connect(on_fulfillment_completed)

@@ -1,0 +1,135 @@
+"""Customers and prospects, follow-up visits, complaints, and who looked at whom."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import relationship
+
+from core.extensions import db
+from core.models import UTCDateTime, utcnow
+
+
+class Stage:
+    PROSPECT = "prospect"
+    FIRST_TIME = "first_time"
+    REPEAT = "repeat"
+    VIP = "vip"
+    DORMANT = "dormant"
+    LOST = "lost"
+    ALL = (PROSPECT, FIRST_TIME, REPEAT, VIP, DORMANT, LOST)
+
+
+class Customer(db.Model):
+    """One profile per person: a shopper with an account, or a prospect without one.
+
+    The figures are kept current from order signals; ``stage`` is derived from them.
+    """
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        sa.CheckConstraint("frequency >= 0", name="frequency_nonnegative"),
+        sa.CheckConstraint("monetary_amount >= 0", name="monetary_nonnegative"),
+        sa.Index("ix_customers_phone", "phone"),
+        sa.Index("ix_customers_name", "name"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), unique=True)
+    name = sa.Column(sa.String(100), nullable=False)
+    phone = sa.Column(sa.String(32))
+    email = sa.Column(sa.String(254))
+    city = sa.Column(sa.String(40))
+    #: how we met: web, store, event, hotline, import
+    source = sa.Column(sa.String(20), nullable=False, default="web")
+    stage = sa.Column(sa.String(12), nullable=False, default=Stage.PROSPECT)
+    card_number = sa.Column(sa.String(20), index=True)
+    marketing_consent = sa.Column(sa.Boolean, nullable=False, default=False)
+    first_order_at = sa.Column(UTCDateTime)
+    last_order_at = sa.Column(UTCDateTime)
+    #: orders in the last 12 months
+    frequency = sa.Column(sa.Integer, nullable=False, default=0)
+    #: spend in the last 12 months, minor units
+    monetary_amount = sa.Column(sa.Integer, nullable=False, default=0)
+    #: spend since the first order, minor units
+    lifetime_amount = sa.Column(sa.Integer, nullable=False, default=0)
+    orders_count = sa.Column(sa.Integer, nullable=False, default=0)
+    notes = sa.Column(sa.Text)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class FollowUpStatus:
+    OPEN = "open"
+    DONE = "done"
+    UNREACHED = "unreached"
+    CANCELLED = "cancelled"
+    ALL = (OPEN, DONE, UNREACHED, CANCELLED)
+
+
+class FollowUpKind:
+    SATISFACTION = "satisfaction"
+    REORDER = "reorder"
+    WELCOME = "welcome"
+    BIRTHDAY = "birthday"
+    WINBACK = "winback"
+    COMPLAINT = "complaint"
+    ALL = (SATISFACTION, REORDER, WELCOME, BIRTHDAY, WINBACK, COMPLAINT)
+
+
+class FollowUp(db.Model):
+    """A planned contact with a customer (回访). ``reason`` makes each one happen once."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        sa.CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5",
+                           name="satisfaction_range"),
+        sa.Index("ix_followups_status_due", "status", "due_at"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    customer_id = sa.Column(sa.Integer, sa.ForeignKey("customers.id"), nullable=False, index=True)
+    order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id"), index=True)
+    kind = sa.Column(sa.String(16), nullable=False)
+    #: e.g. "satisfaction:order:42"; unique, so a rule never schedules the same visit twice
+    reason = sa.Column(sa.String(80), nullable=False, unique=True)
+    channel = sa.Column(sa.String(10), nullable=False, default="phone")
+    due_at = sa.Column(UTCDateTime, nullable=False)
+    status = sa.Column(sa.String(10), nullable=False, default=FollowUpStatus.OPEN)
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    outcome = sa.Column(sa.String(20))
+    notes = sa.Column(sa.Text)
+    satisfaction = sa.Column(sa.Integer)
+    completed_at = sa.Column(UTCDateTime)
+    completed_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    customer = relationship(Customer)
+
+
+class Complaint(db.Model):
+    """A complaint logged by the customer center (the remedy workflow builds on it)."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (sa.CheckConstraint("severity IN ('low', 'medium', 'high')",
+                                         name="severity_known"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    customer_id = sa.Column(sa.Integer, sa.ForeignKey("customers.id"), nullable=False, index=True)
+    order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id"), index=True)
+    category = sa.Column(sa.String(30), nullable=False)
+    description = sa.Column(sa.Text, nullable=False)
+    severity = sa.Column(sa.String(10), nullable=False, default="medium")
+    status = sa.Column(sa.String(12), nullable=False, default="open")
+    due_at = sa.Column(UTCDateTime)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+
+
+class CustomerAccess(db.Model):
+    """Every opening of a customer 360 by staff, for the admin to read."""
+
+    __tablename__ = "customer_access_log"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    customer_id = sa.Column(sa.Integer, sa.ForeignKey("customers.id"), nullable=False, index=True)
+    staff_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
+    channel = sa.Column(sa.String(8), nullable=False, default="web")
+    at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)

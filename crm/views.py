@@ -1,0 +1,5 @@
+"""HTML pages of crm."""
+
+from flask import Blueprint
+
+bp = Blueprint("crm", __name__)

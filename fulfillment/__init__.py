@@ -1,0 +1,1 @@
+"""Centers, stock per center, routing, reservations, the pickup and delivery desks."""

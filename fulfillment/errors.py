@@ -1,0 +1,32 @@
+"""Fulfillment's domain errors, each with a stable code for the API."""
+
+from flask_babel import lazy_gettext as _l
+
+from core.errors import DomainError
+
+
+class InsufficientStock(DomainError):
+    """Some lines cannot be had; ``extra["lines"]`` lists them with what is available."""
+
+    code = "insufficient_stock"
+    status = 409
+    message = _l("Sorry, some items are no longer available in the quantity you asked for.")
+
+
+class NoCenterServesAddress(DomainError):
+    code = "no_center_serves_address"
+    status = 422
+    message = _l("We do not deliver to this address yet. Please choose pickup at a store, "
+                 "or try another address.")
+
+
+class WrongCode(DomainError):
+    code = "wrong_code"
+    status = 400
+    message = _l("This pickup code does not match. Please check it with the customer.")
+
+
+class UnknownCenter(DomainError):
+    code = "unknown_center"
+    status = 400
+    message = _l("This store does not exist or does not offer pickup.")

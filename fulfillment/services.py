@@ -1,0 +1,272 @@
+"""The desk's rules: reserve stock, mark ready, hand over, dispatch, deliver, cancel, restock.
+
+Every transition checks the current state and raises ``IllegalTransition`` otherwise. They
+flush and return; the caller commits once at its edge.
+"""
+
+import hmac
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from core.cache import mark_changed
+from core.errors import Forbidden, IllegalTransition, NotFound, TooManyAttempts, ValidationFailed
+from core.extensions import db
+from core.models import Role, User, utcnow
+from core.ratelimit import attempts
+from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillment_ready
+
+from .errors import InsufficientStock, WrongCode
+from .models import Center, Fulfillment, FulfillmentLine, FulfillmentStatus, Method, Stock
+from .routing import Lines, available_by_center, merge_lines, shortages
+
+#: no 0/O, 1/I/L: a code read aloud at a counter must not be misheard
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+
+
+def reserve_stock(center_id: int, lines: Lines) -> None:
+    """Reserve every line at the center, or none.
+
+    One conditional UPDATE per line (``... WHERE on_hand - reserved >= q``); a row count
+    of 0 means another order got there first. Lines go in product order so two orders
+    never wait on each other's rows in opposite orders. On failure, raises
+    ``InsufficientStock`` listing the lines short; the caller's rollback undoes the lines
+    already reserved.
+    """
+    short = []
+    for product_id, quantity in merge_lines(lines):
+        result = db.session.execute(
+            sa.update(Stock)
+            .where(Stock.center_id == center_id, Stock.product_id == product_id,
+                   Stock.on_hand - Stock.reserved >= quantity)
+            .values(reserved=Stock.reserved + quantity, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            short.append((product_id, quantity))
+    if short:
+        available = available_by_center([center_id], [pid for pid, _ in short]).get(center_id, {})
+        raise InsufficientStock(extra={"lines": shortages(available, short)})
+    mark_changed(db.session, "stock")
+
+
+def release_stock(center_id: int, lines: Lines) -> None:
+    """Give reserved units back (a cancelled or expired order)."""
+    for product_id, quantity in merge_lines(lines):
+        db.session.execute(
+            sa.update(Stock)
+            .where(Stock.center_id == center_id, Stock.product_id == product_id)
+            .values(reserved=Stock.reserved - quantity, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    mark_changed(db.session, "stock")
+
+
+def _consume_stock(center_id: int, lines: Lines) -> None:
+    """Reserved units leave the building: both on hand and reserved go down."""
+    for product_id, quantity in merge_lines(lines):
+        db.session.execute(
+            sa.update(Stock)
+            .where(Stock.center_id == center_id, Stock.product_id == product_id)
+            .values(on_hand=Stock.on_hand - quantity, reserved=Stock.reserved - quantity,
+                    updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    mark_changed(db.session, "stock")
+
+
+def create_fulfillment(*, order_id: int, center: Center, method: str, lines: list[dict],
+                       contact_name: str | None = None, contact_phone: str | None = None,
+                       address: dict | None = None) -> Fulfillment:
+    """Reserve the lines at ``center`` and open its work for the order.
+
+    ``lines`` are dicts with ``product_id, sku, name_zh, name_en, quantity``.
+    """
+    if method not in Method.ALL:
+        raise ValidationFailed(errors={"method": [str(_l("Unknown fulfillment method."))]})
+    reserve_stock(center.id, [(ln["product_id"], ln["quantity"]) for ln in lines])
+    fulfillment = Fulfillment(
+        order_id=order_id, center=center, method=method, status=FulfillmentStatus.RESERVED,
+        contact_name=contact_name, contact_phone=contact_phone, address=address,
+        lines=[FulfillmentLine(product_id=ln["product_id"], sku=ln["sku"], name_zh=ln["name_zh"],
+                               name_en=ln.get("name_en"), quantity=ln["quantity"])
+               for ln in lines],
+    )
+    db.session.add(fulfillment)
+    db.session.flush()
+    return fulfillment
+
+
+def _lines(f: Fulfillment) -> Lines:
+    return [(ln.product_id, ln.quantity) for ln in f.lines]
+
+
+def check_center_access(actor: User, center_id: int) -> None:
+    """Admins reach every center; staff only their own (others' work does not exist for them)."""
+    if actor.role == Role.ADMIN:
+        return
+    if actor.role == Role.STAFF and actor.center_id == center_id:
+        return
+    if actor.role == Role.STAFF:
+        raise NotFound()
+    raise Forbidden()
+
+
+def _require(f: Fulfillment, *, method: str, states: tuple[str, ...]) -> None:
+    if f.method != method or f.status not in states:
+        raise IllegalTransition(
+            _l("This order is %(status)s and cannot take this step.", status=f.status),
+            extra={"status": f.status},
+        )
+
+
+def new_pickup_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def mark_ready(f: Fulfillment, actor: User) -> Fulfillment:
+    """Packed and waiting at the desk: the shopper gets a pickup code."""
+    check_center_access(actor, f.center_id)
+    _require(f, method=Method.PICKUP, states=(FulfillmentStatus.RESERVED,))
+    f.status = FulfillmentStatus.READY
+    f.ready_at = utcnow()
+    f.pickup_code = new_pickup_code()
+    db.session.flush()
+    fulfillment_ready.send(f)
+    return f
+
+
+def normalize_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def _limit() -> str:
+    return current_app.config["HANDOVER_WRONG_CODE_LIMIT"]
+
+
+def hand_over(f: Fulfillment, code: str, actor: User) -> Fulfillment:
+    """Hand the order to the shopper who shows its code. Wrong codes are counted and limited."""
+    check_center_access(actor, f.center_id)
+    _require(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
+    key = f"handover:fulfillment:{f.id}"
+    if attempts.blocked(key, _limit()):
+        raise TooManyAttempts()
+    if not f.pickup_code or not hmac.compare_digest(normalize_code(code), f.pickup_code):
+        attempts.fail(key, _limit())
+        raise WrongCode()
+    f.status = FulfillmentStatus.PICKED_UP
+    f.completed_at = utcnow()
+    f.handed_over_by_id = actor.id
+    _consume_stock(f.center_id, _lines(f))
+    db.session.flush()
+    fulfillment_completed.send(f)
+    return f
+
+
+def find_by_code(center_id: int, code: str) -> Fulfillment:
+    """The ready pickup at this center with this code; a code of another center is no match."""
+    key = f"handover:center:{center_id}"
+    if attempts.blocked(key, _limit()):
+        raise TooManyAttempts()
+    normalized = normalize_code(code)
+    f = None
+    if len(normalized) == CODE_LENGTH:
+        f = db.session.execute(
+            sa.select(Fulfillment).where(
+                Fulfillment.center_id == center_id, Fulfillment.pickup_code == normalized,
+                Fulfillment.status == FulfillmentStatus.READY)
+        ).scalar_one_or_none()
+    if f is None:
+        attempts.fail(key, _limit())
+        raise WrongCode()
+    return f
+
+
+def dispatch(f: Fulfillment, actor: User, courier: User | None = None) -> Fulfillment:
+    """A courier leaves with the delivery."""
+    check_center_access(actor, f.center_id)
+    _require(f, method=Method.DELIVERY, states=(FulfillmentStatus.RESERVED,))
+    f.status = FulfillmentStatus.DISPATCHED
+    f.dispatched_at = utcnow()
+    f.courier_id = (courier or actor).id
+    db.session.flush()
+    return f
+
+
+def mark_delivered(f: Fulfillment, actor: User) -> Fulfillment:
+    """Delivered to the door: the stock is sold."""
+    check_center_access(actor, f.center_id)
+    _require(f, method=Method.DELIVERY, states=(FulfillmentStatus.DISPATCHED,))
+    f.status = FulfillmentStatus.DELIVERED
+    f.completed_at = utcnow()
+    f.handed_over_by_id = actor.id
+    _consume_stock(f.center_id, _lines(f))
+    db.session.flush()
+    fulfillment_completed.send(f)
+    return f
+
+
+def cancel_fulfillment(f: Fulfillment) -> Fulfillment:
+    """Stop the work and release the reservation. Possible until it leaves the center."""
+    if f.status not in (FulfillmentStatus.RESERVED, FulfillmentStatus.READY):
+        raise IllegalTransition(
+            _l("This order is %(status)s and cannot be cancelled.", status=f.status),
+            extra={"status": f.status},
+        )
+    release_stock(f.center_id, _lines(f))
+    f.status = FulfillmentStatus.CANCELLED
+    f.cancelled_at = utcnow()
+    f.pickup_code = None
+    db.session.flush()
+    fulfillment_cancelled.send(f)
+    return f
+
+
+def set_stock(center_id: int, product_id: int, on_hand: int, actor: User) -> Stock:
+    """Set what a center holds after a count. It cannot go below what open orders reserved."""
+    check_center_access(actor, center_id)
+    if not isinstance(on_hand, int) or isinstance(on_hand, bool) or on_hand < 0:
+        raise ValidationFailed(errors={"on_hand": [str(_l("Must be a whole number, 0 or more."))]})
+    stock = db.session.execute(
+        sa.select(Stock).where(Stock.center_id == center_id, Stock.product_id == product_id)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if stock is None:
+        stock = Stock(center_id=center_id, product_id=product_id, on_hand=0, reserved=0)
+        db.session.add(stock)
+    if on_hand < stock.reserved:
+        raise ValidationFailed(errors={"on_hand": [str(_l(
+            "%(reserved)d units are reserved for open orders; on hand cannot be less.",
+            reserved=stock.reserved))]})
+    stock.on_hand = on_hand
+    db.session.flush()
+    mark_changed(db.session, "stock")
+    return stock
+
+
+def center_queue(center_id: int, *, day_start, status: str | None = None,
+                 method: str | None = None) -> list[Fulfillment]:
+    """A center's work: everything open, and what it completed or cancelled since ``day_start``.
+
+    Lines are loaded with the list (one more query, whatever the count).
+    """
+    query = (
+        sa.select(Fulfillment)
+        .where(Fulfillment.center_id == center_id)
+        .options(sa.orm.selectinload(Fulfillment.lines))
+        .order_by(Fulfillment.created_at)
+    )
+    if status:
+        query = query.where(Fulfillment.status == status)
+    else:
+        query = query.where(sa.or_(
+            Fulfillment.status.in_(FulfillmentStatus.OPEN),
+            Fulfillment.completed_at >= day_start,
+            Fulfillment.cancelled_at >= day_start,
+        ))
+    if method:
+        query = query.where(Fulfillment.method == method)
+    return list(db.session.execute(query).scalars())

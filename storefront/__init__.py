@@ -1,0 +1,1 @@
+"""Catalog, cart, checkout, orders, payments, accounts, VIP membership."""

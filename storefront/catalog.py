@@ -1,0 +1,54 @@
+"""Reading the catalog: categories, product lists with search, one product."""
+
+import sqlalchemy as sa
+
+from core.errors import NotFound
+from core.extensions import db
+
+from .models import Category, Product
+
+PAGE_SIZE = 24
+
+
+def categories() -> list[Category]:
+    return list(db.session.execute(
+        sa.select(Category).order_by(Category.position, Category.id)).scalars())
+
+
+def search_products(*, q: str | None = None, category: str | None = None, page: int = 1,
+                    per_page: int = PAGE_SIZE) -> tuple[list[Product], int]:
+    """Active products matching ``q`` (name, SKU) in ``category`` (slug); returns (items, pages).
+
+    Two queries whatever the page size: the count and the page (category joined).
+    """
+    query = sa.select(Product).where(Product.active.is_(True))
+    if category:
+        query = query.join(Category).where(Category.slug == category)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(sa.or_(Product.name_zh.ilike(like), Product.name_en.ilike(like),
+                                   Product.sku.ilike(like)))
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    items = list(db.session.execute(
+        query.order_by(Product.position, Product.id).limit(per_page)
+        .offset((page - 1) * per_page)).scalars())
+    return items, pages
+
+
+def product_by_slug(slug: str) -> Product:
+    product = db.session.execute(
+        sa.select(Product).where(Product.slug == slug, Product.active.is_(True))
+    ).scalar_one_or_none()
+    if product is None:
+        raise NotFound()
+    return product
+
+
+def products_by_ids(ids) -> dict[int, Product]:
+    if not ids:
+        return {}
+    return {p.id: p for p in db.session.execute(
+        sa.select(Product).where(Product.id.in_(list(ids)))).scalars()}

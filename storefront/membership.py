@@ -1,0 +1,48 @@
+"""VIP membership: applying online, the card number, the tier."""
+
+import secrets
+
+import sqlalchemy as sa
+
+from core.extensions import db
+from core.models import User
+from core.signals import member_joined
+
+from .errors import AlreadyMember
+from .models import Membership, Tier
+
+CARD_PREFIX = "VIP"
+
+
+def new_card_number() -> str:
+    """VIP + 10 digits, unique (retried on the rare clash)."""
+    while True:
+        number = CARD_PREFIX + "".join(secrets.choice("0123456789") for _ in range(10))
+        if not db.session.execute(
+                sa.select(Membership.id).where(Membership.card_number == number)).first():
+            return number
+
+
+def sign_up_member(user: User, *, name: str, phone: str, birthday=None, baby_birthday=None,
+                   city: str | None = None, interests: list[str] | None = None,
+                   marketing_consent: bool = False) -> Membership:
+    """Make ``user`` a member at once: card number, entry tier, zero points."""
+    if db.session.execute(sa.select(Membership.id).where(Membership.user_id == user.id)).first():
+        raise AlreadyMember()
+    membership = Membership(
+        user_id=user.id, card_number=new_card_number(), tier=Tier.CLASSIC, points=0,
+        name=name.strip(), phone=phone.strip(), birthday=birthday, baby_birthday=baby_birthday,
+        city=(city or "").strip() or None, interests=list(interests or []),
+        marketing_consent=bool(marketing_consent),
+    )
+    db.session.add(membership)
+    if not user.phone:
+        user.phone = membership.phone
+    db.session.flush()
+    member_joined.send(membership)
+    return membership
+
+
+def membership_of(user: User) -> Membership | None:
+    return db.session.execute(
+        sa.select(Membership).where(Membership.user_id == user.id)).scalar_one_or_none()

@@ -1,0 +1,209 @@
+"""The shop's tables: catalog, carts, orders, idempotency keys, memberships."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import relationship
+
+from core.extensions import db
+from core.models import UTCDateTime, random_token, utcnow
+from fulfillment.models import Fulfillment
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    slug = sa.Column(sa.String(60), nullable=False, unique=True)
+    name_zh = sa.Column(sa.String(60), nullable=False)
+    name_en = sa.Column(sa.String(60))
+    position = sa.Column(sa.Integer, nullable=False, default=0)
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        sa.CheckConstraint("price_amount >= 0", name="price_nonnegative"),
+        sa.CheckConstraint("member_price_amount IS NULL OR member_price_amount >= 0",
+                           name="member_price_nonnegative"),
+        sa.CheckConstraint("days_of_supply IS NULL OR days_of_supply > 0",
+                           name="days_of_supply_positive"),
+        sa.Index("ix_products_active_category", "active", "category_id"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    sku = sa.Column(sa.String(40), nullable=False, unique=True)
+    slug = sa.Column(sa.String(80), nullable=False, unique=True)
+    name_zh = sa.Column(sa.String(200), nullable=False)
+    name_en = sa.Column(sa.String(200))
+    description_zh = sa.Column(sa.Text, nullable=False, default="")
+    description_en = sa.Column(sa.Text)
+    #: minor units (fen)
+    price_amount = sa.Column(sa.Integer, nullable=False)
+    #: what VIP members pay; None when there is no member price
+    member_price_amount = sa.Column(sa.Integer)
+    currency = sa.Column(sa.String(3), nullable=False, default="CNY")
+    category_id = sa.Column(sa.Integer, sa.ForeignKey("categories.id"), nullable=False)
+    #: days one unit lasts (a can of formula); None where it does not apply
+    days_of_supply = sa.Column(sa.Integer)
+    #: file name under the upload folder, or a path under static/ starting with "static/"
+    image = sa.Column(sa.String(200))
+    position = sa.Column(sa.Integer, nullable=False, default=0)
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    category = relationship(Category, lazy="joined")
+
+
+class CartItem(db.Model):
+    """A signed-in shopper's cart line (guests keep theirs in the session)."""
+
+    __tablename__ = "cart_items"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "product_id", name="uq_cart_items_user_product"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True)
+    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id"), nullable=False)
+    quantity = sa.Column(sa.Integer, nullable=False)
+    added_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    product = relationship(Product)
+
+
+class OrderStatus:
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    CONFIRMED = "confirmed"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+    OPEN = (PENDING_PAYMENT, PAID, CONFIRMED)
+    ALL = (PENDING_PAYMENT, PAID, CONFIRMED, FULFILLED, CANCELLED, REFUNDED)
+
+
+class PaymentMethod:
+    PAY_AT_PICKUP = "pay_at_pickup"
+    CASH_ON_DELIVERY = "cash_on_delivery"
+    STRIPE = "stripe"
+    OFFLINE = (PAY_AT_PICKUP, CASH_ON_DELIVERY)
+    ALL = (PAY_AT_PICKUP, CASH_ON_DELIVERY, STRIPE)
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        sa.CheckConstraint("total_amount >= 0", name="total_nonnegative"),
+        sa.CheckConstraint("subtotal_amount >= 0", name="subtotal_nonnegative"),
+        sa.CheckConstraint(
+            "status IN ('pending_payment', 'paid', 'confirmed', 'fulfilled', 'cancelled', "
+            "'refunded')", name="status_known"),
+        sa.CheckConstraint("payment_method IN ('pay_at_pickup', 'cash_on_delivery', 'stripe')",
+                           name="payment_method_known"),
+        sa.Index("ix_orders_user_created", "user_id", "created_at"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    #: the id the public sees (URLs, API): random, not sequential
+    public_id = sa.Column(sa.String(24), nullable=False, unique=True, default=random_token)
+    #: for people: SH-YYYYMMDD-NNNN
+    number = sa.Column(sa.String(32), unique=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
+    status = sa.Column(sa.String(16), nullable=False)
+    currency = sa.Column(sa.String(3), nullable=False, default="CNY")
+    subtotal_amount = sa.Column(sa.Integer, nullable=False)
+    delivery_fee_amount = sa.Column(sa.Integer, nullable=False, default=0)
+    total_amount = sa.Column(sa.Integer, nullable=False)
+    #: what the desk collected at hand-over, or what was paid online
+    paid_amount = sa.Column(sa.Integer, nullable=False, default=0)
+    payment_method = sa.Column(sa.String(20), nullable=False)
+    fulfillment_method = sa.Column(sa.String(10), nullable=False)
+    center_id = sa.Column(sa.Integer, sa.ForeignKey("centers.id"), nullable=False, index=True)
+    contact_name = sa.Column(sa.String(100))
+    contact_phone = sa.Column(sa.String(32))
+    note = sa.Column(sa.String(500))
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    paid_at = sa.Column(UTCDateTime)
+    fulfilled_at = sa.Column(UTCDateTime)
+    cancelled_at = sa.Column(UTCDateTime)
+
+    lines = relationship("OrderLine", back_populates="order", cascade="all, delete-orphan",
+                         order_by="OrderLine.id")
+    fulfillment = relationship(Fulfillment, uselist=False, viewonly=True,
+                               primaryjoin="Order.id == foreign(Fulfillment.order_id)")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OrderStatus.OPEN
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("unit_price_amount >= 0", name="unit_price_nonnegative"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"),
+                         nullable=False, index=True)
+    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id"), nullable=False, index=True)
+    sku = sa.Column(sa.String(40), nullable=False)
+    name_zh = sa.Column(sa.String(200), nullable=False)
+    name_en = sa.Column(sa.String(200))
+    quantity = sa.Column(sa.Integer, nullable=False)
+    unit_price_amount = sa.Column(sa.Integer, nullable=False)
+    line_total_amount = sa.Column(sa.Integer, nullable=False)
+    #: the member price applied rather than the list price
+    member_price = sa.Column(sa.Boolean, nullable=False, default=False)
+
+    order = relationship(Order, back_populates="lines")
+
+
+class IdempotencyKey(db.Model):
+    """The first response to ``POST /api/v1/orders`` under a key, replayed for 24 hours."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
+    key = sa.Column(sa.String(255), nullable=False)
+    status_code = sa.Column(sa.Integer)
+    response = sa.Column(sa.JSON)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+
+class Tier:
+    CLASSIC = "classic"
+    SILVER = "silver"
+    GOLD = "gold"
+    DIAMOND = "diamond"
+    ALL = (CLASSIC, SILVER, GOLD, DIAMOND)
+
+
+class Membership(db.Model):
+    """A VIP club membership: the card, the tier, the points, and what the member told us."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        sa.CheckConstraint("points >= 0", name="points_nonnegative"),
+        sa.CheckConstraint("tier IN ('classic', 'silver', 'gold', 'diamond')", name="tier_known"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False, unique=True)
+    card_number = sa.Column(sa.String(20), nullable=False, unique=True)
+    tier = sa.Column(sa.String(10), nullable=False, default=Tier.CLASSIC)
+    points = sa.Column(sa.Integer, nullable=False, default=0)
+    name = sa.Column(sa.String(100), nullable=False)
+    phone = sa.Column(sa.String(32), nullable=False)
+    birthday = sa.Column(sa.Date)
+    #: the baby's birth date, or the due date when it lies ahead
+    baby_birthday = sa.Column(sa.Date)
+    city = sa.Column(sa.String(40))
+    interests = sa.Column(sa.JSON, nullable=False, default=list)
+    #: consent to offers and news, asked apart from the service messages
+    marketing_consent = sa.Column(sa.Boolean, nullable=False, default=False)
+    joined_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

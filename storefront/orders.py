@@ -1,0 +1,233 @@
+"""Placing, reading and cancelling orders.
+
+``place_order`` is one transaction: price the lines, choose the center, reserve the stock
+(fulfillment's conditional updates), write the order. No payment call happens inside it.
+"""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from core.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
+from core.extensions import db
+from core.i18n import shop_zone
+from core.models import Role, User, utcnow
+from core.signals import order_cancelled, order_fulfilled, order_placed
+from fulfillment import services as desk
+from fulfillment.errors import InsufficientStock, UnknownCenter
+from fulfillment.models import Center, FulfillmentStatus, Method
+from fulfillment.routing import pickup_options, route_delivery
+
+from .errors import PaymentsUnavailable
+from .membership import membership_of
+from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
+
+MAX_QUANTITY = 99
+#: how long an unpaid online order holds its stock
+RESERVATION_MINUTES = 30
+
+_METHODS_FOR = {
+    Method.PICKUP: (PaymentMethod.PAY_AT_PICKUP, PaymentMethod.STRIPE),
+    Method.DELIVERY: (PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.STRIPE),
+}
+
+
+def unit_price(product: Product, is_member: bool) -> tuple[int, bool]:
+    """The price this shopper pays for one unit, and whether it is the member price."""
+    if is_member and product.member_price_amount is not None \
+            and product.member_price_amount < product.price_amount:
+        return product.member_price_amount, True
+    return product.price_amount, False
+
+
+def resolve_lines(requested: list[dict]) -> list[tuple[Product, int]]:
+    """``[{"sku", "quantity"}]`` -> products with summed quantities; unknown SKUs are an error."""
+    skus = {ln["sku"] for ln in requested}
+    products = {
+        p.sku: p for p in db.session.execute(
+            sa.select(Product).where(Product.sku.in_(skus), Product.active.is_(True))
+        ).scalars()
+    }
+    errors = {}
+    quantities: dict[str, int] = {}
+    for i, ln in enumerate(requested):
+        if ln["sku"] not in products:
+            errors[str(i)] = {"sku": [str(_l("Unknown product."))]}
+            continue
+        quantities[ln["sku"]] = quantities.get(ln["sku"], 0) + ln["quantity"]
+    for i, ln in enumerate(requested):
+        if ln["sku"] in quantities and quantities[ln["sku"]] > MAX_QUANTITY:
+            errors[str(i)] = {"quantity": [str(_l("At most %(n)d per product.", n=MAX_QUANTITY))]}
+    if errors:
+        raise ValidationFailed(errors={"lines": errors})
+    if not quantities:
+        raise ValidationFailed(errors={"lines": [str(_l("Add at least one product."))]})
+    return [(products[sku], qty) for sku, qty in quantities.items()]
+
+
+def _next_number(order: Order) -> str:
+    day = utcnow().astimezone(shop_zone()).strftime("%Y%m%d")
+    return f"SH-{day}-{order.id:04d}"
+
+
+def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_method: str,
+                note: str | None = None) -> Order:
+    """Price, route, reserve and record an order for ``user``.
+
+    ``fulfillment`` is ``{"method": "pickup", "center_id"}`` or ``{"method": "delivery",
+    "address": {...}}``. Raises ``ValidationFailed``, ``UnknownCenter``,
+    ``NoCenterServesAddress``, ``InsufficientStock`` (with the lines short and, for pickup,
+    the nearest centers that hold them) or ``PaymentsUnavailable``; nothing is written then.
+    """
+    method = fulfillment["method"]
+    if payment_method not in _METHODS_FOR[method]:
+        raise ValidationFailed(errors={"payment_method": [str(_l(
+            "This payment method is not available for %(method)s.", method=method))]})
+    if payment_method == PaymentMethod.STRIPE and not current_app.config.get("STRIPE_SECRET_KEY"):
+        raise PaymentsUnavailable()
+
+    items = resolve_lines(lines)
+    pairs = [(p.id, q) for p, q in items]
+    address = fulfillment.get("address")
+    if method == Method.PICKUP:
+        center = db.session.get(Center, fulfillment["center_id"])
+        if center is None or not center.active or not center.is_pickup:
+            raise UnknownCenter(errors={"fulfillment": {"center_id": [str(UnknownCenter.message)]}})
+        contact_name, contact_phone = user.name, user.phone
+    else:
+        center = route_delivery(address, pairs)
+        contact_name, contact_phone = address["name"], address["phone"]
+
+    is_member = membership_of(user) is not None
+    priced = [(p, q, *unit_price(p, is_member)) for p, q in items]
+    subtotal = sum(price * q for _, q, price, _ in priced)
+    order = Order(
+        user_id=user.id,
+        status=(OrderStatus.PENDING_PAYMENT if payment_method == PaymentMethod.STRIPE
+                else OrderStatus.CONFIRMED),
+        currency=current_app.config["SHOP_CURRENCY"],
+        subtotal_amount=subtotal, delivery_fee_amount=0, total_amount=subtotal,
+        payment_method=payment_method, fulfillment_method=method, center_id=center.id,
+        contact_name=contact_name, contact_phone=contact_phone, note=note,
+        lines=[OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
+                         quantity=q, unit_price_amount=price, line_total_amount=price * q,
+                         member_price=is_member_price)
+               for p, q, price, is_member_price in priced],
+    )
+    db.session.add(order)
+    db.session.flush()
+    order.number = _next_number(order)
+    try:
+        desk.create_fulfillment(
+            order_id=order.id, center=center, method=method,
+            lines=[{"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh,
+                    "name_en": p.name_en, "quantity": q} for p, q in items],
+            contact_name=contact_name, contact_phone=contact_phone, address=address,
+        )
+    except InsufficientStock as err:
+        _describe_shortage(err, items, method, address)
+        raise
+    db.session.flush()
+    order_placed.send(order)
+    return order
+
+
+def _describe_shortage(err: InsufficientStock, items, method: str, address: dict | None) -> None:
+    """Name the lines short by SKU and, for pickup, offer the nearest centers holding them all."""
+    by_id = {p.id: p for p, _ in items}
+    for line in err.extra.get("lines", []):
+        line["sku"] = by_id[line.pop("product_id")].sku
+    if method == Method.PICKUP:
+        lat = address.get("lat") if address else None
+        lng = address.get("lng") if address else None
+        options = pickup_options([(p.id, q) for p, q in items], lat, lng)
+        err.extra["alternatives"] = [
+            {"center_id": o.center.id, "code": o.center.code, "name": o.center.name_zh}
+            for o in options if o.has_stock
+        ][:3]
+
+
+def get_order(public_id: str) -> Order:
+    order = db.session.execute(
+        sa.select(Order).where(Order.public_id == public_id)
+    ).scalar_one_or_none()
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def can_view(order: Order, user: User) -> bool:
+    """The owner, staff of its center, the customer center and admins."""
+    if order.user_id == user.id or user.role in (Role.ADMIN, Role.CRM):
+        return True
+    return user.role == Role.STAFF and user.center_id == order.center_id
+
+
+def orders_of(user: User) -> list[Order]:
+    """A shopper's orders, newest first, with lines and fulfillment (a fixed number of queries)."""
+    return list(db.session.execute(
+        sa.select(Order).where(Order.user_id == user.id)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .options(sa.orm.selectinload(Order.lines), sa.orm.selectinload(Order.fulfillment))
+    ).scalars())
+
+
+def cancel_order(order: Order, actor: User) -> Order:
+    """Cancel an open order and release its stock.
+
+    The owner may cancel until the order is ready or dispatched; staff of its center and
+    admins while the center still has it.
+    """
+    if order.user_id != actor.id and actor.role not in (Role.ADMIN, Role.STAFF):
+        raise Forbidden()
+    if actor.role == Role.STAFF and order.user_id != actor.id:
+        desk.check_center_access(actor, order.center_id)
+    if not order.is_open:
+        raise IllegalTransition(_l("This order is already %(status)s.", status=order.status),
+                                extra={"status": order.status})
+    f = order.fulfillment
+    owner_only = order.user_id == actor.id and actor.role not in (Role.ADMIN, Role.STAFF)
+    if owner_only and f is not None and f.status != FulfillmentStatus.RESERVED:
+        raise IllegalTransition(_l(
+            "The store has already prepared this order. Please call the store to cancel it."),
+            extra={"status": order.status})
+    if f is not None and f.status != FulfillmentStatus.CANCELLED:
+        desk.cancel_fulfillment(f)
+    order.status = OrderStatus.CANCELLED
+    order.cancelled_at = utcnow()
+    db.session.flush()
+    order_cancelled.send(order)
+    return order
+
+
+def complete_order(order: Order) -> Order:
+    """The goods reached the shopper: an offline payment was collected then."""
+    if order.status not in (OrderStatus.PAID, OrderStatus.CONFIRMED):
+        raise IllegalTransition(extra={"status": order.status})
+    if order.payment_method in PaymentMethod.OFFLINE:
+        order.paid_amount = order.total_amount
+        order.paid_at = utcnow()
+    order.status = OrderStatus.FULFILLED
+    order.fulfilled_at = utcnow()
+    db.session.flush()
+    order_fulfilled.send(order)
+    return order
+
+
+def expire_unpaid_orders(now) -> str:
+    """Job: cancel online orders left unpaid past the reservation time, releasing their stock."""
+    cutoff = now - timedelta(minutes=RESERVATION_MINUTES)
+    stale = db.session.execute(
+        sa.select(Order).where(Order.status == OrderStatus.PENDING_PAYMENT,
+                               Order.created_at < cutoff)
+    ).scalars().all()
+    for order in stale:
+        if order.fulfillment is not None and order.fulfillment.status == FulfillmentStatus.RESERVED:
+            desk.cancel_fulfillment(order.fulfillment)
+        order.status = OrderStatus.CANCELLED
+        order.cancelled_at = now
+        order_cancelled.send(order)
+    db.session.flush()
+    return f"{len(stale)} unpaid order(s) expired"

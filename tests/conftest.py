@@ -1,0 +1,318 @@
+"""Fixtures: the app on SQLite and PostgreSQL, a transaction rolled back per test, factories.
+
+Every test that asks for ``app`` (or anything built on it) runs once per backend. In CI
+(``CI`` set) a missing PostgreSQL is a failure; elsewhere those runs skip, saying why.
+"""
+
+import os
+import socket
+import threading
+import uuid
+from datetime import date
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
+from werkzeug.serving import make_server
+
+from core.app import create_app
+from core.extensions import cache, db
+from core.models import ApiToken, Role, User
+from core.ratelimit import attempts
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = bool(os.environ.get("CI"))
+PASSWORD = "correct horse 42"
+
+
+# --- no network but loopback -------------------------------------------------------------
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and not (
+        host in ("localhost", "::1") or host.startswith("127.") or host.startswith("/")
+        or self.family == socket.AF_UNIX
+    ):
+        raise RuntimeError(f"test tried to reach {address!r}; only loopback is allowed")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+def _pg_available() -> str | None:
+    try:
+        psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc.__class__.__name__})"
+
+
+def new_database(backend: str, tmp_path_factory) -> tuple[str, callable]:
+    """A fresh, empty database; returns its URL and a function that drops it."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "shop.db"
+        return f"sqlite:///{path}", lambda: None
+    reason = _pg_available()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI needs PostgreSQL: {reason}")
+        pytest.skip(reason)
+    name = f"shop_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}", drop
+
+
+def make_app(database_url: str, instance_path, **extra):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance_path),
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "CACHE_TYPE": "SimpleCache",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def app(backend, tmp_path_factory):
+    """One app per backend, its schema built by the migrations (so they are tested too)."""
+    url, drop = new_database(backend, tmp_path_factory)
+    application = make_app(url, tmp_path_factory.mktemp("instance"))
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+    drop()
+
+
+class _BoundSession(FlaskSession):
+    """Flask-SQLAlchemy's session picks an engine itself; in tests it must use our connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind or self.bind or super().get_bind(mapper, clause, bind, **kwargs)
+
+
+@pytest.fixture()
+def session(app):
+    """A transaction per test, rolled back after it; commits in the code become savepoints."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint",
+             "class_": _BoundSession})
+        cache.clear()
+        attempts._strategy.storage.reset()
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture()
+def client(app, session):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app, session):
+    return app.test_cli_runner()
+
+
+# --- factories ------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def make_user(session):
+    counter = iter(range(1, 10_000))
+
+    def make(role=Role.CUSTOMER, center=None, email=None, name=None, phone=None, password=PASSWORD):
+        n = next(counter)
+        user = User(email=email or f"{role}{n}-{uuid.uuid4().hex[:6]}@example.com",
+                    name=name or f"{role.title()} {n}", role=role, phone=phone,
+                    center_id=center.id if center is not None else None)
+        user.set_password(password)
+        session.add(user)
+        session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture()
+def make_center(session):
+    from fulfillment.models import Center, CenterDistrict
+
+    counter = iter(range(1, 10_000))
+
+    def make(code=None, pickup=True, delivery=False, city="上海市", district="静安区",
+             lat=31.2286, lng=121.4547, districts=(), radius_km=None, name=None):
+        n = next(counter)
+        center = Center(
+            code=code or f"C{n:03d}", name_zh=name or f"测试门店{n}", name_en=f"Test store {n}",
+            is_pickup=pickup, is_delivery=delivery, province=city, city=city, district=district,
+            address_zh=f"{city}{district}测试路{n}号", address_en=f"{n} Test Road",
+            lat=lat, lng=lng,
+            radius_km=radius_km,
+            districts=[CenterDistrict(province=p, city=c, district=d) for p, c, d in districts],
+        )
+        session.add(center)
+        session.flush()
+        return center
+
+    return make
+
+
+@pytest.fixture()
+def make_product(session):
+    from storefront.models import Category, Product
+
+    counter = iter(range(1, 10_000))
+    state = {}
+
+    def make(price=12800, member_price=None, sku=None, days_of_supply=None, name=None,
+             category=None, active=True):
+        n = next(counter)
+        if category is None:
+            if "category" not in state:
+                state["category"] = Category(slug=f"cat-{uuid.uuid4().hex[:6]}", name_zh="海参",
+                                             name_en="Sea cucumber")
+                session.add(state["category"])
+            category = state["category"]
+        product = Product(
+            sku=sku or f"SKU-{uuid.uuid4().hex[:8].upper()}", slug=f"p-{uuid.uuid4().hex[:10]}",
+            name_zh=name or f"测试商品{n}", name_en=f"Test product {n}", price_amount=price,
+            member_price_amount=member_price, category=category, days_of_supply=days_of_supply,
+            description_zh="描述", active=active,
+        )
+        session.add(product)
+        session.flush()
+        return product
+
+    return make
+
+
+@pytest.fixture()
+def stock(session):
+    """``stock(center, product, on_hand)`` sets what a center holds."""
+    from fulfillment.models import Stock
+
+    def put(center, product, on_hand):
+        row = session.execute(sa.select(Stock).where(
+            Stock.center_id == center.id, Stock.product_id == product.id)).scalar_one_or_none()
+        if row is None:
+            row = Stock(center_id=center.id, product_id=product.id, on_hand=on_hand, reserved=0)
+            session.add(row)
+        else:
+            row.on_hand = on_hand
+        session.flush()
+        return row
+
+    return put
+
+
+@pytest.fixture()
+def token_for(session, app):
+    def issue(user):
+        _, plain = ApiToken.issue(user, 30)
+        return {"Authorization": f"Bearer {plain}"}
+
+    return issue
+
+
+@pytest.fixture()
+def shop(make_center, make_product, stock, make_user):
+    """A small shop: two pickup stores and a delivery center, three products in stock."""
+    from types import SimpleNamespace
+
+    store = make_center(code="SH-JA", pickup=True)
+    far_store = make_center(code="SH-PD", pickup=True, district="浦东新区", lat=31.22, lng=121.54)
+    hub = make_center(code="SH-DC", pickup=False, delivery=True, district="徐汇区",
+                      lat=31.19, lng=121.43, districts=[("上海市", "上海市", "徐汇区"),
+                                                        ("上海市", "上海市", "静安区")])
+    products = [make_product(price=p) for p in (12800, 39800, 26800)]
+    for center in (store, far_store, hub):
+        for product in products:
+            stock(center, product, 10)
+    return SimpleNamespace(
+        store=store, far_store=far_store, hub=hub, products=products,
+        shopper=make_user(), clerk=make_user(Role.STAFF, center=store),
+        far_clerk=make_user(Role.STAFF, center=far_store),
+        hub_clerk=make_user(Role.STAFF, center=hub),
+        agent=make_user(Role.CRM), admin=make_user(Role.ADMIN),
+        birthday=date(1990, 5, 1),
+    )
+
+
+def delivery_address(**overrides):
+    address = {"name": "王女士", "phone": "13812345678", "province": "上海市", "city": "上海市",
+               "district": "徐汇区", "street": "漕溪北路 88 号"}
+    address.update(overrides)
+    return address
+
+
+# --- a live server on a database of its own (for races and the browser) ------------------
+
+
+class LiveServer:
+    def __init__(self, app, url):
+        self.app, self.url = app, url
+
+
+@pytest.fixture()
+def live_server_factory(tmp_path_factory):
+    """Start the app on a fresh database in a thread; returns a LiveServer."""
+    started = []
+
+    def start(backend: str, seed=None, **config):
+        url, drop = new_database(backend, tmp_path_factory)
+        application = make_app(url, tmp_path_factory.mktemp("live-instance"), **config)
+        with application.app_context():
+            upgrade()
+            if seed is not None:
+                seed(application)
+                db.session.commit()
+        server = make_server("127.0.0.1", 0, application, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        started.append((server, application, drop))
+        return LiveServer(application, f"http://127.0.0.1:{server.server_port}")
+
+    yield start
+    for server, application, drop in started:
+        server.shutdown()
+        with application.app_context():
+            db.engine.dispose()
+        drop()
