@@ -1,0 +1,61 @@
+"""The kernel: money formatting, language switch, error shapes, security headers, jobs CLI."""
+
+import pytest
+
+from core.money import Money, format_money
+
+
+def test_money_is_integer_minor_units():
+    assert (Money(12800) + Money(200)).amount == 13000
+    with pytest.raises(TypeError):
+        Money(12.5)
+    with pytest.raises(ValueError):
+        Money(1, "CNY") + Money(1, "USD")
+
+
+@pytest.mark.parametrize("locale,expected", [("zh_CN", "¥128.50"), ("en", "CN¥128.50")])
+def test_money_formats_per_locale(locale, expected):
+    assert format_money(12850, "CNY", locale) == expected
+
+
+def test_language_switch_sticks_and_refuses_open_redirects(client):
+    response = client.get("/lang/en?next=/products")
+    assert response.status_code == 302 and response.headers["Location"] == "/products"
+    assert "lang=en" in response.headers["Set-Cookie"]
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+    assert client.get("/lang/en?next=https://evil.example/").headers["Location"] == "/"
+    assert client.get("/lang/en?next=//evil.example/").headers["Location"] == "/"
+
+
+def test_api_errors_are_json_with_a_code(client):
+    response = client.get("/api/v1/nowhere")
+    assert response.status_code == 404
+    assert response.get_json()["code"] == "not_found"
+
+
+def test_security_headers(client):
+    response = client.get("/healthz")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_users_create_and_jobs_run_due(runner, shop, session):
+    import sqlalchemy as sa
+
+    from core.models import User
+
+    result = runner.invoke(args=["users", "create", "clerk9@example.com", "--password",
+                                 "longenough1", "--role", "staff", "--center", "SH-JA"])
+    assert result.exit_code == 0, result.output
+    user = session.execute(sa.select(User).where(User.email == "clerk9@example.com")).scalar_one()
+    assert user.role == "staff" and user.center_id == shop.store.id
+    bad = runner.invoke(args=["users", "create", "x@example.com", "--password", "longenough1",
+                              "--role", "staff"])
+    assert bad.exit_code != 0 and "--center" in bad.output
+    unknown = runner.invoke(args=["users", "create", "y@example.com", "--password",
+                                  "longenough1", "--role", "staff", "--center", "NOPE"])
+    assert unknown.exit_code != 0
+    jobs = runner.invoke(args=["jobs", "run-due", "--now", "2026-11-23T09:00:00+08:00"])
+    assert jobs.exit_code == 0, jobs.output
+    assert "expire_reservations:" in jobs.output and "followup_rules:" in jobs.output
+    assert runner.invoke(args=["jobs", "run-due", "--now", "yesterday"]).exit_code != 0
