@@ -9,6 +9,7 @@ so every worker on the machine sees a change at once.
 """
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
@@ -29,8 +30,14 @@ def _uses_redis(app) -> bool:
     return app.config.get("CACHE_TYPE") == "RedisCache"
 
 
+@lru_cache(maxsize=64)
+def _stamp_file(instance_path: str, namespace: str) -> str:
+    # Joined once: ``version`` runs on every cached page view, where pathlib shows up.
+    return os.path.join(instance_path, "cache-stamps", namespace)
+
+
 def _stamp_path(app, namespace: str) -> Path:
-    return Path(app.instance_path) / "cache-stamps" / namespace
+    return Path(_stamp_file(app.instance_path, namespace))
 
 
 def version(namespace: str) -> str:
@@ -39,7 +46,7 @@ def version(namespace: str) -> str:
     if _uses_redis(app):
         return str(cache.get(f"v:{namespace}") or 0)
     try:
-        return str(os.stat(_stamp_path(app, namespace)).st_mtime_ns)
+        return str(os.stat(_stamp_file(app.instance_path, namespace)).st_mtime_ns)
     except FileNotFoundError:
         return "0"
 

@@ -1,8 +1,10 @@
 """Language and time zone: zh_CN by default, en by a switch that sticks (a cookie)."""
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from flask import current_app, has_request_context, request
 from flask_babel import format_datetime, get_locale
 
@@ -11,22 +13,28 @@ from .money import format_money
 LANG_COOKIE = "lang"
 
 
-def select_locale() -> str:
+@lru_cache(maxsize=32)
+def _parsed_locale(identifier: str) -> Locale:
+    """Parse once: Babel's ``Locale.parse("zh_CN")`` scans every locale name on each call."""
+    return Locale.parse(identifier)
+
+
+def select_locale() -> Locale:
     """The cookie set by the language switch, else ``?lang=``, else the shop's default.
 
     The API also honours Accept-Language, since a mini-program has no cookie.
     """
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     locales = current_app.config["SHOP_LOCALES"]
     chosen = request.cookies.get(LANG_COOKIE) or request.args.get("lang")
     if chosen in locales:
-        return chosen
+        return _parsed_locale(chosen)
     if request.path.startswith("/api/") and request.accept_languages:
         best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
         if best:
-            return "zh_CN" if best.startswith("zh") else best
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+            return _parsed_locale("zh_CN" if best.startswith("zh") else best)
+    return _parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def select_timezone() -> str:

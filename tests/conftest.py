@@ -47,6 +47,13 @@ def _loopback_only(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    from core.translations import compile_catalogs
+
+    compile_catalogs()
+
+
 # --- databases ------------------------------------------------------------------------------
 
 

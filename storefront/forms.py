@@ -1,0 +1,240 @@
+"""The shopper's forms: cart, checkout, sign-in, registration, VIP application.
+
+Every page input passes through one of these; a form that does not validate writes nothing.
+"""
+
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from fulfillment.models import Method
+
+from .models import PaymentMethod
+from .orders import MAX_QUANTITY
+
+#: digits with an optional leading +, spaces or dashes between (mainland mobiles and landlines)
+PHONE_PATTERN = r"^\+?[0-9][0-9 \-]{5,22}$"
+
+#: what a member may tell us they care about, in the order shown
+INTERESTS = [
+    SelectChoice("formula", _l("Infant formula and nutrition")),
+    SelectChoice("baby_care", _l("Baby care and development")),
+    SelectChoice("sea_cucumber", _l("Sea cucumber recipes")),
+    SelectChoice("gifts", _l("Gifts and gift boxes")),
+    SelectChoice("events", _l("Parent-child events and lectures")),
+]
+
+
+def _required(message=None):
+    return InputRequired(message=message or _l("Please fill this in."))
+
+
+def _phone(required: bool = True):
+    validators = [_required()] if required else [Optional()]
+    return validators + [Length(max=32), Regexp(PHONE_PATTERN, message=_l(
+        "Please enter a phone number of digits, e.g. 138 1234 5678."))]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _quantity_field(label=_l("Quantity"), minimum: int = 1) -> IntegerField:
+    return IntegerField(label, invalid_value_message=_l(
+        "Please enter the quantity as a whole number."), validators=[
+        InputRequired(message=_l("Please enter a quantity.")),
+        NumberRange(min=minimum, max=MAX_QUANTITY,
+                    message=_l("Choose a quantity from %(min)d to %(max)d.")),
+    ])
+
+
+# --- cart -------------------------------------------------------------------------------------
+
+
+class AddToCartForm(FlaskForm):
+    product_id = IntegerField(validators=[InputRequired()], widget=HiddenInput())
+    quantity = _quantity_field()
+
+
+class CartQuantityForm(FlaskForm):
+    """Change a line's quantity; 0 removes it."""
+
+    product_id = IntegerField(validators=[InputRequired()], widget=HiddenInput())
+    quantity = _quantity_field(minimum=0)
+
+
+class CartRemoveForm(FlaskForm):
+    product_id = IntegerField(validators=[InputRequired()], widget=HiddenInput())
+
+
+# --- checkout ---------------------------------------------------------------------------------
+
+
+class CheckoutLineForm(Form):
+    """One line of the order, as the shopper confirms it on the checkout page."""
+
+    product_id = IntegerField(validators=[InputRequired()], widget=HiddenInput())
+    quantity = _quantity_field()
+
+
+class CheckoutForm(FlaskForm):
+    """Pickup at a store or delivery to an address, and how to pay.
+
+    The view sets ``center_ids`` (the stores on offer) before validating; the address is
+    required only for delivery, the store only for pickup.
+    """
+
+    method = RadioField(_l("How would you like to receive it?"), default=Method.PICKUP, choices=[
+        SelectChoice(Method.PICKUP, _l("Pick up at a store")),
+        SelectChoice(Method.DELIVERY, _l("Home delivery")),
+    ], validators=[InputRequired(message=_l("Choose pickup or delivery."))])
+    center_id = IntegerField(_l("Store"), validators=[Optional()])
+    name = StringField(_l("Recipient"), filters=[_strip], validators=[Optional(), Length(max=100)])
+    phone = StringField(_l("Phone"), filters=[_strip], validators=[Optional(), Length(max=32)])
+    province = StringField(_l("Province"), filters=[_strip],
+                           validators=[Optional(), Length(max=40)])
+    city = StringField(_l("City"), filters=[_strip], validators=[Optional(), Length(max=40)])
+    district = StringField(_l("District"), filters=[_strip],
+                           validators=[Optional(), Length(max=40)])
+    street = StringField(_l("Street and number"), filters=[_strip],
+                         validators=[Optional(), Length(max=200)])
+    payment_method = RadioField(_l("Payment"), choices=[
+        SelectChoice(PaymentMethod.PAY_AT_PICKUP, _l("Pay at pickup")),
+        SelectChoice(PaymentMethod.CASH_ON_DELIVERY, _l("Cash on delivery")),
+    ], validators=[InputRequired(message=_l("Choose how you will pay."))])
+    note = TextAreaField(_l("Note for the store (optional)"), filters=[_strip],
+                         validators=[Optional(), Length(max=500)])
+    lines = FieldList(FormField(CheckoutLineForm), min_entries=0, max_entries=50)
+
+    center_ids: tuple[int, ...] = ()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.method.data == Method.PICKUP:
+            if self.center_id.data not in self.center_ids and not self.center_id.errors:
+                self.center_id.errors = [_l("Please choose a store.")]
+                valid = False
+            if self.payment_method.data == PaymentMethod.CASH_ON_DELIVERY:
+                self.payment_method.errors = [*self.payment_method.errors, _l(
+                    "Cash on delivery is for home delivery. For pickup, please pay at the store.")]
+                valid = False
+        elif self.method.data == Method.DELIVERY:
+            for field in (self.name, self.province, self.city, self.district, self.street):
+                if not field.data:
+                    field.errors = [*field.errors, _l("Please fill this in for delivery.")]
+                    valid = False
+            if not self.phone.data:
+                self.phone.errors = [*self.phone.errors, _l("Please fill this in for delivery.")]
+                valid = False
+            else:
+                try:
+                    Regexp(PHONE_PATTERN, message=_l(
+                        "Please enter a phone number of digits, e.g. 138 1234 5678."))(
+                        self, self.phone)
+                except ValidationError as err:
+                    self.phone.errors = [*self.phone.errors, str(err)]
+                    valid = False
+            if self.payment_method.data == PaymentMethod.PAY_AT_PICKUP:
+                self.payment_method.errors = [*self.payment_method.errors, _l(
+                    "Pay at pickup is for store pickup. For delivery, please pay cash on "
+                    "delivery.")]
+                valid = False
+        seen = set()
+        for entry in self.lines.entries:
+            product_id = entry.form.product_id.data
+            if product_id in seen:
+                entry.form.product_id.errors = [_l("This product is listed twice.")]
+                valid = False
+            seen.add(product_id)
+        if not self.lines.entries:
+            self.lines.errors = [str(_l("There is nothing to order."))]
+            valid = False
+        return valid
+
+    def address(self) -> dict:
+        return {"name": self.name.data, "phone": self.phone.data, "province": self.province.data,
+                "city": self.city.data, "district": self.district.data,
+                "street": self.street.data}
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+        _required(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[_required(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
+        _required(), Length(max=254),
+        Email(message=_l("Please enter a valid e-mail address."), check_deliverability=False)])
+    name = StringField(_l("Your name"), filters=[_strip], validators=[_required(), Length(max=100)])
+    phone = StringField(_l("Mobile phone (optional)"), filters=[_strip],
+                        validators=_phone(required=False))
+    password = PasswordField(_l("Password"), validators=[
+        _required(), Length(min=8, max=200, message=_l("Use at least 8 characters."))])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        _required(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+# --- VIP club ---------------------------------------------------------------------------------
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class VipForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[_strip], validators=[_required(), Length(max=100)])
+    phone = StringField(_l("Mobile phone"), filters=[_strip], validators=_phone())
+    birthday = DateField(_l("Your birthday (optional)"), validators=[Optional()])
+    baby_birthday = DateField(_l("Baby's birth date or due date (optional)"),
+                              validators=[Optional()])
+    city = StringField(_l("City (optional)"), filters=[_strip],
+                       validators=[Optional(), Length(max=40)])
+    interests = MultiCheckboxField(_l("What interests you?"), choices=INTERESTS,
+                                   validators=[Optional()])
+    marketing_consent = BooleanField(_l(
+        "Yes, send me offers, event invitations and member news by SMS and e-mail."))
+
+    def validate_birthday(self, field):
+        if field.data and not date(1900, 1, 1) <= field.data <= date.today():
+            raise ValidationError(_l("Please enter a date in the past."))
+
+    def validate_baby_birthday(self, field):
+        today = date.today()
+        if field.data and not today - timedelta(days=18 * 366) <= field.data \
+                <= today + timedelta(days=300):
+            raise ValidationError(_l(
+                "Please enter the birth date, or a due date within the next ten months."))
