@@ -1,5 +1,235 @@
-"""HTML pages of crm."""
+"""HTML pages of the customer center: the follow-up queue, customers, the 360, a call."""
 
-from flask import Blueprint
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from babel.lists import format_list
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core.auth import roles_required
+from core.errors import IllegalTransition, ValidationFailed
+from core.extensions import db
+from core.i18n import current_locale, localized, shop_zone
+from core.models import Role, utcnow
+from fulfillment.forms import apply_domain_errors
+from fulfillment.models import Center, Fulfillment
+from storefront.models import Order, Tier
+
+from .customers import customer_360, get_customer, mask_phone, search_customers
+from .followups import complete_followup, due_followups, get_followup
+from .forms import OUTCOME_LABELS, CustomerSearchForm, FollowUpOutcomeForm
+from .models import FollowUp, FollowUpKind, FollowUpStatus, Stage
 
 bp = Blueprint("crm", __name__)
+
+CRM_ROLES = (Role.CRM, Role.ADMIN)
+#: how far ahead the queue shows what is coming
+UPCOMING_DAYS = 7
+
+STAGE_LABELS = {
+    Stage.PROSPECT: _l("Prospect"), Stage.FIRST_TIME: _l("First-time buyer"),
+    Stage.REPEAT: _l("Repeat buyer"), Stage.VIP: _l("VIP"), Stage.DORMANT: _l("Dormant"),
+    Stage.LOST: _l("Lost"),
+}
+STAGE_BADGES = {
+    Stage.PROSPECT: "", Stage.FIRST_TIME: "badge-info", Stage.REPEAT: "badge-ok",
+    Stage.VIP: "badge-vip", Stage.DORMANT: "badge-warn", Stage.LOST: "badge-bad",
+}
+KIND_LABELS = {
+    FollowUpKind.SATISFACTION: _l("Satisfaction call"),
+    FollowUpKind.REORDER: _l("Reorder reminder"),
+    FollowUpKind.WELCOME: _l("Welcome pack"), FollowUpKind.BIRTHDAY: _l("Birthday greeting"),
+    FollowUpKind.WINBACK: _l("Win-back call"), FollowUpKind.COMPLAINT: _l("Complaint follow-up"),
+}
+FOLLOWUP_STATUS_LABELS = {
+    FollowUpStatus.OPEN: _l("Open"), FollowUpStatus.DONE: _l("Done"),
+    FollowUpStatus.UNREACHED: _l("Unreached"), FollowUpStatus.CANCELLED: _l("Cancelled"),
+}
+ORDER_STATUS_LABELS = {
+    "pending_payment": _l("Awaiting payment"), "paid": _l("Paid"), "confirmed": _l("Confirmed"),
+    "fulfilled": _l("Completed"), "cancelled": _l("Cancelled"), "refunded": _l("Refunded"),
+}
+TIER_LABELS = {Tier.CLASSIC: _l("Classic"), Tier.SILVER: _l("Silver"), Tier.GOLD: _l("Gold"),
+               Tier.DIAMOND: _l("Diamond")}
+METHOD_LABELS = {"pickup": _l("Pickup"), "delivery": _l("Delivery")}
+
+
+@bp.app_template_global()
+def crm_labels() -> dict:
+    return {"stage": STAGE_LABELS, "stage_badge": STAGE_BADGES, "kind": KIND_LABELS,
+            "followup_status": FOLLOWUP_STATUS_LABELS, "order_status": ORDER_STATUS_LABELS,
+            "tier": TIER_LABELS, "method": METHOD_LABELS, "outcome": OUTCOME_LABELS}
+
+
+def end_of_today_utc() -> datetime:
+    """Midnight tonight in the shop's zone, as a UTC time."""
+    today = datetime.now(shop_zone()).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (today + timedelta(days=1)).astimezone(UTC)
+
+
+def _order_numbers(order_ids) -> dict[int, str]:
+    ids = [i for i in order_ids if i is not None]
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        sa.select(Order.id, Order.number).where(Order.id.in_(ids))).all())
+
+
+def _centers(center_ids) -> dict[int, Center]:
+    ids = list({i for i in center_ids if i is not None})
+    if not ids:
+        return {}
+    return {c.id: c for c in db.session.execute(
+        sa.select(Center).where(Center.id.in_(ids))).scalars()}
+
+
+@bp.route("/crm")
+@roles_required(*CRM_ROLES)
+def index():
+    """The due follow-ups: overdue and today's first, then what comes this week."""
+    now = utcnow()
+    tonight = end_of_today_utc()
+    queue = due_followups(due_before=now + timedelta(days=UPCOMING_DAYS))
+    due = [f for f in queue if f.due_at < tonight]
+    upcoming = [f for f in queue if f.due_at >= tonight]
+    return render_template(
+        "crm/index.html", due=due, upcoming=upcoming, now=now,
+        numbers=_order_numbers({f.order_id for f in queue}), mask_phone=mask_phone,
+        search_form=CustomerSearchForm(request.args))
+
+
+@bp.route("/crm/customers")
+@roles_required(*CRM_ROLES)
+def customers():
+    form = CustomerSearchForm(request.args)
+    q = (form.q.data or "").strip()[:100] if form.validate() else ""
+    page = request.args.get("page", 1, type=int)
+    items, pages = search_customers(q or None, page=page)
+    page = min(max(page, 1), pages)
+    return render_template("crm/customers.html", form=form, q=q, items=items, page=page,
+                           pages=pages, mask_phone=mask_phone)
+
+
+@bp.route("/crm/customers/<int:customer_id>")
+@roles_required(*CRM_ROLES)
+def customer(customer_id: int):
+    """The customer 360. Opening it is logged (who looked at whom, when)."""
+    view = customer_360(get_customer(customer_id), current_user)
+    context = _context_360(view)
+    db.session.commit()
+    return render_template("crm/customer.html", **context)
+
+
+def _context_360(view: dict) -> dict:
+    orders = view["orders"]
+    return {
+        "view": view, "customer": view["customer"],
+        "centers": _centers(o.center_id for o in orders),
+        "numbers": _order_numbers({f.order_id for f in view["followups"]}),
+    }
+
+
+# --- a follow-up call ------------------------------------------------------------------------
+
+
+def _names(lines) -> str:
+    return format_list([localized(ln, "name") for ln in lines] or [_("your order")],
+                       locale=current_locale())
+
+
+def call_script(followup: FollowUp, order: Order | None, fulfillment: Fulfillment | None,
+                center: Center | None) -> str:
+    """What the agent says, filled in from the customer, the order and the center."""
+    values = {
+        "name": followup.customer.name, "agent": current_user.name,
+        "shop": current_app.config["SHOP_NAME"],
+        "products": _names(order.lines) if order is not None else _("your order"),
+        "center": localized(center, "name") if center is not None else _("our store"),
+        "number": order.number if order is not None else "",
+    }
+    when = None
+    if fulfillment is not None and fulfillment.completed_at is not None:
+        when = fulfillment.completed_at
+    elif order is not None:
+        when = order.created_at
+    values["date"] = format_date(when, "long") if when is not None else _("recently")
+    kind = followup.kind
+    if kind == FollowUpKind.SATISFACTION and order is not None:
+        if order.fulfillment_method == "delivery":
+            return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
+                     "We delivered %(products)s to you from %(center)s on %(date)s. "
+                     "Are you happy with them?", **values)
+        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
+                 "You picked up %(products)s at %(center)s on %(date)s. "
+                 "Are you happy with them?", **values)
+    if kind == FollowUpKind.REORDER and order is not None:
+        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
+                 "The %(products)s you bought on %(date)s should be running low about now. "
+                 "Shall we prepare the next one for you at %(center)s, or deliver it?",
+                 **values)
+    if kind == FollowUpKind.WELCOME:
+        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
+                 "Welcome to our VIP club! We are putting together your welcome pack: "
+                 "may I check your address, and what you would most like to hear about?",
+                 **values)
+    if kind == FollowUpKind.BIRTHDAY:
+        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
+                 "Happy birthday from all of us! A small birthday gift is waiting for you "
+                 "at your next visit.", **values)
+    if kind == FollowUpKind.WINBACK:
+        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
+                 "We have not seen you for a while and wanted to ask how you are, and "
+                 "whether there is anything we could do better.", **values)
+    if kind == FollowUpKind.COMPLAINT and order is not None:
+        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
+                 "I am calling about the problem you told us about with order %(number)s. "
+                 "Has it been put right to your satisfaction?", **values)
+    return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
+             "I am calling to ask how you are getting on with your purchases, and whether "
+             "we can help with anything.", **values)
+
+
+def _followup_page(followup: FollowUp, form: FollowUpOutcomeForm, status: int = 200):
+    view = customer_360(followup.customer, current_user)
+    order = next((o for o in view["orders"] if o.id == followup.order_id), None)
+    if order is None and followup.order_id is not None:
+        order = db.session.get(Order, followup.order_id)
+    fulfillment = order.fulfillment if order is not None else None
+    center = _centers([order.center_id]).get(order.center_id) if order is not None else None
+    context = _context_360(view)
+    context.update(followup=followup, order=order, fulfillment=fulfillment, center=center,
+                   script=call_script(followup, order, fulfillment, center), form=form,
+                   now=utcnow())
+    db.session.commit()  # the access log line written by customer_360
+    return render_template("crm/followup.html", **context), status
+
+
+@bp.route("/crm/followups/<int:followup_id>", methods=["GET", "POST"])
+@roles_required(*CRM_ROLES)
+def followup(followup_id: int):
+    item = get_followup(followup_id)
+    form = FollowUpOutcomeForm()
+    if not form.is_submitted():
+        return _followup_page(item, form)
+    if form.validate_on_submit():
+        try:
+            complete_followup(item, current_user, outcome=form.outcome.data,
+                              notes=(form.notes.data or "").strip() or None,
+                              satisfaction=form.satisfaction.data)
+        except (ValidationFailed, IllegalTransition) as err:
+            db.session.rollback()
+            apply_domain_errors(form, err)
+            return _followup_page(get_followup(followup_id), form, err.status)
+        still_open = item.status == FollowUpStatus.OPEN
+        name = item.customer.name
+        db.session.commit()
+        if still_open:
+            flash(_("Noted. We will call %(name)s again tomorrow.", name=name), "success")
+        else:
+            flash(_("Follow-up with %(name)s recorded.", name=name), "success")
+        return redirect(url_for("crm.index"))
+    return _followup_page(item, form, 400)

@@ -1,5 +1,166 @@
-"""JSON API of fulfillment (under /api/v1)."""
+"""JSON API of fulfillment (under /api/v1): the desk's queue, its steps, and stock counts.
 
-from core.api import api_blueprint
+Staff reach their own center only; another center's work answers 404, as if it did not
+exist. Orders and products belong to the storefront, which this module does not import:
+their public ids and SKUs are read from the tables by name, as the foreign keys do.
+"""
+
+from datetime import datetime, time
+
+import sqlalchemy as sa
+from flask import g
+from flask_babel import lazy_gettext as _l
+
+from core.api import api_blueprint, load_body, load_query, ok, route
+from core.auth import api_auth
+from core.errors import NotFound, ValidationFailed
+from core.extensions import db
+from core.i18n import shop_zone
+from core.models import Role, utcnow
+
+from . import services
+from .models import Center, Fulfillment, Stock
+from .schemas import (
+    HandoverSchema,
+    StaffFulfillmentSchema,
+    StaffQueueQuerySchema,
+    StaffQueueSchema,
+    StockQuerySchema,
+    StockSchema,
+    StockUpdateSchema,
+    plain_key,
+)
 
 bp = api_blueprint("fulfillment_api", __name__)
+
+DESK_ROLES = (Role.STAFF, Role.ADMIN)
+
+_orders = sa.table("orders", sa.column("id"), sa.column("public_id"), sa.column("number"))
+_products = sa.table("products", sa.column("id"), sa.column("sku"), sa.column("active"))
+
+
+def _order_refs(order_ids) -> dict[int, tuple[str, str]]:
+    """``{order id: (public id, number)}`` in one query."""
+    ids = list(set(order_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(_orders.c.id, _orders.c.public_id, _orders.c.number)
+        .where(_orders.c.id.in_(ids)))
+    return {oid: (public_id, number) for oid, public_id, number in rows}
+
+
+def _dump(items: list[Fulfillment], many: bool = True):
+    schema = StaffFulfillmentSchema(many=many, order_refs=_order_refs(f.order_id for f in items))
+    return schema.dump(items if many else items[0])
+
+
+def _today_start() -> datetime:
+    """Midnight in the shop's zone, as an aware datetime."""
+    zone = shop_zone()
+    return datetime.combine(utcnow().astimezone(zone).date(), time.min, tzinfo=zone)
+
+
+@route(bp, "/staff/fulfillments", summary="The center's queue: open work and today's done",
+       tag="desk", query=StaffQueueQuerySchema, response=StaffQueueSchema, auth="staff, admin",
+       errors=("400:validation_error", "404:not_found"))
+@api_auth(*DESK_ROLES)
+def queue():
+    actor = g.api_user
+    args = load_query(StaffQueueQuerySchema())
+    if actor.role == Role.STAFF:
+        center_ids = [args.get("center_id", actor.center_id)]
+    elif "center_id" in args:
+        center_ids = [args["center_id"]]
+    else:
+        center_ids = list(db.session.execute(
+            sa.select(Center.id).where(Center.active.is_(True)).order_by(Center.code)).scalars())
+    items = []
+    for center_id in center_ids:
+        services.check_center_access(actor, center_id)
+        items += services.center_queue(center_id, day_start=_today_start(),
+                                       status=args.get("status"), method=args.get("method"))
+    return ok({"items": _dump(items)})
+
+
+def _fulfillment(fulfillment_id: int) -> Fulfillment:
+    f = db.session.get(Fulfillment, fulfillment_id)
+    if f is None:
+        raise NotFound()
+    services.check_center_access(g.api_user, f.center_id)
+    return f
+
+
+def _step(fulfillment_id: int, action) -> tuple:
+    f = action(_fulfillment(fulfillment_id))
+    body = _dump([f], many=False)
+    db.session.commit()
+    return ok(body)
+
+
+_STEP_ERRORS = ("404:not_found", "409:illegal_transition")
+
+
+@route(bp, "/staff/fulfillments/<int:fulfillment_id>/ready", ("POST",),
+       summary="Packed: ready for pickup (the shopper gets the code)", tag="desk",
+       response=StaffFulfillmentSchema, auth="staff, admin", errors=_STEP_ERRORS)
+@api_auth(*DESK_ROLES)
+def mark_ready(fulfillment_id: int):
+    return _step(fulfillment_id, lambda f: services.mark_ready(f, g.api_user))
+
+
+@route(bp, "/staff/fulfillments/<int:fulfillment_id>/handover", ("POST",),
+       summary="Hand over against the shopper's pickup code", tag="desk", body=HandoverSchema,
+       response=StaffFulfillmentSchema, auth="staff, admin",
+       errors=("400:wrong_code", *_STEP_ERRORS, "429:too_many_attempts"))
+@api_auth(*DESK_ROLES)
+def hand_over(fulfillment_id: int):
+    f = _fulfillment(fulfillment_id)
+    data = load_body(HandoverSchema())
+    services.hand_over(f, data["code"], g.api_user)
+    body = _dump([f], many=False)
+    db.session.commit()
+    return ok(body)
+
+
+@route(bp, "/staff/fulfillments/<int:fulfillment_id>/dispatch", ("POST",),
+       summary="A courier leaves with the delivery", tag="desk",
+       response=StaffFulfillmentSchema, auth="staff, admin", errors=_STEP_ERRORS)
+@api_auth(*DESK_ROLES)
+def dispatch(fulfillment_id: int):
+    return _step(fulfillment_id, lambda f: services.dispatch(f, g.api_user))
+
+
+@route(bp, "/staff/fulfillments/<int:fulfillment_id>/delivered", ("POST",),
+       summary="Delivered to the door", tag="desk", response=StaffFulfillmentSchema,
+       auth="staff, admin", errors=_STEP_ERRORS)
+@api_auth(*DESK_ROLES)
+def delivered(fulfillment_id: int):
+    return _step(fulfillment_id, lambda f: services.mark_delivered(f, g.api_user))
+
+
+@route(bp, "/staff/stock/<sku>", ("PUT",), summary="Set what the center holds after a count",
+       tag="desk", body=StockUpdateSchema, query=StockQuerySchema, response=StockSchema,
+       auth="staff, admin", errors=("400:validation_error", "404:not_found"))
+@api_auth(*DESK_ROLES)
+def set_stock(sku: str):
+    actor = g.api_user
+    data = load_body(StockUpdateSchema())
+    center_id = data.get("center_id") or load_query(StockQuerySchema()).get("center_id")
+    if center_id is None:
+        if actor.role != Role.STAFF:
+            raise ValidationFailed(errors={"center_id": [str(_l("Name the center."))]})
+        center_id = actor.center_id
+    services.check_center_access(actor, center_id)
+    if db.session.get(Center, center_id) is None:
+        raise NotFound()
+    product_id = db.session.execute(
+        sa.select(_products.c.id).where(_products.c.sku == sku)
+    ).scalar_one_or_none() if plain_key(sku) else None
+    if product_id is None:
+        raise NotFound()
+    row: Stock = services.set_stock(center_id, product_id, data["on_hand"], actor)
+    body = StockSchema().dump({"sku": sku, "center_id": center_id, "on_hand": row.on_hand,
+                               "reserved": row.reserved, "available": row.available})
+    db.session.commit()
+    return ok(body)

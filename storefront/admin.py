@@ -1,5 +1,156 @@
-"""Back office: products and categories."""
+"""Back office: the front page, products and categories (admins only)."""
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from core.auth import roles_required
+from core.errors import ValidationFailed
+from core.extensions import db
+from core.models import Role
+from fulfillment.forms import apply_domain_errors
+
+from . import admin_services
+from .admin_forms import CategoryForm, ProductForm
+from .catalog import categories as all_categories
+from .models import Product
 
 bp = Blueprint("storefront_admin", __name__, url_prefix="/admin")
+
+
+def image_url(product: Product) -> str | None:
+    """Where a product's image is served: the upload folder, or a path under static/."""
+    if not product.image:
+        return None
+    if product.image.startswith("static/"):
+        return url_for("static", filename=product.image[len("static/"):])
+    return url_for("core.uploaded_file", filename=product.image)
+
+
+@bp.route("/")
+@roles_required(Role.ADMIN)
+def index():
+    return render_template("admin/index.html", counts=admin_services.back_office_counts())
+
+
+@bp.route("/products")
+@roles_required(Role.ADMIN)
+def products():
+    q = (request.args.get("q") or "").strip()[:100]
+    items, page, pages = admin_services.product_list(
+        q or None, page=request.args.get("page", 1, type=int))
+    return render_template("admin/products.html", items=items, q=q, page=page, pages=pages,
+                           image_url=image_url)
+
+
+def _product_form(**kwargs) -> ProductForm:
+    form = ProductForm(**kwargs)
+    form.category_id.choices = [
+        SelectChoice(str(c.id), c.name_zh + (f" / {c.name_en}" if c.name_en else ""))
+        for c in all_categories()]
+    return form
+
+
+def _uploaded(form: ProductForm):
+    """The uploaded file, or None when the admin chose none."""
+    upload = form.image.data
+    return upload if upload is not None and getattr(upload, "filename", "") else None
+
+
+def _product_page(form, product, status):
+    return render_template("admin/product_form.html", form=form, product=product,
+                           image_url=image_url), status
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_product():
+    form = _product_form()
+    if not form.category_id.choices and not form.is_submitted():
+        flash(_("Add a category first: every product belongs to one."), "warning")
+    if form.validate_on_submit():
+        try:
+            product = admin_services.create_product(form.data_for_service(), current_user,
+                                                    image=_uploaded(form))
+        except ValidationFailed as err:
+            db.session.rollback()
+            apply_domain_errors(form, err)
+        else:
+            sku = product.sku
+            db.session.commit()
+            flash(_("Product %(sku)s created.", sku=sku), "success")
+            return redirect(url_for("storefront_admin.products"))
+    return _product_page(form, None, 400 if form.is_submitted() else 200)
+
+
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_product(product_id: int):
+    product = admin_services.get_product(product_id)
+    form = _product_form(data={
+        "sku": product.sku, "slug": product.slug, "name_zh": product.name_zh,
+        "name_en": product.name_en, "description_zh": product.description_zh,
+        "description_en": product.description_en, "category_id": product.category_id,
+        "price": product.price_amount, "member_price": product.member_price_amount,
+        "days_of_supply": product.days_of_supply, "position": product.position,
+        "active": product.active,
+    })
+    if form.validate_on_submit():
+        try:
+            admin_services.update_product(product, form.data_for_service(), current_user,
+                                          image=_uploaded(form))
+        except ValidationFailed as err:
+            db.session.rollback()
+            apply_domain_errors(form, err)
+        else:
+            sku = product.sku
+            db.session.commit()
+            flash(_("Product %(sku)s saved.", sku=sku), "success")
+            return redirect(url_for("storefront_admin.products"))
+    return _product_page(form, product, 400 if form.is_submitted() else 200)
+
+
+@bp.route("/categories")
+@roles_required(Role.ADMIN)
+def categories():
+    return render_template("admin/categories.html", rows=admin_services.category_list())
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_category():
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            category = admin_services.create_category(form.data_for_service(), current_user)
+        except ValidationFailed as err:
+            db.session.rollback()
+            apply_domain_errors(form, err)
+        else:
+            name = category.name_zh
+            db.session.commit()
+            flash(_("Category %(name)s created.", name=name), "success")
+            return redirect(url_for("storefront_admin.categories"))
+    return (render_template("admin/category_form.html", form=form, category=None),
+            400 if form.is_submitted() else 200)
+
+
+@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_category(category_id: int):
+    category = admin_services.get_category(category_id)
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit():
+        try:
+            admin_services.update_category(category, form.data_for_service(), current_user)
+        except ValidationFailed as err:
+            db.session.rollback()
+            apply_domain_errors(form, err)
+        else:
+            name = category.name_zh
+            db.session.commit()
+            flash(_("Category %(name)s saved.", name=name), "success")
+            return redirect(url_for("storefront_admin.categories"))
+    return (render_template("admin/category_form.html", form=form, category=category),
+            400 if form.is_submitted() else 200)

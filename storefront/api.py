@@ -1,5 +1,281 @@
-"""JSON API of storefront (under /api/v1)."""
+"""JSON API of storefront (under /api/v1): accounts, catalog, centers, orders, VIP signup.
 
-from core.api import api_blueprint
+Each view validates with a schema, calls services, commits once, and dumps with a schema.
+"""
+
+from collections import Counter
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import g, jsonify, request
+from flask_babel import lazy_gettext as _l
+
+from core.api import api_blueprint, load_body, load_query, ok, route
+from core.auth import api_auth
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.extensions import db
+from core.models import utcnow
+from fulfillment.errors import InsufficientStock
+from fulfillment.models import Method
+from fulfillment.routing import pickup_options
+from fulfillment.schemas import (
+    CenterListSchema,
+    CenterOptionSchema,
+    CenterQuerySchema,
+    plain_key,
+)
+
+from . import accounts, catalog, membership, orders
+from .errors import EmailTaken
+from .models import IdempotencyKey, Product
+from .schemas import (
+    MembershipSchema,
+    MeSchema,
+    OrderCreateSchema,
+    OrderListSchema,
+    OrderSchema,
+    ProductDetailSchema,
+    ProductPageSchema,
+    ProductQuerySchema,
+    ProductSchema,
+    RegisterSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserSchema,
+    VipSignupSchema,
+)
 
 bp = api_blueprint("storefront_api", __name__)
+
+#: how long a response is replayed for the same ``Idempotency-Key``
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+@route(bp, "/auth/register", ("POST",), summary="Open a shopper account", tag="accounts",
+       body=RegisterSchema, response=UserSchema, status=201, auth=False,
+       errors=("400:validation_error", "409:email_taken"))
+def register():
+    data = load_body(RegisterSchema())
+    try:
+        user = accounts.register_user(**data)
+    except sa.exc.IntegrityError:
+        # A twin request registered the same address between the check and the insert.
+        db.session.rollback()
+        raise EmailTaken(errors={"email": [str(EmailTaken.message)]}) from None
+    db.session.commit()
+    return ok(UserSchema().dump(user), 201)
+
+
+@route(bp, "/auth/token", ("POST",), summary="Exchange e-mail and password for a bearer token",
+       tag="accounts", body=TokenRequestSchema, response=TokenSchema, auth=False,
+       errors=("400:validation_error", "401:invalid_credentials"))
+def token():
+    data = load_body(TokenRequestSchema())
+    row, plain = accounts.issue_token(data["email"], data["password"])
+    db.session.commit()
+    return ok(TokenSchema().dump({"token": plain, "expires_at": row.expires_at}))
+
+
+@route(bp, "/me", summary="Who I am, with my VIP membership (or null)", tag="accounts",
+       response=MeSchema)
+@api_auth()
+def me():
+    user = g.api_user
+    return ok(MeSchema().dump({
+        "id": user.id, "email": user.email, "name": user.name, "phone": user.phone,
+        "roles": [user.role], "center_id": user.center_id,
+        "membership": membership.membership_of(user),
+    }))
+
+
+@route(bp, "/vip/signup", ("POST",), summary="Join the VIP club", tag="accounts",
+       body=VipSignupSchema, response=MembershipSchema, status=201,
+       errors=("400:validation_error", "409:already_member"))
+@api_auth()
+def vip_signup():
+    data = load_body(VipSignupSchema())
+    data["city"] = data.get("city") or None
+    member = membership.sign_up_member(g.api_user, **data)
+    db.session.commit()
+    return ok(MembershipSchema().dump(member), 201)
+
+
+# --- catalog ---------------------------------------------------------------------------------
+
+
+@route(bp, "/products", summary="Products, by category and search", tag="catalog",
+       query=ProductQuerySchema, response=ProductPageSchema, auth=False,
+       errors=("400:validation_error",))
+def products():
+    args = load_query(ProductQuerySchema())
+    items, pages = catalog.search_products(q=args.get("q"), category=args.get("category"),
+                                           page=args["page"])
+    return ok({"items": ProductSchema(many=True).dump(items),
+               "page": min(args["page"], pages), "pages": pages})
+
+
+@route(bp, "/products/<slug>", summary="One product", tag="catalog",
+       response=ProductDetailSchema, auth=False, errors=("404:not_found",))
+def product(slug: str):
+    if not plain_key(slug):
+        raise NotFound()
+    return ok(ProductDetailSchema().dump(catalog.product_by_slug(slug)))
+
+
+@route(bp, "/centers", summary="Centers, nearest first when a location is given",
+       tag="catalog", query=CenterQuerySchema, response=CenterListSchema, auth=False,
+       errors=("400:validation_error",))
+def centers():
+    args = load_query(CenterQuerySchema())
+    lat, lng = args.get("lat"), args.get("lng")
+    if (lat is None) != (lng is None):
+        missing = "lng" if lng is None else "lat"
+        raise ValidationFailed(errors={missing: [str(_l("Give both lat and lng, or neither."))]})
+    lines = _lines_for_skus(args.get("sku") or [])
+    options = pickup_options(lines or None, lat, lng, kind=args.get("kind"))
+    return ok({"items": CenterOptionSchema(many=True).dump(options)})
+
+
+def _lines_for_skus(skus: list[str]) -> list[tuple[int, int]]:
+    """Repeated SKUs -> (product id, units); an unknown SKU is a validation error."""
+    if not skus:
+        return []
+    wanted = Counter(skus)
+    found = dict(db.session.execute(
+        sa.select(Product.sku, Product.id).where(Product.sku.in_(list(wanted)),
+                                                 Product.active.is_(True))).all())
+    unknown = sorted(set(wanted) - set(found))
+    if unknown:
+        raise ValidationFailed(errors={"sku": [str(_l("Unknown product: %(sku)s", sku=s))
+                                               for s in unknown]})
+    return [(found[sku], units) for sku, units in wanted.items()]
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+@route(bp, "/orders", ("POST",), summary="Place an order (honours Idempotency-Key)",
+       tag="orders", body=OrderCreateSchema, response=OrderSchema, status=201,
+       errors=("400:validation_error", "409:insufficient_stock",
+               "422:no_center_serves_address", "503:payments_unavailable"))
+@api_auth()
+def place_order():
+    """Validate, place, commit; under an ``Idempotency-Key`` the first response is replayed.
+
+    The key's row is inserted before the order, in the same transaction: a concurrent
+    duplicate waits on the unique constraint, fails it once the first commits, and replays
+    the stored response. A request that fails rolls its key back, so it may be retried.
+    """
+    user = g.api_user
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None:
+        key = key.strip()
+        if not 1 <= len(key) <= 255 or not key.isprintable():
+            raise ValidationFailed(errors={IDEMPOTENCY_HEADER: [
+                str(_l("Between 1 and 255 characters."))]})
+        replay = _stored_response(user.id, key)
+        if replay is not None:
+            return replay
+    data = load_body(OrderCreateSchema())
+    record = None
+    if key is not None:
+        record = IdempotencyKey(user_id=user.id, key=key)
+        try:
+            with db.session.begin_nested():
+                db.session.add(record)
+        except sa.exc.IntegrityError:
+            replay = _stored_response(user.id, key)
+            if replay is not None:
+                return replay
+            raise Conflict(_l("A request with this Idempotency-Key is still being handled."),
+                           code="idempotency_conflict") from None
+    try:
+        order = orders.place_order(
+            user, lines=data["lines"], fulfillment=_fulfillment_choice(data["fulfillment"]),
+            payment_method=data["payment_method"], note=data.get("note") or None)
+    except InsufficientStock as err:
+        _name_short_lines(err)
+        raise
+    body = OrderSchema(viewer=user).dump(order)
+    if record is not None:
+        record.status_code, record.response = 201, body
+    db.session.commit()
+    return ok(body, 201)
+
+
+def _stored_response(user_id: int, key: str):
+    """The replayed response for this user's key, or None (clearing a key past its window)."""
+    record = db.session.execute(
+        sa.select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
+                                        IdempotencyKey.key == key)).scalar_one_or_none()
+    if record is None:
+        return None
+    if record.created_at < utcnow() - IDEMPOTENCY_WINDOW:
+        db.session.delete(record)
+        db.session.flush()
+        return None
+    if record.response is None:
+        return None
+    response = jsonify(record.response)
+    response.status_code = record.status_code
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _fulfillment_choice(choice: dict) -> dict:
+    if choice["method"] == Method.PICKUP:
+        return {"method": Method.PICKUP, "center_id": choice["center_id"]}
+    return {"method": Method.DELIVERY, "address": choice["address"]}
+
+
+def _name_short_lines(err: InsufficientStock) -> None:
+    """Delivery routing reports short lines by product id; the API names them by SKU."""
+    lines = err.extra.get("lines", [])
+    ids = [ln["product_id"] for ln in lines if "product_id" in ln]
+    if not ids:
+        return
+    skus = dict(db.session.execute(
+        sa.select(Product.id, Product.sku).where(Product.id.in_(ids))).all())
+    for line in lines:
+        if "product_id" in line:
+            line["sku"] = skus.get(line.pop("product_id"))
+
+
+def _visible_order(public_id: str):
+    """The order, if this caller may see it; anyone else is told it does not exist."""
+    if not plain_key(public_id):
+        raise NotFound()
+    order = orders.get_order(public_id)
+    if not orders.can_view(order, g.api_user):
+        raise NotFound()
+    return order
+
+
+@route(bp, "/orders/<public_id>", summary="One order", tag="orders", response=OrderSchema,
+       errors=("404:not_found",))
+@api_auth()
+def order_detail(public_id: str):
+    return ok(OrderSchema(viewer=g.api_user).dump(_visible_order(public_id)))
+
+
+@route(bp, "/me/orders", summary="My orders, newest first", tag="orders",
+       response=OrderListSchema)
+@api_auth()
+def my_orders():
+    user = g.api_user
+    return ok({"items": OrderSchema(many=True, viewer=user).dump(orders.orders_of(user))})
+
+
+@route(bp, "/orders/<public_id>/cancel", ("POST",), summary="Cancel an order, releasing stock",
+       tag="orders", response=OrderSchema,
+       errors=("404:not_found", "409:illegal_transition"))
+@api_auth()
+def cancel_order(public_id: str):
+    order = orders.cancel_order(_visible_order(public_id), g.api_user)
+    body = OrderSchema(viewer=g.api_user).dump(order)
+    db.session.commit()
+    return ok(body)

@@ -93,7 +93,7 @@ def test_unknown_sku_and_unknown_center(session, shop):
     with pytest.raises(ValidationFailed) as err:
         orders.place_order(shop.shopper, lines=[{"sku": "NOPE", "quantity": 1}],
                            fulfillment=pickup_at(shop.store), payment_method="pay_at_pickup")
-    assert err.value.errors == {"lines": {"0": {"sku": ["Unknown product."]}}}
+    assert list(err.value.errors["lines"]["0"]) == ["sku"]
     with pytest.raises(UnknownCenter):
         orders.place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1}],
                            fulfillment={"method": "pickup", "center_id": shop.hub.id},

@@ -1,0 +1,159 @@
+"""Marshmallow schemas of the customer center's API: customers, the 360 view, follow-ups."""
+
+import re
+
+from marshmallow import Schema, fields, validate
+
+from core.i18n import shop_zone
+from fulfillment.schemas import NO_CONTROL, PlainText, record_id
+from storefront.schemas import MembershipSchema, Money, OrderSummarySchema
+
+from .customers import mask_phone
+from .followups import OUTCOMES
+from .models import FollowUpKind, FollowUpStatus, Stage
+
+#: "...T10:00:00 08:00": a "+" in a query string arrives as a space
+_SPACE_FOR_PLUS = re.compile(r"(T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$")
+
+
+class Moment(fields.DateTime):
+    """An ISO 8601 time; without an offset it is read in the shop's zone."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = _SPACE_FOR_PLUS.sub(r"\1+\2", value.strip())
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=shop_zone())
+        return moment
+
+
+# --- customers -------------------------------------------------------------------------------
+
+
+class CustomerQuerySchema(Schema):
+    q = fields.String(validate=[validate.Length(max=100), NO_CONTROL], metadata={
+        "description": "Name, phone or its last 4 digits, e-mail, card number."})
+    user_id = record_id()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+
+
+class CustomerListItemSchema(Schema):
+    id = fields.Integer()
+    user_id = fields.Integer(allow_none=True, metadata={"description": "Null for a prospect."})
+    name = fields.String()
+    phone = fields.Method("_masked", metadata={"type": "string", "example": "138****5678"})
+    stage = fields.String(validate=validate.OneOf(Stage.ALL))
+    card_number = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    last_order_at = fields.DateTime(allow_none=True)
+
+    def _masked(self, customer):
+        return mask_phone(customer.phone)
+
+
+class CustomerPageSchema(Schema):
+    items = fields.List(fields.Nested(CustomerListItemSchema))
+    page = fields.Integer()
+    pages = fields.Integer()
+
+
+class ProfileSchema(Schema):
+    """The whole profile: the agent calls this number (and the look is logged)."""
+
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    source = fields.String()
+    stage = fields.String(validate=validate.OneOf(Stage.ALL))
+    card_number = fields.String(allow_none=True)
+    marketing_consent = fields.Boolean()
+    notes = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class FiguresSchema(Schema):
+    recency_days = fields.Integer(allow_none=True, metadata={
+        "description": "Days since the last order; null before the first."})
+    frequency = fields.Integer(metadata={"description": "Orders in the last 12 months."})
+    monetary = Money("monetary_amount", metadata={"description": "Spend in the last 12 months."})
+    lifetime = Money("lifetime_amount")
+    orders_count = fields.Integer()
+    first_order_at = fields.DateTime(allow_none=True)
+    last_order_at = fields.DateTime(allow_none=True)
+    segment = fields.String(validate=validate.OneOf(Stage.ALL))
+
+
+class _WithOrderRefs(Schema):
+    """Dumps ``order_id`` as the order's public id, from refs given at construction."""
+
+    order_id = fields.Method("_order_id", metadata={
+        "type": "string", "nullable": True, "description": "The order's public id."})
+
+    def __init__(self, *args, order_refs: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_refs = order_refs or {}
+
+    def _order_id(self, obj):
+        return self.order_refs.get(obj.order_id) if obj.order_id is not None else None
+
+
+class FollowUpSchema(_WithOrderRefs):
+    id = fields.Integer()
+    customer_id = fields.Integer()
+    user_id = fields.Function(lambda f: f.customer.user_id, metadata={
+        "type": "integer", "nullable": True})
+    customer_name = fields.Function(lambda f: f.customer.name, metadata={"type": "string"})
+    kind = fields.String(validate=validate.OneOf(FollowUpKind.ALL))
+    due_at = fields.DateTime()
+    status = fields.String(validate=validate.OneOf(FollowUpStatus.ALL))
+    channel = fields.String()
+    attempts = fields.Integer()
+    outcome = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    satisfaction = fields.Integer(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class FollowUpListSchema(Schema):
+    items = fields.List(fields.Nested(FollowUpSchema))
+
+
+class ComplaintSchema(_WithOrderRefs):
+    id = fields.Integer()
+    category = fields.String()
+    description = fields.String()
+    severity = fields.String()
+    status = fields.String()
+    due_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class Customer360Schema(Schema):
+    id = fields.Integer()
+    user_id = fields.Integer(allow_none=True)
+    profile = fields.Nested(ProfileSchema)
+    membership = fields.Nested(MembershipSchema, allow_none=True)
+    figures = fields.Nested(FiguresSchema)
+    orders = fields.List(fields.Nested(OrderSummarySchema), metadata={
+        "description": "The latest 50, newest first."})
+    followups = fields.List(fields.Nested(FollowUpSchema))
+    complaints = fields.List(fields.Nested(ComplaintSchema))
+
+
+# --- follow-ups ------------------------------------------------------------------------------
+
+
+class FollowUpQuerySchema(Schema):
+    due_before = Moment(metadata={"description": "ISO 8601; without an offset, shop time."})
+    status = fields.String(load_default=FollowUpStatus.OPEN,
+                           validate=validate.OneOf(FollowUpStatus.ALL))
+    kind = fields.String(validate=validate.OneOf(FollowUpKind.ALL))
+
+
+class FollowUpCompleteSchema(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    notes = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=2000))
+    satisfaction = fields.Integer(strict=True, allow_none=True,
+                                  validate=validate.Range(min=1, max=5))

@@ -1,0 +1,152 @@
+"""Forms of the desk and of the back office's centers and staff pages (Flask-WTF)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from core.errors import DomainError
+from core.models import Role
+
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+MAX_ON_HAND = 100_000
+
+
+def apply_domain_errors(form, err: DomainError) -> None:
+    """Show a service's ``ValidationFailed`` errors on the form's fields.
+
+    Errors for fields the form does not have (or without a field) go to ``form_errors``,
+    which templates show above the form.
+    """
+    placed = False
+    for name, messages in (err.errors or {}).items():
+        if isinstance(messages, str):
+            messages = [messages]
+        elif isinstance(messages, dict):
+            messages = [str(m) for sub in messages.values() for m in
+                        (sub if isinstance(sub, list | tuple) else [sub])]
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [str(m) for m in messages]
+        else:
+            form.form_errors.extend(str(m) for m in messages)
+        placed = True
+    if not placed:
+        form.form_errors.append(str(err.message))
+
+
+class NumberField(FloatField):
+    """A decimal number (coordinates, distances) with a plain error message."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not (valuelist[0] or "").strip():
+            self.data = None
+            return
+        try:
+            self.data = float(valuelist[0].strip().replace(",", "."))
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("Enter a number."))) from None
+        if self.data != self.data or self.data in (float("inf"), float("-inf")):
+            self.data = None
+            raise ValueError(str(_l("Enter a number.")))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""
+
+
+class CodeForm(FlaskForm):
+    """The code box at the top of the desk: the code the shopper shows."""
+
+    code = StringField(_l("Pickup code"), validators=[
+        DataRequired(message=_l("Type the code the customer shows.")), Length(max=20)])
+
+
+class HandOverForm(FlaskForm):
+    code = StringField(_l("Pickup code"), validators=[
+        DataRequired(message=_l("Type the code the customer shows.")), Length(max=20)])
+
+
+class StockForm(FlaskForm):
+    on_hand = IntegerField(_l("On hand"), validators=[
+        InputRequired(message=_l("Enter a whole number.")),
+        NumberRange(min=0, max=MAX_ON_HAND,
+                    message=_l("Enter a whole number from %(min)s to %(max)s."))])
+
+
+class CenterForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[
+        DataRequired(), Length(max=20),
+        Regexp(r"^[A-Za-z0-9-]+$", message=_l("Letters, digits and dashes only."))],
+        description=_l("Short and unique, e.g. SH-JA."))
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=100)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=100)])
+    is_pickup = BooleanField(_l("Pickup store"))
+    is_delivery = BooleanField(_l("Delivery center"))
+    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=40)])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=40)])
+    district = StringField(_l("District"), validators=[DataRequired(), Length(max=40)])
+    address_zh = StringField(_l("Address (Chinese)"), validators=[DataRequired(), Length(max=200)])
+    address_en = StringField(_l("Address (English)"), validators=[Optional(), Length(max=200)])
+    lat = NumberField(_l("Latitude"), validators=[
+        InputRequired(message=_l("Enter a number.")), NumberRange(min=-90, max=90)])
+    lng = NumberField(_l("Longitude"), validators=[
+        InputRequired(message=_l("Enter a number.")), NumberRange(min=-180, max=180)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    opens_at = StringField(_l("Opens at"), default="10:00", validators=[
+        DataRequired(), Regexp(TIME_PATTERN, message=_l("Use HH:MM, e.g. 09:30."))])
+    closes_at = StringField(_l("Closes at"), default="21:00", validators=[
+        DataRequired(), Regexp(TIME_PATTERN, message=_l("Use HH:MM, e.g. 21:00."))])
+    radius_km = NumberField(_l("Delivery radius (km)"), validators=[
+        Optional(), NumberRange(min=0, max=500)],
+        description=_l("A delivery center also serves addresses within this distance."))
+    districts = TextAreaField(_l("Delivery districts"), validators=[Optional(), Length(max=20000)],
+                              description=_l("One per line: province city district, "
+                                             "e.g. 上海市 上海市 徐汇区"))
+    active = BooleanField(_l("Active"), default=True)
+
+    def data_for_service(self) -> dict:
+        """The fields as the service takes them (``districts`` still as text)."""
+        names = ("code", "name_zh", "name_en", "is_pickup", "is_delivery", "province", "city",
+                 "district", "address_zh", "address_en", "lat", "lng", "phone", "opens_at",
+                 "closes_at", "radius_km", "districts", "active")
+        return {name: getattr(self, name).data for name in names}
+
+
+STAFF_ROLES = [
+    SelectChoice(Role.STAFF, _l("Store staff")),
+    SelectChoice(Role.CRM, _l("Customer center agent")),
+    SelectChoice(Role.ADMIN, _l("Administrator")),
+]
+
+
+class StaffForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[
+        DataRequired(), Email(message=_l("Enter a valid e-mail address.")), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(), Length(min=8, max=200, message=_l("At least 8 characters."))])
+    role = SelectField(_l("Role"), choices=STAFF_ROLES, default=Role.STAFF)
+    center_id = SelectField(_l("Center"), coerce=lambda v: int(v) if v not in (None, "") else None,
+                            validate_choice=False,
+                            description=_l("Required for store staff."))

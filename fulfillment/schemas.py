@@ -1,0 +1,209 @@
+"""Marshmallow schemas of fulfillment's API: centers, the desk's queue, stock counts.
+
+The two field types at the top (``Localized``, ``PlainText``) are shared by the modules
+above (storefront, crm), which may import from here.
+"""
+
+import re
+
+from marshmallow import Schema, fields, missing, validate
+
+from core.i18n import current_locale
+
+from .models import FulfillmentStatus, Method
+
+#: the largest id a database integer column holds; bigger ids cannot exist
+MAX_ID = 2**31 - 1
+#: markup and control characters have no place in a name or an address
+_UNSAFE = re.compile(r"[<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: for words that reach a query (a SKU, a search): PostgreSQL refuses NUL in text outright
+NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="May not contain control characters.")
+
+
+def plain_key(value: str) -> bool:
+    """Whether a path segment (a slug, a SKU, a public id) is worth looking up at all."""
+    return bool(value) and len(value) <= 100 and not _CONTROL.search(value)
+
+
+class Localized(fields.String):
+    """Dumps ``<base>_en`` when the reader reads English and it is filled, else ``<base>_zh``."""
+
+    def __init__(self, base: str, **kwargs):
+        super().__init__(dump_only=True, **kwargs)
+        self.base = base
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        get = accessor or (lambda o, a, d: getattr(o, a, d))
+        zh = get(obj, f"{self.base}_zh", None)
+        en = get(obj, f"{self.base}_en", None)
+        if current_locale() == "en" and en:
+            return en
+        return zh or en or ""
+
+
+class PlainText(fields.String):
+    """A line a person typed: trimmed, not blank, without markup or control characters."""
+
+    default_error_messages = {
+        "blank": "May not be blank.",
+        "unsafe": "May not contain <, > or control characters.",
+    }
+
+    def __init__(self, *, allow_blank: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        #: a blank optional text (a note left empty) loads as "" instead of failing
+        self.allow_blank = allow_blank
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            if self.allow_blank:
+                return ""
+            raise self.make_error("blank")
+        if _UNSAFE.search(text):
+            raise self.make_error("unsafe")
+        return text
+
+
+def record_id(**kwargs) -> fields.Integer:
+    """A database id in a body or a query: a whole number within what a column holds."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+# --- centers ---------------------------------------------------------------------------------
+
+
+class ServedAreaSchema(Schema):
+    province = fields.String()
+    city = fields.String()
+    district = fields.String()
+
+
+class CenterSchema(Schema):
+    """A center as the public sees it."""
+
+    id = fields.Integer()
+    code = fields.String()
+    name = Localized("name")
+    kinds = fields.List(fields.String(validate=validate.OneOf(Method.ALL)))
+    address = Localized("address")
+    province = fields.String()
+    city = fields.String()
+    district = fields.String()
+    lat = fields.Float()
+    lng = fields.Float()
+    phone = fields.String(allow_none=True)
+    opens_at = fields.String(metadata={"description": "HH:MM, shop time"})
+    closes_at = fields.String(metadata={"description": "HH:MM, shop time"})
+    serves = fields.List(fields.Nested(ServedAreaSchema), metadata={
+        "description": "The districts a delivery center serves; empty for a pickup store."})
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "serves":
+            return obj.districts if obj.is_delivery else []
+        return super().get_attribute(obj, attr, default)
+
+
+class CenterOptionSchema(CenterSchema):
+    """A center in a list for a shopper: how far it is, whether it holds every item."""
+
+    distance_km = fields.Float(metadata={"description": "Only when lat and lng are given."})
+    has_stock = fields.Boolean(metadata={"description": "Only when sku is given."})
+
+    def get_attribute(self, obj, attr, default):
+        # ``obj`` is a routing.CenterOption: its own two figures, the rest from its center.
+        if attr in ("distance_km", "has_stock"):
+            value = getattr(obj, attr)
+            return missing if value is None else value
+        return super().get_attribute(obj.center, attr, default)
+
+
+class CenterListSchema(Schema):
+    items = fields.List(fields.Nested(CenterOptionSchema))
+
+
+class CenterQuerySchema(Schema):
+    lat = fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False)
+    lng = fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False)
+    sku = fields.List(fields.String(validate=[validate.Length(min=1, max=40), NO_CONTROL]),
+                      validate=validate.Length(max=50),
+                      metadata={"description": "Repeatable; a SKU twice means two units."})
+    kind = fields.String(validate=validate.OneOf(Method.ALL),
+                         metadata={"description": "Only centers of this kind."})
+
+
+# --- the desk --------------------------------------------------------------------------------
+
+
+class FulfillmentLineSchema(Schema):
+    sku = fields.String()
+    name = Localized("name")
+    quantity = fields.Integer()
+
+
+class StaffFulfillmentSchema(Schema):
+    """A center's work for one order, as its staff see it (never the pickup code)."""
+
+    id = fields.Integer()
+    order_id = fields.Method("_order_id", metadata={
+        "type": "string", "description": "The order's public id."})
+    order_number = fields.Method("_order_number", metadata={"type": "string"})
+    center_id = fields.Integer()
+    method = fields.String(validate=validate.OneOf(Method.ALL))
+    status = fields.String(validate=validate.OneOf(FulfillmentStatus.ALL))
+    lines = fields.List(fields.Nested(FulfillmentLineSchema))
+    contact_name = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
+    address = fields.Dict(allow_none=True)
+    created_at = fields.DateTime()
+    ready_at = fields.DateTime(allow_none=True)
+    dispatched_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+
+    def __init__(self, *args, order_refs: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: {order id: (public id, number)}: fulfillment does not import the orders' model
+        self.order_refs = order_refs or {}
+
+    def _order_id(self, f):
+        return self.order_refs.get(f.order_id, (None, None))[0]
+
+    def _order_number(self, f):
+        return self.order_refs.get(f.order_id, (None, None))[1]
+
+
+class StaffQueueSchema(Schema):
+    items = fields.List(fields.Nested(StaffFulfillmentSchema))
+
+
+class StaffQueueQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(FulfillmentStatus.ALL))
+    method = fields.String(validate=validate.OneOf(Method.ALL))
+    center_id = record_id(metadata={"description": "Admins: one center (default: every center)."})
+
+
+class HandoverSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                         metadata={"description": "The pickup code the shopper shows."})
+
+
+class StockUpdateSchema(Schema):
+    on_hand = fields.Integer(strict=True, required=True,
+                             validate=validate.Range(min=0, max=1_000_000))
+    center_id = record_id(strict=True, metadata={
+        "description": "Admins must name the center (here or in the query); staff may omit it."})
+
+
+class StockQuerySchema(Schema):
+    center_id = record_id()
+
+
+class StockSchema(Schema):
+    sku = fields.String()
+    center_id = fields.Integer()
+    on_hand = fields.Integer()
+    reserved = fields.Integer()
+    available = fields.Integer()
+

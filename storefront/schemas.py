@@ -1,0 +1,295 @@
+"""Marshmallow schemas of the storefront's API: what it reads (validated) and what it writes.
+
+Input schemas reject what they do not know (marshmallow's default), so a misspelt field
+is a 400, not a silently ignored wish. Output schemas dump models directly; a few read
+figures they are given at construction (the viewer of an order).
+"""
+
+from datetime import date, timedelta
+
+from flask import current_app, url_for
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    missing,
+    post_dump,
+    validate,
+    validates_schema,
+)
+
+from core.i18n import shop_zone
+from core.models import utcnow
+from fulfillment.models import FulfillmentStatus, Method
+from fulfillment.schemas import NO_CONTROL, Localized, PlainText, record_id
+
+from .models import OrderStatus, PaymentMethod, Tier
+from .orders import MAX_QUANTITY
+
+PHONE = validate.Regexp(r"^\+?[0-9][0-9 \-]{4,30}$", error="Not a valid phone number.")
+
+
+# --- money -----------------------------------------------------------------------------------
+
+
+class MoneySchema(Schema):
+    amount = fields.Integer(metadata={"description": "Minor units (fen)."})
+    currency = fields.String(metadata={"example": "CNY"})
+
+
+class Money(fields.Nested):
+    """``{"amount", "currency"}`` from an ``*_amount`` column and the object's currency."""
+
+    def __init__(self, amount_attr: str, *, omit_none: bool = False, **kwargs):
+        super().__init__(MoneySchema, dump_only=True, **kwargs)
+        self.amount_attr = amount_attr
+        self.omit_none = omit_none
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        get = accessor or (lambda o, a, d: getattr(o, a, d))
+        amount = get(obj, self.amount_attr, None)
+        if amount is None or amount is missing:
+            return missing if self.omit_none else None
+        currency = get(obj, "currency", None)
+        if not currency or currency is missing:
+            currency = current_app.config["SHOP_CURRENCY"]
+        return {"amount": int(amount), "currency": currency}
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+class RegisterSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=8, max=128))
+    name = PlainText(required=True, validate=validate.Length(min=1, max=100))
+    phone = PlainText(allow_none=True, validate=[validate.Length(max=32), PHONE])
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+
+
+class TokenRequestSchema(Schema):
+    email = fields.String(required=True, validate=[validate.Length(min=1, max=254), NO_CONTROL])
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=1, max=128))
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    expires_at = fields.DateTime()
+
+
+class MembershipSchema(Schema):
+    tier = fields.String(validate=validate.OneOf(Tier.ALL))
+    card_number = fields.String()
+    points = fields.Integer()
+    joined_at = fields.DateTime()
+
+
+class MeSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+    roles = fields.List(fields.String())
+    center_id = fields.Integer(allow_none=True, metadata={"description": "Staff: their center."})
+    membership = fields.Nested(MembershipSchema, allow_none=True)
+
+
+def _not_future(value: date) -> None:
+    today = utcnow().astimezone(shop_zone()).date()
+    if value > today or value.year < 1900:
+        raise ValidationError("Not a valid birthday.")
+
+
+def _baby_date(value: date) -> None:
+    """A birth date in the last 18 years, or a due date within the next 10 months."""
+    today = utcnow().astimezone(shop_zone()).date()
+    if not today - timedelta(days=18 * 366) <= value <= today + timedelta(days=305):
+        raise ValidationError("A birth date in the last 18 years or a due date ahead.")
+
+
+class VipSignupSchema(Schema):
+    name = PlainText(required=True, validate=validate.Length(min=1, max=100))
+    phone = PlainText(required=True, validate=[validate.Length(max=32), PHONE])
+    birthday = fields.Date(allow_none=True, validate=_not_future)
+    baby_birthday = fields.Date(allow_none=True, validate=_baby_date, metadata={
+        "description": "The baby's birth date, or the due date when it lies ahead."})
+    city = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=40))
+    interests = fields.List(PlainText(validate=validate.Length(min=1, max=40)),
+                            allow_none=True, validate=validate.Length(max=20))
+    marketing_consent = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+
+# --- catalog ---------------------------------------------------------------------------------
+
+
+class CategorySchema(Schema):
+    slug = fields.String()
+    name = Localized("name")
+
+
+class ProductSchema(Schema):
+    id = fields.Integer()
+    sku = fields.String()
+    slug = fields.String()
+    name = Localized("name")
+    price = Money("price_amount")
+    member_price = Money("member_price_amount", omit_none=True,
+                         metadata={"description": "What VIP members pay; absent when no price."})
+    category = fields.Nested(CategorySchema)
+    image = fields.Method("_image", metadata={"type": "string", "nullable": True})
+
+    def _image(self, product):
+        if not product.image:
+            return None
+        if product.image.startswith("static/"):
+            return url_for("static", filename=product.image.removeprefix("static/"))
+        return url_for("core.uploaded_file", filename=product.image)
+
+
+class ProductDetailSchema(ProductSchema):
+    description = Localized("description")
+    days_of_supply = fields.Integer(allow_none=True, metadata={
+        "description": "Days one unit lasts (a can of formula); null where it does not apply."})
+
+
+class ProductPageSchema(Schema):
+    items = fields.List(fields.Nested(ProductSchema))
+    page = fields.Integer()
+    pages = fields.Integer()
+
+
+class ProductQuerySchema(Schema):
+    q = fields.String(validate=[validate.Length(max=100), NO_CONTROL])
+    category = fields.String(validate=[validate.Length(max=60), NO_CONTROL])
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+
+
+# --- placing an order ------------------------------------------------------------------------
+
+
+class OrderLineInSchema(Schema):
+    sku = fields.String(required=True, validate=[validate.Length(min=1, max=40), NO_CONTROL])
+    quantity = fields.Integer(strict=True, required=True,
+                              validate=validate.Range(min=1, max=MAX_QUANTITY))
+
+
+class AddressSchema(Schema):
+    name = PlainText(required=True, validate=validate.Length(min=1, max=100))
+    phone = PlainText(required=True, validate=[validate.Length(max=32), PHONE])
+    province = PlainText(required=True, validate=validate.Length(min=1, max=40))
+    city = PlainText(required=True, validate=validate.Length(min=1, max=40))
+    district = PlainText(required=True, validate=validate.Length(min=1, max=40))
+    street = PlainText(required=True, validate=validate.Length(min=1, max=200))
+    lat = fields.Float(allow_nan=False, validate=validate.Range(min=-90, max=90))
+    lng = fields.Float(allow_nan=False, validate=validate.Range(min=-180, max=180))
+
+
+class FulfillmentChoiceSchema(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(Method.ALL))
+    center_id = record_id(strict=True, metadata={"description": "Pickup: the center."})
+    address = fields.Nested(AddressSchema, metadata={"description": "Delivery: where to."})
+
+    @validates_schema
+    def _what_the_method_needs(self, data, **_):
+        if data["method"] == Method.PICKUP and data.get("center_id") is None:
+            raise ValidationError("Required for pickup.", "center_id")
+        if data["method"] == Method.DELIVERY and data.get("address") is None:
+            raise ValidationError("Required for delivery.", "address")
+
+
+class OrderCreateSchema(Schema):
+    lines = fields.List(fields.Nested(OrderLineInSchema), required=True,
+                        validate=validate.Length(min=1, max=50))
+    fulfillment = fields.Nested(FulfillmentChoiceSchema, required=True)
+    payment_method = fields.String(required=True, validate=validate.OneOf(PaymentMethod.ALL))
+    note = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=500))
+
+
+# --- orders as the shopper sees them ---------------------------------------------------------
+
+
+class OrderLineSchema(Schema):
+    sku = fields.String()
+    name = Localized("name")
+    quantity = fields.Integer()
+    unit_price = Money("unit_price_amount")
+    line_total = Money("line_total_amount")
+    member_price = fields.Boolean(metadata={"description": "The member price was applied."})
+
+
+class OrderFulfillmentSchema(Schema):
+    method = fields.String(validate=validate.OneOf(Method.ALL))
+    center_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(FulfillmentStatus.ALL))
+    pickup_code = fields.Method("_hidden", metadata={
+        "type": "string",
+        "description": "Only for the order's owner, and only once the order is ready."})
+    address = fields.Dict(allow_none=True)
+    ready_at = fields.DateTime(allow_none=True)
+    dispatched_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+
+    def _hidden(self, _fulfillment):
+        # Revealed by OrderSchema, which knows who is looking.
+        return missing
+
+
+class OrderSchema(Schema):
+    """An order; ``viewer`` decides whether the pickup code is shown."""
+
+    id = fields.String(attribute="public_id", metadata={"description": "Opaque public id."})
+    number = fields.String(metadata={"example": "SH-20261122-0042"})
+    status = fields.String(validate=validate.OneOf(OrderStatus.ALL))
+    subtotal = Money("subtotal_amount")
+    delivery_fee = Money("delivery_fee_amount")
+    total = Money("total_amount")
+    paid = Money("paid_amount")
+    payment_method = fields.String(validate=validate.OneOf(PaymentMethod.ALL))
+    fulfillment_method = fields.String(validate=validate.OneOf(Method.ALL))
+    center_id = fields.Integer()
+    contact_name = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(OrderLineSchema))
+    fulfillment = fields.Nested(OrderFulfillmentSchema, allow_none=True)
+    created_at = fields.DateTime()
+    paid_at = fields.DateTime(allow_none=True)
+    fulfilled_at = fields.DateTime(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+
+    def __init__(self, *args, viewer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+
+    @post_dump(pass_original=True)
+    def _reveal_pickup_code(self, data, order, **_):
+        f = order.fulfillment
+        if (self.viewer is not None and order.user_id == self.viewer.id and f is not None
+                and f.status == FulfillmentStatus.READY and f.pickup_code):
+            data["fulfillment"]["pickup_code"] = f.pickup_code
+        return data
+
+
+class OrderListSchema(Schema):
+    items = fields.List(fields.Nested(OrderSchema))
+
+
+class OrderSummarySchema(Schema):
+    """An order in someone else's list (the customer center): no contact, no code."""
+
+    id = fields.String(attribute="public_id")
+    number = fields.String()
+    status = fields.String(validate=validate.OneOf(OrderStatus.ALL))
+    total = Money("total_amount")
+    payment_method = fields.String()
+    fulfillment_method = fields.String()
+    center_id = fields.Integer()
+    created_at = fields.DateTime()
+    lines = fields.List(fields.Nested(OrderLineSchema))
