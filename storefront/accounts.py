@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from core.errors import Unauthorized
 from core.extensions import db
@@ -37,5 +38,5 @@ def authenticate(email: str, password: str) -> User | None:
 def issue_token(email: str, password: str) -> tuple[ApiToken, str]:
     user = authenticate(email, password)
     if user is None:
-        raise Unauthorized("Wrong e-mail or password.", code="invalid_credentials")
+        raise Unauthorized(_l("Wrong e-mail or password."), code="invalid_credentials")
     return ApiToken.issue(user, current_app.config["API_TOKEN_DAYS"])

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import shop_zone
+from core.i18n import localized, shop_zone
 from core.models import Role, User, utcnow
 from core.signals import order_cancelled, order_fulfilled, order_placed
 from fulfillment import services as desk
@@ -97,7 +97,11 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
             raise UnknownCenter(errors={"fulfillment": {"center_id": [str(UnknownCenter.message)]}})
         contact_name, contact_phone = user.name, user.phone
     else:
-        center = route_delivery(address, pairs)
+        try:
+            center = route_delivery(address, pairs)
+        except InsufficientStock as err:
+            _describe_shortage(err, items, method, address)
+            raise
         contact_name, contact_phone = address["name"], address["phone"]
 
     is_member = membership_of(user) is not None
@@ -144,7 +148,7 @@ def _describe_shortage(err: InsufficientStock, items, method: str, address: dict
         lng = address.get("lng") if address else None
         options = pickup_options([(p.id, q) for p, q in items], lat, lng)
         err.extra["alternatives"] = [
-            {"center_id": o.center.id, "code": o.center.code, "name": o.center.name_zh}
+            {"center_id": o.center.id, "code": o.center.code, "name": localized(o.center, "name")}
             for o in options if o.has_stock
         ][:3]
 

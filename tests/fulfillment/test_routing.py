@@ -95,3 +95,17 @@ def test_pickup_options_without_location_have_no_distance(session, shop):
 
 def test_haversine_shanghai_to_hangzhou():
     assert 160 < routing.haversine_km(31.23, 121.47, 30.27, 120.15) < 175
+
+
+def test_delivery_shortage_is_named_by_sku(session, shop, stock):
+    from storefront.orders import place_order
+    from tests.conftest import delivery_address
+
+    stock(shop.hub, shop.products[1], 0)
+    with pytest.raises(InsufficientStock) as err:
+        with session.begin_nested():
+            place_order(shop.shopper, lines=[{"sku": shop.products[1].sku, "quantity": 1}],
+                        fulfillment={"method": "delivery", "address": delivery_address()},
+                        payment_method="cash_on_delivery")
+    assert err.value.extra["lines"] == [
+        {"sku": shop.products[1].sku, "requested": 1, "available": 0}]
