@@ -13,9 +13,9 @@ from flask_login import current_user
 from core.auth import roles_required
 from core.errors import IllegalTransition, ValidationFailed
 from core.extensions import db
+from core.forms import apply_domain_errors
 from core.i18n import current_locale, localized, shop_zone
 from core.models import Role, utcnow
-from fulfillment.forms import apply_domain_errors
 from fulfillment.models import Center, Fulfillment
 from storefront.models import Order, Tier
 

@@ -8,10 +8,11 @@ from wtforms.fields.choices import SelectChoice
 from core.auth import roles_required
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
+from core.forms import form_status, submit_form
 from core.models import Role, User
 
 from . import admin_services
-from .forms import ActionForm, CenterForm, StaffForm, apply_domain_errors
+from .forms import ActionForm, CenterForm, StaffForm
 from .models import Center
 
 bp = Blueprint("fulfillment_admin", __name__, url_prefix="/admin")
@@ -31,17 +32,11 @@ def _center_form_page(form: CenterForm, center: Center | None, status: int = 200
 @roles_required(Role.ADMIN)
 def new_center():
     form = CenterForm()
-    if form.validate_on_submit():
-        try:
-            center = admin_services.create_center(form.data_for_service(), current_user)
-        except ValidationFailed as err:
-            db.session.rollback()
-            apply_domain_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Center %(code)s created.", code=center.code), "success")
-            return redirect(url_for("fulfillment_admin.centers"))
-    return _center_form_page(form, None, 400 if form.is_submitted() else 200)
+    if submit_form(form, lambda: admin_services.create_center(
+            form.data_for_service(), current_user),
+            lambda center: _("Center %(code)s created.", code=center.code)):
+        return redirect(url_for("fulfillment_admin.centers"))
+    return _center_form_page(form, None, form_status(form))
 
 
 @bp.route("/centers/<int:center_id>/edit", methods=["GET", "POST"])
@@ -49,18 +44,11 @@ def new_center():
 def edit_center(center_id: int):
     center = admin_services.get_center(center_id)
     form = CenterForm(data=admin_services.center_form_data(center))
-    if form.validate_on_submit():
-        try:
-            admin_services.update_center(center, form.data_for_service(), current_user)
-        except ValidationFailed as err:
-            db.session.rollback()
-            apply_domain_errors(form, err)
-        else:
-            code = center.code
-            db.session.commit()
-            flash(_("Center %(code)s saved.", code=code), "success")
-            return redirect(url_for("fulfillment_admin.centers"))
-    return _center_form_page(form, center, 400 if form.is_submitted() else 200)
+    if submit_form(form, lambda: admin_services.update_center(
+            center, form.data_for_service(), current_user),
+            lambda _result: _("Center %(code)s saved.", code=center.code)):
+        return redirect(url_for("fulfillment_admin.centers"))
+    return _center_form_page(form, center, form_status(form))
 
 
 def _staff_form() -> StaffForm:
@@ -83,22 +71,13 @@ def staff():
 @roles_required(Role.ADMIN)
 def new_staff():
     form = _staff_form()
-    if form.validate_on_submit():
-        data = {name: getattr(form, name).data
-                for name in ("email", "name", "phone", "password", "role", "center_id")}
-        try:
-            account = admin_services.create_staff(data, current_user)
-        except ValidationFailed as err:
-            db.session.rollback()
-            apply_domain_errors(form, err)
-        else:
-            email = account.email
-            db.session.commit()
-            flash(_("Account %(email)s created. Give them the password in person.", email=email),
-                  "success")
-            return redirect(url_for("fulfillment_admin.staff"))
-    return (render_template("admin/staff_form.html", form=form),
-            400 if form.is_submitted() else 200)
+    fields = ("email", "name", "phone", "password", "role", "center_id")
+    if submit_form(form, lambda: admin_services.create_staff(
+            {name: getattr(form, name).data for name in fields}, current_user),
+            lambda account: _("Account %(email)s created. Give them the password in person.",
+                              email=account.email)):
+        return redirect(url_for("fulfillment_admin.staff"))
+    return render_template("admin/staff_form.html", form=form), form_status(form)
 
 
 def _set_active(user_id: int, active: bool):

@@ -23,34 +23,10 @@ from wtforms.validators import (
     Regexp,
 )
 
-from core.errors import DomainError
 from core.models import Role
 
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 MAX_ON_HAND = 100_000
-
-
-def apply_domain_errors(form, err: DomainError) -> None:
-    """Show a service's ``ValidationFailed`` errors on the form's fields.
-
-    Errors for fields the form does not have (or without a field) go to ``form_errors``,
-    which templates show above the form.
-    """
-    placed = False
-    for name, messages in (err.errors or {}).items():
-        if isinstance(messages, str):
-            messages = [messages]
-        elif isinstance(messages, dict):
-            messages = [str(m) for sub in messages.values() for m in
-                        (sub if isinstance(sub, list | tuple) else [sub])]
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [str(m) for m in messages]
-        else:
-            form.form_errors.extend(str(m) for m in messages)
-        placed = True
-    if not placed:
-        form.form_errors.append(str(err.message))
 
 
 class NumberField(FloatField):

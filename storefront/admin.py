@@ -6,10 +6,8 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from core.auth import roles_required
-from core.errors import ValidationFailed
-from core.extensions import db
+from core.forms import form_status, submit_form
 from core.models import Role
-from fulfillment.forms import apply_domain_errors
 
 from . import admin_services
 from .admin_forms import CategoryForm, ProductForm
@@ -69,19 +67,11 @@ def new_product():
     form = _product_form()
     if not form.category_id.choices and not form.is_submitted():
         flash(_("Add a category first: every product belongs to one."), "warning")
-    if form.validate_on_submit():
-        try:
-            product = admin_services.create_product(form.data_for_service(), current_user,
-                                                    image=_uploaded(form))
-        except ValidationFailed as err:
-            db.session.rollback()
-            apply_domain_errors(form, err)
-        else:
-            sku = product.sku
-            db.session.commit()
-            flash(_("Product %(sku)s created.", sku=sku), "success")
-            return redirect(url_for("storefront_admin.products"))
-    return _product_page(form, None, 400 if form.is_submitted() else 200)
+    if submit_form(form, lambda: admin_services.create_product(
+            form.data_for_service(), current_user, image=_uploaded(form)),
+            lambda product: _("Product %(sku)s created.", sku=product.sku)):
+        return redirect(url_for("storefront_admin.products"))
+    return _product_page(form, None, form_status(form))
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
@@ -96,19 +86,11 @@ def edit_product(product_id: int):
         "days_of_supply": product.days_of_supply, "position": product.position,
         "active": product.active,
     })
-    if form.validate_on_submit():
-        try:
-            admin_services.update_product(product, form.data_for_service(), current_user,
-                                          image=_uploaded(form))
-        except ValidationFailed as err:
-            db.session.rollback()
-            apply_domain_errors(form, err)
-        else:
-            sku = product.sku
-            db.session.commit()
-            flash(_("Product %(sku)s saved.", sku=sku), "success")
-            return redirect(url_for("storefront_admin.products"))
-    return _product_page(form, product, 400 if form.is_submitted() else 200)
+    if submit_form(form, lambda: admin_services.update_product(
+            product, form.data_for_service(), current_user, image=_uploaded(form)),
+            lambda _result: _("Product %(sku)s saved.", sku=product.sku)):
+        return redirect(url_for("storefront_admin.products"))
+    return _product_page(form, product, form_status(form))
 
 
 @bp.route("/categories")
@@ -121,19 +103,12 @@ def categories():
 @roles_required(Role.ADMIN)
 def new_category():
     form = CategoryForm()
-    if form.validate_on_submit():
-        try:
-            category = admin_services.create_category(form.data_for_service(), current_user)
-        except ValidationFailed as err:
-            db.session.rollback()
-            apply_domain_errors(form, err)
-        else:
-            name = category.name_zh
-            db.session.commit()
-            flash(_("Category %(name)s created.", name=name), "success")
-            return redirect(url_for("storefront_admin.categories"))
+    if submit_form(form, lambda: admin_services.create_category(
+            form.data_for_service(), current_user),
+            lambda category: _("Category %(name)s created.", name=category.name_zh)):
+        return redirect(url_for("storefront_admin.categories"))
     return (render_template("admin/category_form.html", form=form, category=None),
-            400 if form.is_submitted() else 200)
+            form_status(form))
 
 
 @bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
@@ -141,16 +116,9 @@ def new_category():
 def edit_category(category_id: int):
     category = admin_services.get_category(category_id)
     form = CategoryForm(obj=category)
-    if form.validate_on_submit():
-        try:
-            admin_services.update_category(category, form.data_for_service(), current_user)
-        except ValidationFailed as err:
-            db.session.rollback()
-            apply_domain_errors(form, err)
-        else:
-            name = category.name_zh
-            db.session.commit()
-            flash(_("Category %(name)s saved.", name=name), "success")
-            return redirect(url_for("storefront_admin.categories"))
+    if submit_form(form, lambda: admin_services.update_category(
+            category, form.data_for_service(), current_user),
+            lambda _result: _("Category %(name)s saved.", name=category.name_zh)):
+        return redirect(url_for("storefront_admin.categories"))
     return (render_template("admin/category_form.html", form=form, category=category),
-            400 if form.is_submitted() else 200)
+            form_status(form))

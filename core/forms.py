@@ -1,0 +1,58 @@
+"""Pages that submit a form to a service: validate, call, commit once, or show what was wrong."""
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash
+
+from .errors import DomainError, ValidationFailed
+from .extensions import db
+
+
+def apply_domain_errors(form, err: DomainError) -> None:
+    """Show a service's ``ValidationFailed`` errors on the form's fields.
+
+    Errors for fields the form does not have (or without a field) go to ``form_errors``,
+    which templates show above the form.
+    """
+    placed = False
+    for name, messages in (err.errors or {}).items():
+        if isinstance(messages, str):
+            messages = [messages]
+        elif isinstance(messages, dict):
+            messages = [str(m) for sub in messages.values() for m in
+                        (sub if isinstance(sub, list | tuple) else [sub])]
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [str(m) for m in messages]
+        else:
+            form.form_errors.extend(str(m) for m in messages)
+        placed = True
+    if not placed:
+        form.form_errors.append(str(err.message))
+
+
+def submit_form(form, action: Callable[[], Any], success: Callable[[Any], str]) -> bool:
+    """Run ``action`` (the service call) for a valid submitted form and commit.
+
+    ``success(result)`` builds the flash message before the commit (after it the objects
+    are expired). Returns False when the form was not submitted or not valid, or the
+    service refused: its errors are then on the form and the transaction is rolled back.
+    """
+    if not form.validate_on_submit():
+        return False
+    try:
+        result = action()
+        message = success(result)
+    except ValidationFailed as err:
+        db.session.rollback()
+        apply_domain_errors(form, err)
+        return False
+    db.session.commit()
+    flash(message, "success")
+    return True
+
+
+def form_status(form) -> int:
+    """400 for a form sent back with errors, 200 for a first view."""
+    return 400 if form.is_submitted() else 200
