@@ -10,7 +10,9 @@ _signals = Namespace()
 
 #: sender: the Fulfillment; a pickup order is packed and waits at the desk
 fulfillment_ready = _signals.signal("fulfillment-ready")
-#: sender: the Fulfillment; handed over at the desk or delivered to the door
+#: sender: the Fulfillment; handed over at the desk or delivered to the door. kwargs:
+#: ``collected`` (optional): ``{"method": "cash" | "card_terminal" | "wechat_scan" |
+#: "alipay_scan", "amount": fen}``, what the clerk or courier took for an offline order
 fulfillment_completed = _signals.signal("fulfillment-completed")
 #: sender: the Fulfillment; cancelled and its reservation released
 fulfillment_cancelled = _signals.signal("fulfillment-cancelled")
@@ -26,3 +28,12 @@ order_fulfilled = _signals.signal("order-fulfilled")
 member_joined = _signals.signal("member-joined")
 #: sender: the User, newly registered shopper
 user_registered = _signals.signal("user-registered")
+#: sender: the Order; money went back to the shopper. kwargs: ``refund`` (the Refund row),
+#: ``amount`` (fen), ``full`` (bool), ``reason`` (str, e.g. "late_payment")
+order_refunded = _signals.signal("order-refunded")
+#: sender: the Fulfillment; a pickup nobody collected went back to stock after N days
+fulfillment_no_show = _signals.signal("fulfillment-no-show")
+#: sender: the Fulfillment; a delivery attempt failed. kwargs: ``reason``
+delivery_failed = _signals.signal("delivery-failed")
+#: sender: the Membership; its tier changed. kwargs: ``old``, ``new`` (tier codes)
+member_tier_changed = _signals.signal("member-tier-changed")
