@@ -72,6 +72,9 @@ def register_blueprints(app: Flask) -> None:
     from fulfillment import views as fulfillment_views
     from storefront import admin as storefront_admin
     from storefront import api as storefront_api
+    from storefront import order_admin as storefront_order_admin
+    from storefront import payment_api as storefront_payment_api
+    from storefront import payment_views as storefront_payment_views
     from storefront import views as storefront_views
 
     from . import views as core_views
@@ -79,10 +82,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_views.bp)
     app.register_blueprint(storefront_views.bp)
     app.register_blueprint(storefront_admin.bp)
+    app.register_blueprint(storefront_payment_views.bp)
+    app.register_blueprint(storefront_order_admin.bp)
     app.register_blueprint(fulfillment_views.bp)
     app.register_blueprint(fulfillment_admin.bp)
     app.register_blueprint(crm_views.bp)
-    for api_bp in (storefront_api.bp, fulfillment_api.bp, crm_api.bp):
+    for api_bp in (storefront_api.bp, storefront_payment_api.bp, fulfillment_api.bp, crm_api.bp):
         csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
         app.register_blueprint(api_bp)
 
@@ -93,26 +98,29 @@ def register_listeners(app: Flask) -> None:
 
     storefront_listeners.connect()
     crm_listeners.connect()
+    crm_listeners.connect_refunds()
 
 
 def register_jobs(app: Flask) -> None:
     from crm import followups
-    from storefront import orders
+    from storefront import billing
 
     from .jobs import register_job
 
-    register_job(app, "expire_reservations", orders.expire_unpaid_orders)
+    register_job(app, "expire_reservations", billing.expire_unpaid_orders)
     register_job(app, "followup_rules", followups.run_followup_rules)
 
 
 def register_commands(app: Flask) -> None:
     from crm.demo import demo_command
+    from storefront.cli import payments_cli
 
     from .cli import jobs_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(payments_cli)
 
 
 def register_template_context(app: Flask) -> None:

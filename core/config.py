@@ -56,6 +56,19 @@ def load_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY"),
+        #: Stripe's API address; tests point it at a local localstripe server
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
+        #: Stripe.js, which the Payment Element must load from Stripe
+        "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3"),
+        #: the payment methods offered online (Stripe's names)
+        "STRIPE_PAYMENT_METHOD_TYPES": os.environ.get(
+            "STRIPE_PAYMENT_METHOD_TYPES", "card,alipay,wechat_pay").split(","),
+        #: whether the server filters lists by ``created`` (localstripe does not)
+        "STRIPE_LIST_FILTERS_CREATED": True,
+        "STRIPE_MAX_NETWORK_RETRIES": 2,
+        #: minutes an unpaid online order holds its stock before it expires
+        "PAYMENT_EXPIRY_MINUTES": int(os.environ.get("PAYMENT_EXPIRY_MINUTES", "30")),
         #: days after hand-over or delivery for the satisfaction call
         "FOLLOWUP_SATISFACTION_DAYS": 3,
     }

@@ -225,6 +225,24 @@ def cancel_fulfillment(f: Fulfillment) -> Fulfillment:
     return f
 
 
+def reinstate_fulfillment(f: Fulfillment) -> Fulfillment:
+    """Take a cancelled order's work up again: reserve its lines anew (a payment came late).
+
+    Raises ``InsufficientStock`` when the center no longer holds them; the caller's
+    savepoint or rollback then undoes any line already reserved.
+    """
+    if f.status != FulfillmentStatus.CANCELLED:
+        raise IllegalTransition(
+            _l("This order is %(status)s and cannot take this step.", status=f.status),
+            extra={"status": f.status},
+        )
+    reserve_stock(f.center_id, _lines(f))
+    f.status = FulfillmentStatus.RESERVED
+    f.cancelled_at = None
+    db.session.flush()
+    return f
+
+
 def set_stock(center_id: int, product_id: int, on_hand: int, actor: User) -> Stock:
     """Set what a center holds after a count. It cannot go below what open orders reserved."""
     check_center_access(actor, center_id)

@@ -25,7 +25,7 @@ from fulfillment.schemas import (
     plain_key,
 )
 
-from . import accounts, catalog, membership, orders
+from . import accounts, billing, catalog, membership, orders
 from .errors import EmailTaken
 from .models import IdempotencyKey, Product
 from .schemas import (
@@ -277,5 +277,7 @@ def my_orders():
 def cancel_order(public_id: str):
     order = orders.cancel_order(_visible_order(public_id), g.api_user)
     body = OrderSchema(viewer=g.api_user).dump(order)
+    order_id = order.id
     db.session.commit()
+    billing.execute_pending_refunds(order_id)  # a paid order's money goes back, after the commit
     return ok(body)

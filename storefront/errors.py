@@ -27,3 +27,21 @@ class EmptyCart(DomainError):
     code = "empty_cart"
     status = 400
     message = _l("Your cart is empty.")
+
+
+class PaymentGatewayError(DomainError):
+    code = "payment_gateway_error"
+    status = 502
+    message = _l("The payment service did not answer. Please try again in a moment.")
+
+
+class InvalidSignature(DomainError):
+    code = "invalid_signature"
+    status = 400
+    message = _l("The webhook signature is not valid.")
+
+
+class NothingToRefund(DomainError):
+    code = "nothing_to_refund"
+    status = 409
+    message = _l("There is nothing left to refund on this order.")

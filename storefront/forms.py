@@ -5,6 +5,7 @@ Every page input passes through one of these; a form that does not validate writ
 
 from datetime import date, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -134,6 +135,12 @@ class CheckoutForm(FlaskForm):
     lines = FieldList(FormField(CheckoutLineForm), min_entries=0, max_entries=50)
 
     center_ids: tuple[int, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if current_app.config.get("STRIPE_SECRET_KEY"):  # online payment is configured
+            self.payment_method.choices = [*self.payment_method.choices, SelectChoice(
+                PaymentMethod.STRIPE, _l("Pay online: card, Alipay or WeChat Pay"))]
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

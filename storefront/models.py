@@ -127,6 +127,8 @@ class Order(db.Model):
     paid_at = sa.Column(UTCDateTime)
     fulfilled_at = sa.Column(UTCDateTime)
     cancelled_at = sa.Column(UTCDateTime)
+    #: the shopper disputed the card payment with the bank (Stripe): the admin must look
+    disputed = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
 
     lines = relationship("OrderLine", back_populates="order", cascade="all, delete-orphan",
                          order_by="OrderLine.id")
@@ -207,3 +209,12 @@ class Membership(db.Model):
     #: consent to offers and news, asked apart from the service messages
     marketing_consent = sa.Column(sa.Boolean, nullable=False, default=False)
     joined_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+from .payment_models import (  # noqa: E402,F401  (payment tables live beside the orders)
+    Payment,
+    PaymentEvent,
+    Refund,
+    RefundLine,
+    StripeEvent,
+)

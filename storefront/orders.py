@@ -206,12 +206,15 @@ def cancel_order(order: Order, actor: User) -> Order:
     return order
 
 
-def complete_order(order: Order) -> Order:
-    """The goods reached the shopper: an offline payment was collected then."""
+def complete_order(order: Order, *, collected_amount: int | None = None) -> Order:
+    """The goods reached the shopper: an offline payment was collected then.
+
+    ``collected_amount`` is what the desk took (fen); the order's total when not given.
+    """
     if order.status not in (OrderStatus.PAID, OrderStatus.CONFIRMED):
         raise IllegalTransition(extra={"status": order.status})
-    if order.payment_method in PaymentMethod.OFFLINE:
-        order.paid_amount = order.total_amount
+    if order.payment_method in PaymentMethod.OFFLINE and order.status == OrderStatus.CONFIRMED:
+        order.paid_amount = order.total_amount if collected_amount is None else collected_amount
         order.paid_at = utcnow()
     order.status = OrderStatus.FULFILLED
     order.fulfilled_at = utcnow()
@@ -220,18 +223,39 @@ def complete_order(order: Order) -> Order:
     return order
 
 
+def reservation_minutes() -> int:
+    """How long an unpaid online order holds its stock (``PAYMENT_EXPIRY_MINUTES``)."""
+    return int(current_app.config.get("PAYMENT_EXPIRY_MINUTES") or RESERVATION_MINUTES)
+
+
+def expire_order(order: Order, now) -> bool:
+    """Cancel one unpaid order past its time, releasing its stock; False if it was paid meanwhile.
+
+    The order's row is locked and its state read again first: a payment being recorded at
+    the same moment either got there first (the order stays paid) or waits for this one.
+    """
+    db.session.refresh(order, with_for_update=True)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return False
+    if order.fulfillment is not None and order.fulfillment.status == FulfillmentStatus.RESERVED:
+        desk.cancel_fulfillment(order.fulfillment)
+    order.status = OrderStatus.CANCELLED
+    order.cancelled_at = now
+    db.session.flush()
+    order_cancelled.send(order, expired=True)
+    return True
+
+
+def expire_due_orders(now) -> list[Order]:
+    """Expire every online order left unpaid past the reservation time; returns them."""
+    cutoff = now - timedelta(minutes=reservation_minutes())
+    ids = db.session.execute(
+        sa.select(Order.id).where(Order.status == OrderStatus.PENDING_PAYMENT,
+                                  Order.created_at < cutoff).order_by(Order.id)
+    ).scalars().all()
+    return [order for order in (db.session.get(Order, i) for i in ids) if expire_order(order, now)]
+
+
 def expire_unpaid_orders(now) -> str:
     """Job: cancel online orders left unpaid past the reservation time, releasing their stock."""
-    cutoff = now - timedelta(minutes=RESERVATION_MINUTES)
-    stale = db.session.execute(
-        sa.select(Order).where(Order.status == OrderStatus.PENDING_PAYMENT,
-                               Order.created_at < cutoff)
-    ).scalars().all()
-    for order in stale:
-        if order.fulfillment is not None and order.fulfillment.status == FulfillmentStatus.RESERVED:
-            desk.cancel_fulfillment(order.fulfillment)
-        order.status = OrderStatus.CANCELLED
-        order.cancelled_at = now
-        order_cancelled.send(order)
-    db.session.flush()
-    return f"{len(stale)} unpaid order(s) expired"
+    return f"{len(expire_due_orders(now))} unpaid order(s) expired"

@@ -38,8 +38,8 @@ from fulfillment.errors import InsufficientStock, NoCenterServesAddress
 from fulfillment.models import Center, CenterDistrict, FulfillmentStatus, Method, Stock
 from fulfillment.routing import pickup_options
 
+from . import billing, catalog
 from . import cart as carts
-from . import catalog
 from .accounts import authenticate, register_user
 from .errors import AlreadyMember, EmailTaken
 from .forms import (
@@ -454,6 +454,8 @@ def checkout():
         if order is not None:
             flash(_("Thank you! Your order %(number)s is placed.", number=order.number),
                   "success")
+            if order.payment_method == "stripe":
+                return redirect(url_for("payments.pay", public_id=order.public_id))
             return redirect(url_for(".order", public_id=order.public_id))
     elif options:
         form.center_id.data = next((o for o in options if o.has_stock), options[0]).center.id
@@ -531,12 +533,17 @@ def order_cancel(public_id: str):
     order = _visible_order(public_id, owner_only=True)
     try:
         cancel_order(order, current_user._get_current_object())
+        order_id, paid = order.id, billing.refundable(order) < billing.paid_total(order)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         flash(str(err.message), "error")
     else:
-        flash(_("Your order is cancelled. Nothing is charged."), "success")
+        if paid:  # the online payment goes back, through Stripe, after the commit
+            billing.execute_pending_refunds(order_id)
+            flash(_("Your order is cancelled. What you paid is refunded in full."), "success")
+        else:
+            flash(_("Your order is cancelled. Nothing is charged."), "success")
     return redirect(url_for(".order", public_id=public_id))
 
 

@@ -17,7 +17,8 @@
       el.hidden = el.getAttribute("data-method") !== method;
     });
     var payment = form.querySelector("[data-method='" + method + "'] input[name=payment_method]");
-    if (payment) { payment.checked = true; }
+    var online = form.querySelector("input[name=payment_method][value=stripe]:checked");
+    if (payment && !online) { payment.checked = true; }
   }
 
   form.querySelectorAll("input[data-method-choice]").forEach(function (input) {

@@ -1,0 +1,140 @@
+"""Back office: orders, with their payment timeline, refunds and dispute flag.
+
+Admins see every order; store staff the orders of their own center (others' do not exist
+for them). Both may refund: in full or by lines, always with a reason.
+"""
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length
+
+from core.auth import roles_required
+from core.errors import DomainError, NotFound
+from core.extensions import db
+from core.i18n import money_filter
+from core.models import Role
+from fulfillment.models import Center
+from fulfillment.schemas import plain_key
+
+from . import billing, orders, payments
+from .models import Order, OrderStatus
+
+bp = Blueprint("order_admin", __name__, url_prefix="/admin/orders")
+
+PAGE_SIZE = 50
+
+
+class RefundForm(FlaskForm):
+    """Full refund, or some units of some lines (``line-<id>`` quantities), with a reason."""
+
+    scope = RadioField(_l("What goes back"), default="full", choices=[
+        SelectChoice("full", _l("Everything still paid")),
+        SelectChoice("lines", _l("Some items (enter the quantities)")),
+    ], validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[
+        InputRequired(message=_l("Say why the money goes back.")), Length(max=500)])
+
+    def line_quantities(self, order: Order) -> tuple[dict[int, int], list[str]]:
+        quantities, errors = {}, []
+        for line in order.lines:
+            raw = (request.form.get(f"line-{line.id}") or "").strip()
+            if not raw:
+                continue
+            if not raw.isdigit():
+                errors.append(str(_l("Quantities are whole numbers.")))
+                continue
+            if int(raw):
+                quantities[line.id] = int(raw)
+        return quantities, errors
+
+
+def _visible(public_id: str) -> Order:
+    if not plain_key(public_id):
+        raise NotFound()
+    order = orders.get_order(public_id)
+    if current_user.role == Role.STAFF and current_user.center_id != order.center_id:
+        raise NotFound()
+    return order
+
+
+@bp.route("/")
+@roles_required(Role.ADMIN, Role.STAFF)
+def index():
+    status = request.args.get("status")
+    query = sa.select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    if current_user.role == Role.STAFF:
+        query = query.where(Order.center_id == current_user.center_id)
+    if status in OrderStatus.ALL:
+        query = query.where(Order.status == status)
+    elif status == "disputed":
+        query = query.where(Order.disputed.is_(True))
+    q = (request.args.get("q") or "").strip()[:40]
+    if q:
+        query = query.where(Order.number.contains(q.upper()))
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = db.session.execute(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+                              ).scalars().all()
+    return render_template("admin/orders.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
+                           page=page, status=status, q=q, statuses=OrderStatus.ALL,
+                           online=payments.enabled())
+
+
+def _page(order: Order, form: RefundForm, status: int = 200):
+    done = billing.refunded_quantities(order)
+    return render_template(
+        "admin/order.html", order=order, form=form, center=db.session.get(Center, order.center_id),
+        events=billing.timeline(order), payments=billing.payments_of(order),
+        refunds=billing.refunds_of(order), refundable=billing.refundable(order),
+        paid=billing.paid_total(order), done=done, online=payments.enabled(),
+    ), status
+
+
+@bp.route("/<public_id>")
+@roles_required(Role.ADMIN, Role.STAFF)
+def detail(public_id: str):
+    return _page(_visible(public_id), RefundForm())
+
+
+@bp.route("/<public_id>/refund", methods=["POST"])
+@roles_required(Role.ADMIN, Role.STAFF)
+def refund(public_id: str):
+    order = _visible(public_id)
+    form = RefundForm()
+    if not form.validate_on_submit():
+        return _page(order, form, 400)
+    lines = None
+    if form.scope.data == "lines":
+        lines, errors = form.line_quantities(order)
+        if errors:
+            form.form_errors.extend(errors)
+            return _page(order, form, 400)
+    try:
+        made = billing.refund_order(order, current_user._get_current_object(),
+                                    reason=form.reason.data, lines=lines)
+        refund_id, amount, currency = made.id, made.amount, made.currency
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        for messages in (err.errors or {}).values():
+            if isinstance(messages, dict):
+                messages = [m for sub in messages.values() for m in sub]
+            form.form_errors.extend(str(m) for m in messages)
+        if not err.errors:
+            form.form_errors.append(str(err.message))
+        return _page(orders.get_order(public_id), form, err.status)
+    done = billing.execute_refund(refund_id)  # Stripe is asked after the commit
+    if done.status == "succeeded":
+        flash(_("Refunded %(amount)s.", amount=money_filter(amount, currency)), "success")
+    elif done.status == "pending":
+        flash(_("The refund of %(amount)s is recorded; the payment service did not answer yet. "
+                "It is retried automatically.", amount=money_filter(amount, currency)), "warning")
+    else:
+        flash(_("The payment service refused the refund: %(why)s",
+                why=done.failure_message or "?"), "error")
+    return redirect(url_for(".detail", public_id=public_id))
