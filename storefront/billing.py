@@ -574,15 +574,20 @@ def expire_unpaid_orders(now) -> str:
     with no row locked. An intent that can no longer be cancelled because it succeeded
     meanwhile is applied at once (the order is revived or refunded).
     """
-    expired = order_rules.expire_due_orders(now)
-    open_intents = [(order.id, p.stripe_payment_intent_id) for order in expired
-                    for p in payments_of(order)
-                    if p.method == Collection.STRIPE and p.stripe_payment_intent_id
-                    and p.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED)]
-    db.session.commit()
+    expired, open_intents = 0, []
+    for order_id in order_rules.due_unpaid_order_ids(now):
+        # One short transaction per order: its row and stock are held only that long.
+        order = db.session.get(Order, order_id)
+        if order_rules.expire_order(order, now):
+            expired += 1
+            open_intents += [(order.id, p.stripe_payment_intent_id) for p in payments_of(order)
+                             if p.method == Collection.STRIPE and p.stripe_payment_intent_id
+                             and p.status not in (PaymentStatus.SUCCEEDED,
+                                                  PaymentStatus.CANCELED)]
+        db.session.commit()
     for order_id, intent_id in open_intents:
         cancel_intents(order_id, [intent_id])
-    return f"{len(expired)} unpaid order(s) expired"
+    return f"{expired} unpaid order(s) expired"
 
 
 def switch_to_offline(order: Order, actor: User) -> list[str]:

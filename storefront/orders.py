@@ -246,14 +246,19 @@ def expire_order(order: Order, now) -> bool:
     return True
 
 
-def expire_due_orders(now) -> list[Order]:
-    """Expire every online order left unpaid past the reservation time; returns them."""
+def due_unpaid_order_ids(now) -> list[int]:
+    """Online orders left unpaid past the reservation time."""
     cutoff = now - timedelta(minutes=reservation_minutes())
-    ids = db.session.execute(
+    return list(db.session.execute(
         sa.select(Order.id).where(Order.status == OrderStatus.PENDING_PAYMENT,
                                   Order.created_at < cutoff).order_by(Order.id)
-    ).scalars().all()
-    return [order for order in (db.session.get(Order, i) for i in ids) if expire_order(order, now)]
+    ).scalars())
+
+
+def expire_due_orders(now) -> list[Order]:
+    """Expire every online order left unpaid past the reservation time; returns them."""
+    return [order for order in (db.session.get(Order, i) for i in due_unpaid_order_ids(now))
+            if expire_order(order, now)]
 
 
 def expire_unpaid_orders(now) -> str:

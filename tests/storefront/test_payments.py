@@ -13,22 +13,7 @@ from storefront.models import Order
 from storefront.payment_models import Payment, PaymentEvent, StripeEvent
 
 from ..api.conftest import API, assert_error, pickup_body
-from .localstripe import LocalStripe, app_config, event, signed
-
-
-@pytest.fixture(scope="session")
-def localstripe():
-    server = LocalStripe()
-    yield server
-    server.stop()
-
-
-@pytest.fixture()
-def stripe_on(app, localstripe, monkeypatch):
-    localstripe.reset()
-    for key, value in app_config(localstripe).items():
-        monkeypatch.setitem(app.config, key, value)
-    return localstripe
+from .localstripe import event, signed
 
 
 @pytest.fixture()
