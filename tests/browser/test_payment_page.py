@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.storefront.conftest import fresh_stripe, localstripe  # noqa: F401 (fixtures)
 from tests.storefront.localstripe import app_config
 
 from .support import PASSWORD, PHONE, SHOP, seed_shop, translator
@@ -28,10 +29,11 @@ def seed_with_cart(app):
 
 
 @pytest.fixture()
-def live_shop(live_server_factory, fresh_stripe):
+def live_shop(live_server_factory, request):
     """The shop with online payment configured (localstripe behind it), and Stripe.js at
     its real address, which the test blocks."""
-    config = {**app_config(fresh_stripe), "STRIPE_JS_URL": "https://js.stripe.com/v3"}
+    server = request.getfixturevalue("fresh_stripe")
+    config = {**app_config(server), "STRIPE_JS_URL": "https://js.stripe.com/v3"}
     return live_server_factory("sqlite", seed=seed_with_cart, WTF_CSRF_ENABLED=True, **config)
 
 
