@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 import click
 from flask.cli import AppGroup
 
+from core.errors import DomainError
+
 from . import billing, payments
 
 payments_cli = AppGroup("payments", help="Online payments (Stripe).")
@@ -30,6 +32,9 @@ def reconcile_command(since_text):
                                      param_hint="--since") from None
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
-    result = billing.reconcile(since)
+    try:
+        result = billing.reconcile(since)
+    except DomainError as err:
+        raise click.ClickException(str(err.message)) from None
     click.echo(f"{result['seen']} intent(s) since {since.isoformat()}, "
                f"{result['changed']} order(s) repaired, {result['refunds']} refund(s) retried")
