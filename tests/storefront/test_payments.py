@@ -398,3 +398,46 @@ def test_cash_is_the_default_at_hand_over(session, shop):
     desk.hand_over(f, f.pickup_code, shop.clerk)
     payment = session.execute(sa.select(Payment).where(Payment.order_id == order.id)).scalar_one()
     assert (payment.method, payment.amount) == ("cash", order.total_amount)
+
+
+def test_payment_intent_is_for_the_owner_of_a_pending_online_order(client, shop, headers,
+                                                                   online_order):
+    other = headers(shop.agent)
+    assert_error(client.post(f"{API}/orders/{online_order['id']}/payment-intent",
+                             headers=other), 404, "not_found")
+    placed = client.post(f"{API}/orders", json=pickup_body(shop),
+                         headers=online_order["headers"]).get_json()
+    assert_error(client.post(f"{API}/orders/{placed['id']}/payment-intent",
+                             headers=online_order["headers"]), 409, "illegal_transition")
+
+
+def test_cash_refund_by_lines_for_an_order_paid_at_the_desk(client, session, shop):
+    from fulfillment import services as desk
+    from storefront.orders import place_order
+
+    order = place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 3}],
+                        fulfillment={"method": "pickup", "center_id": shop.store.id},
+                        payment_method="pay_at_pickup")
+    f = desk.mark_ready(order.fulfillment, shop.clerk)
+    desk.hand_over(f, f.pickup_code, shop.clerk)
+    public_id, line = order.public_id, order.lines[0]
+    _login(client, shop.admin)
+    page = client.get(f"/admin/orders/{public_id}")
+    assert page.status_code == 200 and 'data-testid="refund-form"' in page.get_data(as_text=True)
+    too_many = client.post(f"/admin/orders/{public_id}/refund",
+                           data={"scope": "lines", "reason": "broken", f"line-{line.id}": "4"})
+    assert too_many.status_code == 400
+    no_reason = client.post(f"/admin/orders/{public_id}/refund",
+                            data={"scope": "full", "reason": ""})
+    assert no_reason.status_code == 400
+    assert billing.refunds_of(_order(session, public_id)) == []
+    client.post(f"/admin/orders/{public_id}/refund",
+                data={"scope": "lines", "reason": "one broken", f"line-{line.id}": "1"})
+    order = _order(session, public_id)
+    [refund] = billing.refunds_of(order)
+    assert (refund.method, refund.status, refund.amount, order.status) == (
+        "cash", "succeeded", line.unit_price_amount, "fulfilled")
+    client.post(f"/admin/orders/{public_id}/refund", data={"scope": "full", "reason": "all"})
+    order = _order(session, public_id)
+    assert order.status == "refunded" and billing.refundable(order) == 0
+    assert sum(r.amount for r in billing.refunds_of(order)) == order.total_amount

@@ -177,3 +177,32 @@ def test_expiry_racing_success_never_leaves_paid_without_stock(live_server_facto
             Order.payment_method == "pay_at_pickup")).scalar_one()
         assert stock.reserved == reserved_orders + buyers <= stock.on_hand == UNITS
         db.session.remove()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_same_event_three_times_at_once_has_one_effect(live_server_factory, fresh_stripe,
+                                                           backend):
+    server = live_server_factory(backend, seed=seed_for(5, 1), **app_config(fresh_stripe))
+    order, intent = place_online(server, server.app.config["PAY"]["tokens"][0])
+    obj = {"id": intent["payment_intent_id"], "object": "payment_intent", "status": "succeeded",
+           "amount": 98800, "currency": "cny", "payment_method_types": ["alipay"],
+           "metadata": {"order": order["id"]}}
+    payload, headers = signed(event("payment_intent.succeeded", obj))
+    barrier = threading.Barrier(3)
+
+    def deliver(_):
+        barrier.wait(timeout=60)
+        return call(server, "POST", f"{API}/payments/stripe/webhook", headers=headers,
+                    raw=payload)
+
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(deliver, range(3)))
+    assert sorted(body["outcome"] for status, body in results if status == 200) == [
+        "duplicate", "duplicate", "paid"]
+    with server.app.app_context():
+        from storefront.payment_models import PaymentEvent, StripeEvent
+
+        assert db.session.execute(sa.select(sa.func.count(StripeEvent.id))).scalar() == 1
+        assert db.session.execute(sa.select(sa.func.count(PaymentEvent.id)).where(
+            PaymentEvent.kind == "succeeded")).scalar() == 1
+        db.session.remove()
