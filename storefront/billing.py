@@ -1,9 +1,10 @@
-"""Payment rules: intents for orders, webhook events applied once, refunds, late payments.
+"""Payment rules: intents for orders, webhook events applied once, late payments, expiry.
 
 Stripe is called through ``payments`` and never while an order's row is locked: the
-functions that talk to Stripe (``open_intent``, ``execute_refund``, ``expire_unpaid_orders``,
-``reconcile``) end the current transaction first and record the answer in a short one of
-their own. Everything else flushes and returns; the caller commits once.
+functions that talk to Stripe (``open_intent``, ``cancel_intents``, ``expire_unpaid_orders``,
+``reconcile``, and ``refunds.execute_refund``) end the current transaction first and record
+the answer in a short one of their own. Everything else flushes and returns; the caller
+commits once.
 
 An order's money never gets lost: a success that arrives for an order cancelled by the
 expiry job revives it when its stock can be reserved again and is refunded otherwise; a
@@ -17,28 +18,36 @@ import logging
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from core.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
+from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.models import Role, User, utcnow
-from core.signals import order_paid, order_refunded
+from core.models import User, utcnow
+from core.signals import order_paid
 from fulfillment import services as desk
 from fulfillment.errors import InsufficientStock
-from fulfillment.models import FulfillmentStatus
 
 from . import orders as order_rules
 from . import payments
-from .errors import NothingToRefund, PaymentGatewayError, PaymentsUnavailable
-from .models import Order, OrderLine, OrderStatus, PaymentMethod
+from .errors import PaymentGatewayError, PaymentsUnavailable
+from .models import Order, OrderStatus, PaymentMethod
 from .payment_models import (
     Collection,
     Payment,
     PaymentEvent,
     PaymentStatus,
     Refund,
-    RefundLine,
     RefundStatus,
     StripeEvent,
 )
+from .payment_records import (
+    latest_stripe_payment,
+    lock_order,
+    log_event,
+    payment_by_intent,
+    payments_of,
+    refundable,
+    refunds_of,
+)
+from .refunds import execute_pending_refunds, queue_refund, refund_succeeded
 
 log = logging.getLogger(__name__)
 
@@ -48,80 +57,6 @@ CANCELLED = "cancelled"
 DUPLICATE = "duplicate_payment"
 AMOUNT_MISMATCH = "amount_mismatch"
 OUTSIDE = "stripe_dashboard"
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-def log_event(order: Order, kind: str, *, amount: int | None = None,
-              detail: str | None = None) -> PaymentEvent:
-    """Add a line to the order's payment timeline."""
-    event = PaymentEvent(order_id=order.id, kind=kind, amount=amount,
-                         detail=(detail or None) and detail[:500], at=utcnow())
-    db.session.add(event)
-    return event
-
-
-def timeline(order: Order) -> list[PaymentEvent]:
-    """The order's payment story, oldest first."""
-    return list(db.session.execute(
-        sa.select(PaymentEvent).where(PaymentEvent.order_id == order.id)
-        .order_by(PaymentEvent.at, PaymentEvent.id)).scalars())
-
-
-def payments_of(order: Order) -> list[Payment]:
-    return list(db.session.execute(
-        sa.select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)).scalars())
-
-
-def refunds_of(order: Order) -> list[Refund]:
-    return list(db.session.execute(
-        sa.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)).scalars())
-
-
-def latest_stripe_payment(order: Order) -> Payment | None:
-    return db.session.execute(
-        sa.select(Payment).where(Payment.order_id == order.id,
-                                 Payment.method == Collection.STRIPE)
-        .order_by(Payment.id.desc()).limit(1)).scalar_one_or_none()
-
-
-def paid_total(order: Order) -> int:
-    return sum(p.amount for p in payments_of(order) if p.status == PaymentStatus.SUCCEEDED)
-
-
-def refunded_total(order: Order, *, include_pending: bool = True) -> int:
-    counted = (RefundStatus.SUCCEEDED, RefundStatus.PENDING) if include_pending \
-        else (RefundStatus.SUCCEEDED,)
-    return sum(r.amount for r in refunds_of(order) if r.status in counted)
-
-
-def refundable(order: Order) -> int:
-    """What can still be given back: paid, less refunds done or under way."""
-    return max(0, paid_total(order) - refunded_total(order))
-
-
-def refunded_quantities(order: Order) -> dict[int, int]:
-    """Units of each order line already given back (or being given back)."""
-    counts: dict[int, int] = {}
-    for refund in refunds_of(order):
-        if refund.status == RefundStatus.FAILED:
-            continue
-        for line in refund.lines:
-            counts[line.order_line_id] = counts.get(line.order_line_id, 0) + line.quantity
-    return counts
-
-
-def _lock(order: Order) -> Order:
-    """Read the order again under a row lock (PostgreSQL; SQLite writes one at a time)."""
-    db.session.refresh(order, with_for_update=True)
-    return order
-
-
-def _payment_by_intent(intent_id: str) -> Payment | None:
-    return db.session.execute(
-        sa.select(Payment).where(Payment.stripe_payment_intent_id == intent_id)
-    ).scalar_one_or_none()
 
 
 # --- paying online ---------------------------------------------------------------------------
@@ -160,7 +95,7 @@ def open_intent(order: Order, actor: User) -> payments.Intent:
     intent = payments.create_intent(amount=amount, currency=currency, order_public_id=public_id,
                                      idempotency_key=f"order-{public_id}-intent-{attempt}")
     order = db.session.get(Order, order_id)
-    if _payment_by_intent(intent.id) is None:
+    if payment_by_intent(intent.id) is None:
         try:
             with db.session.begin_nested():
                 db.session.add(Payment(order_id=order.id, method=Collection.STRIPE,
@@ -174,7 +109,7 @@ def open_intent(order: Order, actor: User) -> payments.Intent:
 
 
 def _ensure_payment(order: Order, intent: payments.Intent) -> Payment:
-    payment = _payment_by_intent(intent.id)
+    payment = payment_by_intent(intent.id)
     if payment is None:
         payment = Payment(order_id=order.id, method=Collection.STRIPE,
                           status=PaymentStatus.PENDING, amount=intent.amount,
@@ -192,7 +127,7 @@ def apply_intent(order: Order, intent: payments.Intent, *,
     Locks the order's row. Safe to repeat: a state already recorded changes nothing, and
     nothing goes back from succeeded.
     """
-    order = _lock(order)
+    order = lock_order(order)
     payment = _ensure_payment(order, intent)
     if intent.status == "succeeded":
         return _record_success(order, payment, intent)
@@ -232,14 +167,14 @@ def _record_success(order: Order, payment: Payment, intent: payments.Intent) -> 
     log_event(order, "succeeded", amount=intent.amount, detail=intent.method_type)
     db.session.flush()
     if intent.amount != order.total_amount or intent.currency != order.currency:
-        _queue_refund(order, payment, intent.amount, reason=AMOUNT_MISMATCH, full=True)
+        queue_refund(order, payment, intent.amount, reason=AMOUNT_MISMATCH, full=True)
         return "refunding"
     if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED):
         _mark_paid(order, payment)
         return "paid"
     if order.status == OrderStatus.CANCELLED and _was_expired(order):
         return _revive_or_refund(order, payment)
-    _queue_refund(order, payment, payment.amount, full=True,
+    queue_refund(order, payment, payment.amount, full=True,
                   reason=CANCELLED if order.status == OrderStatus.CANCELLED else DUPLICATE)
     return "refunding"
 
@@ -273,7 +208,7 @@ def _revive_or_refund(order: Order, payment: Payment) -> str:
     except InsufficientStock:
         log_event(order, "late", amount=payment.amount,
                   detail=str(_l("Paid after the order expired; the items are gone.")))
-        _queue_refund(order, payment, payment.amount, reason=LATE_PAYMENT, full=True)
+        queue_refund(order, payment, payment.amount, reason=LATE_PAYMENT, full=True)
         return "refunding"
     order.cancelled_at = None
     log_event(order, "revived", amount=payment.amount)
@@ -330,7 +265,7 @@ def handle_event(event: dict, fresh: payments.Intent | None = None) -> str:
 def _order_for_intent(intent_id: str | None, obj: dict) -> Order | None:
     if not intent_id:
         return None
-    payment = _payment_by_intent(intent_id)
+    payment = payment_by_intent(intent_id)
     if payment is not None:
         return db.session.get(Order, payment.order_id)
     public_id = (obj.get("metadata") or {}).get("order") if obj.get("id") == intent_id else None
@@ -356,7 +291,7 @@ def _apply_event(kind: str, obj: dict, intent_id: str | None,
     if kind == "charge.refunded":
         return _sync_charge_refunds(order, intent_id, obj)
     if kind == "charge.dispute.created":
-        order = _lock(order)
+        order = lock_order(order)
         if order.disputed:
             return "ignored"
         order.disputed = True
@@ -367,8 +302,8 @@ def _apply_event(kind: str, obj: dict, intent_id: str | None,
 
 def _sync_charge_refunds(order: Order, intent_id: str, charge: dict) -> str:
     """Match Stripe's refunds of a charge with ours; record those made outside the shop."""
-    order = _lock(order)
-    payment = _payment_by_intent(intent_id)
+    order = lock_order(order)
+    payment = payment_by_intent(intent_id)
     changed = "ignored"
     listed = (charge.get("refunds") or {}).get("data") or []
     for item in listed:
@@ -376,7 +311,7 @@ def _sync_charge_refunds(order: Order, intent_id: str, charge: dict) -> str:
             Refund.stripe_refund_id == item.get("id"))).scalar_one_or_none()
         if refund is not None and refund.status == RefundStatus.PENDING \
                 and item.get("status") == "succeeded":
-            _refund_succeeded(refund)
+            refund_succeeded(refund)
             changed = "refunded"
     ours = sum(r.amount for r in refunds_of(order) if r.payment_id == payment.id
                and r.status in (RefundStatus.SUCCEEDED, RefundStatus.PENDING))
@@ -388,7 +323,7 @@ def _sync_charge_refunds(order: Order, intent_id: str, charge: dict) -> str:
                         full=extra >= refundable(order))
         db.session.add(refund)
         db.session.flush()
-        _refund_succeeded(refund)
+        refund_succeeded(refund)
         changed = "refunded"
     return changed
 
@@ -396,162 +331,12 @@ def _sync_charge_refunds(order: Order, intent_id: str, charge: dict) -> str:
 def orders_with_pending_refunds_for(event: dict) -> list[int]:
     """The order an event concerns, when it has Stripe refunds waiting to be carried out."""
     intent_id = _intent_id_of(event)
-    payment = _payment_by_intent(intent_id) if intent_id else None
+    payment = payment_by_intent(intent_id) if intent_id else None
     if payment is None:
         return []
     pending = db.session.execute(sa.select(Refund.id).where(
         Refund.order_id == payment.order_id, Refund.status == RefundStatus.PENDING)).first()
     return [payment.order_id] if pending else []
-
-
-# --- refunds ---------------------------------------------------------------------------------
-
-
-def _queue_refund(order: Order, payment: Payment, amount: int, *, reason: str, full: bool,
-                  lines: list[RefundLine] | None = None, actor: User | None = None) -> Refund:
-    """Write a refund: done at once for cash, ``pending`` until Stripe answers otherwise."""
-    refund = Refund(order_id=order.id, payment_id=payment.id, amount=amount,
-                    currency=payment.currency, full=full, reason=reason[:500],
-                    method=Collection.STRIPE if payment.method == Collection.STRIPE else "cash",
-                    status=RefundStatus.PENDING, actor_id=actor.id if actor else None,
-                    lines=lines or [])
-    db.session.add(refund)
-    db.session.flush()
-    if refund.method == "cash":
-        _refund_succeeded(refund)
-    else:
-        log_event(order, "refund_pending", amount=amount, detail=reason)
-    return refund
-
-
-def _refund_succeeded(refund: Refund) -> None:
-    """The money is back with the shopper: record it, settle the order, tell the others."""
-    order = db.session.get(Order, refund.order_id)
-    refund.status = RefundStatus.SUCCEEDED
-    refund.completed_at = utcnow()
-    log_event(order, "refund", amount=refund.amount, detail=refund.reason)
-    db.session.flush()
-    whole = refunded_total(order, include_pending=False) >= paid_total(order)
-    if whole and order.status in (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.CONFIRMED):
-        f = order.fulfillment
-        if f is not None and f.status in (FulfillmentStatus.RESERVED, FulfillmentStatus.READY):
-            desk.cancel_fulfillment(f)
-        order.status = OrderStatus.REFUNDED
-        db.session.flush()
-    order_refunded.send(order, refund=refund, amount=refund.amount, full=whole,
-                        reason=refund.reason)
-
-
-def can_refund(order: Order, actor: User) -> bool:
-    """Admins, and staff of the order's center."""
-    return actor.role == Role.ADMIN or (actor.role == Role.STAFF
-                                        and actor.center_id == order.center_id)
-
-
-def refund_order(order: Order, actor: User, *, reason: str,
-                 lines: dict[int, int] | None = None) -> Refund:
-    """Give money back: everything left (``lines`` None) or the units of some lines.
-
-    Online payments go back through Stripe (the refund stays ``pending`` until
-    ``execute_refund`` runs after the commit); offline ones are handed back in cash.
-    """
-    if not can_refund(order, actor):
-        raise Forbidden()
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(errors={"reason": [str(_l("Say why the money goes back."))]})
-    order = _lock(order)
-    left = refundable(order)
-    if left <= 0:
-        raise NothingToRefund()
-    payment = next((p for p in reversed(payments_of(order))
-                    if p.status == PaymentStatus.SUCCEEDED), None)
-    refund_lines: list[RefundLine] = []
-    if lines is None:
-        amount, full = left, True
-        done = refunded_quantities(order)
-        for line in order.lines:
-            quantity = line.quantity - done.get(line.id, 0)
-            if quantity > 0:
-                refund_lines.append(RefundLine(order_line_id=line.id, quantity=quantity,
-                                               amount=quantity * line.unit_price_amount))
-    else:
-        by_id: dict[int, OrderLine] = {line.id: line for line in order.lines}
-        done = refunded_quantities(order)
-        errors = {}
-        for line_id, quantity in lines.items():
-            line = by_id.get(line_id)
-            if line is None:
-                errors[str(line_id)] = [str(_l("Not a line of this order."))]
-            elif quantity < 0 or quantity > line.quantity - done.get(line_id, 0):
-                errors[str(line_id)] = [str(_l(
-                    "At most %(n)d unit(s) of this line can still be refunded.",
-                    n=line.quantity - done.get(line_id, 0)))]
-            elif quantity:
-                refund_lines.append(RefundLine(order_line_id=line_id, quantity=quantity,
-                                               amount=quantity * line.unit_price_amount))
-        if errors:
-            raise ValidationFailed(errors={"lines": errors})
-        if not refund_lines:
-            raise ValidationFailed(errors={"lines": [str(_l("Choose at least one unit."))]})
-        amount = min(left, sum(r.amount for r in refund_lines))
-        full = amount >= left
-    return _queue_refund(order, payment, amount, reason=reason, full=full, lines=refund_lines,
-                         actor=actor)
-
-
-def execute_refund(refund_id: int) -> Refund:
-    """Ask Stripe to pay a pending refund back, then record its answer (commits both steps).
-
-    The idempotency key is the refund's id: asking again after an interruption cannot
-    refund twice.
-    """
-    refund = db.session.get(Refund, refund_id)
-    if refund is None or refund.status != RefundStatus.PENDING or refund.method != "stripe":
-        return refund
-    intent_id = refund.payment.stripe_payment_intent_id
-    amount, reason = refund.amount, refund.reason
-    db.session.commit()
-    try:
-        stripe_id, status = payments.refund(intent_id=intent_id, amount=amount, reason=reason,
-                                            idempotency_key=f"refund-{refund_id}")
-    except (PaymentGatewayError, PaymentsUnavailable) as err:
-        refund = db.session.get(Refund, refund_id)
-        order = _lock(db.session.get(Order, refund.order_id))
-        if refund.status == RefundStatus.PENDING:
-            refund.failure_message = str(err.message)[:500]
-            log_event(order, "refund_retry", amount=amount, detail=str(err.message))
-        db.session.commit()
-        return refund
-    refund = db.session.get(Refund, refund_id)
-    _lock(db.session.get(Order, refund.order_id))
-    db.session.refresh(refund)
-    if refund.status == RefundStatus.PENDING:
-        refund.stripe_refund_id = stripe_id
-        if status in ("succeeded", "pending"):
-            # Stripe took it; a "pending" refund is on its way back to the shopper.
-            _refund_succeeded(refund)
-        else:
-            refund.status = RefundStatus.FAILED
-            refund.failure_message = status
-            log_event(db.session.get(Order, refund.order_id), "refund_failed",
-                      amount=amount, detail=status)
-    db.session.commit()
-    return refund
-
-
-def execute_pending_refunds(order_id: int | None = None) -> int:
-    """Carry out every pending Stripe refund (of one order, or all); returns how many."""
-    query = sa.select(Refund.id).where(Refund.status == RefundStatus.PENDING,
-                                       Refund.method == "stripe")
-    if order_id is not None:
-        query = query.where(Refund.order_id == order_id)
-    ids = db.session.execute(query.order_by(Refund.id)).scalars().all()
-    if not ids:
-        return 0
-    for refund_id in ids:
-        execute_refund(refund_id)
-    return len(ids)
 
 
 # --- cancellations, expiry, the desk ---------------------------------------------------------
@@ -564,7 +349,7 @@ def note_cancellation(order: Order, *, expired: bool) -> None:
     if left > 0:
         payment = next(p for p in reversed(payments_of(order))
                        if p.status == PaymentStatus.SUCCEEDED)
-        _queue_refund(order, payment, left, reason=CANCELLED, full=True)
+        queue_refund(order, payment, left, reason=CANCELLED, full=True)
 
 
 def expire_unpaid_orders(now) -> str:
@@ -598,7 +383,7 @@ def switch_to_offline(order: Order, actor: User) -> list[str]:
     """
     if order.user_id != actor.id:
         raise NotFound()
-    order = _lock(order)
+    order = lock_order(order)
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise IllegalTransition(_l("This order does not wait for an online payment."),
                                 extra={"status": order.status})

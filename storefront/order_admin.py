@@ -22,7 +22,7 @@ from core.models import Role
 from fulfillment.models import Center
 from fulfillment.schemas import plain_key
 
-from . import billing, orders, payments
+from . import orders, payment_records, payments, refunds
 from .models import Order, OrderStatus
 
 bp = Blueprint("order_admin", __name__, url_prefix="/admin/orders")
@@ -86,12 +86,13 @@ def index():
 
 
 def _page(order: Order, form: RefundForm, status: int = 200):
-    done = billing.refunded_quantities(order)
+    records = payment_records
     return render_template(
         "admin/order.html", order=order, form=form, center=db.session.get(Center, order.center_id),
-        events=billing.timeline(order), payments=billing.payments_of(order),
-        refunds=billing.refunds_of(order), refundable=billing.refundable(order),
-        paid=billing.paid_total(order), done=done, online=payments.enabled(),
+        events=records.timeline(order), payments=records.payments_of(order),
+        refunds=records.refunds_of(order), refundable=records.refundable(order),
+        paid=records.paid_total(order), done=records.refunded_quantities(order),
+        online=payments.enabled(),
     ), status
 
 
@@ -115,7 +116,7 @@ def refund(public_id: str):
             form.form_errors.extend(errors)
             return _page(order, form, 400)
     try:
-        made = billing.refund_order(order, current_user._get_current_object(),
+        made = refunds.refund_order(order, current_user._get_current_object(),
                                     reason=form.reason.data, lines=lines)
         refund_id, amount, currency = made.id, made.amount, made.currency
         db.session.commit()
@@ -128,7 +129,7 @@ def refund(public_id: str):
         if not err.errors:
             form.form_errors.append(str(err.message))
         return _page(orders.get_order(public_id), form, err.status)
-    done = billing.execute_refund(refund_id)  # Stripe is asked after the commit
+    done = refunds.execute_refund(refund_id)  # Stripe is asked after the commit
     if done.status == "succeeded":
         flash(_("Refunded %(amount)s.", amount=money_filter(amount, currency)), "success")
     elif done.status == "pending":

@@ -13,7 +13,7 @@ from core.errors import DomainError, NotFound
 from core.extensions import db
 from fulfillment.schemas import plain_key
 
-from . import billing, orders, payments
+from . import billing, orders, payment_records, payments
 from .errors import PaymentGatewayError, PaymentsUnavailable
 from .models import Order, OrderStatus
 from .payment_models import PaymentStatus
@@ -28,7 +28,7 @@ def payments_enabled() -> bool:
 
 @bp.app_template_global()
 def payment_timeline(order: Order):
-    return billing.timeline(order)
+    return payment_records.timeline(order)
 
 
 @bp.app_template_global()

@@ -533,7 +533,7 @@ def order_cancel(public_id: str):
     order = _visible_order(public_id, owner_only=True)
     try:
         cancel_order(order, current_user._get_current_object())
-        order_id, paid = order.id, billing.refundable(order) < billing.paid_total(order)
+        order_id, paid = order.id, bool(billing.refunds_of(order))
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
