@@ -103,6 +103,9 @@ def register_jobs(app: Flask) -> None:
 
     register_job(app, "expire_reservations", orders.expire_unpaid_orders)
     register_job(app, "followup_rules", followups.run_followup_rules)
+    from fulfillment import slots
+
+    register_job(app, "open_slots", slots.open_slots_job)
 
 
 def register_commands(app: Flask) -> None:

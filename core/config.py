@@ -58,4 +58,8 @@ def load_config(instance_path: str) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
         #: days after hand-over or delivery for the satisfaction call
         "FOLLOWUP_SATISFACTION_DAYS": 3,
+        #: days ahead for which pickup and delivery slots are opened from the weekly windows
+        "SLOT_DAYS_AHEAD": int(os.environ.get("SLOT_DAYS_AHEAD", 7)),
+        #: a slot is offered only if it starts at least this many minutes from now
+        "SLOT_LEAD_MINUTES": int(os.environ.get("SLOT_LEAD_MINUTES", 60)),
     }

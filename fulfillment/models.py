@@ -8,11 +8,15 @@ from core.models import UTCDateTime, utcnow
 
 
 class Center(db.Model):
-    """A pickup store, a delivery center, or both (a warehouse ships by courier anywhere)."""
+    """A pickup store, a delivery center, a warehouse, or several of these.
+
+    A warehouse holds stock for the network and ships by courier anywhere (the fallback
+    when no local center can serve an address).
+    """
 
     __tablename__ = "centers"
     __table_args__ = (
-        sa.CheckConstraint("is_pickup OR is_delivery", name="has_a_kind"),
+        sa.CheckConstraint("is_pickup OR is_delivery OR is_warehouse", name="has_a_kind"),
         sa.CheckConstraint("radius_km IS NULL OR radius_km >= 0", name="radius_positive"),
     )
 
@@ -22,6 +26,8 @@ class Center(db.Model):
     name_en = sa.Column(sa.String(100))
     is_pickup = sa.Column(sa.Boolean, nullable=False, default=False)
     is_delivery = sa.Column(sa.Boolean, nullable=False, default=False)
+    is_warehouse = sa.Column(sa.Boolean, nullable=False, default=False,
+                             server_default=sa.false())
     province = sa.Column(sa.String(40), nullable=False)
     city = sa.Column(sa.String(40), nullable=False)
     district = sa.Column(sa.String(40), nullable=False)
@@ -30,7 +36,9 @@ class Center(db.Model):
     lat = sa.Column(sa.Float, nullable=False)
     lng = sa.Column(sa.Float, nullable=False)
     phone = sa.Column(sa.String(32))
-    #: opening hours as "HH:MM" in the shop's time zone
+    #: who to call at the center about orders and stock
+    contact_person = sa.Column(sa.String(100))
+    #: usual opening hours as "HH:MM" in the shop's time zone
     opens_at = sa.Column(sa.String(5), nullable=False, default="10:00")
     closes_at = sa.Column(sa.String(5), nullable=False, default="21:00")
     #: a delivery center also serves addresses within this distance, whatever the district
@@ -40,10 +48,94 @@ class Center(db.Model):
 
     districts = relationship("CenterDistrict", back_populates="center",
                              cascade="all, delete-orphan", order_by="CenterDistrict.id")
+    zones = relationship("DeliveryZone", back_populates="center",
+                         cascade="all, delete-orphan", order_by="DeliveryZone.id")
+    hours = relationship("CenterHours", cascade="all, delete-orphan",
+                         order_by="CenterHours.weekday")
+    holidays = relationship("CenterHoliday", cascade="all, delete-orphan",
+                            order_by="CenterHoliday.day")
 
     @property
     def kinds(self) -> list[str]:
-        return [k for k, on in (("pickup", self.is_pickup), ("delivery", self.is_delivery)) if on]
+        pairs = (("pickup", self.is_pickup), ("delivery", self.is_delivery),
+                 ("warehouse", self.is_warehouse))
+        return [k for k, on in pairs if on]
+
+    def hours_on(self, day) -> tuple[str, str] | None:
+        """``(opens, closes)`` as "HH:MM" on a local date, or None when closed that day."""
+        if any(h.day == day for h in self.holidays):
+            return None
+        for h in self.hours:
+            if h.weekday == day.weekday():
+                return None if h.closed else (h.opens_at, h.closes_at)
+        return self.opens_at, self.closes_at
+
+
+class CenterHours(db.Model):
+    """Opening hours on one weekday, where they differ from the center's usual hours."""
+
+    __tablename__ = "center_hours"
+    __table_args__ = (
+        sa.UniqueConstraint("center_id", "weekday", name="uq_center_hours_day"),
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_known"),
+        sa.CheckConstraint("closed OR opens_at < closes_at", name="opens_before_close"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    center_id = sa.Column(sa.Integer, sa.ForeignKey("centers.id", ondelete="CASCADE"),
+                          nullable=False)
+    #: 0 Monday ... 6 Sunday
+    weekday = sa.Column(sa.Integer, nullable=False)
+    closed = sa.Column(sa.Boolean, nullable=False, default=False)
+    opens_at = sa.Column(sa.String(5), nullable=False, default="10:00")
+    closes_at = sa.Column(sa.String(5), nullable=False, default="21:00")
+
+
+class CenterHoliday(db.Model):
+    """A local date the center is closed (public holidays, stocktaking)."""
+
+    __tablename__ = "center_holidays"
+    __table_args__ = (sa.UniqueConstraint("center_id", "day", name="uq_center_holidays_day"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    center_id = sa.Column(sa.Integer, sa.ForeignKey("centers.id", ondelete="CASCADE"),
+                          nullable=False)
+    day = sa.Column(sa.Date, nullable=False)
+    note = sa.Column(sa.String(100))
+
+
+class DeliveryZone(db.Model):
+    """Where a delivery center delivers for one price: its districts and/or a radius.
+
+    An address in one of the zone's districts, or within ``radius_km`` of the center, pays
+    ``fee_amount`` unless the order reaches ``free_over_amount``; orders below
+    ``min_order_amount`` are not delivered in this zone.
+    """
+
+    __tablename__ = "delivery_zones"
+    __table_args__ = (
+        sa.CheckConstraint("fee_amount >= 0", name="fee_nonnegative"),
+        sa.CheckConstraint("min_order_amount >= 0", name="min_order_nonnegative"),
+        sa.CheckConstraint("free_over_amount IS NULL OR free_over_amount >= 0",
+                           name="free_over_nonnegative"),
+        sa.CheckConstraint("radius_km IS NULL OR radius_km > 0", name="radius_positive"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    center_id = sa.Column(sa.Integer, sa.ForeignKey("centers.id", ondelete="CASCADE"),
+                          nullable=False, index=True)
+    name = sa.Column(sa.String(60), nullable=False)
+    #: the zone also covers addresses within this distance of the center
+    radius_km = sa.Column(sa.Float)
+    currency = sa.Column(sa.String(3), nullable=False, default="CNY")
+    fee_amount = sa.Column(sa.Integer, nullable=False, default=0)
+    #: orders of at least this subtotal are delivered free; NULL: never free
+    free_over_amount = sa.Column(sa.Integer)
+    min_order_amount = sa.Column(sa.Integer, nullable=False, default=0)
+
+    center = relationship(Center, back_populates="zones")
+    districts = relationship("CenterDistrict", back_populates="zone",
+                             order_by="CenterDistrict.id")
 
 
 class CenterDistrict(db.Model):
@@ -60,8 +152,12 @@ class CenterDistrict(db.Model):
     province = sa.Column(sa.String(40), nullable=False)
     city = sa.Column(sa.String(40), nullable=False)
     district = sa.Column(sa.String(40), nullable=False)
+    #: the zone (fee, minimum) this district belongs to; NULL: delivered free, no minimum
+    zone_id = sa.Column(sa.Integer, sa.ForeignKey("delivery_zones.id", ondelete="CASCADE"),
+                        index=True)
 
     center = relationship(Center, back_populates="districts")
+    zone = relationship(DeliveryZone, back_populates="districts")
 
 
 class Stock(db.Model):
@@ -129,6 +225,8 @@ class Fulfillment(db.Model):
     #: delivery address: {"name", "phone", "province", "city", "district", "street", "lat", "lng"}
     address = sa.Column(sa.JSON)
     courier_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    #: the pickup or delivery window the shopper chose (its capacity is held by this order)
+    slot_id = sa.Column(sa.Integer, sa.ForeignKey("slots.id"), index=True)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
     ready_at = sa.Column(UTCDateTime)
     dispatched_at = sa.Column(UTCDateTime)
@@ -137,6 +235,7 @@ class Fulfillment(db.Model):
     handed_over_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
 
     center = relationship(Center)
+    slot = relationship("Slot")
     lines = relationship("FulfillmentLine", back_populates="fulfillment",
                          cascade="all, delete-orphan", order_by="FulfillmentLine.id")
 
@@ -159,3 +258,60 @@ class FulfillmentLine(db.Model):
     quantity = sa.Column(sa.Integer, nullable=False)
 
     fulfillment = relationship(Fulfillment, back_populates="lines")
+
+
+class SlotWindow(db.Model):
+    """A recurring window (e.g. 10:00-12:00 on Saturdays) from which dated slots are opened."""
+
+    __tablename__ = "slot_windows"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('pickup', 'delivery')", name="kind_known"),
+        sa.CheckConstraint("weekday IS NULL OR weekday BETWEEN 0 AND 6", name="weekday_known"),
+        sa.CheckConstraint("starts < ends", name="starts_before_end"),
+        sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    center_id = sa.Column(sa.Integer, sa.ForeignKey("centers.id", ondelete="CASCADE"),
+                          nullable=False, index=True)
+    kind = sa.Column(sa.String(10), nullable=False)
+    #: 0 Monday ... 6 Sunday; NULL: every day the center is open
+    weekday = sa.Column(sa.Integer)
+    #: "HH:MM" in the shop's time zone
+    starts = sa.Column(sa.String(5), nullable=False)
+    ends = sa.Column(sa.String(5), nullable=False)
+    #: orders per slot
+    capacity = sa.Column(sa.Integer, nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Slot(db.Model):
+    """One dated window at a center with room for ``capacity`` orders.
+
+    ``taken`` counts the open orders holding it; it is raised with a conditional update
+    (``WHERE taken < capacity``), like stock, so two checkouts cannot both take the last place.
+    """
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        sa.UniqueConstraint("center_id", "kind", "starts_at", name="uq_slots_center_kind_start"),
+        sa.CheckConstraint("kind IN ('pickup', 'delivery')", name="kind_known"),
+        sa.CheckConstraint("taken >= 0", name="taken_nonnegative"),
+        sa.CheckConstraint("taken <= capacity", name="taken_within_capacity"),
+        sa.CheckConstraint("starts_at < ends_at", name="starts_before_end"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    center_id = sa.Column(sa.Integer, sa.ForeignKey("centers.id", ondelete="CASCADE"),
+                          nullable=False)
+    window_id = sa.Column(sa.Integer, sa.ForeignKey("slot_windows.id", ondelete="SET NULL"),
+                          index=True)
+    kind = sa.Column(sa.String(10), nullable=False)
+    starts_at = sa.Column(UTCDateTime, nullable=False)
+    ends_at = sa.Column(UTCDateTime, nullable=False)
+    capacity = sa.Column(sa.Integer, nullable=False)
+    taken = sa.Column(sa.Integer, nullable=False, default=0)
+
+    @property
+    def left(self) -> int:
+        return max(self.capacity - self.taken, 0)

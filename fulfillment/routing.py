@@ -103,16 +103,17 @@ def delivery_candidates(province: str, city: str, district: str,
     """Delivery centers that serve the district, or the point within their radius."""
     centers = db.session.execute(
         sa.select(Center).where(Center.active.is_(True), Center.is_delivery.is_(True))
-        .options(sa.orm.selectinload(Center.districts))
+        .options(sa.orm.selectinload(Center.districts), sa.orm.selectinload(Center.zones))
     ).scalars()
     chosen = []
     for c in centers:
         by_district = any(
             (d.province, d.city, d.district) == (province, city, district) for d in c.districts
         )
+        radii = [r for r in (c.radius_km, *(z.radius_km for z in c.zones)) if r is not None]
         by_radius = (
-            c.radius_km is not None and lat is not None and lng is not None
-            and haversine_km(lat, lng, c.lat, c.lng) <= c.radius_km
+            bool(radii) and lat is not None and lng is not None
+            and haversine_km(lat, lng, c.lat, c.lng) <= max(radii)
         )
         if by_district or by_radius:
             chosen.append(c)

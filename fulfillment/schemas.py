@@ -6,7 +6,7 @@ above (storefront, crm), which may import from here.
 
 import re
 
-from marshmallow import Schema, fields, missing, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from core.i18n import current_locale
 
@@ -131,6 +131,55 @@ class CenterQuerySchema(Schema):
                       metadata={"description": "Repeatable; a SKU twice means two units."})
     kind = fields.String(validate=validate.OneOf(Method.ALL),
                          metadata={"description": "Only centers of this kind."})
+
+
+class SlotSchema(Schema):
+    """A pickup or delivery window with room left."""
+
+    id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(Method.ALL))
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    left = fields.Integer(metadata={"description": "Places left in this slot."})
+
+
+class FeeSchema(Schema):
+    """An amount of money: minor units and currency."""
+
+    amount = fields.Integer(metadata={"description": "Minor units (fen)."})
+    currency = fields.String(metadata={"example": "CNY"})
+
+
+class QuoteQuerySchema(Schema):
+    province = fields.String(required=True, validate=[validate.Length(min=1, max=40), NO_CONTROL])
+    city = fields.String(required=True, validate=[validate.Length(min=1, max=40), NO_CONTROL])
+    district = fields.String(required=True, validate=[validate.Length(min=1, max=40), NO_CONTROL])
+    lat = fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False)
+    lng = fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False)
+    sku = fields.List(fields.String(validate=[validate.Length(min=1, max=40), NO_CONTROL]),
+                      validate=validate.Length(max=50),
+                      metadata={"description": "Repeatable, paired with quantity."})
+    quantity = fields.List(fields.Integer(validate=validate.Range(min=1, max=99)),
+                           validate=validate.Length(max=50),
+                           metadata={"description": "Repeatable: the units of the SKU at the "
+                                                    "same position (default 1 each)."})
+
+    @validates_schema
+    def _paired(self, data, **_):
+        if "quantity" in data and len(data["quantity"]) != len(data.get("sku", [])):
+            raise ValidationError("Give one quantity per sku.", "quantity")
+
+
+class QuoteSchema(Schema):
+    center_id = fields.Integer()
+    center_name = fields.String()
+    zone = fields.String(allow_none=True)
+    fee = fields.Nested(FeeSchema, metadata={
+        "description": "The zone's delivery fee (0 when delivery is free here)."})
+    free_over = fields.Nested(FeeSchema, metadata={
+        "description": "Orders of at least this subtotal are delivered free."})
+    min_order = fields.Nested(FeeSchema)
+    slots = fields.List(fields.Nested(SlotSchema))
 
 
 # --- the desk --------------------------------------------------------------------------------

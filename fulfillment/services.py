@@ -21,6 +21,7 @@ from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillme
 from .errors import InsufficientStock, WrongCode
 from .models import Center, Fulfillment, FulfillmentLine, FulfillmentStatus, Method, Stock
 from .routing import Lines, available_by_center, merge_lines, shortages
+from .slots import release_slot, reserve_slot
 
 #: no 0/O, 1/I/L: a code read aloud at a counter must not be misheard
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -80,15 +81,19 @@ def _consume_stock(center_id: int, lines: Lines) -> None:
 
 def create_fulfillment(*, order_id: int, center: Center, method: str, lines: list[dict],
                        contact_name: str | None = None, contact_phone: str | None = None,
-                       address: dict | None = None) -> Fulfillment:
-    """Reserve the lines at ``center`` and open its work for the order.
+                       address: dict | None = None, slot_id: int | None = None) -> Fulfillment:
+    """Reserve the lines at ``center`` (and a place in ``slot_id``) and open its work.
 
-    ``lines`` are dicts with ``product_id, sku, name_zh, name_en, quantity``.
+    ``lines`` are dicts with ``product_id, sku, name_zh, name_en, quantity``. Raises
+    ``InsufficientStock`` or ``SlotUnavailable``; the caller's rollback undoes the rest.
     """
     if method not in Method.ALL:
         raise ValidationFailed(errors={"method": [str(_l("Unknown fulfillment method."))]})
     reserve_stock(center.id, [(ln["product_id"], ln["quantity"]) for ln in lines])
+    if slot_id is not None:
+        reserve_slot(slot_id, center_id=center.id, kind=method, now=utcnow())
     fulfillment = Fulfillment(
+        slot_id=slot_id,
         order_id=order_id, center=center, method=method, status=FulfillmentStatus.RESERVED,
         contact_name=contact_name, contact_phone=contact_phone, address=address,
         lines=[FulfillmentLine(product_id=ln["product_id"], sku=ln["sku"], name_zh=ln["name_zh"],
@@ -217,6 +222,7 @@ def cancel_fulfillment(f: Fulfillment) -> Fulfillment:
             extra={"status": f.status},
         )
     release_stock(f.center_id, _lines(f))
+    release_slot(f.slot_id)
     f.status = FulfillmentStatus.CANCELLED
     f.cancelled_at = utcnow()
     f.pickup_code = None
