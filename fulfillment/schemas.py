@@ -86,7 +86,7 @@ class CenterSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = Localized("name")
-    kinds = fields.List(fields.String(validate=validate.OneOf(Method.ALL)))
+    kinds = fields.List(fields.String(validate=validate.OneOf((*Method.ALL, "warehouse"))))
     address = Localized("address")
     province = fields.String()
     city = fields.String()

@@ -60,6 +60,7 @@ def test_checkout_pickup_with_a_slot(client, shop, session):
     order = session.execute(sa.select(Order)).scalar_one()
     assert order.fulfillment.slot_id == made["SH-JA"].id
     assert session.get(Slot, made["SH-JA"].id).taken == 1
+    assert 'data-testid="order-slot"' in page(client, f"/orders/{order.public_id}")
 
 
 def test_checkout_refuses_a_slot_that_filled_up(client, shop, session):
