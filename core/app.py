@@ -110,12 +110,14 @@ def register_jobs(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from crm.demo import demo_command
+    from fulfillment.cli import stock_cli
 
     from .cli import jobs_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(stock_cli)
 
 
 def register_template_context(app: Flask) -> None:

@@ -62,4 +62,6 @@ def load_config(instance_path: str) -> dict:
         "SLOT_DAYS_AHEAD": int(os.environ.get("SLOT_DAYS_AHEAD", 7)),
         #: a slot is offered only if it starts at least this many minutes from now
         "SLOT_LEAD_MINUTES": int(os.environ.get("SLOT_LEAD_MINUTES", 60)),
+        #: a lot expiring within this many days is no longer sold (first-expired-first-out)
+        "LOT_SELL_BY_MARGIN_DAYS": int(os.environ.get("LOT_SELL_BY_MARGIN_DAYS", 30)),
     }

@@ -44,6 +44,7 @@ from fulfillment.models import (
     Method,
     SlotWindow,
     Stock,
+    StockMovement,
 )
 from fulfillment.services import CODE_ALPHABET, CODE_LENGTH
 from fulfillment.slots import open_slots
@@ -700,6 +701,16 @@ class DemoShop:
                              "on_hand": on_hand + reserved, "reserved": reserved,
                              "updated_at": self.now})
         db.session.execute(Stock.__table__.insert(), rows)
+        # The ledger opens with what each center received and what open orders reserved.
+        db.session.execute(StockMovement.__table__.insert(), [
+            {"center_id": r["center_id"], "product_id": r["product_id"], "kind": kind,
+             "on_hand_delta": on_hand, "reserved_delta": reserved, "reason": reason,
+             "created_at": self.now}
+            for r in rows
+            for kind, on_hand, reserved, reason in (
+                ("received", r["on_hand"], 0, "opening stock"),
+                ("reserved", 0, r["reserved"], "open orders"))
+            if on_hand or reserved])
         self.counts["stock"] = len(rows)
 
     def fix_sequences(self) -> None:

@@ -1,7 +1,7 @@
 """Back office: centers (with their delivery zones and time slots) and staff accounts."""
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -12,9 +12,9 @@ from core.extensions import db
 from core.forms import form_status, submit_form
 from core.models import Role, User, utcnow
 
-from . import admin_services, slots, zones
-from .forms import ActionForm, CenterForm, StaffForm, WindowForm, ZoneForm
-from .models import Center, DeliveryZone, Slot, SlotWindow
+from . import admin_services, lots, slots, zones
+from .forms import ActionForm, CenterForm, LotForm, StaffForm, WindowForm, ZoneForm
+from .models import Center, DeliveryZone, Lot, Slot, SlotWindow
 
 bp = Blueprint("fulfillment_admin", __name__, url_prefix="/admin")
 
@@ -191,3 +191,54 @@ def delete_window(center_id: int, window_id: int):
         db.session.commit()
         flash(_("Time window removed. Slots already booked stay."), "success")
     return redirect(url_for("fulfillment_admin.center_delivery", center_id=center_id))
+
+
+# --- lots and recalls ----------------------------------------------------------------------
+
+
+def _lot_form() -> LotForm:
+    form = LotForm()
+    form.center_id.choices = [SelectChoice(str(c.id), f"{c.code} · {c.name_zh}")
+                              for c in admin_services.center_list() if c.active]
+    return form
+
+
+def _lots_page(form: LotForm, status: int = 200):
+    batch = (request.args.get("batch") or "").strip()[:40] or None
+    found = lots.lots_at(batch=batch)
+    return render_template(
+        "admin/lots.html", form=form, lots=found, batch=batch or "",
+        products=lots.product_names(lot.product_id for lot in found),
+        centers={c.id: c for c in admin_services.center_list()}), status
+
+
+@bp.route("/lots", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def lot_list():
+    form = _lot_form()
+
+    def receive():
+        product = lots.product_for_sku(form.sku.data)
+        if product is None:
+            raise ValidationFailed(errors={"sku": [_("Unknown product.")]})
+        return lots.receive_lot(form.center_id.data, product[0], batch=form.batch.data,
+                                produced_on=form.produced_on.data,
+                                expires_on=form.expires_on.data, quantity=form.quantity.data,
+                                actor=current_user)
+
+    if submit_form(form, receive, lambda lot: _("Lot %(batch)s received: %(n)d units.",
+                                                 batch=lot.batch, n=lot.received_quantity)):
+        return redirect(url_for("fulfillment_admin.lot_list"))
+    return _lots_page(form, form_status(form))
+
+
+@bp.route("/lots/<int:lot_id>")
+@roles_required(Role.ADMIN)
+def lot_recall(lot_id: int):
+    lot = db.session.get(Lot, lot_id)
+    if lot is None:
+        raise NotFound()
+    return render_template(
+        "admin/lot_recall.html", lot=lot, rows=lots.recall_lot(lot),
+        product=lots.product_names([lot.product_id]).get(lot.product_id, ("", "")),
+        center=db.session.get(Center, lot.center_id))

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
     EmailField,
     FloatField,
@@ -188,3 +189,17 @@ class WindowForm(FlaskForm):
         DataRequired(), Regexp(TIME_PATTERN, message=_l("Use HH:MM, e.g. 21:00."))])
     capacity = IntegerField(_l("Orders per slot"), default=10, validators=[
         InputRequired(message=_l("Enter a whole number.")), NumberRange(min=1, max=1000)])
+
+
+class LotForm(FlaskForm):
+    """Receive a batch of a product at a center."""
+
+    center_id = SelectField(_l("Center"), coerce=lambda v: int(v) if v not in (None, "") else None,
+                            validate_choice=False)
+    sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=40)])
+    batch = StringField(_l("Batch number"), validators=[DataRequired(), Length(max=40)])
+    produced_on = DateField(_l("Produced on"), validators=[Optional()])
+    expires_on = DateField(_l("Expires on"), validators=[
+        InputRequired(message=_l("Enter the expiry date."))])
+    quantity = IntegerField(_l("Units"), validators=[
+        InputRequired(message=_l("Enter a whole number.")), NumberRange(min=1, max=100_000)])

@@ -225,6 +225,9 @@ class Fulfillment(db.Model):
     #: delivery address: {"name", "phone", "province", "city", "district", "street", "lat", "lng"}
     address = sa.Column(sa.JSON)
     courier_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    #: why this center: {"center_id", "code", "reason", "runners_up": [{"center_id", "code",
+    #: "distance_km", "open_orders", "cover"} or {"center_id", "code", "short": true}]}
+    routing = sa.Column(sa.JSON)
     #: the pickup or delivery window the shopper chose (its capacity is held by this order)
     slot_id = sa.Column(sa.Integer, sa.ForeignKey("slots.id"), index=True)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
@@ -258,6 +261,9 @@ class FulfillmentLine(db.Model):
     quantity = sa.Column(sa.Integer, nullable=False)
 
     fulfillment = relationship(Fulfillment, back_populates="lines")
+    #: the lots its units come from (where the center keeps this product in lots)
+    lots = relationship("LotAllocation", cascade="all, delete-orphan",
+                        order_by="LotAllocation.id")
 
 
 class SlotWindow(db.Model):
@@ -315,3 +321,9 @@ class Slot(db.Model):
     @property
     def left(self) -> int:
         return max(self.capacity - self.taken, 0)
+
+
+
+# The stock ledger and lots live in their own module (a topic of their own); importing them
+# here keeps ``fulfillment.models`` the one place to find every table of the package.
+from .stock_models import Lot, LotAllocation, MovementKind, StockMovement  # noqa: E402,F401

@@ -205,6 +205,9 @@ class StaffFulfillmentSchema(Schema):
     contact_name = fields.String(allow_none=True)
     contact_phone = fields.String(allow_none=True)
     address = fields.Dict(allow_none=True)
+    routing = fields.Dict(allow_none=True, metadata={
+        "description": "Why this center: reason and runners-up."})
+    slot = fields.Nested(SlotSchema, allow_none=True)
     created_at = fields.DateTime()
     ready_at = fields.DateTime(allow_none=True)
     dispatched_at = fields.DateTime(allow_none=True)

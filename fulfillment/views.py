@@ -42,6 +42,14 @@ PAYMENT_LABELS = {
     "cash_on_delivery": _l("Cash on delivery"),
     "stripe": _l("Paid online"),
 }
+#: why the router chose this center, in words for the desk
+ROUTING_REASONS = {
+    "nearest": _l("nearest center holding everything"),
+    "least_loaded": _l("as near as another, fewer open orders"),
+    "best_cover": _l("as near and as busy as another, more stock"),
+    "only_center": _l("the only center serving the address with everything in stock"),
+    "shopper_chose": _l("the shopper chose this store"),
+}
 #: (title, statuses) of the sections of each tab, in the order the desk works them
 SECTIONS = {
     Method.PICKUP: (
@@ -143,6 +151,7 @@ def _common_context(center: Center) -> dict:
         "center": center, "is_admin": _is_admin(), "center_arg": _center_arg(center.id),
         "centers": _all_centers() if _is_admin() else [], "mask_phone": mask_phone,
         "status_label": status_label, "payment_labels": PAYMENT_LABELS,
+        "routing_reasons": ROUTING_REASONS,
     }
 
 

@@ -18,7 +18,7 @@ from core.signals import order_cancelled, order_fulfilled, order_placed
 from fulfillment import services as desk
 from fulfillment.errors import InsufficientStock, UnknownCenter
 from fulfillment.models import Center, FulfillmentStatus, Method
-from fulfillment.routing import pickup_options, route_delivery
+from fulfillment.routing import decide_delivery, pickup_options
 from fulfillment.zones import delivery_terms
 
 from .errors import PaymentsUnavailable
@@ -100,9 +100,12 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
         if center is None or not center.active or not center.is_pickup:
             raise UnknownCenter(errors={"fulfillment": {"center_id": [str(UnknownCenter.message)]}})
         contact_name, contact_phone = user.name, user.phone
+        decision = {"center_id": center.id, "code": center.code, "reason": "shopper_chose",
+                    "runners_up": []}
     else:
         try:
-            center = route_delivery(address, pairs)
+            routed = decide_delivery(address, pairs)
+            center, decision = routed.center, routed.as_record()
         except InsufficientStock as err:
             _describe_shortage(err, items, method, address)
             raise
@@ -134,7 +137,7 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
             lines=[{"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh,
                     "name_en": p.name_en, "quantity": q} for p, q in items],
             contact_name=contact_name, contact_phone=contact_phone, address=address,
-            slot_id=slot_id,
+            slot_id=slot_id, actor_id=user.id, routing=decision,
         )
     except InsufficientStock as err:
         _describe_shortage(err, items, method, address)
@@ -204,7 +207,7 @@ def cancel_order(order: Order, actor: User) -> Order:
             "The store has already prepared this order. Please call the store to cancel it."),
             extra={"status": order.status})
     if f is not None and f.status != FulfillmentStatus.CANCELLED:
-        desk.cancel_fulfillment(f)
+        desk.cancel_fulfillment(f, actor=actor)
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = utcnow()
     db.session.flush()
@@ -235,7 +238,7 @@ def expire_unpaid_orders(now) -> str:
     ).scalars().all()
     for order in stale:
         if order.fulfillment is not None and order.fulfillment.status == FulfillmentStatus.RESERVED:
-            desk.cancel_fulfillment(order.fulfillment)
+            desk.cancel_fulfillment(order.fulfillment, reason="expired")
         order.status = OrderStatus.CANCELLED
         order.cancelled_at = now
         order_cancelled.send(order)

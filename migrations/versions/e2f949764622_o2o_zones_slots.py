@@ -1,4 +1,5 @@
-"""Centers: warehouse kind, contact, weekly hours, holidays; delivery zones; time slots
+"""Centers: warehouse kind, contact, weekly hours, holidays; delivery zones; time slots;
+the stock ledger and lots; the routing decision on the fulfillment
 
 Revision ID: e2f949764622
 Revises: cdc2bf0ec2fd
@@ -114,19 +115,109 @@ def upgrade():
                                          'is_pickup OR is_delivery OR is_warehouse')
 
     with op.batch_alter_table('fulfillments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('routing', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('slot_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_fulfillments_slot_id'), ['slot_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_fulfillments_slot_id_slots'), 'slots', ['slot_id'], ['id'])
+
+    op.create_table('lots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('center_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('batch', sa.String(length=40), nullable=False),
+    sa.Column('produced_on', sa.Date(), nullable=True),
+    sa.Column('expires_on', sa.Date(), nullable=False),
+    sa.Column('received_quantity', sa.Integer(), nullable=False),
+    sa.Column('on_hand', sa.Integer(), nullable=False),
+    sa.Column('reserved', sa.Integer(), nullable=False),
+    sa.Column('received_at', core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('on_hand >= 0', name=op.f('ck_lots_on_hand_nonnegative')),
+    sa.CheckConstraint('produced_on IS NULL OR produced_on <= expires_on', name=op.f('ck_lots_produced_before_expiry')),
+    sa.CheckConstraint('reserved <= on_hand', name=op.f('ck_lots_reserved_within_on_hand')),
+    sa.CheckConstraint('reserved >= 0', name=op.f('ck_lots_reserved_nonnegative')),
+    sa.ForeignKeyConstraint(['center_id'], ['centers.id'], name=op.f('fk_lots_center_id_centers')),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_lots_product_id_products')),
+    sa.ForeignKeyConstraint(['received_by_id'], ['users.id'], name=op.f('fk_lots_received_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lots'))
+    )
+    with op.batch_alter_table('lots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lots_batch'), ['batch'], unique=False)
+        batch_op.create_index('ix_lots_center_product_expiry', ['center_id', 'product_id', 'expires_on'], unique=False)
+
+    op.create_table('lot_allocations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
+    sa.Column('lot_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_lot_allocations_quantity_positive')),
+    sa.ForeignKeyConstraint(['line_id'], ['fulfillment_lines.id'], name=op.f('fk_lot_allocations_line_id_fulfillment_lines'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['lot_id'], ['lots.id'], name=op.f('fk_lot_allocations_lot_id_lots')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lot_allocations')),
+    sa.UniqueConstraint('line_id', 'lot_id', name='uq_lot_allocations_line_lot')
+    )
+    with op.batch_alter_table('lot_allocations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lot_allocations_lot_id'), ['lot_id'], unique=False)
+
+    op.create_table('stock_movements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('center_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('on_hand_delta', sa.Integer(), nullable=False),
+    sa.Column('reserved_delta', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('fulfillment_id', sa.Integer(), nullable=True),
+    sa.Column('lot_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=200), nullable=True),
+    sa.Column('created_at', core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind IN ('received', 'adjusted', 'reserved', 'released', 'sold', 'returned', 'transferred')", name=op.f('ck_stock_movements_kind_known')),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_stock_movements_actor_id_users')),
+    sa.ForeignKeyConstraint(['center_id'], ['centers.id'], name=op.f('fk_stock_movements_center_id_centers')),
+    sa.ForeignKeyConstraint(['fulfillment_id'], ['fulfillments.id'], name=op.f('fk_stock_movements_fulfillment_id_fulfillments')),
+    sa.ForeignKeyConstraint(['lot_id'], ['lots.id'], name=op.f('fk_stock_movements_lot_id_lots')),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_stock_movements_product_id_products')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_movements'))
+    )
+    with op.batch_alter_table('stock_movements', schema=None) as batch_op:
+        batch_op.create_index('ix_stock_movements_center_product', ['center_id', 'product_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stock_movements_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stock_movements_fulfillment_id'), ['fulfillment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stock_movements_lot_id'), ['lot_id'], unique=False)
+
+    # Stock held before the ledger existed opens it: one movement per stock row.
+    op.execute(
+        "INSERT INTO stock_movements (center_id, product_id, kind, on_hand_delta, "
+        "reserved_delta, reason, created_at) "
+        "SELECT center_id, product_id, 'adjusted', on_hand, reserved, 'opening balance', "
+        "updated_at FROM stock WHERE on_hand <> 0 OR reserved <> 0")
 
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('stock_movements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stock_movements_fulfillment_id'))
+        batch_op.drop_index(batch_op.f('ix_stock_movements_created_at'))
+        batch_op.drop_index('ix_stock_movements_center_product')
+        batch_op.drop_index(batch_op.f('ix_stock_movements_lot_id'))
+
+    op.drop_table('stock_movements')
+    with op.batch_alter_table('lot_allocations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lot_allocations_lot_id'))
+
+    op.drop_table('lot_allocations')
+    with op.batch_alter_table('lots', schema=None) as batch_op:
+        batch_op.drop_index('ix_lots_center_product_expiry')
+        batch_op.drop_index(batch_op.f('ix_lots_batch'))
+
+    op.drop_table('lots')
     with op.batch_alter_table('fulfillments', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_fulfillments_slot_id_slots'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_fulfillments_slot_id'))
         batch_op.drop_column('slot_id')
+        batch_op.drop_column('routing')
 
     with op.batch_alter_table('centers', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_centers_has_a_kind'), type_='check')
