@@ -103,9 +103,10 @@ def register_jobs(app: Flask) -> None:
 
     register_job(app, "expire_reservations", orders.expire_unpaid_orders)
     register_job(app, "followup_rules", followups.run_followup_rules)
-    from fulfillment import slots
+    from fulfillment import pickup, slots
 
     register_job(app, "open_slots", slots.open_slots_job)
+    register_job(app, "release_no_shows", pickup.release_no_shows)
 
 
 def register_commands(app: Flask) -> None:

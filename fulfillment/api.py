@@ -8,7 +8,7 @@ their public ids and SKUs are read from the tables by name, as the foreign keys 
 from datetime import datetime, time
 
 import sqlalchemy as sa
-from flask import g
+from flask import g, request
 from flask_babel import lazy_gettext as _l
 
 from core.api import api_blueprint, load_body, load_query, ok, route
@@ -16,12 +16,15 @@ from core.auth import api_auth
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import localized, shop_zone
-from core.models import Role, utcnow
+from core.models import Role, User, utcnow
 
-from . import services, zones
+from . import delivery, pickup, services, zones
 from .errors import InsufficientStock
 from .models import Center, Fulfillment, Stock
 from .schemas import (
+    DeliveredSchema,
+    DeliveryFailedSchema,
+    DispatchSchema,
     HandoverSchema,
     QuoteQuerySchema,
     QuoteSchema,
@@ -113,33 +116,72 @@ def mark_ready(fulfillment_id: int):
 
 
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/handover", ("POST",),
-       summary="Hand over against the shopper's pickup code", tag="desk", body=HandoverSchema,
-       response=StaffFulfillmentSchema, auth="staff, admin",
-       errors=("400:wrong_code", *_STEP_ERRORS, "429:too_many_attempts"))
+       summary="Hand over against the shopper's pickup code (all, or some lines now)",
+       tag="desk", body=HandoverSchema, response=StaffFulfillmentSchema, auth="staff, admin",
+       errors=("400:wrong_code", "400:validation_error", *_STEP_ERRORS,
+               "429:too_many_attempts"))
 @api_auth(*DESK_ROLES)
 def hand_over(fulfillment_id: int):
     f = _fulfillment(fulfillment_id)
     data = load_body(HandoverSchema())
-    services.hand_over(f, data["code"], g.api_user)
+    collector = data.get("collector") or {}
+    lines = ({ln["line_id"]: ln["quantity"] for ln in data["lines"]} if "lines" in data
+             else None)
+    pickup.collect(f, data["code"], g.api_user, lines=lines,
+                   collector_name=collector.get("name"), collector_phone=collector.get("phone"),
+                   collected=data.get("collected"))
     body = _dump([f], many=False)
     db.session.commit()
     return ok(body)
 
 
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/dispatch", ("POST",),
-       summary="A courier leaves with the delivery", tag="desk",
-       response=StaffFulfillmentSchema, auth="staff, admin", errors=_STEP_ERRORS)
+       summary="A courier (a staff member of the center) leaves with the delivery", tag="desk",
+       body=DispatchSchema, response=StaffFulfillmentSchema, auth="staff, admin",
+       errors=("400:validation_error", *_STEP_ERRORS))
 @api_auth(*DESK_ROLES)
 def dispatch(fulfillment_id: int):
-    return _step(fulfillment_id, lambda f: services.dispatch(f, g.api_user))
+    f = _fulfillment(fulfillment_id)
+    data = load_body(DispatchSchema()) if request.get_data() else {}
+    courier = None
+    if data.get("courier_id") is not None:
+        courier = db.session.get(User, data["courier_id"])
+        if courier is None:
+            raise ValidationFailed(errors={"courier_id": [str(_l("No such staff member."))]})
+    services.dispatch(f, g.api_user, courier)
+    body = _dump([f], many=False)
+    db.session.commit()
+    return ok(body)
 
 
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/delivered", ("POST",),
-       summary="Delivered to the door", tag="desk", response=StaffFulfillmentSchema,
-       auth="staff, admin", errors=_STEP_ERRORS)
+       summary="Delivered to the door (who took it, cash taken)", tag="desk",
+       body=DeliveredSchema, response=StaffFulfillmentSchema, auth="staff, admin",
+       errors=("400:validation_error", *_STEP_ERRORS))
 @api_auth(*DESK_ROLES)
 def delivered(fulfillment_id: int):
-    return _step(fulfillment_id, lambda f: services.mark_delivered(f, g.api_user))
+    f = _fulfillment(fulfillment_id)
+    data = load_body(DeliveredSchema()) if request.get_data() else {}
+    services.mark_delivered(f, g.api_user, received_by=data.get("received_by"),
+                            collected=data.get("collected"))
+    body = _dump([f], many=False)
+    db.session.commit()
+    return ok(body)
+
+
+@route(bp, "/staff/fulfillments/<int:fulfillment_id>/failed", ("POST",),
+       summary="A delivery attempt failed: back to the queue, with a reason and a new slot",
+       tag="desk", body=DeliveryFailedSchema, response=StaffFulfillmentSchema,
+       auth="staff, admin",
+       errors=("400:validation_error", *_STEP_ERRORS, "409:slot_unavailable"))
+@api_auth(*DESK_ROLES)
+def delivery_failed(fulfillment_id: int):
+    f = _fulfillment(fulfillment_id)
+    data = load_body(DeliveryFailedSchema())
+    delivery.fail_delivery(f, g.api_user, reason=data["reason"], new_slot_id=data.get("slot_id"))
+    body = _dump([f], many=False)
+    db.session.commit()
+    return ok(body)
 
 
 @route(bp, "/staff/stock/<sku>", ("PUT",), summary="Set what the center holds after a count",

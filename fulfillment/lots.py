@@ -133,22 +133,36 @@ def allocate_lots(center_id: int, line: FulfillmentLine, *, today: date | None =
 
 
 def release_lots(f: Fulfillment) -> None:
-    """A cancelled order's lot units are free again."""
+    """A cancelled order's lot units not yet handed over are free again."""
     for line in f.lines:
         for a in line.lots:
-            db.session.execute(sa.update(Lot).where(Lot.id == a.lot_id)
-                               .values(reserved=Lot.reserved - a.quantity)
-                               .execution_options(synchronize_session=False))
+            free = a.quantity - a.collected
+            if free:
+                db.session.execute(sa.update(Lot).where(Lot.id == a.lot_id)
+                                   .values(reserved=Lot.reserved - free)
+                                   .execution_options(synchronize_session=False))
+
+
+def consume_line_lots(line: FulfillmentLine, quantity: int) -> None:
+    """``quantity`` units of the line leave the center: taken from its lots in order."""
+    left = quantity
+    for a in line.lots:
+        take = min(left, a.quantity - a.collected)
+        if take <= 0:
+            continue
+        db.session.execute(sa.update(Lot).where(Lot.id == a.lot_id)
+                           .values(on_hand=Lot.on_hand - take, reserved=Lot.reserved - take)
+                           .execution_options(synchronize_session=False))
+        a.collected += take
+        left -= take
+        if left == 0:
+            break
 
 
 def consume_lots(f: Fulfillment) -> None:
-    """Handed over or delivered: the lot units leave the center."""
+    """Handed over or delivered: every unit still reserved leaves the center."""
     for line in f.lines:
-        for a in line.lots:
-            db.session.execute(sa.update(Lot).where(Lot.id == a.lot_id)
-                               .values(on_hand=Lot.on_hand - a.quantity,
-                                       reserved=Lot.reserved - a.quantity)
-                               .execution_options(synchronize_session=False))
+        consume_line_lots(line, line.remaining)
 
 
 def lots_at(center_id: int | None = None, *, batch: str | None = None,

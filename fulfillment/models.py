@@ -236,6 +236,14 @@ class Fulfillment(db.Model):
     completed_at = sa.Column(UTCDateTime)
     cancelled_at = sa.Column(UTCDateTime)
     handed_over_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    #: someone collecting for the shopper: their name and phone, recorded at hand-over
+    collector_name = sa.Column(sa.String(100))
+    collector_phone = sa.Column(sa.String(32))
+    #: who took the delivery at the door
+    received_by_name = sa.Column(sa.String(100))
+    #: failed delivery attempts, and the reason of the last one
+    failed_attempts = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    last_failure_reason = sa.Column(sa.String(200))
 
     center = relationship(Center)
     slot = relationship("Slot")
@@ -249,7 +257,15 @@ class Fulfillment(db.Model):
 
 class FulfillmentLine(db.Model):
     __tablename__ = "fulfillment_lines"
-    __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("collected_quantity >= 0 AND collected_quantity <= quantity",
+                           name="collected_within_quantity"),
+    )
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity - (self.collected_quantity or 0)
 
     id = sa.Column(sa.Integer, primary_key=True)
     fulfillment_id = sa.Column(sa.Integer, sa.ForeignKey("fulfillments.id", ondelete="CASCADE"),
@@ -259,6 +275,8 @@ class FulfillmentLine(db.Model):
     name_zh = sa.Column(sa.String(200), nullable=False)
     name_en = sa.Column(sa.String(200))
     quantity = sa.Column(sa.Integer, nullable=False)
+    #: units already handed over (a partial collection leaves the rest reserved)
+    collected_quantity = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
 
     fulfillment = relationship(Fulfillment, back_populates="lines")
     #: the lots its units come from (where the center keeps this product in lots)

@@ -186,9 +186,11 @@ class QuoteSchema(Schema):
 
 
 class FulfillmentLineSchema(Schema):
+    id = fields.Integer()
     sku = fields.String()
     name = Localized("name")
     quantity = fields.Integer()
+    collected_quantity = fields.Integer()
 
 
 class StaffFulfillmentSchema(Schema):
@@ -205,6 +207,11 @@ class StaffFulfillmentSchema(Schema):
     contact_name = fields.String(allow_none=True)
     contact_phone = fields.String(allow_none=True)
     address = fields.Dict(allow_none=True)
+    collector_name = fields.String(allow_none=True)
+    collector_phone = fields.String(allow_none=True)
+    received_by_name = fields.String(allow_none=True)
+    failed_attempts = fields.Integer()
+    last_failure_reason = fields.String(allow_none=True)
     routing = fields.Dict(allow_none=True, metadata={
         "description": "Why this center: reason and runners-up."})
     slot = fields.Nested(SlotSchema, allow_none=True)
@@ -236,9 +243,52 @@ class StaffQueueQuerySchema(Schema):
     center_id = record_id(metadata={"description": "Admins: one center (default: every center)."})
 
 
+class CollectedSchema(Schema):
+    """The offline payment taken at hand-over or on delivery."""
+
+    method = fields.String(required=True, validate=validate.OneOf(
+        ("cash", "card_terminal", "wechat_scan", "alipay_scan")))
+    amount = fields.Integer(strict=True, required=True,
+                            validate=validate.Range(min=0, max=100_000_000),
+                            metadata={"description": "Minor units (fen)."})
+
+
+class CollectLineSchema(Schema):
+    line_id = record_id(strict=True, required=True)
+    quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=99))
+
+
+class CollectorSchema(Schema):
+    name = PlainText(required=True, validate=validate.Length(min=1, max=100))
+    phone = PlainText(required=True, validate=validate.Length(min=6, max=32))
+
+
 class HandoverSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32),
                          metadata={"description": "The pickup code the shopper shows."})
+    lines = fields.List(fields.Nested(CollectLineSchema), validate=validate.Length(min=1, max=50),
+                        metadata={"description": "Only these units now; the rest stays "
+                                                 "reserved (partial collection)."})
+    collector = fields.Nested(CollectorSchema, metadata={
+        "description": "Someone collecting for the shopper."})
+    collected = fields.Nested(CollectedSchema, metadata={
+        "description": "Offline payment taken (when the last units leave)."})
+
+
+class DispatchSchema(Schema):
+    courier_id = record_id(strict=True, metadata={
+        "description": "A staff member of the center (default: the caller)."})
+
+
+class DeliveredSchema(Schema):
+    received_by = PlainText(validate=validate.Length(min=1, max=100))
+    collected = fields.Nested(CollectedSchema)
+
+
+class DeliveryFailedSchema(Schema):
+    reason = PlainText(required=True, validate=validate.Length(min=1, max=200))
+    slot_id = record_id(strict=True, allow_none=True, metadata={
+        "description": "A new delivery slot of the center."})
 
 
 class StockUpdateSchema(Schema):

@@ -134,7 +134,13 @@ def create_fulfillment(*, order_id: int, center: Center, method: str, lines: lis
 
 
 def _lines(f: Fulfillment) -> Lines:
-    return [(ln.product_id, ln.quantity) for ln in f.lines]
+    """What the fulfillment still holds reserved (a partial collection took the rest)."""
+    return [(ln.product_id, ln.remaining) for ln in f.lines if ln.remaining > 0]
+
+
+def _all_collected(f: Fulfillment) -> None:
+    for line in f.lines:
+        line.collected_quantity = line.quantity
 
 
 def check_center_access(actor: User, center_id: int) -> None:
@@ -180,24 +186,38 @@ def _limit() -> str:
     return current_app.config["HANDOVER_WRONG_CODE_LIMIT"]
 
 
-def hand_over(f: Fulfillment, code: str, actor: User) -> Fulfillment:
-    """Hand the order to the shopper who shows its code. Wrong codes are counted and limited."""
-    check_center_access(actor, f.center_id)
-    _require(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
+def check_code(f: Fulfillment, code: str) -> None:
+    """The code must be this order's; wrong codes are counted and limited."""
     key = f"handover:fulfillment:{f.id}"
     if attempts.blocked(key, _limit()):
         raise TooManyAttempts()
     if not f.pickup_code or not hmac.compare_digest(normalize_code(code), f.pickup_code):
         attempts.fail(key, _limit())
         raise WrongCode()
+
+
+def complete_pickup(f: Fulfillment, actor: User, collected: dict | None = None) -> Fulfillment:
+    """Everything still reserved leaves with the shopper; ``collected`` is the offline payment."""
     f.status = FulfillmentStatus.PICKED_UP
     f.completed_at = utcnow()
     f.handed_over_by_id = actor.id
     _consume_stock(f.center_id, _lines(f), fulfillment_id=f.id, actor_id=actor.id)
     consume_lots(f)
+    _all_collected(f)
     db.session.flush()
-    fulfillment_completed.send(f)
+    if collected is not None:
+        fulfillment_completed.send(f, collected=collected)
+    else:
+        fulfillment_completed.send(f)
     return f
+
+
+def hand_over(f: Fulfillment, code: str, actor: User) -> Fulfillment:
+    """Hand the order to the shopper who shows its code. Wrong codes are counted and limited."""
+    check_center_access(actor, f.center_id)
+    _require(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
+    check_code(f, code)
+    return complete_pickup(f, actor)
 
 
 def find_by_code(center_id: int, code: str) -> Fulfillment:
@@ -223,6 +243,10 @@ def dispatch(f: Fulfillment, actor: User, courier: User | None = None) -> Fulfil
     """A courier leaves with the delivery."""
     check_center_access(actor, f.center_id)
     _require(f, method=Method.DELIVERY, states=(FulfillmentStatus.RESERVED,))
+    if courier is not None and (courier.role != Role.STAFF or courier.center_id != f.center_id
+                                or not courier.active):
+        raise ValidationFailed(errors={"courier_id": [str(_l(
+            "The courier must be a staff member of this center."))]})
     f.status = FulfillmentStatus.DISPATCHED
     f.dispatched_at = utcnow()
     f.courier_id = (courier or actor).id
@@ -230,17 +254,27 @@ def dispatch(f: Fulfillment, actor: User, courier: User | None = None) -> Fulfil
     return f
 
 
-def mark_delivered(f: Fulfillment, actor: User) -> Fulfillment:
-    """Delivered to the door: the stock is sold."""
+def mark_delivered(f: Fulfillment, actor: User, *, received_by: str | None = None,
+                   collected: dict | None = None) -> Fulfillment:
+    """Delivered to the door: the stock is sold.
+
+    ``received_by`` is who took it; ``collected`` (``{"method", "amount"}``) the cash on
+    delivery the courier took, passed on with ``fulfillment_completed``.
+    """
     check_center_access(actor, f.center_id)
     _require(f, method=Method.DELIVERY, states=(FulfillmentStatus.DISPATCHED,))
     f.status = FulfillmentStatus.DELIVERED
     f.completed_at = utcnow()
     f.handed_over_by_id = actor.id
+    f.received_by_name = (received_by or "").strip()[:100] or None
     _consume_stock(f.center_id, _lines(f), fulfillment_id=f.id, actor_id=actor.id)
     consume_lots(f)
+    _all_collected(f)
     db.session.flush()
-    fulfillment_completed.send(f)
+    if collected is not None:
+        fulfillment_completed.send(f, collected=collected)
+    else:
+        fulfillment_completed.send(f)
     return f
 
 

@@ -94,6 +94,8 @@ class LotAllocation(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("line_id", "lot_id", name="uq_lot_allocations_line_lot"),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("collected >= 0 AND collected <= quantity",
+                           name="collected_within_quantity"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -101,5 +103,7 @@ class LotAllocation(db.Model):
                         nullable=False)
     lot_id = sa.Column(sa.Integer, sa.ForeignKey("lots.id"), nullable=False, index=True)
     quantity = sa.Column(sa.Integer, nullable=False)
+    #: of these, units already handed over (sold)
+    collected = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
 
     lot = relationship(Lot)

@@ -114,8 +114,18 @@ def upgrade():
         batch_op.create_check_constraint(batch_op.f('ck_centers_has_a_kind'),
                                          'is_pickup OR is_delivery OR is_warehouse')
 
+    with op.batch_alter_table('fulfillment_lines', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('collected_quantity', sa.Integer(), server_default='0', nullable=False))
+        batch_op.create_check_constraint(batch_op.f('ck_fulfillment_lines_collected_within_quantity'),
+                                         'collected_quantity >= 0 AND collected_quantity <= quantity')
+
     with op.batch_alter_table('fulfillments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('routing', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('collector_name', sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column('collector_phone', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('received_by_name', sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column('failed_attempts', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('last_failure_reason', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('slot_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_fulfillments_slot_id'), ['slot_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_fulfillments_slot_id_slots'), 'slots', ['slot_id'], ['id'])
@@ -150,6 +160,8 @@ def upgrade():
     sa.Column('line_id', sa.Integer(), nullable=False),
     sa.Column('lot_id', sa.Integer(), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('collected', sa.Integer(), server_default='0', nullable=False),
+    sa.CheckConstraint('collected >= 0 AND collected <= quantity', name=op.f('ck_lot_allocations_collected_within_quantity')),
     sa.CheckConstraint('quantity > 0', name=op.f('ck_lot_allocations_quantity_positive')),
     sa.ForeignKeyConstraint(['line_id'], ['fulfillment_lines.id'], name=op.f('fk_lot_allocations_line_id_fulfillment_lines'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['lot_id'], ['lots.id'], name=op.f('fk_lot_allocations_lot_id_lots')),
@@ -218,6 +230,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_fulfillments_slot_id'))
         batch_op.drop_column('slot_id')
         batch_op.drop_column('routing')
+        batch_op.drop_column('last_failure_reason')
+        batch_op.drop_column('failed_attempts')
+        batch_op.drop_column('received_by_name')
+        batch_op.drop_column('collector_phone')
+        batch_op.drop_column('collector_name')
+
+    with op.batch_alter_table('fulfillment_lines', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_fulfillment_lines_collected_within_quantity'), type_='check')
+        batch_op.drop_column('collected_quantity')
 
     with op.batch_alter_table('centers', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_centers_has_a_kind'), type_='check')
