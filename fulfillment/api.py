@@ -259,3 +259,6 @@ def delivery_quote():
     if zone is not None and zone.free_over_amount is not None:
         body["free_over"] = _money(zone.free_over_amount, currency)
     return ok(QuoteSchema().dump(body))
+
+
+from . import api_transfers as _api_transfers  # noqa: E402,F401  (its routes join this blueprint)

@@ -176,6 +176,8 @@ class Stock(db.Model):
     product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id"), nullable=False, index=True)
     on_hand = sa.Column(sa.Integer, nullable=False, default=0)
     reserved = sa.Column(sa.Integer, nullable=False, default=0)
+    #: the desk is warned when available units fall below this (NULL: no warning)
+    alert_below = sa.Column(sa.Integer)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     @property
@@ -344,4 +346,11 @@ class Slot(db.Model):
 
 # The stock ledger and lots live in their own module (a topic of their own); importing them
 # here keeps ``fulfillment.models`` the one place to find every table of the package.
-from .stock_models import Lot, LotAllocation, MovementKind, StockMovement  # noqa: E402,F401
+from .stock_models import (  # noqa: E402,F401
+    Lot,
+    LotAllocation,
+    MovementKind,
+    StockMovement,
+    Transfer,
+    TransferStatus,
+)

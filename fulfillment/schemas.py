@@ -309,3 +309,64 @@ class StockSchema(Schema):
     reserved = fields.Integer()
     available = fields.Integer()
 
+
+
+# --- transfers and low stock ------------------------------------------------------------------
+
+
+class TransferCreateSchema(Schema):
+    from_center_id = record_id(strict=True, required=True, metadata={
+        "description": "The center that sends the units (e.g. the warehouse)."})
+    to_center_id = record_id(strict=True, metadata={
+        "description": "Admins: the receiving center (staff: their own)."})
+    sku = fields.String(required=True, validate=[validate.Length(min=1, max=40), NO_CONTROL])
+    quantity = fields.Integer(strict=True, required=True,
+                              validate=validate.Range(min=1, max=100_000))
+    note = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=200))
+
+
+class TransferSchema(Schema):
+    id = fields.Integer()
+    from_center_id = fields.Integer()
+    to_center_id = fields.Integer()
+    sku = fields.Method("_sku", metadata={"type": "string"})
+    quantity = fields.Integer()
+    status = fields.String()
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    shipped_at = fields.DateTime(allow_none=True)
+    received_at = fields.DateTime(allow_none=True)
+
+    def __init__(self, *args, skus: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.skus = skus or {}
+
+    def _sku(self, transfer):
+        return self.skus.get(transfer.product_id)
+
+
+class TransferListSchema(Schema):
+    items = fields.List(fields.Nested(TransferSchema))
+
+
+class TransferQuerySchema(Schema):
+    center_id = record_id(metadata={"description": "Admins: the center (staff: their own)."})
+    open = fields.Boolean(metadata={"description": "Only requested or shipped transfers."})
+
+
+class AlertSchema(Schema):
+    alert_below = fields.Integer(strict=True, required=True, allow_none=True,
+                                 validate=validate.Range(min=0, max=100_000))
+    center_id = record_id(strict=True)
+
+
+class LowStockItemSchema(Schema):
+    sku = fields.String()
+    on_hand = fields.Integer()
+    reserved = fields.Integer()
+    available = fields.Integer()
+    alert_below = fields.Integer()
+
+
+class LowStockSchema(Schema):
+    items = fields.List(fields.Nested(LowStockItemSchema))

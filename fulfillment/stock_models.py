@@ -107,3 +107,42 @@ class LotAllocation(db.Model):
     collected = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
 
     lot = relationship(Lot)
+
+
+class TransferStatus:
+    REQUESTED = "requested"
+    SHIPPED = "shipped"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+    OPEN = (REQUESTED, SHIPPED)
+    ALL = (REQUESTED, SHIPPED, RECEIVED, CANCELLED)
+
+
+class Transfer(db.Model):
+    """Units of a product moving from one center to another (a store restocking from the
+    warehouse): requested by the receiving center, shipped by the sending one, received."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("from_center_id <> to_center_id", name="two_centers"),
+        sa.CheckConstraint("status IN ('requested', 'shipped', 'received', 'cancelled')",
+                           name="status_known"),
+        sa.Index("ix_transfers_from_status", "from_center_id", "status"),
+        sa.Index("ix_transfers_to_status", "to_center_id", "status"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    from_center_id = sa.Column(sa.Integer, sa.ForeignKey("centers.id"), nullable=False)
+    to_center_id = sa.Column(sa.Integer, sa.ForeignKey("centers.id"), nullable=False)
+    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id"), nullable=False)
+    quantity = sa.Column(sa.Integer, nullable=False)
+    status = sa.Column(sa.String(10), nullable=False, default=TransferStatus.REQUESTED)
+    note = sa.Column(sa.String(200))
+    requested_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
+    shipped_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    received_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    shipped_at = sa.Column(UTCDateTime)
+    received_at = sa.Column(UTCDateTime)
+    cancelled_at = sa.Column(UTCDateTime)
