@@ -62,8 +62,22 @@ class CodeForm(FlaskForm):
 
 
 class HandOverForm(FlaskForm):
+    """The last look before hand-over: the code, who collects, and how the customer paid.
+
+    Units per line (``take-<line id>``) come from the page's quantity boxes; fewer than
+    what waits is a partial collection.
+    """
+
     code = StringField(_l("Pickup code"), validators=[
         DataRequired(message=_l("Type the code the customer shows.")), Length(max=20)])
+    collector_name = StringField(_l("Collected by (if not the customer)"),
+                                 validators=[Optional(), Length(max=100)])
+    collector_phone = StringField(_l("Their phone"), validators=[Optional(), Length(max=32)])
+    paid_method = SelectField(_l("Paid by"), default="", choices=[
+        SelectChoice("", _l("— not recorded —")), SelectChoice("cash", _l("Cash")),
+        SelectChoice("card_terminal", _l("Card terminal")),
+        SelectChoice("wechat_scan", _l("WeChat Pay (scan)")),
+        SelectChoice("alipay_scan", _l("Alipay (scan)"))])
 
 
 class StockForm(FlaskForm):

@@ -154,3 +154,17 @@ def low_stock(center_id: int) -> list[Stock]:
         sa.select(Stock).where(Stock.center_id == center_id, Stock.alert_below.is_not(None),
                                Stock.on_hand - Stock.reserved < Stock.alert_below)
         .order_by(Stock.product_id)).scalars())
+
+
+def low_stock_named(center_id: int) -> list[dict]:
+    """``low_stock`` with each product's SKU and name, for the desk's warning."""
+    rows = low_stock(center_id)
+    if not rows:
+        return []
+    products = db.metadata.tables["products"]
+    names = {pid: (sku, name) for pid, sku, name in db.session.execute(
+        sa.select(products.c.id, products.c.sku, products.c.name_zh)
+        .where(products.c.id.in_([r.product_id for r in rows])))}
+    return [{"sku": names.get(r.product_id, ("", ""))[0],
+             "name": names.get(r.product_id, ("", ""))[1], "available": r.available,
+             "alert_below": r.alert_below} for r in rows]
