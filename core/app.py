@@ -109,10 +109,15 @@ def register_jobs(app: Flask) -> None:
 
     register_job(app, "expire_reservations", billing.expire_unpaid_orders)
     register_job(app, "followup_rules", followups.run_followup_rules)
+    from fulfillment import pickup, slots
+
+    register_job(app, "open_slots", slots.open_slots_job)
+    register_job(app, "release_no_shows", pickup.release_no_shows)
 
 
 def register_commands(app: Flask) -> None:
     from crm.demo import demo_command
+    from fulfillment.cli import stock_cli
     from storefront.cli import payments_cli
 
     from .cli import jobs_cli, users_cli
@@ -121,6 +126,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(payments_cli)
+    app.cli.add_command(stock_cli)
 
 
 def register_template_context(app: Flask) -> None:

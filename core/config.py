@@ -71,4 +71,12 @@ def load_config(instance_path: str) -> dict:
         "PAYMENT_EXPIRY_MINUTES": int(os.environ.get("PAYMENT_EXPIRY_MINUTES", "30")),
         #: days after hand-over or delivery for the satisfaction call
         "FOLLOWUP_SATISFACTION_DAYS": 3,
+        #: days ahead for which pickup and delivery slots are opened from the weekly windows
+        "SLOT_DAYS_AHEAD": int(os.environ.get("SLOT_DAYS_AHEAD", 7)),
+        #: a slot is offered only if it starts at least this many minutes from now
+        "SLOT_LEAD_MINUTES": int(os.environ.get("SLOT_LEAD_MINUTES", 60)),
+        #: a lot expiring within this many days is no longer sold (first-expired-first-out)
+        "LOT_SELL_BY_MARGIN_DAYS": int(os.environ.get("LOT_SELL_BY_MARGIN_DAYS", 30)),
+        #: days a ready pickup waits before it goes back to stock as a no-show
+        "PICKUP_NO_SHOW_DAYS": int(os.environ.get("PICKUP_NO_SHOW_DAYS", 7)),
     }

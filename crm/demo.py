@@ -35,13 +35,19 @@ from core.models import Role, User, random_token, utcnow
 from fulfillment.models import (
     Center,
     CenterDistrict,
+    CenterHoliday,
+    CenterHours,
+    DeliveryZone,
     Fulfillment,
     FulfillmentLine,
     FulfillmentStatus,
     Method,
+    SlotWindow,
     Stock,
+    StockMovement,
 )
 from fulfillment.services import CODE_ALPHABET, CODE_LENGTH
+from fulfillment.slots import open_slots
 from storefront.models import (
     Category,
     Membership,
@@ -69,6 +75,7 @@ from .demo_data import (
     LUKEWARM_NOTES,
     MEMBER_RATE,
     NO_ORDER_RATE,
+    O2O_SETTINGS,
     ONCE,
     ORDER_NOTES,
     ORDER_WEIGHT,
@@ -193,6 +200,7 @@ class DemoShop:
             center = Center(
                 code=spec["code"], name_zh=spec["name_zh"], name_en=spec["name_en"],
                 is_pickup=spec["is_pickup"], is_delivery=spec["is_delivery"],
+                is_warehouse=spec.get("is_warehouse", False),
                 province=PROVINCE[city], city=city, district=spec["district"],
                 address_zh=spec["address_zh"], address_en=spec["address_en"], lat=spec["lat"],
                 lng=spec["lng"], phone=spec["phone"], opens_at=spec["opens_at"],
@@ -203,7 +211,32 @@ class DemoShop:
             db.session.add(center)
             self.centers[spec["code"]] = center
         db.session.flush()
+        for code, center in self.centers.items():
+            self._o2o_settings(center, O2O_SETTINGS.get(code, {}))
         self.counts["centers"] = len(self.centers)
+
+    def _o2o_settings(self, center: Center, spec: dict) -> None:
+        """Contact, weekday hours, delivery zones and time slots for the days ahead."""
+        center.contact_person = spec.get("contact")
+        for weekday, hours in spec.get("hours", {}).items():
+            center.hours.append(CenterHours(weekday=weekday, closed=hours is None,
+                                            opens_at=(hours or ("00:00",))[0],
+                                            closes_at=(hours or ("", "00:00"))[1]))
+        new_year = date(self.now.year + 1, 1, 1)
+        center.holidays.append(CenterHoliday(day=new_year, note="元旦"))
+        rows = {d.district: d for d in center.districts}
+        for name, fee, free_over, minimum, radius, districts in spec.get("zones", []):
+            zone = DeliveryZone(center=center, name=name, fee_amount=fee,
+                                free_over_amount=free_over, min_order_amount=minimum,
+                                radius_km=radius)
+            for district in districts:
+                rows[district].zone = zone
+        db.session.flush()
+        for kind, starts, ends, places in spec.get("windows", []):
+            db.session.add(SlotWindow(center_id=center.id, kind=kind, starts=starts, ends=ends,
+                                      capacity=places))
+        db.session.flush()
+        open_slots(center, today=self.now.astimezone(shop_zone()).date(), days=7)
 
     def _account(self, role: str, email: str, name: str, label: str, center=None) -> User:
         local, domain = email.split("@")
@@ -280,7 +313,7 @@ class DemoShop:
         for ids in pool.values():
             self.rng.shuffle(ids)
         chosen = {}
-        codes = list(self.centers)
+        codes = [code for code, c in self.centers.items() if c.is_pickup or c.is_delivery]
         for k in range(wanted):
             code = codes[k % len(codes)]
             ids = pool[self.centers[code].city]
@@ -668,6 +701,16 @@ class DemoShop:
                              "on_hand": on_hand + reserved, "reserved": reserved,
                              "updated_at": self.now})
         db.session.execute(Stock.__table__.insert(), rows)
+        # The ledger opens with what each center received and what open orders reserved.
+        db.session.execute(StockMovement.__table__.insert(), [
+            {"center_id": r["center_id"], "product_id": r["product_id"], "kind": kind,
+             "on_hand_delta": on_hand, "reserved_delta": reserved, "reason": reason,
+             "created_at": self.now}
+            for r in rows
+            for kind, on_hand, reserved, reason in (
+                ("received", r["on_hand"], 0, "opening stock"),
+                ("reserved", 0, r["reserved"], "open orders"))
+            if on_hand or reserved])
         self.counts["stock"] = len(rows)
 
     def fix_sequences(self) -> None:

@@ -169,7 +169,8 @@ AREAS = {
 
 
 def centers_spec(brand_zh: str, brand_en: str) -> list[dict]:
-    """Two pickup stores, a delivery center with a service area, and one that does both."""
+    """Two pickup stores, a delivery center with a service area, one that does both, and a
+    warehouse that ships by courier."""
     return [
         {"code": "SH-JA", "name_zh": f"{brand_zh}·上海静安店",
          "name_en": f"{brand_en} Shanghai Jing'an Store", "is_pickup": True, "is_delivery": False,
@@ -200,11 +201,40 @@ def centers_spec(brand_zh: str, brand_en: str) -> list[dict]:
          "lat": 30.2084, "lng": 120.2106, "phone": "0571-86698899", "opens_at": "09:00",
          "closes_at": "20:30", "radius_km": 15.0,
          "districts": ["滨江区", "上城区", "西湖区", "拱墅区", "萧山区", "余杭区"]},
+        {"code": "SH-WH", "name_zh": f"{brand_zh}·华东仓",
+         "name_en": f"{brand_en} East China Warehouse", "is_pickup": False,
+         "is_delivery": False, "is_warehouse": True, "city": SH,
+         "district": "嘉定区", "address_zh": "上海市嘉定区兴贤路 1188 号 3 号库",
+         "address_en": "Store 3, 1188 Xingxian Road, Jiading District, Shanghai",
+         "lat": 31.3489, "lng": 121.2654, "phone": "021-59990288", "opens_at": "08:00",
+         "closes_at": "18:00", "radius_km": None, "districts": []},
     ]
 
 
+#: per center: contact person, weekday hours that differ, delivery zones
+#: (name, fee, free from, minimum, radius km, districts) and slot windows (kind, from, to, places)
+O2O_SETTINGS = {
+    "SH-JA": {"contact": "李娜", "hours": {6: ("11:00", "19:00")},
+              "windows": [("pickup", "10:00", "12:00", 6), ("pickup", "14:00", "16:00", 6),
+                          ("pickup", "18:00", "20:00", 4)]},
+    "SH-XH": {"contact": "王磊",
+              "zones": [("内环", 0, None, 0, None, ["徐汇区", "静安区", "黄浦区", "长宁区"]),
+                        ("外环", 1500, 59900, 19900, 12.0, ["闵行区", "浦东新区", "普陀区"])],
+              "windows": [("delivery", "09:00", "12:00", 8), ("delivery", "14:00", "18:00", 8)]},
+    "HZ-XH": {"contact": "沈佳怡", "hours": {0: None},
+              "windows": [("pickup", "10:00", "13:00", 5), ("pickup", "16:00", "20:00", 5)]},
+    "HZ-BJ": {"contact": "陆晨",
+              "zones": [("滨江", 0, None, 0, None, ["滨江区", "上城区"]),
+                        ("主城", 1000, 39900, 9900, 15.0,
+                         ["西湖区", "拱墅区", "萧山区", "余杭区"])],
+              "windows": [("pickup", "10:00", "20:00", 10), ("delivery", "10:00", "13:00", 6),
+                          ("delivery", "15:00", "19:00", 6)]},
+    "SH-WH": {"contact": "赵刚"},
+}
+
+
 #: the clerk of each center, by center code
-CLERKS = {"SH-JA": "李娜", "SH-XH": "王磊", "HZ-XH": "沈佳怡", "HZ-BJ": "陆晨"}
+CLERKS = {"SH-JA": "李娜", "SH-XH": "王磊", "HZ-XH": "沈佳怡", "HZ-BJ": "陆晨", "SH-WH": "赵刚"}
 
 # --- people -----------------------------------------------------------------------------------
 

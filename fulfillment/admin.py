@@ -1,6 +1,7 @@
-"""Back office: centers and staff accounts (admins only)."""
+"""Back office: centers (with their delivery zones and time slots) and staff accounts."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -9,11 +10,11 @@ from core.auth import roles_required
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.forms import form_status, submit_form
-from core.models import Role, User
+from core.models import Role, User, utcnow
 
-from . import admin_services
-from .forms import ActionForm, CenterForm, StaffForm
-from .models import Center
+from . import admin_services, lots, slots, zones
+from .forms import ActionForm, CenterForm, LotForm, StaffForm, WindowForm, ZoneForm
+from .models import Center, DeliveryZone, Lot, Slot, SlotWindow
 
 bp = Blueprint("fulfillment_admin", __name__, url_prefix="/admin")
 
@@ -111,3 +112,133 @@ def deactivate_staff(user_id: int):
 @roles_required(Role.ADMIN)
 def activate_staff(user_id: int):
     return _set_active(user_id, True)
+
+
+# --- delivery zones and time slots of a center ---------------------------------------------
+
+
+def _delivery_page(center: Center, zone_form: ZoneForm, window_form: WindowForm,
+                   status: int = 200):
+    windows = db.session.execute(
+        sa.select(SlotWindow).where(SlotWindow.center_id == center.id)
+        .order_by(SlotWindow.kind, SlotWindow.weekday, SlotWindow.starts)).scalars().all()
+    upcoming = db.session.execute(
+        sa.select(Slot).where(Slot.center_id == center.id, Slot.ends_at >= utcnow())
+        .order_by(Slot.starts_at, Slot.kind).limit(60)).scalars().all()
+    return render_template(
+        "admin/center_delivery.html", center=center, zone_form=zone_form,
+        window_form=window_form, windows=windows, upcoming=upcoming,
+        action_form=ActionForm(), weekdays=slots.WEEKDAYS), status
+
+
+@bp.route("/centers/<int:center_id>/delivery", methods=["GET"])
+@roles_required(Role.ADMIN)
+def center_delivery(center_id: int):
+    center = admin_services.get_center(center_id)
+    return _delivery_page(center, ZoneForm(prefix="zone"), WindowForm(prefix="window"))
+
+
+@bp.route("/centers/<int:center_id>/zones", methods=["POST"])
+@roles_required(Role.ADMIN)
+def add_zone(center_id: int):
+    center = admin_services.get_center(center_id)
+    form = ZoneForm(prefix="zone")
+
+    def action():
+        districts = admin_services.parse_districts(form.districts.data)
+        return zones.add_zone(center, districts=districts, **form.data_for_service())
+
+    if submit_form(form, action, lambda zone: _("Zone %(name)s added.", name=zone.name)):
+        return redirect(url_for("fulfillment_admin.center_delivery", center_id=center_id))
+    return _delivery_page(center, form, WindowForm(prefix="window"), 400)
+
+
+@bp.route("/centers/<int:center_id>/zones/<int:zone_id>/delete", methods=["POST"])
+@roles_required(Role.ADMIN)
+def delete_zone(center_id: int, zone_id: int):
+    zone = db.session.get(DeliveryZone, zone_id)
+    if zone is None or zone.center_id != center_id:
+        raise NotFound()
+    if ActionForm().validate_on_submit():
+        name = zone.name
+        zones.remove_zone(zone)
+        db.session.commit()
+        flash(_("Zone %(name)s removed.", name=name), "success")
+    return redirect(url_for("fulfillment_admin.center_delivery", center_id=center_id))
+
+
+@bp.route("/centers/<int:center_id>/windows", methods=["POST"])
+@roles_required(Role.ADMIN)
+def add_window(center_id: int):
+    center = admin_services.get_center(center_id)
+    form = WindowForm(prefix="window")
+    if submit_form(form, lambda: slots.add_window(
+            center, kind=form.kind.data, weekday=form.weekday.data, starts=form.starts.data,
+            ends=form.ends.data, capacity=form.capacity.data),
+            lambda _w: _("Time window added; its slots are open for the days ahead.")):
+        return redirect(url_for("fulfillment_admin.center_delivery", center_id=center_id))
+    return _delivery_page(center, ZoneForm(prefix="zone"), form, 400)
+
+
+@bp.route("/centers/<int:center_id>/windows/<int:window_id>/delete", methods=["POST"])
+@roles_required(Role.ADMIN)
+def delete_window(center_id: int, window_id: int):
+    window = db.session.get(SlotWindow, window_id)
+    if window is None or window.center_id != center_id:
+        raise NotFound()
+    if ActionForm().validate_on_submit():
+        slots.remove_window(window, now=utcnow())
+        db.session.commit()
+        flash(_("Time window removed. Slots already booked stay."), "success")
+    return redirect(url_for("fulfillment_admin.center_delivery", center_id=center_id))
+
+
+# --- lots and recalls ----------------------------------------------------------------------
+
+
+def _lot_form() -> LotForm:
+    form = LotForm()
+    form.center_id.choices = [SelectChoice(str(c.id), f"{c.code} · {c.name_zh}")
+                              for c in admin_services.center_list() if c.active]
+    return form
+
+
+def _lots_page(form: LotForm, status: int = 200):
+    batch = (request.args.get("batch") or "").strip()[:40] or None
+    found = lots.lots_at(batch=batch)
+    return render_template(
+        "admin/lots.html", form=form, lots=found, batch=batch or "",
+        products=lots.product_names(lot.product_id for lot in found),
+        centers={c.id: c for c in admin_services.center_list()}), status
+
+
+@bp.route("/lots", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def lot_list():
+    form = _lot_form()
+
+    def receive():
+        product = lots.product_for_sku(form.sku.data)
+        if product is None:
+            raise ValidationFailed(errors={"sku": [_("Unknown product.")]})
+        return lots.receive_lot(form.center_id.data, product[0], batch=form.batch.data,
+                                produced_on=form.produced_on.data,
+                                expires_on=form.expires_on.data, quantity=form.quantity.data,
+                                actor=current_user)
+
+    if submit_form(form, receive, lambda lot: _("Lot %(batch)s received: %(n)d units.",
+                                                 batch=lot.batch, n=lot.received_quantity)):
+        return redirect(url_for("fulfillment_admin.lot_list"))
+    return _lots_page(form, form_status(form))
+
+
+@bp.route("/lots/<int:lot_id>")
+@roles_required(Role.ADMIN)
+def lot_recall(lot_id: int):
+    lot = db.session.get(Lot, lot_id)
+    if lot is None:
+        raise NotFound()
+    return render_template(
+        "admin/lot_recall.html", lot=lot, rows=lots.recall_lot(lot),
+        product=lots.product_names([lot.product_id]).get(lot.product_id, ("", "")),
+        center=db.session.get(Center, lot.center_id))

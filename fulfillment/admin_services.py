@@ -15,6 +15,7 @@ from core.errors import Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 
+from .hours import format_holidays, format_week, parse_holidays, parse_week, write_week
 from .models import Center, CenterDistrict
 
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -62,17 +63,20 @@ def parse_districts(text: str | None) -> list[District]:
 
 
 def format_districts(center: Center) -> str:
-    """The center's districts as the textarea shows them."""
-    return "\n".join(f"{d.province} {d.city} {d.district}" for d in center.districts)
+    """The center's districts outside any zone, as the textarea shows them."""
+    return "\n".join(f"{d.province} {d.city} {d.district}" for d in center.districts
+                     if d.zone_id is None)
 
 
 def center_form_data(center: Center) -> dict:
     """A center's fields as the edit form shows them (districts as lines)."""
-    names = ("code", "name_zh", "name_en", "is_pickup", "is_delivery", "province", "city",
-             "district", "address_zh", "address_en", "lat", "lng", "phone", "opens_at",
-             "closes_at", "radius_km", "active")
+    names = ("code", "name_zh", "name_en", "is_pickup", "is_delivery", "is_warehouse",
+             "province", "city", "district", "address_zh", "address_en", "lat", "lng", "phone",
+             "contact_person", "opens_at", "closes_at", "radius_km", "active")
     data = {name: getattr(center, name) for name in names}
     data["districts"] = format_districts(center)
+    data["weekly_hours"] = format_week(center)
+    data["holidays"] = format_holidays(center)
     return data
 
 
@@ -85,12 +89,14 @@ def _check_center(data: dict, center: Center | None) -> dict:
         "name_en": _text(data.get("name_en")) or None,
         "is_pickup": bool(data.get("is_pickup")),
         "is_delivery": bool(data.get("is_delivery")),
+        "is_warehouse": bool(data.get("is_warehouse")),
         "province": _text(data.get("province")),
         "city": _text(data.get("city")),
         "district": _text(data.get("district")),
         "address_zh": _text(data.get("address_zh")),
         "address_en": _text(data.get("address_en")) or None,
         "phone": _text(data.get("phone")) or None,
+        "contact_person": _text(data.get("contact_person"))[:100] or None,
         "opens_at": _text(data.get("opens_at")),
         "closes_at": _text(data.get("closes_at")),
         "active": bool(data.get("active")),
@@ -106,9 +112,9 @@ def _check_center(data: dict, center: Center | None) -> dict:
             Center.id != (center.id if center is not None else -1))).first()
         if taken:
             errors.setdefault("code", []).append(str(_l("Another center has this code.")))
-    if not (clean["is_pickup"] or clean["is_delivery"]):
+    if not (clean["is_pickup"] or clean["is_delivery"] or clean["is_warehouse"]):
         errors.setdefault("is_pickup", []).append(str(_l(
-            "A center is a pickup store, a delivery center, or both.")))
+            "A center is a pickup store, a delivery center, a warehouse, or several of these.")))
     times_ok = True
     for name in ("opens_at", "closes_at"):
         if not TIME_RE.match(clean[name]):
@@ -134,8 +140,15 @@ def _check_center(data: dict, center: Center | None) -> dict:
     except ValidationFailed as err:
         errors.update(err.errors)
         clean["districts"] = []
+    for name, parse in (("weekly_hours", parse_week), ("holidays", parse_holidays)):
+        try:
+            text = data.get(name)
+            clean[name] = parse(text if isinstance(text, str) else "")
+        except ValidationFailed as err:
+            errors.update(err.errors)
+    has_zones = center is not None and bool(center.zones)
     if clean["is_delivery"] and not clean["districts"] and not clean["radius_km"] \
-            and "districts" not in errors:
+            and not has_zones and "districts" not in errors:
         errors.setdefault("districts", []).append(str(_l(
             "A delivery center needs the districts it serves, or a delivery radius.")))
     if errors:
@@ -145,13 +158,14 @@ def _check_center(data: dict, center: Center | None) -> dict:
 
 def _write_center(center: Center, clean: dict) -> None:
     wanted = clean.pop("districts")
+    write_week(center, clean.pop("weekly_hours"), clean.pop("holidays"))
     for name, value in clean.items():
         setattr(center, name, value)
     # Keep rows that stay, drop the others, add the new ones: re-adding a row in the same
-    # flush would collide with its own unique key.
+    # flush would collide with its own unique key. A zone's districts are the zone's to edit.
     existing = {(d.province, d.city, d.district): d for d in center.districts}
     for key, row in existing.items():
-        if key not in wanted:
+        if key not in wanted and row.zone_id is None:
             center.districts.remove(row)
     for key in wanted:
         if key not in existing:

@@ -8,20 +8,26 @@ their public ids and SKUs are read from the tables by name, as the foreign keys 
 from datetime import datetime, time
 
 import sqlalchemy as sa
-from flask import g
+from flask import g, request
 from flask_babel import lazy_gettext as _l
 
 from core.api import api_blueprint, load_body, load_query, ok, route
 from core.auth import api_auth
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import shop_zone
-from core.models import Role, utcnow
+from core.i18n import localized, shop_zone
+from core.models import Role, User, utcnow
 
-from . import services
+from . import delivery, pickup, services, zones
+from .errors import InsufficientStock
 from .models import Center, Fulfillment, Stock
 from .schemas import (
+    DeliveredSchema,
+    DeliveryFailedSchema,
+    DispatchSchema,
     HandoverSchema,
+    QuoteQuerySchema,
+    QuoteSchema,
     StaffFulfillmentSchema,
     StaffQueueQuerySchema,
     StaffQueueSchema,
@@ -110,33 +116,72 @@ def mark_ready(fulfillment_id: int):
 
 
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/handover", ("POST",),
-       summary="Hand over against the shopper's pickup code", tag="desk", body=HandoverSchema,
-       response=StaffFulfillmentSchema, auth="staff, admin",
-       errors=("400:wrong_code", *_STEP_ERRORS, "429:too_many_attempts"))
+       summary="Hand over against the shopper's pickup code (all, or some lines now)",
+       tag="desk", body=HandoverSchema, response=StaffFulfillmentSchema, auth="staff, admin",
+       errors=("400:wrong_code", "400:validation_error", *_STEP_ERRORS,
+               "429:too_many_attempts"))
 @api_auth(*DESK_ROLES)
 def hand_over(fulfillment_id: int):
     f = _fulfillment(fulfillment_id)
     data = load_body(HandoverSchema())
-    services.hand_over(f, data["code"], g.api_user)
+    collector = data.get("collector") or {}
+    lines = ({ln["line_id"]: ln["quantity"] for ln in data["lines"]} if "lines" in data
+             else None)
+    pickup.collect(f, data["code"], g.api_user, lines=lines,
+                   collector_name=collector.get("name"), collector_phone=collector.get("phone"),
+                   collected=data.get("collected"))
     body = _dump([f], many=False)
     db.session.commit()
     return ok(body)
 
 
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/dispatch", ("POST",),
-       summary="A courier leaves with the delivery", tag="desk",
-       response=StaffFulfillmentSchema, auth="staff, admin", errors=_STEP_ERRORS)
+       summary="A courier (a staff member of the center) leaves with the delivery", tag="desk",
+       body=DispatchSchema, response=StaffFulfillmentSchema, auth="staff, admin",
+       errors=("400:validation_error", *_STEP_ERRORS))
 @api_auth(*DESK_ROLES)
 def dispatch(fulfillment_id: int):
-    return _step(fulfillment_id, lambda f: services.dispatch(f, g.api_user))
+    f = _fulfillment(fulfillment_id)
+    data = load_body(DispatchSchema()) if request.get_data() else {}
+    courier = None
+    if data.get("courier_id") is not None:
+        courier = db.session.get(User, data["courier_id"])
+        if courier is None:
+            raise ValidationFailed(errors={"courier_id": [str(_l("No such staff member."))]})
+    services.dispatch(f, g.api_user, courier)
+    body = _dump([f], many=False)
+    db.session.commit()
+    return ok(body)
 
 
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/delivered", ("POST",),
-       summary="Delivered to the door", tag="desk", response=StaffFulfillmentSchema,
-       auth="staff, admin", errors=_STEP_ERRORS)
+       summary="Delivered to the door (who took it, cash taken)", tag="desk",
+       body=DeliveredSchema, response=StaffFulfillmentSchema, auth="staff, admin",
+       errors=("400:validation_error", *_STEP_ERRORS))
 @api_auth(*DESK_ROLES)
 def delivered(fulfillment_id: int):
-    return _step(fulfillment_id, lambda f: services.mark_delivered(f, g.api_user))
+    f = _fulfillment(fulfillment_id)
+    data = load_body(DeliveredSchema()) if request.get_data() else {}
+    services.mark_delivered(f, g.api_user, received_by=data.get("received_by"),
+                            collected=data.get("collected"))
+    body = _dump([f], many=False)
+    db.session.commit()
+    return ok(body)
+
+
+@route(bp, "/staff/fulfillments/<int:fulfillment_id>/failed", ("POST",),
+       summary="A delivery attempt failed: back to the queue, with a reason and a new slot",
+       tag="desk", body=DeliveryFailedSchema, response=StaffFulfillmentSchema,
+       auth="staff, admin",
+       errors=("400:validation_error", *_STEP_ERRORS, "409:slot_unavailable"))
+@api_auth(*DESK_ROLES)
+def delivery_failed(fulfillment_id: int):
+    f = _fulfillment(fulfillment_id)
+    data = load_body(DeliveryFailedSchema())
+    delivery.fail_delivery(f, g.api_user, reason=data["reason"], new_slot_id=data.get("slot_id"))
+    body = _dump([f], many=False)
+    db.session.commit()
+    return ok(body)
 
 
 @route(bp, "/staff/stock/<sku>", ("PUT",), summary="Set what the center holds after a count",
@@ -164,3 +209,56 @@ def set_stock(sku: str):
                                "reserved": row.reserved, "available": row.available})
     db.session.commit()
     return ok(body)
+
+
+# --- delivery quote (anyone) ---------------------------------------------------------------
+
+
+def _quote_lines(skus: list[str], quantities: list[int] | None) -> tuple[list, dict]:
+    """(product id, units) pairs for the paired query lists, and ``{id: sku}``."""
+    quantities = quantities or [1] * len(skus)
+    found = dict(db.session.execute(
+        sa.select(_products.c.sku, _products.c.id).where(
+            _products.c.sku.in_(skus), _products.c.active.is_(True))).all()) if skus else {}
+    unknown = sorted(set(skus) - set(found))
+    if unknown:
+        raise ValidationFailed(errors={"sku": [str(_l("Unknown product: %(sku)s", sku=s))
+                                               for s in unknown]})
+    lines = [(found[sku], qty) for sku, qty in zip(skus, quantities, strict=True)]
+    return lines, {pid: sku for sku, pid in found.items()}
+
+
+def _money(amount: int | None, currency: str = "CNY"):
+    return None if amount is None else {"amount": amount, "currency": currency}
+
+
+@route(bp, "/delivery/quote", summary="Which center delivers here, for what fee, in which slots",
+       tag="catalog", query=QuoteQuerySchema, response=QuoteSchema, auth=False,
+       errors=("400:validation_error", "409:insufficient_stock",
+               "422:no_center_serves_address"))
+def delivery_quote():
+    args = load_query(QuoteQuerySchema())
+    if ("lat" in args) != ("lng" in args):
+        missing = "lng" if "lat" in args else "lat"
+        raise ValidationFailed(errors={missing: [str(_l("Give both lat and lng, or neither."))]})
+    lines, skus = _quote_lines(args.get("sku") or [], args.get("quantity"))
+    address = {k: args.get(k) for k in ("province", "city", "district", "lat", "lng")}
+    try:
+        quote = zones.quote_delivery(address, lines, now=utcnow())
+    except InsufficientStock as err:
+        for line in err.extra.get("lines", []):
+            line["sku"] = skus.get(line.pop("product_id"))
+        raise
+    zone = quote.zone
+    currency = zone.currency if zone is not None else "CNY"
+    body = {"center_id": quote.center.id, "center_name": localized(quote.center, "name"),
+            "zone": zone.name if zone is not None else None,
+            "fee": _money(quote.fee_amount, currency),
+            "min_order": _money(zone.min_order_amount if zone else 0, currency),
+            "slots": quote.slots}
+    if zone is not None and zone.free_over_amount is not None:
+        body["free_over"] = _money(zone.free_over_amount, currency)
+    return ok(QuoteSchema().dump(body))
+
+
+from . import api_transfers as _api_transfers  # noqa: E402,F401  (its routes join this blueprint)

@@ -30,3 +30,21 @@ class UnknownCenter(DomainError):
     code = "unknown_center"
     status = 400
     message = _l("This store does not exist or does not offer pickup.")
+
+
+class SlotUnavailable(DomainError):
+    """The chosen time slot is full, past, or not one of this center's."""
+
+    code = "slot_unavailable"
+    status = 409
+    message = _l("This time slot has just filled up or is no longer offered. "
+                 "Please choose another time.")
+
+
+class BelowMinimumOrder(DomainError):
+    """The delivery zone has a minimum order; ``extra["min_order"]`` says how much."""
+
+    code = "below_minimum_order"
+    status = 422
+    message = _l("Delivery to this address needs a larger order. Add a little more, "
+                 "or choose pickup at a store.")

@@ -1,9 +1,13 @@
 """Forms of the desk and of the back office's centers and staff pages (Flask-WTF)."""
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
+    DecimalField,
     EmailField,
     FloatField,
     IntegerField,
@@ -58,8 +62,22 @@ class CodeForm(FlaskForm):
 
 
 class HandOverForm(FlaskForm):
+    """The last look before hand-over: the code, who collects, and how the customer paid.
+
+    Units per line (``take-<line id>``) come from the page's quantity boxes; fewer than
+    what waits is a partial collection.
+    """
+
     code = StringField(_l("Pickup code"), validators=[
         DataRequired(message=_l("Type the code the customer shows.")), Length(max=20)])
+    collector_name = StringField(_l("Collected by (if not the customer)"),
+                                 validators=[Optional(), Length(max=100)])
+    collector_phone = StringField(_l("Their phone"), validators=[Optional(), Length(max=32)])
+    paid_method = SelectField(_l("Paid by"), default="", choices=[
+        SelectChoice("", _l("— not recorded —")), SelectChoice("cash", _l("Cash")),
+        SelectChoice("card_terminal", _l("Card terminal")),
+        SelectChoice("wechat_scan", _l("WeChat Pay (scan)")),
+        SelectChoice("alipay_scan", _l("Alipay (scan)"))])
 
 
 class StockForm(FlaskForm):
@@ -78,6 +96,8 @@ class CenterForm(FlaskForm):
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=100)])
     is_pickup = BooleanField(_l("Pickup store"))
     is_delivery = BooleanField(_l("Delivery center"))
+    is_warehouse = BooleanField(_l("Warehouse"), description=_l(
+        "Holds stock for the network and ships by courier where no center delivers."))
     province = StringField(_l("Province"), validators=[DataRequired(), Length(max=40)])
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=40)])
     district = StringField(_l("District"), validators=[DataRequired(), Length(max=40)])
@@ -88,6 +108,7 @@ class CenterForm(FlaskForm):
     lng = NumberField(_l("Longitude"), validators=[
         InputRequired(message=_l("Enter a number.")), NumberRange(min=-180, max=180)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=100)])
     opens_at = StringField(_l("Opens at"), default="10:00", validators=[
         DataRequired(), Regexp(TIME_PATTERN, message=_l("Use HH:MM, e.g. 09:30."))])
     closes_at = StringField(_l("Closes at"), default="21:00", validators=[
@@ -98,13 +119,21 @@ class CenterForm(FlaskForm):
     districts = TextAreaField(_l("Delivery districts"), validators=[Optional(), Length(max=20000)],
                               description=_l("One per line: province city district, "
                                              "e.g. 上海市 上海市 徐汇区"))
+    weekly_hours = TextAreaField(_l("Hours by weekday"), validators=[
+        Optional(), Length(max=2000)], description=_l(
+        "Only the days that differ from the usual hours, one per line, e.g. "
+        "\"Sat 10:00-18:00\" or \"Sun closed\"."))
+    holidays = TextAreaField(_l("Closed on"), validators=[Optional(), Length(max=5000)],
+                             description=_l("One date per line, with a note if you like, "
+                                            "e.g. \"2026-10-01 National Day\"."))
     active = BooleanField(_l("Active"), default=True)
 
     def data_for_service(self) -> dict:
         """The fields as the service takes them (``districts`` still as text)."""
-        names = ("code", "name_zh", "name_en", "is_pickup", "is_delivery", "province", "city",
-                 "district", "address_zh", "address_en", "lat", "lng", "phone", "opens_at",
-                 "closes_at", "radius_km", "districts", "active")
+        names = ("code", "name_zh", "name_en", "is_pickup", "is_delivery", "is_warehouse",
+                 "province", "city", "district", "address_zh", "address_en", "lat", "lng",
+                 "phone", "contact_person", "opens_at", "closes_at", "radius_km", "districts",
+                 "weekly_hours", "holidays", "active")
         return {name: getattr(self, name).data for name in names}
 
 
@@ -126,3 +155,65 @@ class StaffForm(FlaskForm):
     center_id = SelectField(_l("Center"), coerce=lambda v: int(v) if v not in (None, "") else None,
                             validate_choice=False,
                             description=_l("Required for store staff."))
+
+
+def _fen(value) -> int | None:
+    """A DecimalField's yuan as integer fen."""
+    return None if value is None else int((Decimal(value) * 100).to_integral_value())
+
+
+class ZoneForm(FlaskForm):
+    """A delivery zone: where, and at what price (amounts in yuan)."""
+
+    name = StringField(_l("Zone name"), validators=[DataRequired(), Length(max=60)])
+    fee = DecimalField(_l("Delivery fee (yuan)"), places=2, validators=[
+        InputRequired(message=_l("Enter an amount.")), NumberRange(min=0, max=10000)])
+    free_over = DecimalField(_l("Free delivery from (yuan)"), places=2, validators=[
+        Optional(), NumberRange(min=0, max=1000000)])
+    min_order = DecimalField(_l("Minimum order (yuan)"), places=2, default=0, validators=[
+        Optional(), NumberRange(min=0, max=1000000)])
+    radius_km = NumberField(_l("Radius (km)"), validators=[Optional(), NumberRange(min=0.1,
+                                                                                  max=500)])
+    districts = TextAreaField(_l("Districts"), validators=[Optional(), Length(max=20000)],
+                              description=_l("One per line: province city district."))
+
+    def data_for_service(self) -> dict:
+        return {"name": (self.name.data or "").strip(), "fee_amount": _fen(self.fee.data),
+                "free_over_amount": _fen(self.free_over.data),
+                "min_order_amount": _fen(self.min_order.data) or 0,
+                "radius_km": self.radius_km.data}
+
+
+WEEKDAY_CHOICES = [SelectChoice("", _l("Every day"))] + [
+    SelectChoice(str(i), name) for i, name in enumerate(
+        (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+         _l("Saturday"), _l("Sunday")))]
+
+
+class WindowForm(FlaskForm):
+    """A weekly pickup or delivery window with its capacity."""
+
+    kind = SelectField(_l("For"), choices=[SelectChoice("pickup", _l("Pickup")),
+                                           SelectChoice("delivery", _l("Delivery"))])
+    weekday = SelectField(_l("Day"), choices=WEEKDAY_CHOICES, default="",
+                          coerce=lambda v: int(v) if v not in (None, "") else None)
+    starts = StringField(_l("From"), validators=[
+        DataRequired(), Regexp(TIME_PATTERN, message=_l("Use HH:MM, e.g. 09:30."))])
+    ends = StringField(_l("Until"), validators=[
+        DataRequired(), Regexp(TIME_PATTERN, message=_l("Use HH:MM, e.g. 21:00."))])
+    capacity = IntegerField(_l("Orders per slot"), default=10, validators=[
+        InputRequired(message=_l("Enter a whole number.")), NumberRange(min=1, max=1000)])
+
+
+class LotForm(FlaskForm):
+    """Receive a batch of a product at a center."""
+
+    center_id = SelectField(_l("Center"), coerce=lambda v: int(v) if v not in (None, "") else None,
+                            validate_choice=False)
+    sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=40)])
+    batch = StringField(_l("Batch number"), validators=[DataRequired(), Length(max=40)])
+    produced_on = DateField(_l("Produced on"), validators=[Optional()])
+    expires_on = DateField(_l("Expires on"), validators=[
+        InputRequired(message=_l("Enter the expiry date."))])
+    quantity = IntegerField(_l("Units"), validators=[
+        InputRequired(message=_l("Enter a whole number.")), NumberRange(min=1, max=100_000)])

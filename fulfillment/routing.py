@@ -1,14 +1,14 @@
 """Which center can serve an order: distance, service areas, and stock on hand."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from core.extensions import db
 
 from .errors import InsufficientStock, NoCenterServesAddress
-from .models import Center, Fulfillment, FulfillmentStatus, Stock
+from .models import Center, CenterDistrict, DeliveryZone, Fulfillment, FulfillmentStatus, Stock
 
 #: (product_id, quantity) pairs
 Lines = list[tuple[int, int]]
@@ -72,6 +72,8 @@ def pickup_options(lines: Lines | None = None, lat: float | None = None,
         query = query.where(Center.is_pickup.is_(True))
     elif kind == "delivery":
         query = query.where(Center.is_delivery.is_(True))
+    elif kind == "warehouse":
+        query = query.where(Center.is_warehouse.is_(True))
     centers = list(db.session.execute(
         query.options(sa.orm.selectinload(Center.districts))).scalars())
     stock = {}
@@ -98,50 +100,134 @@ def _open_load(center_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+def _reach_km() -> float:
+    """The largest delivery radius of any center or zone (0 when none has one)."""
+    center_max = db.session.execute(sa.select(sa.func.max(Center.radius_km)).where(
+        Center.active.is_(True), Center.is_delivery.is_(True))).scalar()
+    zone_max = db.session.execute(sa.select(sa.func.max(DeliveryZone.radius_km))).scalar()
+    return max(center_max or 0.0, zone_max or 0.0)
+
+
 def delivery_candidates(province: str, city: str, district: str,
                         lat: float | None = None, lng: float | None = None) -> list[Center]:
-    """Delivery centers that serve the district, or the point within their radius."""
+    """Delivery centers that serve the district, or the point within their (or a zone's) radius.
+
+    Two indexed look-ups narrow the field before any distance is computed: the district
+    index, and a box around the point as wide as the largest radius; so the cost does not
+    grow with the number of centers in the network.
+    """
+    by_district = set(db.session.execute(
+        sa.select(CenterDistrict.center_id).where(
+            CenterDistrict.province == province, CenterDistrict.city == city,
+            CenterDistrict.district == district)).scalars())
+    near = None
+    located = lat is not None and lng is not None
+    if located:
+        reach = _reach_km()
+        if reach > 0:
+            dlat = reach / 110.574
+            dlng = reach / max(111.320 * math.cos(math.radians(lat)), 1e-6)
+            near = sa.and_(Center.lat.between(lat - dlat, lat + dlat),
+                           Center.lng.between(lng - dlng, lng + dlng))
+    if not by_district and near is None:
+        return []
+    where = Center.id.in_(by_district) if near is None else sa.or_(
+        Center.id.in_(by_district), near)
     centers = db.session.execute(
-        sa.select(Center).where(Center.active.is_(True), Center.is_delivery.is_(True))
-        .options(sa.orm.selectinload(Center.districts))
+        sa.select(Center).where(Center.active.is_(True), Center.is_delivery.is_(True), where)
+        .options(sa.orm.selectinload(Center.zones))
     ).scalars()
     chosen = []
     for c in centers:
-        by_district = any(
-            (d.province, d.city, d.district) == (province, city, district) for d in c.districts
-        )
+        radii = [r for r in (c.radius_km, *(z.radius_km for z in c.zones)) if r is not None]
         by_radius = (
-            c.radius_km is not None and lat is not None and lng is not None
-            and haversine_km(lat, lng, c.lat, c.lng) <= c.radius_km
+            bool(radii) and located and haversine_km(lat, lng, c.lat, c.lng) <= max(radii)
         )
-        if by_district or by_radius:
+        if c.id in by_district or by_radius:
             chosen.append(c)
     return chosen
 
 
-def route_delivery(address: dict, lines: Lines) -> Center:
-    """The center that delivers these lines to ``address``.
+@dataclass
+class Decision:
+    """Which center serves an order, and why: kept on the fulfillment for staff and the CRM."""
 
-    Among centers serving the address, those holding every line; nearest first (when the
-    address has coordinates), then the least loaded. Raises ``NoCenterServesAddress`` when no
-    center serves it, ``InsufficientStock`` (with the lines short at the best-stocked
-    serving center) when some serve it but none holds the stock.
+    center: Center
+    reason: str
+    runners_up: list[dict] = field(default_factory=list)
+
+    def as_record(self) -> dict:
+        return {"center_id": self.center.id, "code": self.center.code, "reason": self.reason,
+                "runners_up": self.runners_up}
+
+
+def _cover(available: dict[int, int], lines: Lines) -> float:
+    """How many times over the center could fill these lines (the scarcest line decides)."""
+    return min((available.get(pid, 0) / qty for pid, qty in merge_lines(lines)), default=0.0)
+
+
+def _fallbacks(lines: Lines, lat: float | None, lng: float | None) -> dict:
+    """What to offer when no delivery center can take the order: pickup, or a courier."""
+    options = pickup_options(lines, lat, lng)
+    pickup = [{"center_id": o.center.id, "code": o.center.code, "distance_km": o.distance_km}
+              for o in options if o.has_stock][:3]
+    extra: dict = {"alternatives": pickup}
+    warehouses = [o for o in pickup_options(lines, lat, lng, kind="warehouse") if o.has_stock]
+    if warehouses:
+        extra["courier_from"] = {"center_id": warehouses[0].center.id,
+                                 "code": warehouses[0].center.code}
+    return extra
+
+
+def decide_delivery(address: dict, lines: Lines) -> Decision:
+    """The center that delivers these lines to ``address``, with the reason and runners-up.
+
+    Among centers serving the address, those holding every line; ranked by distance (when
+    the address has coordinates), then open workload (orders not yet handed over), then
+    stock cover. Raises ``NoCenterServesAddress`` when no center serves it,
+    ``InsufficientStock`` (with the lines short at the best-stocked serving center) when some
+    serve it but none holds the stock; both carry what can be offered instead (pickup
+    centers holding everything, a courier shipment from a warehouse).
     """
     lat, lng = address.get("lat"), address.get("lng")
     candidates = delivery_candidates(address["province"], address["city"], address["district"],
                                      lat, lng)
     if not candidates:
-        raise NoCenterServesAddress()
+        raise NoCenterServesAddress(extra=_fallbacks(lines, lat, lng))
     stock = available_by_center([c.id for c in candidates], [pid for pid, _ in lines])
     stocked = [c for c in candidates if not shortages(stock.get(c.id, {}), lines)]
     if not stocked:
         best = min(candidates, key=lambda c: len(shortages(stock.get(c.id, {}), lines)))
-        raise InsufficientStock(extra={"lines": shortages(stock.get(best.id, {}), lines)})
+        raise InsufficientStock(extra={"lines": shortages(stock.get(best.id, {}), lines),
+                                       **_fallbacks(lines, lat, lng)})
     load = _open_load([c.id for c in stocked])
 
-    def rank(c: Center):
+    def figures(c: Center) -> dict:
         distance = haversine_km(lat, lng, c.lat, c.lng) if lat is not None and lng is not None \
-            else 0.0
-        return (round(distance, 1), load.get(c.id, 0), c.id)
+            else None
+        return {"center_id": c.id, "code": c.code,
+                "distance_km": None if distance is None else round(distance, 1),
+                "open_orders": load.get(c.id, 0),
+                "cover": round(_cover(stock.get(c.id, {}), lines), 2)}
 
-    return min(stocked, key=rank)
+    ranked = sorted((figures(c) for c in stocked),
+                    key=lambda f: (f["distance_km"] or 0.0, f["open_orders"], -f["cover"],
+                                   f["center_id"]))
+    winner, rest = ranked[0], ranked[1:]
+    if not rest:
+        reason = "only_center"
+    elif (winner["distance_km"] or 0.0) < (rest[0]["distance_km"] or 0.0):
+        reason = "nearest"
+    elif winner["open_orders"] < rest[0]["open_orders"]:
+        reason = "least_loaded"
+    else:
+        reason = "best_cover"
+    short = [{"center_id": c.id, "code": c.code, "short": True}
+             for c in candidates if c not in stocked]
+    center = next(c for c in stocked if c.id == winner["center_id"])
+    return Decision(center, reason, (rest + short)[:5])
+
+
+def route_delivery(address: dict, lines: Lines) -> Center:
+    """The center that delivers these lines to ``address`` (see ``decide_delivery``)."""
+    return decide_delivery(address, lines).center

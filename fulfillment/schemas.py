@@ -6,7 +6,7 @@ above (storefront, crm), which may import from here.
 
 import re
 
-from marshmallow import Schema, fields, missing, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from core.i18n import current_locale
 
@@ -86,7 +86,7 @@ class CenterSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = Localized("name")
-    kinds = fields.List(fields.String(validate=validate.OneOf(Method.ALL)))
+    kinds = fields.List(fields.String(validate=validate.OneOf((*Method.ALL, "warehouse"))))
     address = Localized("address")
     province = fields.String()
     city = fields.String()
@@ -133,13 +133,64 @@ class CenterQuerySchema(Schema):
                          metadata={"description": "Only centers of this kind."})
 
 
+class SlotSchema(Schema):
+    """A pickup or delivery window with room left."""
+
+    id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(Method.ALL))
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    left = fields.Integer(metadata={"description": "Places left in this slot."})
+
+
+class FeeSchema(Schema):
+    """An amount of money: minor units and currency."""
+
+    amount = fields.Integer(metadata={"description": "Minor units (fen)."})
+    currency = fields.String(metadata={"example": "CNY"})
+
+
+class QuoteQuerySchema(Schema):
+    province = fields.String(required=True, validate=[validate.Length(min=1, max=40), NO_CONTROL])
+    city = fields.String(required=True, validate=[validate.Length(min=1, max=40), NO_CONTROL])
+    district = fields.String(required=True, validate=[validate.Length(min=1, max=40), NO_CONTROL])
+    lat = fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False)
+    lng = fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False)
+    sku = fields.List(fields.String(validate=[validate.Length(min=1, max=40), NO_CONTROL]),
+                      validate=validate.Length(max=50),
+                      metadata={"description": "Repeatable, paired with quantity."})
+    quantity = fields.List(fields.Integer(validate=validate.Range(min=1, max=99)),
+                           validate=validate.Length(max=50),
+                           metadata={"description": "Repeatable: the units of the SKU at the "
+                                                    "same position (default 1 each)."})
+
+    @validates_schema
+    def _paired(self, data, **_):
+        if "quantity" in data and len(data["quantity"]) != len(data.get("sku", [])):
+            raise ValidationError("Give one quantity per sku.", "quantity")
+
+
+class QuoteSchema(Schema):
+    center_id = fields.Integer()
+    center_name = fields.String()
+    zone = fields.String(allow_none=True)
+    fee = fields.Nested(FeeSchema, metadata={
+        "description": "The zone's delivery fee (0 when delivery is free here)."})
+    free_over = fields.Nested(FeeSchema, metadata={
+        "description": "Orders of at least this subtotal are delivered free."})
+    min_order = fields.Nested(FeeSchema)
+    slots = fields.List(fields.Nested(SlotSchema))
+
+
 # --- the desk --------------------------------------------------------------------------------
 
 
 class FulfillmentLineSchema(Schema):
+    id = fields.Integer()
     sku = fields.String()
     name = Localized("name")
     quantity = fields.Integer()
+    collected_quantity = fields.Integer()
 
 
 class StaffFulfillmentSchema(Schema):
@@ -156,6 +207,14 @@ class StaffFulfillmentSchema(Schema):
     contact_name = fields.String(allow_none=True)
     contact_phone = fields.String(allow_none=True)
     address = fields.Dict(allow_none=True)
+    collector_name = fields.String(allow_none=True)
+    collector_phone = fields.String(allow_none=True)
+    received_by_name = fields.String(allow_none=True)
+    failed_attempts = fields.Integer()
+    last_failure_reason = fields.String(allow_none=True)
+    routing = fields.Dict(allow_none=True, metadata={
+        "description": "Why this center: reason and runners-up."})
+    slot = fields.Nested(SlotSchema, allow_none=True)
     created_at = fields.DateTime()
     ready_at = fields.DateTime(allow_none=True)
     dispatched_at = fields.DateTime(allow_none=True)
@@ -184,9 +243,52 @@ class StaffQueueQuerySchema(Schema):
     center_id = record_id(metadata={"description": "Admins: one center (default: every center)."})
 
 
+class CollectedSchema(Schema):
+    """The offline payment taken at hand-over or on delivery."""
+
+    method = fields.String(required=True, validate=validate.OneOf(
+        ("cash", "card_terminal", "wechat_scan", "alipay_scan")))
+    amount = fields.Integer(strict=True, required=True,
+                            validate=validate.Range(min=0, max=100_000_000),
+                            metadata={"description": "Minor units (fen)."})
+
+
+class CollectLineSchema(Schema):
+    line_id = record_id(strict=True, required=True)
+    quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=99))
+
+
+class CollectorSchema(Schema):
+    name = PlainText(required=True, validate=validate.Length(min=1, max=100))
+    phone = PlainText(required=True, validate=validate.Length(min=6, max=32))
+
+
 class HandoverSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32),
                          metadata={"description": "The pickup code the shopper shows."})
+    lines = fields.List(fields.Nested(CollectLineSchema), validate=validate.Length(min=1, max=50),
+                        metadata={"description": "Only these units now; the rest stays "
+                                                 "reserved (partial collection)."})
+    collector = fields.Nested(CollectorSchema, metadata={
+        "description": "Someone collecting for the shopper."})
+    collected = fields.Nested(CollectedSchema, metadata={
+        "description": "Offline payment taken (when the last units leave)."})
+
+
+class DispatchSchema(Schema):
+    courier_id = record_id(strict=True, metadata={
+        "description": "A staff member of the center (default: the caller)."})
+
+
+class DeliveredSchema(Schema):
+    received_by = PlainText(validate=validate.Length(min=1, max=100))
+    collected = fields.Nested(CollectedSchema)
+
+
+class DeliveryFailedSchema(Schema):
+    reason = PlainText(required=True, validate=validate.Length(min=1, max=200))
+    slot_id = record_id(strict=True, allow_none=True, metadata={
+        "description": "A new delivery slot of the center."})
 
 
 class StockUpdateSchema(Schema):
@@ -207,3 +309,64 @@ class StockSchema(Schema):
     reserved = fields.Integer()
     available = fields.Integer()
 
+
+
+# --- transfers and low stock ------------------------------------------------------------------
+
+
+class TransferCreateSchema(Schema):
+    from_center_id = record_id(strict=True, required=True, metadata={
+        "description": "The center that sends the units (e.g. the warehouse)."})
+    to_center_id = record_id(strict=True, metadata={
+        "description": "Admins: the receiving center (staff: their own)."})
+    sku = fields.String(required=True, validate=[validate.Length(min=1, max=40), NO_CONTROL])
+    quantity = fields.Integer(strict=True, required=True,
+                              validate=validate.Range(min=1, max=100_000))
+    note = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=200))
+
+
+class TransferSchema(Schema):
+    id = fields.Integer()
+    from_center_id = fields.Integer()
+    to_center_id = fields.Integer()
+    sku = fields.Method("_sku", metadata={"type": "string"})
+    quantity = fields.Integer()
+    status = fields.String()
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    shipped_at = fields.DateTime(allow_none=True)
+    received_at = fields.DateTime(allow_none=True)
+
+    def __init__(self, *args, skus: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.skus = skus or {}
+
+    def _sku(self, transfer):
+        return self.skus.get(transfer.product_id)
+
+
+class TransferListSchema(Schema):
+    items = fields.List(fields.Nested(TransferSchema))
+
+
+class TransferQuerySchema(Schema):
+    center_id = record_id(metadata={"description": "Admins: the center (staff: their own)."})
+    open = fields.Boolean(metadata={"description": "Only requested or shipped transfers."})
+
+
+class AlertSchema(Schema):
+    alert_below = fields.Integer(strict=True, required=True, allow_none=True,
+                                 validate=validate.Range(min=0, max=100_000))
+    center_id = record_id(strict=True)
+
+
+class LowStockItemSchema(Schema):
+    sku = fields.String()
+    on_hand = fields.Integer()
+    reserved = fields.Integer()
+    available = fields.Integer()
+    alert_below = fields.Integer()
+
+
+class LowStockSchema(Schema):
+    items = fields.List(fields.Nested(LowStockItemSchema))

@@ -18,23 +18,35 @@ from core.models import Role, User, utcnow
 from core.ratelimit import attempts
 from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillment_ready
 
-from .errors import InsufficientStock, WrongCode
-from .models import Center, Fulfillment, FulfillmentLine, FulfillmentStatus, Method, Stock
+from .errors import InsufficientStock, SlotUnavailable, WrongCode
+from .ledger import record_movement
+from .lots import allocate_lots, consume_lots, release_lots
+from .models import (
+    Center,
+    Fulfillment,
+    FulfillmentLine,
+    FulfillmentStatus,
+    Method,
+    MovementKind,
+    Stock,
+)
 from .routing import Lines, available_by_center, merge_lines, shortages
+from .slots import release_slot, reserve_slot
 
 #: no 0/O, 1/I/L: a code read aloud at a counter must not be misheard
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 
 
-def reserve_stock(center_id: int, lines: Lines) -> None:
-    """Reserve every line at the center, or none.
+def reserve_stock(center_id: int, lines: Lines, *, fulfillment_id: int | None = None,
+                  actor_id: int | None = None) -> None:
+    """Reserve every line at the center, or none; each line is a ``reserved`` movement.
 
     One conditional UPDATE per line (``... WHERE on_hand - reserved >= q``); a row count
     of 0 means another order got there first. Lines go in product order so two orders
     never wait on each other's rows in opposite orders. On failure, raises
     ``InsufficientStock`` listing the lines short; the caller's rollback undoes the lines
-    already reserved.
+    already reserved (and their movements).
     """
     short = []
     for product_id, quantity in merge_lines(lines):
@@ -47,14 +59,18 @@ def reserve_stock(center_id: int, lines: Lines) -> None:
         )
         if result.rowcount != 1:
             short.append((product_id, quantity))
+            continue
+        record_movement(center_id, product_id, MovementKind.RESERVED, reserved=quantity,
+                        actor_id=actor_id, fulfillment_id=fulfillment_id, reason="order")
     if short:
         available = available_by_center([center_id], [pid for pid, _ in short]).get(center_id, {})
         raise InsufficientStock(extra={"lines": shortages(available, short)})
     mark_changed(db.session, "stock")
 
 
-def release_stock(center_id: int, lines: Lines) -> None:
-    """Give reserved units back (a cancelled or expired order)."""
+def release_stock(center_id: int, lines: Lines, *, fulfillment_id: int | None = None,
+                  actor_id: int | None = None, reason: str = "cancelled") -> None:
+    """Give reserved units back (a cancelled or expired order): ``released`` movements."""
     for product_id, quantity in merge_lines(lines):
         db.session.execute(
             sa.update(Stock)
@@ -62,11 +78,14 @@ def release_stock(center_id: int, lines: Lines) -> None:
             .values(reserved=Stock.reserved - quantity, updated_at=utcnow())
             .execution_options(synchronize_session=False)
         )
+        record_movement(center_id, product_id, MovementKind.RELEASED, reserved=-quantity,
+                        actor_id=actor_id, fulfillment_id=fulfillment_id, reason=reason)
     mark_changed(db.session, "stock")
 
 
-def _consume_stock(center_id: int, lines: Lines) -> None:
-    """Reserved units leave the building: both on hand and reserved go down."""
+def _consume_stock(center_id: int, lines: Lines, *, fulfillment_id: int,
+                   actor_id: int | None) -> None:
+    """Reserved units leave the building: both on hand and reserved go down (``sold``)."""
     for product_id, quantity in merge_lines(lines):
         db.session.execute(
             sa.update(Stock)
@@ -75,20 +94,26 @@ def _consume_stock(center_id: int, lines: Lines) -> None:
                     updated_at=utcnow())
             .execution_options(synchronize_session=False)
         )
+        record_movement(center_id, product_id, MovementKind.SOLD, on_hand=-quantity,
+                        reserved=-quantity, actor_id=actor_id, fulfillment_id=fulfillment_id,
+                        reason="handed over")
     mark_changed(db.session, "stock")
 
 
 def create_fulfillment(*, order_id: int, center: Center, method: str, lines: list[dict],
                        contact_name: str | None = None, contact_phone: str | None = None,
-                       address: dict | None = None) -> Fulfillment:
-    """Reserve the lines at ``center`` and open its work for the order.
+                       address: dict | None = None, slot_id: int | None = None,
+                       actor_id: int | None = None, routing: dict | None = None) -> Fulfillment:
+    """Reserve the lines at ``center`` (and a place in ``slot_id``) and open its work.
 
-    ``lines`` are dicts with ``product_id, sku, name_zh, name_en, quantity``.
+    ``lines`` are dicts with ``product_id, sku, name_zh, name_en, quantity``; ``actor_id``
+    is the shopper (the ledger's "who" for the reservation). Raises ``InsufficientStock``
+    or ``SlotUnavailable``; the caller's rollback undoes the rest.
     """
     if method not in Method.ALL:
         raise ValidationFailed(errors={"method": [str(_l("Unknown fulfillment method."))]})
-    reserve_stock(center.id, [(ln["product_id"], ln["quantity"]) for ln in lines])
     fulfillment = Fulfillment(
+        slot_id=None, routing=routing,
         order_id=order_id, center=center, method=method, status=FulfillmentStatus.RESERVED,
         contact_name=contact_name, contact_phone=contact_phone, address=address,
         lines=[FulfillmentLine(product_id=ln["product_id"], sku=ln["sku"], name_zh=ln["name_zh"],
@@ -97,11 +122,25 @@ def create_fulfillment(*, order_id: int, center: Center, method: str, lines: lis
     )
     db.session.add(fulfillment)
     db.session.flush()
+    reserve_stock(center.id, [(ln["product_id"], ln["quantity"]) for ln in lines],
+                  fulfillment_id=fulfillment.id, actor_id=actor_id)
+    for line in fulfillment.lines:
+        allocate_lots(center.id, line)
+    if slot_id is not None:
+        reserve_slot(slot_id, center_id=center.id, kind=method, now=utcnow())
+        fulfillment.slot_id = slot_id
+        db.session.flush()
     return fulfillment
 
 
 def _lines(f: Fulfillment) -> Lines:
-    return [(ln.product_id, ln.quantity) for ln in f.lines]
+    """What the fulfillment still holds reserved (a partial collection took the rest)."""
+    return [(ln.product_id, ln.remaining) for ln in f.lines if ln.remaining > 0]
+
+
+def _all_collected(f: Fulfillment) -> None:
+    for line in f.lines:
+        line.collected_quantity = line.quantity
 
 
 def check_center_access(actor: User, center_id: int) -> None:
@@ -147,23 +186,38 @@ def _limit() -> str:
     return current_app.config["HANDOVER_WRONG_CODE_LIMIT"]
 
 
-def hand_over(f: Fulfillment, code: str, actor: User) -> Fulfillment:
-    """Hand the order to the shopper who shows its code. Wrong codes are counted and limited."""
-    check_center_access(actor, f.center_id)
-    _require(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
+def check_code(f: Fulfillment, code: str) -> None:
+    """The code must be this order's; wrong codes are counted and limited."""
     key = f"handover:fulfillment:{f.id}"
     if attempts.blocked(key, _limit()):
         raise TooManyAttempts()
     if not f.pickup_code or not hmac.compare_digest(normalize_code(code), f.pickup_code):
         attempts.fail(key, _limit())
         raise WrongCode()
+
+
+def complete_pickup(f: Fulfillment, actor: User, collected: dict | None = None) -> Fulfillment:
+    """Everything still reserved leaves with the shopper; ``collected`` is the offline payment."""
     f.status = FulfillmentStatus.PICKED_UP
     f.completed_at = utcnow()
     f.handed_over_by_id = actor.id
-    _consume_stock(f.center_id, _lines(f))
+    _consume_stock(f.center_id, _lines(f), fulfillment_id=f.id, actor_id=actor.id)
+    consume_lots(f)
+    _all_collected(f)
     db.session.flush()
-    fulfillment_completed.send(f)
+    if collected is not None:
+        fulfillment_completed.send(f, collected=collected)
+    else:
+        fulfillment_completed.send(f)
     return f
+
+
+def hand_over(f: Fulfillment, code: str, actor: User) -> Fulfillment:
+    """Hand the order to the shopper who shows its code. Wrong codes are counted and limited."""
+    check_center_access(actor, f.center_id)
+    _require(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
+    check_code(f, code)
+    return complete_pickup(f, actor)
 
 
 def find_by_code(center_id: int, code: str) -> Fulfillment:
@@ -189,6 +243,10 @@ def dispatch(f: Fulfillment, actor: User, courier: User | None = None) -> Fulfil
     """A courier leaves with the delivery."""
     check_center_access(actor, f.center_id)
     _require(f, method=Method.DELIVERY, states=(FulfillmentStatus.RESERVED,))
+    if courier is not None and (courier.role != Role.STAFF or courier.center_id != f.center_id
+                                or not courier.active):
+        raise ValidationFailed(errors={"courier_id": [str(_l(
+            "The courier must be a staff member of this center."))]})
     f.status = FulfillmentStatus.DISPATCHED
     f.dispatched_at = utcnow()
     f.courier_id = (courier or actor).id
@@ -196,27 +254,45 @@ def dispatch(f: Fulfillment, actor: User, courier: User | None = None) -> Fulfil
     return f
 
 
-def mark_delivered(f: Fulfillment, actor: User) -> Fulfillment:
-    """Delivered to the door: the stock is sold."""
+def mark_delivered(f: Fulfillment, actor: User, *, received_by: str | None = None,
+                   collected: dict | None = None) -> Fulfillment:
+    """Delivered to the door: the stock is sold.
+
+    ``received_by`` is who took it; ``collected`` (``{"method", "amount"}``) the cash on
+    delivery the courier took, passed on with ``fulfillment_completed``.
+    """
     check_center_access(actor, f.center_id)
     _require(f, method=Method.DELIVERY, states=(FulfillmentStatus.DISPATCHED,))
     f.status = FulfillmentStatus.DELIVERED
     f.completed_at = utcnow()
     f.handed_over_by_id = actor.id
-    _consume_stock(f.center_id, _lines(f))
+    f.received_by_name = (received_by or "").strip()[:100] or None
+    _consume_stock(f.center_id, _lines(f), fulfillment_id=f.id, actor_id=actor.id)
+    consume_lots(f)
+    _all_collected(f)
     db.session.flush()
-    fulfillment_completed.send(f)
+    if collected is not None:
+        fulfillment_completed.send(f, collected=collected)
+    else:
+        fulfillment_completed.send(f)
     return f
 
 
-def cancel_fulfillment(f: Fulfillment) -> Fulfillment:
-    """Stop the work and release the reservation. Possible until it leaves the center."""
+def cancel_fulfillment(f: Fulfillment, *, actor: User | None = None,
+                       reason: str = "cancelled") -> Fulfillment:
+    """Stop the work and release the reservation. Possible until it leaves the center.
+
+    ``actor`` is who cancelled (None: the system, e.g. an unpaid order expiring).
+    """
     if f.status not in (FulfillmentStatus.RESERVED, FulfillmentStatus.READY):
         raise IllegalTransition(
             _l("This order is %(status)s and cannot be cancelled.", status=f.status),
             extra={"status": f.status},
         )
-    release_stock(f.center_id, _lines(f))
+    release_stock(f.center_id, _lines(f), fulfillment_id=f.id,
+                  actor_id=actor.id if actor is not None else None, reason=reason)
+    release_lots(f)
+    release_slot(f.slot_id)
     f.status = FulfillmentStatus.CANCELLED
     f.cancelled_at = utcnow()
     f.pickup_code = None
@@ -236,15 +312,32 @@ def reinstate_fulfillment(f: Fulfillment) -> Fulfillment:
             _l("This order is %(status)s and cannot take this step.", status=f.status),
             extra={"status": f.status},
         )
-    reserve_stock(f.center_id, _lines(f))
+    reserve_stock(f.center_id, _lines(f), fulfillment_id=f.id)
+    for line in f.lines:
+        # The cancellation freed these lot units; allocate afresh (first expired first out).
+        line.lots[:] = [a for a in line.lots if a.collected]
+        if not line.lots:
+            allocate_lots(f.center_id, line)
+    if f.slot_id is not None:
+        # The slot's place went back at the cancellation; take it again if it is still
+        # open, otherwise the desk plans the order without one.
+        try:
+            with db.session.begin_nested():
+                reserve_slot(f.slot_id, center_id=f.center_id, kind=f.method, now=utcnow())
+        except SlotUnavailable:
+            f.slot_id = None
     f.status = FulfillmentStatus.RESERVED
     f.cancelled_at = None
     db.session.flush()
     return f
 
 
-def set_stock(center_id: int, product_id: int, on_hand: int, actor: User) -> Stock:
-    """Set what a center holds after a count. It cannot go below what open orders reserved."""
+def set_stock(center_id: int, product_id: int, on_hand: int, actor: User,
+              reason: str | None = None) -> Stock:
+    """Set what a center holds after a count (an ``adjusted`` movement of the difference).
+
+    It cannot go below what open orders reserved.
+    """
     check_center_access(actor, center_id)
     if not isinstance(on_hand, int) or isinstance(on_hand, bool) or on_hand < 0:
         raise ValidationFailed(errors={"on_hand": [str(_l("Must be a whole number, 0 or more."))]})
@@ -259,8 +352,12 @@ def set_stock(center_id: int, product_id: int, on_hand: int, actor: User) -> Sto
         raise ValidationFailed(errors={"on_hand": [str(_l(
             "%(reserved)d units are reserved for open orders; on hand cannot be less.",
             reserved=stock.reserved))]})
+    delta = on_hand - stock.on_hand
     stock.on_hand = on_hand
     db.session.flush()
+    if delta:
+        record_movement(center_id, product_id, MovementKind.ADJUSTED, on_hand=delta,
+                        actor_id=actor.id, reason=reason or "count")
     mark_changed(db.session, "stock")
     return stock
 

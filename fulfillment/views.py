@@ -16,9 +16,9 @@ from core.auth import roles_required
 from core.errors import IllegalTransition, NotFound, TooManyAttempts, ValidationFailed
 from core.extensions import db
 from core.i18n import localized, money_filter, shop_zone
-from core.models import Role
+from core.models import Role, User, utcnow
 
-from . import services
+from . import delivery, pickup, services, slots, transfers
 from .errors import WrongCode
 from .forms import ActionForm, CodeForm, HandOverForm, StockForm
 from .models import Center, Fulfillment, FulfillmentStatus, Method, Stock
@@ -41,6 +41,14 @@ PAYMENT_LABELS = {
     "pay_at_pickup": _l("Pay at pickup"),
     "cash_on_delivery": _l("Cash on delivery"),
     "stripe": _l("Paid online"),
+}
+#: why the router chose this center, in words for the desk
+ROUTING_REASONS = {
+    "nearest": _l("nearest center holding everything"),
+    "least_loaded": _l("as near as another, fewer open orders"),
+    "best_cover": _l("as near and as busy as another, more stock"),
+    "only_center": _l("the only center serving the address with everything in stock"),
+    "shopper_chose": _l("the shopper chose this store"),
 }
 #: (title, statuses) of the sections of each tab, in the order the desk works them
 SECTIONS = {
@@ -143,6 +151,7 @@ def _common_context(center: Center) -> dict:
         "center": center, "is_admin": _is_admin(), "center_arg": _center_arg(center.id),
         "centers": _all_centers() if _is_admin() else [], "mask_phone": mask_phone,
         "status_label": status_label, "payment_labels": PAYMENT_LABELS,
+        "routing_reasons": ROUTING_REASONS,
     }
 
 
@@ -168,6 +177,11 @@ def _render_desk(center: Center, *, code_form: CodeForm | None = None,
         tabs=tabs, tab=tab, counts=counts, sections=sections, total=len(mine),
         orders=_orders_by_id({f.order_id for f in queue}), to_collect=to_collect,
         code_form=code_form or CodeForm(), row_errors=row_errors or {},
+        low_stock=transfers.low_stock_named(center.id),
+        couriers=db.session.execute(
+            sa.select(User).where(User.role == Role.STAFF, User.center_id == center.id,
+                                  User.active.is_(True)).order_by(User.name)).scalars().all(),
+        delivery_slots=slots.offered_slots(center.id, Method.DELIVERY, now=utcnow()),
     )
     return render_template("fulfillment/desk.html", **context), status
 
@@ -204,9 +218,10 @@ def _step(fulfillment_id: int, action, done_message):
         return redirect(_desk_url(f.center_id, f.method))
     try:
         action(f, current_user)
-    except IllegalTransition as err:
+    except (IllegalTransition, ValidationFailed) as err:
         db.session.rollback()
-        flash(str(err.message), "error")
+        flash("; ".join(str(m) for ms in err.errors.values() for m in ms)
+              if isinstance(err, ValidationFailed) and err.errors else str(err.message), "error")
         return redirect(_desk_url(f.center_id, f.method))
     number = _number(f)
     db.session.commit()
@@ -224,13 +239,32 @@ def mark_ready(fulfillment_id: int):
 @bp.route("/desk/fulfillments/<int:fulfillment_id>/dispatch", methods=["POST"])
 @roles_required(*DESK_ROLES)
 def dispatch(fulfillment_id: int):
-    return _step(fulfillment_id, services.dispatch, _("Order %(number)s is on its way."))
+    def action(f, actor):
+        raw = request.form.get("courier_id") or ""
+        courier = db.session.get(User, int(raw)) if raw.isdigit() else None
+        return services.dispatch(f, actor, courier)
+
+    return _step(fulfillment_id, action, _("Order %(number)s is on its way."))
 
 
 @bp.route("/desk/fulfillments/<int:fulfillment_id>/delivered", methods=["POST"])
 @roles_required(*DESK_ROLES)
 def delivered(fulfillment_id: int):
-    return _step(fulfillment_id, services.mark_delivered, _("Order %(number)s is delivered."))
+    return _step(fulfillment_id, lambda f, actor: services.mark_delivered(
+        f, actor, received_by=request.form.get("received_by")),
+        _("Order %(number)s is delivered."))
+
+
+@bp.route("/desk/fulfillments/<int:fulfillment_id>/failed", methods=["POST"])
+@roles_required(*DESK_ROLES)
+def delivery_failed(fulfillment_id: int):
+    def action(f, actor):
+        raw = request.form.get("slot_id") or ""
+        return delivery.fail_delivery(f, actor, reason=request.form.get("reason", ""),
+                                      new_slot_id=int(raw) if raw.isdigit() else None)
+
+    return _step(fulfillment_id, action,
+                 _("Order %(number)s is back in the queue for another delivery."))
 
 
 @bp.route("/desk/fulfillments/<int:fulfillment_id>/handover", methods=["POST"])
@@ -245,19 +279,46 @@ def hand_over(fulfillment_id: int):
         return _render_desk(center, row_errors={f.id: message}, status=400)
     order = _orders_by_id([f.order_id]).get(f.order_id)
     collect = to_collect(order)
+    lines = _taken_lines(f)
+    paid = form.paid_method.data or None
     try:
-        services.hand_over(f, form.code.data, current_user)
-    except (WrongCode, TooManyAttempts, IllegalTransition) as err:
+        pickup.collect(f, form.code.data, current_user, lines=lines,
+                       collector_name=form.collector_name.data,
+                       collector_phone=form.collector_phone.data,
+                       collected={"method": paid, "amount": collect} if paid and collect else None)
+    except (WrongCode, TooManyAttempts, IllegalTransition, ValidationFailed) as err:
         db.session.rollback()
-        return _render_desk(center, row_errors={f.id: str(err.message)}, status=err.status)
+        message = str(err.message)
+        if isinstance(err, ValidationFailed) and err.errors:
+            message = "; ".join(str(m) for v in err.errors.values()
+                                for m in (v.values() if isinstance(v, dict) else v))
+        return _render_desk(center, row_errors={f.id: message}, status=err.status)
+    done = f.status == FulfillmentStatus.PICKED_UP
     db.session.commit()
     number = order.number if order is not None else f"#{f.order_id}"
-    if collect:
+    if not done:
+        flash(_("Order %(number)s: part handed over; the rest stays reserved.",
+                number=number), "success")
+    elif collect:
         flash(_("Order %(number)s handed over. Collected %(amount)s.", number=number,
                 amount=money_filter(collect, order.currency)), "success")
     else:
         flash(_("Order %(number)s handed over.", number=number), "success")
     return redirect(_desk_url(f.center_id, Method.PICKUP))
+
+
+def _taken_lines(f: Fulfillment) -> dict[int, int] | None:
+    """``{line id: units}`` from the quantity boxes, or None (everything) when there are none."""
+    taken = {}
+    for line in f.lines:
+        raw = request.form.get(f"take-{line.id}")
+        if raw is None:
+            continue
+        try:
+            taken[line.id] = int(raw)
+        except ValueError:
+            taken[line.id] = -1  # refused by the service with a clear message
+    return taken or None
 
 
 @bp.route("/desk/code", methods=["POST"])

@@ -133,6 +133,7 @@ class CheckoutForm(FlaskForm):
     note = TextAreaField(_l("Note for the store (optional)"), filters=[_strip],
                          validators=[Optional(), Length(max=500)])
     lines = FieldList(FormField(CheckoutLineForm), min_entries=0, max_entries=50)
+    slot_id = IntegerField(_l("Time"), validators=[Optional()])
 
     center_ids: tuple[int, ...] = ()
 

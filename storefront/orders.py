@@ -18,7 +18,8 @@ from core.signals import order_cancelled, order_fulfilled, order_placed
 from fulfillment import services as desk
 from fulfillment.errors import InsufficientStock, UnknownCenter
 from fulfillment.models import Center, FulfillmentStatus, Method
-from fulfillment.routing import pickup_options, route_delivery
+from fulfillment.routing import decide_delivery, pickup_options
+from fulfillment.zones import delivery_terms
 
 from .errors import PaymentsUnavailable
 from .membership import membership_of
@@ -73,13 +74,16 @@ def _next_number(order: Order) -> str:
 
 
 def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_method: str,
-                note: str | None = None) -> Order:
+                note: str | None = None, slot_id: int | None = None) -> Order:
     """Price, route, reserve and record an order for ``user``.
 
     ``fulfillment`` is ``{"method": "pickup", "center_id"}`` or ``{"method": "delivery",
     "address": {...}}``. Raises ``ValidationFailed``, ``UnknownCenter``,
     ``NoCenterServesAddress``, ``InsufficientStock`` (with the lines short and, for pickup,
     the nearest centers that hold them) or ``PaymentsUnavailable``; nothing is written then.
+    ``slot_id`` (optional) is a pickup or delivery window of the routed center: it holds a
+    place there or raises ``SlotUnavailable``. Delivery pays its zone's fee
+    (``BelowMinimumOrder`` under the zone's minimum).
     """
     method = fulfillment["method"]
     if payment_method not in _METHODS_FOR[method]:
@@ -96,9 +100,12 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
         if center is None or not center.active or not center.is_pickup:
             raise UnknownCenter(errors={"fulfillment": {"center_id": [str(UnknownCenter.message)]}})
         contact_name, contact_phone = user.name, user.phone
+        decision = {"center_id": center.id, "code": center.code, "reason": "shopper_chose",
+                    "runners_up": []}
     else:
         try:
-            center = route_delivery(address, pairs)
+            routed = decide_delivery(address, pairs)
+            center, decision = routed.center, routed.as_record()
         except InsufficientStock as err:
             _describe_shortage(err, items, method, address)
             raise
@@ -107,12 +114,13 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     is_member = membership_of(user) is not None
     priced = [(p, q, *unit_price(p, is_member)) for p, q in items]
     subtotal = sum(price * q for _, q, price, _ in priced)
+    fee = delivery_terms(center, address, subtotal) if method == Method.DELIVERY else 0
     order = Order(
         user_id=user.id,
         status=(OrderStatus.PENDING_PAYMENT if payment_method == PaymentMethod.STRIPE
                 else OrderStatus.CONFIRMED),
         currency=current_app.config["SHOP_CURRENCY"],
-        subtotal_amount=subtotal, delivery_fee_amount=0, total_amount=subtotal,
+        subtotal_amount=subtotal, delivery_fee_amount=fee, total_amount=subtotal + fee,
         payment_method=payment_method, fulfillment_method=method, center_id=center.id,
         contact_name=contact_name, contact_phone=contact_phone, note=note,
         lines=[OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
@@ -129,6 +137,7 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
             lines=[{"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh,
                     "name_en": p.name_en, "quantity": q} for p, q in items],
             contact_name=contact_name, contact_phone=contact_phone, address=address,
+            slot_id=slot_id, actor_id=user.id, routing=decision,
         )
     except InsufficientStock as err:
         _describe_shortage(err, items, method, address)
@@ -198,7 +207,7 @@ def cancel_order(order: Order, actor: User) -> Order:
             "The store has already prepared this order. Please call the store to cancel it."),
             extra={"status": order.status})
     if f is not None and f.status != FulfillmentStatus.CANCELLED:
-        desk.cancel_fulfillment(f)
+        desk.cancel_fulfillment(f, actor=actor)
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = utcnow()
     db.session.flush()
@@ -238,7 +247,7 @@ def expire_order(order: Order, now) -> bool:
     if order.status != OrderStatus.PENDING_PAYMENT:
         return False
     if order.fulfillment is not None and order.fulfillment.status == FulfillmentStatus.RESERVED:
-        desk.cancel_fulfillment(order.fulfillment)
+        desk.cancel_fulfillment(order.fulfillment, reason="expired")
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = now
     db.session.flush()

@@ -21,7 +21,7 @@ from marshmallow import (
 from core.i18n import shop_zone
 from core.models import utcnow
 from fulfillment.models import FulfillmentStatus, Method
-from fulfillment.schemas import NO_CONTROL, Localized, PlainText, record_id
+from fulfillment.schemas import NO_CONTROL, Localized, PlainText, SlotSchema, record_id
 
 from .models import OrderStatus, PaymentMethod, Tier
 from .orders import MAX_QUANTITY
@@ -210,6 +210,8 @@ class OrderCreateSchema(Schema):
     fulfillment = fields.Nested(FulfillmentChoiceSchema, required=True)
     payment_method = fields.String(required=True, validate=validate.OneOf(PaymentMethod.ALL))
     note = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=500))
+    slot_id = record_id(strict=True, allow_none=True, metadata={
+        "description": "A pickup or delivery slot of the center (see /delivery/quote)."})
 
 
 # --- orders as the shopper sees them ---------------------------------------------------------
@@ -232,6 +234,7 @@ class OrderFulfillmentSchema(Schema):
         "type": "string",
         "description": "Only for the order's owner, and only once the order is ready."})
     address = fields.Dict(allow_none=True)
+    slot = fields.Nested(SlotSchema, allow_none=True)
     ready_at = fields.DateTime(allow_none=True)
     dispatched_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)

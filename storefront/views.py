@@ -32,11 +32,13 @@ from werkzeug.routing import BuildError
 from core.errors import DomainError, NotFound, TooManyAttempts
 from core.extensions import csrf, db, login_manager
 from core.i18n import localized
-from core.models import Role
+from core.models import Role, utcnow
 from core.ratelimit import attempts
 from fulfillment.errors import InsufficientStock, NoCenterServesAddress
 from fulfillment.models import Center, CenterDistrict, FulfillmentStatus, Method, Stock
 from fulfillment.routing import pickup_options
+from fulfillment.slots import slots_by_center
+from fulfillment.zones import delivery_fee, quote_delivery
 
 from . import billing, catalog
 from . import cart as carts
@@ -420,7 +422,7 @@ def _submit_checkout(user, form: CheckoutForm, by_id: dict, options):
     try:
         order = place_order(user, lines=[{"sku": p.sku, "quantity": q} for p, q in ordered],
                             fulfillment=fulfillment, payment_method=form.payment_method.data,
-                            note=form.note.data or None)
+                            note=form.note.data or None, slot_id=form.slot_id.data)
         for item, _q in ordered:
             carts.set_quantity(user, {}, item.id, 0)
         db.session.commit()
@@ -464,7 +466,23 @@ def checkout():
     return render_template(
         "storefront/checkout.html", empty=False, form=form, options=options, by_id=by_id,
         rows=rows, total=total, is_member=is_member, problem=problem, located=lat is not None,
-        areas=_delivery_areas(), action=action), status
+        areas=_delivery_areas(), action=action,
+        pickup_slots=slots_by_center([o.center.id for o in options], Method.PICKUP,
+                                     now=utcnow()),
+        quote=_delivery_quote(form, requested, total)), status
+
+
+def _delivery_quote(form: CheckoutForm, requested, subtotal: int) -> dict | None:
+    """The center, fee and slots for the address typed so far (None until it is served)."""
+    address = form.address()
+    if not (requested and address["province"] and address["city"] and address["district"]):
+        return None
+    try:
+        quote = quote_delivery(address, [(p.id, q) for p, q in requested], now=utcnow())
+    except DomainError:
+        return None
+    return {"center": quote.center, "zone": quote.zone, "slots": quote.slots,
+            "fee": delivery_fee(quote.zone, subtotal)}
 
 
 # --- orders -----------------------------------------------------------------------------------

@@ -185,11 +185,13 @@ def make_center(session):
     counter = iter(range(1, 10_000))
 
     def make(code=None, pickup=True, delivery=False, city="上海市", district="静安区",
-             lat=31.2286, lng=121.4547, districts=(), radius_km=None, name=None):
+             lat=31.2286, lng=121.4547, districts=(), radius_km=None, name=None,
+             warehouse=False):
         n = next(counter)
         center = Center(
             code=code or f"C{n:03d}", name_zh=name or f"测试门店{n}", name_en=f"Test store {n}",
-            is_pickup=pickup, is_delivery=delivery, province=city, city=city, district=district,
+            is_pickup=pickup, is_delivery=delivery, is_warehouse=warehouse, province=city,
+            city=city, district=district,
             address_zh=f"{city}{district}测试路{n}号", address_en=f"{n} Test Road",
             lat=lat, lng=lng,
             radius_km=radius_km,
@@ -233,18 +235,20 @@ def make_product(session):
 
 @pytest.fixture()
 def stock(session):
-    """``stock(center, product, on_hand)`` sets what a center holds."""
+    """``stock(center, product, on_hand)`` sets what a center holds (an ``adjusted`` movement)."""
+    from fulfillment.ledger import record_movement
     from fulfillment.models import Stock
 
     def put(center, product, on_hand):
         row = session.execute(sa.select(Stock).where(
             Stock.center_id == center.id, Stock.product_id == product.id)).scalar_one_or_none()
         if row is None:
-            row = Stock(center_id=center.id, product_id=product.id, on_hand=on_hand, reserved=0)
+            row = Stock(center_id=center.id, product_id=product.id, on_hand=0, reserved=0)
             session.add(row)
-        else:
-            row.on_hand = on_hand
+        delta, row.on_hand = on_hand - (row.on_hand or 0), on_hand
         session.flush()
+        if delta:
+            record_movement(center.id, product.id, "adjusted", on_hand=delta, reason="test")
         return row
 
     return put

@@ -37,6 +37,126 @@
   });
   applyMethod();
 
+  // Pickup slots: only the chosen store's show; a slot of another store is let go.
+  function applyCenter() {
+    var center = form.querySelector("input[name=center_id]:checked");
+    var id = center ? center.value : "";
+    form.querySelectorAll("[data-slots-for]").forEach(function (group) {
+      var mine = group.getAttribute("data-slots-for") === id;
+      group.hidden = !mine;
+      if (!mine) {
+        group.querySelectorAll("input[name=slot_id]:checked").forEach(function (input) {
+          input.checked = false;
+          var any = form.querySelector("[data-any-slot=pickup]");
+          if (any) { any.checked = true; }
+        });
+      }
+    });
+  }
+  form.querySelectorAll("input[name=center_id]").forEach(function (input) {
+    input.addEventListener("change", applyCenter);
+  });
+  form.querySelectorAll("input[data-method-choice]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var any = form.querySelector("[data-any-slot='" + chosenMethod() + "']");
+      if (any) { any.checked = true; }
+      showTotal();
+    });
+  });
+  applyCenter();
+
+  // Delivery: the fee and the times for the address, asked of the quote API as it is typed.
+  var box = document.getElementById("delivery-quote");
+  var feeNow = 0;
+  function money(amount) {
+    var locale = box.getAttribute("data-locale") || "zh-CN";
+    return new Intl.NumberFormat(locale, {style: "currency", currency: "CNY"}).format(amount / 100);
+  }
+  function showTotal() {
+    var total = form.querySelector("[data-summary-total]");
+    var fee = form.querySelector("[data-summary-fee]");
+    if (!total || !box) { return; }
+    var subtotal = parseInt(box.getAttribute("data-subtotal"), 10) || 0;
+    if (fee) { fee.textContent = money(feeNow); }
+    total.textContent = money(subtotal + (chosenMethod() === "delivery" ? feeNow : 0));
+  }
+  function text(name, values) {
+    var t = box.getAttribute("data-text-" + name) || "";
+    Object.keys(values || {}).forEach(function (k) { t = t.replace("{" + k + "}", values[k]); });
+    return t;
+  }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    (children || []).forEach(function (c) {
+      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+  function slotChoice(value, label, checked) {
+    var input = el("input", {type: "radio", name: "slot_id", value: value});
+    input.checked = checked;
+    return el("label", {"class": "choice", "data-testid": "slot-option"}, [input, " ", el("span", {}, [label])]);
+  }
+  function render(body, status) {
+    box.textContent = "";
+    if (status !== 200) {
+      feeNow = 0;
+      box.appendChild(el("p", {"class": "help"}, [text(status === 409 ? "stock" : "none")]));
+      showTotal();
+      return;
+    }
+    var subtotal = parseInt(box.getAttribute("data-subtotal"), 10) || 0;
+    var free = body.free_over && subtotal >= body.free_over.amount;
+    feeNow = free ? 0 : body.fee.amount;
+    box.appendChild(el("p", {"data-quote-center": ""}, [text("by", {center: body.center_name})]));
+    var line = el("p", {}, [el("strong", {"data-quote-fee": ""},
+      [feeNow ? text("fee") + " " + money(feeNow) : text("free")])]);
+    if (body.free_over) {
+      line.appendChild(el("span", {"class": "muted"}, [" · " + text("free-over", {amount: money(body.free_over.amount)})]));
+    }
+    box.appendChild(line);
+    if (body.slots.length) {
+      var list = el("div", {"class": "options slot-list", "data-delivery-slots": ""});
+      var any = slotChoice("", text("any"), true);
+      any.querySelector("input").setAttribute("data-any-slot", "delivery");
+      list.appendChild(any);
+      var when = new Intl.DateTimeFormat(box.getAttribute("data-locale") || "zh-CN",
+        {weekday: "short", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", timeZone: "Asia/Shanghai"});
+      var until = new Intl.DateTimeFormat(box.getAttribute("data-locale") || "zh-CN",
+        {hour: "2-digit", minute: "2-digit", timeZone: "Asia/Shanghai"});
+      body.slots.forEach(function (slot) {
+        var label = when.format(new Date(slot.starts_at)) + "–" + until.format(new Date(slot.ends_at)) +
+          " · " + text("left", {n: slot.left});
+        list.appendChild(slotChoice(String(slot.id), label, false));
+      });
+      box.appendChild(list);
+    }
+    showTotal();
+  }
+  function ask() {
+    var get = function (name) { var f = form.querySelector("[name=" + name + "]"); return f ? f.value.trim() : ""; };
+    if (!get("province") || !get("city") || !get("district")) { return; }
+    var params = new URLSearchParams({province: get("province"), city: get("city"), district: get("district")});
+    var skus = JSON.parse(box.getAttribute("data-lines") || "[]");
+    var quantities = JSON.parse(box.getAttribute("data-quantities") || "[]");
+    skus.forEach(function (sku, i) { params.append("sku", sku); params.append("quantity", quantities[i]); });
+    fetch(box.getAttribute("data-url") + "?" + params.toString(), {headers: {Accept: "application/json"}})
+      .then(function (r) { return r.json().then(function (b) { render(b, r.status); }); })
+      .catch(function () { /* offline: the order page still says the fee */ });
+  }
+  if (box) {
+    var timer = null;
+    ["province", "city", "district"].forEach(function (name) {
+      var field = form.querySelector("[name=" + name + "]");
+      if (field) {
+        field.addEventListener("change", ask);
+        field.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(ask, 500); });
+      }
+    });
+    feeNow = parseInt(box.getAttribute("data-fee"), 10) || 0;
+  }
+
   // Distance: ask once per visit, and offer a button to ask again.
   var button = document.querySelector("[data-geolocate]");
   if (!button || !("geolocation" in navigator)) { return; }

@@ -11,7 +11,15 @@ import sqlalchemy as sa
 from core.models import Role, User, utcnow
 from crm.customers import refresh_figures
 from crm.models import Customer, FollowUp, FollowUpStatus
-from fulfillment.models import Center, Fulfillment, FulfillmentLine, FulfillmentStatus, Stock
+from fulfillment.models import (
+    Center,
+    DeliveryZone,
+    Fulfillment,
+    FulfillmentLine,
+    FulfillmentStatus,
+    Slot,
+    Stock,
+)
 from storefront.accounts import authenticate
 from storefront.models import Category, Membership, Order, OrderLine, OrderStatus, Product
 from storefront.orders import place_order
@@ -59,12 +67,23 @@ def test_catalog_has_three_kinds_priced_in_fen(demo, session):
     assert days["NF-ZH-1"] < days["NF-ZH-2"] < days["NF-ZH-3"]
 
 
-def test_four_centers_in_two_cities_with_their_kinds(demo, session):
+def test_five_centers_in_two_cities_with_their_kinds(demo, session):
     centers = _all(session, sa.select(Center))
-    assert len(centers) == 4
+    assert len(centers) == 5
     assert len({c.city for c in centers}) == 2
     kinds = Counter(tuple(c.kinds) for c in centers)
-    assert kinds == {("pickup",): 2, ("delivery",): 1, ("pickup", "delivery"): 1}
+    assert kinds == {("pickup",): 2, ("delivery",): 1, ("pickup", "delivery"): 1,
+                     ("warehouse",): 1}
+    assert all(c.contact_person for c in centers)
+    # Delivery centers price their districts by zone; pickup stores and deliveries have slots.
+    zones = _all(session, sa.select(DeliveryZone))
+    assert {z.center_id for z in zones} == {c.id for c in centers if c.is_delivery}
+    assert any(z.fee_amount and z.free_over_amount and z.min_order_amount for z in zones)
+    slot_kinds = set(session.execute(sa.select(Slot.center_id, Slot.kind)).all())
+    for c in centers:
+        for kind in ("pickup", "delivery"):
+            if kind in c.kinds:
+                assert (c.id, kind) in slot_kinds
     for c in centers:
         if c.is_delivery:
             assert len(c.districts) >= 3 and c.radius_km and c.radius_km > 0

@@ -272,7 +272,7 @@ def test_edit_center_districts(client, shop, session):
     ({"opens_at": "25:00"}, "Use HH:MM"),
     ({"closes_at": "9pm"}, "Use HH:MM"),
     ({"opens_at": "21:00", "closes_at": "09:00"}, "Closing time must be after opening"),
-    ({"is_delivery": ""}, "a pickup store, a delivery center, or both"),
+    ({"is_delivery": ""}, "a pickup store, a delivery center, a warehouse"),
     ({"districts": "浙江省 西湖区"}, "Line 1"),
     ({"districts": "", "radius_km": ""}, "needs the districts it serves"),
     ({"lat": "91"}, "Number must be between"),

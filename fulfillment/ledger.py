@@ -1,0 +1,70 @@
+"""The stock ledger: every change of a center's stock is a movement row, written with it.
+
+``record_movement`` is called by each service that changes ``stock`` (reserve, release,
+sell, count, receive, transfer), inside the same transaction, so the ledger and the
+figures commit or roll back together. ``verify_ledger`` finds any stock row whose figures
+differ from the sums of its movements.
+"""
+
+import sqlalchemy as sa
+
+from core.extensions import db
+from core.models import utcnow
+
+from .models import Stock, StockMovement
+
+
+def record_movement(center_id: int, product_id: int, kind: str, *, on_hand: int = 0,
+                    reserved: int = 0, actor_id: int | None = None,
+                    fulfillment_id: int | None = None, lot_id: int | None = None,
+                    reason: str | None = None) -> None:
+    """Append one movement (a plain INSERT: the hot path of every checkout goes through it)."""
+    db.session.execute(sa.insert(StockMovement).values(
+        center_id=center_id, product_id=product_id, kind=kind, on_hand_delta=on_hand,
+        reserved_delta=reserved, actor_id=actor_id, fulfillment_id=fulfillment_id, lot_id=lot_id,
+        reason=(reason or None) and reason[:200], created_at=utcnow()))
+
+
+def verify_ledger(center_id: int | None = None) -> list[dict]:
+    """Stock rows whose on_hand / reserved differ from their movements' sums (empty: all agree).
+
+    Also reports movements of a (center, product) that has no stock row.
+    """
+    sums = (
+        sa.select(StockMovement.center_id, StockMovement.product_id,
+                  sa.func.sum(StockMovement.on_hand_delta).label("on_hand"),
+                  sa.func.sum(StockMovement.reserved_delta).label("reserved"))
+        .group_by(StockMovement.center_id, StockMovement.product_id)
+    ).subquery()
+    rows = db.session.execute(
+        sa.select(Stock.center_id, Stock.product_id, Stock.on_hand, Stock.reserved,
+                  sa.func.coalesce(sums.c.on_hand, 0), sa.func.coalesce(sums.c.reserved, 0))
+        .outerjoin(sums, sa.and_(sums.c.center_id == Stock.center_id,
+                                 sums.c.product_id == Stock.product_id))
+        .where(*([Stock.center_id == center_id] if center_id is not None else []))
+    ).all()
+    problems = [
+        {"center_id": c, "product_id": p, "on_hand": oh, "reserved": rs,
+         "ledger_on_hand": int(loh), "ledger_reserved": int(lrs)}
+        for c, p, oh, rs, loh, lrs in rows if (oh, rs) != (int(loh), int(lrs))
+    ]
+    orphans = db.session.execute(
+        sa.select(sums.c.center_id, sums.c.product_id, sums.c.on_hand, sums.c.reserved)
+        .outerjoin(Stock, sa.and_(sums.c.center_id == Stock.center_id,
+                                  sums.c.product_id == Stock.product_id))
+        .where(Stock.id.is_(None),
+               *([sums.c.center_id == center_id] if center_id is not None else []))
+    ).all()
+    problems += [{"center_id": c, "product_id": p, "on_hand": 0, "reserved": 0,
+                  "ledger_on_hand": int(oh), "ledger_reserved": int(rs)}
+                 for c, p, oh, rs in orphans if (int(oh), int(rs)) != (0, 0)]
+    return problems
+
+
+def movements_of(center_id: int, *, product_id: int | None = None, limit: int = 100):
+    """The center's latest movements, newest first."""
+    query = (sa.select(StockMovement).where(StockMovement.center_id == center_id)
+             .order_by(StockMovement.created_at.desc(), StockMovement.id.desc()).limit(limit))
+    if product_id is not None:
+        query = query.where(StockMovement.product_id == product_id)
+    return list(db.session.execute(query).scalars())

@@ -1,0 +1,202 @@
+"""Lots: receiving stock in batches, first-expired-first-out reservation, and recalls.
+
+Where a center keeps a product in lots, each order line's units are taken from the lots
+that expire first, skipping any lot within the sell-by margin of its expiry; the lots
+used are recorded on the line (``LotAllocation``), which is what a recall follows back to
+the orders and the customers.
+"""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from core.cache import mark_changed
+from core.errors import ValidationFailed
+from core.extensions import db
+from core.i18n import shop_zone
+from core.models import User, utcnow
+
+from .errors import InsufficientStock
+from .ledger import record_movement
+from .models import Fulfillment, FulfillmentLine, Lot, LotAllocation, MovementKind, Stock
+
+MAX_RECEIVE = 100_000
+
+_orders = sa.table("orders", sa.column("id"), sa.column("public_id"), sa.column("number"),
+                   sa.column("user_id"), sa.column("status"), sa.column("created_at"))
+
+
+_products = sa.table("products", sa.column("id"), sa.column("sku"), sa.column("name_zh"))
+
+
+def product_for_sku(sku: str) -> tuple[int, str] | None:
+    """``(product id, name)`` of a SKU (products belong to the storefront: read by table)."""
+    row = db.session.execute(sa.select(_products.c.id, _products.c.name_zh)
+                             .where(_products.c.sku == (sku or "").strip())).first()
+    return (row[0], row[1]) if row else None
+
+
+def product_names(ids) -> dict[int, tuple[str, str]]:
+    """``{product id: (sku, name)}`` in one query."""
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    return {pid: (sku, name) for pid, sku, name in db.session.execute(
+        sa.select(_products.c.id, _products.c.sku, _products.c.name_zh)
+        .where(_products.c.id.in_(ids)))}
+
+
+def sell_by_cutoff(today: date | None = None) -> date:
+    """Lots expiring before this day are no longer sold."""
+    today = today or utcnow().astimezone(shop_zone()).date()
+    return today + timedelta(days=current_app.config.get("LOT_SELL_BY_MARGIN_DAYS", 30))
+
+
+def receive_lot(center_id: int, product_id: int, *, batch: str, expires_on: date,
+                quantity: int, actor: User, produced_on: date | None = None,
+                reason: str | None = None) -> Lot:
+    """Units of one batch arrive at a center: a lot, more on hand, a ``received`` movement."""
+    from .services import check_center_access  # services builds on lots
+
+    check_center_access(actor, center_id)
+    errors = {}
+    batch = (batch or "").strip()
+    if not batch or len(batch) > 40:
+        errors["batch"] = [str(_l("Enter the batch number (up to 40 characters)."))]
+    if not isinstance(quantity, int) or isinstance(quantity, bool) \
+            or not 1 <= quantity <= MAX_RECEIVE:
+        errors["quantity"] = [str(_l("Enter a whole number from 1 to %(max)d.",
+                                     max=MAX_RECEIVE))]
+    if not isinstance(expires_on, date):
+        errors["expires_on"] = [str(_l("Enter the expiry date."))]
+    elif produced_on is not None and produced_on > expires_on:
+        errors["expires_on"] = [str(_l("The expiry date must be after the production date."))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    updated = db.session.execute(
+        sa.update(Stock).where(Stock.center_id == center_id, Stock.product_id == product_id)
+        .values(on_hand=Stock.on_hand + quantity, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if updated.rowcount == 0:
+        db.session.add(Stock(center_id=center_id, product_id=product_id, on_hand=quantity,
+                             reserved=0))
+    lot = Lot(center_id=center_id, product_id=product_id, batch=batch, produced_on=produced_on,
+              expires_on=expires_on, received_quantity=quantity, on_hand=quantity, reserved=0,
+              received_by_id=actor.id)
+    db.session.add(lot)
+    db.session.flush()
+    record_movement(center_id, product_id, MovementKind.RECEIVED, on_hand=quantity,
+                    actor_id=actor.id, lot_id=lot.id, reason=reason or f"lot {batch}")
+    mark_changed(db.session, "stock")
+    return lot
+
+
+def _tracked(center_id: int, product_id: int) -> bool:
+    return db.session.execute(
+        sa.select(Lot.id).where(Lot.center_id == center_id, Lot.product_id == product_id)
+        .limit(1)).first() is not None
+
+
+def allocate_lots(center_id: int, line: FulfillmentLine, *, today: date | None = None) -> None:
+    """Take the line's units from the lots expiring first (not past the sell-by margin).
+
+    Called after the stock row was reserved (which holds its lock), so the lots of this
+    product at this center are not changing under us; each lot is still updated with a
+    condition. Raises ``InsufficientStock`` when the sellable lots cannot cover the line.
+    A product the center does not keep in lots is left alone.
+    """
+    if not _tracked(center_id, line.product_id):
+        return
+    left = line.quantity
+    lots = db.session.execute(
+        sa.select(Lot.id, Lot.on_hand - Lot.reserved)
+        .where(Lot.center_id == center_id, Lot.product_id == line.product_id,
+               Lot.expires_on >= sell_by_cutoff(today), Lot.on_hand > Lot.reserved)
+        .order_by(Lot.expires_on, Lot.id)).all()
+    for lot_id, available in lots:
+        take = min(left, available)
+        done = db.session.execute(
+            sa.update(Lot).where(Lot.id == lot_id, Lot.on_hand - Lot.reserved >= take)
+            .values(reserved=Lot.reserved + take).execution_options(synchronize_session=False))
+        if done.rowcount == 1:
+            line.lots.append(LotAllocation(lot_id=lot_id, quantity=take))
+            left -= take
+        if left == 0:
+            break
+    if left:
+        raise InsufficientStock(extra={"lines": [{
+            "product_id": line.product_id, "requested": line.quantity,
+            "available": line.quantity - left}]})
+    db.session.flush()
+
+
+def release_lots(f: Fulfillment) -> None:
+    """A cancelled order's lot units not yet handed over are free again."""
+    for line in f.lines:
+        for a in line.lots:
+            free = a.quantity - a.collected
+            if free:
+                db.session.execute(sa.update(Lot).where(Lot.id == a.lot_id)
+                                   .values(reserved=Lot.reserved - free)
+                                   .execution_options(synchronize_session=False))
+
+
+def consume_line_lots(line: FulfillmentLine, quantity: int) -> None:
+    """``quantity`` units of the line leave the center: taken from its lots in order."""
+    left = quantity
+    for a in line.lots:
+        take = min(left, a.quantity - a.collected)
+        if take <= 0:
+            continue
+        db.session.execute(sa.update(Lot).where(Lot.id == a.lot_id)
+                           .values(on_hand=Lot.on_hand - take, reserved=Lot.reserved - take)
+                           .execution_options(synchronize_session=False))
+        a.collected += take
+        left -= take
+        if left == 0:
+            break
+
+
+def consume_lots(f: Fulfillment) -> None:
+    """Handed over or delivered: every unit still reserved leaves the center."""
+    for line in f.lines:
+        consume_line_lots(line, line.remaining)
+
+
+def lots_at(center_id: int | None = None, *, batch: str | None = None,
+            limit: int = 200) -> list[Lot]:
+    """Lots, soonest expiry first; optionally one center's, or those of a batch number."""
+    query = sa.select(Lot).order_by(Lot.expires_on, Lot.id).limit(limit)
+    if center_id is not None:
+        query = query.where(Lot.center_id == center_id)
+    if batch:
+        query = query.where(Lot.batch.ilike(f"%{batch.strip()}%"))
+    return list(db.session.execute(query).scalars())
+
+
+def recall_lot(lot: Lot) -> list[dict]:
+    """Every order and customer that received (or holds a reservation of) units of ``lot``.
+
+    One row per order line: the order's public id and number, the customer (user id,
+    name, phone, e-mail), the units from this lot, and where the order stands. The CRM
+    turns this list into follow-ups.
+    """
+    rows = db.session.execute(
+        sa.select(_orders.c.public_id, _orders.c.number, _orders.c.status, User.id, User.name,
+                  User.phone, User.email, LotAllocation.quantity, Fulfillment.status,
+                  Fulfillment.completed_at, FulfillmentLine.sku)
+        .join(FulfillmentLine, FulfillmentLine.id == LotAllocation.line_id)
+        .join(Fulfillment, Fulfillment.id == FulfillmentLine.fulfillment_id)
+        .join(_orders, _orders.c.id == Fulfillment.order_id)
+        .join(User, User.id == _orders.c.user_id)
+        .where(LotAllocation.lot_id == lot.id)
+        .order_by(_orders.c.created_at)
+    ).all()
+    return [{"order_id": public_id, "number": number, "order_status": status,
+             "user_id": user_id, "name": name, "phone": phone, "email": email,
+             "quantity": quantity, "fulfillment_status": f_status, "completed_at": completed,
+             "sku": sku}
+            for public_id, number, status, user_id, name, phone, email, quantity, f_status,
+            completed, sku in rows]

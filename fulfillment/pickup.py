@@ -1,0 +1,123 @@
+"""The pickup desk's richer hand-over: part of the order now, someone else collecting, and
+the offline payment taken; and the job that returns uncollected pickups to stock.
+"""
+
+import re
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from core.errors import ValidationFailed
+from core.extensions import db
+from core.models import User
+from core.signals import fulfillment_no_show
+
+from .ledger import record_movement
+from .lots import consume_line_lots
+from .models import Fulfillment, FulfillmentStatus, Method, MovementKind, Stock
+from .services import (
+    _require,
+    cancel_fulfillment,
+    check_center_access,
+    check_code,
+    complete_pickup,
+)
+
+#: how an offline order was paid at the counter (see ``core.signals.fulfillment_completed``)
+COLLECT_METHODS = ("cash", "card_terminal", "wechat_scan", "alipay_scan")
+_PHONE = re.compile(r"^\+?[\d\s-]{6,20}$")
+
+
+def _check_payment(collected: dict | None) -> dict | None:
+    if collected is None:
+        return None
+    method, amount = collected.get("method"), collected.get("amount")
+    errors = {}
+    if method not in COLLECT_METHODS:
+        errors["method"] = [str(_l("Choose how the customer paid."))]
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+        errors["amount"] = [str(_l("Enter the amount taken."))]
+    if errors:
+        raise ValidationFailed(errors={"collected": errors})
+    return {"method": method, "amount": amount}
+
+
+def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | None = None,
+            collector_name: str | None = None, collector_phone: str | None = None,
+            collected: dict | None = None) -> Fulfillment:
+    """Hand over against the code: all of it, or ``lines`` ``{line id: units}`` now.
+
+    A partial collection turns those units into sold ones and leaves the rest reserved
+    (the order stays ready, the code stays valid). Someone collecting for the shopper
+    leaves a name and phone. ``collected`` (``{"method", "amount"}``) is the offline
+    payment the clerk took; it goes with ``fulfillment_completed`` when the last units
+    leave, so it is taken then.
+    """
+    check_center_access(actor, f.center_id)
+    _require(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
+    collected = _check_payment(collected)
+    name, phone = (collector_name or "").strip(), (collector_phone or "").strip()
+    if name or phone:
+        errors = {}
+        if not name or len(name) > 100:
+            errors["collector_name"] = [str(_l("Write the name of the person collecting."))]
+        if not _PHONE.match(phone):
+            errors["collector_phone"] = [str(_l("Write their phone number."))]
+        if errors:
+            raise ValidationFailed(errors=errors)
+    by_id = {line.id: line for line in f.lines}
+    taking = {}
+    for line_id, units in (lines or {}).items():
+        line = by_id.get(line_id)
+        if line is None or not isinstance(units, int) or not 0 <= units <= line.remaining:
+            raise ValidationFailed(errors={"lines": [str(_l(
+                "Choose at most what is still waiting of each line."))]})
+        if units:
+            taking[line_id] = units
+    if lines is not None and not taking:
+        raise ValidationFailed(errors={"lines": [str(_l("Choose what the customer takes."))]})
+    check_code(f, code)
+    if name:
+        f.collector_name, f.collector_phone = name, phone
+    everything = lines is None or all(taking.get(ln.id, 0) == ln.remaining
+                                      for ln in f.lines if ln.remaining)
+    if everything:
+        return complete_pickup(f, actor, collected)
+    if collected is not None:
+        raise ValidationFailed(errors={"collected": [str(_l(
+            "Record the payment when the rest of the order is collected."))]})
+    for line_id, units in sorted(taking.items()):
+        line = by_id[line_id]
+        db.session.execute(
+            sa.update(Stock).where(Stock.center_id == f.center_id,
+                                   Stock.product_id == line.product_id)
+            .values(on_hand=Stock.on_hand - units, reserved=Stock.reserved - units)
+            .execution_options(synchronize_session=False))
+        record_movement(f.center_id, line.product_id, MovementKind.SOLD, on_hand=-units,
+                        reserved=-units, actor_id=actor.id, fulfillment_id=f.id,
+                        reason="partly collected")
+        consume_line_lots(line, units)
+        line.collected_quantity += units
+    db.session.flush()
+    return f
+
+
+def release_no_shows(now: datetime) -> str:
+    """Job: pickups ready for longer than ``PICKUP_NO_SHOW_DAYS`` go back to stock.
+
+    Each is cancelled (its reservation, lots and slot released, as the system) and
+    ``fulfillment_no_show`` is sent, for the CRM to ask why.
+    """
+    days = current_app.config.get("PICKUP_NO_SHOW_DAYS", 7)
+    stale = db.session.execute(
+        sa.select(Fulfillment).where(Fulfillment.method == Method.PICKUP,
+                                     Fulfillment.status == FulfillmentStatus.READY,
+                                     Fulfillment.ready_at < now - timedelta(days=days))
+    ).scalars().all()
+    for f in stale:
+        cancel_fulfillment(f, reason="no_show")
+        fulfillment_no_show.send(f)
+    db.session.flush()
+    return f"{len(stale)} uncollected pickup(s) returned to stock"

@@ -1,0 +1,114 @@
+"""Desk pages: last look with part of the order, someone else collecting, the payment taken;
+couriers, who received, failed deliveries; the low-stock warning; center boundaries."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from core.models import Role, utcnow
+from core.signals import fulfillment_completed
+from fulfillment import services, transfers
+from fulfillment.models import Fulfillment, Slot
+from storefront.orders import place_order
+from tests.conftest import delivery_address
+
+from .test_desk_pages import fulfillment_of, login, order_at, shopper  # noqa: F401
+
+
+def ready(session, shop, order):
+    f = fulfillment_of(session, order)
+    services.mark_ready(f, shop.clerk)
+    session.commit()
+    return f
+
+
+def test_last_look_then_part_of_the_order(client, session, shop, order_at):  # noqa: F811
+    f = ready(session, shop, order_at(shop.store, quantity=3))
+    login(client, shop.clerk)
+    page = client.post("/desk/code", data={"code": f.pickup_code}).get_data(as_text=True)
+    assert "王女士" in page and 'data-testid="take"' in page
+    assert 'data-testid="paid-method"' in page  # pay at pickup: the clerk records how
+    line = f.lines[0]
+    response = client.post(f"/desk/fulfillments/{f.id}/handover",
+                           data={"code": f.pickup_code, f"take-{line.id}": "1",
+                                 "collector_name": "李先生", "collector_phone": "13600001111"})
+    assert response.status_code == 302
+    f = fulfillment_of(session, f)
+    assert (f.status, f.lines[0].collected_quantity, f.collector_name) == ("ready", 1, "李先生")
+
+
+def test_hand_over_with_the_payment_taken(client, session, shop, order_at):  # noqa: F811
+    f = ready(session, shop, order_at(shop.store, quantity=1))
+    got = []
+
+    def listen(sender, **kwargs):
+        got.append(kwargs)
+
+    fulfillment_completed.connect(listen)
+    try:
+        login(client, shop.clerk)
+        response = client.post(f"/desk/fulfillments/{f.id}/handover",
+                               data={"code": f.pickup_code, "paid_method": "alipay_scan"})
+    finally:
+        fulfillment_completed.disconnect(listen)
+    assert response.status_code == 302
+    assert got == [{"collected": {"method": "alipay_scan", "amount": 12800}}]
+
+
+def test_bad_collector_phone_is_shown_on_the_desk(client, session, shop, order_at):  # noqa: F811
+    f = ready(session, shop, order_at(shop.store))
+    login(client, shop.clerk)
+    response = client.post(f"/desk/fulfillments/{f.id}/handover",
+                           data={"code": f.pickup_code, "collector_name": "李先生",
+                                 "collector_phone": "abc"})
+    assert response.status_code == 400 and "Write their phone number" in response.get_data(
+        as_text=True)
+    assert fulfillment_of(session, f).status == "ready"
+
+
+def test_delivery_desk_courier_received_and_failed(client, session, shop, make_user):
+    courier = make_user(Role.STAFF, center=shop.hub, name="快递小周")
+    start = utcnow() + timedelta(days=1)
+    slot = Slot(center_id=shop.hub.id, kind="delivery", starts_at=start,
+                ends_at=start + timedelta(hours=2), capacity=4, taken=0)
+    session.add(slot)
+    order = place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1}],
+                        fulfillment={"method": "delivery", "address": delivery_address()},
+                        payment_method="cash_on_delivery")
+    session.commit()
+    login(client, shop.hub_clerk)
+    page = client.get("/desk?tab=delivery").get_data(as_text=True)
+    assert "快递小周" in page
+    f = fulfillment_of(session, order)
+    client.post(f"/desk/fulfillments/{f.id}/dispatch", data={"courier_id": str(courier.id)})
+    assert fulfillment_of(session, order).courier_id == courier.id
+    page = client.get("/desk?tab=delivery").get_data(as_text=True)
+    assert "Delivery failed" in page
+    client.post(f"/desk/fulfillments/{f.id}/failed", data={"reason": "无人在家",
+                                                          "slot_id": str(slot.id)})
+    f = fulfillment_of(session, order)
+    assert (f.status, f.last_failure_reason, f.slot_id) == ("reserved", "无人在家", slot.id)
+    client.post(f"/desk/fulfillments/{f.id}/dispatch", data={})
+    client.post(f"/desk/fulfillments/{f.id}/delivered", data={"received_by": "前台"})
+    f = fulfillment_of(session, order)
+    assert (f.status, f.received_by_name) == ("delivered", "前台")
+
+
+def test_other_centers_work_is_out_of_reach(client, session, shop, order_at):  # noqa: F811
+    f = ready(session, shop, order_at(shop.store))
+    login(client, shop.far_clerk)
+    assert client.post(f"/desk/fulfillments/{f.id}/handover",
+                       data={"code": f.pickup_code}).status_code == 404
+    assert client.post(f"/desk/fulfillments/{f.id}/failed",
+                       data={"reason": "x"}).status_code == 404
+    assert session.get(Fulfillment, f.id).status == "ready"
+
+
+def test_low_stock_warning_on_the_desk(client, session, shop):
+    transfers.set_alert(shop.store.id, shop.products[0].id, 11, shop.clerk)
+    login(client, shop.clerk)
+    page = client.get("/desk").get_data(as_text=True)
+    assert 'data-testid="low-stock"' in page and shop.products[0].sku in page
+    login(client, shop.far_clerk)
+    assert 'data-testid="low-stock"' not in client.get("/desk").get_data(as_text=True)
+    assert sa is not None

@@ -1,0 +1,103 @@
+"""Lots: received in batches, sold first-expired-first-out, traced back to customers."""
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from core.errors import ValidationFailed
+from core.models import utcnow
+from fulfillment import services as desk
+from fulfillment.errors import InsufficientStock
+from fulfillment.ledger import verify_ledger
+from fulfillment.lots import recall_lot, receive_lot
+from fulfillment.models import Lot, StockMovement
+from storefront.orders import cancel_order, place_order
+
+TODAY = utcnow().date()
+
+
+def order(shop, product, quantity, user=None):
+    return place_order(user or shop.shopper, lines=[{"sku": product.sku, "quantity": quantity}],
+                       fulfillment={"method": "pickup", "center_id": shop.store.id},
+                       payment_method="pay_at_pickup")
+
+
+@pytest.fixture()
+def lots(session, shop, make_product):
+    """A formula product at the store, in three lots: one too close to expiry, two good."""
+    product = make_product(sku="NF-LOT-1")
+    late = receive_lot(shop.store.id, product.id, batch="B-LATE", quantity=5,
+                       expires_on=TODAY + timedelta(days=400), actor=shop.clerk)
+    soon = receive_lot(shop.store.id, product.id, batch="B-SOON", quantity=3,
+                       produced_on=TODAY - timedelta(days=300),
+                       expires_on=TODAY + timedelta(days=90), actor=shop.clerk)
+    stale = receive_lot(shop.store.id, product.id, batch="B-STALE", quantity=4,
+                        expires_on=TODAY + timedelta(days=10), actor=shop.clerk)
+    return product, late, soon, stale
+
+
+def test_receiving_a_lot_is_stock_and_a_movement(session, shop, lots):
+    product, late, _soon, _stale = lots
+    rows = session.execute(sa.select(StockMovement).where(
+        StockMovement.lot_id == late.id)).scalars().all()
+    assert [(m.kind, m.on_hand_delta, m.actor_id) for m in rows] == [
+        ("received", 5, shop.clerk.id)]
+    assert verify_ledger() == []
+
+
+def test_first_expired_first_out_skipping_lots_past_the_margin(session, shop, lots):
+    product, late, soon, stale = lots
+    placed = order(shop, product, 4)
+    [line] = placed.fulfillment.lines
+    assert [(a.lot_id, a.quantity) for a in line.lots] == [(soon.id, 3), (late.id, 1)]
+    session.refresh(stale)
+    assert stale.reserved == 0
+    # 12 on hand, but only 8 sellable: 4 reserved, 4 more can go, not 5.
+    with pytest.raises(InsufficientStock) as err:
+        order(shop, product, 5)
+    assert err.value.extra["lines"][0]["available"] == 4
+
+
+def test_cancel_frees_the_lots_and_hand_over_sells_them(session, shop, lots):
+    product, late, soon, _stale = lots
+    first = order(shop, product, 2)
+    cancel_order(first, shop.shopper)
+    session.refresh(soon)
+    assert soon.reserved == 0
+    second = order(shop, product, 2)
+    f = second.fulfillment
+    desk.mark_ready(f, shop.clerk)
+    desk.hand_over(f, f.pickup_code, shop.clerk)
+    session.refresh(soon)
+    assert (soon.on_hand, soon.reserved) == (1, 0)
+    assert verify_ledger() == []
+
+
+def test_recall_lists_every_order_and_customer_of_the_lot(session, shop, lots, make_user):
+    product, late, soon, _stale = lots
+    other = make_user(name="顾客乙", phone="13900001111")
+    a = order(shop, product, 2)
+    b = order(shop, product, 2, user=other)
+    found = recall_lot(soon)
+    assert [(r["order_id"], r["user_id"], r["quantity"]) for r in found] == [
+        (a.public_id, shop.shopper.id, 2), (b.public_id, other.id, 1)]
+    assert found[1]["phone"] == "13900001111"
+    assert [r["order_id"] for r in recall_lot(late)] == [b.public_id]
+
+
+def test_bad_lot_input_is_refused(session, shop, make_product):
+    product = make_product()
+    with pytest.raises(ValidationFailed) as err:
+        receive_lot(shop.store.id, product.id, batch="", quantity=0,
+                    produced_on=date(2026, 5, 1), expires_on=date(2026, 1, 1), actor=shop.clerk)
+    assert set(err.value.errors) == {"batch", "quantity", "expires_on"}
+    assert session.execute(sa.select(Lot)).first() is None
+
+
+def test_staff_receive_only_at_their_center(session, shop, make_product):
+    from core.errors import NotFound
+
+    with pytest.raises(NotFound):
+        receive_lot(shop.far_store.id, make_product().id, batch="X", quantity=1,
+                    expires_on=TODAY + timedelta(days=300), actor=shop.clerk)
