@@ -156,7 +156,7 @@ def _common_context(center: Center) -> dict:
 
 
 def _render_desk(center: Center, *, code_form: CodeForm | None = None,
-                 row_errors: dict | None = None, status: int = 200):
+                 row_errors: dict | None = None, status: int = 200, partial: bool = False):
     tabs = [m for m, on in ((Method.PICKUP, center.is_pickup),
                             (Method.DELIVERY, center.is_delivery)) if on]
     queue = services.center_queue(center.id, day_start=today_start_utc())
@@ -183,7 +183,8 @@ def _render_desk(center: Center, *, code_form: CodeForm | None = None,
                                   User.active.is_(True)).order_by(User.name)).scalars().all(),
         delivery_slots=slots.offered_slots(center.id, Method.DELIVERY, now=utcnow()),
     )
-    return render_template("fulfillment/desk.html", **context), status
+    template = "fulfillment/_queue.html" if partial else "fulfillment/desk.html"
+    return render_template(template, **context), status
 
 
 @bp.route("/desk")
@@ -193,6 +194,16 @@ def desk():
     if center is None:
         return render_template("fulfillment/no_center.html")
     return _render_desk(center)
+
+
+@bp.route("/desk/queue")
+@roles_required(*DESK_ROLES)
+def desk_queue():
+    """The queue alone (tabs and today's work), for the desk to refresh in place."""
+    center = _desk_center()
+    if center is None:
+        raise NotFound()
+    return _render_desk(center, partial=True)
 
 
 def _fulfillment(fulfillment_id: int) -> Fulfillment:

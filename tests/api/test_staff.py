@@ -44,8 +44,10 @@ def test_staff_see_their_own_center_only(session, client, shop, token_for, place
     assert item["id"] == fulfillment_id(session, here["id"])
     assert item["status"] == "reserved" and item["method"] == "pickup"
     assert item["order_number"] == here["number"] and item["center_id"] == shop.store.id
-    assert item["lines"] == [{"sku": shop.products[0].sku, "name": shop.products[0].name_zh,
-                              "quantity": 1}]
+    assert [{k: ln[k] for k in ("sku", "name", "quantity", "collected_quantity")}
+            for ln in item["lines"]] == [{"sku": shop.products[0].sku,
+                                          "name": shop.products[0].name_zh, "quantity": 1,
+                                          "collected_quantity": 0}]
     assert "pickup_code" not in item
     far = client.get(f"{API}/staff/fulfillments", headers=token_for(shop.far_clerk)).get_json()
     assert [i["order_id"] for i in far["items"]] == [there["id"]]

@@ -117,3 +117,30 @@ def test_delivery_desk_on_a_phone(people, live_shop):
         assert (f.status, f.failed_attempts, f.last_failure_reason, f.received_by_name) == (
             "delivered", 1, "家中无人", "前台")
     assert not staff.problems, staff.problems
+
+
+@pytest.mark.parametrize("live_shop", [_seed], indirect=True, ids=["desks"])
+def test_the_queue_refreshes_in_place(people, live_shop):
+    staff = people("refresh", locale="en-US", **PHONE)
+    staff.page.goto("/lang/en?next=/login")
+    staff.sign_in(t, STAFF_EMAIL)
+    page = staff.page
+    page.evaluate("window.__sameDocument = true")
+    with live_shop.app.app_context():
+        from core.extensions import db
+        from core.models import User
+        from fulfillment.models import Center
+        from storefront.orders import place_order
+
+        shopper = db.session.execute(sa.select(User).where(
+            User.email == "chen.siyuan@example.com")).scalar_one()
+        store = db.session.execute(
+            sa.select(Center).where(Center.code == SHOP.store["code"])).scalar_one()
+        number = place_order(shopper, lines=[{"sku": SEA_CUCUMBER_SKU, "quantity": 1}],
+                             fulfillment={"method": "pickup", "center_id": store.id},
+                             payment_method="pay_at_pickup").number
+        db.session.commit()
+    page.evaluate("window.deskRefresh()")
+    expect(page.locator("article.work-item").filter(has_text=number)).to_have_count(1)
+    assert page.evaluate("window.__sameDocument") is True  # no full reload
+    assert not staff.problems, staff.problems

@@ -112,3 +112,17 @@ def test_low_stock_warning_on_the_desk(client, session, shop):
     login(client, shop.far_clerk)
     assert 'data-testid="low-stock"' not in client.get("/desk").get_data(as_text=True)
     assert sa is not None
+
+
+def test_the_queue_partial_refreshes_the_desk(client, session, shop, order_at):  # noqa: F811
+    order = order_at(shop.store)
+    login(client, shop.clerk)
+    page = client.get("/desk").get_data(as_text=True)
+    assert 'id="desk-queue"' in page and "/desk/queue" in page
+    part = client.get("/desk/queue?tab=pickup")
+    html = part.get_data(as_text=True)
+    assert part.status_code == 200 and "<html" not in html
+    assert order.number in html and 'class="tabs"' in html
+    login(client, shop.far_clerk)
+    assert order.number not in client.get(
+        f"/desk/queue?center={shop.store.id}").get_data(as_text=True)
