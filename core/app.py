@@ -59,8 +59,10 @@ def register_extensions(app: Flask) -> None:
     attempts.init_app(app)
     register_i18n(app)
     # Make sure every module's tables are in the metadata (migrations, create_all).
+    from crm import club_models as _crm_club_models  # noqa: F401
     from crm import models as _crm_models  # noqa: F401
     from fulfillment import models as _fulfillment_models  # noqa: F401
+    from storefront import club_models as _storefront_club_models  # noqa: F401
     from storefront import models as _storefront_models  # noqa: F401
 
 
@@ -97,12 +99,15 @@ def register_listeners(app: Flask) -> None:
 
 def register_jobs(app: Flask) -> None:
     from crm import followups
-    from storefront import orders
+    from storefront import orders, points, tiers
 
     from .jobs import register_job
 
     register_job(app, "expire_reservations", orders.expire_unpaid_orders)
     register_job(app, "followup_rules", followups.run_followup_rules)
+    register_job(app, "points_expiry", points.expire_points)
+    register_job(app, "tier_review", tiers.review_tiers)
+    register_job(app, "birthday_perks", points.grant_birthday_perks)
 
 
 def register_commands(app: Flask) -> None:

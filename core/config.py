@@ -58,4 +58,9 @@ def load_config(instance_path: str) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
         #: days after hand-over or delivery for the satisfaction call
         "FOLLOWUP_SATISFACTION_DAYS": 3,
+        #: VIP points: how many make one yuan at checkout, the largest share of an order
+        #: they may pay, and how long earned points last
+        "POINTS_PER_YUAN": int(os.environ.get("POINTS_PER_YUAN", 100)),
+        "POINTS_MAX_SHARE_PERCENT": int(os.environ.get("POINTS_MAX_SHARE_PERCENT", 50)),
+        "POINTS_VALID_DAYS": int(os.environ.get("POINTS_VALID_DAYS", 730)),
     }

@@ -13,6 +13,7 @@ from . import admin_services
 from .admin_forms import CategoryForm, ProductForm
 from .catalog import categories as all_categories
 from .models import Product
+from .tiers import member_prices_of
 
 bp = Blueprint("storefront_admin", __name__, url_prefix="/admin")
 
@@ -85,6 +86,7 @@ def edit_product(product_id: int):
         "price": product.price_amount, "member_price": product.member_price_amount,
         "days_of_supply": product.days_of_supply, "position": product.position,
         "active": product.active,
+        **{f"price_{tier}": amount for tier, amount in member_prices_of(product).items()},
     })
     if submit_form(form, lambda: admin_services.update_product(
             product, form.data_for_service(), current_user, image=_uploaded(form)),

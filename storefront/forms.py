@@ -132,6 +132,8 @@ class CheckoutForm(FlaskForm):
     note = TextAreaField(_l("Note for the store (optional)"), filters=[_strip],
                          validators=[Optional(), Length(max=500)])
     lines = FieldList(FormField(CheckoutLineForm), min_entries=0, max_entries=50)
+    points = IntegerField(_l("VIP points to use"), validators=[
+        Optional(), NumberRange(min=0, max=100_000_000, message=_l("Enter a whole number."))])
 
     center_ids: tuple[int, ...] = ()
 
