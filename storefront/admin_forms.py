@@ -123,6 +123,22 @@ class ProductForm(FlaskForm):
         }
 
 
+class TierForm(FlaskForm):
+    """A club tier: its names, the 12-month spend that reaches it, its points rate."""
+
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=40)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=40)])
+    threshold = YuanField(_l("12-month spend to reach it (yuan)"), validators=[InputRequired(
+        message=_l("Enter an amount in yuan, 0 or more, like 128.00."))])
+    points_per_100_yuan = IntegerField(_l("Points per 100 yuan"), validators=[
+        InputRequired(), NumberRange(min=0, max=10_000)])
+
+    def data_for_service(self) -> dict:
+        return {"name_zh": self.name_zh.data, "name_en": self.name_en.data,
+                "threshold_amount": self.threshold.data,
+                "points_per_100_yuan": self.points_per_100_yuan.data}
+
+
 class CategoryForm(FlaskForm):
     slug = StringField(_l("Web address"), validators=[
         DataRequired(), Length(max=60),
