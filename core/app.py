@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from crm import api as crm_api
+    from crm import club_api, club_staff, club_views
     from crm import views as crm_views
     from fulfillment import admin as fulfillment_admin
     from fulfillment import api as fulfillment_api
@@ -84,7 +85,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(fulfillment_views.bp)
     app.register_blueprint(fulfillment_admin.bp)
     app.register_blueprint(crm_views.bp)
-    for api_bp in (storefront_api.bp, fulfillment_api.bp, crm_api.bp):
+    app.register_blueprint(club_views.bp)
+    app.register_blueprint(club_staff.bp)
+    for api_bp in (storefront_api.bp, fulfillment_api.bp, crm_api.bp, club_api.bp):
         csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
         app.register_blueprint(api_bp)
 
@@ -98,7 +101,7 @@ def register_listeners(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
-    from crm import followups
+    from crm import events, followups
     from storefront import orders, points, tiers
 
     from .jobs import register_job
@@ -108,6 +111,7 @@ def register_jobs(app: Flask) -> None:
     register_job(app, "points_expiry", points.expire_points)
     register_job(app, "tier_review", tiers.review_tiers)
     register_job(app, "birthday_perks", points.grant_birthday_perks)
+    register_job(app, "event_reminders", events.send_due_reminders)
 
 
 def register_commands(app: Flask) -> None:

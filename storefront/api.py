@@ -160,7 +160,7 @@ def _lines_for_skus(skus: list[str]) -> list[tuple[int, int]]:
 
 @route(bp, "/orders", ("POST",), summary="Place an order (honours Idempotency-Key)",
        tag="orders", body=OrderCreateSchema, response=OrderSchema, status=201,
-       errors=("400:validation_error", "409:insufficient_stock",
+       errors=("400:validation_error", "409:insufficient_stock", "409:insufficient_points",
                "422:no_center_serves_address", "503:payments_unavailable"))
 @api_auth()
 def place_order():
@@ -196,7 +196,8 @@ def place_order():
     try:
         order = orders.place_order(
             user, lines=data["lines"], fulfillment=_fulfillment_choice(data["fulfillment"]),
-            payment_method=data["payment_method"], note=data.get("note") or None)
+            payment_method=data["payment_method"], note=data.get("note") or None,
+            points=data.get("points") or 0)
     except InsufficientStock as err:
         _name_short_lines(err)
         raise

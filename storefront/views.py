@@ -684,9 +684,3 @@ def vip():
             return redirect(url_for(".vip"))
     return render_template("storefront/vip.html", membership=None, form=form), status
 
-
-@bp.route("/member")
-def member():
-    user = _user()
-    membership = membership_of(user) if user is not None else None
-    return render_template("storefront/member.html", membership=membership)
