@@ -224,6 +224,8 @@ class OrderLineSchema(Schema):
     unit_price = Money("unit_price_amount")
     line_total = Money("line_total_amount")
     member_price = fields.Boolean(metadata={"description": "The member price was applied."})
+    price_tier = fields.String(allow_none=True, metadata={
+        "description": "The tier whose member price applied, if a tier price did."})
 
 
 class OrderFulfillmentSchema(Schema):
@@ -253,6 +255,8 @@ class OrderSchema(Schema):
     delivery_fee = Money("delivery_fee_amount")
     total = Money("total_amount")
     paid = Money("paid_amount")
+    points_redeemed = fields.Integer(metadata={"description": "VIP points spent on the order."})
+    points_discount = Money("points_discount_amount")
     payment_method = fields.String(validate=validate.OneOf(PaymentMethod.ALL))
     fulfillment_method = fields.String(validate=validate.OneOf(Method.ALL))
     center_id = fields.Integer()

@@ -89,6 +89,8 @@ def test_register_full_already_and_cancel(client, shop, club, token_for, make_us
 def test_order_spends_points_or_refuses(client, shop, member, place):
     response = place(shop.shopper, {**pickup_body(shop), "points": 2000})
     assert response.status_code == 201, response.get_json()
-    assert response.get_json()["total"]["amount"] == shop.products[0].price_amount - 2000
+    body = response.get_json()
+    assert body["total"]["amount"] == shop.products[0].price_amount - 2000
+    assert body["points_redeemed"] == 2000 and body["points_discount"]["amount"] == 2000
     assert_error(place(shop.shopper, {**pickup_body(shop), "points": 5000}), 409,
                  "insufficient_points")
