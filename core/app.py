@@ -59,13 +59,16 @@ def register_extensions(app: Flask) -> None:
     attempts.init_app(app)
     register_i18n(app)
     # Make sure every module's tables are in the metadata (migrations, create_all).
+    from crm import club_models as _crm_club_models  # noqa: F401
     from crm import models as _crm_models  # noqa: F401
     from fulfillment import models as _fulfillment_models  # noqa: F401
+    from storefront import club_models as _storefront_club_models  # noqa: F401
     from storefront import models as _storefront_models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
     from crm import api as crm_api
+    from crm import club_api, club_staff, club_views
     from crm import views as crm_views
     from fulfillment import admin as fulfillment_admin
     from fulfillment import api as fulfillment_api
@@ -87,7 +90,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(fulfillment_views.bp)
     app.register_blueprint(fulfillment_admin.bp)
     app.register_blueprint(crm_views.bp)
-    for api_bp in (storefront_api.bp, storefront_payment_api.bp, fulfillment_api.bp, crm_api.bp):
+    app.register_blueprint(club_views.bp)
+    app.register_blueprint(club_staff.bp)
+    for api_bp in (storefront_api.bp, storefront_payment_api.bp, fulfillment_api.bp, crm_api.bp,
+                   club_api.bp):
         csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
         app.register_blueprint(api_bp)
 
@@ -102,8 +108,8 @@ def register_listeners(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
-    from crm import followups
-    from storefront import billing
+    from crm import events, followups
+    from storefront import billing, points, tiers
 
     from .jobs import register_job
 
@@ -113,6 +119,10 @@ def register_jobs(app: Flask) -> None:
 
     register_job(app, "open_slots", slots.open_slots_job)
     register_job(app, "release_no_shows", pickup.release_no_shows)
+    register_job(app, "points_expiry", points.expire_points)
+    register_job(app, "tier_review", tiers.review_tiers)
+    register_job(app, "birthday_perks", points.grant_birthday_perks)
+    register_job(app, "event_reminders", events.send_due_reminders)
 
 
 def register_commands(app: Flask) -> None:

@@ -79,4 +79,9 @@ def load_config(instance_path: str) -> dict:
         "LOT_SELL_BY_MARGIN_DAYS": int(os.environ.get("LOT_SELL_BY_MARGIN_DAYS", 30)),
         #: days a ready pickup waits before it goes back to stock as a no-show
         "PICKUP_NO_SHOW_DAYS": int(os.environ.get("PICKUP_NO_SHOW_DAYS", 7)),
+        #: VIP points: how many make one yuan at checkout, the largest share of an order
+        #: they may pay, and how long earned points last
+        "POINTS_PER_YUAN": int(os.environ.get("POINTS_PER_YUAN", 100)),
+        "POINTS_MAX_SHARE_PERCENT": int(os.environ.get("POINTS_MAX_SHARE_PERCENT", 50)),
+        "POINTS_VALID_DAYS": int(os.environ.get("POINTS_VALID_DAYS", 730)),
     }

@@ -60,6 +60,7 @@ from storefront.models import (
 )
 
 from .customers import derive_stage
+from .demo_club import build_club
 from .demo_data import (
     AREAS,
     CATEGORIES,
@@ -133,6 +134,7 @@ def demo_command(customers, orders, if_empty, seed):
     shop.build_customers(customers, orders)
     shop.build_stock()
     shop.fix_sequences()
+    build_club()
     mark_changed(db.session, "catalog", "stock")
     db.session.commit()
     shop.report(time.monotonic() - started)

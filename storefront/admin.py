@@ -1,6 +1,6 @@
 """Back office: the front page, products and categories (admins only)."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -10,9 +10,10 @@ from core.forms import form_status, submit_form
 from core.models import Role
 
 from . import admin_services
-from .admin_forms import CategoryForm, ProductForm
+from .admin_forms import CategoryForm, ProductForm, TierForm
 from .catalog import categories as all_categories
 from .models import Product
+from .tiers import member_prices_of, rule_for, tier_rules, update_tier_rule
 
 bp = Blueprint("storefront_admin", __name__, url_prefix="/admin")
 
@@ -85,6 +86,7 @@ def edit_product(product_id: int):
         "price": product.price_amount, "member_price": product.member_price_amount,
         "days_of_supply": product.days_of_supply, "position": product.position,
         "active": product.active,
+        **{f"price_{tier}": amount for tier, amount in member_prices_of(product).items()},
     })
     if submit_form(form, lambda: admin_services.update_product(
             product, form.data_for_service(), current_user, image=_uploaded(form)),
@@ -122,3 +124,24 @@ def edit_category(category_id: int):
         return redirect(url_for("storefront_admin.categories"))
     return (render_template("admin/category_form.html", form=form, category=category),
             form_status(form))
+
+
+@bp.route("/tiers")
+@roles_required(Role.ADMIN)
+def tiers():
+    return render_template("admin/tiers.html", rules=tier_rules())
+
+
+@bp.route("/tiers/<code>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_tier(code: str):
+    rule = rule_for(code)
+    if rule is None:
+        abort(404)
+    form = TierForm(data={"name_zh": rule.name_zh, "name_en": rule.name_en,
+                          "threshold": rule.threshold_amount,
+                          "points_per_100_yuan": rule.points_per_100_yuan})
+    if submit_form(form, lambda: update_tier_rule(rule, form.data_for_service(), current_user),
+                   lambda _result: _("Tier %(name)s saved.", name=rule.name_zh)):
+        return redirect(url_for("storefront_admin.tiers"))
+    return render_template("admin/tier_form.html", form=form, rule=rule), form_status(form)

@@ -70,6 +70,10 @@ class YuanField(StringField):
             raise ValueError(str(_l("This amount is too large.")))
 
 
+#: the tiers with a price field on the product form
+TIER_CODES = ("classic", "silver", "gold", "diamond")
+
+
 class ProductForm(FlaskForm):
     sku = StringField(_l("SKU"), validators=[
         DataRequired(), Length(max=40),
@@ -91,6 +95,11 @@ class ProductForm(FlaskForm):
         message=_l("Enter an amount in yuan, 0 or more, like 128.00."))])
     member_price = YuanField(_l("Member price (yuan)"), validators=[Optional()],
                              description=_l("What VIP members pay; leave empty for none."))
+    price_classic = YuanField(_l("Classic card price (yuan)"), validators=[Optional()])
+    price_silver = YuanField(_l("Silver card price (yuan)"), validators=[Optional()])
+    price_gold = YuanField(_l("Gold card price (yuan)"), validators=[Optional()])
+    price_diamond = YuanField(_l("Diamond card price (yuan)"), validators=[Optional()],
+                              description=_l("Per tier; empty: the member price applies."))
     days_of_supply = IntegerField(_l("Days of supply"), validators=[
         Optional(), NumberRange(min=1, max=3650, message=_l("A whole number of days, 1 or more."))],
         description=_l("How many days one unit lasts (formula); empty where it does not apply."))
@@ -110,7 +119,24 @@ class ProductForm(FlaskForm):
             "price_amount": self.price.data, "member_price_amount": self.member_price.data,
             "days_of_supply": self.days_of_supply.data,
             "position": self.position.data or 0, "active": self.active.data,
+            "tier_prices": {tier: getattr(self, f"price_{tier}").data for tier in TIER_CODES},
         }
+
+
+class TierForm(FlaskForm):
+    """A club tier: its names, the 12-month spend that reaches it, its points rate."""
+
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=40)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=40)])
+    threshold = YuanField(_l("12-month spend to reach it (yuan)"), validators=[InputRequired(
+        message=_l("Enter an amount in yuan, 0 or more, like 128.00."))])
+    points_per_100_yuan = IntegerField(_l("Points per 100 yuan"), validators=[
+        InputRequired(), NumberRange(min=0, max=10_000)])
+
+    def data_for_service(self) -> dict:
+        return {"name_zh": self.name_zh.data, "name_en": self.name_en.data,
+                "threshold_amount": self.threshold.data,
+                "points_per_100_yuan": self.points_per_100_yuan.data}
 
 
 class CategoryForm(FlaskForm):

@@ -20,6 +20,7 @@ from core.models import Role, User
 from fulfillment.models import Center, Fulfillment, FulfillmentStatus
 
 from .models import Category, Order, Product
+from .tiers import set_member_prices
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 #: 10 million yuan: anything above is a typing slip
@@ -146,6 +147,8 @@ def create_product(data: dict, actor: User, *, image=None) -> Product:
     clean = _check_product(data, None)
     product = Product(currency=current_app.config["SHOP_CURRENCY"])
     _save(product, clean, image)
+    if data.get("tier_prices") is not None:
+        set_member_prices(product, data["tier_prices"])
     return product
 
 
@@ -154,6 +157,8 @@ def update_product(product: Product, data: dict, actor: User, *, image=None) -> 
     still cached with it)."""
     _require_admin(actor)
     _save(product, _check_product(data, product), image)
+    if data.get("tier_prices") is not None:
+        set_member_prices(product, data["tier_prices"])
     return product
 
 

@@ -161,8 +161,8 @@ def _lines_for_skus(skus: list[str]) -> list[tuple[int, int]]:
 @route(bp, "/orders", ("POST",), summary="Place an order (honours Idempotency-Key)",
        tag="orders", body=OrderCreateSchema, response=OrderSchema, status=201,
        errors=("400:validation_error", "409:insufficient_stock", "409:slot_unavailable",
-               "422:no_center_serves_address", "422:below_minimum_order",
-               "503:payments_unavailable"))
+               "409:insufficient_points", "422:no_center_serves_address",
+               "422:below_minimum_order", "503:payments_unavailable"))
 @api_auth()
 def place_order():
     """Validate, place, commit; under an ``Idempotency-Key`` the first response is replayed.
@@ -198,7 +198,7 @@ def place_order():
         order = orders.place_order(
             user, lines=data["lines"], fulfillment=_fulfillment_choice(data["fulfillment"]),
             payment_method=data["payment_method"], note=data.get("note") or None,
-            slot_id=data.get("slot_id"))
+            slot_id=data.get("slot_id"), points=data.get("points") or 0)
     except InsufficientStock as err:
         _name_short_lines(err)
         raise

@@ -12,7 +12,7 @@ from core.extensions import db
 from core.models import User
 
 from .catalog import products_by_ids
-from .models import CartItem, Product
+from .models import CartItem, Membership, Product
 from .orders import MAX_QUANTITY
 
 
@@ -88,6 +88,17 @@ def count(user: User | None, guest_cart: dict) -> int:
         return sum(guest_cart.values())
     return db.session.execute(sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0))
                               .where(CartItem.user_id == user.id)).scalar_one()
+
+
+def count_and_tier(user: User) -> tuple[int, str | None]:
+    """The cart count and the open membership's tier (None for non-members), in one query."""
+    count_q = (sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0))
+               .where(CartItem.user_id == user.id).scalar_subquery())
+    tier_q = (sa.select(Membership.tier)
+              .where(Membership.user_id == user.id, Membership.closed_at.is_(None))
+              .scalar_subquery())
+    count_, tier = db.session.execute(sa.select(count_q, tier_q)).one()
+    return count_, tier
 
 
 def merge_guest_cart(user: User, guest_cart: dict) -> None:

@@ -134,6 +134,8 @@ class CheckoutForm(FlaskForm):
                          validators=[Optional(), Length(max=500)])
     lines = FieldList(FormField(CheckoutLineForm), min_entries=0, max_entries=50)
     slot_id = IntegerField(_l("Time"), validators=[Optional()])
+    points = IntegerField(_l("VIP points to use"), validators=[
+        Optional(), NumberRange(min=0, max=100_000_000, message=_l("Enter a whole number."))])
 
     center_ids: tuple[int, ...] = ()
 

@@ -1,9 +1,11 @@
 """What the storefront does when fulfillment reports back, and when its own orders change."""
 
 from core.extensions import db
-from core.signals import fulfillment_completed, order_cancelled
+from core.models import User
+from core.signals import fulfillment_completed, order_cancelled, order_fulfilled, order_refunded
 
-from . import billing
+from . import billing, points, tiers
+from .membership import membership_of
 from .models import Order, PaymentMethod
 from .orders import complete_order
 
@@ -23,6 +25,34 @@ def on_order_cancelled(order, expired=False, **_):
     billing.note_cancellation(order, expired=expired)
 
 
+def _membership_for(order):
+    user = db.session.get(User, order.user_id)
+    return membership_of(user) if user is not None else None
+
+
+def on_order_fulfilled(order, **_):
+    """A fulfilled order earns points at the member's tier, then may lift the tier."""
+    membership = _membership_for(order)
+    if membership is not None:
+        points.award_order_points(order, membership)
+        tiers.upgrade_tier(membership)
+
+
+def on_order_cancelled_give_points_back(order, **_):
+    membership = _membership_for(order)
+    if membership is not None and order.points_redeemed:
+        points.restore_redeemed(order, membership)
+
+
+def on_order_refunded(order, amount=0, full=False, reason=None, **_):
+    membership = _membership_for(order)
+    if membership is not None:
+        points.reverse_for_refund(order, membership, amount=amount, full=full, reason=reason)
+
+
 def connect() -> None:
     fulfillment_completed.connect(on_fulfillment_completed)
+    order_fulfilled.connect(on_order_fulfilled)
     order_cancelled.connect(on_order_cancelled)
+    order_cancelled.connect(on_order_cancelled_give_points_back)
+    order_refunded.connect(on_order_refunded)

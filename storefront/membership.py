@@ -44,5 +44,7 @@ def sign_up_member(user: User, *, name: str, phone: str, birthday=None, baby_bir
 
 
 def membership_of(user: User) -> Membership | None:
+    """The user's open membership (a closed one no longer counts)."""
     return db.session.execute(
-        sa.select(Membership).where(Membership.user_id == user.id)).scalar_one_or_none()
+        sa.select(Membership).where(Membership.user_id == user.id,
+                                    Membership.closed_at.is_(None))).scalar_one_or_none()

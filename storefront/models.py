@@ -129,6 +129,10 @@ class Order(db.Model):
     cancelled_at = sa.Column(UTCDateTime)
     #: the shopper disputed the card payment with the bank (Stripe): the admin must look
     disputed = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    #: VIP points spent on this order, and the discount they bought (fen)
+    points_redeemed = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    points_discount_amount = sa.Column(sa.Integer, nullable=False, default=0,
+                                       server_default="0")
 
     lines = relationship("OrderLine", back_populates="order", cascade="all, delete-orphan",
                          order_by="OrderLine.id")
@@ -159,6 +163,8 @@ class OrderLine(db.Model):
     line_total_amount = sa.Column(sa.Integer, nullable=False)
     #: the member price applied rather than the list price
     member_price = sa.Column(sa.Boolean, nullable=False, default=False)
+    #: the tier whose member price applied (None: list price, or the base member price)
+    price_tier = sa.Column(sa.String(10))
 
     order = relationship(Order, back_populates="lines")
 
@@ -218,3 +224,13 @@ from .payment_models import (  # noqa: E402,F401  (payment tables live beside th
     RefundLine,
     StripeEvent,
 )
+    #: [{"name", "birth_date"}]: children, or a due date for one on the way
+    children = sa.Column(sa.JSON, nullable=False, default=list, server_default="[]")
+    #: how the member wants to hear from us: "sms", "email", "phone", "wechat"
+    channels = sa.Column(sa.JSON, nullable=False, default=list, server_default="[]")
+    #: the last yearly tier review (None: none yet; the first falls a year after joining)
+    tier_reviewed_at = sa.Column(UTCDateTime)
+    #: the year whose birthday perk was given (once a year)
+    birthday_perk_year = sa.Column(sa.Integer)
+    #: the member closed the membership; the profile is anonymized, orders kept
+    closed_at = sa.Column(UTCDateTime)

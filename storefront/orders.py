@@ -21,6 +21,8 @@ from fulfillment.models import Center, FulfillmentStatus, Method
 from fulfillment.routing import decide_delivery, pickup_options
 from fulfillment.zones import delivery_terms
 
+from . import points as points_ledger
+from . import tiers
 from .errors import PaymentsUnavailable
 from .membership import membership_of
 from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
@@ -35,11 +37,16 @@ _METHODS_FOR = {
 }
 
 
-def unit_price(product: Product, is_member: bool) -> tuple[int, bool]:
-    """The price this shopper pays for one unit, and whether it is the member price."""
-    if is_member and product.member_price_amount is not None \
-            and product.member_price_amount < product.price_amount:
-        return product.member_price_amount, True
+def unit_price(product: Product, is_member: bool,
+               tier_price: int | None = None) -> tuple[int, bool]:
+    """The price this shopper pays for one unit, and whether it is a member price.
+
+    A member pays the lowest of the list price, the base member price and the price set
+    for their tier (``tier_price``).
+    """
+    offers = [a for a in (product.member_price_amount, tier_price) if a is not None]
+    if is_member and offers and min(offers) < product.price_amount:
+        return min(offers), True
     return product.price_amount, False
 
 
@@ -74,7 +81,8 @@ def _next_number(order: Order) -> str:
 
 
 def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_method: str,
-                note: str | None = None, slot_id: int | None = None) -> Order:
+                note: str | None = None, slot_id: int | None = None,
+                points: int = 0) -> Order:
     """Price, route, reserve and record an order for ``user``.
 
     ``fulfillment`` is ``{"method": "pickup", "center_id"}`` or ``{"method": "delivery",
@@ -84,6 +92,8 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     ``slot_id`` (optional) is a pickup or delivery window of the routed center: it holds a
     place there or raises ``SlotUnavailable``. Delivery pays its zone's fee
     (``BelowMinimumOrder`` under the zone's minimum).
+    A member pays their tier's prices and may spend ``points`` (up to a share of the
+    subtotal; ``InsufficientPoints`` when another checkout spent them first).
     """
     method = fulfillment["method"]
     if payment_method not in _METHODS_FOR[method]:
@@ -111,25 +121,34 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
             raise
         contact_name, contact_phone = address["name"], address["phone"]
 
-    is_member = membership_of(user) is not None
-    priced = [(p, q, *unit_price(p, is_member)) for p, q in items]
+    membership = membership_of(user)
+    is_member = membership is not None
+    tier_prices = tiers.tier_prices_for([p for p, _ in items], is_member and membership.tier)
+    priced = [(p, q, *unit_price(p, is_member, tier_prices.get(p.id))) for p, q in items]
     subtotal = sum(price * q for _, q, price, _ in priced)
     fee = delivery_terms(center, address, subtotal) if method == Method.DELIVERY else 0
+    discount = _points_discount(membership, subtotal, points)
     order = Order(
         user_id=user.id,
         status=(OrderStatus.PENDING_PAYMENT if payment_method == PaymentMethod.STRIPE
                 else OrderStatus.CONFIRMED),
         currency=current_app.config["SHOP_CURRENCY"],
-        subtotal_amount=subtotal, delivery_fee_amount=fee, total_amount=subtotal + fee,
+        subtotal_amount=subtotal, delivery_fee_amount=fee,
+        total_amount=subtotal - discount + fee,
+        points_redeemed=points if discount else 0, points_discount_amount=discount,
         payment_method=payment_method, fulfillment_method=method, center_id=center.id,
         contact_name=contact_name, contact_phone=contact_phone, note=note,
         lines=[OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
                          quantity=q, unit_price_amount=price, line_total_amount=price * q,
-                         member_price=is_member_price)
+                         member_price=is_member_price,
+                         price_tier=(membership.tier if is_member_price
+                                     and tier_prices.get(p.id) == price else None))
                for p, q, price, is_member_price in priced],
     )
     db.session.add(order)
     db.session.flush()
+    if discount:
+        points_ledger.redeem_points(membership, order, points)
     order.number = _next_number(order)
     try:
         desk.create_fulfillment(
@@ -145,6 +164,19 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     db.session.flush()
     order_placed.send(order)
     return order
+
+
+def _points_discount(membership, subtotal: int, points: int) -> int:
+    """The discount ``points`` buy on this subtotal; refused beyond the member's share."""
+    if not points:
+        return 0
+    if membership is None or points < 0:
+        raise ValidationFailed(errors={"points": [str(_l("Only members can spend points."))]})
+    if points > points_ledger.redeemable(membership, subtotal) and points <= membership.points:
+        raise ValidationFailed(errors={"points": [str(_l(
+            "Points can pay at most %(share)d%% of an order.",
+            share=points_ledger.max_share_percent()))]})
+    return points_ledger.discount_for(points)
 
 
 def _describe_shortage(err: InsufficientStock, items, method: str, address: dict | None) -> None:

@@ -209,6 +209,8 @@ class OrderCreateSchema(Schema):
                         validate=validate.Length(min=1, max=50))
     fulfillment = fields.Nested(FulfillmentChoiceSchema, required=True)
     payment_method = fields.String(required=True, validate=validate.OneOf(PaymentMethod.ALL))
+    #: VIP points to spend on the order (members; up to a share of the subtotal)
+    points = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100_000_000))
     note = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=500))
     slot_id = record_id(strict=True, allow_none=True, metadata={
         "description": "A pickup or delivery slot of the center (see /delivery/quote)."})
@@ -254,6 +256,8 @@ class OrderSchema(Schema):
     delivery_fee = Money("delivery_fee_amount")
     total = Money("total_amount")
     paid = Money("paid_amount")
+    points_redeemed = fields.Integer(metadata={"description": "VIP points spent on the order."})
+    points_discount = Money("points_discount_amount")
     payment_method = fields.String(validate=validate.OneOf(PaymentMethod.ALL))
     fulfillment_method = fields.String(validate=validate.OneOf(Method.ALL))
     center_id = fields.Integer()

@@ -16,6 +16,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -71,6 +72,8 @@ from .pages import (
     render_fragment,
     serve_catalog_page,
 )
+from .points import points_per_yuan, redeemable
+from .tiers import catalog_prices, tier_prices_for
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,8 @@ def cart_badge():
     """``cart_count`` for the header: the session for guests, one query for signed-in users."""
     if not current_user.is_authenticated:
         return {"cart_count": guest_cart_count()}
+    if "cart_count" in g:
+        return {"cart_count": g.cart_count}
     try:
         return {"cart_count": carts.count(current_user, {})}
     except SQLAlchemyError:  # the header must not take an error page down with it
@@ -110,6 +115,17 @@ def _personal_pages_stay_private(response):
 
 def _user():
     return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _viewer_tier() -> str:
+    """The signed-in member's tier ("" for everyone else): catalog content varies by it.
+
+    One query, which also counts the cart for the header (kept in ``g``).
+    """
+    if not current_user.is_authenticated:
+        return ""
+    g.cart_count, tier = carts.count_and_tier(current_user._get_current_object())
+    return tier or ""
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -151,13 +167,15 @@ def _text_arg(name: str, limit: int) -> str | None:
 def home():
     def build():
         categories = catalog.categories()
+        featured = _featured(categories)
         content = render_fragment("storefront/home.html", categories=categories,
-                                  featured=_featured(categories))
+                                  featured=featured, club=catalog_prices(featured, tier))
         return {"title": _("Premium sea cucumber and infant nutrition"), "content": content,
                 "description": _("Dried sea cucumber, infant formula and gift boxes, "
                                  "delivered or ready for pickup at our own stores.")}
 
-    return serve_catalog_page("home", (), build)
+    tier = _viewer_tier()
+    return serve_catalog_page("home", (tier,), build)
 
 
 def _featured(categories) -> list:
@@ -195,10 +213,11 @@ def products():
         content = render_fragment(
             "storefront/products.html", categories=categories, current=current,
             category=category, q=q, items=items, page=min(page, pages), pages=pages,
-            title=title)
+            title=title, club=catalog_prices(items, tier))
         return {"title": title, "content": content}
 
-    return serve_catalog_page("products", (category or "", q or "", page, per_page), build)
+    tier = _viewer_tier()
+    return serve_catalog_page("products", (category or "", q or "", page, per_page, tier), build)
 
 
 def stock_summary(product_id: int) -> tuple[int, int]:
@@ -224,11 +243,13 @@ def product(slug: str):
         name = localized(item, "name")
         content = render_fragment(
             "storefront/product.html", product=item, name=name, in_stores=in_stores,
-            in_delivery=in_delivery, csrf_placeholder=CSRF_PLACEHOLDER)
+            in_delivery=in_delivery, csrf_placeholder=CSRF_PLACEHOLDER,
+            club=catalog_prices([item], tier))
         description = (localized(item, "description") or "").strip().replace("\n", " ")
         return {"title": name, "content": content, "description": description[:160] or None}
 
-    return serve_catalog_page("product", (slug,), build, has_form=True)
+    tier = _viewer_tier()
+    return serve_catalog_page("product", (slug, tier), build, has_form=True)
 
 
 # --- cart -------------------------------------------------------------------------------------
@@ -236,8 +257,10 @@ def product(slug: str):
 
 def _priced_lines(user, pairs):
     """[(product, quantity, unit price, member price?)] and the total, for this shopper."""
-    is_member = user is not None and membership_of(user) is not None
-    rows = [(p, q, *unit_price(p, is_member)) for p, q in pairs]
+    membership = membership_of(user) if user is not None else None
+    is_member = membership is not None
+    own = tier_prices_for([p for p, _q in pairs], membership.tier if is_member else None)
+    rows = [(p, q, *unit_price(p, is_member, own.get(p.id))) for p, q in pairs]
     return rows, sum(price * q for _p, q, price, _m in rows), is_member
 
 
@@ -422,12 +445,16 @@ def _submit_checkout(user, form: CheckoutForm, by_id: dict, options):
     try:
         order = place_order(user, lines=[{"sku": p.sku, "quantity": q} for p, q in ordered],
                             fulfillment=fulfillment, payment_method=form.payment_method.data,
-                            note=form.note.data or None, slot_id=form.slot_id.data)
+                            note=form.note.data or None, slot_id=form.slot_id.data,
+                            points=form.points.data or 0)
         for item, _q in ordered:
             carts.set_quantity(user, {}, item.id, 0)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
+        if err.code in ("insufficient_points",) or "points" in (err.errors or {}):
+            form.points.errors = (err.errors or {}).get("points") or [str(err.message)]
+            return None, None, err.status
         return None, _checkout_problem(err, products_by_sku, options), err.status
     return order, None, 200
 
@@ -462,11 +489,13 @@ def checkout():
     elif options:
         form.center_id.data = next((o for o in options if o.has_stock), options[0]).center.id
     rows, total, is_member = _priced_lines(user, requested)
+    usable_points = redeemable(membership_of(user), total) if is_member else 0
     action = url_for(".checkout", **({"lat": lat, "lng": lng} if lat is not None else {}))
     return render_template(
         "storefront/checkout.html", empty=False, form=form, options=options, by_id=by_id,
         rows=rows, total=total, is_member=is_member, problem=problem, located=lat is not None,
-        areas=_delivery_areas(), action=action,
+        areas=_delivery_areas(), action=action, usable_points=usable_points,
+        points_per_yuan=points_per_yuan(),
         pickup_slots=slots_by_center([o.center.id for o in options], Method.PICKUP,
                                      now=utcnow()),
         quote=_delivery_quote(form, requested, total)), status
@@ -681,9 +710,3 @@ def vip():
             return redirect(url_for(".vip"))
     return render_template("storefront/vip.html", membership=None, form=form), status
 
-
-@bp.route("/member")
-def member():
-    user = _user()
-    membership = membership_of(user) if user is not None else None
-    return render_template("storefront/member.html", membership=membership)

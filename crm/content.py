@@ -1,0 +1,125 @@
+"""Member content: articles by the customer center, in Markdown rendered safely (nh3),
+aimed at tiers, baby stages, interests and cities, within a publish window."""
+
+import nh3
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from markdown_it import MarkdownIt
+
+from core.errors import NotFound, ValidationFailed
+from core.extensions import db
+from core.models import User, utcnow
+from storefront.models import Membership, Tier
+
+from .club import Audience, audience_of, fits
+from .club_models import Article
+
+_markdown = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table")
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to HTML, sanitized by nh3 (no scripts, no event handlers, safe links)."""
+    return nh3.clean(_markdown.render(text or ""), link_rel="noopener noreferrer nofollow")
+
+
+def _published(now):
+    return sa.and_(Article.publish_from.is_not(None), Article.publish_from <= now,
+                   sa.or_(Article.publish_until.is_(None), Article.publish_until > now))
+
+
+def _search(stmt, q: str | None):
+    if q:
+        pattern = f"%{q.strip()[:100]}%"
+        stmt = stmt.where(sa.or_(Article.title.ilike(pattern), Article.summary.ilike(pattern),
+                                 Article.body_md.ilike(pattern)))
+    return stmt
+
+
+def articles_for(membership: Membership | None, *, q: str | None = None, now=None,
+                 limit: int = 50, audience: Audience | None = None) -> list[Article]:
+    """Published articles that fit this member, newest first; ``q`` searches the text."""
+    now = now or utcnow()
+    audience = audience or audience_of(membership)
+    rows = db.session.execute(_search(
+        sa.select(Article).where(_published(now)), q)
+        .order_by(Article.publish_from.desc(), Article.id.desc())).scalars()
+    return [a for a in rows if fits(a, audience)][:limit]
+
+
+def public_titles(*, q: str | None = None, now=None, limit: int = 20) -> list[Article]:
+    """What a non-member sees: the titles of published articles."""
+    return list(db.session.execute(_search(
+        sa.select(Article).where(_published(now or utcnow())), q)
+        .order_by(Article.publish_from.desc(), Article.id.desc()).limit(limit)).scalars())
+
+
+def get_article(public_id: str) -> Article:
+    article = db.session.execute(
+        sa.select(Article).where(Article.public_id == public_id)).scalar_one_or_none()
+    if article is None:
+        raise NotFound()
+    return article
+
+
+def readable_by(article: Article, membership: Membership | None, now=None) -> bool:
+    now = now or utcnow()
+    live = article.publish_from is not None and article.publish_from <= now and (
+        article.publish_until is None or article.publish_until > now)
+    return live and membership is not None and fits(article, audience_of(membership))
+
+
+def count_view(article: Article) -> None:
+    """One more view (a conditional-free increment in SQL, safe under concurrency)."""
+    db.session.execute(sa.update(Article.__table__).where(Article.__table__.c.id == article.id)
+                       .values(views_count=Article.__table__.c.views_count + 1))
+
+
+def _check_audience(data: dict, errors: dict) -> None:
+    if any(t not in Tier.ALL for t in data.get("tiers") or []):
+        errors["tiers"] = [str(_l("Unknown tier."))]
+    low, high = data.get("age_min_months"), data.get("age_max_months")
+    for name, value in (("age_min_months", low), ("age_max_months", high)):
+        if value is not None and not (isinstance(value, int) and 0 <= value <= 216):
+            errors[name] = [str(_l("Enter months from 0 to 216."))]
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        errors["age_max_months"] = [str(_l("The range ends before it starts."))]
+
+
+def apply_audience(item, data: dict) -> None:
+    item.tiers = list(data.get("tiers") or [])
+    item.age_min_months = data.get("age_min_months")
+    item.age_max_months = data.get("age_max_months")
+    item.for_pregnancy = bool(data.get("for_pregnancy"))
+    item.interests = list(data.get("interests") or [])
+    item.cities = [c.strip() for c in data.get("cities") or [] if c and c.strip()]
+
+
+def save_article(article: Article | None, data: dict, actor: User) -> Article:
+    """Write or schedule an article (``publish_from`` None keeps it a draft)."""
+    errors = {}
+    title = (data.get("title") or "").strip()
+    if not title:
+        errors["title"] = [str(_l("Please fill this in."))]
+    start, end = data.get("publish_from"), data.get("publish_until")
+    if start is not None and end is not None and end <= start:
+        errors["publish_until"] = [str(_l("The window ends before it starts."))]
+    _check_audience(data, errors)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    if article is None:
+        article = Article(created_by_id=actor.id)
+        db.session.add(article)
+    article.title = title[:200]
+    article.summary = (data.get("summary") or "").strip()[:500]
+    article.cover_image = (data.get("cover_image") or "").strip() or None
+    article.body_md = data.get("body_md") or ""
+    article.publish_from, article.publish_until = start, end
+    apply_audience(article, data)
+    db.session.flush()
+    return article
+
+
+def all_articles() -> list[Article]:
+    """Every article for the staff list, newest first."""
+    return list(db.session.execute(
+        sa.select(Article).order_by(Article.created_at.desc(), Article.id.desc())).scalars())

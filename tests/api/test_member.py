@@ -1,0 +1,96 @@
+"""The club's API: /me membership, card, points ledger, content, event registration."""
+
+from datetime import timedelta
+
+import pytest
+
+from core.models import utcnow
+from crm.club_models import Article, Event
+from storefront import points
+from storefront.membership import sign_up_member
+from tests.api.conftest import API, assert_error, pickup_body
+
+
+@pytest.fixture()
+def member(session, shop):
+    m = sign_up_member(shop.shopper, name="王丽", phone="13800000001", city="上海市",
+                       baby_birthday=(utcnow() - timedelta(days=185)).date())
+    points.adjust_points(m, 3000, "welcome")
+    return m
+
+
+@pytest.fixture()
+def club(session, member):
+    audience = {"tiers": [], "interests": [], "cities": []}
+    session.add_all([
+        Article(title="6月龄辅食添加", body_md="…", publish_from=utcnow() - timedelta(hours=1),
+                age_min_months=4, age_max_months=8, **audience),
+        Article(title="1岁以上", body_md="…", publish_from=utcnow() - timedelta(hours=1),
+                age_min_months=12, age_max_months=24, **audience),
+    ])
+    event = Event(title="亲子讲座", starts_at=utcnow() + timedelta(days=3), city="上海市",
+                  address="静安区1号", capacity=2, seats_taken=0, **audience)
+    session.add(event)
+    session.commit()
+    return event
+
+
+def test_me_keeps_the_membership_shape(client, shop, member, token_for):
+    body = client.get(f"{API}/me", headers=token_for(shop.shopper)).get_json()
+    assert {"tier", "card_number", "points"} <= set(body["membership"])
+    assert body["membership"]["points"] == 3000
+
+
+def test_card_and_ledger(client, shop, member, token_for):
+    headers = token_for(shop.shopper)
+    card = client.get(f"{API}/member/card", headers=headers).get_json()
+    assert card["card_number"] == member.card_number == card["qr_text"]
+    assert card["tier"] == "classic" and card["next_tier"] == "silver"
+    ledger = client.get(f"{API}/member/points", headers=headers).get_json()
+    assert ledger["balance"] == 3000 and ledger["items"][0]["kind"] == "adjusted"
+    assert_error(client.get(f"{API}/member/points?page=0", headers=headers), 400,
+                 "validation_error")
+
+
+def test_non_member_is_told_to_join(client, shop, token_for):
+    assert_error(client.get(f"{API}/member/card", headers=token_for(shop.agent)), 404,
+                 "not_member")
+    assert client.get(f"{API}/member/card").status_code == 401
+
+
+def test_content_for_a_six_month_old(client, shop, club, token_for):
+    body = client.get(f"{API}/member/content", headers=token_for(shop.shopper)).get_json()
+    assert [a["title"] for a in body["articles"]] == ["6月龄辅食添加"]
+    assert body["events"][0]["id"] == club.public_id and body["events"][0]["seats_left"] == 2
+
+
+def test_register_full_already_and_cancel(client, shop, club, token_for, make_user, session):
+    headers = token_for(shop.shopper)
+    url = f"{API}/member/events/{club.public_id}/register"
+    created = client.post(url, json={"attendees": 2}, headers=headers)
+    assert created.status_code == 201 and created.get_json()["status"] == "registered"
+    assert_error(client.post(url, json={}, headers=headers), 409, "already_registered")
+    other = make_user()
+    sign_up_member(other, name="李娜", phone="13800000002", city="上海市")
+    other_headers = token_for(other)
+    assert_error(client.post(url, json={}, headers=other_headers), 409, "event_full")
+    waiting = client.post(url, json={"waitlist": True}, headers=other_headers)
+    assert waiting.status_code == 201 and waiting.get_json()["status"] == "waitlisted"
+    assert_error(client.post(url, json={"attendees": 0}, headers=headers), 400,
+                 "validation_error")
+    cancelled = client.post(f"{API}/member/events/{club.public_id}/cancel", headers=headers)
+    assert cancelled.get_json()["status"] == "cancelled"
+    mine = client.get(f"{API}/member/events", headers=other_headers).get_json()
+    assert mine["items"][0]["status"] == "registered"  # moved up from the waitlist
+    assert_error(client.post(f"{API}/member/events/nope/register", json={}, headers=headers),
+                 404, "not_found")
+
+
+def test_order_spends_points_or_refuses(client, shop, member, place):
+    response = place(shop.shopper, {**pickup_body(shop), "points": 2000})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["total"]["amount"] == shop.products[0].price_amount - 2000
+    assert body["points_redeemed"] == 2000 and body["points_discount"]["amount"] == 2000
+    assert_error(place(shop.shopper, {**pickup_body(shop), "points": 5000}), 409,
+                 "insufficient_points")

@@ -1,0 +1,66 @@
+"""Twelve members race for five seats: exactly five get one (SQLite and PostgreSQL)."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from core.extensions import db
+from core.models import User, utcnow
+from crm.club_models import Event, EventRegistration
+from storefront.models import Membership
+
+MEMBERS, SEATS = 12, 5
+
+
+def seed(app):
+    event = Event(title="亲子讲座", starts_at=utcnow() + timedelta(days=2), city="上海市",
+                  address="静安区南京西路1号", capacity=SEATS, seats_taken=0, tiers=[],
+                  interests=[], cities=[])
+    db.session.add(event)
+    ids = []
+    for i in range(MEMBERS):
+        user = User(email=f"m{i}@example.com", name=f"会员{i}", role="customer")
+        user.password_hash = "x"
+        db.session.add(user)
+        db.session.flush()
+        m = Membership(user_id=user.id, card_number=f"VIP{i:010d}", name=f"会员{i}",
+                       phone="13800000000")
+        db.session.add(m)
+        db.session.flush()
+        ids.append(m.id)
+    db.session.flush()
+    app.config["RACE"] = {"event_id": event.id, "members": ids}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_capacity_holds_under_concurrent_registrations(live_server_factory, backend):
+    from crm.events import EventFull, register
+
+    server = live_server_factory(backend, seed=seed)
+    app, race = server.app, server.app.config["RACE"]
+    barrier = threading.Barrier(MEMBERS)
+
+    def attempt(membership_id):
+        with app.app_context():
+            barrier.wait(timeout=60)
+            try:
+                register(db.session.get(Event, race["event_id"]),
+                         db.session.get(Membership, membership_id))
+                db.session.commit()
+                return "in"
+            except EventFull:
+                db.session.rollback()
+                return "full"
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(MEMBERS) as pool:
+        results = list(pool.map(attempt, race["members"]))
+    assert results.count("in") == SEATS and results.count("full") == MEMBERS - SEATS
+    with app.app_context():
+        assert db.session.execute(sa.select(Event.seats_taken)).scalar_one() == SEATS
+        assert db.session.execute(
+            sa.select(sa.func.count(EventRegistration.id))).scalar_one() == SEATS
