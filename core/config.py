@@ -58,4 +58,21 @@ def load_config(instance_path: str) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
         #: days after hand-over or delivery for the satisfaction call
         "FOLLOWUP_SATISFACTION_DAYS": 3,
+        #: outgoing e-mail; without MAIL_SERVER messages are written to the log
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "service@haiyun.example"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS") == "1",
+        "MAIL_TIMEOUT": 10,
+        #: "module:Class" of the SMS provider (crm.messaging.SmsProvider)
+        "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "crm.messaging:LoggingSmsProvider"),
+        #: marketing messages per customer per 7 days (service notices are not counted)
+        "OUTBOX_WEEKLY_CAP": int(os.environ.get("OUTBOX_WEEKLY_CAP", "3")),
+        #: attempts before a message is parked as failed (an admin can send it again)
+        "OUTBOX_MAX_ATTEMPTS": 8,
+        #: first retry after this many seconds, doubling each time
+        "OUTBOX_RETRY_SECONDS": 60,
+        "OUTBOX_BATCH": 100,
     }

@@ -4,6 +4,7 @@ from core.extensions import db
 from core.models import User
 from core.signals import (
     fulfillment_completed,
+    fulfillment_ready,
     member_joined,
     order_cancelled,
     order_fulfilled,
@@ -13,6 +14,7 @@ from core.signals import (
 
 from .customers import ensure_customer, refresh_figures
 from .followups import schedule_satisfaction_call
+from .outbox import notify_ready_for_pickup
 
 
 def _refresh_for_user(user_id: int) -> None:
@@ -37,6 +39,11 @@ def on_fulfillment_completed(fulfillment, **_):
     schedule_satisfaction_call(fulfillment)
 
 
+def on_fulfillment_ready(fulfillment, **_):
+    if fulfillment.method == "pickup":
+        notify_ready_for_pickup(fulfillment)
+
+
 def connect() -> None:
     user_registered.connect(on_user_registered)
     order_placed.connect(on_order_changed)
@@ -44,3 +51,4 @@ def connect() -> None:
     order_fulfilled.connect(on_order_changed)
     member_joined.connect(on_member_joined)
     fulfillment_completed.connect(on_fulfillment_completed)
+    fulfillment_ready.connect(on_fulfillment_ready)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from babel.lists import format_list
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,7 +22,8 @@ from storefront.models import Order, Tier
 from .customers import customer_360, get_customer, mask_phone, search_customers
 from .followups import complete_followup, due_followups, get_followup
 from .forms import OUTCOME_LABELS, CustomerSearchForm, FollowUpOutcomeForm
-from .models import FollowUp, FollowUpKind, FollowUpStatus, Stage
+from .models import FollowUp, FollowUpKind, FollowUpStatus, OutboxMessage, OutboxStatus, Stage
+from .outbox import list_outbox, requeue_message
 
 bp = Blueprint("crm", __name__)
 
@@ -56,13 +57,26 @@ ORDER_STATUS_LABELS = {
 TIER_LABELS = {Tier.CLASSIC: _l("Classic"), Tier.SILVER: _l("Silver"), Tier.GOLD: _l("Gold"),
                Tier.DIAMOND: _l("Diamond")}
 METHOD_LABELS = {"pickup": _l("Pickup"), "delivery": _l("Delivery")}
+OUTBOX_STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("Waiting"), OutboxStatus.SENDING: _l("Sending"),
+    OutboxStatus.SENT: _l("Sent"), OutboxStatus.SKIPPED: _l("Not sent"),
+    OutboxStatus.FAILED: _l("Failed"),
+}
+OUTBOX_STATUS_BADGES = {OutboxStatus.SENT: "badge-ok", OutboxStatus.SKIPPED: "badge-warn",
+                        OutboxStatus.FAILED: "badge-bad", OutboxStatus.SENDING: "badge-info"}
+SKIP_REASON_LABELS = {"no_consent": _l("no consent"), "no_address": _l("no address")}
+CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS"), "phone": _l("Phone")}
+PURPOSE_LABELS = {"service": _l("Service notice"), "marketing": _l("Marketing")}
 
 
 @bp.app_template_global()
 def crm_labels() -> dict:
     return {"stage": STAGE_LABELS, "stage_badge": STAGE_BADGES, "kind": KIND_LABELS,
             "followup_status": FOLLOWUP_STATUS_LABELS, "order_status": ORDER_STATUS_LABELS,
-            "tier": TIER_LABELS, "method": METHOD_LABELS, "outcome": OUTCOME_LABELS}
+            "tier": TIER_LABELS, "method": METHOD_LABELS, "outcome": OUTCOME_LABELS,
+            "outbox_status": OUTBOX_STATUS_LABELS, "outbox_badge": OUTBOX_STATUS_BADGES,
+            "skip_reason": SKIP_REASON_LABELS, "channel": CHANNEL_LABELS,
+            "purpose": PURPOSE_LABELS}
 
 
 def end_of_today_utc() -> datetime:
@@ -233,3 +247,45 @@ def followup(followup_id: int):
             flash(_("Follow-up with %(name)s recorded.", name=name), "success")
         return redirect(url_for("crm.index"))
     return _followup_page(item, form, 400)
+
+
+# --- the outbox ------------------------------------------------------------------------------
+
+
+@bp.route("/crm/outbox")
+@roles_required(*CRM_ROLES)
+def outbox():
+    """Messages to customers and what became of them; recipients masked."""
+    status = request.args.get("status")
+    status = status if status in OutboxStatus.ALL else None
+    items, pages = list_outbox(status=status, page=request.args.get("page", 1, type=int))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return render_template("crm/outbox.html", items=items, page=page, pages=pages,
+                           status=status, statuses=OutboxStatus.ALL, mask_to=mask_recipient)
+
+
+def mask_recipient(to: str | None) -> str:
+    """A phone as ``138****5678``, an e-mail as ``l***@example.com``."""
+    if not to:
+        return ""
+    if "@" in to:
+        local, _at, domain = to.partition("@")
+        return f"{local[:1]}***@{domain}"
+    return mask_phone(to)
+
+
+@bp.route("/crm/outbox/<int:message_id>/requeue", methods=["POST"])
+@roles_required(Role.ADMIN)
+def outbox_requeue(message_id: int):
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        abort(404)
+    try:
+        requeue_message(message)
+    except IllegalTransition as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return redirect(url_for("crm.outbox"))
+    db.session.commit()
+    flash(_("The message will be sent again with the next delivery run."), "success")
+    return redirect(url_for("crm.outbox", status=OutboxStatus.PENDING))
