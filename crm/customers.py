@@ -10,7 +10,7 @@ from core.extensions import db
 from core.models import User, utcnow
 from storefront.models import Membership, Order, OrderStatus
 
-from .models import Complaint, Customer, CustomerAccess, FollowUp, Stage
+from .models import Child, Complaint, Customer, CustomerAccess, FollowUp, Stage
 
 PAGE_SIZE = 30
 #: orders that count toward a customer's figures
@@ -36,11 +36,34 @@ def ensure_customer(user: User, *, source: str = "web") -> Customer:
     """The profile of an account holder, created on first sight."""
     customer = customer_for_user(user.id)
     if customer is None:
+        customer = _prospect_for(user)
+    if customer is None:
         customer = Customer(user_id=user.id, name=user.name, phone=user.phone, email=user.email,
                             source=source, stage=Stage.PROSPECT)
         db.session.add(customer)
         db.session.flush()
     return customer
+
+
+def _prospect_for(user: User) -> Customer | None:
+    """A prospect entered before this person signed up (same phone or e-mail) becomes theirs:
+    one profile per person."""
+    matches = []
+    if user.phone:
+        matches.append(Customer.phone == user.phone)
+    if user.email:
+        matches.append(sa.func.lower(Customer.email) == user.email.lower())
+    if not matches:
+        return None
+    prospect = db.session.execute(
+        sa.select(Customer).where(Customer.user_id.is_(None), sa.or_(*matches))
+        .order_by(Customer.id).limit(1)).scalar_one_or_none()
+    if prospect is not None:
+        prospect.user_id = user.id
+        prospect.email = prospect.email or user.email
+        prospect.phone = prospect.phone or user.phone
+        db.session.flush()
+    return prospect
 
 
 def derive_stage(customer: Customer, is_member: bool, now: datetime) -> str:
@@ -85,9 +108,23 @@ def refresh_figures(customer: Customer, now: datetime | None = None) -> Customer
     if member is not None:
         customer.card_number = member.card_number
         customer.marketing_consent = member.marketing_consent
+        _take_from_membership(customer, member)
     customer.stage = derive_stage(customer, member is not None, now)
     db.session.flush()
     return customer
+
+
+def _take_from_membership(customer: Customer, member: Membership) -> None:
+    """What the member told us on the VIP form fills the profile's gaps."""
+    customer.birthday = customer.birthday or member.birthday
+    customer.city = customer.city or member.city
+    if member.interests and not customer.interests:
+        customer.interests = ", ".join(member.interests)[:300]
+    baby = member.baby_birthday
+    if baby is not None and not customer.children:
+        born = baby <= utcnow().date()
+        customer.children.append(Child(birth_date=baby if born else None,
+                                       due_date=None if born else baby))
 
 
 def _aware(value):
@@ -100,7 +137,7 @@ def _aware(value):
 
 def search_customers(q: str | None = None, *, user_id: int | None = None, page: int = 1,
                      per_page: int = PAGE_SIZE) -> tuple[list[Customer], int]:
-    """By name, phone (whole or last 4 digits), e-mail, card number; newest first."""
+    """By name, phone (whole or last 4 digits), e-mail, card or order number; newest first."""
     query = sa.select(Customer)
     if user_id is not None:
         query = query.where(Customer.user_id == user_id)
@@ -108,7 +145,9 @@ def search_customers(q: str | None = None, *, user_id: int | None = None, page: 
         q = q.strip()
         like = f"%{q}%"
         conditions = [Customer.name.ilike(like), Customer.email.ilike(like),
-                      Customer.card_number == q.upper()]
+                      Customer.card_number == q.upper(),
+                      Customer.user_id.in_(sa.select(Order.user_id).where(
+                          Order.number == q.upper()))]
         digits = re.sub(r"\D", "", q)
         if digits:
             conditions.append(Customer.phone.like(f"%{digits}") if len(digits) == 4

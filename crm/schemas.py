@@ -11,6 +11,7 @@ from storefront.schemas import MembershipSchema, Money, OrderSummarySchema
 from .customers import mask_phone
 from .followups import OUTCOMES
 from .models import FollowUpKind, FollowUpStatus, Stage
+from .profiles import completeness
 
 #: "...T10:00:00 08:00": a "+" in a query string arrives as a space
 _SPACE_FOR_PLUS = re.compile(r"(T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$")
@@ -33,7 +34,7 @@ class Moment(fields.DateTime):
 
 class CustomerQuerySchema(Schema):
     q = fields.String(validate=[validate.Length(max=100), NO_CONTROL], metadata={
-        "description": "Name, phone or its last 4 digits, e-mail, card number."})
+        "description": "Name, phone or its last 4 digits, e-mail, card or order number."})
     user_id = record_id()
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
 
@@ -58,19 +59,54 @@ class CustomerPageSchema(Schema):
     pages = fields.Integer()
 
 
+class ChildSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+    gender = fields.String(allow_none=True)
+    birth_date = fields.Date(allow_none=True)
+    due_date = fields.Date(allow_none=True, metadata={"description": "While expected."})
+
+
+class TagSchema(Schema):
+    tag = fields.String()
+    source = fields.String(validate=validate.OneOf(("manual", "rule")))
+
+
 class ProfileSchema(Schema):
     """The whole profile: the agent calls this number (and the look is logged)."""
 
     name = fields.String()
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
+    gender = fields.String(allow_none=True)
+    birthday = fields.Date(allow_none=True)
     city = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    occupation = fields.String(allow_none=True)
+    interests = fields.String(allow_none=True)
     source = fields.String()
+    preferred_channel = fields.String(allow_none=True)
+    preferred_time = fields.String(allow_none=True)
     stage = fields.String(validate=validate.OneOf(Stage.ALL))
     card_number = fields.String(allow_none=True)
+    service_consent = fields.Boolean()
     marketing_consent = fields.Boolean()
+    children = fields.List(fields.Nested(ChildSchema))
+    tags = fields.List(fields.Nested(TagSchema))
+    completeness = fields.Method("_completeness", metadata={
+        "type": "integer", "description": "Percent of the required fields filled in."})
+    missing = fields.Method("_missing", metadata={
+        "type": "array", "items": {"type": "string"},
+        "description": "The required fields still empty."})
     notes = fields.String(allow_none=True)
     created_at = fields.DateTime()
+
+    def _completeness(self, customer):
+        return completeness(customer)[0]
+
+    def _missing(self, customer):
+        return completeness(customer)[1]
 
 
 class FiguresSchema(Schema):

@@ -1,10 +1,10 @@
 """HTML pages of the customer center: the follow-up queue, customers, the 360, a call."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from babel.lists import format_list
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,11 +19,20 @@ from core.models import Role, utcnow
 from fulfillment.models import Center, Fulfillment
 from storefront.models import Order, Tier
 
+from . import profiles
 from .customers import customer_360, get_customer, mask_phone, search_customers
 from .followups import complete_followup, due_followups, get_followup
-from .forms import OUTCOME_LABELS, CustomerSearchForm, FollowUpOutcomeForm
-from .models import FollowUp, FollowUpKind, FollowUpStatus, OutboxMessage, OutboxStatus, Stage
-from .outbox import list_outbox, requeue_message
+from .forms import (
+    CHANNEL_CHOICE_LABELS,
+    OUTCOME_LABELS,
+    SOURCE_LABELS,
+    TIME_LABELS,
+    ChildForm,
+    CustomerSearchForm,
+    FollowUpOutcomeForm,
+    TagForm,
+)
+from .models import FollowUp, FollowUpKind, FollowUpStatus, OutboxStatus, Stage
 
 bp = Blueprint("crm", __name__)
 
@@ -66,6 +75,7 @@ OUTBOX_STATUS_BADGES = {OutboxStatus.SENT: "badge-ok", OutboxStatus.SKIPPED: "ba
                         OutboxStatus.FAILED: "badge-bad", OutboxStatus.SENDING: "badge-info"}
 SKIP_REASON_LABELS = {"no_consent": _l("no consent"), "no_address": _l("no address")}
 CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS"), "phone": _l("Phone")}
+GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other")}
 PURPOSE_LABELS = {"service": _l("Service notice"), "marketing": _l("Marketing")}
 
 
@@ -76,7 +86,9 @@ def crm_labels() -> dict:
             "tier": TIER_LABELS, "method": METHOD_LABELS, "outcome": OUTCOME_LABELS,
             "outbox_status": OUTBOX_STATUS_LABELS, "outbox_badge": OUTBOX_STATUS_BADGES,
             "skip_reason": SKIP_REASON_LABELS, "channel": CHANNEL_LABELS,
-            "purpose": PURPOSE_LABELS}
+            "purpose": PURPOSE_LABELS, "gender": GENDER_LABELS,
+            "preferred_channel": CHANNEL_CHOICE_LABELS, "preferred_time": TIME_LABELS,
+            "source": SOURCE_LABELS}
 
 
 def end_of_today_utc() -> datetime:
@@ -140,8 +152,12 @@ def customer(customer_id: int):
 
 def _context_360(view: dict) -> dict:
     orders = view["orders"]
+    percent, missing = profiles.completeness(view["customer"])
     return {
-        "view": view, "customer": view["customer"],
+        "view": view, "customer": view["customer"], "completeness": percent,
+        "missing": [profiles.FIELD_LABELS[f] for f in missing],
+        "baby_months": profiles.baby_age_months(view["customer"], date.today()),
+        "child_form": ChildForm(formdata=None), "tag_form": TagForm(formdata=None),
         "centers": _centers(o.center_id for o in orders),
         "numbers": _order_numbers({f.order_id for f in view["followups"]}),
     }
@@ -249,43 +265,6 @@ def followup(followup_id: int):
     return _followup_page(item, form, 400)
 
 
-# --- the outbox ------------------------------------------------------------------------------
 
-
-@bp.route("/crm/outbox")
-@roles_required(*CRM_ROLES)
-def outbox():
-    """Messages to customers and what became of them; recipients masked."""
-    status = request.args.get("status")
-    status = status if status in OutboxStatus.ALL else None
-    items, pages = list_outbox(status=status, page=request.args.get("page", 1, type=int))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    return render_template("crm/outbox.html", items=items, page=page, pages=pages,
-                           status=status, statuses=OutboxStatus.ALL, mask_to=mask_recipient)
-
-
-def mask_recipient(to: str | None) -> str:
-    """A phone as ``138****5678``, an e-mail as ``l***@example.com``."""
-    if not to:
-        return ""
-    if "@" in to:
-        local, _at, domain = to.partition("@")
-        return f"{local[:1]}***@{domain}"
-    return mask_phone(to)
-
-
-@bp.route("/crm/outbox/<int:message_id>/requeue", methods=["POST"])
-@roles_required(Role.ADMIN)
-def outbox_requeue(message_id: int):
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
-        abort(404)
-    try:
-        requeue_message(message)
-    except IllegalTransition as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return redirect(url_for("crm.outbox"))
-    db.session.commit()
-    flash(_("The message will be sent again with the next delivery run."), "success")
-    return redirect(url_for("crm.outbox", status=OutboxStatus.PENDING))
+# The other pages of the customer center join this blueprint.
+from . import views_customers, views_outbox  # noqa: E402,F401
