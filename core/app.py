@@ -96,12 +96,13 @@ def register_listeners(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
-    from crm import followups, outbox
+    from crm import figures, followups, outbox
     from storefront import orders
 
     from .jobs import register_job
 
     register_job(app, "expire_reservations", orders.expire_unpaid_orders)
+    register_job(app, "recompute_figures", figures.recompute_figures)
     register_job(app, "followup_rules", followups.run_followup_rules)
     register_job(app, "deliver_outbox", outbox.deliver_outbox)
 

@@ -103,6 +103,14 @@ def refresh_figures(customer: Customer, now: datetime | None = None) -> Customer
         # Aggregates come back naive from SQLite; the column type only fixes loaded rows.
         customer.first_order_at = _aware(first)
         customer.last_order_at = _aware(last)
+        customer.avg_basket_amount = (customer.lifetime_amount // customer.orders_count
+                                      if customer.orders_count else 0)
+        customer.favourite_center_id = db.session.execute(
+            sa.select(Order.center_id).where(Order.user_id == customer.user_id,
+                                             Order.status.in_(_COUNTED))
+            .group_by(Order.center_id)
+            .order_by(sa.func.count().desc(), sa.func.max(Order.created_at).desc())
+            .limit(1)).scalar()
     member = db.session.execute(sa.select(Membership).where(
         Membership.user_id == customer.user_id)).scalar_one_or_none() if customer.user_id else None
     if member is not None:
@@ -136,11 +144,20 @@ def _aware(value):
 
 
 def search_customers(q: str | None = None, *, user_id: int | None = None, page: int = 1,
-                     per_page: int = PAGE_SIZE) -> tuple[list[Customer], int]:
-    """By name, phone (whole or last 4 digits), e-mail, card or order number; newest first."""
+                     per_page: int = PAGE_SIZE, r_score: int | None = None,
+                     f_score: int | None = None, segment: str | None = None,
+                     stage: str | None = None) -> tuple[list[Customer], int]:
+    """By name, phone (whole or last 4 digits), e-mail, card or order number; newest first.
+
+    ``r_score``, ``f_score``, ``segment``, ``stage`` narrow it (a dashboard cell's list).
+    """
     query = sa.select(Customer)
     if user_id is not None:
         query = query.where(Customer.user_id == user_id)
+    for column, value in ((Customer.r_score, r_score), (Customer.f_score, f_score),
+                          (Customer.rfm_segment, segment), (Customer.stage, stage)):
+        if value is not None:
+            query = query.where(column == value)
     if q:
         q = q.strip()
         like = f"%{q}%"

@@ -21,6 +21,7 @@ from storefront.models import Order, Tier
 
 from . import profiles
 from .customers import customer_360, get_customer, mask_phone, search_customers
+from .figures import Segment
 from .followups import complete_followup, due_followups, get_followup
 from .forms import (
     CHANNEL_CHOICE_LABELS,
@@ -76,6 +77,12 @@ OUTBOX_STATUS_BADGES = {OutboxStatus.SENT: "badge-ok", OutboxStatus.SKIPPED: "ba
 SKIP_REASON_LABELS = {"no_consent": _l("no consent"), "no_address": _l("no address")}
 CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS"), "phone": _l("Phone")}
 GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other")}
+SEGMENT_LABELS = {
+    Segment.CHAMPIONS: _l("Champions"), Segment.LOYAL: _l("Loyal"), Segment.NEW: _l("New"),
+    Segment.PROMISING: _l("Promising"), Segment.NEED_ATTENTION: _l("Need attention"),
+    Segment.AT_RISK: _l("At risk"), Segment.HIBERNATING: _l("Hibernating"),
+    Segment.LOST: _l("Lost"),
+}
 PURPOSE_LABELS = {"service": _l("Service notice"), "marketing": _l("Marketing")}
 
 
@@ -88,7 +95,7 @@ def crm_labels() -> dict:
             "skip_reason": SKIP_REASON_LABELS, "channel": CHANNEL_LABELS,
             "purpose": PURPOSE_LABELS, "gender": GENDER_LABELS,
             "preferred_channel": CHANNEL_CHOICE_LABELS, "preferred_time": TIME_LABELS,
-            "source": SOURCE_LABELS}
+            "source": SOURCE_LABELS, "segment": SEGMENT_LABELS}
 
 
 def end_of_today_utc() -> datetime:
@@ -134,10 +141,25 @@ def customers():
     form = CustomerSearchForm(request.args)
     q = (form.q.data or "").strip()[:100] if form.validate() else ""
     page = request.args.get("page", 1, type=int)
-    items, pages = search_customers(q or None, page=page)
+    narrow = _list_filters()
+    items, pages = search_customers(q or None, page=page, **narrow)
     page = min(max(page, 1), pages)
     return render_template("crm/customers.html", form=form, q=q, items=items, page=page,
-                           pages=pages, mask_phone=mask_phone)
+                           pages=pages, mask_phone=mask_phone, narrow=narrow)
+
+
+def _list_filters() -> dict:
+    """``?r=&f=`` (a cell of the RFM grid), ``?segment=``, ``?stage=``; unknown values ignored."""
+    narrow = {}
+    for arg, key in (("r", "r_score"), ("f", "f_score")):
+        value = request.args.get(arg, type=int)
+        if value in range(1, 6):
+            narrow[key] = value
+    if request.args.get("segment") in Segment.ALL:
+        narrow["segment"] = request.args["segment"]
+    if request.args.get("stage") in Stage.ALL:
+        narrow["stage"] = request.args["stage"]
+    return narrow
 
 
 @bp.route("/crm/customers/<int:customer_id>")
@@ -267,4 +289,4 @@ def followup(followup_id: int):
 
 
 # The other pages of the customer center join this blueprint.
-from . import views_customers, views_outbox  # noqa: E402,F401
+from . import views_customers, views_dashboard, views_outbox  # noqa: E402,F401
