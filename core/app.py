@@ -96,18 +96,21 @@ def register_listeners(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
-    from crm import figures, followups, outbox
+    from crm import complaints, figures, followups, outbox, tagging
     from storefront import orders
 
     from .jobs import register_job
 
     register_job(app, "expire_reservations", orders.expire_unpaid_orders)
     register_job(app, "recompute_figures", figures.recompute_figures)
+    register_job(app, "tag_rules", tagging.apply_tag_rules)
     register_job(app, "followup_rules", followups.run_followup_rules)
+    register_job(app, "complaint_escalation", complaints.escalate_overdue)
     register_job(app, "deliver_outbox", outbox.deliver_outbox)
 
 
 def register_commands(app: Flask) -> None:
+    from crm.cli import crm_cli
     from crm.demo import demo_command
 
     from .cli import jobs_cli, users_cli
@@ -115,6 +118,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(crm_cli)
 
 
 def register_template_context(app: Flask) -> None:

@@ -58,6 +58,10 @@ def load_config(instance_path: str) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
         #: days after hand-over or delivery for the satisfaction call
         "FOLLOWUP_SATISFACTION_DAYS": 3,
+        #: complaint SLA by severity: (hours to the first response, hours to resolution)
+        "COMPLAINT_SLA_HOURS": {"high": (2, 24), "medium": (8, 72), "low": (24, 168)},
+        #: unreached calls before a follow-up is closed as unreached
+        "FOLLOWUP_MAX_ATTEMPTS": int(os.environ.get("FOLLOWUP_MAX_ATTEMPTS", "3")),
         #: outgoing e-mail; without MAIL_SERVER messages are written to the log
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),

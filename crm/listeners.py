@@ -1,19 +1,23 @@
 """The customer center listens: purchases update profiles, hand-overs schedule calls."""
 
 from core.extensions import db
-from core.models import User
+from core.models import User, utcnow
 from core.signals import (
     fulfillment_completed,
+    fulfillment_no_show,
     fulfillment_ready,
     member_joined,
     order_cancelled,
     order_fulfilled,
     order_placed,
+    order_refunded,
     user_registered,
 )
+from storefront.models import Order
 
 from .customers import ensure_customer, refresh_figures
-from .followups import schedule_satisfaction_call
+from .followup_rules import plan_for_order, plan_satisfaction_call
+from .models import FollowUpKind
 from .outbox import notify_ready_for_pickup
 
 
@@ -36,7 +40,17 @@ def on_member_joined(membership, **_):
 
 
 def on_fulfillment_completed(fulfillment, **_):
-    schedule_satisfaction_call(fulfillment)
+    plan_satisfaction_call(fulfillment)
+
+
+def on_order_refunded(order, reason=None, **_):
+    _refresh_for_user(order.user_id)
+    if reason == "late_payment":
+        plan_for_order(FollowUpKind.APOLOGY, order, utcnow())
+
+
+def on_fulfillment_no_show(fulfillment, **_):
+    plan_for_order(FollowUpKind.NO_SHOW, db.session.get(Order, fulfillment.order_id), utcnow())
 
 
 def on_fulfillment_ready(fulfillment, **_):
@@ -52,3 +66,5 @@ def connect() -> None:
     member_joined.connect(on_member_joined)
     fulfillment_completed.connect(on_fulfillment_completed)
     fulfillment_ready.connect(on_fulfillment_ready)
+    order_refunded.connect(on_order_refunded)
+    fulfillment_no_show.connect(on_fulfillment_no_show)

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from core.extensions import db
-from core.models import UTCDateTime, utcnow
+from core.models import UTCDateTime, random_token, utcnow
 
 
 class Stage:
@@ -141,7 +141,15 @@ class FollowUpKind:
     BIRTHDAY = "birthday"
     WINBACK = "winback"
     COMPLAINT = "complaint"
-    ALL = (SATISFACTION, REORDER, WELCOME, BIRTHDAY, WINBACK, COMPLAINT)
+    BABY_BIRTHDAY = "baby_birthday"
+    #: an apology call after an order was refunded because its payment came too late
+    APOLOGY = "apology"
+    #: a pickup nobody collected: ask why
+    NO_SHOW = "no_show"
+    #: the next action an agent planned on a call
+    NEXT_ACTION = "next_action"
+    ALL = (SATISFACTION, REORDER, WELCOME, BIRTHDAY, WINBACK, COMPLAINT, BABY_BIRTHDAY, APOLOGY,
+           NO_SHOW, NEXT_ACTION)
 
 
 class FollowUp(db.Model):
@@ -167,6 +175,11 @@ class FollowUp(db.Model):
     outcome = sa.Column(sa.String(20))
     notes = sa.Column(sa.Text)
     satisfaction = sa.Column(sa.Integer)
+    #: what the agent agreed to do next, and when (a new follow-up is planned for it)
+    next_action = sa.Column(sa.String(200))
+    next_action_at = sa.Column(UTCDateTime)
+    #: e.g. the welcome pack's contents, chosen from the customer's needs tags
+    task = sa.Column(sa.Text)
     completed_at = sa.Column(UTCDateTime)
     completed_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
@@ -174,23 +187,81 @@ class FollowUp(db.Model):
     customer = relationship(Customer)
 
 
+class ComplaintStatus:
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    ALL = (OPEN, ACKNOWLEDGED, INVESTIGATING, RESOLVED, CLOSED)
+    #: not yet put right
+    UNRESOLVED = (OPEN, ACKNOWLEDGED, INVESTIGATING)
+
+
 class Complaint(db.Model):
-    """A complaint logged by the customer center (the remedy workflow builds on it)."""
+    """A complaint: logged by the customer center or filed by the customer, worked through
+    open -> acknowledged -> investigating -> resolved -> closed (with reopen)."""
 
     __tablename__ = "complaints"
-    __table_args__ = (sa.CheckConstraint("severity IN ('low', 'medium', 'high')",
-                                         name="severity_known"),)
+    __table_args__ = (
+        sa.CheckConstraint("severity IN ('low', 'medium', 'high')", name="severity_known"),
+        sa.CheckConstraint(
+            "status IN ('open', 'acknowledged', 'investigating', 'resolved', 'closed')",
+            name="status_known"),
+        sa.CheckConstraint("remedy_amount IS NULL OR remedy_amount >= 0",
+                           name="remedy_amount_nonnegative"),
+        sa.Index("ix_complaints_status_due", "status", "due_at"),
+    )
 
     id = sa.Column(sa.Integer, primary_key=True)
+    #: the id the customer sees
+    public_id = sa.Column(sa.String(24), unique=True, default=random_token)
     customer_id = sa.Column(sa.Integer, sa.ForeignKey("customers.id"), nullable=False, index=True)
     order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id"), index=True)
+    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id"), index=True)
+    #: hotline, store, online, followup
+    channel = sa.Column(sa.String(10), nullable=False, default="hotline", server_default="hotline")
+    #: quality, delivery, service, price, other
     category = sa.Column(sa.String(30), nullable=False)
     description = sa.Column(sa.Text, nullable=False)
     severity = sa.Column(sa.String(10), nullable=False, default="medium")
-    status = sa.Column(sa.String(12), nullable=False, default="open")
+    status = sa.Column(sa.String(14), nullable=False, default=ComplaintStatus.OPEN)
+    owner_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    #: the SLA: first response by, resolution by (``due_at``)
+    first_response_due_at = sa.Column(UTCDateTime)
     due_at = sa.Column(UTCDateTime)
+    first_response_at = sa.Column(UTCDateTime)
+    resolved_at = sa.Column(UTCDateTime)
+    closed_at = sa.Column(UTCDateTime)
+    #: when the admins were told it broke its SLA
+    escalated_at = sa.Column(UTCDateTime)
+    #: refund, replacement, coupon, apology
+    remedy = sa.Column(sa.String(12))
+    remedy_amount = sa.Column(sa.Integer)
+    remedy_note = sa.Column(sa.String(500))
+    root_cause = sa.Column(sa.Text)
+    prevention = sa.Column(sa.Text)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+
+    customer = relationship(Customer)
+    events = relationship("ComplaintEvent", order_by="ComplaintEvent.id",
+                          cascade="all, delete-orphan")
+
+
+class ComplaintEvent(db.Model):
+    """One step of a complaint: who moved it from which state to which, when, and why."""
+
+    __tablename__ = "complaint_events"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    complaint_id = sa.Column(sa.Integer, sa.ForeignKey("complaints.id"), nullable=False,
+                             index=True)
+    from_status = sa.Column(sa.String(14))
+    to_status = sa.Column(sa.String(14), nullable=False)
+    actor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    note = sa.Column(sa.Text)
+    at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class CustomerAccess(db.Model):
@@ -258,3 +329,61 @@ class OutboxMessage(db.Model):
     provider_ref = sa.Column(sa.String(200))
     sent_at = sa.Column(UTCDateTime)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class TagRule(db.Model):
+    """A needs tag derived from data, readable and editable by the customer center.
+
+    ``kind`` names the test and ``params`` its settings (``crm.tagging.KINDS``); several
+    rules may give the same tag (any one suffices).
+    """
+
+    __tablename__ = "tag_rules"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    tag = sa.Column(sa.String(40), nullable=False)
+    #: baby_age, expecting, bought_category, delivery_addresses, delivery_only
+    kind = sa.Column(sa.String(20), nullable=False)
+    params = sa.Column(sa.JSON, nullable=False, default=dict)
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+
+
+class SavedSegment(db.Model):
+    """A named filter over customers, used by campaigns and follow-up rules."""
+
+    __tablename__ = "saved_segments"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(80), nullable=False, unique=True)
+    #: {"stages": [...], "segments": [...], "tags": [...], "city": ..., "center_id": ...,
+    #:  "marketing_consent": bool, "min_monetary": fen, ...}; see crm.segments.FILTERS
+    filters = sa.Column(sa.JSON, nullable=False, default=dict)
+    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class FollowUpRule(db.Model):
+    """When a kind of follow-up is planned, editable by an admin: on/off, the delay, the
+    channel (a call for an agent, or an SMS / e-mail through the outbox), the script,
+    and optionally a saved segment the customer must be in."""
+
+    __tablename__ = "followup_rules"
+    __table_args__ = (
+        sa.CheckConstraint("channel IN ('phone', 'sms', 'email')", name="channel_known"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    kind = sa.Column(sa.String(16), nullable=False, unique=True)
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    #: days after the event (hand-over, first VIP purchase, ...); for a reorder reminder,
+    #: the days before the supply runs out
+    delay_days = sa.Column(sa.Integer, nullable=False, default=0)
+    channel = sa.Column(sa.String(8), nullable=False, default="phone")
+    #: the script, with {name}, {products}, {baby_age}, {shop}, {agent}; empty: the default
+    script = sa.Column(sa.Text)
+    segment_id = sa.Column(sa.Integer, sa.ForeignKey("saved_segments.id"))
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))

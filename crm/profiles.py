@@ -87,9 +87,11 @@ def _apply(customer: Customer, data: dict) -> None:
         setattr(customer, name, value)
 
 
-def create_prospect(agent: User, data: dict) -> Customer:
-    """A person met at an event, on the hotline or in a store, entered by an agent."""
-    customer = Customer(stage=Stage.PROSPECT, source="agent", created_by_id=agent.id,
+def create_prospect(agent: User | None, data: dict) -> Customer:
+    """A person met at an event, on the hotline or in a store, entered by an agent (or
+    imported: ``agent`` None)."""
+    customer = Customer(stage=Stage.PROSPECT, source="agent",
+                        created_by_id=agent.id if agent is not None else None,
                         marketing_consent=False, service_consent=True)
     _apply(customer, data)
     db.session.add(customer)

@@ -8,9 +8,10 @@ from core.i18n import shop_zone
 from fulfillment.schemas import NO_CONTROL, PlainText, record_id
 from storefront.schemas import MembershipSchema, Money, OrderSummarySchema
 
+from .complaints import CATEGORIES, CHANNELS, REMEDIES, SEVERITIES, is_overdue
 from .customers import mask_phone
 from .followups import OUTCOMES
-from .models import FollowUpKind, FollowUpStatus, Stage
+from .models import ComplaintStatus, FollowUpKind, FollowUpStatus, Stage
 from .profiles import completeness
 
 #: "...T10:00:00 08:00": a "+" in a query string arrives as a space
@@ -158,12 +159,50 @@ class FollowUpListSchema(Schema):
 
 class ComplaintSchema(_WithOrderRefs):
     id = fields.Integer()
+    public_id = fields.String()
+    customer_id = fields.Integer()
+    channel = fields.String()
     category = fields.String()
     description = fields.String()
     severity = fields.String()
-    status = fields.String()
-    due_at = fields.DateTime(allow_none=True)
+    status = fields.String(validate=validate.OneOf(ComplaintStatus.ALL))
+    product_id = fields.Integer(allow_none=True)
+    owner_id = fields.Integer(allow_none=True)
+    first_response_due_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "Resolution deadline."})
+    first_response_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    overdue = fields.Function(lambda c: is_overdue(c), metadata={"type": "boolean"})
+    remedy = fields.String(allow_none=True)
+    remedy_amount = fields.Integer(allow_none=True)
+    root_cause = fields.String(allow_none=True)
+    prevention = fields.String(allow_none=True)
     created_at = fields.DateTime()
+
+
+class ComplaintCreateSchema(Schema):
+    customer_id = record_id(metadata={"description": "Staff only; else from the order."})
+    order_id = fields.String(validate=validate.Length(min=1, max=24), metadata={
+        "description": "The order's public id; required for a customer."})
+    product_id = record_id()
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    description = PlainText(required=True, validate=validate.Length(max=4000))
+    severity = fields.String(load_default="medium", validate=validate.OneOf(SEVERITIES))
+    channel = fields.String(load_default="hotline", validate=validate.OneOf(CHANNELS))
+
+
+class ComplaintTransitionSchema(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(ComplaintStatus.ALL))
+    note = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=2000))
+    remedy = fields.String(allow_none=True, validate=validate.OneOf(REMEDIES))
+    remedy_amount = fields.Integer(strict=True, allow_none=True,
+                                   validate=validate.Range(min=1, max=100_000_000))
+    root_cause = PlainText(allow_none=True, validate=validate.Length(max=4000))
+    prevention = PlainText(allow_none=True, validate=validate.Length(max=4000))
+
+
+class ComplaintListSchema(Schema):
+    items = fields.List(fields.Nested(ComplaintSchema))
 
 
 class Customer360Schema(Schema):

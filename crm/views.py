@@ -22,6 +22,7 @@ from storefront.models import Order, Tier
 from . import profiles
 from .customers import customer_360, get_customer, mask_phone, search_customers
 from .figures import Segment
+from .followup_rules import render_script
 from .followups import complete_followup, due_followups, get_followup
 from .forms import (
     CHANNEL_CHOICE_LABELS,
@@ -33,7 +34,7 @@ from .forms import (
     FollowUpOutcomeForm,
     TagForm,
 )
-from .models import FollowUp, FollowUpKind, FollowUpStatus, OutboxStatus, Stage
+from .models import FollowUp, FollowUpKind, FollowUpRule, FollowUpStatus, OutboxStatus, Stage
 
 bp = Blueprint("crm", __name__)
 
@@ -55,6 +56,8 @@ KIND_LABELS = {
     FollowUpKind.REORDER: _l("Reorder reminder"),
     FollowUpKind.WELCOME: _l("Welcome pack"), FollowUpKind.BIRTHDAY: _l("Birthday greeting"),
     FollowUpKind.WINBACK: _l("Win-back call"), FollowUpKind.COMPLAINT: _l("Complaint follow-up"),
+    FollowUpKind.BABY_BIRTHDAY: _l("Baby's birthday"), FollowUpKind.APOLOGY: _l("Apology call"),
+    FollowUpKind.NO_SHOW: _l("Uncollected pickup"), FollowUpKind.NEXT_ACTION: _l("Next action"),
 }
 FOLLOWUP_STATUS_LABELS = {
     FollowUpStatus.OPEN: _l("Open"), FollowUpStatus.DONE: _l("Done"),
@@ -240,9 +243,26 @@ def call_script(followup: FollowUp, order: Order | None, fulfillment: Fulfillmen
         return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
                  "I am calling about the problem you told us about with order %(number)s. "
                  "Has it been put right to your satisfaction?", **values)
+    if kind == FollowUpKind.APOLOGY and order is not None:
+        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
+                 "Your order %(number)s was cancelled and refunded because the payment "
+                 "arrived late. I am sorry for the trouble: may I help you place it again?",
+                 **values)
+    if kind == FollowUpKind.NO_SHOW and order is not None:
+        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
+                 "Your order %(number)s waited for you at %(center)s but was not collected. "
+                 "May I ask what happened, and can we deliver it or keep it for you?",
+                 **values)
     return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
              "I am calling to ask how you are getting on with your purchases, and whether "
              "we can help with anything.", **values)
+
+
+def _morning(day):
+    """A planned day as 10:00 shop time (None stays None)."""
+    if day is None:
+        return None
+    return datetime.combine(day, datetime.min.time().replace(hour=10), tzinfo=shop_zone())
 
 
 def _followup_page(followup: FollowUp, form: FollowUpOutcomeForm, status: int = 200):
@@ -253,9 +273,14 @@ def _followup_page(followup: FollowUp, form: FollowUpOutcomeForm, status: int = 
     fulfillment = order.fulfillment if order is not None else None
     center = _centers([order.center_id]).get(order.center_id) if order is not None else None
     context = _context_360(view)
+    rule = db.session.execute(sa.select(FollowUpRule).where(
+        FollowUpRule.kind == followup.kind)).scalar_one_or_none()
+    script = (render_script(rule.script, followup.customer, agent=current_user.name,
+                            products=_names(order.lines) if order is not None else "")
+              if rule is not None and rule.script else
+              call_script(followup, order, fulfillment, center))
     context.update(followup=followup, order=order, fulfillment=fulfillment, center=center,
-                   script=call_script(followup, order, fulfillment, center), form=form,
-                   now=utcnow())
+                   script=script, form=form, now=utcnow())
     db.session.commit()  # the access log line written by customer_360
     return render_template("crm/followup.html", **context), status
 
@@ -271,7 +296,9 @@ def followup(followup_id: int):
         try:
             complete_followup(item, current_user, outcome=form.outcome.data,
                               notes=(form.notes.data or "").strip() or None,
-                              satisfaction=form.satisfaction.data)
+                              satisfaction=form.satisfaction.data,
+                              next_action=(form.next_action.data or "").strip() or None,
+                              next_action_at=_morning(form.next_action_on.data))
         except (ValidationFailed, IllegalTransition) as err:
             db.session.rollback()
             apply_domain_errors(form, err)
@@ -289,4 +316,6 @@ def followup(followup_id: int):
 
 
 # The other pages of the customer center join this blueprint.
-from . import views_customers, views_dashboard, views_outbox  # noqa: E402,F401
+from . import (  # noqa: E402,F401,I001
+    views_complaints, views_customers, views_dashboard, views_outbox, views_rules,
+    views_segments)
