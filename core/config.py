@@ -79,4 +79,10 @@ def load_config(instance_path: str) -> dict:
         #: first retry after this many seconds, doubling each time
         "OUTBOX_RETRY_SECONDS": 60,
         "OUTBOX_BATCH": 100,
+        #: with a broker the jobs run as Celery tasks (core/tasks.py) on this schedule
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL"),
+        "CELERY_RESULT_BACKEND": os.environ.get("CELERY_RESULT_BACKEND"),
+        "CELERY_QUEUE": os.environ.get("CELERY_QUEUE", "shop"),
+        "JOB_SCHEDULE_SECONDS": {"default": 300, "deliver_outbox": 60,
+                                 "recompute_figures": 3600, "tag_rules": 3600},
     }
