@@ -104,28 +104,31 @@ def register_listeners(app: Flask) -> None:
 
     storefront_listeners.connect()
     crm_listeners.connect()
-    crm_listeners.connect_refunds()
 
 
 def register_jobs(app: Flask) -> None:
-    from crm import events, followups
+    from crm import complaints, events, figures, followups, outbox, tagging
+    from fulfillment import pickup, slots
     from storefront import billing, points, tiers
 
     from .jobs import register_job
 
     register_job(app, "expire_reservations", billing.expire_unpaid_orders)
-    register_job(app, "followup_rules", followups.run_followup_rules)
-    from fulfillment import pickup, slots
-
     register_job(app, "open_slots", slots.open_slots_job)
     register_job(app, "release_no_shows", pickup.release_no_shows)
     register_job(app, "points_expiry", points.expire_points)
     register_job(app, "tier_review", tiers.review_tiers)
     register_job(app, "birthday_perks", points.grant_birthday_perks)
+    register_job(app, "recompute_figures", figures.recompute_figures)
+    register_job(app, "tag_rules", tagging.apply_tag_rules)
+    register_job(app, "followup_rules", followups.run_followup_rules)
+    register_job(app, "complaint_escalation", complaints.escalate_overdue)
     register_job(app, "event_reminders", events.send_due_reminders)
+    register_job(app, "deliver_outbox", outbox.deliver_outbox)
 
 
 def register_commands(app: Flask) -> None:
+    from crm.cli import crm_cli
     from crm.demo import demo_command
     from fulfillment.cli import stock_cli
     from storefront.cli import payments_cli
@@ -137,6 +140,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(payments_cli)
     app.cli.add_command(stock_cli)
+    app.cli.add_command(crm_cli)
 
 
 def register_template_context(app: Flask) -> None:

@@ -84,4 +84,31 @@ def load_config(instance_path: str) -> dict:
         "POINTS_PER_YUAN": int(os.environ.get("POINTS_PER_YUAN", 100)),
         "POINTS_MAX_SHARE_PERCENT": int(os.environ.get("POINTS_MAX_SHARE_PERCENT", 50)),
         "POINTS_VALID_DAYS": int(os.environ.get("POINTS_VALID_DAYS", 730)),
+        #: complaint SLA by severity: (hours to the first response, hours to resolution)
+        "COMPLAINT_SLA_HOURS": {"high": (2, 24), "medium": (8, 72), "low": (24, 168)},
+        #: unreached calls before a follow-up is closed as unreached
+        "FOLLOWUP_MAX_ATTEMPTS": int(os.environ.get("FOLLOWUP_MAX_ATTEMPTS", "3")),
+        #: outgoing e-mail; without MAIL_SERVER messages are written to the log
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "service@haiyun.example"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS") == "1",
+        "MAIL_TIMEOUT": 10,
+        #: "module:Class" of the SMS provider (crm.messaging.SmsProvider)
+        "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "crm.messaging:LoggingSmsProvider"),
+        #: marketing messages per customer per 7 days (service notices are not counted)
+        "OUTBOX_WEEKLY_CAP": int(os.environ.get("OUTBOX_WEEKLY_CAP", "3")),
+        #: attempts before a message is parked as failed (an admin can send it again)
+        "OUTBOX_MAX_ATTEMPTS": 8,
+        #: first retry after this many seconds, doubling each time
+        "OUTBOX_RETRY_SECONDS": 60,
+        "OUTBOX_BATCH": 100,
+        #: with a broker the jobs run as Celery tasks (core/tasks.py) on this schedule
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL"),
+        "CELERY_RESULT_BACKEND": os.environ.get("CELERY_RESULT_BACKEND"),
+        "CELERY_QUEUE": os.environ.get("CELERY_QUEUE", "shop"),
+        "JOB_SCHEDULE_SECONDS": {"default": 300, "deliver_outbox": 60,
+                                 "recompute_figures": 3600, "tag_rules": 3600},
     }

@@ -18,16 +18,20 @@ def register_job(app, name: str, fn: JobFn) -> None:
     app.extensions.setdefault("shop_jobs", {})[name] = fn
 
 
+def run_job(name: str, now: datetime) -> str:
+    """Run one registered job as of ``now`` and commit; a failure is rolled back and
+    reported in the summary (so a Celery task and the CLI behave alike)."""
+    fn = current_app.extensions["shop_jobs"][name]
+    try:
+        summary = fn(now)
+        db.session.commit()
+    except Exception as exc:  # one job's failure must not stop the others
+        db.session.rollback()
+        current_app.logger.exception("job %s failed", name)
+        summary = f"failed: {exc}"
+    return summary
+
+
 def run_due(now: datetime) -> list[tuple[str, str]]:
     """Run every registered job as of ``now``; returns ``(name, summary)`` pairs."""
-    results = []
-    for name, fn in current_app.extensions.get("shop_jobs", {}).items():
-        try:
-            summary = fn(now)
-            db.session.commit()
-        except Exception as exc:  # one job's failure must not stop the others
-            db.session.rollback()
-            current_app.logger.exception("job %s failed", name)
-            summary = f"failed: {exc}"
-        results.append((name, summary))
-    return results
+    return [(name, run_job(name, now)) for name in current_app.extensions.get("shop_jobs", {})]

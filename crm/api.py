@@ -5,14 +5,18 @@ from flask import g
 
 from core.api import api_blueprint, load_body, load_query, ok, route
 from core.auth import api_auth
+from core.errors import NotFound
 from core.extensions import db
 from core.models import Role
 from storefront.models import Order
 from storefront.schemas import MembershipSchema, OrderSummarySchema
 
-from . import customers, followups
+from . import complaints, customers, followups
 from .schemas import (
+    ComplaintCreateSchema,
+    ComplaintListSchema,
     ComplaintSchema,
+    ComplaintTransitionSchema,
     Customer360Schema,
     CustomerListItemSchema,
     CustomerPageSchema,
@@ -103,5 +107,83 @@ def complete_followup(followup_id: int):
                                 notes=data.get("notes") or None,
                                 satisfaction=data.get("satisfaction"))
     body = FollowUpSchema(order_refs=_public_ids([followup.order_id])).dump(followup)
+    db.session.commit()
+    return ok(body)
+
+
+# --- complaints ------------------------------------------------------------------------------
+
+
+def _complaint_body(complaint) -> dict:
+    return ComplaintSchema(order_refs=_public_ids([complaint.order_id])).dump(complaint)
+
+
+def _visible(complaint, user) -> bool:
+    if user.role in CRM_ROLES:
+        return True
+    return complaint.customer.user_id == user.id
+
+
+@route(bp, "/crm/complaints", ("POST",), summary="Log a complaint (staff) or file one about "
+       "your own order (customer)", tag="crm", body=ComplaintCreateSchema,
+       response=ComplaintSchema, status=201, auth="crm, admin, or the order's customer",
+       errors=("400:validation_error", "403:forbidden", "404:not_found"))
+@api_auth(Role.CRM, Role.ADMIN, Role.CUSTOMER)
+def complaint_create():
+    data = load_body(ComplaintCreateSchema())
+    user = g.api_user
+    order = None
+    if data.get("order_id"):
+        order = db.session.execute(sa.select(Order).where(
+            Order.public_id == data["order_id"])).scalar_one_or_none()
+        if order is None or (user.role == Role.CUSTOMER and order.user_id != user.id):
+            raise NotFound()
+    customer = None
+    if data.get("customer_id") and user.role != Role.CUSTOMER:
+        customer = customers.get_customer(data["customer_id"])
+    complaint = complaints.open_complaint(
+        actor=user, customer=customer, order=order, category=data["category"],
+        description=data["description"], severity=data["severity"], channel=data["channel"],
+        product_id=data.get("product_id"))
+    body = _complaint_body(complaint)
+    db.session.commit()
+    return ok(body, 201)
+
+
+@route(bp, "/crm/complaints", summary="Complaints: the customer's own, or (staff) the "
+       "unresolved ones, deadline first", tag="crm", response=ComplaintListSchema,
+       auth="crm, admin, customer")
+@api_auth(Role.CRM, Role.ADMIN, Role.CUSTOMER)
+def complaint_list():
+    user = g.api_user
+    items = (complaints.complaints_of_user(user) if user.role == Role.CUSTOMER
+             else complaints.list_complaints(status="unresolved"))
+    refs = _public_ids(c.order_id for c in items)
+    return ok({"items": ComplaintSchema(many=True, order_refs=refs).dump(items)})
+
+
+@route(bp, "/crm/complaints/<int:complaint_id>", summary="One complaint and its status",
+       tag="crm", response=ComplaintSchema, auth="crm, admin, or its customer",
+       errors=("404:not_found",))
+@api_auth(Role.CRM, Role.ADMIN, Role.CUSTOMER)
+def complaint_detail(complaint_id: int):
+    complaint = complaints.get_complaint(complaint_id)
+    if not _visible(complaint, g.api_user):
+        raise NotFound()
+    return ok(_complaint_body(complaint))
+
+
+@route(bp, "/crm/complaints/<int:complaint_id>/transition", ("POST",),
+       summary="Move a complaint one step (acknowledge, investigate, resolve, close, reopen)",
+       tag="crm", body=ComplaintTransitionSchema, response=ComplaintSchema, auth="crm",
+       errors=("400:validation_error", "404:not_found", "409:illegal_transition"))
+@api_auth(Role.CRM)
+def complaint_transition(complaint_id: int):
+    complaint = complaints.get_complaint(complaint_id)
+    data = load_body(ComplaintTransitionSchema())
+    complaints.transition(complaint, g.api_user, to=data["to"], note=data.get("note"),
+                          remedy=data.get("remedy"), remedy_amount=data.get("remedy_amount"),
+                          root_cause=data.get("root_cause"), prevention=data.get("prevention"))
+    body = _complaint_body(complaint)
     db.session.commit()
     return ok(body)

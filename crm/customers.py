@@ -10,7 +10,7 @@ from core.extensions import db
 from core.models import User, utcnow
 from storefront.models import Membership, Order, OrderStatus
 
-from .models import Complaint, Customer, CustomerAccess, FollowUp, Stage
+from .models import Child, Complaint, Customer, CustomerAccess, FollowUp, Stage
 
 PAGE_SIZE = 30
 #: orders that count toward a customer's figures
@@ -36,11 +36,34 @@ def ensure_customer(user: User, *, source: str = "web") -> Customer:
     """The profile of an account holder, created on first sight."""
     customer = customer_for_user(user.id)
     if customer is None:
+        customer = _prospect_for(user)
+    if customer is None:
         customer = Customer(user_id=user.id, name=user.name, phone=user.phone, email=user.email,
                             source=source, stage=Stage.PROSPECT)
         db.session.add(customer)
         db.session.flush()
     return customer
+
+
+def _prospect_for(user: User) -> Customer | None:
+    """A prospect entered before this person signed up (same phone or e-mail) becomes theirs:
+    one profile per person."""
+    matches = []
+    if user.phone:
+        matches.append(Customer.phone == user.phone)
+    if user.email:
+        matches.append(sa.func.lower(Customer.email) == user.email.lower())
+    if not matches:
+        return None
+    prospect = db.session.execute(
+        sa.select(Customer).where(Customer.user_id.is_(None), sa.or_(*matches))
+        .order_by(Customer.id).limit(1)).scalar_one_or_none()
+    if prospect is not None:
+        prospect.user_id = user.id
+        prospect.email = prospect.email or user.email
+        prospect.phone = prospect.phone or user.phone
+        db.session.flush()
+    return prospect
 
 
 def derive_stage(customer: Customer, is_member: bool, now: datetime) -> str:
@@ -80,14 +103,36 @@ def refresh_figures(customer: Customer, now: datetime | None = None) -> Customer
         # Aggregates come back naive from SQLite; the column type only fixes loaded rows.
         customer.first_order_at = _aware(first)
         customer.last_order_at = _aware(last)
+        customer.avg_basket_amount = (customer.lifetime_amount // customer.orders_count
+                                      if customer.orders_count else 0)
+        customer.favourite_center_id = db.session.execute(
+            sa.select(Order.center_id).where(Order.user_id == customer.user_id,
+                                             Order.status.in_(_COUNTED))
+            .group_by(Order.center_id)
+            .order_by(sa.func.count().desc(), sa.func.max(Order.created_at).desc())
+            .limit(1)).scalar()
     member = db.session.execute(sa.select(Membership).where(
         Membership.user_id == customer.user_id)).scalar_one_or_none() if customer.user_id else None
     if member is not None:
         customer.card_number = member.card_number
         customer.marketing_consent = member.marketing_consent
+        _take_from_membership(customer, member)
     customer.stage = derive_stage(customer, member is not None, now)
     db.session.flush()
     return customer
+
+
+def _take_from_membership(customer: Customer, member: Membership) -> None:
+    """What the member told us on the VIP form fills the profile's gaps."""
+    customer.birthday = customer.birthday or member.birthday
+    customer.city = customer.city or member.city
+    if member.interests and not customer.interests:
+        customer.interests = ", ".join(member.interests)[:300]
+    baby = member.baby_birthday
+    if baby is not None and not customer.children:
+        born = baby <= utcnow().date()
+        customer.children.append(Child(birth_date=baby if born else None,
+                                       due_date=None if born else baby))
 
 
 def _aware(value):
@@ -99,16 +144,27 @@ def _aware(value):
 
 
 def search_customers(q: str | None = None, *, user_id: int | None = None, page: int = 1,
-                     per_page: int = PAGE_SIZE) -> tuple[list[Customer], int]:
-    """By name, phone (whole or last 4 digits), e-mail, card number; newest first."""
+                     per_page: int = PAGE_SIZE, r_score: int | None = None,
+                     f_score: int | None = None, segment: str | None = None,
+                     stage: str | None = None) -> tuple[list[Customer], int]:
+    """By name, phone (whole or last 4 digits), e-mail, card or order number; newest first.
+
+    ``r_score``, ``f_score``, ``segment``, ``stage`` narrow it (a dashboard cell's list).
+    """
     query = sa.select(Customer)
     if user_id is not None:
         query = query.where(Customer.user_id == user_id)
+    for column, value in ((Customer.r_score, r_score), (Customer.f_score, f_score),
+                          (Customer.rfm_segment, segment), (Customer.stage, stage)):
+        if value is not None:
+            query = query.where(column == value)
     if q:
         q = q.strip()
         like = f"%{q}%"
         conditions = [Customer.name.ilike(like), Customer.email.ilike(like),
-                      Customer.card_number == q.upper()]
+                      Customer.card_number == q.upper(),
+                      Customer.user_id.in_(sa.select(Order.user_id).where(
+                          Order.number == q.upper()))]
         digits = re.sub(r"\D", "", q)
         if digits:
             conditions.append(Customer.phone.like(f"%{digits}") if len(digits) == 4

@@ -94,7 +94,9 @@ from .demo_data import (
     centers_spec,
     festive,
 )
-from .models import Customer, FollowUp, FollowUpKind, FollowUpStatus, Stage
+from .figures import recompute_figures
+from .models import Child, Customer, FollowUp, FollowUpKind, FollowUpStatus, Stage
+from .tagging import apply_tag_rules
 
 HISTORY_DAYS = 548  # 18 months
 CHUNK = 500  # customers generated and inserted at a time
@@ -136,6 +138,9 @@ def demo_command(customers, orders, if_empty, seed):
     shop.fix_sequences()
     build_club()
     mark_changed(db.session, "catalog", "stock")
+    db.session.commit()
+    click.echo("Figures, RFM segments and needs tags: "
+               + "; ".join((recompute_figures(shop.now), apply_tag_rules(shop.now))))
     db.session.commit()
     shop.report(time.monotonic() - started)
 
@@ -469,7 +474,13 @@ class DemoShop:
                   frequency=figures.frequency, monetary_amount=figures.monetary_amount,
                   lifetime_amount=figures.lifetime_amount, orders_count=figures.orders_count,
                   notes=rng.choice(CUSTOMER_NOTES[persona]) if rng.random() < 0.2 else None,
+                  gender="female" if female else "male", birthday=birthday,
                   created_at=registered, updated_at=now)
+        if baby is not None:
+            born = baby <= now.date()
+            batch.add("customer_children", customer_id=hh.customer_id,
+                      birth_date=baby if born else None, due_date=None if born else baby,
+                      created_at=registered)
 
     def _take(self, table: str) -> int:
         value = self.ids[table]
@@ -756,9 +767,10 @@ class _Batch:
 
     TABLES = {"users": User, "customers": Customer, "memberships": Membership, "orders": Order,
               "order_lines": OrderLine, "fulfillments": Fulfillment,
-              "fulfillment_lines": FulfillmentLine, "followups": FollowUp}
-    ORDER = ("users", "customers", "memberships", "orders", "order_lines", "fulfillments",
-             "fulfillment_lines", "followups")
+              "fulfillment_lines": FulfillmentLine, "followups": FollowUp,
+              "customer_children": Child}
+    ORDER = ("users", "customers", "customer_children", "memberships", "orders", "order_lines",
+             "fulfillments", "fulfillment_lines", "followups")
 
     def __init__(self):
         self.rows: dict[str, list[dict]] = {name: [] for name in self.ORDER}

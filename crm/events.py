@@ -18,6 +18,7 @@ from core.i18n import shop_zone
 from core.models import User, utcnow
 from storefront.models import Membership, Order, OrderStatus
 
+from . import outbox
 from .club import audience_of, fits, get_membership_by_card
 from .club_models import Event, EventRegistration
 from .club_models import RegistrationStatus as RS
@@ -160,7 +161,8 @@ def reminder_message(reg: EventRegistration) -> dict:
     venue = event.address or ""
     return {
         "channel": (membership.channels or ["sms"])[0], "to": membership.phone,
-        "template": "event_reminder",
+        "kind": "event_reminder", "user_id": membership.user_id,
+        "subject": f"活动提醒：{event.title}",
         "body": f"【会员活动提醒】{membership.name}，您报名的「{event.title}」将于{when}在"
                 f"{event.city}{venue}举行（{reg.attendees}人）。如不能参加，请在会员中心取消报名。",
     }
@@ -169,8 +171,8 @@ def reminder_message(reg: EventRegistration) -> dict:
 def send_due_reminders(now) -> str:
     """Job: registrations for events starting within a day are reminded, once each.
 
-    The message is built by ``reminder_message``; queuing it on the outbox is the one
-    call left to wire here when ``crm.outbox`` lands.
+    Each message is built by ``reminder_message`` and queued on the outbox, which
+    delivers it after the commit with the member's consent.
     """
     due = db.session.execute(
         sa.select(EventRegistration).join(Event, Event.id == EventRegistration.event_id)
@@ -179,7 +181,7 @@ def send_due_reminders(now) -> str:
                Event.starts_at > now, Event.starts_at <= now + timedelta(days=1))
     ).scalars().all()
     for reg in due:
-        reminder_message(reg)  # -> outbox.enqueue(**message) once the outbox exists
+        outbox.enqueue(**reminder_message(reg), dedupe_key=f"event-reminder:{reg.id}")
         reg.reminded_at = now
     db.session.flush()
     return f"{len(due)} event reminder(s) due"

@@ -9,15 +9,10 @@ from flask_babel import lazy_gettext as _l
 from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User, utcnow
-from fulfillment.models import Fulfillment, FulfillmentStatus
-from storefront.models import Order
 
-from .customers import ensure_customer
 from .models import Customer, FollowUp, FollowUpKind, FollowUpStatus
 
 OUTCOMES = ("reached", "unreached", "wrong_number", "declined")
-#: unreached attempts before a follow-up is closed as unreached
-MAX_ATTEMPTS = 3
 RETRY_AFTER = timedelta(days=1)
 
 
@@ -37,18 +32,6 @@ def schedule_followup(customer: Customer, *, kind: str, reason: str, due_at,
     except sa.exc.IntegrityError:
         return None
     return followup
-
-
-def schedule_satisfaction_call(fulfillment: Fulfillment) -> FollowUp | None:
-    """A call some days after hand-over or delivery, to ask how it went."""
-    order = db.session.get(Order, fulfillment.order_id)
-    user = db.session.get(User, order.user_id)
-    customer = ensure_customer(user)
-    delay = timedelta(days=current_app.config["FOLLOWUP_SATISFACTION_DAYS"])
-    return schedule_followup(
-        customer, kind=FollowUpKind.SATISFACTION, reason=f"satisfaction:order:{order.id}",
-        due_at=(fulfillment.completed_at or utcnow()) + delay, order_id=order.id,
-    )
 
 
 def due_followups(*, due_before=None, status: str | None = FollowUpStatus.OPEN,
@@ -73,8 +56,11 @@ def get_followup(followup_id: int) -> FollowUp:
 
 
 def complete_followup(followup: FollowUp, agent: User, *, outcome: str, notes: str | None = None,
-                      satisfaction: int | None = None) -> FollowUp:
-    """Record a call. Unreached calls are retried a day later, up to ``MAX_ATTEMPTS`` times."""
+                      satisfaction: int | None = None, next_action: str | None = None,
+                      next_action_at=None) -> FollowUp:
+    """Record a call. Unreached calls are retried a day later, up to
+    ``FOLLOWUP_MAX_ATTEMPTS`` times, then closed as unreached. A next action with its date
+    plans a follow-up for it."""
     if followup.status != FollowUpStatus.OPEN:
         raise IllegalTransition(_l("This follow-up is already closed."),
                                 extra={"status": followup.status})
@@ -89,7 +75,22 @@ def complete_followup(followup: FollowUp, agent: User, *, outcome: str, notes: s
         stamp = utcnow().strftime("%Y-%m-%d %H:%M")
         followup.notes = ((followup.notes + "\n") if followup.notes else "") + f"[{stamp}] {notes}"
     followup.satisfaction = satisfaction
-    if outcome == "unreached" and followup.attempts < MAX_ATTEMPTS:
+    if (next_action is None) != (next_action_at is None):
+        raise ValidationFailed(errors={"next_action_at": [str(_l(
+            "Give the next action and its date together."))]})
+    if next_action_at is not None and next_action_at <= utcnow():
+        raise ValidationFailed(errors={"next_action_at": [str(_l(
+            "The next action's date lies ahead."))]})
+    if next_action is not None:
+        followup.next_action, followup.next_action_at = next_action[:200], next_action_at
+        schedule_followup(followup.customer, kind=FollowUpKind.NEXT_ACTION,
+                          reason=f"next:followup:{followup.id}:{followup.attempts}",
+                          due_at=next_action_at, order_id=followup.order_id)
+        planned = db.session.execute(sa.select(FollowUp).where(
+            FollowUp.reason == f"next:followup:{followup.id}:{followup.attempts}")).scalar_one()
+        planned.task = next_action[:200]
+    max_attempts = current_app.config["FOLLOWUP_MAX_ATTEMPTS"]
+    if outcome == "unreached" and followup.attempts < max_attempts:
         followup.due_at = utcnow() + RETRY_AFTER
     else:
         followup.status = (FollowUpStatus.UNREACHED if outcome == "unreached"
@@ -101,16 +102,7 @@ def complete_followup(followup: FollowUp, agent: User, *, outcome: str, notes: s
 
 
 def run_followup_rules(now) -> str:
-    """Job: schedule what the rules call for and the signals missed (idempotent by reason).
+    """Job: plan what the follow-up rules call for (``crm.followup_rules``); idempotent."""
+    from .followup_rules import run_rules  # the rules build on this module
 
-    Satisfaction calls for every hand-over or delivery of the last 30 days without one.
-    """
-    since = now - timedelta(days=30)
-    done = db.session.execute(
-        sa.select(Fulfillment).where(
-            Fulfillment.status.in_(FulfillmentStatus.DONE), Fulfillment.completed_at >= since,
-            ~sa.exists().where(FollowUp.order_id == Fulfillment.order_id,
-                               FollowUp.kind == FollowUpKind.SATISFACTION))
-    ).scalars().all()
-    created = sum(1 for f in done if schedule_satisfaction_call(f) is not None)
-    return f"{created} satisfaction call(s) scheduled"
+    return run_rules(now)

@@ -4,6 +4,8 @@ from core.extensions import db
 from core.models import User, utcnow
 from core.signals import (
     fulfillment_completed,
+    fulfillment_no_show,
+    fulfillment_ready,
     member_joined,
     order_cancelled,
     order_fulfilled,
@@ -11,10 +13,12 @@ from core.signals import (
     order_refunded,
     user_registered,
 )
+from storefront.models import Order
 
 from .customers import ensure_customer, refresh_figures
-from .followups import schedule_followup, schedule_satisfaction_call
+from .followup_rules import plan_for_order, plan_satisfaction_call
 from .models import FollowUpKind
+from .outbox import notify_ready_for_pickup
 
 
 def _refresh_for_user(user_id: int) -> None:
@@ -36,7 +40,22 @@ def on_member_joined(membership, **_):
 
 
 def on_fulfillment_completed(fulfillment, **_):
-    schedule_satisfaction_call(fulfillment)
+    plan_satisfaction_call(fulfillment)
+
+
+def on_order_refunded(order, reason=None, **_):
+    _refresh_for_user(order.user_id)
+    if reason == "late_payment":
+        plan_for_order(FollowUpKind.APOLOGY, order, utcnow())
+
+
+def on_fulfillment_no_show(fulfillment, **_):
+    plan_for_order(FollowUpKind.NO_SHOW, db.session.get(Order, fulfillment.order_id), utcnow())
+
+
+def on_fulfillment_ready(fulfillment, **_):
+    if fulfillment.method == "pickup":
+        notify_ready_for_pickup(fulfillment)
 
 
 def connect() -> None:
@@ -46,19 +65,6 @@ def connect() -> None:
     order_fulfilled.connect(on_order_changed)
     member_joined.connect(on_member_joined)
     fulfillment_completed.connect(on_fulfillment_completed)
-
-
-def on_order_refunded(order, reason=None, **_):
-    """A payment that came after the order expired went back: call to apologize."""
-    if reason != "late_payment":
-        return
-    user = db.session.get(User, order.user_id)
-    if user is None or user.is_staff_member:
-        return
-    schedule_followup(ensure_customer(user), kind=FollowUpKind.COMPLAINT,
-                      reason=f"apology:late_payment:order:{order.id}", due_at=utcnow(),
-                      order_id=order.id)
-
-
-def connect_refunds() -> None:
+    fulfillment_ready.connect(on_fulfillment_ready)
     order_refunded.connect(on_order_refunded)
+    fulfillment_no_show.connect(on_fulfillment_no_show)

@@ -8,9 +8,11 @@ from core.i18n import shop_zone
 from fulfillment.schemas import NO_CONTROL, PlainText, record_id
 from storefront.schemas import MembershipSchema, Money, OrderSummarySchema
 
+from .complaints import CATEGORIES, CHANNELS, REMEDIES, SEVERITIES, is_overdue
 from .customers import mask_phone
 from .followups import OUTCOMES
-from .models import FollowUpKind, FollowUpStatus, Stage
+from .models import ComplaintStatus, FollowUpKind, FollowUpStatus, Stage
+from .profiles import completeness
 
 #: "...T10:00:00 08:00": a "+" in a query string arrives as a space
 _SPACE_FOR_PLUS = re.compile(r"(T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$")
@@ -33,7 +35,7 @@ class Moment(fields.DateTime):
 
 class CustomerQuerySchema(Schema):
     q = fields.String(validate=[validate.Length(max=100), NO_CONTROL], metadata={
-        "description": "Name, phone or its last 4 digits, e-mail, card number."})
+        "description": "Name, phone or its last 4 digits, e-mail, card or order number."})
     user_id = record_id()
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
 
@@ -58,19 +60,54 @@ class CustomerPageSchema(Schema):
     pages = fields.Integer()
 
 
+class ChildSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+    gender = fields.String(allow_none=True)
+    birth_date = fields.Date(allow_none=True)
+    due_date = fields.Date(allow_none=True, metadata={"description": "While expected."})
+
+
+class TagSchema(Schema):
+    tag = fields.String()
+    source = fields.String(validate=validate.OneOf(("manual", "rule")))
+
+
 class ProfileSchema(Schema):
     """The whole profile: the agent calls this number (and the look is logged)."""
 
     name = fields.String()
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
+    gender = fields.String(allow_none=True)
+    birthday = fields.Date(allow_none=True)
     city = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    occupation = fields.String(allow_none=True)
+    interests = fields.String(allow_none=True)
     source = fields.String()
+    preferred_channel = fields.String(allow_none=True)
+    preferred_time = fields.String(allow_none=True)
     stage = fields.String(validate=validate.OneOf(Stage.ALL))
     card_number = fields.String(allow_none=True)
+    service_consent = fields.Boolean()
     marketing_consent = fields.Boolean()
+    children = fields.List(fields.Nested(ChildSchema))
+    tags = fields.List(fields.Nested(TagSchema))
+    completeness = fields.Method("_completeness", metadata={
+        "type": "integer", "description": "Percent of the required fields filled in."})
+    missing = fields.Method("_missing", metadata={
+        "type": "array", "items": {"type": "string"},
+        "description": "The required fields still empty."})
     notes = fields.String(allow_none=True)
     created_at = fields.DateTime()
+
+    def _completeness(self, customer):
+        return completeness(customer)[0]
+
+    def _missing(self, customer):
+        return completeness(customer)[1]
 
 
 class FiguresSchema(Schema):
@@ -122,12 +159,50 @@ class FollowUpListSchema(Schema):
 
 class ComplaintSchema(_WithOrderRefs):
     id = fields.Integer()
+    public_id = fields.String()
+    customer_id = fields.Integer()
+    channel = fields.String()
     category = fields.String()
     description = fields.String()
     severity = fields.String()
-    status = fields.String()
-    due_at = fields.DateTime(allow_none=True)
+    status = fields.String(validate=validate.OneOf(ComplaintStatus.ALL))
+    product_id = fields.Integer(allow_none=True)
+    owner_id = fields.Integer(allow_none=True)
+    first_response_due_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "Resolution deadline."})
+    first_response_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    overdue = fields.Function(lambda c: is_overdue(c), metadata={"type": "boolean"})
+    remedy = fields.String(allow_none=True)
+    remedy_amount = fields.Integer(allow_none=True)
+    root_cause = fields.String(allow_none=True)
+    prevention = fields.String(allow_none=True)
     created_at = fields.DateTime()
+
+
+class ComplaintCreateSchema(Schema):
+    customer_id = record_id(metadata={"description": "Staff only; else from the order."})
+    order_id = fields.String(validate=validate.Length(min=1, max=24), metadata={
+        "description": "The order's public id; required for a customer."})
+    product_id = record_id()
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    description = PlainText(required=True, validate=validate.Length(max=4000))
+    severity = fields.String(load_default="medium", validate=validate.OneOf(SEVERITIES))
+    channel = fields.String(load_default="hotline", validate=validate.OneOf(CHANNELS))
+
+
+class ComplaintTransitionSchema(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(ComplaintStatus.ALL))
+    note = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=2000))
+    remedy = fields.String(allow_none=True, validate=validate.OneOf(REMEDIES))
+    remedy_amount = fields.Integer(strict=True, allow_none=True,
+                                   validate=validate.Range(min=1, max=100_000_000))
+    root_cause = PlainText(allow_none=True, validate=validate.Length(max=4000))
+    prevention = PlainText(allow_none=True, validate=validate.Length(max=4000))
+
+
+class ComplaintListSchema(Schema):
+    items = fields.List(fields.Nested(ComplaintSchema))
 
 
 class Customer360Schema(Schema):

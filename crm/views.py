@@ -1,6 +1,6 @@
 """HTML pages of the customer center: the follow-up queue, customers, the 360, a call."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from babel.lists import format_list
@@ -19,10 +19,22 @@ from core.models import Role, utcnow
 from fulfillment.models import Center, Fulfillment
 from storefront.models import Order, Tier
 
+from . import profiles
 from .customers import customer_360, get_customer, mask_phone, search_customers
+from .figures import Segment
+from .followup_rules import render_script
 from .followups import complete_followup, due_followups, get_followup
-from .forms import OUTCOME_LABELS, CustomerSearchForm, FollowUpOutcomeForm
-from .models import FollowUp, FollowUpKind, FollowUpStatus, Stage
+from .forms import (
+    CHANNEL_CHOICE_LABELS,
+    OUTCOME_LABELS,
+    SOURCE_LABELS,
+    TIME_LABELS,
+    ChildForm,
+    CustomerSearchForm,
+    FollowUpOutcomeForm,
+    TagForm,
+)
+from .models import FollowUp, FollowUpKind, FollowUpRule, FollowUpStatus, OutboxStatus, Stage
 
 bp = Blueprint("crm", __name__)
 
@@ -44,6 +56,8 @@ KIND_LABELS = {
     FollowUpKind.REORDER: _l("Reorder reminder"),
     FollowUpKind.WELCOME: _l("Welcome pack"), FollowUpKind.BIRTHDAY: _l("Birthday greeting"),
     FollowUpKind.WINBACK: _l("Win-back call"), FollowUpKind.COMPLAINT: _l("Complaint follow-up"),
+    FollowUpKind.BABY_BIRTHDAY: _l("Baby's birthday"), FollowUpKind.APOLOGY: _l("Apology call"),
+    FollowUpKind.NO_SHOW: _l("Uncollected pickup"), FollowUpKind.NEXT_ACTION: _l("Next action"),
 }
 FOLLOWUP_STATUS_LABELS = {
     FollowUpStatus.OPEN: _l("Open"), FollowUpStatus.DONE: _l("Done"),
@@ -56,13 +70,35 @@ ORDER_STATUS_LABELS = {
 TIER_LABELS = {Tier.CLASSIC: _l("Classic"), Tier.SILVER: _l("Silver"), Tier.GOLD: _l("Gold"),
                Tier.DIAMOND: _l("Diamond")}
 METHOD_LABELS = {"pickup": _l("Pickup"), "delivery": _l("Delivery")}
+OUTBOX_STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("Waiting"), OutboxStatus.SENDING: _l("Sending"),
+    OutboxStatus.SENT: _l("Sent"), OutboxStatus.SKIPPED: _l("Not sent"),
+    OutboxStatus.FAILED: _l("Failed"),
+}
+OUTBOX_STATUS_BADGES = {OutboxStatus.SENT: "badge-ok", OutboxStatus.SKIPPED: "badge-warn",
+                        OutboxStatus.FAILED: "badge-bad", OutboxStatus.SENDING: "badge-info"}
+SKIP_REASON_LABELS = {"no_consent": _l("no consent"), "no_address": _l("no address")}
+CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS"), "phone": _l("Phone")}
+GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other")}
+SEGMENT_LABELS = {
+    Segment.CHAMPIONS: _l("Champions"), Segment.LOYAL: _l("Loyal"), Segment.NEW: _l("New"),
+    Segment.PROMISING: _l("Promising"), Segment.NEED_ATTENTION: _l("Need attention"),
+    Segment.AT_RISK: _l("At risk"), Segment.HIBERNATING: _l("Hibernating"),
+    Segment.LOST: _l("Lost"),
+}
+PURPOSE_LABELS = {"service": _l("Service notice"), "marketing": _l("Marketing")}
 
 
 @bp.app_template_global()
 def crm_labels() -> dict:
     return {"stage": STAGE_LABELS, "stage_badge": STAGE_BADGES, "kind": KIND_LABELS,
             "followup_status": FOLLOWUP_STATUS_LABELS, "order_status": ORDER_STATUS_LABELS,
-            "tier": TIER_LABELS, "method": METHOD_LABELS, "outcome": OUTCOME_LABELS}
+            "tier": TIER_LABELS, "method": METHOD_LABELS, "outcome": OUTCOME_LABELS,
+            "outbox_status": OUTBOX_STATUS_LABELS, "outbox_badge": OUTBOX_STATUS_BADGES,
+            "skip_reason": SKIP_REASON_LABELS, "channel": CHANNEL_LABELS,
+            "purpose": PURPOSE_LABELS, "gender": GENDER_LABELS,
+            "preferred_channel": CHANNEL_CHOICE_LABELS, "preferred_time": TIME_LABELS,
+            "source": SOURCE_LABELS, "segment": SEGMENT_LABELS}
 
 
 def end_of_today_utc() -> datetime:
@@ -108,10 +144,25 @@ def customers():
     form = CustomerSearchForm(request.args)
     q = (form.q.data or "").strip()[:100] if form.validate() else ""
     page = request.args.get("page", 1, type=int)
-    items, pages = search_customers(q or None, page=page)
+    narrow = _list_filters()
+    items, pages = search_customers(q or None, page=page, **narrow)
     page = min(max(page, 1), pages)
     return render_template("crm/customers.html", form=form, q=q, items=items, page=page,
-                           pages=pages, mask_phone=mask_phone)
+                           pages=pages, mask_phone=mask_phone, narrow=narrow)
+
+
+def _list_filters() -> dict:
+    """``?r=&f=`` (a cell of the RFM grid), ``?segment=``, ``?stage=``; unknown values ignored."""
+    narrow = {}
+    for arg, key in (("r", "r_score"), ("f", "f_score")):
+        value = request.args.get(arg, type=int)
+        if value in range(1, 6):
+            narrow[key] = value
+    if request.args.get("segment") in Segment.ALL:
+        narrow["segment"] = request.args["segment"]
+    if request.args.get("stage") in Stage.ALL:
+        narrow["stage"] = request.args["stage"]
+    return narrow
 
 
 @bp.route("/crm/customers/<int:customer_id>")
@@ -126,8 +177,12 @@ def customer(customer_id: int):
 
 def _context_360(view: dict) -> dict:
     orders = view["orders"]
+    percent, missing = profiles.completeness(view["customer"])
     return {
-        "view": view, "customer": view["customer"],
+        "view": view, "customer": view["customer"], "completeness": percent,
+        "missing": [profiles.FIELD_LABELS[f] for f in missing],
+        "baby_months": profiles.baby_age_months(view["customer"], date.today()),
+        "child_form": ChildForm(formdata=None), "tag_form": TagForm(formdata=None),
         "centers": _centers(o.center_id for o in orders),
         "numbers": _order_numbers({f.order_id for f in view["followups"]}),
     }
@@ -188,9 +243,26 @@ def call_script(followup: FollowUp, order: Order | None, fulfillment: Fulfillmen
         return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
                  "I am calling about the problem you told us about with order %(number)s. "
                  "Has it been put right to your satisfaction?", **values)
+    if kind == FollowUpKind.APOLOGY and order is not None:
+        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
+                 "Your order %(number)s was cancelled and refunded because the payment "
+                 "arrived late. I am sorry for the trouble: may I help you place it again?",
+                 **values)
+    if kind == FollowUpKind.NO_SHOW and order is not None:
+        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
+                 "Your order %(number)s waited for you at %(center)s but was not collected. "
+                 "May I ask what happened, and can we deliver it or keep it for you?",
+                 **values)
     return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
              "I am calling to ask how you are getting on with your purchases, and whether "
              "we can help with anything.", **values)
+
+
+def _morning(day):
+    """A planned day as 10:00 shop time (None stays None)."""
+    if day is None:
+        return None
+    return datetime.combine(day, datetime.min.time().replace(hour=10), tzinfo=shop_zone())
 
 
 def _followup_page(followup: FollowUp, form: FollowUpOutcomeForm, status: int = 200):
@@ -201,9 +273,14 @@ def _followup_page(followup: FollowUp, form: FollowUpOutcomeForm, status: int = 
     fulfillment = order.fulfillment if order is not None else None
     center = _centers([order.center_id]).get(order.center_id) if order is not None else None
     context = _context_360(view)
+    rule = db.session.execute(sa.select(FollowUpRule).where(
+        FollowUpRule.kind == followup.kind)).scalar_one_or_none()
+    script = (render_script(rule.script, followup.customer, agent=current_user.name,
+                            products=_names(order.lines) if order is not None else "")
+              if rule is not None and rule.script else
+              call_script(followup, order, fulfillment, center))
     context.update(followup=followup, order=order, fulfillment=fulfillment, center=center,
-                   script=call_script(followup, order, fulfillment, center), form=form,
-                   now=utcnow())
+                   script=script, form=form, now=utcnow())
     db.session.commit()  # the access log line written by customer_360
     return render_template("crm/followup.html", **context), status
 
@@ -219,7 +296,9 @@ def followup(followup_id: int):
         try:
             complete_followup(item, current_user, outcome=form.outcome.data,
                               notes=(form.notes.data or "").strip() or None,
-                              satisfaction=form.satisfaction.data)
+                              satisfaction=form.satisfaction.data,
+                              next_action=(form.next_action.data or "").strip() or None,
+                              next_action_at=_morning(form.next_action_on.data))
         except (ValidationFailed, IllegalTransition) as err:
             db.session.rollback()
             apply_domain_errors(form, err)
@@ -233,3 +312,10 @@ def followup(followup_id: int):
             flash(_("Follow-up with %(name)s recorded.", name=name), "success")
         return redirect(url_for("crm.index"))
     return _followup_page(item, form, 400)
+
+
+
+# The other pages of the customer center join this blueprint.
+from . import (  # noqa: E402,F401,I001
+    views_complaints, views_customers, views_dashboard, views_outbox, views_rules,
+    views_segments)

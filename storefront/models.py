@@ -215,15 +215,6 @@ class Membership(db.Model):
     #: consent to offers and news, asked apart from the service messages
     marketing_consent = sa.Column(sa.Boolean, nullable=False, default=False)
     joined_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
-
-
-from .payment_models import (  # noqa: E402,F401  (payment tables live beside the orders)
-    Payment,
-    PaymentEvent,
-    Refund,
-    RefundLine,
-    StripeEvent,
-)
     #: [{"name", "birth_date"}]: children, or a due date for one on the way
     children = sa.Column(sa.JSON, nullable=False, default=list, server_default="[]")
     #: how the member wants to hear from us: "sms", "email", "phone", "wechat"
@@ -234,3 +225,12 @@ from .payment_models import (  # noqa: E402,F401  (payment tables live beside th
     birthday_perk_year = sa.Column(sa.Integer)
     #: the member closed the membership; the profile is anonymized, orders kept
     closed_at = sa.Column(UTCDateTime)
+
+
+from .payment_models import (  # noqa: E402,F401  (payment tables live beside the orders)
+    Payment,
+    PaymentEvent,
+    Refund,
+    RefundLine,
+    StripeEvent,
+)

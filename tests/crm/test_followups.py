@@ -63,10 +63,10 @@ def test_hand_over_schedules_a_satisfaction_call_three_days_later(session, shop)
 
 def test_rule_job_does_not_schedule_twice(session, shop):
     handed_over(shop)
-    assert followups.run_followup_rules(utcnow()) == "0 satisfaction call(s) scheduled"
+    assert followups.run_followup_rules(utcnow()).startswith("0 satisfaction,")
     session.execute(sa.delete(FollowUp))
-    assert followups.run_followup_rules(utcnow()) == "1 satisfaction call(s) scheduled"
-    assert followups.run_followup_rules(utcnow()) == "0 satisfaction call(s) scheduled"
+    assert followups.run_followup_rules(utcnow()).startswith("1 satisfaction,")
+    assert followups.run_followup_rules(utcnow()).startswith("0 satisfaction,")
     assert len(open_followups(session)) == 1
 
 
@@ -85,10 +85,10 @@ def test_queue_and_completion(session, shop):
         followups.complete_followup(call, shop.agent, outcome="reached")
 
 
-def test_unreached_is_retried_then_closed(session, shop):
+def test_unreached_is_retried_then_closed(app, session, shop):
     handed_over(shop)
     [call] = open_followups(session)
-    for attempt in range(1, followups.MAX_ATTEMPTS):
+    for attempt in range(1, app.config["FOLLOWUP_MAX_ATTEMPTS"]):
         followups.complete_followup(call, shop.agent, outcome="unreached")
         assert call.status == "open" and call.attempts == attempt
         assert call.due_at > utcnow()

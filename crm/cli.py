@@ -1,0 +1,55 @@
+"""Commands of the customer center: import customers, export a segment."""
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from core.errors import ValidationFailed
+from core.extensions import db
+
+from . import importing, segments
+from .models import SavedSegment
+
+crm_cli = AppGroup("crm", help="Customer center: import and export.")
+
+
+@crm_cli.command("import-customers")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
+def import_customers_command(path, dry_run):
+    """Import prospects from a CSV file (UTF-8 or GB18030); known people are skipped."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        result = (importing.preview if dry_run else
+                  lambda d: importing.import_customers(d, None))(data)
+    except ValidationFailed as err:
+        raise click.ClickException("; ".join(
+            str(m) for ms in err.errors.values() for m in ms) or str(err.message)) from None
+    for line, errors in result.bad:
+        click.echo(f"line {line}: {'; '.join(errors)}", err=True)
+    for line, why in result.known:
+        click.echo(f"line {line}: skipped, {why}", err=True)
+    if not dry_run:
+        db.session.commit()
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{verb} {len(result.rows)}, skipped {len(result.known)} known, "
+               f"{len(result.bad)} bad row(s)")
+
+
+@crm_cli.command("export-segment")
+@click.argument("segment")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+def export_segment_command(segment, output):
+    """Write a saved segment (its id or name) as CSV."""
+    row = db.session.execute(sa.select(SavedSegment).where(sa.or_(
+        SavedSegment.name == segment,
+        SavedSegment.id == (int(segment) if segment.isdigit() else -1)))).scalar_one_or_none()
+    if row is None:
+        raise click.ClickException(f"no segment {segment!r}")
+    for chunk in segments.export_csv(row):
+        output.write(chunk)
+    if output is not sys.stdout:
+        output.flush()

@@ -1,0 +1,322 @@
+"""Follow-up rules: which contacts the customer center plans, when, through which channel.
+
+Each kind has one editable row (``FollowUpRule``). A call (channel ``phone``) becomes a
+follow-up in the agent's queue; an SMS or e-mail goes to the outbox. Either way the
+``reason`` (unique) makes each one happen once.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.errors import NotFound, ValidationFailed
+from core.extensions import db
+from core.i18n import shop_zone
+from core.models import User, utcnow
+from fulfillment.models import Fulfillment, FulfillmentStatus
+from storefront.models import Membership, Order, OrderLine, Product
+
+from .figures import COUNTED
+from .followups import schedule_followup
+from .models import Child, Customer, CustomerTag, FollowUp, FollowUpKind, FollowUpRule
+from .outbox import enqueue
+from .profiles import baby_age_months
+from .segments import segment_query
+
+CHANNELS = ("phone", "sms", "email")
+#: what goes into a welcome pack, by needs tag (the rest get the general guide)
+PACK_ITEMS = {
+    "孕期": _l("pregnancy nutrition guide"), "0-6月龄宝宝": _l("stage 1 feeding guide"),
+    "6-12月龄宝宝": _l("weaning recipes"), "1-3岁宝宝": _l("toddler growth chart"),
+    "礼品客户": _l("gift wrapping card set"), "省时客户": _l("delivery priority card"),
+}
+#: how far ahead the job plans reminders and greetings
+HORIZON = timedelta(days=7)
+#: "valuable" for the win-back call when the rule names no segment
+WINBACK_MIN_LIFETIME = 100_000  # fen
+
+
+def get_rule(kind: str) -> FollowUpRule:
+    rule = db.session.execute(sa.select(FollowUpRule).where(FollowUpRule.kind == kind)
+                              ).scalar_one_or_none()
+    if rule is None:
+        raise NotFound()
+    return rule
+
+
+def active_rule(kind: str) -> FollowUpRule | None:
+    return db.session.execute(sa.select(FollowUpRule).where(
+        FollowUpRule.kind == kind, FollowUpRule.active.is_(True))).scalar_one_or_none()
+
+
+def save_rule(rule: FollowUpRule, agent: User, *, active: bool, delay_days: int, channel: str,
+              script: str | None, segment_id: int | None) -> FollowUpRule:
+    errors = {}
+    if channel not in CHANNELS:
+        errors["channel"] = [str(_l("Not a valid choice."))]
+    if delay_days is None or not -60 <= delay_days <= 365:
+        errors["delay_days"] = [str(_l("A number of days from -60 to 365."))]
+    if script and len(script) > 2000:
+        errors["script"] = [str(_l("At most 2000 characters."))]
+    if script:
+        try:
+            script.format_map(defaultdict(str))
+        except (ValueError, IndexError):
+            errors["script"] = [str(_l("Use placeholders like {name}, {products}, {baby_age}."))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    rule.active, rule.delay_days, rule.channel = active, delay_days, channel
+    rule.script, rule.segment_id = (script or "").strip() or None, segment_id
+    rule.updated_by_id = agent.id
+    db.session.flush()
+    return rule
+
+
+def in_segment(rule: FollowUpRule, customer: Customer) -> bool:
+    if rule.segment_id is None:
+        return True
+    from .models import SavedSegment
+
+    segment = db.session.get(SavedSegment, rule.segment_id)
+    if segment is None:
+        return True
+    query = segment_query(segment.filters).where(Customer.id == customer.id)
+    return db.session.execute(query.with_only_columns(Customer.id)).first() is not None
+
+
+def render_script(template: str, customer: Customer, *, products: str = "", agent: str = ""
+                  ) -> str:
+    """Fill a rule's script: {name}, {products}, {baby_age}, {shop}, {agent}."""
+    months = baby_age_months(customer)
+    values = defaultdict(str, name=customer.name, products=products, agent=agent,
+                         shop=current_app.config["SHOP_NAME"],
+                         baby_age=(str(months) if months is not None else ""))
+    return template.format_map(values)
+
+
+def _default_message(kind: str, customer: Customer, products: str) -> tuple[str, str]:
+    shop = current_app.config["SHOP_NAME"]
+    if kind == FollowUpKind.REORDER:
+        return (_("[%(shop)s] Time to restock", shop=shop),
+                _("%(name)s, the %(products)s you bought should be running low in a few days. "
+                  "Reply or order online to have the next one ready.", name=customer.name,
+                  products=products))
+    if kind == FollowUpKind.BABY_BIRTHDAY:
+        return (_("[%(shop)s] Happy birthday to your little one", shop=shop),
+                _("%(name)s, happy birthday to your baby from all of us! A small gift waits "
+                  "for you at your next visit.", name=customer.name))
+    return (_("[%(shop)s] Happy birthday", shop=shop),
+            _("%(name)s, happy birthday from all of us! A small birthday gift waits for you "
+              "at your next visit.", name=customer.name))
+
+
+def plan(rule: FollowUpRule, customer: Customer, *, reason: str, due_at: datetime,
+         order_id: int | None = None, task: str | None = None, products: str = ""):
+    """One contact by the rule's channel: a call in the queue or a message in the outbox.
+    Returns what was planned, or None when it was planned before or the segment excludes
+    the customer."""
+    if not in_segment(rule, customer):
+        return None
+    if rule.channel == "phone":
+        followup = schedule_followup(customer, kind=rule.kind, reason=reason, due_at=due_at,
+                                     order_id=order_id, channel="phone")
+        if followup is not None and task:
+            followup.task = task
+        return followup
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject, body = _default_message(rule.kind, customer, products)
+        if rule.script:
+            body = render_script(rule.script, customer, products=products)
+    return enqueue(channel=rule.channel, kind=rule.kind, subject=subject, body=body,
+                   customer_id=customer.id, user_id=customer.user_id, dedupe_key=reason,
+                   send_after=due_at)
+
+
+def _customers_by_user(user_ids) -> dict[int, Customer]:
+    ids = list(set(user_ids))
+    found = {}
+    for start in range(0, len(ids), 500):
+        found.update({c.user_id: c for c in db.session.execute(sa.select(Customer).where(
+            Customer.user_id.in_(ids[start:start + 500]))).scalars()})
+    return found
+
+
+# --- the rules -----------------------------------------------------------------------------
+
+
+def satisfaction_calls(rule: FollowUpRule, now) -> int:
+    """A call ``delay`` days after each hand-over or delivery of the last 30 days."""
+    rows = db.session.execute(
+        sa.select(Fulfillment, Order.user_id).join(Order, Order.id == Fulfillment.order_id).where(
+            Fulfillment.status.in_(FulfillmentStatus.DONE),
+            Fulfillment.completed_at >= now - timedelta(days=30),
+            ~sa.exists().where(FollowUp.reason == sa.literal("satisfaction:order:")
+                               + sa.cast(Fulfillment.order_id, sa.String)))).all()
+    customers = _customers_by_user(u for _f, u in rows)
+    return sum(1 for f, user_id in rows if user_id in customers and plan(
+        rule, customers[user_id], reason=f"satisfaction:order:{f.order_id}",
+        due_at=f.completed_at + timedelta(days=rule.delay_days), order_id=f.order_id))
+
+
+def reorder_reminders(rule: FollowUpRule, now) -> int:
+    """A reminder ``delay`` days before a product's supply (days of supply x quantity)
+    runs out, unless the customer bought it again since."""
+    later = sa.orm.aliased(Order)
+    later_line = sa.orm.aliased(OrderLine)
+    rows = db.session.execute(
+        sa.select(Order.id, Order.user_id, Order.created_at, Order.fulfilled_at,
+                  OrderLine.product_id, OrderLine.quantity, OrderLine.name_zh,
+                  Product.days_of_supply)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(Order.status.in_(COUNTED), Product.days_of_supply.is_not(None),
+               Order.created_at >= now - timedelta(days=400),
+               ~sa.exists().where(later.user_id == Order.user_id,
+                                  later.created_at > Order.created_at,
+                                  later.status.in_(COUNTED), later_line.order_id == later.id,
+                                  later_line.product_id == OrderLine.product_id))).all()
+    due = []
+    for order_id, user_id, created, fulfilled, product_id, qty, name, days in rows:
+        runs_out = (fulfilled or created) + timedelta(days=days * qty)
+        remind = runs_out - timedelta(days=rule.delay_days)
+        if now - HORIZON <= remind <= now + HORIZON:
+            due.append((order_id, user_id, product_id, name, remind))
+    customers = _customers_by_user(u for _o, u, *_rest in due)
+    return sum(1 for order_id, user_id, product_id, name, remind in due
+               if user_id in customers and plan(
+                   rule, customers[user_id], reason=f"reorder:order:{order_id}:{product_id}",
+                   due_at=max(remind, now), order_id=order_id, products=name))
+
+
+def welcome_packs(rule: FollowUpRule, now) -> int:
+    """A task within 30 days of a member's first purchase as a VIP, the pack chosen from
+    the customer's needs tags."""
+    first_vip = (sa.select(Membership.user_id, sa.func.min(Order.created_at).label("first"))
+                 .join(Order, sa.and_(Order.user_id == Membership.user_id,
+                                      Order.created_at >= Membership.joined_at,
+                                      Order.status.in_(COUNTED)))
+                 .group_by(Membership.user_id).subquery())
+    rows = db.session.execute(sa.select(Customer, first_vip.c.first).join(
+        first_vip, first_vip.c.user_id == Customer.user_id).where(
+        ~sa.exists().where(FollowUp.reason == sa.literal("welcome:customer:")
+                           + sa.cast(Customer.id, sa.String)))).all()
+    made = 0
+    for customer, first in rows:
+        first = first if getattr(first, "tzinfo", None) else _aware(first)
+        if not now - timedelta(days=30) <= first <= now:
+            continue
+        tags = db.session.execute(sa.select(CustomerTag.tag).where(
+            CustomerTag.customer_id == customer.id)).scalars().all()
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            items = [str(PACK_ITEMS[t]) for t in tags if t in PACK_ITEMS] or [
+                str(_l("brand story booklet"))]
+            items.insert(0, str(_l("member guide")))
+            task = _("Welcome pack: %(items)s, with a handwritten card.", items=", ".join(items))
+        due = min(first + timedelta(days=rule.delay_days), first + timedelta(days=29))
+        made += plan(rule, customer, reason=f"welcome:customer:{customer.id}",
+                     due_at=max(due, now), task=task) is not None
+    return made
+
+
+def _aware(value):
+    from .customers import _aware as aware
+
+    return aware(value)
+
+
+def _upcoming_days(now) -> list[date]:
+    today = now.astimezone(shop_zone()).date()
+    return [today + timedelta(days=n) for n in range(HORIZON.days + 1)]
+
+
+def _greeting_time(day: date) -> datetime:
+    return datetime.combine(day, time(10, 0), tzinfo=shop_zone())
+
+
+def birthdays(rule: FollowUpRule, now, *, baby: bool) -> int:
+    """Greetings for the coming week's birthdays: the member's, or the baby's."""
+    days = _upcoming_days(now)
+    made = 0
+    column = Child.birth_date if baby else Customer.birthday
+    month_days = {(d.month, d.day): d for d in days}
+    query = (sa.select(Customer, Child.id, Child.birth_date).join(
+        Child, Child.customer_id == Customer.id) if baby
+        else sa.select(Customer, Customer.id, Customer.birthday))
+    for customer, key, born in db.session.execute(query.where(
+            column.is_not(None), _month_day(column).in_(
+                [f"{m:02d}-{d:02d}" for m, d in month_days]))).all():
+        day = month_days[(born.month, born.day)]
+        what = "baby-birthday:child" if baby else "birthday:customer"
+        made += plan(rule, customer, reason=f"{what}:{key}:{day.year}",
+                     due_at=max(_greeting_time(day) + timedelta(days=rule.delay_days), now)
+                     ) is not None
+    return made
+
+
+def _month_day(column):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(column, "MM-DD")
+    return sa.func.strftime("%m-%d", column)
+
+
+def winback_calls(rule: FollowUpRule, now) -> int:
+    """A call to valuable customers (the rule's segment, else a lifetime value of at
+    least 1,000 yuan) whose last order is ``delay`` days old; once per dormancy."""
+    query = sa.select(Customer).where(Customer.last_order_at <= now - timedelta(
+        days=rule.delay_days), Customer.last_order_at > now - timedelta(days=rule.delay_days + 60))
+    if rule.segment_id is None:
+        query = query.where(Customer.lifetime_amount >= WINBACK_MIN_LIFETIME)
+    made = 0
+    for customer in db.session.execute(query).scalars():
+        made += plan(rule, customer, due_at=now,
+                     reason=f"winback:customer:{customer.id}:"
+                            f"{customer.last_order_at.date().isoformat()}") is not None
+    return made
+
+
+def run_rules(now) -> str:
+    """Job: plan what every active rule calls for as of ``now``; idempotent by reason."""
+    counts = {}
+    for kind, fn in ((FollowUpKind.SATISFACTION, satisfaction_calls),
+                     (FollowUpKind.REORDER, reorder_reminders),
+                     (FollowUpKind.WELCOME, welcome_packs),
+                     (FollowUpKind.BIRTHDAY, lambda r, n: birthdays(r, n, baby=False)),
+                     (FollowUpKind.BABY_BIRTHDAY, lambda r, n: birthdays(r, n, baby=True)),
+                     (FollowUpKind.WINBACK, winback_calls)):
+        rule = active_rule(kind)
+        counts[kind] = fn(rule, now) if rule is not None else 0
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items())
+
+
+# --- from signals ------------------------------------------------------------------------------
+
+
+def plan_for_order(kind: str, order: Order, now) -> object | None:
+    """An apology call (refund for a late payment), an ask-why call (no-show), ..."""
+    rule = active_rule(kind)
+    user = db.session.get(User, order.user_id)
+    if rule is None or user is None or user.is_staff_member:
+        return None
+    from .customers import ensure_customer
+
+    return plan(rule, ensure_customer(user), reason=f"{kind}:order:{order.id}",
+                due_at=now + timedelta(days=rule.delay_days), order_id=order.id)
+
+
+def plan_satisfaction_call(fulfillment: Fulfillment):
+    """From the hand-over or delivery signal: the satisfaction call, by the rule."""
+    rule = active_rule(FollowUpKind.SATISFACTION)
+    order = db.session.get(Order, fulfillment.order_id)
+    user = db.session.get(User, order.user_id)
+    if rule is None or user is None:
+        return None
+    from .customers import ensure_customer
+
+    return plan(rule, ensure_customer(user), reason=f"satisfaction:order:{order.id}",
+                due_at=(fulfillment.completed_at or utcnow())
+                + timedelta(days=rule.delay_days), order_id=order.id)

@@ -1,0 +1,81 @@
+"""How a message leaves the shop: e-mail over SMTP, SMS through a provider.
+
+Only the outbox job calls these, after its claim has been committed: nothing here runs
+while a request holds rows.
+"""
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+from importlib import import_module
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    """The transport could not take the message; the outbox retries it later."""
+
+
+class SmsProvider:
+    """The interface an SMS provider implements: ``send`` returns the provider's message id
+    or raises ``DeliveryError``."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def send(self, to: str, body: str) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class LoggingSmsProvider(SmsProvider):
+    """The default: writes each SMS to the log (a shop without an SMS contract yet)."""
+
+    def send(self, to: str, body: str) -> str:
+        ref = make_msgid(domain="sms.local")
+        log.info("SMS to %s: %s", to, body)
+        return ref
+
+
+def sms_provider() -> SmsProvider:
+    """The provider named by ``SMS_PROVIDER`` (``module:Class``), built once per app."""
+    provider = current_app.extensions.get("shop_sms_provider")
+    if provider is None:
+        module_name, _, class_name = current_app.config["SMS_PROVIDER"].partition(":")
+        provider = getattr(import_module(module_name), class_name)(current_app)
+        current_app.extensions["shop_sms_provider"] = provider
+    return provider
+
+
+def send_sms(to: str, body: str) -> str:
+    return sms_provider().send(to, body)
+
+
+def send_email(to: str, subject: str, body: str) -> str:
+    """Send one plain-text e-mail; returns its Message-ID.
+
+    Without ``MAIL_SERVER`` the message is written to the log instead (zero set-up).
+    """
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
+    message.set_content(body)
+    if not config.get("MAIL_SERVER"):
+        log.info("e-mail to %s: %s\n%s", to, subject, body)
+        return message["Message-ID"]
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
+                          timeout=config["MAIL_TIMEOUT"]) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(f"{exc.__class__.__name__}: {exc}") from exc
+    return message["Message-ID"]

@@ -1,0 +1,120 @@
+"""Differentiate: the bulk recompute agrees with the per-customer figures; RFM quintiles and
+named segments; stages by recency."""
+
+
+import pytest
+import sqlalchemy as sa
+
+from core.models import utcnow
+from crm.customers import ensure_customer, refresh_figures
+from crm.figures import Segment, recompute_figures, rfm_grid, segment_of
+from crm.models import Customer
+from storefront.models import Category
+
+FIELDS = ("orders_count", "lifetime_amount", "frequency", "monetary_amount", "first_order_at",
+          "last_order_at", "avg_basket_amount", "favourite_center_id", "stage")
+
+
+def snapshot(customer):
+    return {f: getattr(customer, f) for f in FIELDS}
+
+
+def test_bulk_recompute_agrees_with_the_per_customer_figures(session, shop, make_user,
+                                                             make_product, make_order):
+    gifts = Category(slug="gift-boxes", name_zh="礼盒")
+    box = make_product(price=88800, category=gifts)
+    people = [make_user() for _ in range(4)]
+    a, b, c, d = people
+    make_order(a, shop.products[0], shop.store, days_ago=3)
+    make_order(a, box, shop.far_store, days_ago=40, quantity=2)
+    make_order(a, box, shop.far_store, days_ago=400)
+    make_order(b, shop.products[1], shop.store, days_ago=200)
+    make_order(c, shop.products[2], shop.store, days_ago=10, status="cancelled")
+    make_order(d, shop.products[0], shop.hub, days_ago=500)
+    customers = [ensure_customer(u) for u in people]
+    now = utcnow()
+    expected = {}
+    for customer in customers:
+        refresh_figures(customer, now)
+        expected[customer.id] = snapshot(customer)
+    session.execute(sa.update(Customer).values(
+        orders_count=7, lifetime_amount=1, frequency=3, monetary_amount=5, stage="vip",
+        first_order_at=None, last_order_at=None, avg_basket_amount=0, favourite_center_id=None))
+    session.expire_all()
+
+    recompute_figures(now)
+    for customer in customers:
+        got = snapshot(session.get(Customer, customer.id))
+        assert got == expected[customer.id], customer.name
+    a_row = session.get(Customer, customers[0].id)
+    assert a_row.favourite_center_id == shop.far_store.id
+    assert a_row.favourite_category_id == gifts.id  # most spent on gift boxes
+    assert a_row.avg_basket_amount == (12800 + 2 * 88800 + 88800) // 3
+    assert [session.get(Customer, x.id).stage for x in customers] == [
+        "repeat", "dormant", "prospect", "lost"]
+
+
+def test_rfm_quintiles_and_segments(session, shop, make_user, make_order):
+    product = shop.products[0]
+    users = [make_user() for _ in range(10)]
+    # k-th customer: last order k*30 days ago, k+1 orders in the year, the more the better
+    for k, user in enumerate(users):
+        for n in range(10 - k):
+            make_order(user, product, shop.store, days_ago=5 + k * 30 + n)
+    lapsed = make_user()
+    make_order(lapsed, product, shop.store, days_ago=420)
+    for user in users + [lapsed]:
+        ensure_customer(user)
+    recompute_figures(utcnow())
+    rows = [session.execute(sa.select(Customer).where(Customer.user_id == u.id)).scalar_one()
+            for u in users]
+    assert [r.r_score for r in rows] == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
+    assert [r.f_score for r in rows] == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
+    assert [r.rfm_segment for r in rows] == (
+        ["champions"] * 4 + ["loyal"] * 2 + ["hibernating"] * 4)
+    old = session.execute(sa.select(Customer).where(Customer.user_id == lapsed.id)).scalar_one()
+    assert (old.r_score, old.rfm_segment) == (None, "lost")
+    grid = rfm_grid()
+    assert grid["cells"][(5, 5)] == 2 and sum(grid["cells"].values()) == 10
+    assert grid["segments"]["champions"] == 4 and grid["segments"]["lost"] == 1
+    # idempotent
+    recompute_figures(utcnow())
+    assert rfm_grid() == grid
+
+
+@pytest.mark.parametrize("scores, orders, segment", [
+    ((5, 5, 5), 9, Segment.CHAMPIONS), ((3, 3, 3), 4, Segment.LOYAL),
+    ((5, 1, 1), 1, Segment.NEW), ((4, 1, 2), 2, Segment.PROMISING),
+    ((3, 1, 1), 2, Segment.NEED_ATTENTION), ((1, 4, 4), 6, Segment.AT_RISK),
+    ((2, 1, 2), 2, Segment.HIBERNATING), ((None, None, None), 3, Segment.LOST),
+    ((None, None, None), 0, None)])
+def test_segment_names(scores, orders, segment):
+    assert segment_of(*scores, orders) == segment
+
+
+def test_the_job_runs_from_the_command_line(session, runner, shop, make_order):
+    make_order(shop.shopper, shop.products[0], shop.store)
+    ensure_customer(shop.shopper)
+    session.commit()
+    result = runner.invoke(args=["jobs", "run-due"])
+    assert "recompute_figures: 1 customer(s) with orders, 1 row(s) changed" in result.output
+
+
+def test_dashboard_grid_clicks_through_to_the_list(client, session, shop, make_user,
+                                                   make_order):
+    from tests.crm.test_pages import login
+
+    users = [make_user(name=f"客户{k}") for k in range(5)]
+    for k, user in enumerate(users):
+        for n in range(5 - k):
+            make_order(user, shop.products[0], shop.store, days_ago=5 + 40 * k + n)
+        ensure_customer(user)
+    recompute_figures(utcnow())
+    login(client, shop.agent)
+    page = client.get("/crm/dashboard").get_data(as_text=True)
+    assert 'data-testid="cell-5-5"' in page and "/crm/customers?r=5&amp;f=5" in page
+    listing = client.get("/crm/customers?r=5&f=5").get_data(as_text=True)
+    assert "客户0" in listing and "客户4" not in listing
+    listing = client.get("/crm/customers?segment=champions").get_data(as_text=True)
+    assert "客户0" in listing
+    assert client.get("/crm/customers?r=9&segment=nonsense").status_code == 200
