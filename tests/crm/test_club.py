@@ -153,6 +153,11 @@ def test_reminders_the_day_before_once(session, member):
     assert "0 event reminder" in events.send_due_reminders(utcnow())
     message = events.reminder_message(reg)
     assert message["to"] == member.phone and soon.title in message["body"]
+    from crm.models import OutboxMessage
+
+    queued = session.query(OutboxMessage).filter_by(kind="event_reminder").all()
+    assert [(m.to, m.purpose) for m in queued] == [(member.phone, "service")]
+    assert soon.title in queued[0].body
 
 
 def test_upcoming_events_fit_the_member(session, member):

@@ -80,11 +80,33 @@ def test_refund_remedy_goes_through_one_function(session, shop, order, monkeypat
     assert c.remedy_note == "ok"
 
 
-def test_without_the_refund_service_the_refund_is_requested(session, shop, order):
+def test_an_agents_refund_is_requested_for_the_orders_page(session, shop, order):
     from crm.remedies import issue_refund
+    from storefront.payment_models import Payment, Refund
 
+    session.add(Payment(order_id=order.id, method="cash", status="succeeded",
+                        amount=order.total_amount))
+    session.flush()
     note = issue_refund(order, amount=1000, actor=shop.agent, reason="t")
     assert "10" in note
+    assert session.query(Refund).filter_by(order_id=order.id).count() == 0
+
+
+def test_an_admins_full_refund_goes_through_the_refund_service(session, shop, order,
+                                                               make_user):
+    from core.models import Role
+    from crm.remedies import issue_refund
+    from storefront.payment_models import Payment, Refund
+
+    session.add(Payment(order_id=order.id, method="cash", status="succeeded",
+                        amount=order.total_amount))
+    session.flush()
+    admin = make_user(role=Role.ADMIN)
+    issue_refund(order, amount=order.total_amount, actor=admin, reason="包装破损")
+    refunds = session.query(Refund).filter_by(order_id=order.id).all()
+    assert [r.amount for r in refunds] == [order.total_amount]
+    # a partial sum stays a request: the refund service works in whole lines
+    assert session.query(Refund).count() == 1
 
 
 def test_customers_only_for_their_own_orders(session, shop, order, make_user):
