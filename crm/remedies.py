@@ -13,7 +13,7 @@ from core.models import User
 from core.money import format_money
 from storefront.models import Order
 from storefront.payment_records import refundable
-from storefront.refunds import can_refund, refund_order
+from storefront.refunds import refund_order
 
 
 def issue_refund(order: Order, *, amount: int, actor: User, reason: str) -> str:
