@@ -357,7 +357,7 @@ def test_late_success_is_refunded_when_stock_is_gone(client, session, shop, app,
         ("late_payment", "succeeded", order.total_amount)]
     assert stripe_on.client().v1.payment_intents.retrieve(_confirm_later)["status"] == "canceled"
     assert session.execute(sa.select(FollowUp).where(
-        FollowUp.reason == f"apology:late_payment:order:{order.id}")).scalar_one()
+        FollowUp.kind == "apology", FollowUp.order_id == order.id)).scalar_one()
 
 
 def test_reconcile_repairs_an_order_whose_webhook_never_came(runner, session, online_order,
