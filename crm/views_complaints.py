@@ -17,7 +17,7 @@ from core.i18n import localized
 from core.models import Role, utcnow
 from storefront.models import Order
 
-from . import complaints
+from . import complaints, remedies
 from .customers import get_customer, mask_phone
 from .forms import (
     _CATEGORY_LABELS,
@@ -113,6 +113,7 @@ def complaint_show(complaint_id: int):
             remedy_amount=amount * 100 if amount else None, root_cause=form.root_cause.data,
             prevention=form.prevention.data),
             lambda c: _("Complaint is now: %(status)s.", status=STATUS_LABELS[c.status])):
+        remedies.pay_out(complaint.order_id)  # a Stripe refund is asked for after the commit
         return redirect(url_for("crm.complaint_show", complaint_id=complaint_id))
     order = db.session.get(Order, complaint.order_id) if complaint.order_id else None
     return (render_template("crm/complaint.html", complaint=complaint, form=form, order=order,

@@ -2,7 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
+from core.i18n import current_locale
+from core.money import format_money
 
 
 class PaymentsUnavailable(DomainError):
@@ -45,3 +47,18 @@ class NothingToRefund(DomainError):
     code = "nothing_to_refund"
     status = 409
     message = _l("There is nothing left to refund on this order.")
+
+
+class RefundExceedsRefundable(ValidationFailed):
+    """Asked to give back more than was paid and not yet refunded; ``extra`` says how much
+    still can be (fen)."""
+
+    code = "refund_exceeds_refundable"
+    message = _l("That is more than can still be refunded.")
+
+    def __init__(self, left: int, currency: str):
+        money = format_money(left, currency, current_locale())
+        super().__init__(
+            errors={"amount": [str(_l("At most %(amount)s can still be refunded.",
+                                      amount=money))]},
+            extra={"refundable": left})

@@ -1,7 +1,7 @@
 """Back office: orders, with their payment timeline, refunds and dispute flag.
 
 Admins see every order; store staff the orders of their own center (others' do not exist
-for them). Both may refund: in full or by lines, always with a reason.
+for them). Both may refund: in full, by lines or an amount in yuan, always with a reason.
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, Optional
 
 from core.auth import roles_required
 from core.errors import DomainError, NotFound
@@ -23,6 +23,7 @@ from fulfillment.models import Center
 from fulfillment.schemas import plain_key
 
 from . import orders, payment_records, payments, refunds
+from .admin_forms import YuanField
 from .models import Order, OrderStatus
 
 bp = Blueprint("order_admin", __name__, url_prefix="/admin/orders")
@@ -31,12 +32,15 @@ PAGE_SIZE = 50
 
 
 class RefundForm(FlaskForm):
-    """Full refund, or some units of some lines (``line-<id>`` quantities), with a reason."""
+    """Full refund, some units of some lines (``line-<id>`` quantities) or an amount in yuan,
+    with a reason."""
 
     scope = RadioField(_l("What goes back"), default="full", choices=[
         SelectChoice("full", _l("Everything still paid")),
         SelectChoice("lines", _l("Some items (enter the quantities)")),
+        SelectChoice("amount", _l("An amount (enter it in yuan)")),
     ], validators=[InputRequired()])
+    amount = YuanField(_l("Amount (yuan)"), validators=[Optional()])
     reason = TextAreaField(_l("Reason"), validators=[
         InputRequired(message=_l("Say why the money goes back.")), Length(max=500)])
 
@@ -110,14 +114,21 @@ def refund(public_id: str):
     if not form.validate_on_submit():
         return _page(order, form, 400)
     lines = None
+    if form.scope.data == "amount" and not form.amount.data:
+        form.form_errors.append(_("Enter the amount to refund, above 0."))
+        return _page(order, form, 400)
     if form.scope.data == "lines":
         lines, errors = form.line_quantities(order)
         if errors:
             form.form_errors.extend(errors)
             return _page(order, form, 400)
     try:
-        made = refunds.refund_order(order, current_user._get_current_object(),
-                                    reason=form.reason.data, lines=lines)
+        actor = current_user._get_current_object()
+        if form.scope.data == "amount":
+            made = refunds.refund_amount(order, actor, amount=form.amount.data,
+                                         reason=form.reason.data)
+        else:
+            made = refunds.refund_order(order, actor, reason=form.reason.data, lines=lines)
         refund_id, amount, currency = made.id, made.amount, made.currency
         db.session.commit()
     except DomainError as err:

@@ -1,5 +1,5 @@
-"""Refunds: in full or by lines, with a reason; through Stripe for online payments, in cash
-for those taken at the desk.
+"""Refunds: in full, by lines or by amount, with a reason; through Stripe for online
+payments, in cash for those taken at the desk.
 
 A Stripe refund is written ``pending`` first and Stripe is asked after the commit
 (``execute_refund``, keyed by the refund's id so asking again cannot refund twice); one left
@@ -18,7 +18,12 @@ from fulfillment import services as desk
 from fulfillment.models import FulfillmentStatus
 
 from . import payments
-from .errors import NothingToRefund, PaymentGatewayError, PaymentsUnavailable
+from .errors import (
+    NothingToRefund,
+    PaymentGatewayError,
+    PaymentsUnavailable,
+    RefundExceedsRefundable,
+)
 from .models import Order, OrderLine, OrderStatus
 from .payment_models import Collection, Payment, PaymentStatus, Refund, RefundLine, RefundStatus
 from .payment_records import (
@@ -73,13 +78,9 @@ def can_refund(order: Order, actor: User) -> bool:
                                         and actor.center_id == order.center_id)
 
 
-def refund_order(order: Order, actor: User, *, reason: str,
-                 lines: dict[int, int] | None = None) -> Refund:
-    """Give money back: everything left (``lines`` None) or the units of some lines.
-
-    Online payments go back through Stripe (the refund stays ``pending`` until
-    ``execute_refund`` runs after the commit); offline ones are handed back in cash.
-    """
+def _open_refund(order: Order, actor: User, reason: str) -> tuple[Order, int, Payment, str]:
+    """The checks every refund passes; returns the locked order, what is left, the payment
+    the money goes back to and the cleaned reason."""
     if not can_refund(order, actor):
         raise Forbidden()
     reason = (reason or "").strip()
@@ -91,10 +92,21 @@ def refund_order(order: Order, actor: User, *, reason: str,
         raise NothingToRefund()
     payment = next((p for p in reversed(payments_of(order))
                     if p.status == PaymentStatus.SUCCEEDED), None)
+    return order, left, payment, reason
+
+
+def refund_order(order: Order, actor: User, *, reason: str,
+                 lines: dict[int, int] | None = None) -> Refund:
+    """Give money back: everything left (``lines`` None) or the units of some lines.
+
+    Online payments go back through Stripe (the refund stays ``pending`` until
+    ``execute_refund`` runs after the commit); offline ones are handed back in cash.
+    """
+    order, left, payment, reason = _open_refund(order, actor, reason)
     refund_lines: list[RefundLine] = []
+    done = refunded_quantities(order)
     if lines is None:
         amount, full = left, True
-        done = refunded_quantities(order)
         for line in order.lines:
             quantity = line.quantity - done.get(line.id, 0)
             if quantity > 0:
@@ -102,7 +114,6 @@ def refund_order(order: Order, actor: User, *, reason: str,
                                                amount=quantity * line.unit_price_amount))
     else:
         by_id: dict[int, OrderLine] = {line.id: line for line in order.lines}
-        done = refunded_quantities(order)
         errors = {}
         for line_id, quantity in lines.items():
             line = by_id.get(line_id)
@@ -123,6 +134,21 @@ def refund_order(order: Order, actor: User, *, reason: str,
         full = amount >= left
     return queue_refund(order, payment, amount, reason=reason, full=full, lines=refund_lines,
                          actor=actor)
+
+
+def refund_amount(order: Order, actor: User, *, amount: int, reason: str) -> Refund:
+    """Give back ``amount`` fen of what is still refundable, whatever lines it concerns.
+
+    More than is left is refused (``RefundExceedsRefundable``) and nothing changes; the
+    whole of what is left counts as a full refund.
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValidationFailed(errors={"amount": [str(_l("Enter an amount above 0."))]})
+    order, left, payment, reason = _open_refund(order, actor, reason)
+    if amount > left:
+        raise RefundExceedsRefundable(left, order.currency)
+    return queue_refund(order, payment, amount, reason=reason, full=amount >= left,
+                        actor=actor)
 
 
 def execute_refund(refund_id: int) -> Refund:
