@@ -1,4 +1,5 @@
-"""Club tiers: spend over a rolling 12 months, upgrades at once, downgrades at the yearly review.
+"""Club tiers: spend over a rolling 12 months, net of refunds; upgrades at once, downgrades
+only at the yearly review (a refund lowers the spend shown and reviewed, not the tier).
 
 Member prices per product and tier live here too: a tier's price, where one is set, beats
 the product's base member price when it is lower.
@@ -18,6 +19,7 @@ from core.signals import member_tier_changed
 
 from .club_models import MemberPrice, TierRule
 from .models import Membership, Order, OrderStatus, Product, Tier
+from .payment_models import Refund, RefundStatus
 
 #: the window the tier is computed over
 SPEND_WINDOW = timedelta(days=365)
@@ -36,13 +38,21 @@ def rule_for(code: str) -> TierRule | None:
 
 
 def rolling_spend(membership: Membership, now=None) -> int:
-    """What the member spent on fulfilled orders in the last 12 months (fen)."""
+    """What the member spent, net of refunds, on orders fulfilled in the last 12 months (fen).
+
+    Every refund that went through (in full, by lines or by amount) is taken off, so money
+    given back does not keep a tier; a wholly refunded order counts for nothing.
+    """
     since = (now or utcnow()) - SPEND_WINDOW
-    return db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(Order.total_amount), 0))
-        .where(Order.user_id == membership.user_id, Order.status == OrderStatus.FULFILLED,
+    counted = (Order.user_id == membership.user_id,
+               Order.status.in_((OrderStatus.FULFILLED, OrderStatus.REFUNDED)),
                Order.fulfilled_at >= since)
-    ).scalar_one()
+    spent = sa.select(sa.func.coalesce(sa.func.sum(Order.total_amount), 0)).where(*counted)
+    refunded = (sa.select(sa.func.coalesce(sa.func.sum(Refund.amount), 0))
+                .join(Order, Order.id == Refund.order_id)
+                .where(*counted, Refund.status == RefundStatus.SUCCEEDED))
+    return max(0, db.session.execute(
+        sa.select(spent.scalar_subquery() - refunded.scalar_subquery())).scalar_one())
 
 
 def tier_for_spend(spend: int, rules: list[TierRule]) -> str:

@@ -1,0 +1,62 @@
+"""Tier spend is net of refunds (in full, by lines, by amount): the progress shown, the
+upgrades and the yearly review use it; a refund alone never downgrades. SQLite and PostgreSQL."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from core.models import utcnow
+from storefront import refunds, tiers
+from storefront.membership import sign_up_member
+from storefront.models import Tier
+
+from .test_club import buy, pick_up
+
+
+@pytest.fixture()
+def member(session, shop):
+    return sign_up_member(shop.shopper, name="王丽", phone="13800000001",
+                          birthday=date(1990, 5, 1))
+
+
+@pytest.fixture()
+def box(make_product, stock, shop):
+    product = make_product(price=60000)
+    stock(shop.store, product, 5)
+    return product
+
+
+def test_refunds_lower_the_spend_but_only_the_review_downgrades(session, shop, member, box):
+    tiers.rule_for(Tier.SILVER).threshold_amount = 50000
+    gold = tiers.rule_for(Tier.GOLD).threshold_amount
+    big = pick_up(shop, buy(shop, box))
+    assert member.tier == Tier.SILVER and tiers.rolling_spend(member) == 60000
+    refunds.refund_amount(big, shop.clerk, amount=20000, reason="price match")
+    small = pick_up(shop, buy(shop, quantity=2))  # 2 x 128.00
+    assert tiers.rolling_spend(member) == 40000 + 25600
+    refunds.refund_order(small, shop.clerk, reason="one broken",
+                         lines={small.lines[0].id: 1})
+    assert tiers.rolling_spend(member) == 40000 + 12800
+    refunds.refund_order(small, shop.clerk, reason="the other one too")
+    assert small.status == "refunded"
+    progress = tiers.tier_progress(member)
+    assert (progress.spend, progress.remaining) == (40000, gold - 40000)
+    assert member.tier == Tier.SILVER  # no downgrade before the review
+    tiers.upgrade_tier(member)
+    assert member.tier == Tier.SILVER
+    member.joined_at = utcnow() - timedelta(days=366)  # the yearly review is due
+    session.flush()
+    tiers.review_tiers(utcnow())
+    assert member.tier == Tier.CLASSIC  # 400.00 net is below silver's 500.00
+
+
+def test_refunded_money_does_not_count_towards_an_upgrade(session, shop, member, box):
+    tiers.rule_for(Tier.SILVER).threshold_amount = 70000
+    big = pick_up(shop, buy(shop, box))
+    refunds.refund_amount(big, shop.clerk, amount=20000, reason="price match")
+    pick_up(shop, buy(shop))  # 600.00 + 128.00 bought, 200.00 given back
+    assert tiers.rolling_spend(member) == 52800
+    assert member.tier == Tier.CLASSIC
+    pick_up(shop, buy(shop, quantity=2))
+    assert tiers.rolling_spend(member) == 78400
+    assert member.tier == Tier.SILVER
