@@ -12,6 +12,7 @@ from core.errors import NotFound
 from core.extensions import db
 from storefront import points as points_ledger
 from storefront.membership import membership_of
+from storefront.pages import stored_image_url
 from storefront.tiers import tier_progress
 
 from . import content, events
@@ -64,6 +65,8 @@ class ArticleOutSchema(Schema):
     title = fields.String()
     summary = fields.String()
     cover_image = fields.String(allow_none=True)
+    cover_url = fields.Function(lambda a: stored_image_url(a.cover_image), allow_none=True,
+                                metadata={"description": "Where the cover is served (a path)."})
     published_at = fields.DateTime(attribute="publish_from")
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.i18n import shop_zone
+from storefront.admin_services import IMAGE_EXTENSIONS
 from storefront.forms import INTERESTS
 
 from .events import MAX_ATTENDEES
@@ -126,15 +128,22 @@ class AudienceFields(FlaskForm):
 class ArticleForm(AudienceFields):
     title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=500)])
-    cover_image = StringField(_l("Cover image (path under static/)"), filters=[_strip],
-                              validators=[Optional(), Length(max=200)])
+    cover = FileField(_l("Cover image"), validators=[FileAllowed(
+        IMAGE_EXTENSIONS, _l("Upload a JPEG, PNG or WebP image."))],
+        description=_l("Wide, at least 1200 × 600 pixels; JPEG, PNG or WebP."))
+    remove_cover = BooleanField(_l("Remove the cover"))
     body_md = TextAreaField(_l("Body (Markdown)"), validators=[Optional(), Length(max=100_000)])
     publish_from = DateTimeLocalField(_l("Publish from (empty: draft)"), validators=[Optional()])
     publish_until = DateTimeLocalField(_l("Publish until (optional)"), validators=[Optional()])
 
+    def uploaded_cover(self):
+        """The uploaded file, or None when none was chosen."""
+        upload = self.cover.data
+        return upload if upload is not None and getattr(upload, "filename", "") else None
+
     def data_for_service(self) -> dict:
         return {"title": self.title.data, "summary": self.summary.data,
-                "cover_image": self.cover_image.data, "body_md": self.body_md.data,
+                "remove_cover": self.remove_cover.data, "body_md": self.body_md.data,
                 "publish_from": to_utc(self.publish_from.data),
                 "publish_until": to_utc(self.publish_until.data), **self.audience()}
 

@@ -54,7 +54,7 @@ def _article_page(form, article, status=200):
 def new_article():
     form = ArticleForm()
     if submit_form(form, lambda: content.save_article(None, form.data_for_service(),
-                                                      current_user),
+                                                      current_user, cover=form.uploaded_cover()),
                    lambda a: _("Article “%(title)s” saved.", title=a.title)):
         return redirect(url_for(".articles"))
     return _article_page(form, None, form_status(form))
@@ -69,12 +69,12 @@ def edit_article(article_id: int):
     else:
         form = ArticleForm(data={
             "title": article.title, "summary": article.summary,
-            "cover_image": article.cover_image, "body_md": article.body_md,
+            "body_md": article.body_md,
             "publish_from": to_local(article.publish_from),
             "publish_until": to_local(article.publish_until)})
         form.fill_audience(article)
     if submit_form(form, lambda: content.save_article(article, form.data_for_service(),
-                                                      current_user),
+                                                      current_user, cover=form.uploaded_cover()),
                    lambda a: _("Article “%(title)s” saved.", title=a.title)):
         return redirect(url_for(".articles"))
     return _article_page(form, article, form_status(form))

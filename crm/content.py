@@ -9,6 +9,7 @@ from markdown_it import MarkdownIt
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User, utcnow
+from storefront.admin_services import check_image, store_image
 from storefront.models import Membership, Tier
 
 from .club import Audience, audience_of, fits
@@ -94,9 +95,20 @@ def apply_audience(item, data: dict) -> None:
     item.cities = [c.strip() for c in data.get("cities") or [] if c and c.strip()]
 
 
-def save_article(article: Article | None, data: dict, actor: User) -> Article:
-    """Write or schedule an article (``publish_from`` None keeps it a draft)."""
+def save_article(article: Article | None, data: dict, actor: User, *,
+                 cover=None) -> Article:
+    """Write or schedule an article (``publish_from`` None keeps it a draft).
+
+    ``cover`` is an uploaded image, checked and stored like a product's; the old cover stays
+    unless a new one comes or ``remove_cover`` is set. A bad file changes nothing.
+    """
     errors = {}
+    kind = None
+    if cover is not None:
+        try:
+            kind = check_image(cover)
+        except ValidationFailed as err:
+            errors["cover"] = err.errors["image"]
     title = (data.get("title") or "").strip()
     if not title:
         errors["title"] = [str(_l("Please fill this in."))]
@@ -111,7 +123,12 @@ def save_article(article: Article | None, data: dict, actor: User) -> Article:
         db.session.add(article)
     article.title = title[:200]
     article.summary = (data.get("summary") or "").strip()[:500]
-    article.cover_image = (data.get("cover_image") or "").strip() or None
+    if kind is not None:
+        article.cover_image = store_image(cover, kind)
+    elif data.get("remove_cover"):
+        article.cover_image = None
+    elif "cover_image" in data:
+        article.cover_image = (data.get("cover_image") or "").strip() or None
     article.body_md = data.get("body_md") or ""
     article.publish_from, article.publish_until = start, end
     apply_audience(article, data)

@@ -98,7 +98,11 @@ def payment_label(method: str | None) -> str:
 
 def product_image_url(product) -> str | None:
     """Where a product's picture is served from: static/ or the upload folder; None if none."""
-    image = getattr(product, "image", None)
+    return stored_image_url(getattr(product, "image", None))
+
+
+def stored_image_url(image: str | None) -> str | None:
+    """Where a stored image (a path under static/, or an upload's name) is served from."""
     if not image:
         return None
     if image.startswith(("http://", "https://")):
@@ -115,6 +119,7 @@ TEMPLATE_GLOBALS = {
     "method_label": method_label,
     "payment_label": payment_label,
     "product_image_url": product_image_url,
+    "stored_image_url": stored_image_url,
 }
 
 
