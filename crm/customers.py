@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from core.errors import NotFound
 from core.extensions import db
 from core.models import User, utcnow
+from storefront.membership import latest_membership
 from storefront.models import Membership, Order, OrderStatus
 
 from .models import Child, Complaint, Customer, CustomerAccess, FollowUp, Stage
@@ -111,8 +112,7 @@ def refresh_figures(customer: Customer, now: datetime | None = None) -> Customer
             .group_by(Order.center_id)
             .order_by(sa.func.count().desc(), sa.func.max(Order.created_at).desc())
             .limit(1)).scalar()
-    member = db.session.execute(sa.select(Membership).where(
-        Membership.user_id == customer.user_id)).scalar_one_or_none() if customer.user_id else None
+    member = latest_membership(customer.user_id) if customer.user_id else None
     if member is not None:
         customer.card_number = member.card_number
         customer.marketing_consent = member.marketing_consent
@@ -197,8 +197,7 @@ def customer_360(customer: Customer, viewer: User, *, channel: str = "web") -> d
             sa.select(Order).where(Order.user_id == customer.user_id)
             .order_by(Order.created_at.desc()).limit(50)
             .options(sa.orm.selectinload(Order.lines))).scalars())
-        membership = db.session.execute(sa.select(Membership).where(
-            Membership.user_id == customer.user_id)).scalar_one_or_none()
+        membership = latest_membership(customer.user_id)
     followups = list(db.session.execute(
         sa.select(FollowUp).where(FollowUp.customer_id == customer.id)
         .order_by(FollowUp.due_at.desc())).scalars())

@@ -26,8 +26,12 @@ def new_card_number() -> str:
 def sign_up_member(user: User, *, name: str, phone: str, birthday=None, baby_birthday=None,
                    city: str | None = None, interests: list[str] | None = None,
                    marketing_consent: bool = False) -> Membership:
-    """Make ``user`` a member at once: card number, entry tier, zero points."""
-    if db.session.execute(sa.select(Membership.id).where(Membership.user_id == user.id)).first():
+    """Make ``user`` a member at once: card number, entry tier, zero points.
+
+    A user whose membership was closed joins again with a new card; the old points and tier
+    stay with the closed membership.
+    """
+    if membership_of(user) is not None:
         raise AlreadyMember()
     membership = Membership(
         user_id=user.id, card_number=new_card_number(), tier=Tier.CLASSIC, points=0,
@@ -41,6 +45,14 @@ def sign_up_member(user: User, *, name: str, phone: str, birthday=None, baby_bir
     db.session.flush()
     member_joined.send(membership)
     return membership
+
+
+def latest_membership(user_id: int) -> Membership | None:
+    """The user's open membership, else the last one closed (for the customer's record)."""
+    return db.session.execute(
+        sa.select(Membership).where(Membership.user_id == user_id)
+        .order_by(Membership.closed_at.is_(None).desc(), Membership.id.desc()).limit(1)
+    ).scalar_one_or_none()
 
 
 def membership_of(user: User) -> Membership | None:

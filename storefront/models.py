@@ -198,10 +198,14 @@ class Membership(db.Model):
     __table_args__ = (
         sa.CheckConstraint("points >= 0", name="points_nonnegative"),
         sa.CheckConstraint("tier IN ('classic', 'silver', 'gold', 'diamond')", name="tier_known"),
+        # one open membership per user; closed ones stay for the books and free the user
+        sa.Index("uq_memberships_open_user_id", "user_id", unique=True,
+                 sqlite_where=sa.text("closed_at IS NULL"),
+                 postgresql_where=sa.text("closed_at IS NULL")),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False, unique=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True)
     card_number = sa.Column(sa.String(20), nullable=False, unique=True)
     tier = sa.Column(sa.String(10), nullable=False, default=Tier.CLASSIC)
     points = sa.Column(sa.Integer, nullable=False, default=0)

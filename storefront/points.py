@@ -147,8 +147,11 @@ def redeem_points(membership: Membership, order: Order, points: int) -> PointsEn
     return _entry(membership, PointsKind.REDEEMED, -points, "checkout", order=order)
 
 
-def _order_sum(order: Order, kind: str, reason: str | None = None) -> int:
-    where = [PointsEntry.order_id == order.id, PointsEntry.kind == kind]
+def _order_sum(order: Order, membership: Membership, kind: str,
+               reason: str | None = None) -> int:
+    """The order's points of ``kind`` in this membership's ledger (not a closed one's)."""
+    where = [PointsEntry.order_id == order.id, PointsEntry.membership_id == membership.id,
+             PointsEntry.kind == kind]
     if reason is not None:
         where.append(PointsEntry.reason == reason)
     return db.session.execute(
@@ -157,8 +160,8 @@ def _order_sum(order: Order, kind: str, reason: str | None = None) -> int:
 
 def restore_redeemed(order: Order, membership: Membership) -> PointsEntry | None:
     """A cancelled order gives back the points spent on it (once)."""
-    spent = -_order_sum(order, PointsKind.REDEEMED)
-    back = _order_sum(order, PointsKind.REVERSED, "order_cancelled")
+    spent = -_order_sum(order, membership, PointsKind.REDEEMED)
+    back = _order_sum(order, membership, PointsKind.REVERSED, "order_cancelled")
     if spent - back <= 0:
         return None
     _apply(membership, spent - back)
@@ -169,8 +172,8 @@ def restore_redeemed(order: Order, membership: Membership) -> PointsEntry | None
 def reverse_for_refund(order: Order, membership: Membership, *, amount: int, full: bool,
                        reason: str | None = None) -> PointsEntry | None:
     """A refund takes back the points its share of the order earned, never below zero."""
-    earned = _order_sum(order, PointsKind.EARNED)
-    taken = -_order_sum(order, PointsKind.REVERSED, "order_refunded")
+    earned = _order_sum(order, membership, PointsKind.EARNED)
+    taken = -_order_sum(order, membership, PointsKind.REVERSED, "order_refunded")
     if earned <= 0 or taken >= earned:
         return None
     if full or order.total_amount <= 0:

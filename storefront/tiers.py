@@ -41,9 +41,14 @@ def rolling_spend(membership: Membership, now=None) -> int:
     """What the member spent, net of refunds, on orders fulfilled in the last 12 months (fen).
 
     Every refund that went through (in full, by lines or by amount) is taken off, so money
-    given back does not keep a tier; a wholly refunded order counts for nothing.
+    given back does not keep a tier; a wholly refunded order counts for nothing. After a
+    user closed a membership and joined again, only orders since the closing count.
     """
     since = (now or utcnow()) - SPEND_WINDOW
+    closed = db.session.execute(sa.select(sa.func.max(Membership.closed_at)).where(
+        Membership.user_id == membership.user_id, Membership.id != membership.id)).scalar()
+    if closed is not None and closed > since:
+        since = closed
     counted = (Order.user_id == membership.user_id,
                Order.status.in_((OrderStatus.FULFILLED, OrderStatus.REFUNDED)),
                Order.fulfilled_at >= since)
