@@ -4,9 +4,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory
+from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from .api import openapi_document
+from .extensions import db
 from .i18n import LANG_COOKIE
 
 bp = Blueprint("core", __name__)
@@ -26,6 +28,9 @@ def _safe_next(target: str | None) -> str:
 def set_language(code: str):
     response = redirect(_safe_next(request.args.get("next")))
     if code in current_app.config["SHOP_LOCALES"]:
+        if current_user.is_authenticated and current_user.locale != code:
+            current_user.locale = code  # messages sent later speak this language too
+            db.session.commit()
         response.set_cookie(
             LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"],

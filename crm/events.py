@@ -10,6 +10,9 @@ import io
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
@@ -154,17 +157,30 @@ def check_in(event: Event, card_number: str, actor: User, now=None) -> EventRegi
     return reg
 
 
+def member_locale(user_id: int) -> str:
+    """The language the member chose on the site (the switch keeps it), else the shop's."""
+    locale = db.session.execute(sa.select(User.locale).where(User.id == user_id)).scalar()
+    if locale in current_app.config["SHOP_LOCALES"]:
+        return locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def reminder_message(reg: EventRegistration) -> dict:
-    """The reminder for one registration, ready for the outbox (``crm.outbox.enqueue``)."""
+    """The reminder for one registration in the member's language, ready for the outbox
+    (``crm.outbox.enqueue``)."""
     event, membership = reg.event, reg.membership
     when = event.starts_at.astimezone(shop_zone()).strftime("%m-%d %H:%M")
-    venue = event.address or ""
+    with force_locale(member_locale(membership.user_id)):
+        subject = _("Event reminder: %(title)s", title=event.title)
+        body = _("[Member event reminder] %(name)s, “%(title)s”, which you registered for, "
+                 "takes place on %(when)s at %(venue)s (attendees: %(n)d). If you cannot come, "
+                 "please cancel your registration in the member area.",
+                 name=membership.name, title=event.title, when=when,
+                 venue=f"{event.city}{event.address or ''}", n=reg.attendees)
     return {
         "channel": (membership.channels or ["sms"])[0], "to": membership.phone,
         "kind": "event_reminder", "user_id": membership.user_id,
-        "subject": f"活动提醒：{event.title}",
-        "body": f"【会员活动提醒】{membership.name}，您报名的「{event.title}」将于{when}在"
-                f"{event.city}{venue}举行（{reg.attendees}人）。如不能参加，请在会员中心取消报名。",
+        "subject": subject, "body": body,
     }
 
 

@@ -187,3 +187,27 @@ def test_profile_export_and_close(session, shop, member):
     assert e.seats_taken == 0
     with pytest.raises(IllegalTransition):
         club.close_membership(member)
+
+
+def test_the_reminder_speaks_the_members_language(session, member, shop, client):
+    from tests.storefront.test_admin_pages import login
+
+    reg = events.register(event(session, title="营养讲座", starts_in=timedelta(hours=20)), member)
+    zh = events.reminder_message(reg)  # no choice made yet: the shop's zh_CN
+    assert zh["subject"] == "活动提醒：营养讲座"
+    assert zh["body"].startswith("【会员活动提醒】王丽，您报名的「营养讲座」")
+    assert "（1人）" in zh["body"]
+    login(client, shop.shopper)
+    client.get("/lang/en?next=/member")  # the switch remembers the choice for messages
+    assert shop.shopper.locale == "en"
+    en = events.reminder_message(reg)
+    assert en["subject"] == "Event reminder: 营养讲座"
+    assert en["body"].startswith("[Member event reminder] 王丽, “营养讲座”")
+    assert "(attendees: 1)" in en["body"]
+    events.send_due_reminders(utcnow())
+    from crm.models import OutboxMessage
+
+    [queued] = session.query(OutboxMessage).filter_by(kind="event_reminder").all()
+    assert queued.body == en["body"]
+    client.get("/lang/zh_CN")
+    assert events.reminder_message(reg)["body"] == zh["body"]
