@@ -1,9 +1,6 @@
 """Six clerks refund 60% of the same cash order at once: one refund goes through, the others
 are told it is more than is left (SQLite and PostgreSQL)."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 import sqlalchemy as sa
 
@@ -12,6 +9,7 @@ from core.models import User
 from fulfillment.models import Center
 from storefront.models import Order
 from storefront.payment_models import Payment, Refund
+from tests.concurrency import run_together
 
 CLERKS, TOTAL = 6, 50000
 
@@ -41,25 +39,12 @@ def test_the_same_money_is_refunded_once(live_server_factory, backend):
 
     server = live_server_factory(backend, seed=seed)
     app, race = server.app, server.app.config["RACE"]
-    barrier = threading.Barrier(CLERKS)
 
     def refund(clerk_id):
-        with app.app_context():
-            barrier.wait(timeout=60)
-            try:
-                refund_amount(db.session.get(Order, race["order_id"]),
-                              db.session.get(User, clerk_id), amount=TOTAL * 6 // 10,
-                              reason="price match")
-                db.session.commit()
-                return "refunded"
-            except RefundExceedsRefundable:
-                db.session.rollback()
-                return "refused"
-            finally:
-                db.session.remove()
+        refund_amount(db.session.get(Order, race["order_id"]), db.session.get(User, clerk_id),
+                      amount=TOTAL * 6 // 10, reason="price match")
 
-    with ThreadPoolExecutor(CLERKS) as pool:
-        results = list(pool.map(refund, race["clerks"]))
-    assert results.count("refunded") == 1 and results.count("refused") == CLERKS - 1
+    results = run_together(app, refund, race["clerks"], refused=(RefundExceedsRefundable,))
+    assert results.count("done") == 1 and results.count("refused") == CLERKS - 1
     with app.app_context():
         assert db.session.execute(sa.select(Refund.amount)).scalars().all() == [TOTAL * 6 // 10]
