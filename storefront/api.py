@@ -32,6 +32,7 @@ from .schemas import (
     MembershipSchema,
     MeSchema,
     OrderCreateSchema,
+    OrderDetailSchema,
     OrderListSchema,
     OrderSchema,
     ProductDetailSchema,
@@ -257,11 +258,11 @@ def _visible_order(public_id: str):
     return order
 
 
-@route(bp, "/orders/<public_id>", summary="One order", tag="orders", response=OrderSchema,
-       errors=("404:not_found",))
+@route(bp, "/orders/<public_id>", summary="One order, with its payment timeline and refunds",
+       tag="orders", response=OrderDetailSchema, errors=("404:not_found",))
 @api_auth()
 def order_detail(public_id: str):
-    return ok(OrderSchema(viewer=g.api_user).dump(_visible_order(public_id)))
+    return ok(OrderDetailSchema(viewer=g.api_user).dump(_visible_order(public_id)))
 
 
 @route(bp, "/me/orders", summary="My orders, newest first", tag="orders",

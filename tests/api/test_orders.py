@@ -115,6 +115,8 @@ def test_owner_reads_the_order_and_sees_the_code_once_ready(session, client, sho
     url = f"{API}/orders/{pickup_order['id']}"
     owner = token_for(shop.shopper)
     body = client.get(url, headers=owner).get_json()
+    assert {key: body.pop(key) for key in ("timeline", "refunds")} == {
+        "timeline": [], "refunds": []}
     assert body == pickup_order
     desk.mark_ready(fulfillment_of(session, pickup_order["id"]), shop.clerk)
     session.commit()

@@ -22,28 +22,6 @@ def shop(shop, session):
     return shop
 
 
-@pytest.fixture()
-def headers(token_for, session):
-    def issue(user):
-        h = token_for(user)
-        session.commit()
-        return h
-    return issue
-
-
-@pytest.fixture()
-def online_order(client, shop, headers, stripe_on):
-    """An online pickup order of 2 units and its PaymentIntent, through the API."""
-    h = headers(shop.shopper)
-    placed = client.post(f"{API}/orders", json=pickup_body(shop, quantity=2, payment="stripe"),
-                         headers=h)
-    assert placed.status_code == 201, placed.get_json()
-    body = placed.get_json()
-    answer = client.post(f"{API}/orders/{body['id']}/payment-intent", headers=h)
-    assert answer.status_code == 200, answer.get_json()
-    return {"id": body["id"], "headers": h, **answer.get_json()}
-
-
 def _order(session, public_id) -> Order:
     session.expire_all()
     return session.execute(sa.select(Order).where(Order.public_id == public_id)).scalar_one()
