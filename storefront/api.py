@@ -25,7 +25,7 @@ from fulfillment.schemas import (
     plain_key,
 )
 
-from . import accounts, billing, catalog, membership, orders
+from . import accounts, catalog, membership, orders, refunds
 from .errors import EmailTaken
 from .models import IdempotencyKey, Product
 from .schemas import (
@@ -282,5 +282,5 @@ def cancel_order(public_id: str):
     body = OrderSchema(viewer=g.api_user).dump(order)
     order_id = order.id
     db.session.commit()
-    billing.execute_pending_refunds(order_id)  # a paid order's money goes back, after the commit
+    refunds.execute_pending_refunds(order_id)  # a paid order's money goes back, after the commit
     return ok(body)
