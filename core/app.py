@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(root, "translations")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(root, "translations"))
     logging.basicConfig(level=logging.INFO)
 
     register_extensions(app)
