@@ -109,11 +109,12 @@ def register_listeners(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     from crm import complaints, events, figures, followups, outbox, tagging
     from fulfillment import pickup, slots
-    from storefront import payment_jobs, points, tiers
+    from storefront import idempotency, payment_jobs, points, tiers
 
     from .jobs import register_job
 
     register_job(app, "expire_reservations", payment_jobs.expire_unpaid_orders)
+    register_job(app, "purge_idempotency_keys", idempotency.purge_idempotency_keys)
     register_job(app, "open_slots", slots.open_slots_job)
     register_job(app, "release_no_shows", pickup.release_no_shows)
     register_job(app, "points_expiry", points.expire_points)

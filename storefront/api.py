@@ -4,7 +4,6 @@ Each view validates with a schema, calls services, commits once, and dumps with 
 """
 
 from collections import Counter
-from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import g, jsonify, request
@@ -27,6 +26,7 @@ from fulfillment.schemas import (
 
 from . import accounts, catalog, membership, orders, refunds
 from .errors import EmailTaken
+from .idempotency import IDEMPOTENCY_WINDOW
 from .models import IdempotencyKey, Product
 from .schemas import (
     MembershipSchema,
@@ -48,8 +48,6 @@ from .schemas import (
 
 bp = api_blueprint("storefront_api", __name__)
 
-#: how long a response is replayed for the same ``Idempotency-Key``
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
