@@ -2,7 +2,7 @@
 
 import pytest
 
-from ..api.conftest import API, pickup_body
+from ..api.conftest import API, committing, pickup_body
 from .localstripe import LocalStripe, app_config
 
 
@@ -32,13 +32,7 @@ def fresh_stripe(localstripe):
 @pytest.fixture()
 def headers(token_for, session):
     """Auth headers for a user, committed together with everything made before."""
-
-    def issue(user):
-        h = token_for(user)
-        session.commit()
-        return h
-
-    return issue
+    return committing(token_for, session)
 
 
 @pytest.fixture()
