@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(root, "translations")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(root, "translations"))
     logging.basicConfig(level=logging.INFO)
 
     register_extensions(app)
@@ -109,11 +109,12 @@ def register_listeners(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     from crm import complaints, events, figures, followups, outbox, tagging
     from fulfillment import pickup, slots
-    from storefront import billing, points, tiers
+    from storefront import idempotency, payment_jobs, points, tiers
 
     from .jobs import register_job
 
-    register_job(app, "expire_reservations", billing.expire_unpaid_orders)
+    register_job(app, "expire_reservations", payment_jobs.expire_unpaid_orders)
+    register_job(app, "purge_idempotency_keys", idempotency.purge_idempotency_keys)
     register_job(app, "open_slots", slots.open_slots_job)
     register_job(app, "release_no_shows", pickup.release_no_shows)
     register_job(app, "points_expiry", points.expire_points)

@@ -110,5 +110,6 @@ def load_config(instance_path: str) -> dict:
         "CELERY_RESULT_BACKEND": os.environ.get("CELERY_RESULT_BACKEND"),
         "CELERY_QUEUE": os.environ.get("CELERY_QUEUE", "shop"),
         "JOB_SCHEDULE_SECONDS": {"default": 300, "deliver_outbox": 60,
-                                 "recompute_figures": 3600, "tag_rules": 3600},
+                                 "recompute_figures": 3600, "tag_rules": 3600,
+                                 "purge_idempotency_keys": 3600},
     }

@@ -1,12 +1,13 @@
 """Language and time zone: zh_CN by default, en by a switch that sticks (a cookie)."""
 
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from flask import current_app, has_request_context, request
-from flask_babel import format_datetime, get_locale
+from babel.support import NullTranslations, Translations
+from flask import current_app, has_app_context, has_request_context, request
+from flask_babel import Babel, Domain, format_datetime, get_locale
 
 from .money import format_money
 
@@ -68,6 +69,59 @@ def localized(obj, field: str) -> str:
         if value:
             return value
     return getattr(obj, f"{field}_zh", None) or getattr(obj, f"{field}_en", "") or ""
+
+
+def catalogue_names(locale: Locale) -> list[str]:
+    """The folder names a locale's catalogue may have, most precise first.
+
+    Babel names ``zh_CN`` ``zh_Hans_CN`` (it adds the script); the catalogues live in
+    ``translations/zh_CN``, so the name without the script is tried as well.
+    """
+    names = [str(locale)]
+    if locale.script and locale.territory:
+        names.append(f"{locale.language}_{locale.territory}")
+    names.append(locale.language)
+    return list(dict.fromkeys(names))
+
+
+class CatalogueDomain(Domain):
+    """Flask-Babel's message domain, finding catalogues by ``catalogue_names``.
+
+    Catalogues are cached per app, and only once found: Flask-Babel keeps one cache for
+    every app of the process and caches a catalogue it could not find as an empty one,
+    so a request served while a ``.mo`` file was missing would leave the whole process
+    speaking English.
+    """
+
+    def get_translations(self):
+        if not has_app_context():
+            return NullTranslations()
+        locale = get_locale()
+        if locale is None:
+            return NullTranslations()
+        cache = current_app.extensions.setdefault("catalogues", {})
+        key = (str(locale), self.domain[0])
+        if key in cache:
+            return cache[key]
+        translations, found = Translations(), False
+        for index, dirname in enumerate(self.translation_directories):
+            domain = self.domain[0] if len(self.domain) == 1 else self.domain[index]
+            catalogue = Translations.load(dirname, catalogue_names(locale), domain)
+            if isinstance(catalogue, Translations):
+                found = True
+                translations.merge(catalogue)
+                translations.plural = catalogue.plural
+        if found:
+            cache[key] = translations
+        return translations
+
+
+class ShopBabel(Babel):
+    """Flask-Babel with the shop's catalogue lookup (``CatalogueDomain``)."""
+
+    @cached_property
+    def domain_instance(self):
+        return CatalogueDomain(domain=self.domain)
 
 
 def register_i18n(app) -> None:

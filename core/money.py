@@ -2,8 +2,13 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
+from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
+
+#: the sign the shop writes for a currency whatever the language (Babel's en says "CN¥")
+SHOP_SYMBOLS = {"CNY": "¥"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,17 @@ class Money:
 
 
 def format_money(amount: int, currency: str, locale: str) -> str:
-    """``12800, 'CNY', 'zh_CN'`` -> ``'¥128.00'``; ``'en'`` -> ``'CN¥128.00'``."""
+    """``12800, 'CNY', 'zh_CN'`` -> ``'¥128.00'``; in ``'en'`` too (not ``'CN¥128.00'``)."""
     digits = get_currency_precision(currency)
-    return format_currency(Decimal(amount).scaleb(-digits), currency, locale=locale)
+    return format_currency(Decimal(amount).scaleb(-digits), currency,
+                           format=_pattern(str(locale), currency), locale=locale)
+
+
+@lru_cache(maxsize=64)
+def _pattern(locale: str, currency: str) -> str | None:
+    """The locale's currency pattern with the shop's sign in place of Babel's, if it has one."""
+    symbol = SHOP_SYMBOLS.get(currency)
+    if symbol is None:
+        return None
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    return pattern.replace("¤", f"'{symbol}'")

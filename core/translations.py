@@ -1,5 +1,7 @@
 """Compiling and checking the message catalogues (translations/<locale>/LC_MESSAGES)."""
 
+import os
+import tempfile
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -15,16 +17,34 @@ METHOD_MAP = [
 ]
 
 
-def compile_catalogs() -> None:
-    """Write each locale's .mo from its .po when the .po is newer (or the .mo is missing)."""
-    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:
+    """Write each locale's .mo from its .po when the .po is newer (or the .mo is missing).
+
+    The .mo is written to a temporary file beside it and then moved over the old one, so
+    a process reading the catalogues meanwhile (a server, another test run compiling at
+    the same moment) finds the old file or the new one, never a half-written one; and
+    since the new file's time is set only once it is whole, nobody takes a half-written
+    file for an up-to-date one. Returns the files written.
+    """
+    written = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
         with po_path.open("rb") as f:
             catalog = read_po(f)
-        with mo_path.open("wb") as f:
-            write_mo(f, catalog, use_fuzzy=False)
+        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, prefix=f".{mo_path.stem}-",
+                                   suffix=".mo.tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                write_mo(f, catalog, use_fuzzy=False)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, mo_path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written.append(mo_path)
+    return written
 
 
 def source_messages() -> set[str]:

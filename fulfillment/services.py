@@ -32,6 +32,7 @@ from .models import (
 )
 from .routing import Lines, available_by_center, merge_lines, shortages
 from .slots import release_slot, reserve_slot
+from .state_words import status_word
 
 #: no 0/O, 1/I/L: a code read aloud at a counter must not be misheard
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -157,7 +158,7 @@ def check_center_access(actor: User, center_id: int) -> None:
 def _require(f: Fulfillment, *, method: str, states: tuple[str, ...]) -> None:
     if f.method != method or f.status not in states:
         raise IllegalTransition(
-            _l("This order is %(status)s and cannot take this step.", status=f.status),
+            _l("This order is %(status)s and cannot take this step.", status=status_word(f.status)),
             extra={"status": f.status},
         )
 
@@ -286,7 +287,7 @@ def cancel_fulfillment(f: Fulfillment, *, actor: User | None = None,
     """
     if f.status not in (FulfillmentStatus.RESERVED, FulfillmentStatus.READY):
         raise IllegalTransition(
-            _l("This order is %(status)s and cannot be cancelled.", status=f.status),
+            _l("This order is %(status)s and cannot be cancelled.", status=status_word(f.status)),
             extra={"status": f.status},
         )
     release_stock(f.center_id, _lines(f), fulfillment_id=f.id,
@@ -309,7 +310,7 @@ def reinstate_fulfillment(f: Fulfillment) -> Fulfillment:
     """
     if f.status != FulfillmentStatus.CANCELLED:
         raise IllegalTransition(
-            _l("This order is %(status)s and cannot take this step.", status=f.status),
+            _l("This order is %(status)s and cannot take this step.", status=status_word(f.status)),
             extra={"status": f.status},
         )
     reserve_stock(f.center_id, _lines(f), fulfillment_id=f.id)

@@ -4,7 +4,6 @@ Each view validates with a schema, calls services, commits once, and dumps with 
 """
 
 from collections import Counter
-from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import g, jsonify, request
@@ -25,13 +24,15 @@ from fulfillment.schemas import (
     plain_key,
 )
 
-from . import accounts, billing, catalog, membership, orders
+from . import accounts, catalog, membership, orders, refunds
 from .errors import EmailTaken
+from .idempotency import IDEMPOTENCY_WINDOW
 from .models import IdempotencyKey, Product
 from .schemas import (
     MembershipSchema,
     MeSchema,
     OrderCreateSchema,
+    OrderDetailSchema,
     OrderListSchema,
     OrderSchema,
     ProductDetailSchema,
@@ -47,8 +48,6 @@ from .schemas import (
 
 bp = api_blueprint("storefront_api", __name__)
 
-#: how long a response is replayed for the same ``Idempotency-Key``
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
@@ -257,11 +256,11 @@ def _visible_order(public_id: str):
     return order
 
 
-@route(bp, "/orders/<public_id>", summary="One order", tag="orders", response=OrderSchema,
-       errors=("404:not_found",))
+@route(bp, "/orders/<public_id>", summary="One order, with its payment timeline and refunds",
+       tag="orders", response=OrderDetailSchema, errors=("404:not_found",))
 @api_auth()
 def order_detail(public_id: str):
-    return ok(OrderSchema(viewer=g.api_user).dump(_visible_order(public_id)))
+    return ok(OrderDetailSchema(viewer=g.api_user).dump(_visible_order(public_id)))
 
 
 @route(bp, "/me/orders", summary="My orders, newest first", tag="orders",
@@ -281,5 +280,5 @@ def cancel_order(public_id: str):
     body = OrderSchema(viewer=g.api_user).dump(order)
     order_id = order.id
     db.session.commit()
-    billing.execute_pending_refunds(order_id)  # a paid order's money goes back, after the commit
+    refunds.execute_pending_refunds(order_id)  # a paid order's money goes back, after the commit
     return ok(body)

@@ -1,19 +1,18 @@
-"""Payment rules: intents for orders, webhook events applied once, late payments, expiry.
+"""Payment rules: intents for orders, what Stripe's answers do to them, late payments,
+paying offline instead, and cancellations.
 
 Stripe is called through ``payments`` and never while an order's row is locked: the
-functions that talk to Stripe (``open_intent``, ``cancel_intents``, ``expire_unpaid_orders``,
-``reconcile``, and ``refunds.execute_refund``) end the current transaction first and record
+functions that talk to Stripe (``open_intent``, ``cancel_intents``, the jobs of
+``payment_jobs`` and ``refunds.execute_refund``) end the current transaction first and record
 the answer in a short one of their own. Everything else flushes and returns; the caller
-commits once.
+commits once. Webhook events are stored and applied by ``stripe_webhooks``.
 
 An order's money never gets lost: a success that arrives for an order cancelled by the
 expiry job revives it when its stock can be reserved again and is refunded otherwise; a
 success for an order that cannot take it (cancelled by the shopper, already paid) is
 refunded. Refunds through Stripe are written ``pending`` before Stripe is asked, so one
-interrupted half-way is retried (same idempotency key) by ``reconcile``.
+interrupted half-way is retried (same idempotency key) by ``payment_jobs.reconcile``.
 """
-
-import logging
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -25,19 +24,10 @@ from core.signals import order_paid
 from fulfillment import services as desk
 from fulfillment.errors import InsufficientStock
 
-from . import orders as order_rules
 from . import payments
 from .errors import PaymentGatewayError, PaymentsUnavailable
 from .models import Order, OrderStatus, PaymentMethod
-from .payment_models import (
-    Collection,
-    Payment,
-    PaymentEvent,
-    PaymentStatus,
-    Refund,
-    RefundStatus,
-    StripeEvent,
-)
+from .payment_models import Collection, Payment, PaymentEvent, PaymentStatus
 from .payment_records import (
     latest_stripe_payment,
     lock_order,
@@ -45,11 +35,9 @@ from .payment_records import (
     payment_by_intent,
     payments_of,
     refundable,
-    refunds_of,
 )
-from .refunds import execute_pending_refunds, queue_refund, refund_succeeded
-
-log = logging.getLogger(__name__)
+from .payment_records import refunds_of as refunds_of  # what the order pages ask billing
+from .refunds import execute_pending_refunds, queue_refund
 
 #: refund reasons the shop writes itself (staff write their own words)
 LATE_PAYMENT = "late_payment"
@@ -216,130 +204,7 @@ def _revive_or_refund(order: Order, payment: Payment) -> str:
     return "revived"
 
 
-# --- webhooks --------------------------------------------------------------------------------
-
-#: events whose copy of the intent may be stale by the time they arrive
-_REREAD = ("payment_intent.payment_failed", "payment_intent.canceled")
-
-
-def _intent_id_of(event: dict) -> str | None:
-    obj = event.get("data", {}).get("object", {}) or {}
-    if event.get("type", "").startswith("payment_intent."):
-        return obj.get("id")
-    intent = obj.get("payment_intent")
-    return intent.get("id") if isinstance(intent, dict) else intent
-
-
-def fresh_intent_for(event: dict) -> payments.Intent | None:
-    """For events where order of arrival matters, the intent as Stripe sees it now.
-
-    Called before any database work, so no row is locked while Stripe answers.
-    """
-    if event.get("type") not in _REREAD:
-        return None
-    intent_id = _intent_id_of(event)
-    return payments.retrieve_intent(intent_id) if intent_id else None
-
-
-def handle_event(event: dict, fresh: payments.Intent | None = None) -> str:
-    """Store a verified Stripe event by its id and apply it, once; returns the outcome.
-
-    A repeated event (same id) changes nothing. An event for an intent the shop does
-    not know is stored and left alone.
-    """
-    kind = event.get("type", "")
-    intent_id = _intent_id_of(event)
-    row = StripeEvent(event_id=event["id"], type=kind[:100], payment_intent_id=intent_id,
-                      payload=event, received_at=utcnow())
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except sa.exc.IntegrityError:
-        return "duplicate"
-    row.outcome = _apply_event(kind, event.get("data", {}).get("object", {}) or {},
-                               intent_id, fresh)
-    db.session.flush()
-    return row.outcome
-
-
-def _order_for_intent(intent_id: str | None, obj: dict) -> Order | None:
-    if not intent_id:
-        return None
-    payment = payment_by_intent(intent_id)
-    if payment is not None:
-        return db.session.get(Order, payment.order_id)
-    public_id = (obj.get("metadata") or {}).get("order") if obj.get("id") == intent_id else None
-    if not public_id:
-        return None
-    return db.session.execute(
-        sa.select(Order).where(Order.public_id == str(public_id))).scalar_one_or_none()
-
-
-def _apply_event(kind: str, obj: dict, intent_id: str | None,
-                 fresh: payments.Intent | None) -> str:
-    order = _order_for_intent(intent_id, obj)
-    if order is None:
-        return "unknown_intent"
-    if kind == "payment_intent.succeeded":
-        return apply_intent(order, payments.intent_from_event(obj))
-    if kind == "payment_intent.processing":
-        return apply_intent(order, payments.intent_from_event(obj))
-    if kind in _REREAD:
-        error = obj.get("last_payment_error") or {}
-        return apply_intent(order, fresh or payments.intent_from_event(obj),
-                            failure_message=error.get("message") or str(_l("Payment failed.")))
-    if kind == "charge.refunded":
-        return _sync_charge_refunds(order, intent_id, obj)
-    if kind == "charge.dispute.created":
-        order = lock_order(order)
-        if order.disputed:
-            return "ignored"
-        order.disputed = True
-        log_event(order, "disputed", amount=obj.get("amount"), detail=obj.get("reason"))
-        return "disputed"
-    return "ignored"
-
-
-def _sync_charge_refunds(order: Order, intent_id: str, charge: dict) -> str:
-    """Match Stripe's refunds of a charge with ours; record those made outside the shop."""
-    order = lock_order(order)
-    payment = payment_by_intent(intent_id)
-    changed = "ignored"
-    listed = (charge.get("refunds") or {}).get("data") or []
-    for item in listed:
-        refund = db.session.execute(sa.select(Refund).where(
-            Refund.stripe_refund_id == item.get("id"))).scalar_one_or_none()
-        if refund is not None and refund.status == RefundStatus.PENDING \
-                and item.get("status") == "succeeded":
-            refund_succeeded(refund)
-            changed = "refunded"
-    ours = sum(r.amount for r in refunds_of(order) if r.payment_id == payment.id
-               and r.status in (RefundStatus.SUCCEEDED, RefundStatus.PENDING))
-    extra = int(charge.get("amount_refunded") or 0) - ours
-    if extra > 0:
-        refund = Refund(order_id=order.id, payment_id=payment.id, amount=extra,
-                        currency=payment.currency, method=Collection.STRIPE,
-                        status=RefundStatus.PENDING, reason=OUTSIDE,
-                        full=extra >= refundable(order))
-        db.session.add(refund)
-        db.session.flush()
-        refund_succeeded(refund)
-        changed = "refunded"
-    return changed
-
-
-def orders_with_pending_refunds_for(event: dict) -> list[int]:
-    """The order an event concerns, when it has Stripe refunds waiting to be carried out."""
-    intent_id = _intent_id_of(event)
-    payment = payment_by_intent(intent_id) if intent_id else None
-    if payment is None:
-        return []
-    pending = db.session.execute(sa.select(Refund.id).where(
-        Refund.order_id == payment.order_id, Refund.status == RefundStatus.PENDING)).first()
-    return [payment.order_id] if pending else []
-
-
-# --- cancellations, expiry, the desk ---------------------------------------------------------
+# --- cancellations, the desk ---------------------------------------------------------
 
 
 def note_cancellation(order: Order, *, expired: bool) -> None:
@@ -350,29 +215,6 @@ def note_cancellation(order: Order, *, expired: bool) -> None:
         payment = next(p for p in reversed(payments_of(order))
                        if p.status == PaymentStatus.SUCCEEDED)
         queue_refund(order, payment, left, reason=CANCELLED, full=True)
-
-
-def expire_unpaid_orders(now) -> str:
-    """Job: expire unpaid online orders, then cancel their PaymentIntents at Stripe.
-
-    The orders are cancelled and committed first (stock released); Stripe is called after,
-    with no row locked. An intent that can no longer be cancelled because it succeeded
-    meanwhile is applied at once (the order is revived or refunded).
-    """
-    expired, open_intents = 0, []
-    for order_id in order_rules.due_unpaid_order_ids(now):
-        # One short transaction per order: its row and stock are held only that long.
-        order = db.session.get(Order, order_id)
-        if order_rules.expire_order(order, now):
-            expired += 1
-            open_intents += [(order.id, p.stripe_payment_intent_id) for p in payments_of(order)
-                             if p.method == Collection.STRIPE and p.stripe_payment_intent_id
-                             and p.status not in (PaymentStatus.SUCCEEDED,
-                                                  PaymentStatus.CANCELED)]
-        db.session.commit()
-    for order_id, intent_id in open_intents:
-        cancel_intents(order_id, [intent_id])
-    return f"{expired} unpaid order(s) expired"
 
 
 def switch_to_offline(order: Order, actor: User) -> list[str]:
@@ -435,27 +277,3 @@ def record_offline_payment(order: Order, collected: dict | None,
     log_event(order, "collected", amount=amount, detail=method)
     db.session.flush()
     return amount
-
-
-# --- reconciliation --------------------------------------------------------------------------
-
-
-def reconcile(since) -> dict:
-    """Compare Stripe's intents since ``since`` with the orders and repair what disagrees.
-
-    Then retries refunds left pending. Returns counts of what it saw and changed.
-    """
-    seen, changed = 0, 0
-    for intent in payments.list_intents(since):
-        seen += 1
-        order = _order_for_intent(intent.id, {"id": intent.id,
-                                              "metadata": {"order": intent.order_public_id}})
-        if order is None:
-            continue
-        outcome = apply_intent(order, intent)
-        if outcome != "ignored":
-            changed += 1
-            log.info("reconcile: %s %s -> %s", order.public_id, intent.id, outcome)
-        db.session.commit()
-    db.session.commit()
-    return {"seen": seen, "changed": changed, "refunds": execute_pending_refunds()}

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from core.errors import DomainError
 
-from . import billing, payments
+from . import payment_jobs, payments
 
 payments_cli = AppGroup("payments", help="Online payments (Stripe).")
 
@@ -33,7 +33,7 @@ def reconcile_command(since_text):
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
     try:
-        result = billing.reconcile(since)
+        result = payment_jobs.reconcile(since)
     except DomainError as err:
         raise click.ClickException(str(err.message)) from None
     click.echo(f"{result['seen']} intent(s) since {since.isoformat()}, "

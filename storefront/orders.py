@@ -19,6 +19,7 @@ from fulfillment import services as desk
 from fulfillment.errors import InsufficientStock, UnknownCenter
 from fulfillment.models import Center, FulfillmentStatus, Method
 from fulfillment.routing import decide_delivery, pickup_options
+from fulfillment.state_words import method_word
 from fulfillment.zones import delivery_terms
 
 from . import points as points_ledger
@@ -26,6 +27,7 @@ from . import tiers
 from .errors import PaymentsUnavailable
 from .membership import membership_of
 from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
+from .state_words import status_word
 
 MAX_QUANTITY = 99
 #: how long an unpaid online order holds its stock
@@ -98,7 +100,7 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     method = fulfillment["method"]
     if payment_method not in _METHODS_FOR[method]:
         raise ValidationFailed(errors={"payment_method": [str(_l(
-            "This payment method is not available for %(method)s.", method=method))]})
+            "This payment method is not available for %(method)s.", method=method_word(method)))]})
     if payment_method == PaymentMethod.STRIPE and not current_app.config.get("STRIPE_SECRET_KEY"):
         raise PaymentsUnavailable()
 
@@ -230,7 +232,8 @@ def cancel_order(order: Order, actor: User) -> Order:
     if actor.role == Role.STAFF and order.user_id != actor.id:
         desk.check_center_access(actor, order.center_id)
     if not order.is_open:
-        raise IllegalTransition(_l("This order is already %(status)s.", status=order.status),
+        raise IllegalTransition(_l("This order is already %(status)s.",
+                                   status=status_word(order.status)),
                                 extra={"status": order.status})
     f = order.fulfillment
     owner_only = order.user_id == actor.id and actor.role not in (Role.ADMIN, Role.STAFF)

@@ -9,7 +9,7 @@ from core.errors import NotFound
 from core.extensions import db
 from fulfillment.schemas import plain_key
 
-from . import billing, orders, payments
+from . import billing, orders, payments, refunds, stripe_webhooks
 
 bp = api_blueprint("payments_api", __name__)
 
@@ -47,10 +47,10 @@ def payment_intent(public_id: str):
        errors=("400:invalid_signature", "502:payment_gateway_error"))
 def stripe_webhook():
     event = payments.verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
-    fresh = billing.fresh_intent_for(event)  # before any row is touched
-    outcome = billing.handle_event(event, fresh)
-    order_ids = billing.orders_with_pending_refunds_for(event)
+    fresh = stripe_webhooks.fresh_intent_for(event)  # before any row is touched
+    outcome = stripe_webhooks.handle_event(event, fresh)
+    order_ids = stripe_webhooks.orders_with_pending_refunds_for(event)
     db.session.commit()
     for order_id in order_ids:
-        billing.execute_pending_refunds(order_id)
+        refunds.execute_pending_refunds(order_id)
     return ok({"received": True, "outcome": outcome})

@@ -85,3 +85,17 @@ def payment_by_intent(intent_id: str) -> Payment | None:
     return db.session.execute(
         sa.select(Payment).where(Payment.stripe_payment_intent_id == intent_id)
     ).scalar_one_or_none()
+
+
+def order_for_intent(intent_id: str | None, public_id: str | None = None) -> Order | None:
+    """The order a PaymentIntent pays: through its recorded payment, else by the public id
+    the intent carries in its metadata (an intent whose recording was interrupted)."""
+    if not intent_id:
+        return None
+    payment = payment_by_intent(intent_id)
+    if payment is not None:
+        return db.session.get(Order, payment.order_id)
+    if not public_id:
+        return None
+    return db.session.execute(
+        sa.select(Order).where(Order.public_id == str(public_id))).scalar_one_or_none()

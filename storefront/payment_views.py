@@ -13,7 +13,7 @@ from core.errors import DomainError, NotFound
 from core.extensions import db
 from fulfillment.schemas import plain_key
 
-from . import billing, orders, payment_records, payments
+from . import billing, orders, payment_records, payments, refunds
 from .errors import PaymentGatewayError, PaymentsUnavailable
 from .models import Order, OrderStatus
 from .payment_models import PaymentStatus
@@ -33,7 +33,7 @@ def payment_timeline(order: Order):
 
 @bp.app_template_global()
 def last_online_payment(order: Order):
-    return billing.latest_stripe_payment(order)
+    return payment_records.latest_stripe_payment(order)
 
 
 def _own_order(public_id: str) -> Order:
@@ -60,7 +60,7 @@ def pay(public_id: str):
         db.session.rollback()
         problem = str(err.message)
     order = orders.get_order(public_id)
-    payment = billing.latest_stripe_payment(order)
+    payment = payment_records.latest_stripe_payment(order)
     locale = str(get_locale() or "zh_CN")
     return render_template(
         "storefront/pay.html", order=order, intent=intent, problem=problem,
@@ -78,7 +78,7 @@ def pay(public_id: str):
 def payment_return(public_id: str):
     """Where Stripe sends the shopper back: ask Stripe, record what it says, show the order."""
     order = _own_order(public_id)
-    payment = billing.latest_stripe_payment(order)
+    payment = payment_records.latest_stripe_payment(order)
     if payment is None or not payments.enabled():
         return redirect(url_for("storefront.order", public_id=public_id))
     intent_id, order_id = payment.stripe_payment_intent_id, order.id
@@ -90,7 +90,7 @@ def payment_return(public_id: str):
         return redirect(url_for("storefront.order", public_id=public_id))
     outcome = billing.apply_intent(db.session.get(Order, order_id), intent)
     db.session.commit()
-    billing.execute_pending_refunds(order_id)
+    refunds.execute_pending_refunds(order_id)
     if intent.status == "succeeded" and outcome in ("paid", "revived", "ignored"):
         flash(_("Thank you! Your payment is received."), "success")
     elif intent.status == "processing":

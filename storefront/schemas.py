@@ -25,6 +25,8 @@ from fulfillment.schemas import NO_CONTROL, Localized, PlainText, SlotSchema, re
 
 from .models import OrderStatus, PaymentMethod, Tier
 from .orders import MAX_QUANTITY
+from .payment_models import RefundStatus
+from .payment_records import refunds_of, timeline
 
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 \-]{4,30}$", error="Not a valid phone number.")
 
@@ -270,6 +272,8 @@ class OrderSchema(Schema):
     paid_at = fields.DateTime(allow_none=True)
     fulfilled_at = fields.DateTime(allow_none=True)
     cancelled_at = fields.DateTime(allow_none=True)
+    disputed = fields.Boolean(metadata={
+        "description": "The shopper disputed the payment with the bank."})
 
     def __init__(self, *args, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -282,6 +286,72 @@ class OrderSchema(Schema):
                 and f.status == FulfillmentStatus.READY and f.pickup_code):
             data["fulfillment"]["pickup_code"] = f.pickup_code
         return data
+
+
+#: what a timeline entry's ``kind`` can be
+TIMELINE_KINDS = (
+    "intent", "processing", "succeeded", "failed", "canceled", "expired", "cancelled",
+    "revived", "late", "offline", "collected", "disputed", "refund_pending", "refund",
+    "refund_retry", "refund_failed",
+)
+
+
+class TimelineEntrySchema(Schema):
+    kind = fields.String(validate=validate.OneOf(TIMELINE_KINDS))
+    at = fields.DateTime()
+    amount = Money("amount", metadata={"description": "The sum concerned, or null."})
+    detail = fields.String(allow_none=True, metadata={
+        "description": "A failure or refund reason, or how it was paid (a code or words)."})
+
+
+class RefundLineOutSchema(Schema):
+    sku = fields.String()
+    quantity = fields.Integer()
+    amount = Money("amount")
+
+
+class RefundOutSchema(Schema):
+    amount = Money("amount")
+    status = fields.String(validate=validate.OneOf(RefundStatus.ALL))
+    method = fields.String(metadata={"description": "stripe, or cash handed back."})
+    reason = fields.String(metadata={
+        "description": "The staff's words, or a code such as late_payment or cancelled."})
+    full = fields.Boolean(metadata={"description": "The whole remaining amount."})
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(RefundLineOutSchema),
+                        metadata={"description": "The units given back; empty for a sum."})
+
+
+class OrderDetailSchema(OrderSchema):
+    """One order with its payment timeline and refunds; Stripe's ids are for staff only."""
+
+    timeline = fields.List(fields.Nested(TimelineEntrySchema), metadata={
+        "description": "The payment story, oldest first."})
+    refunds = fields.List(fields.Nested(RefundOutSchema))
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "timeline":
+            return self._timeline(obj)
+        if attr == "refunds":
+            return self._refunds(obj)
+        return super().get_attribute(obj, attr, default)
+
+    def _timeline(self, order) -> list[dict]:
+        staff = self.viewer is not None and self.viewer.id != order.user_id
+        return [{"kind": e.kind, "at": e.at, "amount": e.amount, "currency": order.currency,
+                 "detail": None if not staff and (e.detail or "").startswith("pi_")
+                 else e.detail}
+                for e in timeline(order)]
+
+    def _refunds(self, order) -> list[dict]:
+        skus = {line.id: line.sku for line in order.lines}
+        return [{"amount": r.amount, "currency": r.currency, "status": r.status,
+                 "method": r.method, "reason": r.reason, "full": r.full,
+                 "created_at": r.created_at, "completed_at": r.completed_at,
+                 "lines": [{"sku": skus.get(ln.order_line_id), "quantity": ln.quantity,
+                            "amount": ln.amount, "currency": r.currency} for ln in r.lines]}
+                for r in refunds_of(order)]
 
 
 class OrderListSchema(Schema):

@@ -5,11 +5,7 @@ after the first line was reserved.
 
 import json
 import random
-import threading
-import urllib.error
-import urllib.request
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -20,6 +16,7 @@ from core.models import ApiToken, User, utcnow
 from fulfillment.ledger import verify_ledger
 from fulfillment.models import Center, Fulfillment, FulfillmentLine, Slot, Stock
 from storefront.models import Category, Order, Product
+from tests.support.race import post_together
 
 BUYERS = 100
 CODES = ("IA", "IB", "IC")
@@ -79,22 +76,8 @@ def test_hundred_checkouts_nothing_over_committed(live_server_factory, backend):
         if rng.random() < 0.8:
             body["slot_id"] = rng.choice(mix["slots"][center])
         bodies.append(json.dumps(body).encode())
-    barrier = threading.Barrier(BUYERS)
-
-    def buy(args):
-        token, body = args
-        request = urllib.request.Request(
-            f"{server.url}/api/v1/orders", data=body, method="POST",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        barrier.wait(timeout=120)
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:
-                return response.status, json.load(response)
-        except urllib.error.HTTPError as err:
-            return err.code, json.load(err)
-
-    with ThreadPoolExecutor(BUYERS) as pool:
-        results = list(pool.map(buy, zip(mix["tokens"], bodies, strict=True)))
+    results = post_together(f"{server.url}/api/v1/orders",
+                            list(zip(mix["tokens"], bodies, strict=True)), timeout=120)
     statuses = Counter(status for status, _ in results)
     assert set(statuses) <= {201, 409}, statuses
     assert statuses[201] > 0 and statuses[409] > 0

@@ -5,10 +5,6 @@ real HTTP requests against a live server (threads, one connection each).
 """
 
 import json
-import threading
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +14,7 @@ from core.models import ApiToken, User
 from fulfillment.errors import InsufficientStock
 from fulfillment.models import Center, Stock
 from storefront.models import Category, Order, Product
+from tests.support.race import post_together, race_in_sessions
 
 BUYERS, UNITS = 40, 5
 
@@ -57,26 +54,15 @@ def test_forty_sessions_five_units(live_server_factory, backend):
 
     server = live_server_factory(backend, seed=seed)
     app, race = server.app, server.app.config["RACE"]
-    barrier = threading.Barrier(BUYERS)
 
     def buy(user_id):
-        with app.app_context():
-            barrier.wait(timeout=60)
-            user = db.session.get(User, user_id)
-            try:
-                place_order(user, lines=[{"sku": "HS-LAST", "quantity": 1}],
-                            fulfillment={"method": "pickup", "center_id": race["center_id"]},
-                            payment_method="pay_at_pickup")
-                db.session.commit()
-                return "won"
-            except InsufficientStock:
-                db.session.rollback()
-                return "sold_out"
-            finally:
-                db.session.remove()
+        place_order(db.session.get(User, user_id), lines=[{"sku": "HS-LAST", "quantity": 1}],
+                    fulfillment={"method": "pickup", "center_id": race["center_id"]},
+                    payment_method="pay_at_pickup")
+        return "won"
 
-    with ThreadPoolExecutor(BUYERS) as pool:
-        results = list(pool.map(buy, [uid for uid, _ in race["tokens"]]))
+    results = race_in_sessions(app, buy, [uid for uid, _ in race["tokens"]],
+                               refused=InsufficientStock, refused_as="sold_out")
     assert results.count("won") == UNITS and results.count("sold_out") == BUYERS - UNITS
     assert outcome(app) == (UNITS, UNITS, UNITS)
 
@@ -88,21 +74,8 @@ def test_forty_http_requests_five_units(live_server_factory, backend):
     body = json.dumps({"lines": [{"sku": "HS-LAST", "quantity": 1}],
                        "fulfillment": {"method": "pickup", "center_id": race["center_id"]},
                        "payment_method": "pay_at_pickup"}).encode()
-    barrier = threading.Barrier(BUYERS)
-
-    def buy(token):
-        request = urllib.request.Request(
-            f"{server.url}/api/v1/orders", data=body, method="POST",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        barrier.wait(timeout=60)
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, json.load(response)
-        except urllib.error.HTTPError as err:
-            return err.code, json.load(err)
-
-    with ThreadPoolExecutor(BUYERS) as pool:
-        results = list(pool.map(buy, [token for _, token in race["tokens"]]))
+    results = post_together(f"{server.url}/api/v1/orders",
+                            [(token, body) for _, token in race["tokens"]])
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] * UNITS + [409] * (BUYERS - UNITS)
     assert all(body["code"] == "insufficient_stock" for status, body in results if status == 409)

@@ -70,7 +70,7 @@
   var feeNow = 0;
   function money(amount) {
     var locale = box.getAttribute("data-locale") || "zh-CN";
-    return new Intl.NumberFormat(locale, {style: "currency", currency: "CNY"}).format(amount / 100);
+    return new Intl.NumberFormat(locale, {style: "currency", currency: "CNY", currencyDisplay: "narrowSymbol"}).format(amount / 100);
   }
   function showTotal() {
     var total = form.querySelector("[data-summary-total]");

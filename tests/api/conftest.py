@@ -35,9 +35,8 @@ def shop(shop, session):
     return shop
 
 
-@pytest.fixture()
-def token_for(token_for, session):
-    """Auth headers for a user, committed together with everything made before."""
+def committing(token_for, session):
+    """``token_for`` whose headers are committed together with everything made before."""
 
     def issue(user):
         headers = token_for(user)
@@ -45,6 +44,12 @@ def token_for(token_for, session):
         return headers
 
     return issue
+
+
+@pytest.fixture()
+def token_for(token_for, session):
+    """Auth headers for a user, committed together with everything made before."""
+    return committing(token_for, session)
 
 
 def snapshot(session) -> dict:

@@ -115,6 +115,8 @@ def test_owner_reads_the_order_and_sees_the_code_once_ready(session, client, sho
     url = f"{API}/orders/{pickup_order['id']}"
     owner = token_for(shop.shopper)
     body = client.get(url, headers=owner).get_json()
+    assert {key: body.pop(key) for key in ("timeline", "refunds")} == {
+        "timeline": [], "refunds": []}
     assert body == pickup_order
     desk.mark_ready(fulfillment_of(session, pickup_order["id"]), shop.clerk)
     session.commit()
@@ -256,6 +258,22 @@ def test_key_older_than_a_day_is_forgotten(session, shop, place):
     keys = session.execute(sa.select(IdempotencyKey).where(
         IdempotencyKey.key == "old-key")).scalars().all()
     assert len(keys) == 1 and keys[0].response["id"] == second.get_json()["id"]
+
+
+def test_job_purges_keys_past_the_window_only(app, session, shop, place):
+    from core.jobs import run_job
+
+    now = utcnow()
+    for key, age in (("stale", timedelta(hours=24, seconds=1)), ("fresh", timedelta(hours=23))):
+        assert place(shop.shopper, pickup_body(shop), key=key).status_code == 201
+        session.execute(sa.update(IdempotencyKey).where(IdempotencyKey.key == key)
+                        .values(created_at=now - age))
+    session.commit()
+    assert run_job("purge_idempotency_keys", now) == "1 idempotency key(s) purged"
+    assert session.execute(sa.select(IdempotencyKey.key)).scalars().all() == ["fresh"]
+    assert run_job("purge_idempotency_keys", now) == "0 idempotency key(s) purged"
+    replay = place(shop.shopper, pickup_body(shop), key="fresh")
+    assert replay.headers.get("Idempotent-Replayed") == "true"
 
 
 def test_bad_key_is_a_validation_error(session, shop, place):

@@ -13,9 +13,17 @@ def test_money_is_integer_minor_units():
         Money(1, "CNY") + Money(1, "USD")
 
 
-@pytest.mark.parametrize("locale,expected", [("zh_CN", "¥128.50"), ("en", "CN¥128.50")])
-def test_money_formats_per_locale(locale, expected):
-    assert format_money(12850, "CNY", locale) == expected
+@pytest.mark.parametrize("locale,amount,expected", [
+    ("zh_CN", 12850, "¥128.50"), ("en", 12850, "¥128.50"), ("zh_Hans_CN", 12850, "¥128.50"),
+    ("en", -123456, "-¥1,234.56"), ("zh_CN", 0, "¥0.00"), ("de", 12850, "128,50\xa0¥"),
+])
+def test_money_shows_the_shops_sign_in_every_language(locale, amount, expected):
+    assert format_money(amount, "CNY", locale) == expected
+
+
+def test_other_currencies_keep_babels_sign():
+    assert format_money(12850, "USD", "en") == "$128.50"
+    assert format_money(500, "JPY", "en") == "¥500"
 
 
 def test_language_switch_sticks_and_refuses_open_redirects(client):

@@ -1,7 +1,5 @@
 """Twelve members race for five seats: exactly five get one (SQLite and PostgreSQL)."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -11,6 +9,7 @@ from core.extensions import db
 from core.models import User, utcnow
 from crm.club_models import Event, EventRegistration
 from storefront.models import Membership
+from tests.support.race import race_in_sessions
 
 MEMBERS, SEATS = 12, 5
 
@@ -41,24 +40,14 @@ def test_capacity_holds_under_concurrent_registrations(live_server_factory, back
 
     server = live_server_factory(backend, seed=seed)
     app, race = server.app, server.app.config["RACE"]
-    barrier = threading.Barrier(MEMBERS)
 
     def attempt(membership_id):
-        with app.app_context():
-            barrier.wait(timeout=60)
-            try:
-                register(db.session.get(Event, race["event_id"]),
-                         db.session.get(Membership, membership_id))
-                db.session.commit()
-                return "in"
-            except EventFull:
-                db.session.rollback()
-                return "full"
-            finally:
-                db.session.remove()
+        register(db.session.get(Event, race["event_id"]),
+                 db.session.get(Membership, membership_id))
+        return "in"
 
-    with ThreadPoolExecutor(MEMBERS) as pool:
-        results = list(pool.map(attempt, race["members"]))
+    results = race_in_sessions(app, attempt, race["members"], refused=EventFull,
+                               refused_as="full")
     assert results.count("in") == SEATS and results.count("full") == MEMBERS - SEATS
     with app.app_context():
         assert db.session.execute(sa.select(Event.seats_taken)).scalar_one() == SEATS

@@ -1,7 +1,5 @@
 """Twenty checkouts race for a slot with three places: exactly three win, on both backends."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -12,6 +10,7 @@ from core.models import User, utcnow
 from fulfillment.errors import SlotUnavailable
 from fulfillment.models import Center, Slot, Stock
 from storefront.models import Category, Order, Product
+from tests.support.race import race_in_sessions
 
 BUYERS, PLACES = 20, 3
 
@@ -45,26 +44,15 @@ def test_twenty_checkouts_three_places(live_server_factory, backend):
 
     server = live_server_factory(backend, seed=seed)
     app, race = server.app, server.app.config["SLOT_RACE"]
-    barrier = threading.Barrier(BUYERS)
 
     def buy(user_id):
-        with app.app_context():
-            barrier.wait(timeout=60)
-            try:
-                place_order(db.session.get(User, user_id),
-                            lines=[{"sku": "HS-SLOT", "quantity": 1}],
-                            fulfillment={"method": "pickup", "center_id": race["center_id"]},
-                            payment_method="pay_at_pickup", slot_id=race["slot_id"])
-                db.session.commit()
-                return "won"
-            except SlotUnavailable:
-                db.session.rollback()
-                return "full"
-            finally:
-                db.session.remove()
+        place_order(db.session.get(User, user_id), lines=[{"sku": "HS-SLOT", "quantity": 1}],
+                    fulfillment={"method": "pickup", "center_id": race["center_id"]},
+                    payment_method="pay_at_pickup", slot_id=race["slot_id"])
+        return "won"
 
-    with ThreadPoolExecutor(BUYERS) as pool:
-        results = list(pool.map(buy, race["users"]))
+    results = race_in_sessions(app, buy, race["users"], refused=SlotUnavailable,
+                               refused_as="full")
     assert results.count("won") == PLACES and results.count("full") == BUYERS - PLACES
     with app.app_context():
         slot = db.session.get(Slot, race["slot_id"])

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from core.models import utcnow
 from fulfillment.models import Stock
-from storefront import billing
+from storefront import payment_jobs, payment_records
 from storefront.models import Order
 from storefront.payment_models import Payment, PaymentEvent, StripeEvent
 
@@ -20,28 +20,6 @@ from .localstripe import event, signed
 def shop(shop, session):
     session.commit()
     return shop
-
-
-@pytest.fixture()
-def headers(token_for, session):
-    def issue(user):
-        h = token_for(user)
-        session.commit()
-        return h
-    return issue
-
-
-@pytest.fixture()
-def online_order(client, shop, headers, stripe_on):
-    """An online pickup order of 2 units and its PaymentIntent, through the API."""
-    h = headers(shop.shopper)
-    placed = client.post(f"{API}/orders", json=pickup_body(shop, quantity=2, payment="stripe"),
-                         headers=h)
-    assert placed.status_code == 201, placed.get_json()
-    body = placed.get_json()
-    answer = client.post(f"{API}/orders/{body['id']}/payment-intent", headers=h)
-    assert answer.status_code == 200, answer.get_json()
-    return {"id": body["id"], "headers": h, **answer.get_json()}
 
 
 def _order(session, public_id) -> Order:
@@ -177,18 +155,18 @@ def test_refunds_partial_then_full_through_stripe(client, session, shop, online_
                                  f"line-{line.id}": "1"})
     assert response.status_code == 302, response.get_data(as_text=True)
     order = _order(session, online_order["id"])
-    refunds = billing.refunds_of(order)
+    refunds = payment_records.refunds_of(order)
     assert [(r.amount, r.status, r.lines[0].quantity) for r in refunds] == [
         (line.unit_price_amount, "succeeded", 1)]
     assert order.status == "paid"
     client.post(f"/admin/orders/{online_order['id']}/refund",
                 data={"scope": "full", "reason": "customer changed mind"})
     order = _order(session, online_order["id"])
-    assert order.status == "refunded" and billing.refundable(order) == 0
+    assert order.status == "refunded" and payment_records.refundable(order) == 0
     stripe_refunds = stripe_on.client().v1.refunds.list(
         params={"payment_intent": online_order["payment_intent_id"]})
     assert sorted(r["amount"] for r in stripe_refunds.data) == sorted(
-        r.amount for r in billing.refunds_of(order))
+        r.amount for r in payment_records.refunds_of(order))
     assert _reserved(session, shop) == 0  # the refunded order no longer holds stock
 
 
@@ -207,7 +185,7 @@ def test_shopper_cancelling_a_paid_order_gets_a_full_refund(client, session, sho
     client.post(f"/orders/{online_order['id']}/cancel")
     order = _order(session, online_order["id"])
     assert order.status == "cancelled"
-    assert [(r.amount, r.status) for r in billing.refunds_of(order)] == [
+    assert [(r.amount, r.status) for r in payment_records.refunds_of(order)] == [
         (order.total_amount, "succeeded")]
 
 
@@ -272,7 +250,7 @@ def test_charge_refunded_records_a_refund_made_at_stripe(client, session, online
     for _ in range(3):
         assert _post(client, evt).status_code == 200
     order = _order(session, online_order["id"])
-    assert [(r.amount, r.reason) for r in billing.refunds_of(order)] == [
+    assert [(r.amount, r.reason) for r in payment_records.refunds_of(order)] == [
         (5000, "stripe_dashboard")]
 
 
@@ -312,7 +290,7 @@ def test_unknown_payment_intent_is_stored_and_answered_200(client, session, stri
 
 
 def _expire(session, app):
-    billing.expire_unpaid_orders(utcnow() + timedelta(
+    payment_jobs.expire_unpaid_orders(utcnow() + timedelta(
         minutes=app.config["PAYMENT_EXPIRY_MINUTES"] + 1))
     session.commit()
 
@@ -352,7 +330,7 @@ def test_late_success_is_refunded_when_stock_is_gone(client, session, shop, app,
         == "refunding"
     order = _order(session, online_order["id"])
     assert order.status == "cancelled" and _reserved(session, shop) == 0
-    refunds = billing.refunds_of(order)
+    refunds = payment_records.refunds_of(order)
     assert [(r.reason, r.status, r.amount) for r in refunds] == [
         ("late_payment", "succeeded", order.total_amount)]
     assert stripe_on.client().v1.payment_intents.retrieve(_confirm_later)["status"] == "canceled"
@@ -430,14 +408,14 @@ def test_cash_refund_by_lines_for_an_order_paid_at_the_desk(client, session, sho
     no_reason = client.post(f"/admin/orders/{public_id}/refund",
                             data={"scope": "full", "reason": ""})
     assert no_reason.status_code == 400
-    assert billing.refunds_of(_order(session, public_id)) == []
+    assert payment_records.refunds_of(_order(session, public_id)) == []
     client.post(f"/admin/orders/{public_id}/refund",
                 data={"scope": "lines", "reason": "one broken", f"line-{line.id}": "1"})
     order = _order(session, public_id)
-    [refund] = billing.refunds_of(order)
+    [refund] = payment_records.refunds_of(order)
     assert (refund.method, refund.status, refund.amount, order.status) == (
         "cash", "succeeded", line.unit_price_amount, "fulfilled")
     client.post(f"/admin/orders/{public_id}/refund", data={"scope": "full", "reason": "all"})
     order = _order(session, public_id)
-    assert order.status == "refunded" and billing.refundable(order) == 0
-    assert sum(r.amount for r in billing.refunds_of(order)) == order.total_amount
+    assert order.status == "refunded" and payment_records.refundable(order) == 0
+    assert sum(r.amount for r in payment_records.refunds_of(order)) == order.total_amount

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from core.extensions import db
 from core.models import ApiToken, User, utcnow
 from fulfillment.models import Center, Stock
-from storefront import billing
+from storefront import payment_jobs
 from storefront.models import Category, Order, Product
 from storefront.payment_models import Refund
+from storefront.refunds import execute_pending_refunds
 
 from .localstripe import app_config, event, signed
 
@@ -131,7 +132,7 @@ def test_expiry_racing_success_never_leaves_paid_without_stock(live_server_facto
         with app.app_context():
             barrier.wait(timeout=60)
             try:
-                return ("expiry", billing.expire_unpaid_orders(later))
+                return ("expiry", payment_jobs.expire_unpaid_orders(later))
             finally:
                 db.session.remove()
 
@@ -156,7 +157,7 @@ def test_expiry_racing_success_never_leaves_paid_without_stock(live_server_facto
     assert all(r[1] in (201, 409) for r in results if r[0] == "buyer"), results
 
     with app.app_context():
-        billing.execute_pending_refunds()  # what reconcile would retry, if anything is left
+        execute_pending_refunds()  # what reconcile would retry, if anything is left
         db.session.expire_all()
         stock = db.session.execute(sa.select(Stock)).scalar_one()
         reserved_orders = 0

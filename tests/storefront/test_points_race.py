@@ -1,8 +1,5 @@
 """Ten checkouts race to spend the same 1000 points: exactly one wins (SQLite and PostgreSQL)."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 import sqlalchemy as sa
 
@@ -11,6 +8,7 @@ from core.models import User
 from fulfillment.models import Center, Stock
 from storefront.club_models import PointsEntry
 from storefront.models import Category, Membership, Order, Product
+from tests.support.race import race_in_sessions
 
 CHECKOUTS, POINTS = 10, 1000
 
@@ -38,26 +36,16 @@ def test_same_points_spent_once(live_server_factory, backend):
 
     server = live_server_factory(backend, seed=seed)
     app, race = server.app, server.app.config["RACE"]
-    barrier = threading.Barrier(CHECKOUTS)
 
     def checkout(_):
-        with app.app_context():
-            barrier.wait(timeout=60)
-            user = db.session.get(User, race["user_id"])
-            try:
-                place_order(user, lines=[{"sku": "NF-1", "quantity": 1}],
-                            fulfillment={"method": "pickup", "center_id": race["center_id"]},
-                            payment_method="pay_at_pickup", points=POINTS)
-                db.session.commit()
-                return "spent"
-            except InsufficientPoints:
-                db.session.rollback()
-                return "refused"
-            finally:
-                db.session.remove()
+        place_order(db.session.get(User, race["user_id"]),
+                    lines=[{"sku": "NF-1", "quantity": 1}],
+                    fulfillment={"method": "pickup", "center_id": race["center_id"]},
+                    payment_method="pay_at_pickup", points=POINTS)
+        return "spent"
 
-    with ThreadPoolExecutor(CHECKOUTS) as pool:
-        results = list(pool.map(checkout, range(CHECKOUTS)))
+    results = race_in_sessions(app, checkout, range(CHECKOUTS),
+                               refused=InsufficientPoints, refused_as="refused")
     assert results.count("spent") == 1 and results.count("refused") == CHECKOUTS - 1
     with app.app_context():
         assert db.session.execute(sa.select(Membership.points)).scalar_one() == 0

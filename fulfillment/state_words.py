@@ -1,0 +1,28 @@
+"""States and methods as they read inside a sentence ("This order is picked up and ...").
+
+Messages show these words, never the codes (``picked_up``, ``delivery``) the tables keep.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+from .models import FulfillmentStatus, Method
+
+STATUS_WORDS = {
+    FulfillmentStatus.RESERVED: _l("being prepared"),
+    FulfillmentStatus.READY: _l("ready for pickup"),
+    FulfillmentStatus.PICKED_UP: _l("picked up"),
+    FulfillmentStatus.DISPATCHED: _l("out for delivery"),
+    FulfillmentStatus.DELIVERED: _l("delivered"),
+    FulfillmentStatus.CANCELLED: _l("cancelled"),
+}
+METHOD_WORDS = {Method.PICKUP: _l("store pickup"), Method.DELIVERY: _l("home delivery")}
+
+
+def status_word(status: str):
+    """A fulfillment state in words, in the reader's language."""
+    return STATUS_WORDS.get(status, status)
+
+
+def method_word(method: str):
+    """A fulfillment method in words, in the reader's language."""
+    return METHOD_WORDS.get(method, method)
