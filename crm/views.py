@@ -35,6 +35,7 @@ from .forms import (
     TagForm,
 )
 from .models import FollowUp, FollowUpKind, FollowUpRule, FollowUpStatus, OutboxStatus, Stage
+from .recalls import recall_script
 
 bp = Blueprint("crm", __name__)
 
@@ -58,6 +59,7 @@ KIND_LABELS = {
     FollowUpKind.WINBACK: _l("Win-back call"), FollowUpKind.COMPLAINT: _l("Complaint follow-up"),
     FollowUpKind.BABY_BIRTHDAY: _l("Baby's birthday"), FollowUpKind.APOLOGY: _l("Apology call"),
     FollowUpKind.NO_SHOW: _l("Uncollected pickup"), FollowUpKind.NEXT_ACTION: _l("Next action"),
+    FollowUpKind.RECALL: _l("Recall call"),
 }
 FOLLOWUP_STATUS_LABELS = {
     FollowUpStatus.OPEN: _l("Open"), FollowUpStatus.DONE: _l("Done"),
@@ -213,6 +215,8 @@ def call_script(followup: FollowUp, order: Order | None, fulfillment: Fulfillmen
         when = order.created_at
     values["date"] = format_date(when, "long") if when is not None else _("recently")
     kind = followup.kind
+    if kind == FollowUpKind.RECALL and followup.recall_id is not None:
+        return recall_script(followup, agent=values["agent"], shop=values["shop"])
     if kind == FollowUpKind.SATISFACTION and order is not None:
         if order.fulfillment_method == "delivery":
             return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
@@ -317,5 +321,5 @@ def followup(followup_id: int):
 
 # The other pages of the customer center join this blueprint.
 from . import (  # noqa: E402,F401,I001
-    views_complaints, views_customers, views_dashboard, views_outbox, views_rules,
-    views_segments)
+    views_complaints, views_customers, views_dashboard, views_outbox, views_recalls,
+    views_rules, views_segments)
