@@ -7,6 +7,8 @@ import sqlalchemy as sa
 
 from core.errors import ValidationFailed
 from core.models import utcnow
+from crm.complaint_lots import lot_groups, lots_of
+from crm.complaints import list_complaints, open_complaint, transition
 from crm.followups import complete_followup
 from crm.models import FollowUp, FollowUpKind
 from crm.recalls import campaign_view, list_campaigns, open_recall, recall_script
@@ -141,3 +143,51 @@ def test_shoppers_and_store_staff_cannot_open_a_recall(client, session, shop, re
         login(client, user)
         assert client.post("/crm/recalls", data={"lot_id": lot.id}).status_code == 403
     assert recall_followups(session, lot) == []
+
+
+# --- complaints grouped by lot ---------------------------------------------------------------
+
+
+def test_complaints_about_one_lot_are_one_group(session, shop, recalled, make_product):
+    lot, product, twice, once, _cancelled, (first, second) = recalled
+    other_lot = receive_lot(shop.store.id, product.id, batch="B-OTHER", quantity=5,
+                            expires_on=TODAY + timedelta(days=500), actor=shop.clerk)
+    third = order(shop, product, 1, once)  # 7 of B-2611's 10 units gone (the cancelled one is back)
+    assert {a.lot_id for ln in third.fulfillment.lines for a in ln.lots} == {lot.id}
+    fourth = order(shop, product, 4, once)  # the last 3 of B-2611, then one of B-OTHER
+    assert {a.lot_id for ln in fourth.fulfillment.lines for a in ln.lots} == {
+        lot.id, other_lot.id}
+    made = [open_complaint(actor=shop.agent, order=o, category="quality", product_id=product.id,
+                           description="结块") for o in (first, second, third)]
+    # the order has one product: the complaint is about it, without being told
+    made.append(open_complaint(actor=shop.agent, order=fourth, category="quality",
+                               description="有异味"))
+    assert made[-1].product_id == product.id
+    assert [x.id for x in lots_of(made[0])] == [lot.id]
+    assert [x.id for x in lots_of(made[-1])] == [lot.id, other_lot.id]
+    transition(made[0], shop.agent, to="acknowledged")
+    transition(made[0], shop.agent, to="investigating")
+    transition(made[0], shop.agent, to="resolved", remedy="apology", root_cause="受潮",
+               prevention="仓库除湿")
+    groups = {g["lot"].id: g for g in lot_groups()}
+    assert (groups[lot.id]["count"], groups[lot.id]["open"]) == (4, 3)
+    assert (groups[other_lot.id]["count"], groups[other_lot.id]["open"]) == (1, 1)
+    assert groups[lot.id]["product"] == "有机奶粉一段"
+    assert {c.id for c in list_complaints(status=None, lot_id=other_lot.id)} == {made[-1].id}
+
+
+def test_complaint_log_shows_the_group_and_opens_its_recall(client, session, shop, recalled):
+    lot, product, _twice, _once, _cancelled, (first, second) = recalled
+    made = [open_complaint(actor=shop.agent, order=o, category="quality", description="结块")
+            for o in (first, second)]
+    login(client, shop.agent)
+    page = client.get("/crm/complaints").get_data(as_text=True)
+    assert f'data-testid="lot-group-{lot.id}"' in page and "B-2611" in page
+    filtered = client.get(f"/crm/complaints?status=all&lot={lot.id}").get_data(as_text=True)
+    assert 'data-testid="lot-filter"' in filtered
+    assert all(f'data-testid="complaint-{c.id}"' in filtered for c in made)
+    shown = client.get(f"/crm/complaints/{made[0].id}").get_data(as_text=True)
+    assert 'data-testid="complaint-lots"' in shown and "B-2611" in shown
+    assert client.post("/crm/recalls", data={"lot_id": lot.id}).status_code == 302
+    assert len(recall_followups(session, lot)) == 2
+    assert "/crm/recalls/" in client.get("/crm/complaints").get_data(as_text=True)
