@@ -9,10 +9,10 @@ from flask.cli import AppGroup
 from core.errors import ValidationFailed
 from core.extensions import db
 
-from . import importing, segments
+from . import importing, recalls, segments
 from .models import SavedSegment
 
-crm_cli = AppGroup("crm", help="Customer center: import and export.")
+crm_cli = AppGroup("crm", help="Customer center: import and export, recalls.")
 
 
 @crm_cli.command("import-customers")
@@ -53,3 +53,23 @@ def export_segment_command(segment, output):
         output.write(chunk)
     if output is not sys.stdout:
         output.flush()
+
+
+@crm_cli.command("recall")
+@click.argument("lot")
+@click.option("--advice", default=None, help="What the customers should do (else the default).")
+def recall_command(lot, advice):
+    """Open the recall of a lot (its id or batch number): a call for every customer who
+    received units of it. Running it again plans only customers not called yet."""
+    found = recalls.find_lots(lot)
+    if not found:
+        raise click.ClickException(f"no lot {lot!r}")
+    try:
+        for each in found:
+            campaign, planned = recalls.open_recall(each, None, advice=advice)
+            click.echo(f"lot {each.id} (batch {each.batch}): recall {campaign.id}, "
+                       f"{planned} new call(s) planned")
+    except ValidationFailed as err:
+        raise click.ClickException("; ".join(
+            str(m) for ms in err.errors.values() for m in ms)) from None
+    db.session.commit()

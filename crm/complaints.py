@@ -73,6 +73,9 @@ def open_complaint(*, actor: User, customer: Customer | None = None, order: Orde
     elif order is not None and customer.user_id != order.user_id:
         raise ValidationFailed(errors={"order_id": [str(_l(
             "This order is not the customer's."))]})
+    if product_id is None and order is not None:
+        products = {ln.product_id for ln in order.lines}
+        product_id = products.pop() if len(products) == 1 else None  # the order's only product
     if product_id is not None and order is not None and not db.session.execute(
             sa.select(OrderLine.id).where(OrderLine.order_id == order.id,
                                           OrderLine.product_id == product_id)).first():
@@ -175,8 +178,13 @@ def overdue_filter(now):
 
 
 def list_complaints(*, status: str | None = None, overdue: bool = False,
-                    customer_id: int | None = None, limit: int = 200) -> list[Complaint]:
+                    customer_id: int | None = None, lot_id: int | None = None,
+                    limit: int = 200) -> list[Complaint]:
     query = sa.select(Complaint).options(sa.orm.joinedload(Complaint.customer))
+    if lot_id is not None:
+        from .complaint_lots import complaint_ids_of_lot
+
+        query = query.where(Complaint.id.in_(complaint_ids_of_lot(lot_id)))
     if status == "unresolved":
         query = query.where(Complaint.status.in_(S.UNRESOLVED))
     elif status:

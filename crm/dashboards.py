@@ -9,7 +9,7 @@ from core.extensions import db
 from core.i18n import shop_zone
 from core.models import utcnow
 from fulfillment.models import Center
-from storefront.models import Membership, Order
+from storefront.models import Membership, Order, Product
 
 from .complaints import overdue_filter
 from .figures import COUNTED
@@ -68,27 +68,63 @@ def followups_done_vs_due(now=None, days: int = 14) -> list[tuple[str, int, int]
 
 
 def complaint_figures(now=None) -> dict:
-    """Open complaints, SLA breaches, and hours to first response and to resolution by
-    category."""
+    """Open complaints, SLA breaches, and hours to first response and to resolution over the
+    last 90 days by category, by center (the order's) and by product; open complaints and
+    breaches also by center. A complaint without an order or product counts under None."""
     now = now or utcnow()
     open_count = db.session.execute(sa.select(sa.func.count(Complaint.id)).where(
         Complaint.status.in_(ComplaintStatus.UNRESOLVED))).scalar_one()
     breaches = db.session.execute(sa.select(sa.func.count(Complaint.id)).where(
         overdue_filter(now))).scalar_one()
-    rows = db.session.execute(sa.select(
-        Complaint.category, Complaint.created_at, Complaint.first_response_at,
-        Complaint.resolved_at).where(Complaint.created_at >= now - timedelta(days=90))).all()
-    by_category: dict[str, list] = {}
-    for category, created, answered, resolved in rows:
-        stats = by_category.setdefault(category, [0, [], []])
-        stats[0] += 1
-        if answered:
-            stats[1].append((answered - created).total_seconds() / 3600)
-        if resolved:
-            stats[2].append((resolved - created).total_seconds() / 3600)
-    table = [(category, n, _mean(first), _mean(resolve))
-             for category, (n, first, resolve) in sorted(by_category.items())]
-    return {"open": open_count, "breaches": breaches, "by_category": table}
+    rows = db.session.execute(
+        sa.select(Complaint.category, Order.center_id, Complaint.product_id,
+                  Complaint.created_at, Complaint.first_response_at, Complaint.resolved_at)
+        .outerjoin(Order, Order.id == Complaint.order_id)
+        .where(Complaint.created_at >= now - timedelta(days=90))).all()
+    tables = {"by_category": {}, "by_center": {}, "by_product": {}}
+    for category, center_id, product_id, created, answered, resolved in rows:
+        for table, key in (("by_category", category), ("by_center", center_id),
+                           ("by_product", product_id)):
+            stats = tables[table].setdefault(key, [0, [], []])
+            stats[0] += 1
+            if answered:
+                stats[1].append((answered - created).total_seconds() / 3600)
+            if resolved:
+                stats[2].append((resolved - created).total_seconds() / 3600)
+    still_open = {center_id: (int(n), int(late or 0)) for center_id, n, late in db.session.execute(
+        sa.select(Order.center_id, sa.func.count(Complaint.id),
+                  sa.func.sum(sa.case((overdue_filter(now), 1), else_=0)))
+        .outerjoin(Order, Order.id == Complaint.order_id)
+        .where(Complaint.status.in_(ComplaintStatus.UNRESOLVED))
+        .group_by(Order.center_id)).all()}
+    centers = _names(Center, set(tables["by_center"]) | set(still_open))
+    products = _names(Product, tables["by_product"])
+
+    by_center = []
+    for key in set(tables["by_center"]) | set(still_open):
+        n, first, resolve = _stats(tables["by_center"].get(key, [0, [], []]))
+        unresolved, late = still_open.get(key, (0, 0))
+        by_center.append((centers.get(key), n, unresolved, late, first, resolve))
+    by_center.sort(key=lambda r: (-r[2], -r[1], str(r[0])))
+    by_product = sorted(((products.get(key), *_stats(stats))
+                         for key, stats in tables["by_product"].items()),
+                        key=lambda r: (-r[1], str(r[0])))
+    by_category = [(key, *_stats(stats)) for key, stats in sorted(tables["by_category"].items())]
+    return {"open": open_count, "breaches": breaches, "by_category": by_category,
+            "by_center": by_center, "by_product": by_product}
+
+
+def _stats(stats: list) -> tuple[int, float | None, float | None]:
+    return stats[0], _mean(stats[1]), _mean(stats[2])
+
+
+def _names(model, ids) -> dict[int, tuple[str, str | None]]:
+    """``{id: (name_zh, name_en)}`` of centers or products."""
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return {}
+    return {i: (zh, en) for i, zh, en in db.session.execute(
+        sa.select(model.id, model.name_zh, model.name_en).where(model.id.in_(ids))).all()}
 
 
 def _mean(values: list[float]) -> float | None:

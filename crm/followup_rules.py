@@ -22,8 +22,20 @@ from fulfillment.models import Fulfillment, FulfillmentStatus
 from storefront.models import Membership, Order, OrderLine, Product
 
 from .figures import COUNTED
+from .followup_sql import (
+    aggregate_text,
+    at,
+    later_of,
+    marked,
+    no_order,
+    plan_many,
+    plus_days,
+    render,
+    text,
+    utc_day,
+)
 from .followups import schedule_followup
-from .models import Child, Customer, CustomerTag, FollowUp, FollowUpKind, FollowUpRule
+from .models import Child, Customer, CustomerTag, FollowUpKind, FollowUpRule
 from .outbox import enqueue
 from .profiles import baby_age_months
 from .segments import segment_query
@@ -137,30 +149,19 @@ def plan(rule: FollowUpRule, customer: Customer, *, reason: str, due_at: datetim
                    send_after=due_at)
 
 
-def _customers_by_user(user_ids) -> dict[int, Customer]:
-    ids = list(set(user_ids))
-    found = {}
-    for start in range(0, len(ids), 500):
-        found.update({c.user_id: c for c in db.session.execute(sa.select(Customer).where(
-            Customer.user_id.in_(ids[start:start + 500]))).scalars()})
-    return found
-
-
-# --- the rules -----------------------------------------------------------------------------
+# --- the rules: each one INSERT ... SELECT (crm.followup_sql) -------------------------------
 
 
 def satisfaction_calls(rule: FollowUpRule, now) -> int:
     """A call ``delay`` days after each hand-over or delivery of the last 30 days."""
-    rows = db.session.execute(
-        sa.select(Fulfillment, Order.user_id).join(Order, Order.id == Fulfillment.order_id).where(
-            Fulfillment.status.in_(FulfillmentStatus.DONE),
-            Fulfillment.completed_at >= now - timedelta(days=30),
-            ~sa.exists().where(FollowUp.reason == sa.literal("satisfaction:order:")
-                               + sa.cast(Fulfillment.order_id, sa.String)))).all()
-    customers = _customers_by_user(u for _f, u in rows)
-    return sum(1 for f, user_id in rows if user_id in customers and plan(
-        rule, customers[user_id], reason=f"satisfaction:order:{f.order_id}",
-        due_at=f.completed_at + timedelta(days=rule.delay_days), order_id=f.order_id))
+    return plan_many(rule, sa.select(
+        Customer.id.label("customer_id"), Order.id.label("order_id"),
+        (sa.literal("satisfaction:order:") + text(Order.id)).label("reason"),
+        plus_days(Fulfillment.completed_at, rule.delay_days).label("due_at"))
+        .join(Order, Order.id == Fulfillment.order_id)
+        .join(Customer, Customer.user_id == Order.user_id)
+        .where(Fulfillment.status.in_(FulfillmentStatus.DONE),
+               Fulfillment.completed_at >= at(now - timedelta(days=30))), now)
 
 
 def reorder_reminders(rule: FollowUpRule, now) -> int:
@@ -168,29 +169,26 @@ def reorder_reminders(rule: FollowUpRule, now) -> int:
     runs out, unless the customer bought it again since."""
     later = sa.orm.aliased(Order)
     later_line = sa.orm.aliased(OrderLine)
-    rows = db.session.execute(
-        sa.select(Order.id, Order.user_id, Order.created_at, Order.fulfilled_at,
-                  OrderLine.product_id, OrderLine.quantity, OrderLine.name_zh,
-                  Product.days_of_supply)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(Order.status.in_(COUNTED), Product.days_of_supply.is_not(None),
-               Order.created_at >= now - timedelta(days=400),
-               ~sa.exists().where(later.user_id == Order.user_id,
-                                  later.created_at > Order.created_at,
-                                  later.status.in_(COUNTED), later_line.order_id == later.id,
-                                  later_line.product_id == OrderLine.product_id))).all()
-    due = []
-    for order_id, user_id, created, fulfilled, product_id, qty, name, days in rows:
-        runs_out = (fulfilled or created) + timedelta(days=days * qty)
-        remind = runs_out - timedelta(days=rule.delay_days)
-        if now - HORIZON <= remind <= now + HORIZON:
-            due.append((order_id, user_id, product_id, name, remind))
-    customers = _customers_by_user(u for _o, u, *_rest in due)
-    return sum(1 for order_id, user_id, product_id, name, remind in due
-               if user_id in customers and plan(
-                   rule, customers[user_id], reason=f"reorder:order:{order_id}:{product_id}",
-                   due_at=max(remind, now), order_id=order_id, products=name))
+    remind = plus_days(sa.func.coalesce(Order.fulfilled_at, Order.created_at),
+                       Product.days_of_supply * OrderLine.quantity - rule.delay_days)
+    due = (sa.select(Customer.id.label("customer_id"), Order.id.label("order_id"),
+                     (sa.literal("reorder:order:") + text(Order.id) + ":"
+                      + text(OrderLine.product_id)).label("reason"),
+                     remind.label("remind"), OrderLine.name_zh.label("products"))
+           .join(OrderLine, OrderLine.order_id == Order.id)
+           .join(Product, Product.id == OrderLine.product_id)
+           .join(Customer, Customer.user_id == Order.user_id)
+           .where(Order.status.in_(COUNTED), Product.days_of_supply.is_not(None),
+                  Order.created_at >= at(now - timedelta(days=400)),
+                  ~sa.exists().where(later.user_id == Order.user_id,
+                                     later.created_at > Order.created_at,
+                                     later.status.in_(COUNTED), later_line.order_id == later.id,
+                                     later_line.product_id == OrderLine.product_id))
+           ).subquery()
+    return plan_many(rule, sa.select(
+        due.c.customer_id, due.c.order_id, due.c.reason, due.c.products,
+        later_of(due.c.remind, at(now)).label("due_at"))
+        .where(due.c.remind >= at(now - HORIZON), due.c.remind <= at(now + HORIZON)), now)
 
 
 def welcome_packs(rule: FollowUpRule, now) -> int:
@@ -200,33 +198,24 @@ def welcome_packs(rule: FollowUpRule, now) -> int:
                  .join(Order, sa.and_(Order.user_id == Membership.user_id,
                                       Order.created_at >= Membership.joined_at,
                                       Order.status.in_(COUNTED)))
-                 .group_by(Membership.user_id).subquery())
-    rows = db.session.execute(sa.select(Customer, first_vip.c.first).join(
-        first_vip, first_vip.c.user_id == Customer.user_id).where(
-        ~sa.exists().where(FollowUp.reason == sa.literal("welcome:customer:")
-                           + sa.cast(Customer.id, sa.String)))).all()
-    made = 0
-    for customer, first in rows:
-        first = first if getattr(first, "tzinfo", None) else _aware(first)
-        if not now - timedelta(days=30) <= first <= now:
-            continue
-        tags = db.session.execute(sa.select(CustomerTag.tag).where(
-            CustomerTag.customer_id == customer.id)).scalars().all()
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            items = [str(PACK_ITEMS[t]) for t in tags if t in PACK_ITEMS] or [
-                str(_l("brand story booklet"))]
-            items.insert(0, str(_l("member guide")))
-            task = _("Welcome pack: %(items)s, with a handwritten card.", items=", ".join(items))
-        due = min(first + timedelta(days=rule.delay_days), first + timedelta(days=29))
-        made += plan(rule, customer, reason=f"welcome:customer:{customer.id}",
-                     due_at=max(due, now), task=task) is not None
-    return made
-
-
-def _aware(value):
-    from .customers import _aware as aware
-
-    return aware(value)
+                 .group_by(Membership.user_id)
+                 .having(sa.func.min(Order.created_at) >= at(now - timedelta(days=30)))
+                 .subquery())
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        pack = {tag: str(item) for tag, item in PACK_ITEMS.items()}
+        general, guide = str(_l("brand story booklet")), str(_l("member guide"))
+        task = _("Welcome pack: %(items)s, with a handwritten card.", items=marked("items"))
+    chosen = (sa.select(aggregate_text(sa.case(pack, value=CustomerTag.tag), ", "))
+              .where(CustomerTag.customer_id == Customer.id, CustomerTag.tag.in_(list(pack)))
+              .scalar_subquery())
+    items = sa.literal(guide + ", ") + sa.func.coalesce(chosen, general)
+    return plan_many(rule, sa.select(
+        Customer.id.label("customer_id"), no_order(),
+        (sa.literal("welcome:customer:") + text(Customer.id)).label("reason"),
+        later_of(plus_days(first_vip.c.first, min(rule.delay_days, 29)), at(now))
+        .label("due_at"), render(task, {"items": items}).label("task"))
+        .join(first_vip, first_vip.c.user_id == Customer.user_id)
+        .where(first_vip.c.first <= at(now)), now)
 
 
 def _upcoming_days(now) -> list[date]:
@@ -240,22 +229,21 @@ def _greeting_time(day: date) -> datetime:
 
 def birthdays(rule: FollowUpRule, now, *, baby: bool) -> int:
     """Greetings for the coming week's birthdays: the member's, or the baby's."""
-    days = _upcoming_days(now)
-    made = 0
+    days = {f"{d.month:02d}-{d.day:02d}": d for d in _upcoming_days(now)}
     column = Child.birth_date if baby else Customer.birthday
-    month_days = {(d.month, d.day): d for d in days}
-    query = (sa.select(Customer, Child.id, Child.birth_date).join(
-        Child, Child.customer_id == Customer.id) if baby
-        else sa.select(Customer, Customer.id, Customer.birthday))
-    for customer, key, born in db.session.execute(query.where(
-            column.is_not(None), _month_day(column).in_(
-                [f"{m:02d}-{d:02d}" for m, d in month_days]))).all():
-        day = month_days[(born.month, born.day)]
-        what = "baby-birthday:child" if baby else "birthday:customer"
-        made += plan(rule, customer, reason=f"{what}:{key}:{day.year}",
-                     due_at=max(_greeting_time(day) + timedelta(days=rule.delay_days), now)
-                     ) is not None
-    return made
+    month_day = _month_day(column)
+    year = sa.case({md: str(d.year) for md, d in days.items()}, value=month_day)
+    greeting = sa.case({md: at(_greeting_time(d) + timedelta(days=rule.delay_days))
+                        for md, d in days.items()}, value=month_day)
+    what, key = (("baby-birthday:child:", Child.id) if baby
+                 else ("birthday:customer:", Customer.id))
+    query = sa.select(
+        Customer.id.label("customer_id"), no_order(),
+        (sa.literal(what) + text(key) + ":" + year).label("reason"),
+        later_of(greeting, at(now)).label("due_at"))
+    if baby:
+        query = query.join(Child, Child.customer_id == Customer.id)
+    return plan_many(rule, query.where(column.is_not(None), month_day.in_(list(days))), now)
 
 
 def _month_day(column):
@@ -267,16 +255,15 @@ def _month_day(column):
 def winback_calls(rule: FollowUpRule, now) -> int:
     """A call to valuable customers (the rule's segment, else a lifetime value of at
     least 1,000 yuan) whose last order is ``delay`` days old; once per dormancy."""
-    query = sa.select(Customer).where(Customer.last_order_at <= now - timedelta(
-        days=rule.delay_days), Customer.last_order_at > now - timedelta(days=rule.delay_days + 60))
+    query = sa.select(
+        Customer.id.label("customer_id"), no_order(),
+        (sa.literal("winback:customer:") + text(Customer.id) + ":"
+         + utc_day(Customer.last_order_at)).label("reason"), at(now).label("due_at")
+    ).where(Customer.last_order_at <= at(now - timedelta(days=rule.delay_days)),
+            Customer.last_order_at > at(now - timedelta(days=rule.delay_days + 60)))
     if rule.segment_id is None:
         query = query.where(Customer.lifetime_amount >= WINBACK_MIN_LIFETIME)
-    made = 0
-    for customer in db.session.execute(query).scalars():
-        made += plan(rule, customer, due_at=now,
-                     reason=f"winback:customer:{customer.id}:"
-                            f"{customer.last_order_at.date().isoformat()}") is not None
-    return made
+    return plan_many(rule, query, now)
 
 
 def run_rules(now) -> str:

@@ -34,18 +34,35 @@ def schedule_followup(customer: Customer, *, kind: str, reason: str, due_at,
     return followup
 
 
-def due_followups(*, due_before=None, status: str | None = FollowUpStatus.OPEN,
-                  kind: str | None = None, limit: int = 200) -> list[FollowUp]:
+def due_followups(*, due_before=None, due_after=None, status: str | None = FollowUpStatus.OPEN,
+                  kind: str | None = None, channel: str | None = None,
+                  limit: int = 200) -> list[FollowUp]:
     """The agent's queue: soonest due first, with the customer loaded alongside."""
     query = sa.select(FollowUp).options(sa.orm.joinedload(FollowUp.customer))
     if status:
         query = query.where(FollowUp.status == status)
     if kind:
         query = query.where(FollowUp.kind == kind)
+    if channel:
+        query = query.where(FollowUp.channel == channel)
     if due_before is not None:
         query = query.where(FollowUp.due_at <= due_before)
+    if due_after is not None:
+        query = query.where(FollowUp.due_at >= due_after)
     return list(db.session.execute(query.order_by(FollowUp.due_at, FollowUp.id)
                                    .limit(limit)).scalars())
+
+
+def queue_counts(*, due_before, due_after=None, channel: str | None = None
+                 ) -> dict[str, int]:
+    """Open follow-ups due in a window, per channel (one GROUP BY); ``channel`` narrows it."""
+    query = sa.select(FollowUp.channel, sa.func.count()).where(
+        FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_at <= due_before)
+    if due_after is not None:
+        query = query.where(FollowUp.due_at >= due_after)
+    if channel:
+        query = query.where(FollowUp.channel == channel)
+    return {c: int(n) for c, n in db.session.execute(query.group_by(FollowUp.channel)).all()}
 
 
 def get_followup(followup_id: int) -> FollowUp:

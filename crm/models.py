@@ -148,8 +148,10 @@ class FollowUpKind:
     NO_SHOW = "no_show"
     #: the next action an agent planned on a call
     NEXT_ACTION = "next_action"
+    #: a product lot is recalled (crm.recalls)
+    RECALL = "recall"
     ALL = (SATISFACTION, REORDER, WELCOME, BIRTHDAY, WINBACK, COMPLAINT, BABY_BIRTHDAY, APOLOGY,
-           NO_SHOW, NEXT_ACTION)
+           NO_SHOW, NEXT_ACTION, RECALL)
 
 
 class FollowUp(db.Model):
@@ -180,6 +182,8 @@ class FollowUp(db.Model):
     next_action_at = sa.Column(UTCDateTime)
     #: e.g. the welcome pack's contents, chosen from the customer's needs tags
     task = sa.Column(sa.Text)
+    #: the recall campaign this call belongs to
+    recall_id = sa.Column(sa.Integer, sa.ForeignKey("recall_campaigns.id"), index=True)
     completed_at = sa.Column(UTCDateTime)
     completed_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

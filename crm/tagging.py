@@ -1,14 +1,14 @@
 """Needs tags derived by rules the customer center can read and edit.
 
 Each rule is a row (``TagRule``): a tag, a kind of test and its settings. The job applies
-every active rule set-based: one INSERT of the customers who newly match and one DELETE
-of the rule tags whose customers no longer do, per tag. Hand-set tags are never touched.
+every active rule set-based (``apply_tag_rules``). Hand-set tags are never touched.
 """
 
 from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
@@ -16,7 +16,7 @@ from core.models import User
 from fulfillment.models import Fulfillment
 from storefront.models import Category, Order, OrderLine, Product
 
-from .figures import COUNTED
+from .figures import COUNTED, CreateTempTableAs
 from .models import Child, Customer, CustomerTag, TagRule
 from .profiles import normalize_tag
 
@@ -125,52 +125,68 @@ def matching(rule: TagRule, today: date) -> sa.Select:
         test = sa.exists().where(Child.customer_id == Customer.id, Child.birth_date.is_(None),
                                  Child.due_date >= today)
     elif rule.kind == "bought_category":
-        test = sa.exists().where(counted, OrderLine.order_id == Order.id,
-                                 Product.id == OrderLine.product_id,
-                                 Category.id == Product.category_id,
-                                 Category.slug == p["category"])
+        # (uncorrelated IN: one pass over the orders, not one look-up per customer)
+        test = Customer.user_id.in_(
+            sa.select(Order.user_id).join(OrderLine, OrderLine.order_id == Order.id)
+            .join(Product, Product.id == OrderLine.product_id)
+            .join(Category, Category.id == Product.category_id)
+            .where(Order.status.in_(COUNTED), Category.slug == p["category"]))
     elif rule.kind == "delivery_addresses":
         place = sa.func.coalesce(Fulfillment.address["district"].as_string(), "") + "|" + \
             sa.func.coalesce(Fulfillment.address["street"].as_string(), "")
-        test = (sa.select(sa.func.count(sa.distinct(place)))
-                .where(counted, Fulfillment.order_id == Order.id,
-                       Fulfillment.method == "delivery")
-                .scalar_subquery() >= p["min_addresses"])
+        test = Customer.user_id.in_(
+            sa.select(Order.user_id).join(Fulfillment, Fulfillment.order_id == Order.id)
+            .where(Order.status.in_(COUNTED), Fulfillment.method == "delivery")
+            .group_by(Order.user_id)
+            .having(sa.func.count(sa.distinct(place)) >= p["min_addresses"]))
     elif rule.kind == "delivery_only":
         test = sa.and_(
             Customer.orders_count >= p["min_orders"],
             ~sa.exists().where(counted, Order.fulfillment_method != "delivery"))
     else:
         raise ValueError(rule.kind)
-    return sa.select(Customer.id).where(test)
+    return sa.select(Customer.id.label("customer_id")).where(test)
+
+
+#: who each active rule tags, materialized once per run
+_WANTED = sa.Table("crm_tag_wanted_tmp", sa.MetaData(), sa.Column("customer_id", sa.Integer),
+                   sa.Column("tag", sa.String(40)))
 
 
 def apply_tag_rules(now) -> str:
-    """Job: every rule tag as of ``now``; idempotent. Returns what changed."""
+    """Job: every rule tag as of ``now``; idempotent. Returns what changed.
+
+    Every active rule is evaluated once, into a temporary table of (customer, tag); then
+    one DELETE takes the rule tags no rule gives any more and one INSERT ... SELECT adds
+    the new ones (ON CONFLICT DO NOTHING keeps a tag already there, hand-set or written
+    concurrently, as it is)."""
     today = now.date()
     rules = db.session.execute(sa.select(TagRule)).scalars().all()
-    added = removed = 0
-    for tag in sorted({r.tag for r in rules}):
-        active = [r for r in rules if r.tag == tag and r.active]
-        if active:
-            wanted = sa.union(*[matching(r, today) for r in active]).subquery()
-            ids = sa.select(wanted.c[0])
-        else:
-            ids = sa.select(Customer.id).where(sa.false())
-        removed += db.session.execute(
-            sa.delete(CustomerTag).where(CustomerTag.tag == tag, CustomerTag.source == "rule",
-                                         CustomerTag.customer_id.not_in(ids))
-            .execution_options(synchronize_session=False)).rowcount
-        new = ids.where(~sa.exists().where(CustomerTag.customer_id == ids.selected_columns[0],
-                                           CustomerTag.tag == tag))
-        fresh = sa.select(new.subquery().c[0], sa.literal(tag), sa.literal("rule"),
-                          sa.literal(now, CustomerTag.created_at.type))
-        # (counted first: drivers do not all report the row count of INSERT ... SELECT)
-        n = db.session.execute(sa.select(sa.func.count()).select_from(new.subquery())
-                               ).scalar_one()
-        if n:
-            db.session.execute(sa.insert(CustomerTag).from_select(
-                ["customer_id", "tag", "source", "created_at"], fresh))
-        added += n
+    if not rules:
+        return "0 tag(s) added, 0 removed"
+    w = _WANTED
+    connection = db.session.connection()
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {w.name}")
+    wanted = [matching(r, today).add_columns(sa.literal(r.tag, sa.String(40)).label("tag"))
+              for r in rules if r.active]
+    connection.execute(CreateTempTableAs(w.name, sa.union_all(*wanted) if wanted else sa.select(
+        sa.cast(sa.null(), sa.Integer).label("customer_id"),
+        sa.cast(sa.null(), sa.String(40)).label("tag")).where(sa.false())))
+    removed = db.session.execute(
+        sa.delete(CustomerTag).where(
+            CustomerTag.source == "rule", CustomerTag.tag.in_({r.tag for r in rules}),
+            ~sa.exists().where(w.c.customer_id == CustomerTag.customer_id,
+                               w.c.tag == CustomerTag.tag))
+        .execution_options(synchronize_session=False)).rowcount
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    fresh = sa.select(w.c.customer_id, w.c.tag, sa.literal("rule"),
+                      sa.literal(now, CustomerTag.created_at.type)).where(sa.true()).distinct()
+    # (counted from RETURNING: drivers do not all report the row count of INSERT ... SELECT)
+    added = len(db.session.execute(
+        dialect.insert(CustomerTag).from_select(
+            ["customer_id", "tag", "source", "created_at"], fresh)
+        .on_conflict_do_nothing(index_elements=["customer_id", "tag"])
+        .returning(CustomerTag.id)).all())
+    connection.exec_driver_sql(f"DROP TABLE {w.name}")
     db.session.expire_all()
     return f"{added} tag(s) added, {removed} removed"

@@ -23,7 +23,7 @@ from . import profiles
 from .customers import customer_360, get_customer, mask_phone, search_customers
 from .figures import Segment
 from .followup_rules import render_script
-from .followups import complete_followup, due_followups, get_followup
+from .followups import complete_followup, due_followups, get_followup, queue_counts
 from .forms import (
     CHANNEL_CHOICE_LABELS,
     OUTCOME_LABELS,
@@ -35,6 +35,7 @@ from .forms import (
     TagForm,
 )
 from .models import FollowUp, FollowUpKind, FollowUpRule, FollowUpStatus, OutboxStatus, Stage
+from .recalls import recall_script
 
 bp = Blueprint("crm", __name__)
 
@@ -58,6 +59,7 @@ KIND_LABELS = {
     FollowUpKind.WINBACK: _l("Win-back call"), FollowUpKind.COMPLAINT: _l("Complaint follow-up"),
     FollowUpKind.BABY_BIRTHDAY: _l("Baby's birthday"), FollowUpKind.APOLOGY: _l("Apology call"),
     FollowUpKind.NO_SHOW: _l("Uncollected pickup"), FollowUpKind.NEXT_ACTION: _l("Next action"),
+    FollowUpKind.RECALL: _l("Recall call"),
 }
 FOLLOWUP_STATUS_LABELS = {
     FollowUpStatus.OPEN: _l("Open"), FollowUpStatus.DONE: _l("Done"),
@@ -123,17 +125,40 @@ def _centers(center_ids) -> dict[int, Center]:
         sa.select(Center).where(Center.id.in_(ids))).scalars()}
 
 
+#: the queue's time filters: (after, before) as functions of (now, tonight)
+WHEN = {
+    "overdue": lambda now, tonight: (None, now),
+    "today": lambda now, tonight: (now, tonight),
+    "week": lambda now, tonight: (tonight, now + timedelta(days=UPCOMING_DAYS)),
+}
+WHEN_LABELS = {"overdue": _l("Overdue"), "today": _l("Later today"),
+               "week": _l("Coming up this week")}
+
+
 @bp.route("/crm")
 @roles_required(*CRM_ROLES)
 def index():
-    """The due follow-ups: overdue and today's first, then what comes this week."""
+    """The due follow-ups: overdue and today's first, then what comes this week.
+
+    ``?when=overdue|today|week`` and ``?channel=phone|sms|email|...`` narrow the queue; the
+    tabs count each time window and each channel."""
     now = utcnow()
     tonight = end_of_today_utc()
-    queue = due_followups(due_before=now + timedelta(days=UPCOMING_DAYS))
+    when = request.args.get("when") if request.args.get("when") in WHEN else None
+    after, before = WHEN[when](now, tonight) if when else (None, now + timedelta(
+        days=UPCOMING_DAYS))
+    by_channel = queue_counts(due_before=before, due_after=after)
+    channels = list(CHANNEL_LABELS) + sorted(set(by_channel) - set(CHANNEL_LABELS))
+    channel = request.args.get("channel")
+    channel = channel if channel in channels else None
+    queue = due_followups(due_before=before, due_after=after, channel=channel)
     due = [f for f in queue if f.due_at < tonight]
     upcoming = [f for f in queue if f.due_at >= tonight]
+    by_when = {key: sum(queue_counts(due_before=b, due_after=a, channel=channel).values())
+               for key, (a, b) in ((k, fn(now, tonight)) for k, fn in WHEN.items())}
     return render_template(
-        "crm/index.html", due=due, upcoming=upcoming, now=now,
+        "crm/index.html", due=due, upcoming=upcoming, now=now, when=when, channel=channel,
+        channels=channels, by_channel=by_channel, by_when=by_when, when_labels=WHEN_LABELS,
         numbers=_order_numbers({f.order_id for f in queue}), mask_phone=mask_phone,
         search_form=CustomerSearchForm(request.args))
 
@@ -213,6 +238,8 @@ def call_script(followup: FollowUp, order: Order | None, fulfillment: Fulfillmen
         when = order.created_at
     values["date"] = format_date(when, "long") if when is not None else _("recently")
     kind = followup.kind
+    if kind == FollowUpKind.RECALL and followup.recall_id is not None:
+        return recall_script(followup, agent=values["agent"], shop=values["shop"])
     if kind == FollowUpKind.SATISFACTION and order is not None:
         if order.fulfillment_method == "delivery":
             return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
@@ -317,5 +344,5 @@ def followup(followup_id: int):
 
 # The other pages of the customer center join this blueprint.
 from . import (  # noqa: E402,F401,I001
-    views_complaints, views_customers, views_dashboard, views_outbox, views_rules,
-    views_segments)
+    views_complaints, views_customers, views_dashboard, views_outbox, views_recalls,
+    views_rules, views_segments)

@@ -15,9 +15,11 @@ from core.extensions import db
 from core.forms import form_status, submit_form
 from core.i18n import localized
 from core.models import Role, utcnow
+from fulfillment.lots import product_names
+from fulfillment.models import Lot
 from storefront.models import Order
 
-from . import complaints, remedies
+from . import complaint_lots, complaints, remedies
 from .customers import get_customer, mask_phone
 from .forms import (
     _CATEGORY_LABELS,
@@ -29,7 +31,9 @@ from .forms import (
     CustomerComplaintForm,
 )
 from .models import ComplaintStatus
+from .recalls import campaign_of
 from .views import CRM_ROLES, bp
+from .views_recalls import RecallForm
 
 STATUS_LABELS = {
     ComplaintStatus.OPEN: _l("Open"), ComplaintStatus.ACKNOWLEDGED: _l("Acknowledged"),
@@ -52,13 +56,20 @@ def labels() -> dict:
 @roles_required(*CRM_ROLES)
 def complaint_list():
     status = request.args.get("status", "unresolved")
-    status = status if status in ComplaintStatus.ALL + ("unresolved",) else "unresolved"
+    status = status if status in ComplaintStatus.ALL + ("unresolved", "all") else "unresolved"
     overdue = request.args.get("overdue") == "1"
-    items = complaints.list_complaints(status=status, overdue=overdue)
+    lot = db.session.get(Lot, request.args.get("lot", type=int) or 0)
+    items = complaints.list_complaints(status=None if status == "all" else status,
+                                       overdue=overdue,
+                                       lot_id=lot.id if lot is not None else None)
+    groups = complaint_lots.lot_groups()
     return render_template("crm/complaints.html", items=items, status=status, overdue=overdue,
-                           statuses=("unresolved",) + ComplaintStatus.ALL, CL=labels(),
+                           statuses=("unresolved",) + ComplaintStatus.ALL + ("all",),
+                           CL=labels(),
                            is_overdue=complaints.is_overdue, now=utcnow(),
-                           mask_phone=mask_phone)
+                           mask_phone=mask_phone, lot=lot, groups=groups,
+                           recalls={g["lot"].id: campaign_of(g["lot"].id) for g in groups},
+                           recall_form=RecallForm(formdata=None))
 
 
 @bp.route("/crm/customers/<int:customer_id>/complaints/new", methods=["GET", "POST"])
@@ -116,8 +127,13 @@ def complaint_show(complaint_id: int):
         remedies.pay_out(complaint.order_id)  # a Stripe refund is asked for after the commit
         return redirect(url_for("crm.complaint_show", complaint_id=complaint_id))
     order = db.session.get(Order, complaint.order_id) if complaint.order_id else None
+    lots = complaint_lots.lots_of(complaint)
     return (render_template("crm/complaint.html", complaint=complaint, form=form, order=order,
-                            CL=labels(), overdue=complaints.is_overdue(complaint)),
+                            CL=labels(), overdue=complaints.is_overdue(complaint), lots=lots,
+                            recalls={lot.id: campaign_of(lot.id) for lot in lots},
+                            recall_form=RecallForm(formdata=None),
+                            product=product_names([complaint.product_id]).get(
+                                complaint.product_id, ("", ""))[1]),
             form_status(form))
 
 

@@ -21,6 +21,12 @@ class _Named:
         self.name_zh, self.name_en = zh, en
 
 
+def _named(names: tuple[str, str | None] | None) -> str:
+    """A center's or product's name in the page's language; "—" for none (no order or
+    product named)."""
+    return localized(_Named(*names), "name") if names else "—"
+
+
 def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
     """Each dashboard table: its header and rows (money in fen)."""
     by_center = [(localized(_Named(zh, en), "name"), method, n, amount)
@@ -33,6 +39,13 @@ def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
         "followups": (["day", "due", "done"], dashboards.followups_done_vs_due()),
         "complaints": (["category", "complaints_90_days", "hours_to_first_response",
                         "hours_to_resolution"], complaints["by_category"]),
+        "complaints-by-center": (
+            ["center", "complaints_90_days", "open", "sla_breaches", "hours_to_first_response",
+             "hours_to_resolution"],
+            [(_named(names), *rest) for names, *rest in complaints["by_center"]]),
+        "complaints-by-product": (
+            ["product", "complaints_90_days", "hours_to_first_response", "hours_to_resolution"],
+            [(_named(names), *rest) for names, *rest in complaints["by_product"]]),
         "members": (["month", "joined", "members"], dashboards.member_growth()),
         "rfm": (["r_score", "f_score", "customers"],
                 [(r, f, n) for (r, f), n in sorted(grid["cells"].items())]),
@@ -63,7 +76,7 @@ def dashboard():
     }
     return render_template("crm/dashboard.html", grid=grid, peak=peak or 1,
                            segments=Segment.ALL, charts=charts, by_center=by_center,
-                           complaints=dashboards.complaint_figures())
+                           complaints=dashboards.complaint_figures(), named=_named)
 
 
 @bp.route("/crm/dashboard/<name>.csv")

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -39,8 +39,10 @@ def test_a_worker_runs_the_followup_rules(backend, tmp_path_factory, tmp_path):
     instance = tmp_path / "instance"
     config = {"CELERY_BROKER_URL": BROKER, "CELERY_QUEUE": queue}
     app = make_app(url, instance, **config)
-    today = date.today()
     with app.app_context():
+        from core.i18n import shop_zone
+
+        today = datetime.now(shop_zone()).date()  # the shop's day: the rule greets by it
         upgrade()
         db.session.add(Customer(name="寿星", phone="13700001234", marketing_consent=True,
                                 birthday=date(1990, today.month, min(today.day, 28))))

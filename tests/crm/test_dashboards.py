@@ -55,3 +55,40 @@ def test_dashboard_page_draws_svg_and_serves_csv(client, session, shop, make_ord
     for name in ("sales-by-center", "followups", "complaints", "members", "rfm"):
         assert client.get(f"/crm/dashboard/{name}.csv").status_code == 200
     assert client.get("/crm/dashboard/secrets.csv").status_code == 404
+
+
+def test_complaints_by_center_and_product(client, session, shop, make_order):
+    first, late = (make_order(shop.shopper, shop.products[0], shop.store),
+                   make_order(shop.shopper, shop.products[1], shop.far_store))
+    other = make_order(shop.shopper, shop.products[1], shop.far_store)
+    now = utcnow()
+    answered = complaints.open_complaint(actor=shop.agent, order=first, category="quality",
+                                         description="x", now=now - timedelta(hours=3))
+    complaints.transition(answered, shop.agent, to="acknowledged", now=now - timedelta(hours=1))
+    complaints.open_complaint(actor=shop.agent, order=late, category="delivery",
+                              description="y", severity="high", now=now - timedelta(hours=30))
+    complaints.open_complaint(actor=shop.agent, order=other, category="quality",
+                              description="z", severity="low", now=now - timedelta(hours=1))
+    complaints.open_complaint(actor=shop.agent, customer=ensure_customer(shop.shopper),
+                              category="service", description="no order")
+    figures = dashboards.complaint_figures()
+    by_center = {names[0] if names else None: rest for names, *rest in figures["by_center"]}
+    assert by_center[shop.far_store.name_zh] == [2, 2, 1, None, None]
+    assert by_center[shop.store.name_zh][:3] == [1, 1, 0]
+    assert 1.9 < by_center[shop.store.name_zh][3] < 2.1
+    assert by_center[None][:3] == [1, 1, 0]
+    by_product = {names[0] if names else None: rest for names, *rest in figures["by_product"]}
+    assert by_product[shop.products[1].name_zh] == [2, None, None]
+    assert by_product[shop.products[0].name_zh][0] == 1
+    login(client, shop.agent)
+    page = client.get("/crm/dashboard").get_data(as_text=True)
+    assert 'data-testid="complaints-by-center"' in page and shop.far_store.name_en in page
+    body = client.get("/crm/dashboard/complaints-by-center.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert rows[0][:4] == ["center", "complaints_90_days", "open", "sla_breaches"]
+    assert [shop.far_store.name_en, "2", "2", "1", "", ""] in rows
+    body = client.get("/crm/dashboard/complaints-by-product.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert rows[0] == ["product", "complaints_90_days", "hours_to_first_response",
+                       "hours_to_resolution"]
+    assert [shop.products[1].name_en, "2", "", ""] in rows

@@ -91,7 +91,9 @@ def test_welcome_pack_from_needs_tags(session, shop, make_order):
 
 
 def test_birthday_greetings_member_and_baby(session, shop, make_user):
-    today = utcnow().date()
+    from core.i18n import shop_zone
+
+    today = utcnow().astimezone(shop_zone()).date()  # the shop's day, not UTC's
     member = profiles.create_prospect(shop.agent, {"name": "寿星", "email": "b@example.com",
                                                    "birthday": date(1990, 1, 1)})
     member.birthday = date(1990, today.month, min(today.day, 28))
@@ -226,3 +228,26 @@ def test_call_page_uses_the_rule_script_and_plans_the_next_action(client, sessio
     session.expire_all()
     [nxt] = planned(session, "next_action")
     assert nxt.task == "寄试用装"
+
+
+def test_a_rule_script_is_filled_in_for_each_customer(session, shop):
+    """The set-based job writes each message's text itself: name and baby's age filled in."""
+    from core.i18n import shop_zone
+
+    today = utcnow().astimezone(shop_zone()).date()
+    rule(session, "baby_birthday", script="{name}您好，宝宝{baby_age}个月啦！{shop}祝生日快乐")
+    parents = []
+    for name, years in (("宝妈甲", 1), ("宝妈乙", 2)):
+        parent = profiles.create_prospect(shop.agent, {"name": name, "phone": f"1370000{years}000"})
+        profiles.add_child(parent, birth_date=date(today.year - years, today.month,
+                                                   min(today.day, 28)))
+        parents.append(parent)
+    session.flush()
+    if today.day > 28:
+        return
+    assert "2 baby_birthday" in followups.run_followup_rules(utcnow())
+    bodies = sorted(m.body for m in messages(session, "baby_birthday"))
+    assert bodies == ["宝妈乙您好，宝宝24个月啦！Haiyun祝生日快乐",
+                      "宝妈甲您好，宝宝12个月啦！Haiyun祝生日快乐"]
+    assert {m.customer_id for m in messages(session, "baby_birthday")} == {p.id for p in parents}
+    assert "0 baby_birthday" in followups.run_followup_rules(utcnow())

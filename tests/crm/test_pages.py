@@ -227,3 +227,36 @@ def test_store_staff_cannot_record_calls(client, shop, picked_up, make_user):
     login(client, make_user(Role.STAFF, center=shop.store))
     assert client.post(f"/crm/followups/{followup.id}",
                        data={"outcome": "reached"}).status_code == 403
+
+
+def test_queue_filters_by_channel_and_time_with_counts(client, shop, make_user, session):
+    from crm.followups import schedule_followup
+
+    now = utcnow()
+    plans = {"late-call": ("phone", now - timedelta(days=2)),
+             "late-sms": ("sms", now - timedelta(hours=1)),
+             "week-call": ("phone", now + timedelta(days=3)),
+             "week-mail": ("email", now + timedelta(days=2))}
+    made = {}
+    for name, (channel, due) in plans.items():
+        customer = ensure_customer(make_user(name=name))
+        made[name] = schedule_followup(customer, kind="winback", reason=f"t:{name}",
+                                       due_at=due, channel=channel)
+    login(client, shop.agent)
+
+    def shown(url):
+        html = client.get(url).get_data(as_text=True)
+        return {n for n, f in made.items() if f'data-testid="followup-{f.id}"' in html}, html
+
+    names, html = shown("/crm")
+    assert names == set(made)
+    assert 'data-testid="channel-phone">Phone <span class="badge">2<' in html
+    assert 'data-testid="when-overdue">Overdue <span class="badge">2<' in html
+    assert shown("/crm?channel=phone")[0] == {"late-call", "week-call"}
+    names, html = shown("/crm?when=overdue")
+    assert names == {"late-call", "late-sms"}
+    assert 'data-testid="channel-sms">SMS <span class="badge">1<' in html
+    assert 'data-testid="channel-email">E-mail <span class="badge">0<' in html
+    assert shown("/crm?when=overdue&channel=sms")[0] == {"late-sms"}
+    assert shown("/crm?when=week&channel=email")[0] == {"week-mail"}
+    assert shown("/crm?when=nonsense&channel=pigeon")[0] == set(made)

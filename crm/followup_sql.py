@@ -1,0 +1,177 @@
+"""Set-based planning for the follow-up rules: one INSERT ... SELECT per rule.
+
+A rule hands over its candidates as one SELECT (customer, order, reason, due time, and the
+products or task where it has them). ``plan_many`` turns them into follow-ups (a call) or
+outbox messages (SMS / e-mail, their text rendered in SQL from the rule's script or the
+default message) with the uniqueness guard in SQL: NOT EXISTS for the reason, and
+ON CONFLICT DO NOTHING for a twin inserted concurrently. The same helpers keep date
+arithmetic and text the same on PostgreSQL and SQLite.
+"""
+
+import re
+from collections import defaultdict
+from datetime import date
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.extensions import db
+from core.i18n import shop_zone
+from core.models import UTCDateTime
+
+from .models import Child, Customer, FollowUp, FollowUpRule, FollowUpStatus, OutboxMessage
+from .outbox import purpose_of
+from .segments import segment_query
+
+_MARK = "\x1f"
+_FIELD = re.compile(_MARK + r"(\w+)" + _MARK)
+
+
+def _pg() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def at(value) -> sa.ColumnElement:
+    """A UTC time as a bound value of a timestamp column."""
+    return sa.literal(value, UTCDateTime())
+
+
+def plus_days(column, days) -> sa.ColumnElement:
+    """``column`` + ``days`` (a number or an integer expression) days."""
+    days = days if isinstance(days, sa.ColumnElement) else sa.literal(int(days), sa.Integer)
+    if _pg():
+        return column + sa.literal_column("INTERVAL '1 day'") * days
+    # SQLite keeps timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff' text
+    return sa.func.strftime("%Y-%m-%d %H:%M:%S", column,
+                            sa.cast(days, sa.String) + " days") + ".000000"
+
+
+def no_order() -> sa.ColumnElement:
+    """The ``order_id`` of a candidate about no order (typed, for PostgreSQL)."""
+    return sa.cast(sa.null(), sa.Integer).label("order_id")
+
+
+def later_of(a, b) -> sa.ColumnElement:
+    return sa.func.greatest(a, b) if _pg() else sa.func.max(a, b)
+
+
+def text(value) -> sa.ColumnElement:
+    return sa.cast(value, sa.String)
+
+
+def utc_day(column) -> sa.ColumnElement:
+    """'YYYY-MM-DD' of a UTC timestamp."""
+    if _pg():
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
+    return sa.func.substr(column, 1, 10)
+
+
+def date_part(column, part: str) -> sa.ColumnElement:
+    """The year, month or day of a date, as an integer."""
+    if _pg():
+        return sa.cast(sa.extract(part, column), sa.Integer)
+    return sa.cast(sa.func.strftime({"year": "%Y", "month": "%m", "day": "%d"}[part], column),
+                   sa.Integer)
+
+
+def baby_age_sql(today: date) -> sa.ColumnElement:
+    """The youngest born child's age in whole months (``crm.profiles.baby_age_months``)."""
+    months = (today.year * 12 + today.month
+              - date_part(Child.birth_date, "year") * 12 - date_part(Child.birth_date, "month")
+              - sa.case((date_part(Child.birth_date, "day") > today.day, 1), else_=0))
+    return (sa.select(sa.func.min(months))
+            .where(Child.customer_id == Customer.id, Child.birth_date.is_not(None),
+                   Child.birth_date <= today).scalar_subquery())
+
+
+def aggregate_text(expr, separator: str) -> sa.ColumnElement:
+    """The values of ``expr`` joined by ``separator`` (string_agg / group_concat)."""
+    if _pg():
+        return sa.func.string_agg(expr, separator)
+    return sa.func.group_concat(expr, separator)
+
+
+def render(template: str, fields: dict[str, sa.ColumnElement]) -> sa.ColumnElement:
+    """A text rendered with ``{field}`` markers (see ``marked``) as one SQL expression."""
+    parts = _FIELD.split(template)
+    expr = sa.literal(parts[0], sa.String)
+    for i in range(1, len(parts), 2):
+        value = fields.get(parts[i])
+        if value is not None:
+            expr = expr + sa.func.coalesce(text(value), "")
+        if parts[i + 1]:
+            expr = expr + parts[i + 1]
+    return expr
+
+
+def marked(name: str) -> str:
+    """A stand-in for a per-customer value while a message is built, replaced in SQL."""
+    return f"{_MARK}{name}{_MARK}"
+
+
+def _message(rule: FollowUpRule) -> tuple[str, str]:
+    """The subject and body with markers, in the shop's language."""
+    from .followup_rules import _default_message  # the rules build on this module
+
+    stand_in = SimpleNamespace(name=marked("name"))
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject, body = _default_message(rule.kind, stand_in, marked("products"))
+    if rule.script:
+        values = defaultdict(str, name=marked("name"), products=marked("products"),
+                             baby_age=marked("baby_age"), shop=current_app.config["SHOP_NAME"])
+        body = rule.script.format_map(values)
+    return subject, body
+
+
+def plan_many(rule: FollowUpRule, candidates: sa.Select, now) -> int:
+    """Plan, by the rule's channel, a contact for each candidate not planned before.
+
+    ``candidates`` selects ``customer_id``, ``order_id``, ``reason``, ``due_at`` and
+    optionally ``products`` and ``task``. Returns how many were planned.
+    """
+    c = candidates.subquery("candidates")
+    columns = c.c
+    conditions = [sa.true()]
+    if rule.segment_id is not None:
+        from .models import SavedSegment
+
+        segment = db.session.get(SavedSegment, rule.segment_id)
+        if segment is not None:
+            conditions.append(columns.customer_id.in_(
+                segment_query(segment.filters, now).with_only_columns(Customer.id)))
+    products = columns.products if "products" in columns else None
+    if rule.channel == "phone":
+        conditions.append(~sa.exists().where(FollowUp.reason == columns.reason))
+        task = columns.task if "task" in columns else sa.cast(sa.null(), sa.Text)
+        select = sa.select(columns.customer_id, columns.order_id, sa.literal(rule.kind),
+                           columns.reason, sa.literal("phone"), columns.due_at,
+                           sa.literal(FollowUpStatus.OPEN), sa.literal(0), task, at(now)
+                           ).where(*conditions)
+        names = ["customer_id", "order_id", "kind", "reason", "channel", "due_at", "status",
+                 "attempts", "task", "created_at"]
+        return _insert_ignoring_twins(FollowUp, names, select, "reason")
+    conditions.append(~sa.exists().where(OutboxMessage.dedupe_key == columns.reason))
+    subject, body = _message(rule)
+    fields = {"name": Customer.name, "products": products}
+    if marked("baby_age") in body:
+        fields["baby_age"] = baby_age_sql(now.astimezone(shop_zone()).date())
+    select = (sa.select(sa.literal(rule.channel), sa.literal(rule.kind),
+                        sa.literal(purpose_of(rule.kind)), columns.customer_id, Customer.user_id,
+                        sa.literal(subject), render(body, fields), columns.reason,
+                        sa.literal("pending"), columns.due_at, sa.literal(0), at(now))
+              .select_from(c).join(Customer, Customer.id == columns.customer_id)
+              .where(*conditions))
+    names = ["channel", "kind", "purpose", "customer_id", "user_id", "subject", "body",
+             "dedupe_key", "status", "send_after", "attempts", "created_at"]
+    return _insert_ignoring_twins(OutboxMessage, names, select, "dedupe_key")
+
+
+def _insert_ignoring_twins(model, names: list[str], select: sa.Select, key: str) -> int:
+    dialect = postgresql if _pg() else sqlite
+    statement = (dialect.insert(model.__table__).from_select(names, select)
+                 .on_conflict_do_nothing(index_elements=[key]).returning(model.id))
+    # (counted from RETURNING: drivers do not all report the row count of INSERT ... SELECT)
+    return len(db.session.execute(statement).all())

@@ -1,0 +1,208 @@
+"""Recalls: from a product lot to a follow-up call with every customer who received it.
+
+``open_recall`` turns the fulfillment's trace of a lot (``fulfillment.lots.recall_lot``)
+into a campaign with one follow-up per affected customer. The reason of each follow-up
+names the lot and the customer, so opening the recall again plans only customers who
+received units since. The campaign's progress is read from its follow-ups' outcomes.
+"""
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from babel.lists import format_list
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import relationship
+
+from core.errors import NotFound, ValidationFailed
+from core.extensions import db
+from core.i18n import current_locale
+from core.models import User, UTCDateTime, utcnow
+from fulfillment.lots import product_names, recall_lot
+from fulfillment.models import Fulfillment, FulfillmentLine, Lot, LotAllocation
+from storefront.models import Order
+
+from .customers import ensure_customer
+from .followups import schedule_followup
+from .models import FollowUp, FollowUpKind, FollowUpStatus
+
+#: what an agent tells the customer to do, unless the recall says otherwise
+DEFAULT_ADVICE = _l("Please stop using it and bring it, opened or not, to any of our stores, "
+                    "or let us collect it: we refund or replace it in full.")
+#: the orders of a recall that never left the shop
+SKIPPED_ORDER_STATUSES = ("cancelled", "pending_payment")
+
+
+class RecallCampaign(db.Model):
+    """A recall of one lot: its follow-ups (``FollowUp.recall_id``) and what to tell people."""
+
+    __tablename__ = "recall_campaigns"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    lot_id = sa.Column(sa.Integer, sa.ForeignKey("lots.id"), nullable=False, unique=True)
+    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id"), nullable=False)
+    batch = sa.Column(sa.String(40), nullable=False)
+    #: what the customer should do; the default advice when empty
+    advice = sa.Column(sa.String(500))
+    opened_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    opened_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    lot = relationship(Lot)
+
+
+def find_lots(term: str) -> list[Lot]:
+    """Lots by id (digits) or by exact batch number (one batch may sit at several centers)."""
+    term = (term or "").strip()
+    if not term:
+        return []
+    query = sa.select(Lot).where(Lot.batch == term)
+    if term.isdigit():
+        query = sa.select(Lot).where(sa.or_(Lot.id == int(term), Lot.batch == term))
+    return list(db.session.execute(query.order_by(Lot.id)).scalars())
+
+
+def get_lot(lot_id: int | None) -> Lot:
+    """The lot to recall; a clear error on the form when there is no such lot."""
+    lot = db.session.get(Lot, lot_id) if lot_id is not None else None
+    if lot is None:
+        raise ValidationFailed(errors={"lot_id": [str(_l("No such lot."))]})
+    return lot
+
+
+def affected(lot: Lot) -> dict[int, dict]:
+    """``{user id: {"quantity", "orders": [(order id, number)], ...}}``: one entry per
+    customer, however many orders brought them units of the lot."""
+    people: dict[int, dict] = {}
+    rows = [r for r in recall_lot(lot) if r["order_status"] not in SKIPPED_ORDER_STATUSES]
+    numbers = {r["order_id"] for r in rows}
+    ids = dict(db.session.execute(sa.select(Order.public_id, Order.id)
+                                  .where(Order.public_id.in_(numbers))).all()) if numbers else {}
+    for row in rows:
+        entry = people.setdefault(row["user_id"], {"quantity": 0, "orders": []})
+        entry["quantity"] += row["quantity"]
+        if (ids[row["order_id"]], row["number"]) not in entry["orders"]:
+            entry["orders"].append((ids[row["order_id"]], row["number"]))
+    return people
+
+
+def open_recall(lot: Lot, actor: User | None, *, advice: str | None = None, now=None
+                ) -> tuple[RecallCampaign, int]:
+    """Open (or top up) the recall of ``lot``: a follow-up, due at once, for each customer who
+    received units of it. Returns the campaign and how many follow-ups were planned now."""
+    now = now or utcnow()
+    advice = (advice or "").strip() or None
+    if advice and len(advice) > 500:
+        raise ValidationFailed(errors={"advice": [str(_l("At most 500 characters."))]})
+    campaign = campaign_of(lot.id)
+    if campaign is None:
+        campaign = RecallCampaign(lot_id=lot.id, product_id=lot.product_id, batch=lot.batch,
+                                  advice=advice, opened_by_id=actor.id if actor else None,
+                                  opened_at=now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(campaign)
+        except sa.exc.IntegrityError:  # opened by someone else a moment ago
+            campaign = campaign_of(lot.id)
+    elif advice:
+        campaign.advice = advice
+    planned = 0
+    for user_id, entry in affected(lot).items():
+        user = db.session.get(User, user_id)
+        if user is None or user.is_staff_member:
+            continue
+        customer = ensure_customer(user)
+        followup = schedule_followup(
+            customer, kind=FollowUpKind.RECALL, reason=f"recall:lot:{lot.id}:{customer.id}",
+            due_at=now, order_id=entry["orders"][0][0])
+        if followup is not None:
+            followup.recall_id = campaign.id
+            planned += 1
+    db.session.flush()
+    return campaign, planned
+
+
+def campaign_of(lot_id: int) -> RecallCampaign | None:
+    return db.session.execute(sa.select(RecallCampaign).where(
+        RecallCampaign.lot_id == lot_id)).scalar_one_or_none()
+
+
+def get_campaign(campaign_id: int) -> RecallCampaign:
+    campaign = db.session.get(RecallCampaign, campaign_id)
+    if campaign is None:
+        raise NotFound()
+    return campaign
+
+
+def _progress(status: str, outcome: str | None) -> str:
+    """reached, not_reached or pending: where one call of a recall stands."""
+    if status == FollowUpStatus.OPEN:
+        return "pending"
+    if status == FollowUpStatus.DONE and outcome in ("reached", "declined"):
+        return "reached"
+    return "not_reached"
+
+
+def campaign_view(campaign: RecallCampaign) -> dict:
+    """The campaign's follow-ups with each one's progress and units, and the counts."""
+    followups = list(db.session.execute(
+        sa.select(FollowUp).where(FollowUp.recall_id == campaign.id)
+        .options(sa.orm.joinedload(FollowUp.customer)).order_by(FollowUp.id)).scalars())
+    units = received_units(campaign.lot_id)
+    counts = {"reached": 0, "not_reached": 0, "pending": 0}
+    rows = []
+    for f in followups:
+        state = _progress(f.status, f.outcome)
+        counts[state] += 1
+        rows.append({"followup": f, "progress": state,
+                     "quantity": units.get(f.customer.user_id, 0)})
+    return {"rows": rows, "counts": counts, "total": len(rows)}
+
+
+def received_units(lot_id: int, user_id: int | None = None) -> dict[int, int]:
+    """``{user id: units of the lot}`` over the orders that left the shop."""
+    query = (sa.select(Order.user_id, sa.func.sum(LotAllocation.quantity))
+             .join(FulfillmentLine, FulfillmentLine.id == LotAllocation.line_id)
+             .join(Fulfillment, Fulfillment.id == FulfillmentLine.fulfillment_id)
+             .join(Order, Order.id == Fulfillment.order_id)
+             .where(LotAllocation.lot_id == lot_id,
+                    Order.status.not_in(SKIPPED_ORDER_STATUSES))
+             .group_by(Order.user_id))
+    if user_id is not None:
+        query = query.where(Order.user_id == user_id)
+    return {u: int(n) for u, n in db.session.execute(query).all()}
+
+
+def list_campaigns(limit: int = 100) -> list[tuple[RecallCampaign, dict]]:
+    """Recent recalls, each with its counts (one GROUP BY over their follow-ups)."""
+    campaigns = list(db.session.execute(sa.select(RecallCampaign).order_by(
+        RecallCampaign.opened_at.desc(), RecallCampaign.id.desc()).limit(limit)).scalars())
+    counts: dict[int, dict] = defaultdict(lambda: {"reached": 0, "not_reached": 0,
+                                                   "pending": 0})
+    if campaigns:
+        for campaign_id, status, outcome, n in db.session.execute(
+                sa.select(FollowUp.recall_id, FollowUp.status, FollowUp.outcome, sa.func.count())
+                .where(FollowUp.recall_id.in_([c.id for c in campaigns]))
+                .group_by(FollowUp.recall_id, FollowUp.status, FollowUp.outcome)).all():
+            counts[campaign_id][_progress(status, outcome)] += int(n)
+    return [(c, counts[c.id]) for c in campaigns]
+
+
+def product_label(product_id: int) -> str:
+    return product_names([product_id]).get(product_id, ("", ""))[1]
+
+
+def recall_script(followup: FollowUp, *, agent: str, shop: str) -> str:
+    """What the agent says: the product, the batch, the units the customer received and the
+    orders they came with, and what to do."""
+    campaign = get_campaign(followup.recall_id)
+    quantity = received_units(campaign.lot_id, followup.customer.user_id).get(
+        followup.customer.user_id, 0)
+    orders = [n for _id, n in affected(campaign.lot).get(followup.customer.user_id,
+                                                          {"orders": []})["orders"]]
+    return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. We are "
+             "recalling batch %(batch)s of %(product)s. You received %(quantity)d unit(s) of "
+             "this batch with order %(orders)s. %(advice)s",
+             name=followup.customer.name, agent=agent, shop=shop, batch=campaign.batch,
+             product=product_label(campaign.product_id), quantity=quantity,
+             orders=format_list(orders or ["—"], locale=current_locale()),
+             advice=campaign.advice or str(DEFAULT_ADVICE))
