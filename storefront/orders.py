@@ -28,6 +28,8 @@ from .membership import membership_of
 from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
 
 MAX_QUANTITY = 99
+#: why a pickup nobody collected was cancelled (timeline event and refund reason)
+NO_SHOW = "no_show"
 #: how long an unpaid online order holds its stock
 RESERVATION_MINUTES = 30
 
@@ -284,6 +286,29 @@ def expire_order(order: Order, now) -> bool:
     order.cancelled_at = now
     db.session.flush()
     order_cancelled.send(order, expired=True)
+    return True
+
+
+def close_no_show(order: Order) -> bool:
+    """A pickup nobody collected went back to stock: cancel its order; False if already closed.
+
+    What was paid online goes back in full through ``refunds.refund_order`` (reason
+    ``no_show``; the Stripe call happens after the commit, see ``execute_pending_refunds``);
+    an order to be paid at the desk is only cancelled. The order's row is locked and read
+    again first, so running twice closes and refunds it once.
+    """
+    from .payment_records import lock_order, refundable
+    from .refunds import refund_order
+
+    order = lock_order(order)
+    if not order.is_open:
+        return False
+    if refundable(order) > 0:
+        refund_order(order, None, reason=NO_SHOW)
+    order.status = OrderStatus.CANCELLED
+    order.cancelled_at = utcnow()
+    db.session.flush()
+    order_cancelled.send(order, reason=NO_SHOW)
     return True
 
 
