@@ -366,12 +366,12 @@ def center_queue(center_id: int, *, day_start, status: str | None = None,
                  method: str | None = None) -> list[Fulfillment]:
     """A center's work: everything open, and what it completed or cancelled since ``day_start``.
 
-    Lines are loaded with the list (one more query, whatever the count).
+    Lines and slots are loaded with the list (a query each, whatever the count).
     """
     query = (
         sa.select(Fulfillment)
         .where(Fulfillment.center_id == center_id)
-        .options(sa.orm.selectinload(Fulfillment.lines))
+        .options(sa.orm.selectinload(Fulfillment.lines), sa.orm.selectinload(Fulfillment.slot))
         .order_by(Fulfillment.created_at)
     )
     if status:

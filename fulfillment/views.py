@@ -22,6 +22,7 @@ from . import delivery, pickup, services, slots, transfers
 from .errors import WrongCode
 from .forms import ActionForm, CodeForm, HandOverForm, StockForm
 from .models import Center, Fulfillment, FulfillmentStatus, Method, Stock
+from .queue import group_by_slot
 
 bp = Blueprint("fulfillment", __name__)
 
@@ -49,19 +50,6 @@ ROUTING_REASONS = {
     "best_cover": _l("as near and as busy as another, more stock"),
     "only_center": _l("the only center serving the address with everything in stock"),
     "shopper_chose": _l("the shopper chose this store"),
-}
-#: (title, statuses) of the sections of each tab, in the order the desk works them
-SECTIONS = {
-    Method.PICKUP: (
-        (_l("To prepare"), (FulfillmentStatus.RESERVED,)),
-        (_l("Ready, waiting for the customer"), (FulfillmentStatus.READY,)),
-        (_l("Done today"), (FulfillmentStatus.PICKED_UP, FulfillmentStatus.CANCELLED)),
-    ),
-    Method.DELIVERY: (
-        (_l("To dispatch"), (FulfillmentStatus.RESERVED,)),
-        (_l("On the way"), (FulfillmentStatus.DISPATCHED,)),
-        (_l("Done today"), (FulfillmentStatus.DELIVERED, FulfillmentStatus.CANCELLED)),
-    ),
 }
 _CLOSED_ORDER = ("cancelled", "refunded")
 
@@ -170,11 +158,11 @@ def _render_desk(center: Center, *, code_form: CodeForm | None = None,
         tab = tabs[0]
     counts = {m: sum(1 for f in queue if f.method == m and f.is_open) for m in tabs}
     mine = [f for f in queue if f.method == tab]
-    sections = [(title, [f for f in mine if f.status in states])
-                for title, states in SECTIONS[tab]]
     context = _common_context(center)
     context.update(
-        tabs=tabs, tab=tab, counts=counts, sections=sections, total=len(mine),
+        tabs=tabs, tab=tab, counts=counts, total=len(mine),
+        groups=group_by_slot(mine, today=datetime.now(shop_zone()).date(), zone=shop_zone()),
+        done=[f for f in mine if not f.is_open],
         orders=_orders_by_id({f.order_id for f in queue}), to_collect=to_collect,
         code_form=code_form or CodeForm(), row_errors=row_errors or {},
         low_stock=transfers.low_stock_named(center.id),
