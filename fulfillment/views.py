@@ -18,7 +18,7 @@ from core.extensions import db
 from core.i18n import localized, money_filter, shop_zone
 from core.models import Role, User, utcnow
 
-from . import delivery, pickup, services, slots, transfers
+from . import courier, delivery, lots, pickup, services, slots, transfers
 from .errors import WrongCode
 from .forms import ActionForm, CodeForm, HandOverForm, StockForm
 from .models import Center, Fulfillment, FulfillmentStatus, Method, Stock
@@ -38,6 +38,9 @@ STATUS_LABELS = {
 }
 #: a delivery waiting at the center is not "to prepare" but "to dispatch"
 DELIVERY_STATUS_LABELS = {FulfillmentStatus.RESERVED: _l("To dispatch")}
+#: a courier parcel is packed and handed to the carrier
+COURIER_STATUS_LABELS = {FulfillmentStatus.RESERVED: _l("To ship"),
+                         FulfillmentStatus.DISPATCHED: _l("With the carrier")}
 PAYMENT_LABELS = {
     "pay_at_pickup": _l("Pay at pickup"),
     "cash_on_delivery": _l("Cash on delivery"),
@@ -50,6 +53,7 @@ ROUTING_REASONS = {
     "best_cover": _l("as near and as busy as another, more stock"),
     "only_center": _l("the only center serving the address with everything in stock"),
     "shopper_chose": _l("the shopper chose this store"),
+    "courier": _l("no delivery center could take it: shipped by courier from this warehouse"),
 }
 _CLOSED_ORDER = ("cancelled", "refunded")
 
@@ -64,6 +68,8 @@ def mask_phone(phone: str | None) -> str:
 
 def status_label(f: Fulfillment) -> str:
     """The desk's word for a fulfillment's state."""
+    if f.method == Method.COURIER and f.status in COURIER_STATUS_LABELS:
+        return COURIER_STATUS_LABELS[f.status]
     if f.method == Method.DELIVERY and f.status in DELIVERY_STATUS_LABELS:
         return DELIVERY_STATUS_LABELS[f.status]
     return STATUS_LABELS.get(f.status, f.status)
@@ -79,7 +85,7 @@ def _is_admin() -> bool:
     return current_user.role == Role.ADMIN
 
 
-def _desk_center() -> Center | None:
+def desk_center() -> Center | None:
     """The center this desk works for: the staff member's own, or the admin's choice.
 
     A staff member asking for another center gets a 404 (it does not exist for them).
@@ -100,13 +106,13 @@ def _desk_center() -> Center | None:
     return center
 
 
-def _center_arg(center_id: int) -> dict:
+def center_arg(center_id: int) -> dict:
     """``center=`` for URLs when an admin works a center; staff never need it."""
     return {"center": center_id} if _is_admin() else {}
 
 
 def _desk_url(center_id: int, tab: str | None = None, anchor: str | None = None) -> str:
-    return url_for("fulfillment.desk", tab=tab, _anchor=anchor, **_center_arg(center_id))
+    return url_for("fulfillment.desk", tab=tab, _anchor=anchor, **center_arg(center_id))
 
 
 def _orders_by_id(order_ids) -> dict:
@@ -134,9 +140,9 @@ def _all_centers() -> list[Center]:
         sa.select(Center).where(Center.active.is_(True)).order_by(Center.code)).scalars())
 
 
-def _common_context(center: Center) -> dict:
+def common_context(center: Center) -> dict:
     return {
-        "center": center, "is_admin": _is_admin(), "center_arg": _center_arg(center.id),
+        "center": center, "is_admin": _is_admin(), "center_arg": center_arg(center.id),
         "centers": _all_centers() if _is_admin() else [], "mask_phone": mask_phone,
         "status_label": status_label, "payment_labels": PAYMENT_LABELS,
         "routing_reasons": ROUTING_REASONS,
@@ -146,7 +152,8 @@ def _common_context(center: Center) -> dict:
 def _render_desk(center: Center, *, code_form: CodeForm | None = None,
                  row_errors: dict | None = None, status: int = 200, partial: bool = False):
     tabs = [m for m, on in ((Method.PICKUP, center.is_pickup),
-                            (Method.DELIVERY, center.is_delivery)) if on]
+                            (Method.DELIVERY, center.is_delivery),
+                            (Method.COURIER, center.is_warehouse)) if on]
     queue = services.center_queue(center.id, day_start=today_start_utc())
     # A center that stopped a kind may still have work of it: show that tab too.
     for f in queue:
@@ -158,7 +165,7 @@ def _render_desk(center: Center, *, code_form: CodeForm | None = None,
         tab = tabs[0]
     counts = {m: sum(1 for f in queue if f.method == m and f.is_open) for m in tabs}
     mine = [f for f in queue if f.method == tab]
-    context = _common_context(center)
+    context = common_context(center)
     context.update(
         tabs=tabs, tab=tab, counts=counts, total=len(mine),
         groups=group_by_slot(mine, today=datetime.now(shop_zone()).date(), zone=shop_zone()),
@@ -178,7 +185,7 @@ def _render_desk(center: Center, *, code_form: CodeForm | None = None,
 @bp.route("/desk")
 @roles_required(*DESK_ROLES)
 def desk():
-    center = _desk_center()
+    center = desk_center()
     if center is None:
         return render_template("fulfillment/no_center.html")
     return _render_desk(center)
@@ -188,7 +195,7 @@ def desk():
 @roles_required(*DESK_ROLES)
 def desk_queue():
     """The queue alone (tabs and today's work), for the desk to refresh in place."""
-    center = _desk_center()
+    center = desk_center()
     if center is None:
         raise NotFound()
     return _render_desk(center, partial=True)
@@ -244,6 +251,16 @@ def dispatch(fulfillment_id: int):
         return services.dispatch(f, actor, courier)
 
     return _step(fulfillment_id, action, _("Order %(number)s is on its way."))
+
+
+@bp.route("/desk/fulfillments/<int:fulfillment_id>/ship", methods=["POST"])
+@roles_required(*DESK_ROLES)
+def ship_courier(fulfillment_id: int):
+    """A courier parcel leaves the warehouse with a carrier and its tracking number."""
+    return _step(fulfillment_id, lambda f, actor: courier.ship(
+        f, actor, carrier=request.form.get("carrier", ""),
+        tracking_number=request.form.get("tracking_number", "")),
+        _("Order %(number)s is with the carrier."))
 
 
 @bp.route("/desk/fulfillments/<int:fulfillment_id>/delivered", methods=["POST"])
@@ -324,7 +341,7 @@ def _taken_lines(f: Fulfillment) -> dict[int, int] | None:
 @roles_required(*DESK_ROLES)
 def find_code():
     """The code box: find the ready order with this code at this center, then confirm."""
-    center = _desk_center()
+    center = desk_center()
     if center is None:
         raise NotFound()
     form = CodeForm()
@@ -338,7 +355,7 @@ def find_code():
         return _render_desk(center, code_form=form, status=err.status)
     order = _orders_by_id([f.order_id]).get(f.order_id)
     confirm = HandOverForm(formdata=None, code=services.normalize_code(form.code.data))
-    context = _common_context(center)
+    context = common_context(center)
     context.update(f=f, order=order, collect=to_collect(order), form=confirm)
     return render_template("fulfillment/confirm_handover.html", **context)
 
@@ -362,15 +379,19 @@ def _stock_rows(center_id: int) -> list:
 
 def _render_stock(center: Center, *, errors: dict | None = None, values: dict | None = None,
                   status: int = 200):
-    context = _common_context(center)
-    context.update(rows=_stock_rows(center.id), errors=errors or {}, values=values or {})
+    context = common_context(center)
+    lots_by_product: dict[int, list] = {}
+    for lot in lots.lots_at(center.id, limit=1000):
+        lots_by_product.setdefault(lot.product_id, []).append(lot)
+    context.update(rows=_stock_rows(center.id), errors=errors or {}, values=values or {},
+                   lots_by_product=lots_by_product)
     return render_template("fulfillment/stock.html", **context), status
 
 
 @bp.route("/desk/stock")
 @roles_required(*DESK_ROLES)
 def stock():
-    center = _desk_center()
+    center = desk_center()
     if center is None:
         return render_template("fulfillment/no_center.html")
     return _render_stock(center)
@@ -379,7 +400,7 @@ def stock():
 @bp.route("/desk/stock/<int:product_id>", methods=["POST"])
 @roles_required(*DESK_ROLES)
 def set_stock(product_id: int):
-    center = _desk_center()
+    center = desk_center()
     if center is None:
         raise NotFound()
     products = db.metadata.tables["products"]
@@ -391,17 +412,23 @@ def set_stock(product_id: int):
     form = StockForm()
     submitted = {product_id: request.form.get("on_hand", "")}
     if not form.validate_on_submit():
-        message = ("; ".join(map(str, form.on_hand.errors))
+        message = ("; ".join(str(e) for f in form for e in f.errors)
                    or _("The form expired. Please try again."))
         return _render_stock(center, errors={product_id: message}, values=submitted, status=400)
     try:
-        row = services.set_stock(center.id, product_id, form.on_hand.data, current_user)
+        row = services.set_stock(center.id, product_id, form.on_hand.data, current_user,
+                                 lot=form.lot())
     except ValidationFailed as err:
         db.session.rollback()
-        message = "; ".join(map(str, err.errors.get("on_hand", []))) or str(err.message)
+        message = "; ".join(map(str, err.errors.get("on_hand", []) + err.errors.get("lot", [])
+                                )) or str(err.message)
         return _render_stock(center, errors={product_id: message}, values=submitted, status=400)
     on_hand = row.on_hand
     db.session.commit()
     flash(_("%(name)s: %(n)d on hand.", name=localized(product, "name"), n=on_hand), "success")
     return redirect(url_for("fulfillment.stock", _anchor=f"p{product_id}",
-                            **_center_arg(center.id)))
+                            **center_arg(center.id)))
+
+
+# Pages of their own topics, on this blueprint (they import the helpers above).
+from . import views_lots, views_transfers  # noqa: E402,F401
