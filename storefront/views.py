@@ -589,8 +589,10 @@ def order_qr(public_id: str):
     if f is None or f.status != FulfillmentStatus.READY or not f.pickup_code:
         raise NotFound()
     out = io.BytesIO()
-    segno.make(f.pickup_code, error="m").save(out, kind="svg", border=2, omitsize=True,
-                                               xmldecl=False, dark="#0f3d3e")
+    # A full QR code (not a Micro QR, which segno picks for short texts): every scanner
+    # reads it, the desk's jsQR fallback included.
+    segno.make_qr(f.pickup_code, error="m").save(out, kind="svg", border=2, omitsize=True,
+                                                  xmldecl=False, dark="#0f3d3e")
     return Response(out.getvalue(), mimetype="image/svg+xml",
                     headers={"Cache-Control": "private, no-store"})
 
