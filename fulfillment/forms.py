@@ -220,18 +220,23 @@ class WindowForm(FlaskForm):
         InputRequired(message=_l("Enter a whole number.")), NumberRange(min=1, max=1000)])
 
 
-class LotForm(FlaskForm):
-    """Receive a batch of a product at a center."""
+class _LotFields(FlaskForm):
+    """What a received batch says about itself: batch number, dates, units."""
 
-    center_id = SelectField(_l("Center"), coerce=lambda v: int(v) if v not in (None, "") else None,
-                            validate_choice=False)
-    sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=40)])
     batch = StringField(_l("Batch number"), validators=[DataRequired(), Length(max=40)])
     produced_on = DateField(_l("Produced on"), validators=[Optional()])
     expires_on = DateField(_l("Expires on"), validators=[
         InputRequired(message=_l("Enter the expiry date."))])
     quantity = IntegerField(_l("Units"), validators=[
         InputRequired(message=_l("Enter a whole number.")), NumberRange(min=1, max=100_000)])
+
+
+class LotForm(_LotFields):
+    """Receive a batch of a product at a center (the back office: any center, by SKU)."""
+
+    center_id = SelectField(_l("Center"), coerce=lambda v: int(v) if v not in (None, "") else None,
+                            validate_choice=False)
+    sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=40)])
 
 
 def _int_or_none(value):
@@ -250,14 +255,8 @@ class DeskTransferForm(FlaskForm):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
 
 
-class DeskLotForm(FlaskForm):
+class DeskLotForm(_LotFields):
     """The desk receives a batch of a product."""
 
     product_id = SelectField(_l("Product"), coerce=_int_or_none, validators=[
         InputRequired(message=_l("Choose a product."))])
-    batch = StringField(_l("Batch number"), validators=[DataRequired(), Length(max=40)])
-    produced_on = DateField(_l("Produced on"), validators=[Optional()])
-    expires_on = DateField(_l("Expires on"), validators=[
-        InputRequired(message=_l("Enter the expiry date."))])
-    quantity = IntegerField(_l("Units"), validators=[
-        InputRequired(message=_l("Enter a whole number.")), NumberRange(min=1, max=100_000)])
