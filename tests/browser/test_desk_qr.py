@@ -9,7 +9,7 @@ import segno
 from playwright.sync_api import expect
 
 from .support import PHONE, STAFF_EMAIL, translator
-from .test_desks_phone import _seed
+from .test_desks_phone import _seed, fits_the_phone
 
 pytestmark = pytest.mark.browser
 
@@ -89,5 +89,5 @@ def test_scan_qr_without_barcode_detector_finds_the_order(people, live_shop):
     expect(page.locator("main")).to_contain_text("陈思远")  # the last look, found by the scan
     expect(page.get_by_role("button", name=t("Confirm hand-over"))).to_be_visible()
     staff.shot("found-by-jsqr")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    fits_the_phone(page)
     assert not staff.problems, staff.problems

@@ -5,14 +5,11 @@ import pytest
 from playwright.sync_api import expect
 
 from .support import PHONE, SHOP, STAFF_EMAIL, translator
+from .test_desks_phone import fits_the_phone
 
 pytestmark = pytest.mark.browser
 
 t = translator("en")
-
-
-def fits_the_phone(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_transfers_lots_and_slots_on_a_phone(people, live_shop):
