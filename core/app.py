@@ -109,7 +109,7 @@ def register_listeners(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     from crm import complaints, events, figures, followups, outbox, tagging
     from fulfillment import pickup, slots
-    from storefront import idempotency, payment_jobs, points, tiers
+    from storefront import idempotency, payment_jobs, points, refunds, tiers
 
     from .jobs import register_job
 
@@ -117,6 +117,8 @@ def register_jobs(app: Flask) -> None:
     register_job(app, "purge_idempotency_keys", idempotency.purge_idempotency_keys)
     register_job(app, "open_slots", slots.open_slots_job)
     register_job(app, "release_no_shows", pickup.release_no_shows)
+    # after the no-shows: their Stripe refunds are asked for once the job has committed
+    register_job(app, "pending_refunds", refunds.execute_pending_refunds_job)
     register_job(app, "points_expiry", points.expire_points)
     register_job(app, "tier_review", tiers.review_tiers)
     register_job(app, "birthday_perks", points.grant_birthday_perks)

@@ -77,6 +77,8 @@ def load_config(instance_path: str) -> dict:
         "SLOT_LEAD_MINUTES": int(os.environ.get("SLOT_LEAD_MINUTES", 60)),
         #: a lot expiring within this many days is no longer sold (first-expired-first-out)
         "LOT_SELL_BY_MARGIN_DAYS": int(os.environ.get("LOT_SELL_BY_MARGIN_DAYS", 30)),
+        #: what a courier shipment from a warehouse costs the shopper (fen)
+        "COURIER_FEE_AMOUNT": int(os.environ.get("COURIER_FEE_AMOUNT", 2000)),
         #: days a ready pickup waits before it goes back to stock as a no-show
         "PICKUP_NO_SHOW_DAYS": int(os.environ.get("PICKUP_NO_SHOW_DAYS", 7)),
         #: VIP points: how many make one yuan at checkout, the largest share of an order

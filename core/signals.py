@@ -20,7 +20,8 @@ fulfillment_cancelled = _signals.signal("fulfillment-cancelled")
 order_placed = _signals.signal("order-placed")
 #: sender: the Order, paid online
 order_paid = _signals.signal("order-paid")
-#: sender: the Order, cancelled
+#: sender: the Order, cancelled. kwargs: ``expired`` (bool, unpaid past its time),
+#: ``reason`` (optional, e.g. "no_show": a pickup nobody collected)
 order_cancelled = _signals.signal("order-cancelled")
 #: sender: the Order, fulfilled (handed over or delivered)
 order_fulfilled = _signals.signal("order-fulfilled")

@@ -5,7 +5,7 @@ exist. Orders and products belong to the storefront, which this module does not 
 their public ids and SKUs are read from the tables by name, as the foreign keys do.
 """
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask import g, request
@@ -18,9 +18,10 @@ from core.extensions import db
 from core.i18n import localized, shop_zone
 from core.models import Role, User, utcnow
 
+from . import courier as courier_shipments
 from . import delivery, pickup, services, zones
 from .errors import InsufficientStock
-from .models import Center, Fulfillment, Stock
+from .models import Center, Fulfillment, Method, Stock
 from .schemas import (
     DeliveredSchema,
     DeliveryFailedSchema,
@@ -135,6 +136,21 @@ def hand_over(fulfillment_id: int):
     return ok(body)
 
 
+def _lot_of(raw: dict | None) -> dict | None:
+    """The lot of a stock count, its dates read (a bad one is a validation error)."""
+    if not raw:
+        return None
+    lot = {"lot_id": raw.get("lot_id") if isinstance(raw.get("lot_id"), int) else None,
+           "batch": str(raw.get("batch") or "")}
+    for name in ("expires_on", "produced_on"):
+        value = raw.get(name)
+        try:
+            lot[name] = date.fromisoformat(value) if value else None
+        except (TypeError, ValueError):
+            raise ValidationFailed(errors={"lot": {name: [str(_l("Use YYYY-MM-DD."))]}}) from None
+    return lot
+
+
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/dispatch", ("POST",),
        summary="A courier (a staff member of the center) leaves with the delivery", tag="desk",
        body=DispatchSchema, response=StaffFulfillmentSchema, auth="staff, admin",
@@ -143,6 +159,12 @@ def hand_over(fulfillment_id: int):
 def dispatch(fulfillment_id: int):
     f = _fulfillment(fulfillment_id)
     data = load_body(DispatchSchema()) if request.get_data() else {}
+    if f.method == Method.COURIER:
+        courier_shipments.ship(f, g.api_user, carrier=data.get("carrier", ""),
+                               tracking_number=data.get("tracking_number", ""))
+        body = _dump([f], many=False)
+        db.session.commit()
+        return ok(body)
     courier = None
     if data.get("courier_id") is not None:
         courier = db.session.get(User, data["courier_id"])
@@ -204,7 +226,8 @@ def set_stock(sku: str):
     ).scalar_one_or_none() if plain_key(sku) else None
     if product_id is None:
         raise NotFound()
-    row: Stock = services.set_stock(center_id, product_id, data["on_hand"], actor)
+    row: Stock = services.set_stock(center_id, product_id, data["on_hand"], actor,
+                                    lot=_lot_of(data.get("lot")))
     body = StockSchema().dump({"sku": sku, "center_id": center_id, "on_hand": row.on_hand,
                                "reserved": row.reserved, "available": row.available})
     db.session.commit()

@@ -81,10 +81,25 @@ class HandOverForm(FlaskForm):
 
 
 class StockForm(FlaskForm):
+    """A count: what is on the shelves, and for a product kept in lots, where extra units go."""
+
     on_hand = IntegerField(_l("On hand"), validators=[
         InputRequired(message=_l("Enter a whole number.")),
         NumberRange(min=0, max=MAX_ON_HAND,
                     message=_l("Enter a whole number from %(min)s to %(max)s."))])
+    lot_id = IntegerField(_l("Into lot"), validators=[Optional()])
+    batch = StringField(_l("New lot: batch number"), validators=[Optional(), Length(max=40)])
+    expires_on = DateField(_l("Expires on"), validators=[Optional()])
+    produced_on = DateField(_l("Produced on"), validators=[Optional()])
+
+    def lot(self) -> dict | None:
+        """Where extra units go: an existing lot, a new one, or None when not said."""
+        if self.lot_id.data:
+            return {"lot_id": self.lot_id.data}
+        if self.batch.data or self.expires_on.data:
+            return {"batch": self.batch.data, "expires_on": self.expires_on.data,
+                    "produced_on": self.produced_on.data}
+        return None
 
 
 class CenterForm(FlaskForm):
@@ -205,15 +220,43 @@ class WindowForm(FlaskForm):
         InputRequired(message=_l("Enter a whole number.")), NumberRange(min=1, max=1000)])
 
 
-class LotForm(FlaskForm):
-    """Receive a batch of a product at a center."""
+class _LotFields(FlaskForm):
+    """What a received batch says about itself: batch number, dates, units."""
 
-    center_id = SelectField(_l("Center"), coerce=lambda v: int(v) if v not in (None, "") else None,
-                            validate_choice=False)
-    sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=40)])
     batch = StringField(_l("Batch number"), validators=[DataRequired(), Length(max=40)])
     produced_on = DateField(_l("Produced on"), validators=[Optional()])
     expires_on = DateField(_l("Expires on"), validators=[
         InputRequired(message=_l("Enter the expiry date."))])
     quantity = IntegerField(_l("Units"), validators=[
         InputRequired(message=_l("Enter a whole number.")), NumberRange(min=1, max=100_000)])
+
+
+class LotForm(_LotFields):
+    """Receive a batch of a product at a center (the back office: any center, by SKU)."""
+
+    center_id = SelectField(_l("Center"), coerce=lambda v: int(v) if v not in (None, "") else None,
+                            validate_choice=False)
+    sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=40)])
+
+
+def _int_or_none(value):
+    return int(value) if value not in (None, "") and str(value).isdigit() else None
+
+
+class DeskTransferForm(FlaskForm):
+    """The desk asks another center (usually the warehouse) for units of a product."""
+
+    from_center_id = SelectField(_l("From"), coerce=_int_or_none, validators=[
+        InputRequired(message=_l("Choose the center that sends the units."))])
+    product_id = SelectField(_l("Product"), coerce=_int_or_none, validators=[
+        InputRequired(message=_l("Choose a product."))])
+    quantity = IntegerField(_l("Units"), validators=[
+        InputRequired(message=_l("Enter a whole number.")), NumberRange(min=1, max=100_000)])
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
+
+
+class DeskLotForm(_LotFields):
+    """The desk receives a batch of a product."""
+
+    product_id = SelectField(_l("Product"), coerce=_int_or_none, validators=[
+        InputRequired(message=_l("Choose a product."))])

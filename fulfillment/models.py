@@ -200,7 +200,14 @@ class FulfillmentStatus:
 class Method:
     PICKUP = "pickup"
     DELIVERY = "delivery"
+    #: shipped by a carrier (express company) from a warehouse, anywhere
+    COURIER = "courier"
+    #: the kinds of time slots a center opens
     ALL = (PICKUP, DELIVERY)
+    #: how an order can reach the shopper
+    ORDER = (PICKUP, DELIVERY, COURIER)
+    #: leave the center with someone: dispatched, then delivered
+    SHIPPED = (DELIVERY, COURIER)
 
 
 class Fulfillment(db.Model):
@@ -208,7 +215,7 @@ class Fulfillment(db.Model):
 
     __tablename__ = "fulfillments"
     __table_args__ = (
-        sa.CheckConstraint("method IN ('pickup', 'delivery')", name="method_known"),
+        sa.CheckConstraint("method IN ('pickup', 'delivery', 'courier')", name="method_known"),
         sa.CheckConstraint(
             "status IN ('reserved', 'ready', 'picked_up', 'dispatched', 'delivered', 'cancelled')",
             name="status_known"),
@@ -241,6 +248,9 @@ class Fulfillment(db.Model):
     #: someone collecting for the shopper: their name and phone, recorded at hand-over
     collector_name = sa.Column(sa.String(100))
     collector_phone = sa.Column(sa.String(32))
+    #: a courier shipment: the carrier (express company) and its tracking number
+    carrier = sa.Column(sa.String(60))
+    tracking_number = sa.Column(sa.String(60))
     #: who took the delivery at the door
     received_by_name = sa.Column(sa.String(100))
     #: failed delivery attempts, and the reason of the last one
@@ -352,5 +362,6 @@ from .stock_models import (  # noqa: E402,F401
     MovementKind,
     StockMovement,
     Transfer,
+    TransferLot,
     TransferStatus,
 )

@@ -172,10 +172,11 @@ def _fallbacks(lines: Lines, lat: float | None, lng: float | None) -> dict:
     pickup = [{"center_id": o.center.id, "code": o.center.code, "distance_km": o.distance_km}
               for o in options if o.has_stock][:3]
     extra: dict = {"alternatives": pickup}
-    warehouses = [o for o in pickup_options(lines, lat, lng, kind="warehouse") if o.has_stock]
-    if warehouses:
-        extra["courier_from"] = {"center_id": warehouses[0].center.id,
-                                 "code": warehouses[0].center.code}
+    from .courier import courier_offer  # courier builds on routing
+
+    offer = courier_offer(lines, lat, lng)
+    if offer is not None:
+        extra["courier_from"] = offer
     return extra
 
 

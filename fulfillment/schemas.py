@@ -201,7 +201,7 @@ class StaffFulfillmentSchema(Schema):
         "type": "string", "description": "The order's public id."})
     order_number = fields.Method("_order_number", metadata={"type": "string"})
     center_id = fields.Integer()
-    method = fields.String(validate=validate.OneOf(Method.ALL))
+    method = fields.String(validate=validate.OneOf(Method.ORDER))
     status = fields.String(validate=validate.OneOf(FulfillmentStatus.ALL))
     lines = fields.List(fields.Nested(FulfillmentLineSchema))
     contact_name = fields.String(allow_none=True)
@@ -210,6 +210,8 @@ class StaffFulfillmentSchema(Schema):
     collector_name = fields.String(allow_none=True)
     collector_phone = fields.String(allow_none=True)
     received_by_name = fields.String(allow_none=True)
+    carrier = fields.String(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
     failed_attempts = fields.Integer()
     last_failure_reason = fields.String(allow_none=True)
     routing = fields.Dict(allow_none=True, metadata={
@@ -239,7 +241,7 @@ class StaffQueueSchema(Schema):
 
 class StaffQueueQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(FulfillmentStatus.ALL))
-    method = fields.String(validate=validate.OneOf(Method.ALL))
+    method = fields.String(validate=validate.OneOf(Method.ORDER))
     center_id = record_id(metadata={"description": "Admins: one center (default: every center)."})
 
 
@@ -278,6 +280,10 @@ class HandoverSchema(Schema):
 class DispatchSchema(Schema):
     courier_id = record_id(strict=True, metadata={
         "description": "A staff member of the center (default: the caller)."})
+    carrier = PlainText(validate=validate.Length(max=60), metadata={
+        "description": "Courier shipments (required): the carrier's name."})
+    tracking_number = PlainText(validate=validate.Length(max=60), metadata={
+        "description": "Courier shipments (required): the carrier's tracking number."})
 
 
 class DeliveredSchema(Schema):
@@ -294,6 +300,11 @@ class DeliveryFailedSchema(Schema):
 class StockUpdateSchema(Schema):
     on_hand = fields.Integer(strict=True, required=True,
                              validate=validate.Range(min=0, max=1_000_000))
+    lot = fields.Dict(metadata={
+        "description": "Where the product is kept in lots and on_hand goes up: the lot the "
+                       "extra units belong to, {\"lot_id\"} or {\"batch\", \"expires_on\" "
+                       "(YYYY-MM-DD), \"produced_on\"?}. Units counted missing leave the lots "
+                       "that expire first."})
     center_id = record_id(strict=True, metadata={
         "description": "Admins must name the center (here or in the query); staff may omit it."})
 

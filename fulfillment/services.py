@@ -18,6 +18,7 @@ from core.models import Role, User, utcnow
 from core.ratelimit import attempts
 from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillment_ready
 
+from . import lot_moves
 from .errors import InsufficientStock, SlotUnavailable, WrongCode
 from .ledger import record_movement
 from .lots import allocate_lots, consume_lots, release_lots
@@ -111,7 +112,7 @@ def create_fulfillment(*, order_id: int, center: Center, method: str, lines: lis
     is the shopper (the ledger's "who" for the reservation). Raises ``InsufficientStock``
     or ``SlotUnavailable``; the caller's rollback undoes the rest.
     """
-    if method not in Method.ALL:
+    if method not in Method.ORDER:
         raise ValidationFailed(errors={"method": [str(_l("Unknown fulfillment method."))]})
     fulfillment = Fulfillment(
         slot_id=None, routing=routing,
@@ -155,8 +156,10 @@ def check_center_access(actor: User, center_id: int) -> None:
     raise Forbidden()
 
 
-def _require(f: Fulfillment, *, method: str, states: tuple[str, ...]) -> None:
-    if f.method != method or f.status not in states:
+def _require(f: Fulfillment, *, method: str | tuple[str, ...],
+             states: tuple[str, ...]) -> None:
+    methods = (method,) if isinstance(method, str) else method
+    if f.method not in methods or f.status not in states:
         raise IllegalTransition(
             _l("This order is %(status)s and cannot take this step.", status=status_word(f.status)),
             extra={"status": f.status},
@@ -263,7 +266,7 @@ def mark_delivered(f: Fulfillment, actor: User, *, received_by: str | None = Non
     delivery the courier took, passed on with ``fulfillment_completed``.
     """
     check_center_access(actor, f.center_id)
-    _require(f, method=Method.DELIVERY, states=(FulfillmentStatus.DISPATCHED,))
+    _require(f, method=Method.SHIPPED, states=(FulfillmentStatus.DISPATCHED,))
     f.status = FulfillmentStatus.DELIVERED
     f.completed_at = utcnow()
     f.handed_over_by_id = actor.id
@@ -334,10 +337,12 @@ def reinstate_fulfillment(f: Fulfillment) -> Fulfillment:
 
 
 def set_stock(center_id: int, product_id: int, on_hand: int, actor: User,
-              reason: str | None = None) -> Stock:
-    """Set what a center holds after a count (an ``adjusted`` movement of the difference).
+              reason: str | None = None, lot: dict | None = None) -> Stock:
+    """Set what a center holds after a count (``adjusted`` movements of the difference).
 
-    It cannot go below what open orders reserved.
+    It cannot go below what open orders reserved. Where the product is kept in lots, units
+    counted missing leave the lots expiring first, and extra units go into ``lot``
+    (``{"lot_id"}`` or ``{"batch", "expires_on", "produced_on"?}``; required then).
     """
     check_center_access(actor, center_id)
     if not isinstance(on_hand, int) or isinstance(on_hand, bool) or on_hand < 0:
@@ -354,11 +359,20 @@ def set_stock(center_id: int, product_id: int, on_hand: int, actor: User,
             "%(reserved)d units are reserved for open orders; on hand cannot be less.",
             reserved=stock.reserved))]})
     delta = on_hand - stock.on_hand
+    tracked = delta and lot_moves.is_tracked(center_id, product_id)
+    into = lot_moves.lot_for_count(center_id, product_id, lot) if tracked and delta > 0 \
+        else None
     stock.on_hand = on_hand
     db.session.flush()
+    chunks = []
+    if tracked and delta < 0:
+        chunks = lot_moves.take_lots(center_id, product_id, -delta)
+    elif into is not None:
+        chunks = [(lot_moves.put_into_lot(center_id, product_id, delta, actor_id=actor.id,
+                                          **into), delta)]
     if delta:
-        record_movement(center_id, product_id, MovementKind.ADJUSTED, on_hand=delta,
-                        actor_id=actor.id, reason=reason or "count")
+        lot_moves.record_by_lot(center_id, product_id, MovementKind.ADJUSTED, delta, chunks,
+                                actor_id=actor.id, reason=reason or "count")
     mark_changed(db.session, "stock")
     return stock
 
@@ -367,12 +381,12 @@ def center_queue(center_id: int, *, day_start, status: str | None = None,
                  method: str | None = None) -> list[Fulfillment]:
     """A center's work: everything open, and what it completed or cancelled since ``day_start``.
 
-    Lines are loaded with the list (one more query, whatever the count).
+    Lines and slots are loaded with the list (a query each, whatever the count).
     """
     query = (
         sa.select(Fulfillment)
         .where(Fulfillment.center_id == center_id)
-        .options(sa.orm.selectinload(Fulfillment.lines))
+        .options(sa.orm.selectinload(Fulfillment.lines), sa.orm.selectinload(Fulfillment.slot))
         .order_by(Fulfillment.created_at)
     )
     if status:

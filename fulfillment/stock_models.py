@@ -146,3 +146,28 @@ class Transfer(db.Model):
     shipped_at = sa.Column(UTCDateTime)
     received_at = sa.Column(UTCDateTime)
     cancelled_at = sa.Column(UTCDateTime)
+
+    lots = relationship("TransferLot", cascade="all, delete-orphan", order_by="TransferLot.id")
+
+
+class TransferLot(db.Model):
+    """Units of a transfer from one lot of the sending center (first expired first out), and
+    the lot with the same batch and dates they became at the receiving center."""
+
+    __tablename__ = "transfer_lots"
+    __table_args__ = (
+        sa.UniqueConstraint("transfer_id", "lot_id", name="uq_transfer_lots_transfer_lot"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    transfer_id = sa.Column(sa.Integer, sa.ForeignKey("transfers.id", ondelete="CASCADE"),
+                            nullable=False, index=True)
+    #: the sending center's lot
+    lot_id = sa.Column(sa.Integer, sa.ForeignKey("lots.id"), nullable=False, index=True)
+    quantity = sa.Column(sa.Integer, nullable=False)
+    #: the receiving center's lot (set when the transfer is received)
+    to_lot_id = sa.Column(sa.Integer, sa.ForeignKey("lots.id"), index=True)
+
+    lot = relationship(Lot, foreign_keys=[lot_id])
+    to_lot = relationship(Lot, foreign_keys=[to_lot_id])

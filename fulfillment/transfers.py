@@ -1,8 +1,9 @@
 """Transfers between centers (request, ship, receive) and low-stock alerts.
 
 A transfer is requested by the center that needs the units (or an admin), shipped by the
-center that has them (its on-hand goes down: a ``transferred`` movement), and received by
-the requesting center (its on-hand goes up: another ``transferred`` movement). Staff see
+center that has them (its on-hand goes down: ``transferred`` movements, one per lot taken
+first-expired-first-out), and received by the requesting center (its on-hand goes up, into
+lots of the same batch and dates). Staff see
 and act only on transfers their center takes part in, and only on their side's steps.
 """
 
@@ -15,8 +16,8 @@ from core.extensions import db
 from core.models import Role, User, utcnow
 
 from .errors import InsufficientStock
-from .ledger import record_movement
-from .models import Center, MovementKind, Stock, Transfer, TransferStatus
+from .lot_moves import put_into_lot, record_by_lot, take_lots
+from .models import Center, MovementKind, Stock, Transfer, TransferLot, TransferStatus
 from .services import check_center_access
 
 MAX_TRANSFER = 100_000
@@ -68,9 +69,11 @@ def ship_transfer(transfer: Transfer, actor: User) -> Transfer:
         raise InsufficientStock(extra={"lines": [{
             "product_id": transfer.product_id, "requested": transfer.quantity,
             "available": max(available, 0)}]})
-    record_movement(transfer.from_center_id, transfer.product_id, MovementKind.TRANSFERRED,
-                    on_hand=-transfer.quantity, actor_id=actor.id,
-                    reason=f"transfer {transfer.id} to center {transfer.to_center_id}")
+    chunks = take_lots(transfer.from_center_id, transfer.product_id, transfer.quantity)
+    transfer.lots = [TransferLot(lot_id=lot.id, quantity=units) for lot, units in chunks]
+    record_by_lot(transfer.from_center_id, transfer.product_id, MovementKind.TRANSFERRED,
+                  -transfer.quantity, chunks, actor_id=actor.id,
+                  reason=f"transfer {transfer.id} to center {transfer.to_center_id}")
     transfer.status = TransferStatus.SHIPPED
     transfer.shipped_at, transfer.shipped_by_id = utcnow(), actor.id
     db.session.flush()
@@ -90,9 +93,16 @@ def receive_transfer(transfer: Transfer, actor: User) -> Transfer:
     if updated.rowcount == 0:
         db.session.add(Stock(center_id=transfer.to_center_id, product_id=transfer.product_id,
                              on_hand=transfer.quantity, reserved=0))
-    record_movement(transfer.to_center_id, transfer.product_id, MovementKind.TRANSFERRED,
-                    on_hand=transfer.quantity, actor_id=actor.id,
-                    reason=f"transfer {transfer.id} from center {transfer.from_center_id}")
+    chunks = []
+    for moved in transfer.lots:
+        source = moved.lot
+        moved.to_lot = put_into_lot(
+            transfer.to_center_id, transfer.product_id, moved.quantity, batch=source.batch,
+            expires_on=source.expires_on, produced_on=source.produced_on, actor_id=actor.id)
+        chunks.append((moved.to_lot, moved.quantity))
+    record_by_lot(transfer.to_center_id, transfer.product_id, MovementKind.TRANSFERRED,
+                  transfer.quantity, chunks, actor_id=actor.id,
+                  reason=f"transfer {transfer.id} from center {transfer.from_center_id}")
     transfer.status = TransferStatus.RECEIVED
     transfer.received_at, transfer.received_by_id = utcnow(), actor.id
     db.session.flush()

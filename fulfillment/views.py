@@ -1,5 +1,9 @@
-"""HTML pages of fulfillment: the store desk (today's pickups and deliveries) and its stock.
+"""HTML pages of fulfillment, the store desk: its blueprint, what every desk page shares,
+and today's queue (pickups, deliveries, courier parcels) refreshed in place.
 
+The steps and the other pages live by topic, on this blueprint: ``views_pickup`` (ready,
+hand-over, the code box), ``views_delivery`` (dispatch, courier parcels, delivered,
+failed), ``views_stock`` (counts), ``views_transfers``, ``views_lots`` (lots and slots).
 Staff see their own center only; an admin picks one with ``?center=<id>``. Order numbers
 and amounts come from the orders table by name: fulfillment does not import storefront.
 """
@@ -13,15 +17,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.auth import roles_required
-from core.errors import IllegalTransition, NotFound, TooManyAttempts, ValidationFailed
+from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import localized, money_filter, shop_zone
+from core.i18n import shop_zone
 from core.models import Role, User, utcnow
 
-from . import delivery, pickup, services, slots, transfers
-from .errors import WrongCode
-from .forms import ActionForm, CodeForm, HandOverForm, StockForm
-from .models import Center, Fulfillment, FulfillmentStatus, Method, Stock
+from . import services, slots, transfers
+from .forms import ActionForm, CodeForm
+from .models import Center, Fulfillment, FulfillmentStatus, Method
+from .queue import group_by_slot
 
 bp = Blueprint("fulfillment", __name__)
 
@@ -37,6 +41,9 @@ STATUS_LABELS = {
 }
 #: a delivery waiting at the center is not "to prepare" but "to dispatch"
 DELIVERY_STATUS_LABELS = {FulfillmentStatus.RESERVED: _l("To dispatch")}
+#: a courier parcel is packed and handed to the carrier
+COURIER_STATUS_LABELS = {FulfillmentStatus.RESERVED: _l("To ship"),
+                         FulfillmentStatus.DISPATCHED: _l("With the carrier")}
 PAYMENT_LABELS = {
     "pay_at_pickup": _l("Pay at pickup"),
     "cash_on_delivery": _l("Cash on delivery"),
@@ -49,19 +56,7 @@ ROUTING_REASONS = {
     "best_cover": _l("as near and as busy as another, more stock"),
     "only_center": _l("the only center serving the address with everything in stock"),
     "shopper_chose": _l("the shopper chose this store"),
-}
-#: (title, statuses) of the sections of each tab, in the order the desk works them
-SECTIONS = {
-    Method.PICKUP: (
-        (_l("To prepare"), (FulfillmentStatus.RESERVED,)),
-        (_l("Ready, waiting for the customer"), (FulfillmentStatus.READY,)),
-        (_l("Done today"), (FulfillmentStatus.PICKED_UP, FulfillmentStatus.CANCELLED)),
-    ),
-    Method.DELIVERY: (
-        (_l("To dispatch"), (FulfillmentStatus.RESERVED,)),
-        (_l("On the way"), (FulfillmentStatus.DISPATCHED,)),
-        (_l("Done today"), (FulfillmentStatus.DELIVERED, FulfillmentStatus.CANCELLED)),
-    ),
+    "courier": _l("no delivery center could take it: shipped by courier from this warehouse"),
 }
 _CLOSED_ORDER = ("cancelled", "refunded")
 
@@ -76,6 +71,8 @@ def mask_phone(phone: str | None) -> str:
 
 def status_label(f: Fulfillment) -> str:
     """The desk's word for a fulfillment's state."""
+    if f.method == Method.COURIER and f.status in COURIER_STATUS_LABELS:
+        return COURIER_STATUS_LABELS[f.status]
     if f.method == Method.DELIVERY and f.status in DELIVERY_STATUS_LABELS:
         return DELIVERY_STATUS_LABELS[f.status]
     return STATUS_LABELS.get(f.status, f.status)
@@ -87,17 +84,17 @@ def today_start_utc() -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
-def _is_admin() -> bool:
+def is_admin() -> bool:
     return current_user.role == Role.ADMIN
 
 
-def _desk_center() -> Center | None:
+def desk_center() -> Center | None:
     """The center this desk works for: the staff member's own, or the admin's choice.
 
     A staff member asking for another center gets a 404 (it does not exist for them).
     """
     requested = request.args.get("center", type=int)
-    if _is_admin():
+    if is_admin():
         center_id = requested or db.session.execute(
             sa.select(Center.id).where(Center.active.is_(True)).order_by(Center.code).limit(1)
         ).scalar()
@@ -112,16 +109,16 @@ def _desk_center() -> Center | None:
     return center
 
 
-def _center_arg(center_id: int) -> dict:
+def center_arg(center_id: int) -> dict:
     """``center=`` for URLs when an admin works a center; staff never need it."""
-    return {"center": center_id} if _is_admin() else {}
+    return {"center": center_id} if is_admin() else {}
 
 
-def _desk_url(center_id: int, tab: str | None = None, anchor: str | None = None) -> str:
-    return url_for("fulfillment.desk", tab=tab, _anchor=anchor, **_center_arg(center_id))
+def desk_url(center_id: int, tab: str | None = None, anchor: str | None = None) -> str:
+    return url_for("fulfillment.desk", tab=tab, _anchor=anchor, **center_arg(center_id))
 
 
-def _orders_by_id(order_ids) -> dict:
+def orders_by_id(order_ids) -> dict:
     """Number, payment and amounts of these orders, in one query (the table, by name)."""
     if not order_ids:
         return {}
@@ -146,19 +143,20 @@ def _all_centers() -> list[Center]:
         sa.select(Center).where(Center.active.is_(True)).order_by(Center.code)).scalars())
 
 
-def _common_context(center: Center) -> dict:
+def common_context(center: Center) -> dict:
     return {
-        "center": center, "is_admin": _is_admin(), "center_arg": _center_arg(center.id),
-        "centers": _all_centers() if _is_admin() else [], "mask_phone": mask_phone,
+        "center": center, "is_admin": is_admin(), "center_arg": center_arg(center.id),
+        "centers": _all_centers() if is_admin() else [], "mask_phone": mask_phone,
         "status_label": status_label, "payment_labels": PAYMENT_LABELS,
         "routing_reasons": ROUTING_REASONS,
     }
 
 
-def _render_desk(center: Center, *, code_form: CodeForm | None = None,
+def render_desk(center: Center, *, code_form: CodeForm | None = None,
                  row_errors: dict | None = None, status: int = 200, partial: bool = False):
     tabs = [m for m, on in ((Method.PICKUP, center.is_pickup),
-                            (Method.DELIVERY, center.is_delivery)) if on]
+                            (Method.DELIVERY, center.is_delivery),
+                            (Method.COURIER, center.is_warehouse)) if on]
     queue = services.center_queue(center.id, day_start=today_start_utc())
     # A center that stopped a kind may still have work of it: show that tab too.
     for f in queue:
@@ -170,12 +168,12 @@ def _render_desk(center: Center, *, code_form: CodeForm | None = None,
         tab = tabs[0]
     counts = {m: sum(1 for f in queue if f.method == m and f.is_open) for m in tabs}
     mine = [f for f in queue if f.method == tab]
-    sections = [(title, [f for f in mine if f.status in states])
-                for title, states in SECTIONS[tab]]
-    context = _common_context(center)
+    context = common_context(center)
     context.update(
-        tabs=tabs, tab=tab, counts=counts, sections=sections, total=len(mine),
-        orders=_orders_by_id({f.order_id for f in queue}), to_collect=to_collect,
+        tabs=tabs, tab=tab, counts=counts, total=len(mine),
+        groups=group_by_slot(mine, today=datetime.now(shop_zone()).date(), zone=shop_zone()),
+        done=[f for f in mine if not f.is_open],
+        orders=orders_by_id({f.order_id for f in queue}), to_collect=to_collect,
         code_form=code_form or CodeForm(), row_errors=row_errors or {},
         low_stock=transfers.low_stock_named(center.id),
         couriers=db.session.execute(
@@ -190,23 +188,23 @@ def _render_desk(center: Center, *, code_form: CodeForm | None = None,
 @bp.route("/desk")
 @roles_required(*DESK_ROLES)
 def desk():
-    center = _desk_center()
+    center = desk_center()
     if center is None:
         return render_template("fulfillment/no_center.html")
-    return _render_desk(center)
+    return render_desk(center)
 
 
 @bp.route("/desk/queue")
 @roles_required(*DESK_ROLES)
 def desk_queue():
     """The queue alone (tabs and today's work), for the desk to refresh in place."""
-    center = _desk_center()
+    center = desk_center()
     if center is None:
         raise NotFound()
-    return _render_desk(center, partial=True)
+    return render_desk(center, partial=True)
 
 
-def _fulfillment(fulfillment_id: int) -> Fulfillment:
+def desk_fulfillment(fulfillment_id: int) -> Fulfillment:
     """The fulfillment, if this user may work it (others' work is a 404 for staff)."""
     f = db.session.get(Fulfillment, fulfillment_id)
     if f is None:
@@ -216,204 +214,35 @@ def _fulfillment(fulfillment_id: int) -> Fulfillment:
 
 
 def _number(f: Fulfillment) -> str:
-    order = _orders_by_id([f.order_id]).get(f.order_id)
+    order = orders_by_id([f.order_id]).get(f.order_id)
     return order.number if order is not None and order.number else f"#{f.order_id}"
 
 
-def _step(fulfillment_id: int, action, done_message):
+def one_click_step(fulfillment_id: int, action, done_message):
     """Run a one-click desk step (ready, dispatch, delivered) and go back to the desk."""
-    f = _fulfillment(fulfillment_id)
+    f = desk_fulfillment(fulfillment_id)
     form = ActionForm()
     if not form.validate_on_submit():
         flash(_("The form expired. Please try again."), "error")
-        return redirect(_desk_url(f.center_id, f.method))
+        return redirect(desk_url(f.center_id, f.method))
     try:
         action(f, current_user)
     except (IllegalTransition, ValidationFailed) as err:
         db.session.rollback()
         flash("; ".join(str(m) for ms in err.errors.values() for m in ms)
               if isinstance(err, ValidationFailed) and err.errors else str(err.message), "error")
-        return redirect(_desk_url(f.center_id, f.method))
+        return redirect(desk_url(f.center_id, f.method))
     number = _number(f)
     db.session.commit()
     flash(done_message % {"number": number}, "success")
-    return redirect(_desk_url(f.center_id, f.method))
+    return redirect(desk_url(f.center_id, f.method))
 
 
-@bp.route("/desk/fulfillments/<int:fulfillment_id>/ready", methods=["POST"])
-@roles_required(*DESK_ROLES)
-def mark_ready(fulfillment_id: int):
-    return _step(fulfillment_id, services.mark_ready,
-                 _("Order %(number)s is ready for pickup."))
-
-
-@bp.route("/desk/fulfillments/<int:fulfillment_id>/dispatch", methods=["POST"])
-@roles_required(*DESK_ROLES)
-def dispatch(fulfillment_id: int):
-    def action(f, actor):
-        raw = request.form.get("courier_id") or ""
-        courier = db.session.get(User, int(raw)) if raw.isdigit() else None
-        return services.dispatch(f, actor, courier)
-
-    return _step(fulfillment_id, action, _("Order %(number)s is on its way."))
-
-
-@bp.route("/desk/fulfillments/<int:fulfillment_id>/delivered", methods=["POST"])
-@roles_required(*DESK_ROLES)
-def delivered(fulfillment_id: int):
-    return _step(fulfillment_id, lambda f, actor: services.mark_delivered(
-        f, actor, received_by=request.form.get("received_by")),
-        _("Order %(number)s is delivered."))
-
-
-@bp.route("/desk/fulfillments/<int:fulfillment_id>/failed", methods=["POST"])
-@roles_required(*DESK_ROLES)
-def delivery_failed(fulfillment_id: int):
-    def action(f, actor):
-        raw = request.form.get("slot_id") or ""
-        return delivery.fail_delivery(f, actor, reason=request.form.get("reason", ""),
-                                      new_slot_id=int(raw) if raw.isdigit() else None)
-
-    return _step(fulfillment_id, action,
-                 _("Order %(number)s is back in the queue for another delivery."))
-
-
-@bp.route("/desk/fulfillments/<int:fulfillment_id>/handover", methods=["POST"])
-@roles_required(*DESK_ROLES)
-def hand_over(fulfillment_id: int):
-    """Hand an order over against the code the customer shows (from its row or the code box)."""
-    f = _fulfillment(fulfillment_id)
-    center = f.center
-    form = HandOverForm()
-    if not form.validate_on_submit():
-        message = "; ".join(map(str, form.code.errors)) or _("The form expired. Please try again.")
-        return _render_desk(center, row_errors={f.id: message}, status=400)
-    order = _orders_by_id([f.order_id]).get(f.order_id)
-    collect = to_collect(order)
-    lines = _taken_lines(f)
-    paid = form.paid_method.data or None
-    try:
-        pickup.collect(f, form.code.data, current_user, lines=lines,
-                       collector_name=form.collector_name.data,
-                       collector_phone=form.collector_phone.data,
-                       collected={"method": paid, "amount": collect} if paid and collect else None)
-    except (WrongCode, TooManyAttempts, IllegalTransition, ValidationFailed) as err:
-        db.session.rollback()
-        message = str(err.message)
-        if isinstance(err, ValidationFailed) and err.errors:
-            message = "; ".join(str(m) for v in err.errors.values()
-                                for m in (v.values() if isinstance(v, dict) else v))
-        return _render_desk(center, row_errors={f.id: message}, status=err.status)
-    done = f.status == FulfillmentStatus.PICKED_UP
-    db.session.commit()
-    number = order.number if order is not None else f"#{f.order_id}"
-    if not done:
-        flash(_("Order %(number)s: part handed over; the rest stays reserved.",
-                number=number), "success")
-    elif collect:
-        flash(_("Order %(number)s handed over. Collected %(amount)s.", number=number,
-                amount=money_filter(collect, order.currency)), "success")
-    else:
-        flash(_("Order %(number)s handed over.", number=number), "success")
-    return redirect(_desk_url(f.center_id, Method.PICKUP))
-
-
-def _taken_lines(f: Fulfillment) -> dict[int, int] | None:
-    """``{line id: units}`` from the quantity boxes, or None (everything) when there are none."""
-    taken = {}
-    for line in f.lines:
-        raw = request.form.get(f"take-{line.id}")
-        if raw is None:
-            continue
-        try:
-            taken[line.id] = int(raw)
-        except ValueError:
-            taken[line.id] = -1  # refused by the service with a clear message
-    return taken or None
-
-
-@bp.route("/desk/code", methods=["POST"])
-@roles_required(*DESK_ROLES)
-def find_code():
-    """The code box: find the ready order with this code at this center, then confirm."""
-    center = _desk_center()
-    if center is None:
-        raise NotFound()
-    form = CodeForm()
-    if not form.validate_on_submit():
-        return _render_desk(center, code_form=form, status=400)
-    try:
-        f = services.find_by_code(center.id, form.code.data)
-    except (WrongCode, TooManyAttempts) as err:
-        db.session.rollback()
-        form.code.errors = [str(err.message)]
-        return _render_desk(center, code_form=form, status=err.status)
-    order = _orders_by_id([f.order_id]).get(f.order_id)
-    confirm = HandOverForm(formdata=None, code=services.normalize_code(form.code.data))
-    context = _common_context(center)
-    context.update(f=f, order=order, collect=to_collect(order), form=confirm)
-    return render_template("fulfillment/confirm_handover.html", **context)
-
-
-# --- stock -----------------------------------------------------------------------------------
-
-
-def _stock_rows(center_id: int) -> list:
-    """Active products (and any product this center still holds) with its stock: one query."""
-    products = db.metadata.tables["products"]
-    return list(db.session.execute(
-        sa.select(products.c.id, products.c.sku, products.c.name_zh, products.c.name_en,
-                  products.c.active,
-                  sa.func.coalesce(Stock.on_hand, 0).label("on_hand"),
-                  sa.func.coalesce(Stock.reserved, 0).label("reserved"))
-        .select_from(products.outerjoin(
-            Stock, sa.and_(Stock.product_id == products.c.id, Stock.center_id == center_id)))
-        .where(sa.or_(products.c.active.is_(True), Stock.id.is_not(None)))
-        .order_by(products.c.position, products.c.id)))
-
-
-def _render_stock(center: Center, *, errors: dict | None = None, values: dict | None = None,
-                  status: int = 200):
-    context = _common_context(center)
-    context.update(rows=_stock_rows(center.id), errors=errors or {}, values=values or {})
-    return render_template("fulfillment/stock.html", **context), status
-
-
-@bp.route("/desk/stock")
-@roles_required(*DESK_ROLES)
-def stock():
-    center = _desk_center()
-    if center is None:
-        return render_template("fulfillment/no_center.html")
-    return _render_stock(center)
-
-
-@bp.route("/desk/stock/<int:product_id>", methods=["POST"])
-@roles_required(*DESK_ROLES)
-def set_stock(product_id: int):
-    center = _desk_center()
-    if center is None:
-        raise NotFound()
-    products = db.metadata.tables["products"]
-    product = db.session.execute(
-        sa.select(products.c.id, products.c.name_zh, products.c.name_en)
-        .where(products.c.id == product_id)).first()
-    if product is None:
-        raise NotFound()
-    form = StockForm()
-    submitted = {product_id: request.form.get("on_hand", "")}
-    if not form.validate_on_submit():
-        message = ("; ".join(map(str, form.on_hand.errors))
-                   or _("The form expired. Please try again."))
-        return _render_stock(center, errors={product_id: message}, values=submitted, status=400)
-    try:
-        row = services.set_stock(center.id, product_id, form.on_hand.data, current_user)
-    except ValidationFailed as err:
-        db.session.rollback()
-        message = "; ".join(map(str, err.errors.get("on_hand", []))) or str(err.message)
-        return _render_stock(center, errors={product_id: message}, values=submitted, status=400)
-    on_hand = row.on_hand
-    db.session.commit()
-    flash(_("%(name)s: %(n)d on hand.", name=localized(product, "name"), n=on_hand), "success")
-    return redirect(url_for("fulfillment.stock", _anchor=f"p{product_id}",
-                            **_center_arg(center.id)))
+# The desk's pages by topic, on this blueprint (they import the helpers above).
+from . import (  # noqa: E402,F401
+    views_delivery,
+    views_lots,
+    views_pickup,
+    views_stock,
+    views_transfers,
+)

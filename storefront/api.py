@@ -160,7 +160,8 @@ def _lines_for_skus(skus: list[str]) -> list[tuple[int, int]]:
 @route(bp, "/orders", ("POST",), summary="Place an order (honours Idempotency-Key)",
        tag="orders", body=OrderCreateSchema, response=OrderSchema, status=201,
        errors=("400:validation_error", "409:insufficient_stock", "409:slot_unavailable",
-               "409:insufficient_points", "422:no_center_serves_address",
+               "409:insufficient_points", "409:courier_unavailable",
+               "422:no_center_serves_address",
                "422:below_minimum_order", "503:payments_unavailable"))
 @api_auth()
 def place_order():
@@ -230,7 +231,7 @@ def _stored_response(user_id: int, key: str):
 def _fulfillment_choice(choice: dict) -> dict:
     if choice["method"] == Method.PICKUP:
         return {"method": Method.PICKUP, "center_id": choice["center_id"]}
-    return {"method": Method.DELIVERY, "address": choice["address"]}
+    return {"method": choice["method"], "address": choice["address"]}
 
 
 def _name_short_lines(err: InsufficientStock) -> None:

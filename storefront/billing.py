@@ -207,9 +207,10 @@ def _revive_or_refund(order: Order, payment: Payment) -> str:
 # --- cancellations, the desk ---------------------------------------------------------
 
 
-def note_cancellation(order: Order, *, expired: bool) -> None:
-    """An order was cancelled: say so on its timeline; give back what was paid online."""
-    log_event(order, "expired" if expired else "cancelled")
+def note_cancellation(order: Order, *, expired: bool, reason: str | None = None) -> None:
+    """An order was cancelled: say so on its timeline (``reason``, e.g. ``no_show``, or
+    expired / cancelled); give back what was paid online."""
+    log_event(order, reason or ("expired" if expired else "cancelled"))
     left = refundable(order)
     if left > 0:
         payment = next(p for p in reversed(payments_of(order))

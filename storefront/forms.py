@@ -115,6 +115,7 @@ class CheckoutForm(FlaskForm):
     method = RadioField(_l("How would you like to receive it?"), default=Method.PICKUP, choices=[
         SelectChoice(Method.PICKUP, _l("Pick up at a store")),
         SelectChoice(Method.DELIVERY, _l("Home delivery")),
+        SelectChoice(Method.COURIER, _l("Ship by courier")),
     ], validators=[InputRequired(message=_l("Choose pickup or delivery."))])
     center_id = IntegerField(_l("Store"), validators=[Optional()])
     name = StringField(_l("Recipient"), filters=[_strip], validators=[Optional(), Length(max=100)])
@@ -139,8 +140,10 @@ class CheckoutForm(FlaskForm):
 
     center_ids: tuple[int, ...] = ()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, courier: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not courier:  # no warehouse ships by courier
+            self.method.choices = [c for c in self.method.choices if c.value != Method.COURIER]
         if current_app.config.get("STRIPE_SECRET_KEY"):  # online payment is configured
             self.payment_method.choices = [*self.payment_method.choices, SelectChoice(
                 PaymentMethod.STRIPE, _l("Pay online: card, Alipay or WeChat Pay"))]
@@ -155,7 +158,7 @@ class CheckoutForm(FlaskForm):
                 self.payment_method.errors = [*self.payment_method.errors, _l(
                     "Cash on delivery is for home delivery. For pickup, please pay at the store.")]
                 valid = False
-        elif self.method.data == Method.DELIVERY:
+        elif self.method.data in Method.SHIPPED:
             for field in (self.name, self.province, self.city, self.district, self.street):
                 if not field.data:
                     field.errors = [*field.errors, _l("Please fill this in for delivery.")]

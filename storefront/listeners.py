@@ -2,12 +2,18 @@
 
 from core.extensions import db
 from core.models import User
-from core.signals import fulfillment_completed, order_cancelled, order_fulfilled, order_refunded
+from core.signals import (
+    fulfillment_completed,
+    fulfillment_no_show,
+    order_cancelled,
+    order_fulfilled,
+    order_refunded,
+)
 
 from . import billing, points, tiers
 from .membership import membership_of
 from .models import Order, PaymentMethod
-from .orders import complete_order
+from .orders import close_no_show, complete_order
 
 
 def on_fulfillment_completed(fulfillment, collected=None, **_):
@@ -21,8 +27,15 @@ def on_fulfillment_completed(fulfillment, collected=None, **_):
         complete_order(order, collected_amount=amount)
 
 
-def on_order_cancelled(order, expired=False, **_):
-    billing.note_cancellation(order, expired=expired)
+def on_fulfillment_no_show(fulfillment, **_):
+    """Nobody collected the pickup: the order closes (refunded in full if paid online)."""
+    order = db.session.get(Order, fulfillment.order_id)
+    if order is not None:
+        close_no_show(order)
+
+
+def on_order_cancelled(order, expired=False, reason=None, **_):
+    billing.note_cancellation(order, expired=expired, reason=reason)
 
 
 def _membership_for(order):
@@ -52,6 +65,7 @@ def on_order_refunded(order, amount=0, full=False, reason=None, **_):
 
 def connect() -> None:
     fulfillment_completed.connect(on_fulfillment_completed)
+    fulfillment_no_show.connect(on_fulfillment_no_show)
     order_fulfilled.connect(on_order_fulfilled)
     order_cancelled.connect(on_order_cancelled)
     order_cancelled.connect(on_order_cancelled_give_points_back)

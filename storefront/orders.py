@@ -16,6 +16,7 @@ from core.i18n import localized, shop_zone
 from core.models import Role, User, utcnow
 from core.signals import order_cancelled, order_fulfilled, order_placed
 from fulfillment import services as desk
+from fulfillment.courier import courier_fee, decide_courier
 from fulfillment.errors import InsufficientStock, UnknownCenter
 from fulfillment.models import Center, FulfillmentStatus, Method
 from fulfillment.routing import decide_delivery, pickup_options
@@ -30,12 +31,15 @@ from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
 from .state_words import status_word
 
 MAX_QUANTITY = 99
+#: why a pickup nobody collected was cancelled (timeline event and refund reason)
+NO_SHOW = "no_show"
 #: how long an unpaid online order holds its stock
 RESERVATION_MINUTES = 30
 
 _METHODS_FOR = {
     Method.PICKUP: (PaymentMethod.PAY_AT_PICKUP, PaymentMethod.STRIPE),
     Method.DELIVERY: (PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.STRIPE),
+    Method.COURIER: (PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.STRIPE),
 }
 
 
@@ -87,10 +91,12 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
                 points: int = 0) -> Order:
     """Price, route, reserve and record an order for ``user``.
 
-    ``fulfillment`` is ``{"method": "pickup", "center_id"}`` or ``{"method": "delivery",
-    "address": {...}}``. Raises ``ValidationFailed``, ``UnknownCenter``,
+    ``fulfillment`` is ``{"method": "pickup", "center_id"}`` or ``{"method": "delivery" |
+    "courier", "address": {...}}``. Raises ``ValidationFailed``, ``UnknownCenter``,
     ``NoCenterServesAddress``, ``InsufficientStock`` (with the lines short and, for pickup,
-    the nearest centers that hold them) or ``PaymentsUnavailable``; nothing is written then.
+    the nearest centers that hold them), ``CourierUnavailable`` (no warehouse holds every
+    line) or ``PaymentsUnavailable``; nothing is written then. A courier shipment comes
+    from the nearest warehouse holding everything and pays the courier fee.
     ``slot_id`` (optional) is a pickup or delivery window of the routed center: it holds a
     place there or raises ``SlotUnavailable``. Delivery pays its zone's fee
     (``BelowMinimumOrder`` under the zone's minimum).
@@ -114,6 +120,10 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
         contact_name, contact_phone = user.name, user.phone
         decision = {"center_id": center.id, "code": center.code, "reason": "shopper_chose",
                     "runners_up": []}
+    elif method == Method.COURIER:
+        routed = decide_courier(address, pairs)
+        center, decision = routed.center, routed.as_record()
+        contact_name, contact_phone = address["name"], address["phone"]
     else:
         try:
             routed = decide_delivery(address, pairs)
@@ -128,7 +138,8 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     tier_prices = tiers.tier_prices_for([p for p, _ in items], is_member and membership.tier)
     priced = [(p, q, *unit_price(p, is_member, tier_prices.get(p.id))) for p, q in items]
     subtotal = sum(price * q for _, q, price, _ in priced)
-    fee = delivery_terms(center, address, subtotal) if method == Method.DELIVERY else 0
+    fee = (delivery_terms(center, address, subtotal) if method == Method.DELIVERY
+           else courier_fee() if method == Method.COURIER else 0)
     discount = _points_discount(membership, subtotal, points)
     order = Order(
         user_id=user.id,
@@ -287,6 +298,29 @@ def expire_order(order: Order, now) -> bool:
     order.cancelled_at = now
     db.session.flush()
     order_cancelled.send(order, expired=True)
+    return True
+
+
+def close_no_show(order: Order) -> bool:
+    """A pickup nobody collected went back to stock: cancel its order; False if already closed.
+
+    What was paid online goes back in full through ``refunds.refund_order`` (reason
+    ``no_show``; the Stripe call happens after the commit, see ``execute_pending_refunds``);
+    an order to be paid at the desk is only cancelled. The order's row is locked and read
+    again first, so running twice closes and refunds it once.
+    """
+    from .payment_records import lock_order, refundable
+    from .refunds import refund_order
+
+    order = lock_order(order)
+    if not order.is_open:
+        return False
+    if refundable(order) > 0:
+        refund_order(order, None, reason=NO_SHOW)
+    order.status = OrderStatus.CANCELLED
+    order.cancelled_at = utcnow()
+    db.session.flush()
+    order_cancelled.send(order, reason=NO_SHOW)
     return True
 
 

@@ -63,7 +63,8 @@ FULFILLMENT_STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 
-METHOD_LABELS = {"pickup": _l("Store pickup"), "delivery": _l("Home delivery")}
+METHOD_LABELS = {"pickup": _l("Store pickup"), "delivery": _l("Home delivery"),
+                 "courier": _l("Courier shipment")}
 
 PAYMENT_LABELS = {
     "pay_at_pickup": _l("Pay at pickup"),

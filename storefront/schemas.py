@@ -194,15 +194,18 @@ class AddressSchema(Schema):
 
 
 class FulfillmentChoiceSchema(Schema):
-    method = fields.String(required=True, validate=validate.OneOf(Method.ALL))
+    method = fields.String(required=True, validate=validate.OneOf(Method.ORDER), metadata={
+        "description": "courier: shipped by a carrier from a warehouse (when no delivery "
+                       "center can take the address; see courier_from in the 409/422)."})
     center_id = record_id(strict=True, metadata={"description": "Pickup: the center."})
-    address = fields.Nested(AddressSchema, metadata={"description": "Delivery: where to."})
+    address = fields.Nested(AddressSchema, metadata={
+        "description": "Delivery or courier: where to."})
 
     @validates_schema
     def _what_the_method_needs(self, data, **_):
         if data["method"] == Method.PICKUP and data.get("center_id") is None:
             raise ValidationError("Required for pickup.", "center_id")
-        if data["method"] == Method.DELIVERY and data.get("address") is None:
+        if data["method"] in Method.SHIPPED and data.get("address") is None:
             raise ValidationError("Required for delivery.", "address")
 
 
@@ -231,7 +234,7 @@ class OrderLineSchema(Schema):
 
 
 class OrderFulfillmentSchema(Schema):
-    method = fields.String(validate=validate.OneOf(Method.ALL))
+    method = fields.String(validate=validate.OneOf(Method.ORDER))
     center_id = fields.Integer()
     status = fields.String(validate=validate.OneOf(FulfillmentStatus.ALL))
     pickup_code = fields.Method("_hidden", metadata={
@@ -242,6 +245,10 @@ class OrderFulfillmentSchema(Schema):
     ready_at = fields.DateTime(allow_none=True)
     dispatched_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
+    carrier = fields.String(allow_none=True, metadata={
+        "description": "Courier shipments: the carrier, once dispatched."})
+    tracking_number = fields.String(allow_none=True, metadata={
+        "description": "Courier shipments: the carrier's tracking number, once dispatched."})
 
     def _hidden(self, _fulfillment):
         # Revealed by OrderSchema, which knows who is looking.
@@ -261,7 +268,7 @@ class OrderSchema(Schema):
     points_redeemed = fields.Integer(metadata={"description": "VIP points spent on the order."})
     points_discount = Money("points_discount_amount")
     payment_method = fields.String(validate=validate.OneOf(PaymentMethod.ALL))
-    fulfillment_method = fields.String(validate=validate.OneOf(Method.ALL))
+    fulfillment_method = fields.String(validate=validate.OneOf(Method.ORDER))
     center_id = fields.Integer()
     contact_name = fields.String(allow_none=True)
     contact_phone = fields.String(allow_none=True)

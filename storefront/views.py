@@ -35,6 +35,7 @@ from core.extensions import csrf, db, login_manager
 from core.i18n import localized
 from core.models import Role, utcnow
 from core.ratelimit import attempts
+from fulfillment.courier import CourierUnavailable, courier_offer, warehouse_exists
 from fulfillment.errors import InsufficientStock, NoCenterServesAddress
 from fulfillment.models import Center, CenterDistrict, FulfillmentStatus, Method, Stock
 from fulfillment.routing import pickup_options
@@ -376,9 +377,17 @@ def _delivery_areas() -> list[tuple[str, str, str]]:
 
 def _checkout_problem(err: DomainError, products_by_sku: dict, options) -> dict:
     """What went wrong placing the order, in words the shopper can act on."""
+    problem = _checkout_problem_of(err, products_by_sku, options)
+    problem["courier"] = err.extra.get("courier_from")
+    return problem
+
+
+def _checkout_problem_of(err: DomainError, products_by_sku: dict, options) -> dict:
     if isinstance(err, NoCenterServesAddress):
         return {"kind": "no_center", "message": _(
             "We don't deliver to this address yet. Please choose pickup at one of our stores.")}
+    if isinstance(err, CourierUnavailable):
+        return {"kind": "no_courier", "message": str(err.message)}
     if isinstance(err, InsufficientStock):
         short = []
         for line in err.extra.get("lines", []):
@@ -411,12 +420,16 @@ def _checkout_problem(err: DomainError, products_by_sku: dict, options) -> dict:
 
 def _checkout_form(user, in_cart) -> CheckoutForm:
     """The posted form, or a new one with the cart's lines and the shopper's contact."""
+    courier = warehouse_exists()
     if request.method == "POST":
-        return CheckoutForm()
+        form = CheckoutForm(courier=courier)
+        if courier and request.form.get("ship_by_courier"):
+            form.method.data = Method.COURIER  # the problem box offered it
+        return form
     method = request.args.get("method")
-    return CheckoutForm(data={
-        "method": method if method in Method.ALL else Method.PICKUP,
-        "payment_method": ("cash_on_delivery" if method == Method.DELIVERY
+    return CheckoutForm(courier=courier, data={
+        "method": method if method in Method.ORDER else Method.PICKUP,
+        "payment_method": ("cash_on_delivery" if method in Method.SHIPPED
                            else "pay_at_pickup"),
         "name": user.name, "phone": user.phone or "",
         "lines": [{"product_id": p.id, "quantity": q} for p, q in in_cart],
@@ -440,7 +453,7 @@ def _submit_checkout(user, form: CheckoutForm, by_id: dict, options):
     if form.method.data == Method.PICKUP:
         fulfillment = {"method": Method.PICKUP, "center_id": form.center_id.data}
     else:
-        fulfillment = {"method": Method.DELIVERY, "address": form.address()}
+        fulfillment = {"method": form.method.data, "address": form.address()}
     products_by_sku = {p.sku: p for p, _q in ordered}
     try:
         order = place_order(user, lines=[{"sku": p.sku, "quantity": q} for p, q in ordered],
@@ -498,7 +511,15 @@ def checkout():
         points_per_yuan=points_per_yuan(),
         pickup_slots=slots_by_center([o.center.id for o in options], Method.PICKUP,
                                      now=utcnow()),
-        quote=_delivery_quote(form, requested, total)), status
+        quote=_delivery_quote(form, requested, total),
+        courier=_courier_offer(form, requested)), status
+
+
+def _courier_offer(form: CheckoutForm, requested) -> dict | None:
+    """The warehouse that would ship the cart by courier, and the fee (None: none can)."""
+    if not any(c.value == Method.COURIER for c in form.method.choices) or not requested:
+        return None
+    return courier_offer([(p.id, q) for p, q in requested])
 
 
 def _delivery_quote(form: CheckoutForm, requested, subtotal: int) -> dict | None:
@@ -568,8 +589,10 @@ def order_qr(public_id: str):
     if f is None or f.status != FulfillmentStatus.READY or not f.pickup_code:
         raise NotFound()
     out = io.BytesIO()
-    segno.make(f.pickup_code, error="m").save(out, kind="svg", border=2, omitsize=True,
-                                               xmldecl=False, dark="#0f3d3e")
+    # A full QR code (not a Micro QR, which segno picks for short texts): every scanner
+    # reads it, the desk's jsQR fallback included.
+    segno.make_qr(f.pickup_code, error="m").save(out, kind="svg", border=2, omitsize=True,
+                                                  xmldecl=False, dark="#0f3d3e")
     return Response(out.getvalue(), mimetype="image/svg+xml",
                     headers={"Cache-Control": "private, no-store"})
 

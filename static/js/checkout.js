@@ -14,9 +14,9 @@
   function applyMethod() {
     var method = chosenMethod();
     form.querySelectorAll("[data-method]").forEach(function (el) {
-      el.hidden = el.getAttribute("data-method") !== method;
+      el.hidden = el.getAttribute("data-method").split(" ").indexOf(method) < 0;
     });
-    var payment = form.querySelector("[data-method='" + method + "'] input[name=payment_method]");
+    var payment = form.querySelector("[data-method~='" + method + "'] input[name=payment_method]");
     var online = form.querySelector("input[name=payment_method][value=stripe]:checked");
     if (payment && !online) { payment.checked = true; }
   }
@@ -78,7 +78,10 @@
     if (!total || !box) { return; }
     var subtotal = parseInt(box.getAttribute("data-subtotal"), 10) || 0;
     if (fee) { fee.textContent = money(feeNow); }
-    total.textContent = money(subtotal + (chosenMethod() === "delivery" ? feeNow : 0));
+    var courierFee = parseInt(box.getAttribute("data-courier-fee"), 10) || 0;
+    var method = chosenMethod();
+    total.textContent = money(subtotal + (method === "delivery" ? feeNow
+                                          : method === "courier" ? courierFee : 0));
   }
   function text(name, values) {
     var t = box.getAttribute("data-text-" + name) || "";

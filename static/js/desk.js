@@ -2,8 +2,8 @@
 
    The queue is fetched as a small HTML partial every 20 seconds while the page is visible,
    unless the clerk is in the middle of something (a field has focus or text, a panel is
-   open). The QR scanner uses the browser's BarcodeDetector where there is one; elsewhere
-   its button stays hidden and the code is typed. */
+   open). The QR scanner uses the browser's BarcodeDetector where there is one and the
+   vendored jsQR elsewhere; without a camera its button stays hidden and the code is typed. */
 (function () {
   "use strict";
   var queue = document.getElementById("desk-queue");
@@ -36,34 +36,84 @@
     document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); } });
   }
 
+  /* QR decoding: the browser's BarcodeDetector where there is one, otherwise the vendored
+     jsQR library (loaded on first use) reading frames drawn on a canvas. */
+  var qr = window.deskQr = {
+    /* The text of the QR code in a canvas (jsQR), or null. */
+    decodeCanvas: function (canvas) {
+      if (!window.jsQR || !canvas.width || !canvas.height) { return null; }
+      var data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+      var code = window.jsQR(data.data, data.width, data.height, {inversionAttempts: "dontInvert"});
+      return code && code.data ? code.data : null;
+    },
+    /* Load jsQR once; resolves when window.jsQR is there. */
+    loadFallback: function () {
+      if (window.jsQR) { return Promise.resolve(); }
+      if (!qr.loading) {
+        qr.loading = new Promise(function (resolve, reject) {
+          var tag = document.createElement("script");
+          tag.src = document.querySelector("[data-jsqr]").getAttribute("data-jsqr");
+          tag.onload = resolve;
+          tag.onerror = function () { qr.loading = null; reject(new Error("jsQR")); };
+          document.head.appendChild(tag);
+        });
+      }
+      return qr.loading;
+    },
+    /* A function(video) -> Promise of the code or null, for this browser. */
+    reader: function () {
+      if ("BarcodeDetector" in window) {
+        var detector = new window.BarcodeDetector({formats: ["qr_code"]});
+        return Promise.resolve(function (video) {
+          return detector.detect(video).then(function (codes) {
+            return codes.length && codes[0].rawValue ? codes[0].rawValue : null;
+          });
+        });
+      }
+      var canvas = document.createElement("canvas");
+      return qr.loadFallback().then(function () {
+        return function (video) {
+          if (!video.videoWidth) { return Promise.resolve(null); }
+          /* a frame at most 640 px wide is plenty for a code held up to the camera */
+          var scale = Math.min(1, 640 / video.videoWidth);
+          canvas.width = Math.round(video.videoWidth * scale);
+          canvas.height = Math.round(video.videoHeight * scale);
+          canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+          return Promise.resolve(qr.decodeCanvas(canvas));
+        };
+      });
+    }
+  };
+
   var scan = document.querySelector("[data-scan]");
-  if (!scan || !("BarcodeDetector" in window) || !navigator.mediaDevices) { return; }
+  if (!scan || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { return; }
   var form = scan.closest("form");
   var input = form.querySelector("input[name=code]");
   var video = document.querySelector("[data-scan-video]");
   scan.hidden = false;
   scan.addEventListener("click", function () {
-    var detector = new window.BarcodeDetector({formats: ["qr_code"]});
-    navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}}).then(function (stream) {
-      video.srcObject = stream;
-      video.hidden = false;
-      video.play();
-      var stop = function () {
-        stream.getTracks().forEach(function (t) { t.stop(); });
-        video.hidden = true;
-      };
-      var look = function () {
-        detector.detect(video).then(function (codes) {
-          if (codes.length && codes[0].rawValue) {
-            stop();
-            input.value = codes[0].rawValue;
-            form.submit();
-          } else {
-            window.setTimeout(look, 300);
-          }
-        }).catch(function () { window.setTimeout(look, 500); });
-      };
-      look();
-    }).catch(function () { scan.hidden = true; });
+    Promise.all([qr.reader(), navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}})])
+      .then(function (both) {
+        var read = both[0], stream = both[1];
+        video.srcObject = stream;
+        video.hidden = false;
+        video.play();
+        var stop = function () {
+          stream.getTracks().forEach(function (t) { t.stop(); });
+          video.hidden = true;
+        };
+        var look = function () {
+          read(video).then(function (code) {
+            if (code) {
+              stop();
+              input.value = code;
+              form.submit();
+            } else {
+              window.setTimeout(look, 250);
+            }
+          }).catch(function () { window.setTimeout(look, 500); });
+        };
+        look();
+      }).catch(function () { scan.hidden = true; });
   });
 })();

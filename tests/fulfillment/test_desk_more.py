@@ -1,6 +1,7 @@
 """Desk pages: last look with part of the order, someone else collecting, the payment taken;
 couriers, who received, failed deliveries; the low-stock warning; center boundaries."""
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -132,3 +133,60 @@ def test_the_queue_partial_refreshes_the_desk(client, session, shop, order_at): 
     login(client, shop.far_clerk)
     assert order.number not in client.get(
         f"/desk/queue?center={shop.store.id}").get_data(as_text=True)
+
+
+def _slot(session, center, kind, start):
+    slot = Slot(center_id=center.id, kind=kind, starts_at=start,
+                ends_at=start + timedelta(hours=2), capacity=5, taken=0)
+    session.add(slot)
+    session.flush()
+    return slot
+
+
+def test_queue_is_grouped_by_slot_in_slot_order(client, session, shop):
+    from core.i18n import shop_zone
+    from fulfillment.queue import group_by_slot
+
+    start = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    late = _slot(session, shop.store, "pickup", start + timedelta(hours=4))
+    early = _slot(session, shop.store, "pickup", start)
+    placed = {}
+    for name, slot in (("late1", late), ("none", None), ("early", early), ("late2", late)):
+        placed[name] = place_order(
+            shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1}],
+            fulfillment={"method": "pickup", "center_id": shop.store.id},
+            payment_method="pay_at_pickup", slot_id=slot.id if slot else None)
+    ready(session, shop, placed["late1"])  # ready ones come after those still to prepare
+    login(client, shop.clerk)
+    for url in ("/desk", "/desk/queue"):
+        html = client.get(url).get_data(as_text=True)
+        headings = re.findall(r'data-testid="slot-heading">([^<]*)</span>\s*'
+                              r'<span class="muted">· ([^<]*)</span>', html)
+        local = [s.starts_at.astimezone(shop_zone()) for s in (early, late)]
+        assert [h.split()[-1] for h, _ in headings] == [
+            f"{local[0]:%H:%M}–{(local[0] + timedelta(hours=2)):%H:%M}",
+            f"{local[1]:%H:%M}–{(local[1] + timedelta(hours=2)):%H:%M}", "chosen"]
+        assert [n for _, n in headings] == ["1 order", "2 orders", "1 order"]
+        numbers = [placed[k].number for k in ("early", "late2", "late1", "none")]
+        positions = [html.index(n) for n in numbers]
+        assert positions == sorted(positions)
+    # On the slot's own day the heading is the times alone; on another day it has the date.
+    queue = services.center_queue(shop.store.id, day_start=utcnow() - timedelta(days=1))
+    day = late.starts_at.astimezone(shop_zone()).date()
+    groups = group_by_slot(queue, today=day, zone=shop_zone())
+    assert [(g.slot.id if g.slot else None, g.today) for g in groups] == [
+        (early.id, early.starts_at.astimezone(shop_zone()).date() == day), (late.id, True),
+        (None, False)]
+
+
+def test_delivery_queue_groups_by_delivery_slot(client, session, shop):
+    start = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+    slot = _slot(session, shop.hub, "delivery", start)
+    for slot_id in (slot.id, None, slot.id):
+        place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1}],
+                    fulfillment={"method": "delivery", "address": delivery_address()},
+                    payment_method="cash_on_delivery", slot_id=slot_id)
+    login(client, shop.hub_clerk)
+    html = client.get("/desk?tab=delivery").get_data(as_text=True)
+    assert html.count('data-testid="slot-group"') == 2
+    assert re.findall(r'<span class="muted">· ([^<]*)</span>', html) == ["2 orders", "1 order"]

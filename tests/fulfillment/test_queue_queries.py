@@ -1,14 +1,17 @@
-"""The desk's queue issues the same number of SQL statements for 5 orders as for 50."""
+"""The desk's queue issues the same number of SQL statements for 5 orders as for 50
+(over 1 slot or 15)."""
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from flask import g
 from sqlalchemy import event
 
 from core.extensions import db
+from core.models import utcnow
 from fulfillment import services
-from fulfillment.models import Fulfillment
+from fulfillment.models import Fulfillment, Slot
 from storefront.orders import place_order
 
 
@@ -27,14 +30,29 @@ def count_statements():
         event.remove(engine, "before_cursor_execute", record)
 
 
+def _slots(session, shop, n: int) -> list:
+    """``n`` pickup windows at the store from tomorrow on, room for everyone."""
+    already = session.query(Slot).filter(Slot.center_id == shop.store.id).count()
+    start = utcnow().replace(microsecond=0) + timedelta(days=1, hours=2 * already)
+    made = [Slot(center_id=shop.store.id, kind="pickup", capacity=100, taken=0,
+                 starts_at=start + timedelta(hours=2 * i),
+                 ends_at=start + timedelta(hours=2 * i + 2)) for i in range(n)]
+    session.add_all(made)
+    session.flush()
+    return made
+
+
 def _fill_queue(shop, session, shopper, n: int) -> list:
-    """``n`` pickup orders at the store, in every state the desk shows."""
+    """``n`` pickup orders at the store, in every state the desk shows, over as many slots
+    as there are groups of three (and some without a slot)."""
     orders = []
+    slots = _slots(session, shop, max(n // 3, 1))
     for i in range(n):
         product = shop.products[i % len(shop.products)]
+        slot = slots[i % len(slots)].id if i % 4 else None
         orders.append(place_order(shopper, lines=[{"sku": product.sku, "quantity": 1}],
                                   fulfillment={"method": "pickup", "center_id": shop.store.id},
-                                  payment_method="pay_at_pickup"))
+                                  payment_method="pay_at_pickup", slot_id=slot))
     session.flush()
     fulfillments = {f.order_id: f for f in session.query(Fulfillment).filter(
         Fulfillment.order_id.in_([o.id for o in orders]))}
@@ -77,6 +95,7 @@ def test_desk_queries_do_not_grow_with_the_queue(client, big_shop, session, make
     more = _fill_queue(big_shop, session, shopper, 45)
     many, html = _desk_statements(client, big_shop, session)
     assert all(o.number in html for o in first + more)
+    assert html.count('data-testid="slot-group"') > 10
     assert 0 < few == many, f"{few} statements for 5 orders, {many} for 50"
 
 

@@ -595,6 +595,10 @@ def test_pickup_code_and_qr_show_only_when_ready_and_only_to_the_owner(
     response = client.get(f"{url}/qr.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert b"<svg" in response.data and "no-store" in response.headers["Cache-Control"]
+    # A full QR code (21 modules a side and more, plus the border), not a Micro QR: every
+    # scanner reads it, the desk's jsQR included.
+    size = int(re.search(rb'viewBox="0 0 (\d+) ', response.data).group(1))
+    assert size >= 21 + 2 * 2
     assert "Cancel order" not in html  # too late for the owner to cancel
 
     login(client, make_user())

@@ -1,0 +1,102 @@
+# ruff: noqa: F811
+"""A pickup nobody collected closes its order: cancelled, and refunded in full when it was
+paid online (through Stripe, here localstripe); running the job again changes nothing."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from core.jobs import run_job
+from core.models import utcnow
+from fulfillment import services
+from fulfillment.models import Fulfillment, Stock
+from storefront.models import Order
+from storefront.orders import place_order
+from storefront.payment_models import PaymentEvent, Refund
+
+# The payment tests' fixtures (a committed shop, an online order and its PaymentIntent),
+# used here by name.
+from .test_payments import _confirm, _login, _order, headers, online_order, shop  # noqa: F401
+
+
+def _ready_long_ago(session, order: Order, clerk) -> Fulfillment:
+    f = session.execute(sa.select(Fulfillment).where(Fulfillment.order_id == order.id)
+                        ).scalar_one()
+    services.mark_ready(f, clerk)
+    f.ready_at = utcnow() - timedelta(days=8)
+    session.commit()
+    return f
+
+
+def _run_twice(app):
+    return [(run_job("release_no_shows", utcnow()), run_job("pending_refunds", utcnow()))
+            for _ in range(2)]
+
+
+def _events(session, order):
+    return [e.kind for e in session.execute(sa.select(PaymentEvent).where(
+        PaymentEvent.order_id == order.id).order_by(PaymentEvent.id)).scalars()]
+
+
+def _reserved(session, center, product):
+    session.expire_all()
+    return session.execute(sa.select(Stock.reserved).where(
+        Stock.center_id == center.id, Stock.product_id == product.id)).scalar_one()
+
+
+def test_paid_online_no_show_is_cancelled_and_refunded_once(client, session, shop, app,
+                                                           online_order, stripe_on):
+    assert _confirm(stripe_on, online_order["payment_intent_id"], "pm_card_visa")["status"] \
+        == "succeeded"
+    _login(client, shop.shopper)
+    client.get(f"/orders/{online_order['id']}/payment-return")
+    order = _order(session, online_order["id"])
+    assert order.status == "paid"
+    _ready_long_ago(session, order, shop.clerk)
+    assert _reserved(session, shop.store, shop.products[0]) == 2
+
+    first, second = _run_twice(app)
+    assert first[0].startswith("1 ") and first[1].startswith("1 ")
+    assert second[0].startswith("0 ") and second[1].startswith("0 ")
+    order = _order(session, online_order["id"])
+    assert order.status == "cancelled" and order.cancelled_at is not None
+    refunds = session.execute(sa.select(Refund).where(Refund.order_id == order.id)).scalars().all()
+    assert [(r.reason, r.status, r.amount, r.full, r.actor_id) for r in refunds] == [
+        ("no_show", "succeeded", order.total_amount, True, None)]
+    assert refunds[0].stripe_refund_id
+    stripe_refunds = stripe_on.client().v1.refunds.list(
+        params={"payment_intent": online_order["payment_intent_id"]})
+    assert [r["amount"] for r in stripe_refunds.data] == [order.total_amount]
+    assert _events(session, order)[-3:] == ["refund_pending", "no_show", "refund"]
+    assert _reserved(session, shop.store, shop.products[0]) == 0
+    page = client.get(f"/orders/{online_order['id']}").get_data(as_text=True)
+    assert "Not collected in time" in page or "未按时取货" in page
+
+
+def test_unpaid_offline_no_show_is_only_cancelled(session, shop, app, client):
+    order = place_order(shop.shopper, lines=[{"sku": shop.products[1].sku, "quantity": 3}],
+                        fulfillment={"method": "pickup", "center_id": shop.store.id},
+                        payment_method="pay_at_pickup")
+    _ready_long_ago(session, order, shop.clerk)
+    _run_twice(app)
+    session.expire_all()
+    order = session.get(Order, order.id)
+    assert order.status == "cancelled"
+    assert session.execute(sa.select(sa.func.count(Refund.id)).where(
+        Refund.order_id == order.id)).scalar_one() == 0
+    assert _events(session, order) == ["no_show"]
+    assert _reserved(session, shop.store, shop.products[1]) == 0
+
+
+def test_an_order_already_closed_is_left_alone(session, shop, app):
+    from core.signals import fulfillment_no_show
+
+    order = place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1}],
+                        fulfillment={"method": "pickup", "center_id": shop.store.id},
+                        payment_method="pay_at_pickup")
+    f = _ready_long_ago(session, order, shop.clerk)
+    fulfillment_no_show.send(f)
+    fulfillment_no_show.send(f)
+    session.expire_all()
+    assert session.get(Order, order.id).status == "cancelled"
+    assert _events(session, session.get(Order, order.id)) == ["no_show"]
