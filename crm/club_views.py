@@ -73,7 +73,7 @@ def card_qr():
     if membership is None:
         raise NotFound()
     out = io.BytesIO()
-    segno.make(membership.card_number, error="m").save(out, kind="svg", scale=6, border=2)
+    segno.make_qr(membership.card_number, error="m").save(out, kind="svg", scale=6, border=2)
     return Response(out.getvalue(), mimetype="image/svg+xml",
                     headers={"Cache-Control": "private, no-store"})
 

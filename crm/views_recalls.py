@@ -38,6 +38,12 @@ def _recalls_page(form: RecallForm, status: int = 200):
         campaigns=recalls.list_campaigns(), labels=PROGRESS_LABELS), status
 
 
+@bp.app_context_processor
+def recall_links():
+    """Lets pages of the lower layers (the admin's lot page) link to a lot's recall here."""
+    return {"lot_recall_url": lambda lot: url_for("crm.recall_list", lot=lot.batch)}
+
+
 @bp.route("/crm/recalls", methods=["GET", "POST"])
 @roles_required(*CRM_ROLES)
 def recall_list():

@@ -15,6 +15,7 @@ from core.models import Role, User, utcnow
 from . import admin_services, lots, slots, zones
 from .forms import ActionForm, CenterForm, LotForm, StaffForm, WindowForm, ZoneForm
 from .models import Center, DeliveryZone, Lot, Slot, SlotWindow
+from .state_words import status_word
 
 bp = Blueprint("fulfillment_admin", __name__, url_prefix="/admin")
 
@@ -239,6 +240,6 @@ def lot_recall(lot_id: int):
     if lot is None:
         raise NotFound()
     return render_template(
-        "admin/lot_recall.html", lot=lot, rows=lots.recall_lot(lot),
+        "admin/lot_recall.html", lot=lot, rows=lots.recall_lot(lot), status_word=status_word,
         product=lots.product_names([lot.product_id]).get(lot.product_id, ("", "")),
         center=db.session.get(Center, lot.center_id))

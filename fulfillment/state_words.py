@@ -5,7 +5,7 @@ Messages show these words, never the codes (``picked_up``, ``delivery``) the tab
 
 from flask_babel import lazy_gettext as _l
 
-from .models import FulfillmentStatus, Method
+from .models import FulfillmentStatus, Method, TransferStatus
 
 STATUS_WORDS = {
     FulfillmentStatus.RESERVED: _l("being prepared"),
@@ -15,7 +15,14 @@ STATUS_WORDS = {
     FulfillmentStatus.DELIVERED: _l("delivered"),
     FulfillmentStatus.CANCELLED: _l("cancelled"),
 }
-METHOD_WORDS = {Method.PICKUP: _l("store pickup"), Method.DELIVERY: _l("home delivery")}
+METHOD_WORDS = {Method.PICKUP: _l("store pickup"), Method.DELIVERY: _l("home delivery"),
+                Method.COURIER: _l("courier shipment")}
+TRANSFER_WORDS = {
+    TransferStatus.REQUESTED: _l("requested"),
+    TransferStatus.SHIPPED: _l("on the way"),
+    TransferStatus.RECEIVED: _l("received"),
+    TransferStatus.CANCELLED: _l("cancelled"),
+}
 
 
 def status_word(status: str):
@@ -26,3 +33,8 @@ def status_word(status: str):
 def method_word(method: str):
     """A fulfillment method in words, in the reader's language."""
     return METHOD_WORDS.get(method, method)
+
+
+def transfer_word(status: str):
+    """A transfer's state in words, in the reader's language."""
+    return TRANSFER_WORDS.get(status, status)

@@ -19,6 +19,7 @@ from .errors import InsufficientStock
 from .lot_moves import put_into_lot, record_by_lot, take_lots
 from .models import Center, MovementKind, Stock, Transfer, TransferLot, TransferStatus
 from .services import check_center_access
+from .state_words import transfer_word
 
 MAX_TRANSFER = 100_000
 
@@ -48,7 +49,7 @@ def _step(transfer: Transfer, wanted: str) -> None:
     if transfer.status != wanted:
         raise IllegalTransition(
             _l("This transfer is %(status)s and cannot take this step.",
-               status=transfer.status), extra={"status": transfer.status})
+               status=transfer_word(transfer.status)), extra={"status": transfer.status})
 
 
 def ship_transfer(transfer: Transfer, actor: User) -> Transfer:

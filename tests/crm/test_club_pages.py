@@ -1,6 +1,7 @@
 """The VIP area and the club's staff pages."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -51,6 +52,10 @@ def test_home_shows_card_qr_progress_event_and_content(client, shop, member, art
     assert article.title in html and event.title in html and member.card_number in html
     qr = client.get("/member/card.svg")
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+    # a full QR (21 modules a side and more, 2 of border, 6 px each), not a Micro QR that
+    # the desk's jsQR and most phone scanners cannot read
+    size = int(re.search(rb'width="(\d+)"', qr.data).group(1))
+    assert size >= (21 + 2 * 2) * 6
 
 
 def test_non_member_sees_titles_and_a_call_to_join(client, shop, article):
