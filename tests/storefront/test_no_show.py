@@ -16,7 +16,7 @@ from storefront.payment_models import PaymentEvent, Refund
 
 # The payment tests' fixtures (a committed shop, an online order and its PaymentIntent),
 # used here by name.
-from .test_payments import _confirm, _login, _order, headers, online_order, shop  # noqa: F401
+from .test_payments import _confirm, _login, _order, shop  # noqa: F401
 
 
 def _ready_long_ago(session, order: Order, clerk) -> Fulfillment:

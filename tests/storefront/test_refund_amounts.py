@@ -19,8 +19,6 @@ from .test_payments import (  # noqa: F401 - fixtures
     _confirm,
     _login,
     _order,
-    headers,
-    online_order,
     shop,
 )
 
