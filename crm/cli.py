@@ -73,3 +73,19 @@ def recall_command(lot, advice):
         raise click.ClickException("; ".join(
             str(m) for ms in err.errors.values() for m in ms)) from None
     db.session.commit()
+
+
+@crm_cli.command("campaign-send")
+@click.argument("campaign_id", type=int)
+def campaign_send_command(campaign_id):
+    """Send a campaign to every customer of its segment who has not had it yet."""
+    from core.models import utcnow
+
+    from .campaigns import Campaign, send_campaign
+
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(f"no campaign {campaign_id}")
+    planned = send_campaign(campaign, None, utcnow())
+    db.session.commit()
+    click.echo(f"campaign {campaign_id}: {planned} new message(s) or call(s)")

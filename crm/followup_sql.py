@@ -152,7 +152,7 @@ def plan_many(rule: FollowUpRule, candidates: sa.Select, now) -> int:
                            ).where(*conditions)
         names = ["customer_id", "order_id", "kind", "reason", "channel", "due_at", "status",
                  "attempts", "task", "created_at"]
-        return _insert_ignoring_twins(FollowUp, names, select, "reason")
+        return insert_ignoring_twins(FollowUp, names, select, "reason")
     conditions.append(~sa.exists().where(OutboxMessage.dedupe_key == columns.reason))
     subject, body = _message(rule)
     fields = {"name": Customer.name, "products": products}
@@ -166,10 +166,10 @@ def plan_many(rule: FollowUpRule, candidates: sa.Select, now) -> int:
               .where(*conditions))
     names = ["channel", "kind", "purpose", "customer_id", "user_id", "subject", "body",
              "dedupe_key", "status", "send_after", "attempts", "created_at"]
-    return _insert_ignoring_twins(OutboxMessage, names, select, "dedupe_key")
+    return insert_ignoring_twins(OutboxMessage, names, select, "dedupe_key")
 
 
-def _insert_ignoring_twins(model, names: list[str], select: sa.Select, key: str) -> int:
+def insert_ignoring_twins(model, names: list[str], select: sa.Select, key: str) -> int:
     dialect = postgresql if _pg() else sqlite
     statement = (dialect.insert(model.__table__).from_select(names, select)
                  .on_conflict_do_nothing(index_elements=[key]).returning(model.id))

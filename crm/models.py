@@ -150,8 +150,10 @@ class FollowUpKind:
     NEXT_ACTION = "next_action"
     #: a product lot is recalled (crm.recalls)
     RECALL = "recall"
+    #: a call of a campaign over a saved segment (crm.campaigns)
+    CAMPAIGN = "campaign"
     ALL = (SATISFACTION, REORDER, WELCOME, BIRTHDAY, WINBACK, COMPLAINT, BABY_BIRTHDAY, APOLOGY,
-           NO_SHOW, NEXT_ACTION, RECALL)
+           NO_SHOW, NEXT_ACTION, RECALL, CAMPAIGN)
 
 
 class FollowUp(db.Model):
@@ -184,6 +186,8 @@ class FollowUp(db.Model):
     task = sa.Column(sa.Text)
     #: the recall campaign this call belongs to
     recall_id = sa.Column(sa.Integer, sa.ForeignKey("recall_campaigns.id"), index=True)
+    #: the campaign this call belongs to (crm.campaigns)
+    campaign_id = sa.Column(sa.Integer, sa.ForeignKey("campaigns.id"), index=True)
     completed_at = sa.Column(UTCDateTime)
     completed_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
@@ -331,6 +335,8 @@ class OutboxMessage(db.Model):
     skip_reason = sa.Column(sa.String(20))
     #: the provider's id for an SMS, the Message-ID for an e-mail
     provider_ref = sa.Column(sa.String(200))
+    #: the campaign that sent it (crm.campaigns)
+    campaign_id = sa.Column(sa.Integer, sa.ForeignKey("campaigns.id"), index=True)
     sent_at = sa.Column(UTCDateTime)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
 

@@ -59,7 +59,7 @@ KIND_LABELS = {
     FollowUpKind.WINBACK: _l("Win-back call"), FollowUpKind.COMPLAINT: _l("Complaint follow-up"),
     FollowUpKind.BABY_BIRTHDAY: _l("Baby's birthday"), FollowUpKind.APOLOGY: _l("Apology call"),
     FollowUpKind.NO_SHOW: _l("Uncollected pickup"), FollowUpKind.NEXT_ACTION: _l("Next action"),
-    FollowUpKind.RECALL: _l("Recall call"),
+    FollowUpKind.RECALL: _l("Recall call"), FollowUpKind.CAMPAIGN: _l("Campaign call"),
 }
 FOLLOWUP_STATUS_LABELS = {
     FollowUpStatus.OPEN: _l("Open"), FollowUpStatus.DONE: _l("Done"),
@@ -302,10 +302,14 @@ def _followup_page(followup: FollowUp, form: FollowUpOutcomeForm, status: int = 
     context = _context_360(view)
     rule = db.session.execute(sa.select(FollowUpRule).where(
         FollowUpRule.kind == followup.kind)).scalar_one_or_none()
-    script = (render_script(rule.script, followup.customer, agent=current_user.name,
+    written = rule.script if rule is not None else None
+    if followup.campaign_id is not None:
+        from .campaigns import get_campaign
+
+        written = get_campaign(followup.campaign_id).script
+    script = (render_script(written, followup.customer, agent=current_user.name,
                             products=_names(order.lines) if order is not None else "")
-              if rule is not None and rule.script else
-              call_script(followup, order, fulfillment, center))
+              if written else call_script(followup, order, fulfillment, center))
     context.update(followup=followup, order=order, fulfillment=fulfillment, center=center,
                    script=script, form=form, now=utcnow())
     db.session.commit()  # the access log line written by customer_360
@@ -344,5 +348,5 @@ def followup(followup_id: int):
 
 # The other pages of the customer center join this blueprint.
 from . import (  # noqa: E402,F401,I001
-    views_complaints, views_customers, views_dashboard, views_outbox, views_recalls,
-    views_rules, views_segments)
+    views_campaigns, views_complaints, views_customers, views_dashboard, views_outbox,
+    views_recalls, views_rules, views_segments)

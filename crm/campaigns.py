@@ -1,0 +1,222 @@
+"""Campaigns: one message (SMS or e-mail through the outbox) or one call (the agent's queue)
+for every customer of a saved segment.
+
+Sending is one INSERT ... SELECT over the segment: marketing goes only to customers with the
+marketing consent, service notices to those who did not opt out. Each message's
+``dedupe_key`` (each call's ``reason``) names the campaign and the customer, so sending a
+campaign again reaches only customers who joined the segment since. The weekly cap applies
+when the outbox job delivers, as for every marketing message.
+"""
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import relationship
+
+from core.errors import NotFound, ValidationFailed
+from core.extensions import db
+from core.i18n import shop_zone
+from core.models import User, UTCDateTime, utcnow
+
+from .followup_rules import render_script
+from .followup_sql import at, baby_age_sql, insert_ignoring_twins, marked, render, text
+from .models import (
+    Customer,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    OutboxMessage,
+    OutboxStatus,
+    SavedSegment,
+)
+from .segments import segment_query
+
+CHANNELS = ("sms", "email", "phone")
+PURPOSES = ("marketing", "service")
+
+
+class Campaign(db.Model):
+    """A message or call script for a saved segment; its messages and calls carry its id."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        sa.CheckConstraint("channel IN ('sms', 'email', 'phone')", name="channel_known"),
+        sa.CheckConstraint("purpose IN ('service', 'marketing')", name="purpose_known"),
+        sa.CheckConstraint("skipped_count >= 0", name="skipped_nonnegative"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(80), nullable=False)
+    segment_id = sa.Column(sa.Integer, sa.ForeignKey("saved_segments.id"), nullable=False)
+    channel = sa.Column(sa.String(8), nullable=False)
+    #: marketing needs the marketing consent and counts toward the weekly cap
+    purpose = sa.Column(sa.String(10), nullable=False, default="marketing")
+    #: the e-mail's subject
+    subject = sa.Column(sa.String(200))
+    #: the message or call script, with {name}, {baby_age}, {shop} (and {agent} for calls)
+    script = sa.Column(sa.Text, nullable=False)
+    #: customers of the segment left out for want of consent at the last sending
+    skipped_count = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    sent_at = sa.Column(UTCDateTime)
+    sent_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+
+    segment = relationship(SavedSegment)
+
+
+def get_campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound()
+    return campaign
+
+
+def save_campaign(campaign: Campaign | None, agent: User, *, name: str, segment_id: int | None,
+                  channel: str, purpose: str, subject: str | None, script: str) -> Campaign:
+    """Create or change a campaign; a campaign already sent keeps what it sent."""
+    errors = {}
+    name, script, subject = (name or "").strip(), (script or "").strip(), (subject or "").strip()
+    if campaign is not None and campaign.sent_at is not None:
+        raise ValidationFailed(_l("This campaign was sent; start a new one instead."))
+    if not name:
+        errors["name"] = [str(_l("This field is required."))]
+    if segment_id is None or db.session.get(SavedSegment, segment_id) is None:
+        errors["segment_id"] = [str(_l("Choose a saved segment."))]
+    if channel not in CHANNELS:
+        errors["channel"] = [str(_l("Not a valid choice."))]
+    if purpose not in PURPOSES:
+        errors["purpose"] = [str(_l("Not a valid choice."))]
+    if channel == "email" and not subject:
+        errors["subject"] = [str(_l("An e-mail needs a subject."))]
+    if not script:
+        errors["script"] = [str(_l("This field is required."))]
+    elif len(script) > 2000:
+        errors["script"] = [str(_l("At most 2000 characters."))]
+    else:
+        try:
+            script.format_map(defaultdict(str))
+        except (ValueError, IndexError):
+            errors["script"] = [str(_l("Use placeholders like {name}, {products}, {baby_age}."))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    if campaign is None:
+        campaign = Campaign(created_by_id=agent.id)
+        db.session.add(campaign)
+    campaign.name, campaign.segment_id, campaign.channel = name, segment_id, channel
+    campaign.purpose, campaign.subject, campaign.script = purpose, subject or None, script
+    db.session.flush()
+    return campaign
+
+
+def _consent(purpose: str):
+    return (Customer.marketing_consent.is_(True) if purpose == "marketing"
+            else Customer.service_consent.is_(True))
+
+
+def audience(campaign: Campaign, now=None) -> sa.Select:
+    """``SELECT customers`` the campaign reaches: the segment, with the consent it needs."""
+    return segment_query(campaign.segment.filters, now).where(_consent(campaign.purpose))
+
+
+def reach(campaign: Campaign, now=None) -> dict:
+    """The live count: customers in the segment, those it reaches, those left out."""
+    base = segment_query(campaign.segment.filters, now).with_only_columns(
+        sa.func.count(Customer.id),
+        sa.func.count(Customer.id).filter(_consent(campaign.purpose)))
+    total, reachable = db.session.execute(base).one()
+    return {"total": total, "reachable": reachable, "no_consent": total - reachable}
+
+
+def preview(campaign: Campaign, customer: Customer | None = None, *, agent: str = ""):
+    """The text one customer gets (the first one reached, unless given): (customer, text)."""
+    if customer is None:
+        customer = db.session.execute(audience(campaign).order_by(Customer.id).limit(1)
+                                      ).scalar_one_or_none()
+    if customer is None:
+        return None, ""
+    return customer, render_script(campaign.script, customer, agent=agent)
+
+
+def _body(campaign: Campaign, now) -> sa.ColumnElement:
+    values = defaultdict(str, name=marked("name"), baby_age=marked("baby_age"),
+                         shop=current_app.config["SHOP_NAME"])
+    body = campaign.script.format_map(values)
+    fields = {"name": Customer.name}
+    if marked("baby_age") in body:
+        fields["baby_age"] = baby_age_sql(now.astimezone(shop_zone()).date())
+    return render(body, fields)
+
+
+def send_campaign(campaign: Campaign, agent: User | None, now) -> int:
+    """Message (or plan a call for) every customer reached who has not had this campaign
+    yet; returns how many. Set-based: one INSERT ... SELECT."""
+    key = (sa.literal(f"campaign:{campaign.id}:customer:") + text(Customer.id))
+    reached = audience(campaign, now)
+    if campaign.channel == "phone":
+        select = reached.with_only_columns(
+            Customer.id, sa.literal(FollowUpKind.CAMPAIGN), key, sa.literal("phone"), at(now),
+            sa.literal(FollowUpStatus.OPEN), sa.literal(0), sa.literal(campaign.id), at(now)
+        ).where(~sa.exists().where(FollowUp.reason == key))
+        names = ["customer_id", "kind", "reason", "channel", "due_at", "status", "attempts",
+                 "campaign_id", "created_at"]
+        planned = insert_ignoring_twins(FollowUp, names, select, "reason")
+    else:
+        select = reached.with_only_columns(
+            sa.literal(campaign.channel), sa.literal("campaign"), sa.literal(campaign.purpose),
+            Customer.id, Customer.user_id, sa.literal(campaign.subject or ""),
+            _body(campaign, now), key, sa.literal(OutboxStatus.PENDING), at(now),
+            sa.literal(0), sa.literal(campaign.id), at(now)
+        ).where(~sa.exists().where(OutboxMessage.dedupe_key == key))
+        names = ["channel", "kind", "purpose", "customer_id", "user_id", "subject", "body",
+                 "dedupe_key", "status", "send_after", "attempts", "campaign_id", "created_at"]
+        planned = insert_ignoring_twins(OutboxMessage, names, select, "dedupe_key")
+    campaign.skipped_count = reach(campaign, now)["no_consent"]
+    campaign.sent_at, campaign.sent_by_id = now, agent.id if agent is not None else None
+    db.session.flush()
+    return planned
+
+
+def results(campaign_ids: list[int]) -> dict[int, dict]:
+    """Per campaign: sent (messages queued or calls planned), delivered (sent / reached),
+    failed (failed / unreached), waiting, and skipped for want of consent."""
+    out = {cid: dict.fromkeys(("sent", "delivered", "failed", "waiting", "skipped",
+                               "no_address"), 0) for cid in campaign_ids}
+    if not campaign_ids:
+        return out
+    for cid, skipped in db.session.execute(sa.select(Campaign.id, Campaign.skipped_count).where(
+            Campaign.id.in_(campaign_ids))):
+        out[cid]["skipped"] = skipped
+    messages = db.session.execute(
+        sa.select(OutboxMessage.campaign_id, OutboxMessage.status, OutboxMessage.skip_reason,
+                  sa.func.count()).where(OutboxMessage.campaign_id.in_(campaign_ids))
+        .group_by(OutboxMessage.campaign_id, OutboxMessage.status, OutboxMessage.skip_reason))
+    for cid, status, skip_reason, n in messages:
+        row = out[cid]
+        row["sent"] += n
+        if status == OutboxStatus.SENT:
+            row["delivered"] += n
+        elif status == OutboxStatus.FAILED:
+            row["failed"] += n
+        elif status == OutboxStatus.SKIPPED:
+            row["skipped" if skip_reason == "no_consent" else "no_address"] += n
+        else:
+            row["waiting"] += n
+    calls = db.session.execute(
+        sa.select(FollowUp.campaign_id, FollowUp.status, sa.func.count())
+        .where(FollowUp.campaign_id.in_(campaign_ids))
+        .group_by(FollowUp.campaign_id, FollowUp.status))
+    for cid, status, n in calls:
+        row = out[cid]
+        row["sent"] += n
+        key = {FollowUpStatus.DONE: "delivered", FollowUpStatus.UNREACHED: "failed",
+               FollowUpStatus.OPEN: "waiting"}.get(status)
+        if key:
+            row[key] += n
+    return out
+
+
+def list_campaigns() -> list[Campaign]:
+    return list(db.session.execute(sa.select(Campaign).order_by(Campaign.id.desc())).scalars())
