@@ -7,6 +7,7 @@ from core.api import api_blueprint, load_body, load_query, ok, route
 from core.auth import api_auth
 from core.errors import NotFound
 from core.extensions import db
+from core.i18n import localized
 from core.models import Role
 from storefront.models import Order
 from storefront.schemas import MembershipSchema, OrderSummarySchema
@@ -68,6 +69,15 @@ def customer_detail(customer_id: int):
         "monetary_amount": customer.monetary_amount, "lifetime_amount": customer.lifetime_amount,
         "orders_count": customer.orders_count, "first_order_at": customer.first_order_at,
         "last_order_at": customer.last_order_at, "segment": view["segment"],
+        "avg_basket_amount": customer.avg_basket_amount,
+        "favourite_center_id": customer.favourite_center_id,
+        "favourite_center": (localized(view["favourite_center"], "name")
+                             if view["favourite_center"] is not None else None),
+        "favourite_category_id": customer.favourite_category_id,
+        "favourite_category": (localized(view["favourite_category"], "name")
+                               if view["favourite_category"] is not None else None),
+        "r_score": customer.r_score, "f_score": customer.f_score, "m_score": customer.m_score,
+        "rfm_segment": customer.rfm_segment,
     }
     body = {
         "id": customer.id, "user_id": customer.user_id,

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from core.errors import NotFound
 from core.extensions import db
 from core.models import User, utcnow
+from fulfillment.models import Center
 from storefront.membership import latest_membership
-from storefront.models import Membership, Order, OrderStatus
+from storefront.models import Category, Membership, Order, OrderLine, OrderStatus, Product
 
 from .models import Child, Complaint, Customer, CustomerAccess, FollowUp, Stage
 
@@ -112,6 +113,16 @@ def refresh_figures(customer: Customer, now: datetime | None = None) -> Customer
             .group_by(Order.center_id)
             .order_by(sa.func.count().desc(), sa.func.max(Order.created_at).desc())
             .limit(1)).scalar()
+        # the category with the most spent, as the bulk job ranks it
+        customer.favourite_category_id = db.session.execute(
+            sa.select(Product.category_id)
+            .select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(Order.user_id == customer.user_id, Order.status.in_(_COUNTED))
+            .group_by(Product.category_id)
+            .order_by(sa.func.sum(OrderLine.line_total_amount).desc(),
+                      sa.func.max(Order.created_at).desc(), Product.category_id)
+            .limit(1)).scalar()
     member = latest_membership(customer.user_id) if customer.user_id else None
     if member is not None:
         customer.card_number = member.card_number
@@ -212,4 +223,8 @@ def customer_360(customer: Customer, viewer: User, *, channel: str = "web") -> d
         "customer": customer, "membership": membership, "orders": orders,
         "followups": followups, "complaints": complaints, "recency_days": recency,
         "segment": customer.stage,
+        "favourite_center": (db.session.get(Center, customer.favourite_center_id)
+                             if customer.favourite_center_id is not None else None),
+        "favourite_category": (db.session.get(Category, customer.favourite_category_id)
+                               if customer.favourite_category_id is not None else None),
     }

@@ -10,6 +10,7 @@ from storefront.schemas import MembershipSchema, Money, OrderSummarySchema
 
 from .complaints import CATEGORIES, CHANNELS, REMEDIES, SEVERITIES, is_overdue
 from .customers import mask_phone
+from .figures import Segment
 from .followups import OUTCOMES
 from .models import ComplaintStatus, FollowUpKind, FollowUpStatus, Stage
 from .profiles import completeness
@@ -119,7 +120,20 @@ class FiguresSchema(Schema):
     orders_count = fields.Integer()
     first_order_at = fields.DateTime(allow_none=True)
     last_order_at = fields.DateTime(allow_none=True)
-    segment = fields.String(validate=validate.OneOf(Stage.ALL))
+    segment = fields.String(validate=validate.OneOf(Stage.ALL), metadata={
+        "description": "The stage (prospect, first_time, repeat, vip, dormant, lost)."})
+    avg_basket = Money("avg_basket_amount", metadata={"description": "Lifetime spend / orders."})
+    favourite_center_id = fields.Integer(allow_none=True)
+    favourite_center = fields.String(allow_none=True, metadata={
+        "description": "The center of most orders, by name."})
+    favourite_category_id = fields.Integer(allow_none=True)
+    favourite_category = fields.String(allow_none=True, metadata={
+        "description": "The category of most spend, by name."})
+    r_score = fields.Integer(allow_none=True, metadata={"description": "Recency score 1-5."})
+    f_score = fields.Integer(allow_none=True, metadata={"description": "Frequency score 1-5."})
+    m_score = fields.Integer(allow_none=True, metadata={"description": "Monetary score 1-5."})
+    rfm_segment = fields.String(allow_none=True, validate=validate.OneOf(Segment.ALL), metadata={
+        "description": "The named RFM segment (champions, loyal, at_risk, ...)."})
 
 
 class _WithOrderRefs(Schema):

@@ -12,7 +12,8 @@ from crm.models import Customer
 from storefront.models import Category
 
 FIELDS = ("orders_count", "lifetime_amount", "frequency", "monetary_amount", "first_order_at",
-          "last_order_at", "avg_basket_amount", "favourite_center_id", "stage")
+          "last_order_at", "avg_basket_amount", "favourite_center_id", "favourite_category_id",
+          "stage")
 
 
 def snapshot(customer):
@@ -39,7 +40,8 @@ def test_bulk_recompute_agrees_with_the_per_customer_figures(session, shop, make
         expected[customer.id] = snapshot(customer)
     session.execute(sa.update(Customer).values(
         orders_count=7, lifetime_amount=1, frequency=3, monetary_amount=5, stage="vip",
-        first_order_at=None, last_order_at=None, avg_basket_amount=0, favourite_center_id=None))
+        first_order_at=None, last_order_at=None, avg_basket_amount=0, favourite_center_id=None,
+        favourite_category_id=None))
     session.expire_all()
 
     recompute_figures(now)
@@ -118,3 +120,53 @@ def test_dashboard_grid_clicks_through_to_the_list(client, session, shop, make_u
     listing = client.get("/crm/customers?segment=champions").get_data(as_text=True)
     assert "客户0" in listing
     assert client.get("/crm/customers?r=9&segment=nonsense").status_code == 200
+
+
+def test_the_360_shows_the_figures(client, session, shop, make_user, make_product, make_order,
+                                   token_for):
+    from flask_babel import force_locale
+
+    from core.i18n import money_filter
+    from crm.views import SEGMENT_LABELS
+    from tests.crm.test_pages import login
+
+    gifts = Category(slug="gift-boxes-360", name_zh="礼盒", name_en="Gift boxes")
+    box = make_product(price=88800, category=gifts)
+    buyer = make_user(name="周敏")
+    make_order(buyer, box, shop.far_store, days_ago=3)
+    make_order(buyer, shop.products[0], shop.far_store, days_ago=20)
+    make_order(buyer, shop.products[0], shop.store, days_ago=30)
+    others = [make_user() for _ in range(4)]
+    for k, user in enumerate(others):
+        make_order(user, shop.products[0], shop.store, days_ago=50 + 60 * k)
+        ensure_customer(user)
+    customer = ensure_customer(buyer)
+    refresh_figures(customer)  # the per-order refresh sets the favourites too
+    assert (customer.favourite_center_id, customer.favourite_category_id) == (
+        shop.far_store.id, gifts.id)
+    recompute_figures(utcnow())
+    session.refresh(customer)
+    assert customer.r_score and customer.rfm_segment
+
+    login(client, shop.agent)
+    page = client.get(f"/crm/customers/{customer.id}").get_data(as_text=True)
+    basket = (88800 + 2 * 12800) // 3
+    with force_locale("en"):
+        money, label = money_filter(basket), str(SEGMENT_LABELS[customer.rfm_segment])
+    assert f'data-testid="avg-basket">{money}<' in page
+    assert f'data-testid="favourite-center">{shop.far_store.name_en}<' in page
+    assert 'data-testid="favourite-category">Gift boxes<' in page
+    assert (f'data-testid="rfm-scores">R {customer.r_score} · F {customer.f_score} · '
+            f'M {customer.m_score}<') in page
+    assert f'data-testid="rfm-segment">{label}<' in page
+
+    body = client.get(f"/api/v1/crm/customers/{customer.id}",
+                      headers=token_for(shop.agent)).get_json()
+    figures = body["figures"]
+    assert figures["avg_basket"] == {"amount": basket, "currency": "CNY"}
+    assert (figures["favourite_center_id"], figures["favourite_category_id"]) == (
+        shop.far_store.id, gifts.id)
+    assert figures["favourite_category"] == "Gift boxes"  # in the reader's language
+    assert (figures["r_score"], figures["f_score"], figures["m_score"]) == (
+        customer.r_score, customer.f_score, customer.m_score)
+    assert figures["rfm_segment"] == customer.rfm_segment
