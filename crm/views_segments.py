@@ -25,7 +25,6 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.forms import apply_domain_errors, form_status, submit_form
 from core.i18n import localized
-from core.models import Role
 from fulfillment.models import Center
 from storefront.models import Category
 
@@ -66,7 +65,7 @@ def _kind_label(kind: str) -> str:
 
 @bp.route("/crm/tag-rules/new", methods=["GET", "POST"], defaults={"rule_id": None})
 @bp.route("/crm/tag-rules/<int:rule_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(*CRM_ROLES)
 def tag_rule(rule_id: int | None):
     rule = tagging.get_rule(rule_id) if rule_id else None
     form = _rule_form(rule)

@@ -180,10 +180,20 @@ def test_segment_pages_live_count_and_export(client, session, shop, make_user, m
     assert "1 customer" in client.get("/crm/segments").get_data(as_text=True)
 
 
-def test_tag_rule_pages(client, session, shop):
-    login(client, shop.agent)
-    assert "孕期" in client.get("/crm/tag-rules").get_data(as_text=True)
-    assert client.get("/crm/tag-rules/new").status_code == 403
+def test_tag_rule_pages(client, session, shop, make_user):
+    login(client, make_user())
+    assert client.get("/crm/tag-rules/new").status_code == 403  # a shopper
+    login(client, shop.agent)  # agents read and edit the rules, as admins do
+    listing = client.get("/crm/tag-rules").get_data(as_text=True)
+    assert "孕期" in listing and 'href="/crm/tag-rules/new"' in listing
+    rule = session.execute(sa.select(TagRule).where(TagRule.tag == "孕期")).scalar_one()
+    assert f'href="/crm/tag-rules/{rule.id}"' in listing
+    assert client.get(f"/crm/tag-rules/{rule.id}").status_code == 200
+    response = client.post(f"/crm/tag-rules/{rule.id}", data={
+        "tag": "孕期", "kind": rule.kind, "active": ""})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(TagRule, rule.id).active is False
     login(client, shop.admin)
     response = client.post("/crm/tag-rules/new", data={
         "tag": "大客户宝宝", "kind": "baby_age", "min_months": "3", "max_months": "1",
