@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -49,6 +49,8 @@ PACK_ITEMS = {
 }
 #: how far ahead the job plans reminders and greetings
 HORIZON = timedelta(days=7)
+#: a child this many months old or more is past the baby years (no age in the scripts)
+BABY_MONTHS = 36
 #: "valuable" for the win-back call when the rule names no segment
 WINBACK_MIN_LIFETIME = 100_000  # fen
 
@@ -111,17 +113,38 @@ def render_script(template: str, customer: Customer, *, products: str = "", agen
     return template.format_map(values)
 
 
-def _default_message(kind: str, customer: Customer, products: str) -> tuple[str, str]:
+def baby_note(months, *, question: bool = False, count: int | None = None) -> str:
+    """" Your baby is 6 months old now." (with a question for a call), or "" when the age
+    is unknown or the child is past the baby years. ``months`` may be a marker (SQL), with
+    ``count`` choosing the plural form."""
+    if months is None:
+        return ""
+    if isinstance(months, int) and not 0 <= months < BABY_MONTHS:
+        return ""
+    count = months if count is None else count
+    if question:
+        return " " + ngettext(
+            "Your baby is %(months)s month old now: is there anything we can help with at "
+            "this stage?", "Your baby is %(months)s months old now: is there anything we can "
+            "help with at this stage?", count, months=months)
+    return " " + ngettext("Your baby is %(months)s month old now.",
+                          "Your baby is %(months)s months old now.", count, months=months)
+
+
+def _default_message(kind: str, customer: Customer, products: str, baby: str = ""
+                     ) -> tuple[str, str]:
+    """The subject and body of a rule's message without a script of its own; ``baby`` is
+    the baby's age note (``baby_note``), told in a reorder reminder and a baby's card."""
     shop = current_app.config["SHOP_NAME"]
     if kind == FollowUpKind.REORDER:
         return (_("[%(shop)s] Time to restock", shop=shop),
                 _("%(name)s, the %(products)s you bought should be running low in a few days. "
                   "Reply or order online to have the next one ready.", name=customer.name,
-                  products=products))
+                  products=products) + baby)
     if kind == FollowUpKind.BABY_BIRTHDAY:
         return (_("[%(shop)s] Happy birthday to your little one", shop=shop),
                 _("%(name)s, happy birthday to your baby from all of us! A small gift waits "
-                  "for you at your next visit.", name=customer.name))
+                  "for you at your next visit.", name=customer.name) + baby)
     return (_("[%(shop)s] Happy birthday", shop=shop),
             _("%(name)s, happy birthday from all of us! A small birthday gift waits for you "
               "at your next visit.", name=customer.name))
@@ -141,7 +164,8 @@ def plan(rule: FollowUpRule, customer: Customer, *, reason: str, due_at: datetim
             followup.task = task
         return followup
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject, body = _default_message(rule.kind, customer, products)
+        subject, body = _default_message(rule.kind, customer, products,
+                                         baby_note(baby_age_months(customer)))
         if rule.script:
             body = render_script(rule.script, customer, products=products)
     return enqueue(channel=rule.channel, kind=rule.kind, subject=subject, body=body,

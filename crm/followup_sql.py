@@ -118,7 +118,8 @@ def _message(rule: FollowUpRule) -> tuple[str, str]:
 
     stand_in = SimpleNamespace(name=marked("name"))
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject, body = _default_message(rule.kind, stand_in, marked("products"))
+        subject, body = _default_message(rule.kind, stand_in, marked("products"),
+                                         marked("baby_note"))
     if rule.script:
         values = defaultdict(str, name=marked("name"), products=marked("products"),
                              baby_age=marked("baby_age"), shop=current_app.config["SHOP_NAME"])
@@ -158,6 +159,8 @@ def plan_many(rule: FollowUpRule, candidates: sa.Select, now) -> int:
     fields = {"name": Customer.name, "products": products}
     if marked("baby_age") in body:
         fields["baby_age"] = baby_age_sql(now.astimezone(shop_zone()).date())
+    if marked("baby_note") in body:
+        fields["baby_note"] = _baby_note_sql(baby_age_sql(now.astimezone(shop_zone()).date()))
     select = (sa.select(sa.literal(rule.channel), sa.literal(rule.kind),
                         sa.literal(purpose_of(rule.kind)), columns.customer_id, Customer.user_id,
                         sa.literal(subject), render(body, fields), columns.reason,
@@ -167,6 +170,17 @@ def plan_many(rule: FollowUpRule, candidates: sa.Select, now) -> int:
     names = ["channel", "kind", "purpose", "customer_id", "user_id", "subject", "body",
              "dedupe_key", "status", "send_after", "attempts", "created_at"]
     return insert_ignoring_twins(OutboxMessage, names, select, "dedupe_key")
+
+
+def _baby_note_sql(months: sa.ColumnElement) -> sa.ColumnElement:
+    """``followup_rules.baby_note`` in SQL: the sentence with the age, or ''."""
+    from .followup_rules import BABY_MONTHS, baby_note
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        one, many = (baby_note(marked("months"), count=n) for n in (1, 2))
+    return sa.case((months.is_(None), ""), (months >= BABY_MONTHS, ""),
+                   (months == 1, render(one, {"months": months})),
+                   else_=render(many, {"months": months}))
 
 
 def insert_ignoring_twins(model, names: list[str], select: sa.Select, key: str) -> int:

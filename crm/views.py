@@ -22,7 +22,7 @@ from storefront.models import Order, Tier
 from . import profiles
 from .customers import customer_360, get_customer, mask_phone, search_customers
 from .figures import Segment
-from .followup_rules import render_script
+from .followup_rules import baby_note, render_script
 from .followups import complete_followup, due_followups, get_followup, queue_counts
 from .forms import (
     CHANNEL_CHOICE_LABELS,
@@ -221,9 +221,23 @@ def _names(lines) -> str:
                        locale=current_locale())
 
 
+#: calls about trouble: no small talk about the baby
+_NO_BABY_TALK = (FollowUpKind.COMPLAINT, FollowUpKind.APOLOGY, FollowUpKind.NO_SHOW,
+                 FollowUpKind.RECALL)
+
+
 def call_script(followup: FollowUp, order: Order | None, fulfillment: Fulfillment | None,
                 center: Center | None) -> str:
-    """What the agent says, filled in from the customer, the order and the center."""
+    """What the agent says, filled in from the customer, the order and the center, with
+    the baby's age where known."""
+    script = _standard_script(followup, order, fulfillment, center)
+    if followup.kind in _NO_BABY_TALK:
+        return script
+    return script + baby_note(profiles.baby_age_months(followup.customer), question=True)
+
+
+def _standard_script(followup: FollowUp, order: Order | None, fulfillment: Fulfillment | None,
+                     center: Center | None) -> str:
     values = {
         "name": followup.customer.name, "agent": current_user.name,
         "shop": current_app.config["SHOP_NAME"],

@@ -13,6 +13,7 @@ from crm.customers import ensure_customer
 from crm.models import FollowUp, FollowUpRule, OutboxMessage
 from crm.segments import save_segment
 from storefront.membership import sign_up_member
+from tests.crm.test_pages import months_ago
 
 
 def rule(session, kind, **change):
@@ -66,11 +67,13 @@ def test_reorder_reminder_before_the_supply_runs_out(session, shop, make_product
     make_order(buyer, formula, shop.store, days_ago=36, quantity=2)  # runs out in 4 days
     make_order(again, formula, shop.store, days_ago=36, quantity=2)
     make_order(again, formula, shop.store, days_ago=2)  # bought again: no reminder
+    profiles.add_child(ensure_customer(buyer), birth_date=months_ago(date.today(), 7))
     now = utcnow()
     assert "1 reorder" in followups.run_followup_rules(now)
     [sms] = messages(session, "reorder")
     assert sms.channel == "sms" and sms.purpose == "marketing"
     assert formula.name_zh in sms.body
+    assert sms.body.endswith("宝宝 7 个月了。")  # the baby's age, in the default message
     assert sms.send_after >= now
     assert "0 reorder" in followups.run_followup_rules(now)  # once
 

@@ -168,6 +168,33 @@ def test_followup_page_has_a_script_from_the_order(client, shop, picked_up):
     assert "13812345678" in html  # the agent calls: the 360 beside shows the whole number
 
 
+def months_ago(today, months):
+    """A birth date ``months`` whole months before ``today``."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return today.replace(year=year, month=month + 1, day=min(today.day, 28))
+
+
+def test_the_call_script_tells_the_babys_age(client, shop, picked_up, session):
+    from datetime import date
+
+    import flask_babel
+
+    from crm import profiles
+
+    shopper, _, followup = picked_up
+    login(client, shop.agent)
+    page = client.get(f"/crm/followups/{followup.id}").get_data(as_text=True)
+    assert "Your baby is" not in page  # no child known
+    profiles.add_child(ensure_customer(shopper), birth_date=months_ago(date.today(), 6))
+    session.commit()
+    page = client.get(f"/crm/followups/{followup.id}").get_data(as_text=True)
+    assert "Your baby is 6 months old now: is there anything we can help with" in page
+    client.set_cookie("lang", "zh_CN")
+    flask_babel.refresh()  # the test client shares one app context between requests
+    page = client.get(f"/crm/followups/{followup.id}").get_data(as_text=True)
+    assert "宝宝 6 个月了，这个阶段有什么需要我们帮忙的吗？" in page
+
+
 def test_record_a_reached_call(client, shop, picked_up, session):
     _, _, followup = picked_up
     login(client, shop.agent)
