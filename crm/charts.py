@@ -76,3 +76,17 @@ def _svg(title: str, parts: list[str]) -> Markup:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}" style="width:100%;height:auto" class="chart">'
         f'<title>{escape(title)}</title>{"".join(parts)}</svg>')
+
+
+def pivot(rows, label_of, series_of, value_of) -> tuple[list[str], dict[str, list[float]]]:
+    """Rows to a bar chart's labels and series: one label per ``label_of(row)``, one series
+    per ``series_of(row)``, each cell the sum of ``value_of(row)`` (0 where none)."""
+    labels, names, cells = [], [], {}
+    for row in rows:
+        label, name = label_of(row), series_of(row)
+        if label not in labels:
+            labels.append(label)
+        if name not in names:
+            names.append(name)
+        cells[label, name] = cells.get((label, name), 0) + value_of(row)
+    return labels, {name: [cells.get((label, name), 0) for label in labels] for name in names}

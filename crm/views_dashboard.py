@@ -11,9 +11,9 @@ from core.auth import roles_required
 from core.i18n import localized
 
 from . import dashboards
-from .charts import bar_chart, line_chart
+from .charts import bar_chart, line_chart, pivot
 from .figures import Segment, rfm_grid
-from .views import CRM_ROLES, bp
+from .views import CRM_ROLES, METHOD_LABELS, bp
 
 
 class _Named:
@@ -62,7 +62,20 @@ def dashboard():
     follow = dashboards.followups_done_vs_due()
     members = dashboards.member_growth()
     by_center = dashboards.sales_by_center_and_method()
+    complaints = dashboards.complaint_figures()
+    method = lambda row: str(METHOD_LABELS.get(row[2], row[2]))  # noqa: E731
+    center = lambda row: localized(_Named(row[0], row[1]), "name")  # noqa: E731
+    yuan = lambda row: row[4] / 100  # noqa: E731
     charts = {
+        "by_center": bar_chart(*pivot(by_center, center, method, yuan),
+                               title=_("Sales by center (yuan)")),
+        "by_method": bar_chart(*pivot(by_center, method, lambda row: _("Sales (yuan)"), yuan),
+                               title=_("Sales by fulfillment method")),
+        "complaints_by_center": bar_chart(
+            [_named(names) for names, *_rest in complaints["by_center"]],
+            {_("Open"): [row[2] for row in complaints["by_center"]],
+             _("SLA breaches"): [row[3] for row in complaints["by_center"]]},
+            title=_("Complaints open and SLA breaches by center")),
         "sales": bar_chart([d[5:] for d, _n, _a in sales],
                            {_("Sales (yuan)"): [a / 100 for _d, _n, a in sales]},
                            title=_("Sales by day")),
@@ -76,7 +89,7 @@ def dashboard():
     }
     return render_template("crm/dashboard.html", grid=grid, peak=peak or 1,
                            segments=Segment.ALL, charts=charts, by_center=by_center,
-                           complaints=dashboards.complaint_figures(), named=_named)
+                           complaints=complaints, named=_named)
 
 
 @bp.route("/crm/dashboard/<name>.csv")

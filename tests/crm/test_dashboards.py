@@ -6,9 +6,17 @@ from datetime import timedelta
 
 from core.models import utcnow
 from crm import complaints, dashboards
+from crm.charts import pivot
 from crm.customers import ensure_customer
 from storefront.membership import sign_up_member
 from tests.crm.test_pages import login
+
+
+def section(page: str, testid: str) -> str:
+    """The SVG inside the element marked ``data-testid=testid``."""
+    start = page.index(f'data-testid="{testid}"')
+    svg = page.index("<svg", start)
+    return page[svg:page.index("</svg>", svg) + 6]
 
 
 def test_figures(session, shop, make_order):
@@ -83,6 +91,11 @@ def test_complaints_by_center_and_product(client, session, shop, make_order):
     login(client, shop.agent)
     page = client.get("/crm/dashboard").get_data(as_text=True)
     assert 'data-testid="complaints-by-center"' in page and shop.far_store.name_en in page
+    chart = section(page, "chart-complaints-by-center")
+    assert chart.startswith("<svg") and chart.count("<rect") >= 6  # 3 centers x 2 + legend
+    assert f"{shop.far_store.name_en} · Open: 2</title>" in chart
+    assert f"{shop.far_store.name_en} · SLA breaches: 1</title>" in chart
+    assert f"{shop.store.name_en} · SLA breaches: 0</title>" in chart
     body = client.get("/crm/dashboard/complaints-by-center.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[0][:4] == ["center", "complaints_90_days", "open", "sla_breaches"]
@@ -92,3 +105,26 @@ def test_complaints_by_center_and_product(client, session, shop, make_order):
     assert rows[0] == ["product", "complaints_90_days", "hours_to_first_response",
                        "hours_to_resolution"]
     assert [shop.products[1].name_en, "2", "", ""] in rows
+
+
+def test_pivot_sums_rows_into_series():
+    rows = [("a", "x", 1), ("b", "y", 2), ("a", "x", 3), ("a", "y", 4)]
+    labels, series = pivot(rows, lambda r: r[0], lambda r: r[1], lambda r: r[2])
+    assert labels == ["a", "b"] and series == {"x": [4, 0], "y": [4, 2]}
+
+
+def test_sales_charts_by_center_and_method(client, session, shop, make_order):
+    make_order(shop.shopper, shop.products[0], shop.store, days_ago=0)
+    make_order(shop.shopper, shop.products[1], shop.far_store, days_ago=1)
+    delivered = make_order(shop.shopper, shop.products[2], shop.hub, days_ago=1)
+    delivered.fulfillment_method = "delivery"
+    login(client, shop.agent)
+    page = client.get("/crm/dashboard").get_data(as_text=True)
+    by_center = section(page, "chart-sales-by-center")
+    assert f"{shop.store.name_en} · Pickup: 128</title>" in by_center
+    assert f"{shop.far_store.name_en} · Pickup: 398</title>" in by_center
+    assert f"{shop.hub.name_en} · Delivery: 268</title>" in by_center
+    assert f"{shop.hub.name_en} · Pickup: 0</title>" in by_center
+    by_method = section(page, "chart-sales-by-method")
+    assert "Pickup · Sales (yuan): 526</title>" in by_method
+    assert "Delivery · Sales (yuan): 268</title>" in by_method
