@@ -212,3 +212,27 @@ def test_if_empty_does_nothing_the_second_time(demo, runner, session):
     assert refused.exit_code != 0 and "already has products" in refused.output
     assert session.execute(sa.select(sa.func.count(Order.id))).scalar() == before
     assert session.execute(sa.select(sa.func.count(Product.id))).scalar() == 15
+
+
+def test_demo_with_50_customers_and_300_orders(runner, session):
+    """The command as the README gives it for a quick look: the counts asked for, figures
+    that agree with the orders, and no stock sold twice."""
+    result = runner.invoke(args=["demo", "--customers", "50", "--orders", "300", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert session.execute(sa.select(sa.func.count(User.id)).where(
+        User.role == Role.CUSTOMER)).scalar() == 50
+    assert session.execute(sa.select(sa.func.count(Order.id))).scalar() == 300
+    customers = _all(session, sa.select(Customer).where(Customer.user_id.isnot(None)))
+    assert len(customers) == 50
+    fields = ("orders_count", "lifetime_amount", "frequency", "monetary_amount",
+              "avg_basket_amount", "favourite_center_id", "favourite_category_id", "stage")
+    for c in customers:
+        seeded = {f: getattr(c, f) for f in fields}
+        refresh_figures(c)
+        assert {f: getattr(c, f) for f in fields} == seeded, c.name
+    assert sum(c.orders_count for c in customers) > 0
+    assert any(c.rfm_segment for c in customers)
+    assert session.execute(sa.select(sa.func.count(Stock.id)).where(
+        sa.or_(Stock.on_hand < 0, Stock.reserved < 0, Stock.reserved > Stock.on_hand))
+    ).scalar() == 0

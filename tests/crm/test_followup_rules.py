@@ -1,6 +1,6 @@
 """Interact: the follow-up rules (editable rows), each planning its contact once."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -93,23 +93,39 @@ def test_welcome_pack_from_needs_tags(session, shop, make_order):
     assert "0 welcome" in followups.run_followup_rules(utcnow())
 
 
-def test_birthday_greetings_member_and_baby(session, shop, make_user):
+@pytest.mark.parametrize("local_day", [date(2026, 3, 30), date(2026, 12, 29)])
+def test_birthday_greetings_member_and_baby(session, shop, make_user, local_day):
+    """A fixed day of the shop (late in a month, or across the new year): greetings for the
+    coming week's birthdays, at 10:00 on the day, once."""
+    from datetime import datetime, time
+
     from core.i18n import shop_zone
 
-    today = utcnow().astimezone(shop_zone()).date()  # the shop's day, not UTC's
-    member = profiles.create_prospect(shop.agent, {"name": "寿星", "email": "b@example.com",
-                                                   "birthday": date(1990, 1, 1)})
-    member.birthday = date(1990, today.month, min(today.day, 28))
-    member.marketing_consent = True
+    zone = shop_zone()
+    now = datetime.combine(local_day, time(8, 0), tzinfo=zone).astimezone(UTC)
+    soon, later = local_day + timedelta(days=3), local_day + timedelta(days=10)
+    member = profiles.create_prospect(shop.agent, {"name": "寿星", "email": "b@example.com"})
+    member.birthday, member.marketing_consent = date(1990, soon.month, soon.day), True
+    far = profiles.create_prospect(shop.agent, {"name": "远寿星", "email": "f@example.com"})
+    far.birthday, far.marketing_consent = date(1990, later.month, later.day), True
     parent = profiles.create_prospect(shop.agent, {"name": "宝妈", "phone": "13700009999"})
-    profiles.add_child(parent, birth_date=date(today.year - 1, today.month, min(today.day, 28)))
+    parent.marketing_consent = True
+    profiles.add_child(parent, birth_date=date(local_day.year - 1, local_day.month,
+                                                local_day.day), today=local_day)
     session.flush()
-    summary = followups.run_followup_rules(utcnow())
-    if today.day <= 28:
-        assert "1 birthday" in summary and "1 baby_birthday" in summary
-        assert len(messages(session, "birthday")) == 1
-        assert len(messages(session, "baby_birthday")) == 1
-    assert "0 birthday" in followups.run_followup_rules(utcnow())
+
+    summary = followups.run_followup_rules(now)
+    assert "1 birthday" in summary and "1 baby_birthday" in summary
+    [card] = messages(session, "birthday")
+    assert card.customer_id == member.id
+    assert card.send_after == datetime.combine(soon, time(10, 0), tzinfo=zone)
+    assert str(soon.year) in card.dedupe_key  # next year's birthday is another greeting
+    [baby] = messages(session, "baby_birthday")
+    assert baby.customer_id == parent.id
+    assert baby.send_after == datetime.combine(local_day, time(10, 0), tzinfo=zone)
+    assert baby.body.endswith("宝宝 12 个月了。")
+    assert "0 birthday" in followups.run_followup_rules(now)
+    assert "0 baby_birthday" in followups.run_followup_rules(now + timedelta(days=1))
 
 
 def test_winback_for_valuable_dormant_customers(session, shop, make_user, make_order,

@@ -195,6 +195,32 @@ def test_the_call_script_tells_the_babys_age(client, shop, picked_up, session):
     assert "宝宝 6 个月了，这个阶段有什么需要我们帮忙的吗？" in page
 
 
+def test_open_a_complaint_from_the_call(client, shop, picked_up, session):
+    import html
+    import re
+
+    from crm.models import Complaint
+
+    shopper, order, followup = picked_up
+    login(client, shop.agent)
+    page = client.get(f"/crm/followups/{followup.id}").get_data(as_text=True)
+    link = html.unescape(re.search(r'data-testid="open-complaint" href="([^"]+)"', page)[1])
+    form = client.get(link).get_data(as_text=True)
+    assert re.search(r'<option selected value="followup">|<option value="followup" selected',
+                     form)  # the channel: on a follow-up call
+    assert f'value="{shop.products[0].id}"' in form  # the order's products to choose from
+    response = client.post(link, data={
+        "channel": "followup", "category": "quality", "severity": "high",
+        "product_id": str(shop.products[0].id), "description": "罐口密封不严"})
+    assert response.status_code == 302
+    complaint = session.execute(sa.select(Complaint)).scalar_one()
+    assert response.location.endswith(f"/crm/complaints/{complaint.id}")
+    assert (complaint.customer_id, complaint.order_id, complaint.channel,
+            complaint.product_id) == (followup.customer_id, order.id, "followup",
+                                      shop.products[0].id)
+    assert complaint.owner_id == shop.agent.id and complaint.status == "open"
+
+
 def test_record_a_reached_call(client, shop, picked_up, session):
     _, _, followup = picked_up
     login(client, shop.agent)

@@ -105,7 +105,7 @@ def test_membership_fills_the_profile_gaps(session, shop):
     assert [c.birth_date for c in customer.children] == [baby]
 
 
-def test_search_by_order_number_and_card(session, shop):
+def test_search_by_order_number_and_card(session, shop, make_user):
     order = place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1}],
                         fulfillment={"method": "pickup", "center_id": shop.store.id},
                         payment_method="pay_at_pickup")
@@ -113,6 +113,16 @@ def test_search_by_order_number_and_card(session, shop):
     assert [c.user_id for c in items] == [shop.shopper.id]
     items, _ = search_customers(order.number.lower())
     assert [c.user_id for c in items] == [shop.shopper.id]
+
+    member = make_user(name="卡主")
+    sign_up_member(member, name="卡主", phone="13900002222")
+    card = customer_for_user(member.id).card_number
+    assert card
+    for term in (card, card.lower(), f" {card} "):
+        items, _ = search_customers(term)
+        assert [c.user_id for c in items] == [member.id], term
+    items, _ = search_customers(card[:-1] + ("0" if card[-1] != "0" else "1"))
+    assert member.id not in [c.user_id for c in items]  # a card number matches whole
 
 
 # --- pages ------------------------------------------------------------------------------------
