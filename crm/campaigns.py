@@ -20,7 +20,7 @@ from core.extensions import db
 from core.i18n import shop_zone
 from core.models import User, UTCDateTime, utcnow
 
-from .followup_rules import render_script
+from .followup_rules import render_script, script_problem
 from .followup_sql import at, baby_age_sql, insert_ignoring_twins, marked, render, text
 from .models import (
     Customer,
@@ -93,13 +93,8 @@ def save_campaign(campaign: Campaign | None, agent: User, *, name: str, segment_
         errors["subject"] = [str(_l("An e-mail needs a subject."))]
     if not script:
         errors["script"] = [str(_l("This field is required."))]
-    elif len(script) > 2000:
-        errors["script"] = [str(_l("At most 2000 characters."))]
-    else:
-        try:
-            script.format_map(defaultdict(str))
-        except (ValueError, IndexError):
-            errors["script"] = [str(_l("Use placeholders like {name}, {products}, {baby_age}."))]
+    elif problem := script_problem(script):
+        errors["script"] = [problem]
     if errors:
         raise ValidationFailed(errors=errors)
     if campaign is None:

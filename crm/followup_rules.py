@@ -68,6 +68,17 @@ def active_rule(kind: str) -> FollowUpRule | None:
         FollowUpRule.kind == kind, FollowUpRule.active.is_(True))).scalar_one_or_none()
 
 
+def script_problem(script: str) -> str | None:
+    """What is wrong with a script (too long, a broken placeholder), or None."""
+    if len(script) > 2000:
+        return str(_l("At most 2000 characters."))
+    try:
+        script.format_map(defaultdict(str))
+    except (ValueError, IndexError):
+        return str(_l("Use placeholders like {name}, {products}, {baby_age}."))
+    return None
+
+
 def save_rule(rule: FollowUpRule, agent: User, *, active: bool, delay_days: int, channel: str,
               script: str | None, segment_id: int | None) -> FollowUpRule:
     errors = {}
@@ -75,13 +86,8 @@ def save_rule(rule: FollowUpRule, agent: User, *, active: bool, delay_days: int,
         errors["channel"] = [str(_l("Not a valid choice."))]
     if delay_days is None or not -60 <= delay_days <= 365:
         errors["delay_days"] = [str(_l("A number of days from -60 to 365."))]
-    if script and len(script) > 2000:
-        errors["script"] = [str(_l("At most 2000 characters."))]
-    if script:
-        try:
-            script.format_map(defaultdict(str))
-        except (ValueError, IndexError):
-            errors["script"] = [str(_l("Use placeholders like {name}, {products}, {baby_age}."))]
+    if script and (problem := script_problem(script)):
+        errors["script"] = [problem]
     if errors:
         raise ValidationFailed(errors=errors)
     rule.active, rule.delay_days, rule.channel = active, delay_days, channel

@@ -37,6 +37,15 @@ def demo(runner, session):
     return result.output
 
 
+def assert_figures_as_refreshed(customers, fields):
+    """The seeded figures are what the per-order refresh computes from the orders."""
+    for c in customers:
+        seeded = {f: getattr(c, f) for f in fields}
+        refresh_figures(c)
+        assert {f: getattr(c, f) for f in fields} == seeded, c.name
+    assert sum(c.orders_count for c in customers) > 0
+
+
 def _all(session, query):
     return list(session.execute(query).scalars())
 
@@ -167,13 +176,9 @@ def test_customers_look_real_and_their_figures_match_their_orders(demo, session)
     assert members and any(m.baby_birthday for m in members)
     customers = _all(session, sa.select(Customer).where(Customer.user_id.isnot(None)))
     assert len(customers) == 20
-    fields = ("orders_count", "lifetime_amount", "frequency", "monetary_amount",
-              "first_order_at", "last_order_at", "stage", "card_number")
-    for c in customers:
-        seeded = {f: getattr(c, f) for f in fields}
-        refresh_figures(c)
-        assert {f: getattr(c, f) for f in fields} == seeded, c.name
-    assert sum(c.orders_count for c in customers) > 0
+    assert_figures_as_refreshed(customers, (
+        "orders_count", "lifetime_amount", "frequency", "monetary_amount", "first_order_at",
+        "last_order_at", "stage", "card_number"))
 
 
 def test_recent_completions_have_satisfaction_calls(demo, session):
@@ -225,13 +230,9 @@ def test_demo_with_50_customers_and_300_orders(runner, session):
     assert session.execute(sa.select(sa.func.count(Order.id))).scalar() == 300
     customers = _all(session, sa.select(Customer).where(Customer.user_id.isnot(None)))
     assert len(customers) == 50
-    fields = ("orders_count", "lifetime_amount", "frequency", "monetary_amount",
-              "avg_basket_amount", "favourite_center_id", "favourite_category_id", "stage")
-    for c in customers:
-        seeded = {f: getattr(c, f) for f in fields}
-        refresh_figures(c)
-        assert {f: getattr(c, f) for f in fields} == seeded, c.name
-    assert sum(c.orders_count for c in customers) > 0
+    assert_figures_as_refreshed(customers, (
+        "orders_count", "lifetime_amount", "frequency", "monetary_amount", "avg_basket_amount",
+        "favourite_center_id", "favourite_category_id", "stage"))
     assert any(c.rfm_segment for c in customers)
     assert session.execute(sa.select(sa.func.count(Stock.id)).where(
         sa.or_(Stock.on_hand < 0, Stock.reserved < 0, Stock.reserved > Stock.on_hand))
