@@ -21,7 +21,7 @@ from storefront.models import Order, OrderLine
 from .customers import ensure_customer
 from .models import Complaint, ComplaintEvent, ComplaintStatus, Customer, FollowUpKind
 from .outbox import enqueue
-from .remedies import issue_refund
+from .remedies import issue_coupon, issue_refund
 
 S = ComplaintStatus
 CHANNELS = ("hotline", "store", "online", "followup")
@@ -141,6 +141,8 @@ def _resolve(complaint, actor, *, remedy, remedy_amount, root_cause, prevention,
         order = db.session.get(Order, complaint.order_id)
         complaint.remedy_note = issue_refund(order, amount=remedy_amount, actor=actor,
                                              reason=f"complaint:{complaint.id}")
+    if remedy == "coupon":
+        complaint.remedy_note = issue_coupon(complaint, amount=remedy_amount, actor=actor)
     complaint.remedy, complaint.remedy_amount = remedy, remedy_amount
     complaint.root_cause, complaint.prevention = root_cause.strip(), prevention.strip()
     complaint.resolved_at = now

@@ -1,20 +1,30 @@
-"""The money side of a complaint's remedy, behind one function.
+"""What a complaint's remedy gives the customer: money back, a coupon, a replacement.
 
-The storefront's refund service is the one place that moves money back (Stripe or the
-offline desk). Admins and staff of the order's center refund the remedy's sum at once;
-anyone else's refund remedy is recorded as requested, and the order's page carries it out.
+The storefront's services do the work: its refund service is the one place that moves
+money back (Stripe or the offline desk), its coupons and its orders. Admins and staff of
+the order's center refund the remedy's sum at once; anyone else's refund remedy is
+recorded as requested, and the order's page carries it out.
 """
 
 
+from flask import current_app
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.errors import ValidationFailed
-from core.i18n import current_locale
+from core.extensions import db
+from core.i18n import current_locale, shop_zone
 from core.models import User
 from core.money import format_money
+from storefront import coupons
+from storefront.coupon_models import CouponSource
 from storefront.errors import NothingToRefund, RefundExceedsRefundable
 from storefront.models import Order
 from storefront.refunds import can_refund, execute_pending_refunds, refund_amount
+
+from .events import member_locale
+from .outbox import enqueue
 
 
 def issue_refund(order: Order, *, amount: int, actor: User, reason: str) -> str:
@@ -40,3 +50,37 @@ def pay_out(order_id: int | None) -> None:
     """After the caller's commit: ask Stripe for the refunds a remedy queued on the order."""
     if order_id is not None:
         execute_pending_refunds(order_id)
+
+
+def issue_coupon(complaint, *, amount: int, actor: User) -> str:
+    """Give the complaint's customer a coupon of ``amount`` (fen) and tell them; returns a
+    note for the record.
+
+    The coupon lasts ``COMPLAINT_COUPON_DAYS`` (90); the message goes through the outbox in
+    the customer's language (e-mail, or SMS without one). A prospect without an account
+    cannot hold a coupon: refused on ``remedy``.
+    """
+    user = db.session.get(User, complaint.customer.user_id) if complaint.customer.user_id \
+        else None
+    if user is None:
+        raise ValidationFailed(errors={"remedy": [str(_l(
+            "A coupon needs the customer's shop account; this customer has none."))]})
+    coupon = coupons.issue_coupon(
+        user.id, amount=amount, source=CouponSource.COMPLAINT, source_ref=str(complaint.id),
+        valid_days=current_app.config["COMPLAINT_COUPON_DAYS"], actor_id=actor.id)
+    complaint.coupon_id = coupon.id
+    with force_locale(member_locale(user.id)):
+        values = {"shop": current_app.config["SHOP_NAME"], "code": coupon.code,
+                  "amount": format_money(amount, coupon.currency, current_locale()),
+                  "until": format_date(coupon.valid_until.astimezone(shop_zone()), "long")}
+        subject = _("[%(shop)s] A coupon for you: %(amount)s off", **values)
+        body = _("We are sorry for the trouble. Your coupon %(code)s takes %(amount)s off your "
+                 "next order until %(until)s: type the code at checkout.", **values)
+    if user.email:
+        enqueue(channel="email", kind="complaint_update", subject=subject, body=body,
+                user_id=user.id, to=user.email, dedupe_key=f"coupon:{coupon.id}")
+    elif user.phone:
+        enqueue(channel="sms", kind="complaint_update", subject=subject,
+                body=f"【{values['shop']}】{body}", user_id=user.id, to=user.phone,
+                dedupe_key=f"coupon:{coupon.id}")
+    return _("Coupon %(code)s issued.", code=coupon.code)

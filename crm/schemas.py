@@ -175,6 +175,13 @@ class ComplaintSchema(_WithOrderRefs):
     overdue = fields.Function(lambda c: is_overdue(c), metadata={"type": "boolean"})
     remedy = fields.String(allow_none=True)
     remedy_amount = fields.Integer(allow_none=True)
+    remedy_note = fields.String(allow_none=True)
+    coupon = fields.Function(lambda c: c.coupon.code if c.coupon else None, allow_none=True,
+                             metadata={"type": "string",
+                                       "description": "The coupon a coupon remedy issued."})
+    replacement_order = fields.Function(
+        lambda c: c.replacement_order.number if c.replacement_order else None, allow_none=True,
+        metadata={"type": "string", "description": "The replacement order's number."})
     root_cause = fields.String(allow_none=True)
     prevention = fields.String(allow_none=True)
     created_at = fields.DateTime()
