@@ -17,11 +17,13 @@ from core.extensions import db
 from core.i18n import current_locale, shop_zone
 from core.models import User
 from core.money import format_money
+from fulfillment.errors import InsufficientStock
 from storefront import coupons
 from storefront.coupon_models import CouponSource
 from storefront.errors import NothingToRefund, RefundExceedsRefundable
 from storefront.models import Order
 from storefront.refunds import can_refund, execute_pending_refunds, refund_amount
+from storefront.replacements import place_replacement
 
 from .events import member_locale
 from .outbox import enqueue
@@ -84,3 +86,27 @@ def issue_coupon(complaint, *, amount: int, actor: User) -> str:
                 body=f"【{values['shop']}】{body}", user_id=user.id, to=user.phone,
                 dedupe_key=f"coupon:{coupon.id}")
     return _("Coupon %(code)s issued.", code=coupon.code)
+
+
+def send_replacement(complaint, order: Order, *, actor: User, quantity: int | None) -> str:
+    """Place the free replacement of the complained product (default: the order's line) and
+    link it to the complaint; returns a note for the record.
+
+    Short stock at the order's center is refused on ``remedy`` with the units missing, and
+    nothing is reserved (the caller rolls back).
+    """
+    try:
+        replacement = place_replacement(order, actor=actor, product_id=complaint.product_id,
+                                        quantity=quantity,
+                                        note=_("Replacement for %(number)s", number=order.number))
+    except InsufficientStock as err:
+        short = err.extra.get("lines") or [{}]
+        raise ValidationFailed(code=err.code, errors={"remedy": [_(
+            "The store has only %(available)d of these in stock: the replacement cannot be "
+            "sent from there now.", available=short[0].get("available", 0))]}) from None
+    except ValidationFailed as err:
+        raise ValidationFailed(errors={"remedy": [
+            str(m) for messages in err.errors.values() for m in messages]}) from None
+    complaint.replacement_order_id = replacement.id
+    complaint.replacement_order = replacement
+    return _("Replacement order %(number)s placed.", number=replacement.number)

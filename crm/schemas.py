@@ -204,6 +204,9 @@ class ComplaintTransitionSchema(Schema):
     remedy = fields.String(allow_none=True, validate=validate.OneOf(REMEDIES))
     remedy_amount = fields.Integer(strict=True, allow_none=True,
                                    validate=validate.Range(min=1, max=100_000_000))
+    replacement_quantity = fields.Integer(strict=True, allow_none=True,
+                                          validate=validate.Range(min=1, max=99), metadata={
+        "description": "Units a replacement sends (default: the complained line's)."})
     root_cause = PlainText(allow_none=True, validate=validate.Length(max=4000))
     prevention = PlainText(allow_none=True, validate=validate.Length(max=4000))
 

@@ -9,6 +9,7 @@ from core.models import utcnow
 from crm import complaints
 from crm.models import OutboxMessage
 from storefront.coupon_models import Coupon, CouponState
+from tests.conftest import delivery_address
 from tests.crm.test_pages import login
 
 FIX = {"root_cause": "包装破损", "prevention": "加厚泡沫箱"}
@@ -85,3 +86,115 @@ def test_the_complaint_page_and_api_show_the_coupon(client, session, shop, order
     mine = client.get("/orders").get_data(as_text=True)
     assert code in mine and 'data-state="issued"' in mine
     assert utcnow() < c.coupon.valid_until
+
+
+# --- replacement -------------------------------------------------------------------------------
+
+
+def placed(shop, quantity=2, method="pickup", **kw):
+    from storefront.orders import place_order
+
+    fulfillment = ({"method": "pickup", "center_id": shop.store.id} if method == "pickup"
+                   else {"method": "delivery", "address": delivery_address()})
+    return place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": quantity}],
+                       fulfillment=fulfillment,
+                       payment_method="pay_at_pickup" if method == "pickup" else "cash_on_delivery")
+
+
+def stock_row(session, center, product):
+    from fulfillment.models import Stock
+
+    session.expire_all()
+    return session.execute(sa.select(Stock).where(Stock.center_id == center.id,
+                                                  Stock.product_id == product.id)).scalar_one()
+
+
+@pytest.mark.parametrize("method", ["pickup", "delivery"])
+def test_replacement_is_a_free_order_from_the_same_center(session, shop, method):
+    original = placed(shop, quantity=2, method=method)
+    center = shop.store if method == "pickup" else shop.hub
+    before = stock_row(session, center, shop.products[0]).reserved
+    c = investigating(shop, original)
+    complaints.transition(c, shop.agent, to="resolved", remedy="replacement", **FIX)
+    new = c.replacement_order
+    assert new is not None and new.replacement_of_id == original.id and new.id != original.id
+    assert (new.total_amount, new.subtotal_amount, new.status) == (0, 0, "confirmed")
+    assert (new.fulfillment_method, new.center_id) == (method, center.id)
+    assert [(ln.product_id, ln.quantity, ln.unit_price_amount) for ln in new.lines] == [
+        (shop.products[0].id, 2, 0)]
+    assert new.fulfillment.status == "reserved"
+    if method == "delivery":
+        assert new.fulfillment.address == original.fulfillment.address
+    assert stock_row(session, center, shop.products[0]).reserved == before + 2
+    assert new.number in c.remedy_note
+
+
+def test_replacement_of_fewer_units(session, shop):
+    c = investigating(shop, placed(shop, quantity=3))
+    complaints.transition(c, shop.agent, to="resolved", remedy="replacement",
+                          replacement_quantity=1, **FIX)
+    assert c.replacement_order.lines[0].quantity == 1
+
+
+def test_short_stock_refuses_the_replacement_and_changes_nothing(session, shop):
+    from storefront.models import Order
+
+    original = placed(shop, quantity=2)
+    c = investigating(shop, original)
+    session.commit()
+    row = stock_row(session, shop.store, shop.products[0])
+    row.on_hand = row.reserved + 1  # one unit left for anyone
+    session.commit()
+    with pytest.raises(ValidationFailed) as err:
+        complaints.transition(c, shop.agent, to="resolved", remedy="replacement", **FIX)
+    assert err.value.code == "insufficient_stock" and "remedy" in err.value.errors
+    session.rollback()
+    session.expire_all()
+    assert c.status == "investigating" and c.replacement_order_id is None
+    assert session.execute(sa.select(sa.func.count(Order.id))).scalar_one() == 1
+    assert stock_row(session, shop.store, shop.products[0]).reserved == 2
+
+
+def test_resolve_page_shows_the_shortage_and_the_order_pages_the_link(client, session, shop):
+    from crm.models import Complaint
+    from storefront.models import Order
+
+    original = placed(shop, quantity=2)
+    c = investigating(shop, original)
+    row = stock_row(session, shop.store, shop.products[0])
+    row.on_hand = row.reserved
+    login(client, shop.agent)
+    form = {"to": "resolved", "remedy": "replacement", **FIX}
+    refused = client.post(f"/crm/complaints/{c.id}", data=form)
+    assert refused.status_code == 400
+    assert "only 0 of these in stock" in refused.get_data(as_text=True)
+    row = stock_row(session, shop.store, shop.products[0])
+    row.on_hand = 10
+    session.commit()
+    done = client.post(f"/crm/complaints/{c.id}", data=form)
+    assert done.status_code == 302
+    session.expire_all()
+    new = session.get(Order, session.get(Complaint, c.id).replacement_order_id)
+    html = client.get(f"/crm/complaints/{c.id}").get_data(as_text=True)
+    assert 'data-testid="complaint-replacement"' in html and new.number in html
+    login(client, shop.shopper)
+    page = client.get(f"/orders/{new.public_id}").get_data(as_text=True)
+    assert 'data-testid="replacement-of"' in page and original.number in page
+
+
+def test_replacement_through_the_api_and_on_the_admin_order_page(client, session, shop,
+                                                                   token_for):
+    original = placed(shop, quantity=1)
+    c = investigating(shop, original)
+    headers = token_for(shop.agent)
+    answer = client.post(f"/api/v1/crm/complaints/{c.id}/transition", headers=headers, json={
+        "to": "resolved", "remedy": "replacement", **FIX})
+    assert answer.status_code == 200, answer.json
+    number = answer.json["replacement_order"]
+    assert number and number != original.number
+    from storefront.models import Order
+
+    new = session.execute(sa.select(Order).where(Order.number == number)).scalar_one()
+    login(client, shop.clerk)
+    page = client.get(f"/admin/orders/{new.public_id}").get_data(as_text=True)
+    assert 'data-testid="replacement-of"' in page and original.number in page
