@@ -22,6 +22,7 @@ from storefront import coupons
 from storefront.coupon_models import CouponSource
 from storefront.errors import NothingToRefund, RefundExceedsRefundable
 from storefront.models import Order
+from storefront.refund_requests import request_refund
 from storefront.refunds import can_refund, execute_pending_refunds, refund_amount
 from storefront.replacements import place_replacement
 
@@ -33,19 +34,22 @@ def issue_refund(order: Order, *, amount: int, actor: User, reason: str) -> str:
     """Refund ``amount`` (fen) of ``order`` for a complaint; returns a note for the record.
 
     The sum goes back through the storefront's refund service (Stripe for online payments,
-    once the caller has committed and called ``pay_out``; cash otherwise). More than can
-    still be refunded is refused on ``remedy_amount`` with the service's code, nothing done.
+    once the caller has committed and called ``pay_out``; cash otherwise). Someone who may
+    not refund (an agent) leaves a refund request on the order's back-office page instead
+    (``reason``, e.g. "complaint:12", names its source). More than can still be refunded is
+    refused on ``remedy_amount`` with the service's code, nothing done.
     """
     money = format_money(amount, order.currency, current_locale())
-    if amount <= 0 or not can_refund(order, actor):
-        return _("Refund of %(amount)s requested from the storefront.", amount=money)
     try:
-        refund_amount(order, actor, amount=amount, reason=reason)
+        if can_refund(order, actor):
+            refund_amount(order, actor, amount=amount, reason=reason)
+            return _("Refunded %(amount)s.", amount=money)
+        request_refund(order, amount=amount, source=reason, reason=reason, actor=actor)
     except (RefundExceedsRefundable, NothingToRefund) as err:
         errors = err.errors.get("amount") or [str(err.message)]
         raise ValidationFailed(code=err.code, errors={"remedy_amount": errors},
                                extra=err.extra) from None
-    return _("Refunded %(amount)s.", amount=money)
+    return _("Refund of %(amount)s requested from the storefront.", amount=money)
 
 
 def pay_out(order_id: int | None) -> None:
