@@ -24,11 +24,13 @@ from fulfillment.schemas import (
     plain_key,
 )
 
-from . import accounts, catalog, membership, orders, refunds
+from . import accounts, catalog, coupons, membership, orders, refunds
 from .errors import EmailTaken
 from .idempotency import IDEMPOTENCY_WINDOW
 from .models import IdempotencyKey, Product
 from .schemas import (
+    CouponListSchema,
+    CouponSchema,
     MembershipSchema,
     MeSchema,
     OrderCreateSchema,
@@ -272,6 +274,16 @@ def order_detail(public_id: str):
 def my_orders():
     user = g.api_user
     return ok({"items": OrderSchema(many=True, viewer=user).dump(orders.orders_of(user))})
+
+
+@route(bp, "/me/coupons", summary="My coupons, the usable ones first", tag="orders",
+       response=CouponListSchema)
+@api_auth()
+def my_coupons():
+    mine = coupons.coupons_of(g.api_user)
+    now = utcnow()
+    return ok({"items": [{**CouponSchema().dump(c), "state": coupons.state_of(c, now)}
+                         for c in mine]})
 
 
 @route(bp, "/orders/<public_id>/cancel", ("POST",), summary="Cancel an order, releasing stock",

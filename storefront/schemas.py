@@ -226,6 +226,19 @@ class OrderCreateSchema(Schema):
                        "coupon_expired or coupon_minimum."})
 
 
+class CouponSchema(Schema):
+    code = fields.String(metadata={"example": "HY-7KQM-R2XD"})
+    amount = Money("amount")
+    minimum_order = Money("minimum_order_amount")
+    valid_from = fields.DateTime()
+    valid_until = fields.DateTime()
+    state = fields.String(metadata={"description": "issued, used, expired or void."})
+
+
+class CouponListSchema(Schema):
+    items = fields.List(fields.Nested(CouponSchema))
+
+
 # --- orders as the shopper sees them ---------------------------------------------------------
 
 

@@ -158,3 +158,15 @@ def test_api_takes_a_coupon_and_answers_409_codes(client, session, shop, token_f
     for code in coupons.ERROR_CODES:
         assert code in spec
 
+
+
+def test_api_lists_my_coupons(client, session, shop, token_for, make_user):
+    usable, old = give(shop.shopper, amount=1200), give(shop.shopper)
+    old.valid_until = utcnow() - timedelta(days=1)
+    give(make_user())  # someone else's
+    headers = token_for(shop.shopper)
+    db.session.commit()
+    items = client.get("/api/v1/me/coupons", headers=headers).json["items"]
+    assert [(i["code"], i["state"]) for i in items] == [(usable.code, "issued"),
+                                                        (old.code, "expired")]
+    assert items[0]["amount"] == {"amount": 1200, "currency": "CNY"}
