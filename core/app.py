@@ -109,7 +109,7 @@ def register_listeners(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     from crm import complaints, events, figures, followups, outbox, tagging
     from fulfillment import pickup, slots
-    from storefront import idempotency, payment_jobs, points, refunds, tiers
+    from storefront import coupons, idempotency, payment_jobs, points, refunds, tiers
 
     from .jobs import register_job
 
@@ -120,6 +120,7 @@ def register_jobs(app: Flask) -> None:
     # after the no-shows: their Stripe refunds are asked for once the job has committed
     register_job(app, "pending_refunds", refunds.execute_pending_refunds_job)
     register_job(app, "points_expiry", points.expire_points)
+    register_job(app, "coupon_expiry", coupons.expire_coupons)
     register_job(app, "tier_review", tiers.review_tiers)
     register_job(app, "birthday_perks", points.grant_birthday_perks)
     register_job(app, "recompute_figures", figures.recompute_figures)

@@ -88,6 +88,8 @@ def load_config(instance_path: str) -> dict:
         "POINTS_VALID_DAYS": int(os.environ.get("POINTS_VALID_DAYS", 730)),
         #: complaint SLA by severity: (hours to the first response, hours to resolution)
         "COMPLAINT_SLA_HOURS": {"high": (2, 24), "medium": (8, 72), "low": (24, 168)},
+        #: days a coupon given as a complaint's remedy can be used
+        "COMPLAINT_COUPON_DAYS": int(os.environ.get("COMPLAINT_COUPON_DAYS", "90")),
         #: unreached calls before a follow-up is closed as unreached
         "FOLLOWUP_MAX_ATTEMPTS": int(os.environ.get("FOLLOWUP_MAX_ATTEMPTS", "3")),
         #: outgoing e-mail; without MAIL_SERVER messages are written to the log

@@ -186,14 +186,16 @@ def complaint_detail(complaint_id: int):
 @route(bp, "/crm/complaints/<int:complaint_id>/transition", ("POST",),
        summary="Move a complaint one step (acknowledge, investigate, resolve, close, reopen)",
        tag="crm", body=ComplaintTransitionSchema, response=ComplaintSchema, auth="crm",
-       errors=("400:validation_error", "404:not_found", "409:illegal_transition"))
+       errors=("400:validation_error", "400:insufficient_stock", "404:not_found",
+               "409:illegal_transition"))
 @api_auth(Role.CRM)
 def complaint_transition(complaint_id: int):
     complaint = complaints.get_complaint(complaint_id)
     data = load_body(ComplaintTransitionSchema())
     complaints.transition(complaint, g.api_user, to=data["to"], note=data.get("note"),
                           remedy=data.get("remedy"), remedy_amount=data.get("remedy_amount"),
-                          root_cause=data.get("root_cause"), prevention=data.get("prevention"))
+                          root_cause=data.get("root_cause"), prevention=data.get("prevention"),
+                          replacement_quantity=data.get("replacement_quantity"))
     body = _complaint_body(complaint)
     db.session.commit()
     return ok(body)

@@ -21,7 +21,7 @@ from storefront.models import Order, OrderLine
 from .customers import ensure_customer
 from .models import Complaint, ComplaintEvent, ComplaintStatus, Customer, FollowUpKind
 from .outbox import enqueue
-from .remedies import issue_refund
+from .remedies import issue_coupon, issue_refund, send_replacement
 
 S = ComplaintStatus
 CHANNELS = ("hotline", "store", "online", "followup")
@@ -96,15 +96,18 @@ def open_complaint(*, actor: User, customer: Customer | None = None, order: Orde
 def transition(complaint: Complaint, actor: User, *, to: str, note: str | None = None,
                remedy: str | None = None, remedy_amount: int | None = None,
                root_cause: str | None = None, prevention: str | None = None,
-               now=None) -> Complaint:
+               replacement_quantity: int | None = None, now=None) -> Complaint:
     """Move a complaint one step. Resolving needs the remedy, the root cause and how it
-    will be prevented; it plans the follow-up that asks whether the customer is satisfied."""
+    will be prevented; it plans the follow-up that asks whether the customer is satisfied.
+    A coupon remedy issues the coupon, a replacement places the free order
+    (``replacement_quantity`` units, default the complained line's)."""
     now = now or utcnow()
     if to not in TRANSITIONS.get(complaint.status, ()):
         raise IllegalTransition(extra={"status": complaint.status, "to": to})
     if to == S.RESOLVED:
         _resolve(complaint, actor, remedy=remedy, remedy_amount=remedy_amount,
-                 root_cause=root_cause, prevention=prevention, now=now)
+                 root_cause=root_cause, prevention=prevention, now=now,
+                 replacement_quantity=replacement_quantity)
     if to == S.ACKNOWLEDGED:
         complaint.first_response_at = now
         complaint.owner_id = complaint.owner_id or actor.id
@@ -122,7 +125,8 @@ def transition(complaint: Complaint, actor: User, *, to: str, note: str | None =
     return complaint
 
 
-def _resolve(complaint, actor, *, remedy, remedy_amount, root_cause, prevention, now):
+def _resolve(complaint, actor, *, remedy, remedy_amount, root_cause, prevention, now,
+             replacement_quantity=None):
     errors = {}
     if remedy not in REMEDIES:
         errors["remedy"] = [str(_l("Choose the remedy: refund, replacement, coupon or "
@@ -135,12 +139,20 @@ def _resolve(complaint, actor, *, remedy, remedy_amount, root_cause, prevention,
         errors["remedy_amount"] = [str(_l("Give the amount."))]
     if remedy == "refund" and complaint.order_id is None:
         errors["remedy"] = [str(_l("A refund needs the order."))]
+    if remedy == "replacement" and complaint.order_id is None:
+        errors["remedy"] = [str(_l("A replacement needs the order."))]
     if errors:
         raise ValidationFailed(errors=errors)
     if remedy == "refund":
         order = db.session.get(Order, complaint.order_id)
         complaint.remedy_note = issue_refund(order, amount=remedy_amount, actor=actor,
                                              reason=f"complaint:{complaint.id}")
+    if remedy == "coupon":
+        complaint.remedy_note = issue_coupon(complaint, amount=remedy_amount, actor=actor)
+    if remedy == "replacement":
+        complaint.remedy_note = send_replacement(
+            complaint, db.session.get(Order, complaint.order_id), actor=actor,
+            quantity=replacement_quantity)
     complaint.remedy, complaint.remedy_amount = remedy, remedy_amount
     complaint.root_cause, complaint.prevention = root_cause.strip(), prevention.strip()
     complaint.resolved_at = now

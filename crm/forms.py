@@ -226,6 +226,9 @@ class ComplaintStepForm(FlaskForm):
     remedy = SelectField(_l("Remedy"), choices=_choices(_REMEDY_LABELS), default="")
     remedy_amount = IntegerField(_l("Amount (yuan)"), validators=[Optional(),
                                                                  NumberRange(min=1)])
+    replacement_quantity = IntegerField(
+        _l("Units to replace"), validators=[Optional(), NumberRange(min=1, max=99)],
+        description=_l("A replacement: the complained item again, free (default: as ordered)."))
     root_cause = TextAreaField(_l("Root cause"), validators=[Optional(), Length(max=4000)])
     prevention = TextAreaField(_l("Prevention"), validators=[Optional(), Length(max=4000)],
                                description=_l("What changes so it does not happen again."))

@@ -1,5 +1,7 @@
 """The customer center listens: purchases update profiles, hand-overs schedule calls."""
 
+from flask import url_for
+
 from core.extensions import db
 from core.models import User, utcnow
 from core.signals import (
@@ -14,6 +16,7 @@ from core.signals import (
     user_registered,
 )
 from storefront.models import Order
+from storefront.refund_requests import register_source_link
 
 from .customers import ensure_customer, refresh_figures
 from .followup_rules import plan_for_order, plan_satisfaction_call
@@ -58,7 +61,12 @@ def on_fulfillment_ready(fulfillment, **_):
         notify_ready_for_pickup(fulfillment)
 
 
+def _complaint_link(ref: str) -> str | None:
+    return url_for("crm.complaint_show", complaint_id=int(ref)) if ref.isdigit() else None
+
+
 def connect() -> None:
+    register_source_link("complaint", _complaint_link)
     user_registered.connect(on_user_registered)
     order_placed.connect(on_order_changed)
     order_cancelled.connect(on_order_changed)

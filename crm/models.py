@@ -247,12 +247,17 @@ class Complaint(db.Model):
     remedy = sa.Column(sa.String(12))
     remedy_amount = sa.Column(sa.Integer)
     remedy_note = sa.Column(sa.String(500))
+    #: the coupon a "coupon" remedy issued, the order a "replacement" remedy placed
+    coupon_id = sa.Column(sa.Integer, sa.ForeignKey("coupons.id"))
+    replacement_order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id"))
     root_cause = sa.Column(sa.Text)
     prevention = sa.Column(sa.Text)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
 
     customer = relationship(Customer)
+    coupon = relationship("Coupon")
+    replacement_order = relationship("Order", foreign_keys=[replacement_order_id])
     events = relationship("ComplaintEvent", order_by="ComplaintEvent.id",
                           cascade="all, delete-orphan")
 

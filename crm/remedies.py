@@ -1,42 +1,116 @@
-"""The money side of a complaint's remedy, behind one function.
+"""What a complaint's remedy gives the customer: money back, a coupon, a replacement.
 
-The storefront's refund service is the one place that moves money back (Stripe or the
-offline desk). Admins and staff of the order's center refund the remedy's sum at once;
-anyone else's refund remedy is recorded as requested, and the order's page carries it out.
+The storefront's services do the work: its refund service is the one place that moves
+money back (Stripe or the offline desk), its coupons and its orders. Admins and staff of
+the order's center refund the remedy's sum at once; anyone else's refund remedy is
+recorded as requested, and the order's page carries it out.
 """
 
 
+from flask import current_app
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.errors import ValidationFailed
-from core.i18n import current_locale
+from core.extensions import db
+from core.i18n import current_locale, shop_zone
 from core.models import User
 from core.money import format_money
+from fulfillment.errors import InsufficientStock
+from storefront import coupons
+from storefront.coupon_models import CouponSource
 from storefront.errors import NothingToRefund, RefundExceedsRefundable
 from storefront.models import Order
+from storefront.refund_requests import request_refund
 from storefront.refunds import can_refund, execute_pending_refunds, refund_amount
+from storefront.replacements import place_replacement
+
+from .events import member_locale
+from .outbox import enqueue
 
 
 def issue_refund(order: Order, *, amount: int, actor: User, reason: str) -> str:
     """Refund ``amount`` (fen) of ``order`` for a complaint; returns a note for the record.
 
     The sum goes back through the storefront's refund service (Stripe for online payments,
-    once the caller has committed and called ``pay_out``; cash otherwise). More than can
-    still be refunded is refused on ``remedy_amount`` with the service's code, nothing done.
+    once the caller has committed and called ``pay_out``; cash otherwise). Someone who may
+    not refund (an agent) leaves a refund request on the order's back-office page instead
+    (``reason``, e.g. "complaint:12", names its source). More than can still be refunded is
+    refused on ``remedy_amount`` with the service's code, nothing done.
     """
     money = format_money(amount, order.currency, current_locale())
-    if amount <= 0 or not can_refund(order, actor):
-        return _("Refund of %(amount)s requested from the storefront.", amount=money)
     try:
-        refund_amount(order, actor, amount=amount, reason=reason)
+        if can_refund(order, actor):
+            refund_amount(order, actor, amount=amount, reason=reason)
+            return _("Refunded %(amount)s.", amount=money)
+        request_refund(order, amount=amount, source=reason, reason=reason, actor=actor)
     except (RefundExceedsRefundable, NothingToRefund) as err:
         errors = err.errors.get("amount") or [str(err.message)]
         raise ValidationFailed(code=err.code, errors={"remedy_amount": errors},
                                extra=err.extra) from None
-    return _("Refunded %(amount)s.", amount=money)
+    return _("Refund of %(amount)s requested from the storefront.", amount=money)
 
 
 def pay_out(order_id: int | None) -> None:
     """After the caller's commit: ask Stripe for the refunds a remedy queued on the order."""
     if order_id is not None:
         execute_pending_refunds(order_id)
+
+
+def issue_coupon(complaint, *, amount: int, actor: User) -> str:
+    """Give the complaint's customer a coupon of ``amount`` (fen) and tell them; returns a
+    note for the record.
+
+    The coupon lasts ``COMPLAINT_COUPON_DAYS`` (90); the message goes through the outbox in
+    the customer's language (e-mail, or SMS without one). A prospect without an account
+    cannot hold a coupon: refused on ``remedy``.
+    """
+    user = db.session.get(User, complaint.customer.user_id) if complaint.customer.user_id \
+        else None
+    if user is None:
+        raise ValidationFailed(errors={"remedy": [str(_l(
+            "A coupon needs the customer's shop account; this customer has none."))]})
+    coupon = coupons.issue_coupon(
+        user.id, amount=amount, source=CouponSource.COMPLAINT, source_ref=str(complaint.id),
+        valid_days=current_app.config["COMPLAINT_COUPON_DAYS"], actor_id=actor.id)
+    complaint.coupon_id = coupon.id
+    with force_locale(member_locale(user.id)):
+        values = {"shop": current_app.config["SHOP_NAME"], "code": coupon.code,
+                  "amount": format_money(amount, coupon.currency, current_locale()),
+                  "until": format_date(coupon.valid_until.astimezone(shop_zone()), "long")}
+        subject = _("[%(shop)s] A coupon for you: %(amount)s off", **values)
+        body = _("We are sorry for the trouble. Your coupon %(code)s takes %(amount)s off your "
+                 "next order until %(until)s: type the code at checkout.", **values)
+    if user.email:
+        enqueue(channel="email", kind="complaint_update", subject=subject, body=body,
+                user_id=user.id, to=user.email, dedupe_key=f"coupon:{coupon.id}")
+    elif user.phone:
+        enqueue(channel="sms", kind="complaint_update", subject=subject,
+                body=f"【{values['shop']}】{body}", user_id=user.id, to=user.phone,
+                dedupe_key=f"coupon:{coupon.id}")
+    return _("Coupon %(code)s issued.", code=coupon.code)
+
+
+def send_replacement(complaint, order: Order, *, actor: User, quantity: int | None) -> str:
+    """Place the free replacement of the complained product (default: the order's line) and
+    link it to the complaint; returns a note for the record.
+
+    Short stock at the order's center is refused on ``remedy`` with the units missing, and
+    nothing is reserved (the caller rolls back).
+    """
+    try:
+        replacement = place_replacement(order, actor=actor, product_id=complaint.product_id,
+                                        quantity=quantity,
+                                        note=_("Replacement for %(number)s", number=order.number))
+    except InsufficientStock as err:
+        short = err.extra.get("lines") or [{}]
+        raise ValidationFailed(code=err.code, errors={"remedy": [_(
+            "The store has only %(available)d of these in stock: the replacement cannot be "
+            "sent from there now.", available=short[0].get("available", 0))]}) from None
+    except ValidationFailed as err:
+        raise ValidationFailed(errors={"remedy": [
+            str(m) for messages in err.errors.values() for m in messages]}) from None
+    complaint.replacement_order_id = replacement.id
+    complaint.replacement_order = replacement
+    return _("Replacement order %(number)s placed.", number=replacement.number)

@@ -189,6 +189,13 @@ class ComplaintSchema(_WithOrderRefs):
     overdue = fields.Function(lambda c: is_overdue(c), metadata={"type": "boolean"})
     remedy = fields.String(allow_none=True)
     remedy_amount = fields.Integer(allow_none=True)
+    remedy_note = fields.String(allow_none=True)
+    coupon = fields.Function(lambda c: c.coupon.code if c.coupon else None, allow_none=True,
+                             metadata={"type": "string",
+                                       "description": "The coupon a coupon remedy issued."})
+    replacement_order = fields.Function(
+        lambda c: c.replacement_order.number if c.replacement_order else None, allow_none=True,
+        metadata={"type": "string", "description": "The replacement order's number."})
     root_cause = fields.String(allow_none=True)
     prevention = fields.String(allow_none=True)
     created_at = fields.DateTime()
@@ -211,6 +218,9 @@ class ComplaintTransitionSchema(Schema):
     remedy = fields.String(allow_none=True, validate=validate.OneOf(REMEDIES))
     remedy_amount = fields.Integer(strict=True, allow_none=True,
                                    validate=validate.Range(min=1, max=100_000_000))
+    replacement_quantity = fields.Integer(strict=True, allow_none=True,
+                                          validate=validate.Range(min=1, max=99), metadata={
+        "description": "Units a replacement sends (default: the complained line's)."})
     root_cause = PlainText(allow_none=True, validate=validate.Length(max=4000))
     prevention = PlainText(allow_none=True, validate=validate.Length(max=4000))
 

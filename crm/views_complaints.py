@@ -122,7 +122,8 @@ def complaint_show(complaint_id: int):
             complaint, current_user, to=form.to.data, note=form.note.data,
             remedy=form.remedy.data or None,
             remedy_amount=amount * 100 if amount else None, root_cause=form.root_cause.data,
-            prevention=form.prevention.data),
+            prevention=form.prevention.data,
+            replacement_quantity=form.replacement_quantity.data),
             lambda c: _("Complaint is now: %(status)s.", status=STATUS_LABELS[c.status])):
         remedies.pay_out(complaint.order_id)  # a Stripe refund is asked for after the commit
         return redirect(url_for("crm.complaint_show", complaint_id=complaint_id))

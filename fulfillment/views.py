@@ -57,6 +57,7 @@ ROUTING_REASONS = {
     "only_center": _l("the only center serving the address with everything in stock"),
     "shopper_chose": _l("the shopper chose this store"),
     "courier": _l("no delivery center could take it: shipped by courier from this warehouse"),
+    "replacement": _l("a free replacement, from the center of the original order"),
 }
 _CLOSED_ORDER = ("cancelled", "refunded")
 

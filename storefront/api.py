@@ -24,11 +24,13 @@ from fulfillment.schemas import (
     plain_key,
 )
 
-from . import accounts, catalog, membership, orders, refunds
+from . import accounts, catalog, coupons, membership, orders, refunds
 from .errors import EmailTaken
 from .idempotency import IDEMPOTENCY_WINDOW
 from .models import IdempotencyKey, Product
 from .schemas import (
+    CouponListSchema,
+    CouponSchema,
     MembershipSchema,
     MeSchema,
     OrderCreateSchema,
@@ -161,7 +163,8 @@ def _lines_for_skus(skus: list[str]) -> list[tuple[int, int]]:
        tag="orders", body=OrderCreateSchema, response=OrderSchema, status=201,
        errors=("400:validation_error", "409:insufficient_stock", "409:slot_unavailable",
                "409:insufficient_points", "409:courier_unavailable",
-               "422:no_center_serves_address",
+               "409:coupon_invalid", "409:coupon_used", "409:coupon_expired",
+               "409:coupon_minimum", "422:no_center_serves_address",
                "422:below_minimum_order", "503:payments_unavailable"))
 @api_auth()
 def place_order():
@@ -198,7 +201,8 @@ def place_order():
         order = orders.place_order(
             user, lines=data["lines"], fulfillment=_fulfillment_choice(data["fulfillment"]),
             payment_method=data["payment_method"], note=data.get("note") or None,
-            slot_id=data.get("slot_id"), points=data.get("points") or 0)
+            slot_id=data.get("slot_id"), points=data.get("points") or 0,
+            coupon=data.get("coupon") or None)
     except InsufficientStock as err:
         _name_short_lines(err)
         raise
@@ -270,6 +274,16 @@ def order_detail(public_id: str):
 def my_orders():
     user = g.api_user
     return ok({"items": OrderSchema(many=True, viewer=user).dump(orders.orders_of(user))})
+
+
+@route(bp, "/me/coupons", summary="My coupons, the usable ones first", tag="orders",
+       response=CouponListSchema)
+@api_auth()
+def my_coupons():
+    mine = coupons.coupons_of(g.api_user)
+    now = utcnow()
+    return ok({"items": [{**CouponSchema().dump(c), "state": coupons.state_of(c, now)}
+                         for c in mine]})
 
 
 @route(bp, "/orders/<public_id>/cancel", ("POST",), summary="Cancel an order, releasing stock",

@@ -137,6 +137,8 @@ class CheckoutForm(FlaskForm):
     slot_id = IntegerField(_l("Time"), validators=[Optional()])
     points = IntegerField(_l("VIP points to use"), validators=[
         Optional(), NumberRange(min=0, max=100_000_000, message=_l("Enter a whole number."))])
+    coupon = StringField(_l("Coupon code"), filters=[_strip],
+                         validators=[Optional(), Length(max=20)])
 
     center_ids: tuple[int, ...] = ()
 

@@ -10,7 +10,7 @@ from core.signals import (
     order_refunded,
 )
 
-from . import billing, points, tiers
+from . import billing, coupons, points, tiers
 from .membership import membership_of
 from .models import Order, PaymentMethod
 from .orders import close_no_show, complete_order
@@ -57,6 +57,10 @@ def on_order_cancelled_give_points_back(order, **_):
         points.restore_redeemed(order, membership)
 
 
+def on_order_cancelled_give_coupon_back(order, **_):
+    coupons.give_back(order)
+
+
 def on_order_refunded(order, amount=0, full=False, reason=None, **_):
     membership = _membership_for(order)
     if membership is not None:
@@ -69,4 +73,5 @@ def connect() -> None:
     order_fulfilled.connect(on_order_fulfilled)
     order_cancelled.connect(on_order_cancelled)
     order_cancelled.connect(on_order_cancelled_give_points_back)
+    order_cancelled.connect(on_order_cancelled_give_coupon_back)
     order_refunded.connect(on_order_refunded)

@@ -133,11 +133,19 @@ class Order(db.Model):
     points_redeemed = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
     points_discount_amount = sa.Column(sa.Integer, nullable=False, default=0,
                                        server_default="0")
+    #: the coupon used on this order, and what it took off the goods (fen)
+    coupon_id = sa.Column(sa.Integer, sa.ForeignKey("coupons.id"), index=True)
+    coupon_discount_amount = sa.Column(sa.Integer, nullable=False, default=0,
+                                       server_default="0")
+    #: the order this one replaces free of charge (a complaint's remedy)
+    replacement_of_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id"), index=True)
 
     lines = relationship("OrderLine", back_populates="order", cascade="all, delete-orphan",
                          order_by="OrderLine.id")
     fulfillment = relationship(Fulfillment, uselist=False, viewonly=True,
                                primaryjoin="Order.id == foreign(Fulfillment.order_id)")
+    coupon = relationship("Coupon")
+    replacement_of = relationship("Order", remote_side=[id])
 
     @property
     def is_open(self) -> bool:
@@ -231,10 +239,12 @@ class Membership(db.Model):
     closed_at = sa.Column(UTCDateTime)
 
 
+from .coupon_models import Coupon  # noqa: E402,F401
 from .payment_models import (  # noqa: E402,F401  (payment tables live beside the orders)
     Payment,
     PaymentEvent,
     Refund,
     RefundLine,
+    RefundRequest,
     StripeEvent,
 )

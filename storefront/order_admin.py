@@ -22,9 +22,10 @@ from core.models import Role
 from fulfillment.models import Center
 from fulfillment.schemas import plain_key
 
-from . import orders, payment_records, payments, refunds
+from . import orders, payment_records, payments, refund_requests, refunds
 from .admin_forms import YuanField
 from .models import Order, OrderStatus
+from .payment_models import RefundRequest
 
 bp = Blueprint("order_admin", __name__, url_prefix="/admin/orders")
 
@@ -78,6 +79,9 @@ def index():
         query = query.where(Order.status == status)
     elif status == "disputed":
         query = query.where(Order.disputed.is_(True))
+    requested = request.args.get("refund_requested") == "1"
+    if requested:
+        query = query.where(Order.id.in_(refund_requests.requested_order_ids()))
     q = (request.args.get("q") or "").strip()[:40]
     if q:
         query = query.where(Order.number.contains(q.upper()))
@@ -86,7 +90,16 @@ def index():
                               ).scalars().all()
     return render_template("admin/orders.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
                            page=page, status=status, q=q, statuses=OrderStatus.ALL,
-                           online=payments.enabled())
+                           online=payments.enabled(), requested=requested,
+                           asked=_asked([o.id for o in rows[:PAGE_SIZE]]) if requested else {})
+
+
+def _asked(order_ids: list[int]) -> dict[int, int]:
+    """The sum of the open refund requests of each order (fen)."""
+    return dict(db.session.execute(
+        sa.select(RefundRequest.order_id, sa.func.sum(RefundRequest.amount))
+        .where(RefundRequest.order_id.in_(order_ids), RefundRequest.closed_at.is_(None))
+        .group_by(RefundRequest.order_id)).all())
 
 
 def _page(order: Order, form: RefundForm, status: int = 200):
@@ -96,7 +109,8 @@ def _page(order: Order, form: RefundForm, status: int = 200):
         events=records.timeline(order), payments=records.payments_of(order),
         refunds=records.refunds_of(order), refundable=records.refundable(order),
         paid=records.paid_total(order), done=records.refunded_quantities(order),
-        online=payments.enabled(),
+        online=payments.enabled(), requests=refund_requests.open_requests(order),
+        source_link=refund_requests.source_link, may_refund=refunds.can_refund(order, current_user),
     ), status
 
 
@@ -140,7 +154,12 @@ def refund(public_id: str):
         if not err.errors:
             form.form_errors.append(str(err.message))
         return _page(orders.get_order(public_id), form, err.status)
-    done = refunds.execute_refund(refund_id)  # Stripe is asked after the commit
+    return _refunded(public_id, refund_id, amount, currency)
+
+
+def _refunded(public_id: str, refund_id: int, amount: int, currency: str):
+    """After the commit: ask Stripe for the refund, say how it went, back to the order."""
+    done = refunds.execute_refund(refund_id)
     if done.status == "succeeded":
         flash(_("Refunded %(amount)s.", amount=money_filter(amount, currency)), "success")
     elif done.status == "pending":
@@ -150,3 +169,23 @@ def refund(public_id: str):
         flash(_("The payment service refused the refund: %(why)s",
                 why=done.failure_message or "?"), "error")
     return redirect(url_for(".detail", public_id=public_id))
+
+
+@bp.route("/<public_id>/refund-requests/<int:request_id>", methods=["POST"])
+@roles_required(Role.ADMIN, Role.STAFF)
+def pay_request(public_id: str, request_id: int):
+    """Refund the amount someone asked for (a complaint's remedy), in one click."""
+    order = _visible(public_id)
+    asked = db.session.get(RefundRequest, request_id)
+    if asked is None or asked.order_id != order.id:
+        raise NotFound()
+    form = RefundForm(formdata=None)  # the CSRF token is checked for every POST
+    try:
+        made = refund_requests.pay_request(asked, current_user._get_current_object())
+        refund_id, amount, currency = made.id, made.amount, made.currency
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        form.form_errors.append(str(err.message))
+        return _page(orders.get_order(public_id), form, err.status)
+    return _refunded(public_id, refund_id, amount, currency)

@@ -23,8 +23,8 @@ from fulfillment.routing import decide_delivery, pickup_options
 from fulfillment.state_words import method_word
 from fulfillment.zones import delivery_terms
 
+from . import coupons, tiers
 from . import points as points_ledger
-from . import tiers
 from .errors import PaymentsUnavailable
 from .membership import membership_of
 from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
@@ -88,7 +88,7 @@ def _next_number(order: Order) -> str:
 
 def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_method: str,
                 note: str | None = None, slot_id: int | None = None,
-                points: int = 0) -> Order:
+                points: int = 0, coupon: str | None = None) -> Order:
     """Price, route, reserve and record an order for ``user``.
 
     ``fulfillment`` is ``{"method": "pickup", "center_id"}`` or ``{"method": "delivery" |
@@ -102,6 +102,9 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     (``BelowMinimumOrder`` under the zone's minimum).
     A member pays their tier's prices and may spend ``points`` (up to a share of the
     subtotal; ``InsufficientPoints`` when another checkout spent them first).
+    ``coupon`` (a code of the shopper's) takes its amount off what the goods still cost
+    after points (``coupons.CouponInvalid``, ``CouponUsed``, ``CouponExpired``,
+    ``CouponMinimum``); it is used once, even by two checkouts at the same moment.
     """
     method = fulfillment["method"]
     if payment_method not in _METHODS_FOR[method]:
@@ -141,14 +144,18 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     fee = (delivery_terms(center, address, subtotal) if method == Method.DELIVERY
            else courier_fee() if method == Method.COURIER else 0)
     discount = _points_discount(membership, subtotal, points)
+    used_coupon, coupon_off = (coupons.applicable(user, coupon, subtotal=subtotal,
+                                                  goods_left=subtotal - discount)
+                               if coupon else (None, 0))
+    total = max(0, subtotal - discount - coupon_off + fee)
     order = Order(
         user_id=user.id,
-        status=(OrderStatus.PENDING_PAYMENT if payment_method == PaymentMethod.STRIPE
+        status=(OrderStatus.PENDING_PAYMENT if payment_method == PaymentMethod.STRIPE and total
                 else OrderStatus.CONFIRMED),
         currency=current_app.config["SHOP_CURRENCY"],
-        subtotal_amount=subtotal, delivery_fee_amount=fee,
-        total_amount=subtotal - discount + fee,
+        subtotal_amount=subtotal, delivery_fee_amount=fee, total_amount=total,
         points_redeemed=points if discount else 0, points_discount_amount=discount,
+        coupon_discount_amount=coupon_off,
         payment_method=payment_method, fulfillment_method=method, center_id=center.id,
         contact_name=contact_name, contact_phone=contact_phone, note=note,
         lines=[OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
@@ -162,6 +169,8 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     db.session.flush()
     if discount:
         points_ledger.redeem_points(membership, order, points)
+    if used_coupon is not None:
+        coupons.redeem(used_coupon, order)
     order.number = _next_number(order)
     try:
         desk.create_fulfillment(

@@ -151,3 +151,24 @@ class RefundLine(db.Model):
     amount = sa.Column(sa.Integer, nullable=False)
 
     refund = relationship(Refund, back_populates="lines")
+
+
+class RefundRequest(db.Model):
+    """Someone who may not refund asked for ``amount`` of an order back (e.g. a complaint's
+    remedy chosen by an agent); it stays open on the order's page until a refund is made."""
+
+    __tablename__ = "refund_requests"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id"), nullable=False, index=True)
+    amount = sa.Column(sa.Integer, nullable=False)
+    currency = sa.Column(sa.String(3), nullable=False, default="CNY")
+    #: where it came from, "<kind>:<id>" (e.g. "complaint:12"); see ``refund_requests.source_link``
+    source = sa.Column(sa.String(40), nullable=False)
+    reason = sa.Column(sa.String(500), nullable=False)
+    requested_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    #: closed by a refund of the order (None: still open)
+    closed_at = sa.Column(UTCDateTime, index=True)
+    refund_id = sa.Column(sa.Integer, sa.ForeignKey("refunds.id"))

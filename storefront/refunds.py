@@ -35,6 +35,7 @@ from .payment_records import (
     refunded_quantities,
     refunded_total,
 )
+from .refund_requests import close_requests
 
 
 def queue_refund(order: Order, payment: Payment, amount: int, *, reason: str, full: bool,
@@ -47,6 +48,7 @@ def queue_refund(order: Order, payment: Payment, amount: int, *, reason: str, fu
                     lines=lines or [])
     db.session.add(refund)
     db.session.flush()
+    close_requests(order.id, refund)
     if refund.method == "cash":
         refund_succeeded(refund)
     else:

@@ -219,6 +219,24 @@ class OrderCreateSchema(Schema):
     note = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=500))
     slot_id = record_id(strict=True, allow_none=True, metadata={
         "description": "A pickup or delivery slot of the center (see /delivery/quote)."})
+    coupon = fields.String(allow_none=True, validate=validate.Length(max=20), metadata={
+        "example": "HY-7KQM-R2XD",
+        "description": "One of the shopper's coupons (GET /me/coupons); its amount comes off "
+                       "the goods after points. 409 coupon_invalid, coupon_used, "
+                       "coupon_expired or coupon_minimum."})
+
+
+class CouponSchema(Schema):
+    code = fields.String(metadata={"example": "HY-7KQM-R2XD"})
+    amount = Money("amount")
+    minimum_order = Money("minimum_order_amount")
+    valid_from = fields.DateTime()
+    valid_until = fields.DateTime()
+    state = fields.String(metadata={"description": "issued, used, expired or void."})
+
+
+class CouponListSchema(Schema):
+    items = fields.List(fields.Nested(CouponSchema))
 
 
 # --- orders as the shopper sees them ---------------------------------------------------------
@@ -267,6 +285,12 @@ class OrderSchema(Schema):
     paid = Money("paid_amount")
     points_redeemed = fields.Integer(metadata={"description": "VIP points spent on the order."})
     points_discount = Money("points_discount_amount")
+    coupon = fields.Function(lambda o: o.coupon.code if o.coupon else None, allow_none=True,
+                             metadata={"type": "string", "description": "The coupon used."})
+    coupon_discount = Money("coupon_discount_amount")
+    replacement_of = fields.Function(
+        lambda o: o.replacement_of.number if o.replacement_of else None, allow_none=True,
+        metadata={"type": "string", "description": "The order this one replaces (number)."})
     payment_method = fields.String(validate=validate.OneOf(PaymentMethod.ALL))
     fulfillment_method = fields.String(validate=validate.OneOf(Method.ORDER))
     center_id = fields.Integer()

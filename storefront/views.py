@@ -45,6 +45,7 @@ from fulfillment.zones import delivery_fee, quote_delivery
 from . import billing, catalog
 from . import cart as carts
 from .accounts import authenticate, register_user
+from .coupons import applicable, coupons_of, state_of, usable_coupons
 from .errors import AlreadyMember, EmailTaken
 from .forms import (
     AddToCartForm,
@@ -73,7 +74,7 @@ from .pages import (
     render_fragment,
     serve_catalog_page,
 )
-from .points import points_per_yuan, redeemable
+from .points import discount_for, points_per_yuan, redeemable
 from .tiers import catalog_prices, tier_prices_for
 
 log = logging.getLogger(__name__)
@@ -459,7 +460,7 @@ def _submit_checkout(user, form: CheckoutForm, by_id: dict, options):
         order = place_order(user, lines=[{"sku": p.sku, "quantity": q} for p, q in ordered],
                             fulfillment=fulfillment, payment_method=form.payment_method.data,
                             note=form.note.data or None, slot_id=form.slot_id.data,
-                            points=form.points.data or 0)
+                            points=form.points.data or 0, coupon=form.coupon.data or None)
         for item, _q in ordered:
             carts.set_quantity(user, {}, item.id, 0)
         db.session.commit()
@@ -467,6 +468,9 @@ def _submit_checkout(user, form: CheckoutForm, by_id: dict, options):
         db.session.rollback()
         if err.code in ("insufficient_points",) or "points" in (err.errors or {}):
             form.points.errors = (err.errors or {}).get("points") or [str(err.message)]
+            return None, None, err.status
+        if err.code.startswith("coupon_"):
+            form.coupon.errors = [str(err.message)]
             return None, None, err.status
         return None, _checkout_problem(err, products_by_sku, options), err.status
     return order, None, 200
@@ -491,7 +495,7 @@ def checkout():
     options = pickup_options([(p.id, q) for p, q in requested] or None, lat, lng)
     form.center_ids = tuple(o.center.id for o in options)
     problem, status = None, 200
-    if request.method == "POST":
+    if request.method == "POST" and not request.form.get("apply_coupon"):
         order, problem, status = _submit_checkout(user, form, by_id, options)
         if order is not None:
             flash(_("Thank you! Your order %(number)s is placed.", number=order.number),
@@ -503,16 +507,32 @@ def checkout():
         form.center_id.data = next((o for o in options if o.has_stock), options[0]).center.id
     rows, total, is_member = _priced_lines(user, requested)
     usable_points = redeemable(membership_of(user), total) if is_member else 0
+    coupon_off = _coupon_preview(user, form, total, usable_points)
     action = url_for(".checkout", **({"lat": lat, "lng": lng} if lat is not None else {}))
     return render_template(
         "storefront/checkout.html", empty=False, form=form, options=options, by_id=by_id,
         rows=rows, total=total, is_member=is_member, problem=problem, located=lat is not None,
+        coupons=usable_coupons(user), coupon_off=coupon_off,
         areas=_delivery_areas(), action=action, usable_points=usable_points,
         points_per_yuan=points_per_yuan(),
         pickup_slots=slots_by_center([o.center.id for o in options], Method.PICKUP,
                                      now=utcnow()),
         quote=_delivery_quote(form, requested, total),
         courier=_courier_offer(form, requested)), status
+
+
+def _coupon_preview(user, form: CheckoutForm, subtotal: int, usable_points: int) -> int:
+    """What the coupon typed so far takes off (0 without one; its error on the form)."""
+    if not form.coupon.data or form.coupon.errors:
+        return 0
+    points = form.points.data if isinstance(form.points.data, int) else 0
+    try:
+        _coupon, off = applicable(user, form.coupon.data, subtotal=subtotal,
+                                  goods_left=subtotal - discount_for(min(points, usable_points)))
+    except DomainError as err:
+        form.coupon.errors = [str(err.message)]
+        return 0
+    return off
 
 
 def _courier_offer(form: CheckoutForm, requested) -> dict | None:
@@ -549,9 +569,11 @@ def _centers_by_id(ids) -> dict[int, Center]:
 @bp.route("/orders")
 @login_required
 def orders():
-    rows = orders_of(current_user._get_current_object())
+    user = current_user._get_current_object()
+    rows = orders_of(user)
     centers = _centers_by_id(o.center_id for o in rows)
-    return render_template("storefront/orders.html", orders=rows, centers=centers)
+    return render_template("storefront/orders.html", orders=rows, centers=centers,
+                           coupons=coupons_of(user), coupon_state=state_of)
 
 
 def _visible_order(public_id: str, *, owner_only: bool = False):

@@ -80,8 +80,9 @@
     if (fee) { fee.textContent = money(feeNow); }
     var courierFee = parseInt(box.getAttribute("data-courier-fee"), 10) || 0;
     var method = chosenMethod();
-    total.textContent = money(subtotal + (method === "delivery" ? feeNow
-                                          : method === "courier" ? courierFee : 0));
+    var discount = parseInt(total.getAttribute("data-discount"), 10) || 0;
+    total.textContent = money(Math.max(0, subtotal - discount + (method === "delivery" ? feeNow
+                                          : method === "courier" ? courierFee : 0)));
   }
   function text(name, values) {
     var t = box.getAttribute("data-text-" + name) || "";

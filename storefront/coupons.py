@@ -1,0 +1,181 @@
+"""Coupons: issue one to a shopper, check it at checkout, use it once, give it back.
+
+A coupon takes its amount off the goods of one order (never more than the goods still
+cost after points; the fee stays). Using it is one conditional UPDATE on its state
+(``issued`` -> ``used``), so two checkouts racing with the same coupon cannot both have
+it: the second finds the row count 0 (on PostgreSQL after waiting for the first's row
+lock) and is refused with ``coupon_used``. Cancelling the order puts it back.
+"""
+
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from core.errors import Conflict
+from core.extensions import db
+from core.models import User, utcnow
+
+from .coupon_models import Coupon, CouponSource, CouponState
+from .models import Order
+
+#: no 0/O or 1/I: a code read out on the phone is typed right
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class CouponInvalid(Conflict):
+    code = "coupon_invalid"
+    message = _l("This coupon code is not valid for your account.")
+
+
+class CouponUsed(Conflict):
+    code = "coupon_used"
+    message = _l("This coupon has already been used.")
+
+
+class CouponExpired(Conflict):
+    code = "coupon_expired"
+    message = _l("This coupon has expired.")
+
+
+class CouponMinimum(Conflict):
+    code = "coupon_minimum"
+    message = _l("Your order does not reach this coupon's minimum.")
+
+
+#: the codes a checkout may be refused with, for the API's description
+ERROR_CODES = tuple(e.code for e in (CouponInvalid, CouponUsed, CouponExpired, CouponMinimum))
+
+
+def new_code() -> str:
+    """HY-XXXX-XXXX from the readable alphabet (about 10^15 codes)."""
+    part = lambda: "".join(secrets.choice(ALPHABET) for _ in range(4))  # noqa: E731
+    return f"HY-{part()}-{part()}"
+
+
+def normalize(code: str | None) -> str:
+    """What the shopper typed, as stored: upper case, dashes where they belong."""
+    bare = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    if bare.startswith("HY"):
+        bare = bare[2:]
+    return f"HY-{bare[:4]}-{bare[4:]}" if len(bare) == 8 else (code or "").strip().upper()
+
+
+def issue_coupon(user_id: int, *, amount: int, source: str, valid_days: int,
+                 minimum_amount: int = 0, source_ref: str | None = None,
+                 actor_id: int | None = None, now=None) -> Coupon:
+    """A new coupon of ``amount`` fen for ``user_id``, valid from now for ``valid_days``."""
+    now = now or utcnow()
+    if amount <= 0 or source not in CouponSource.ALL or valid_days <= 0:
+        raise ValueError("a coupon needs a positive amount, a known source and a validity")
+    code = new_code()
+    while db.session.execute(sa.select(Coupon.id).where(Coupon.code == code)).first():
+        code = new_code()
+    coupon = Coupon(code=code, user_id=user_id, amount=amount,
+                    currency=current_app.config["SHOP_CURRENCY"],
+                    minimum_order_amount=minimum_amount, valid_from=now,
+                    valid_until=now + timedelta(days=valid_days), source=source,
+                    source_ref=source_ref, state=CouponState.ISSUED, created_by_id=actor_id)
+    db.session.add(coupon)
+    db.session.flush()
+    return coupon
+
+
+def state_of(coupon: Coupon, now=None) -> str:
+    """The state as the shopper sees it: an issued coupon past its date has expired."""
+    if coupon.state == CouponState.ISSUED and coupon.valid_until <= (now or utcnow()):
+        return CouponState.EXPIRED
+    return coupon.state
+
+
+def coupons_of(user: User) -> list[Coupon]:
+    """A shopper's coupons, the usable ones first (soonest to expire), then the rest."""
+    rows = db.session.execute(sa.select(Coupon).where(Coupon.user_id == user.id)
+                              .order_by(Coupon.valid_until, Coupon.id)).scalars().all()
+    now = utcnow()
+    return sorted(rows, key=lambda c: state_of(c, now) != CouponState.ISSUED)
+
+
+def usable_coupons(user: User, now=None) -> list[Coupon]:
+    """The coupons ``user`` could apply today."""
+    now = now or utcnow()
+    return list(db.session.execute(sa.select(Coupon).where(
+        Coupon.user_id == user.id, Coupon.state == CouponState.ISSUED,
+        Coupon.valid_from <= now, Coupon.valid_until > now).order_by(Coupon.valid_until)
+    ).scalars())
+
+
+def _check(coupon: Coupon | None, user: User, subtotal: int, now) -> Coupon:
+    if coupon is None or coupon.user_id != user.id or coupon.state == CouponState.VOID \
+            or coupon.valid_from > now:
+        raise CouponInvalid(errors={"coupon": [str(CouponInvalid.message)]})
+    if coupon.state == CouponState.USED:
+        raise CouponUsed(errors={"coupon": [str(CouponUsed.message)]})
+    if state_of(coupon, now) == CouponState.EXPIRED:
+        raise CouponExpired(errors={"coupon": [str(CouponExpired.message)]})
+    if subtotal < coupon.minimum_order_amount:
+        raise CouponMinimum(errors={"coupon": [str(CouponMinimum.message)]},
+                            extra={"minimum": coupon.minimum_order_amount})
+    return coupon
+
+
+def applicable(user: User, code: str, *, subtotal: int, goods_left: int,
+               now=None) -> tuple[Coupon, int]:
+    """The coupon ``code`` of ``user`` for an order of ``subtotal`` and what it takes off.
+
+    ``goods_left`` is what the goods still cost after points: the discount never passes
+    it. Raises ``CouponInvalid`` (unknown, someone else's, void, not yet valid),
+    ``CouponUsed``, ``CouponExpired`` or ``CouponMinimum``; reads only.
+    """
+    now = now or utcnow()
+    coupon = db.session.execute(
+        sa.select(Coupon).where(Coupon.code == normalize(code))).scalar_one_or_none()
+    coupon = _check(coupon, user, subtotal, now)
+    return coupon, max(0, min(coupon.amount, goods_left))
+
+
+def redeem(coupon: Coupon, order: Order, now=None) -> None:
+    """Use ``coupon`` on ``order``: one conditional UPDATE from issued to used.
+
+    Another checkout that used it first (or an expiry in between) leaves the row count 0:
+    the coupon is read again and the reason raised, so the caller's transaction rolls back.
+    """
+    now = now or utcnow()
+    table = Coupon.__table__.c
+    result = db.session.execute(
+        sa.update(Coupon.__table__)
+        .where(table.id == coupon.id, table.user_id == order.user_id,
+               table.state == CouponState.ISSUED, table.valid_until > now)
+        .values(state=CouponState.USED, used_at=now))
+    if result.rowcount != 1:
+        db.session.refresh(coupon)
+        _check(coupon, db.session.get(User, order.user_id), order.subtotal_amount, now)
+        raise CouponUsed(errors={"coupon": [str(CouponUsed.message)]})
+    db.session.refresh(coupon, ["state", "used_at"])
+    order.coupon_id = coupon.id
+
+
+def give_back(order: Order) -> bool:
+    """A cancelled order's coupon may be used again (until its own date); True if it was."""
+    if order.coupon_id is None:
+        return False
+    table = Coupon.__table__.c
+    result = db.session.execute(
+        sa.update(Coupon.__table__)
+        .where(table.id == order.coupon_id, table.state == CouponState.USED)
+        .values(state=CouponState.ISSUED, used_at=None))
+    if order.coupon is not None:
+        db.session.expire(order.coupon)
+    return result.rowcount == 1
+
+
+def expire_coupons(now) -> str:
+    """Job: coupons past their date that were never used become expired."""
+    result = db.session.execute(
+        sa.update(Coupon.__table__)
+        .where(Coupon.__table__.c.state == CouponState.ISSUED,
+               Coupon.__table__.c.valid_until <= now)
+        .values(state=CouponState.EXPIRED))
+    return f"{result.rowcount} coupon(s) expired"

@@ -1,0 +1,106 @@
+"""Refunds asked for by someone who may not make them, waiting where they can be paid.
+
+A customer-center agent who resolves a complaint with a refund cannot move money; the
+request is kept on the order, shown on its back-office page with a one-click refund for
+admins and the center's staff, and closed by the next refund of that order (whoever
+makes it, however much).
+
+Where a request came from is a ``"<kind>:<id>"`` string; modules above the storefront
+register how to link a kind (``register_source_link``), so the storefront names no one.
+"""
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from core.errors import Conflict, Forbidden, ValidationFailed
+from core.extensions import db
+from core.models import User, utcnow
+
+from .errors import NothingToRefund, RefundExceedsRefundable
+from .models import Order
+from .payment_models import Refund, RefundRequest
+from .payment_records import refundable
+
+_SOURCE_LINKS: dict[str, Callable[[str], str | None]] = {}
+
+
+def register_source_link(kind: str, link: Callable[[str], str | None]) -> None:
+    """``link(ref)`` gives the address of a source ``"<kind>:<ref>"`` (None: no page)."""
+    _SOURCE_LINKS[kind] = link
+
+
+def source_link(source: str) -> str | None:
+    kind, _sep, ref = source.partition(":")
+    link = _SOURCE_LINKS.get(kind)
+    return link(ref) if link is not None else None
+
+
+def request_refund(order: Order, *, amount: int, source: str, reason: str,
+                   actor: User | None) -> RefundRequest:
+    """Ask for ``amount`` (fen) of ``order`` back; at most what can still be refunded
+    (``RefundExceedsRefundable`` on ``amount`` otherwise, nothing written)."""
+    if amount <= 0:
+        raise ValidationFailed(errors={"amount": [str(_l("Enter an amount above 0."))]})
+    left = refundable(order)
+    if amount > left:
+        raise RefundExceedsRefundable(left, order.currency)
+    request = RefundRequest(order_id=order.id, amount=amount, currency=order.currency,
+                            source=source[:40], reason=reason[:500],
+                            requested_by_id=actor.id if actor else None)
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def open_requests(order: Order) -> list[RefundRequest]:
+    """The order's requests no refund has answered yet, oldest first."""
+    return list(db.session.execute(sa.select(RefundRequest).where(
+        RefundRequest.order_id == order.id, RefundRequest.closed_at.is_(None))
+        .order_by(RefundRequest.id)).scalars())
+
+
+def requested_order_ids():
+    """A subquery: the orders with an open request (the back office's filter)."""
+    return sa.select(RefundRequest.order_id).where(RefundRequest.closed_at.is_(None))
+
+
+def close_requests(order_id: int, refund: Refund) -> int:
+    """A refund of the order was made: its open requests are answered; returns how many."""
+    result = db.session.execute(
+        sa.update(RefundRequest.__table__)
+        .where(RefundRequest.__table__.c.order_id == order_id,
+               RefundRequest.__table__.c.closed_at.is_(None))
+        .values(closed_at=utcnow(), refund_id=refund.id))
+    return result.rowcount
+
+
+def pay_request(request: RefundRequest, actor: User) -> Refund:
+    """Refund what was asked (or what is left, if less) through the refund service.
+
+    The request is claimed first by one conditional UPDATE (still open -> closed), so two
+    clicks at once refund it once: the second finds the row count 0 and is refused.
+    Refused, before anything is written, for anyone who may not refund.
+    """
+    from .refunds import can_refund, refund_amount  # refunds imports this module
+
+    order = db.session.get(Order, request.order_id)
+    if not can_refund(order, actor):
+        raise Forbidden()
+    table = RefundRequest.__table__.c
+    claimed = db.session.execute(
+        sa.update(RefundRequest.__table__)
+        .where(table.id == request.id, table.closed_at.is_(None))
+        .values(closed_at=utcnow()))
+    if claimed.rowcount != 1:
+        raise Conflict(_l("A refund has already answered this request."),
+                       code="refund_request_closed")
+    amount = min(request.amount, refundable(order))
+    if amount <= 0:
+        raise NothingToRefund()
+    refund = refund_amount(order, actor, amount=amount, reason=request.reason)
+    db.session.execute(sa.update(RefundRequest.__table__).where(table.id == request.id)
+                       .values(refund_id=refund.id))
+    db.session.refresh(request)
+    return refund
