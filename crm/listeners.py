@@ -3,6 +3,7 @@
 from core.extensions import db
 from core.models import User, utcnow
 from core.signals import (
+    desk_code_received,
     fulfillment_completed,
     fulfillment_no_show,
     fulfillment_ready,
@@ -15,6 +16,7 @@ from core.signals import (
 )
 from storefront.models import Order
 
+from .club_desk import on_desk_code
 from .customers import ensure_customer, refresh_figures
 from .followup_rules import plan_for_order, plan_satisfaction_call
 from .models import FollowUpKind
@@ -68,3 +70,4 @@ def connect() -> None:
     fulfillment_ready.connect(on_fulfillment_ready)
     order_refunded.connect(on_order_refunded)
     fulfillment_no_show.connect(on_fulfillment_no_show)
+    desk_code_received.connect(on_desk_code)
