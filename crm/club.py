@@ -11,6 +11,7 @@ from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import shop_zone
 from core.models import User, utcnow
+from core.signals import member_closed
 from storefront.club_models import PointsEntry
 from storefront.models import Membership, Order
 
@@ -164,7 +165,8 @@ def export_member_data(membership: Membership) -> dict:
 
 def close_membership(membership: Membership) -> Membership:
     """The member leaves the club: the profile is anonymized, orders and the ledger's
-    figures stay for the books; open event registrations are cancelled."""
+    figures stay for the books; open event registrations are cancelled. ``member_closed``
+    tells the customer center, which scrubs the person everywhere else."""
     from .events import cancel_registration
 
     if membership.closed_at is not None:
@@ -179,4 +181,5 @@ def close_membership(membership: Membership) -> Membership:
     membership.city, membership.marketing_consent = None, False
     membership.closed_at = utcnow()
     db.session.flush()
+    member_closed.send(membership)
     return membership
