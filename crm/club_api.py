@@ -70,15 +70,30 @@ class ArticleOutSchema(Schema):
     published_at = fields.DateTime(attribute="publish_from")
 
 
+class VenueSchema(Schema):
+    name = fields.String(allow_none=True, metadata={"description": "the store's name, for an "
+                                                    "event at a center"})
+    address = fields.String(allow_none=True)
+
+
 class EventOutSchema(Schema):
     id = fields.String(attribute="public_id")
     title = fields.String()
+    description = fields.String()
     starts_at = fields.DateTime()
+    ends_at = fields.DateTime(allow_none=True)
     city = fields.String()
     address = fields.String(allow_none=True)
     center_id = fields.Integer(allow_none=True)
+    venue = fields.Nested(VenueSchema, metadata={
+        "description": "where: the store's name and address, or the address given"})
     capacity = fields.Integer()
     seats_left = fields.Method("_seats_left")
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "venue":
+            return events.venue_of(obj)
+        return super().get_attribute(obj, attr, default)
 
     def _seats_left(self, event) -> int:
         return max(event.capacity - event.seats_taken, 0)

@@ -259,3 +259,8 @@ def points_kind_label(kind: str) -> str:
 @bp.app_template_global()
 def registration_status_label(status: str) -> str:
     return str(REGISTRATION_STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_global()
+def event_venue(event) -> str:
+    return events.venue_text(event)

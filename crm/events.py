@@ -17,8 +17,9 @@ from flask_babel import lazy_gettext as _l
 
 from core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import shop_zone
+from core.i18n import localized, shop_zone
 from core.models import User, utcnow
+from fulfillment.models import Center
 from storefront.models import Membership, Order, OrderStatus
 
 from . import outbox
@@ -157,6 +158,21 @@ def check_in(event: Event, card_number: str, actor: User, now=None) -> EventRegi
     return reg
 
 
+def venue_of(event: Event) -> dict:
+    """Where the event takes place, in the reader's language: ``{"name", "address"}``, the
+    store's name and address for an event at a center (an address given wins), else the
+    address alone."""
+    center = db.session.get(Center, event.center_id) if event.center_id else None
+    return {"name": localized(center, "name") if center else None,
+            "address": event.address or (localized(center, "address") if center else None)}
+
+
+def venue_text(event: Event) -> str:
+    """The venue in one line: city, store name and address."""
+    venue = venue_of(event)
+    return " · ".join(p for p in (event.city, venue["name"], venue["address"]) if p)
+
+
 def member_locale(user_id: int) -> str:
     """The language the member chose on the site (the switch keeps it), else the shop's."""
     locale = db.session.execute(sa.select(User.locale).where(User.id == user_id)).scalar()
@@ -176,7 +192,7 @@ def reminder_message(reg: EventRegistration) -> dict:
                  "takes place on %(when)s at %(venue)s (attendees: %(n)d). If you cannot come, "
                  "please cancel your registration in the member area.",
                  name=membership.name, title=event.title, when=when,
-                 venue=f"{event.city}{event.address or ''}", n=reg.attendees)
+                 venue=venue_text(event), n=reg.attendees)
     return {
         "channel": (membership.channels or ["sms"])[0], "to": membership.phone,
         "kind": "event_reminder", "user_id": membership.user_id,

@@ -94,3 +94,19 @@ def test_order_spends_points_or_refuses(client, shop, member, place):
     assert body["points_redeemed"] == 2000 and body["points_discount"]["amount"] == 2000
     assert_error(place(shop.shopper, {**pickup_body(shop), "points": 5000}), 409,
                  "insufficient_points")
+
+
+def test_events_name_their_venue_with_description_and_end(client, shop, member, token_for,
+                                                          session):
+    audience = {"tiers": [], "interests": [], "cities": []}
+    starts = utcnow() + timedelta(days=2)
+    at_store = Event(title="门店品鉴会", description="现场品鉴海参", starts_at=starts,
+                     ends_at=starts + timedelta(hours=2), city="上海市",
+                     center_id=shop.store.id, capacity=5, seats_taken=0, **audience)
+    session.add(at_store)
+    session.commit()
+    body = client.get(f"{API}/member/content", headers=token_for(shop.shopper)).get_json()
+    item = next(e for e in body["events"] if e["id"] == at_store.public_id)
+    assert item["venue"] == {"name": shop.store.name_zh, "address": shop.store.address_zh}
+    assert item["description"] == "现场品鉴海参" and item["ends_at"] is not None
+    assert item["center_id"] == shop.store.id

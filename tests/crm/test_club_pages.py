@@ -154,3 +154,20 @@ def test_shoppers_stay_out_of_the_staff_pages(client, shop):
     login(client, shop.shopper)
     assert client.get("/crm/club/articles").status_code == 403
     assert client.get("/crm/club/events").status_code == 403
+
+
+def test_an_event_at_a_store_names_the_store(client, shop, member, session):
+    from crm.events import register, reminder_message
+    e = Event(title="门店品鉴会", starts_at=utcnow() + timedelta(days=2), city="上海市",
+              center_id=shop.store.id, capacity=5, seats_taken=0, **AUDIENCE)
+    session.add(e)
+    session.flush()
+    reg = register(e, member)
+    assert shop.store.name_zh in reminder_message(reg)["body"]
+    assert shop.store.address_zh in reminder_message(reg)["body"]
+    login(client, shop.shopper)
+    for url in ("/member/events", f"/member/events/{e.public_id}"):
+        assert shop.store.name_en in client.get(url).get_data(as_text=True), url
+    login(client, shop.agent)
+    for url in ("/crm/club/events", f"/crm/club/events/{e.id}"):
+        assert shop.store.name_en in client.get(url).get_data(as_text=True), url
