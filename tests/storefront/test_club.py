@@ -248,3 +248,26 @@ def test_birthday_month_doubles_points_once_a_year(session, shop, member):
 
 def test_the_jobs_are_registered(app):
     assert {"points_expiry", "tier_review", "birthday_perks"} <= set(app.extensions["shop_jobs"])
+
+
+@pytest.mark.parametrize("code, threshold", [
+    (Tier.SILVER, 0), (Tier.GOLD, None), (Tier.GOLD, "diamond"), (Tier.DIAMOND, "gold")])
+def test_a_threshold_that_breaks_the_ladder_is_refused(session, shop, code, threshold):
+    before = {r.code: r.threshold_amount for r in tiers.tier_rules()}
+    value = {None: before[Tier.SILVER], "diamond": before[Tier.DIAMOND],
+             "gold": before[Tier.GOLD]}.get(threshold, threshold)
+    rule = tiers.rule_for(code)
+    with pytest.raises(ValidationFailed) as err:
+        tiers.update_tier_rule(rule, {"name_zh": "改名", "threshold_amount": value,
+                                      "points_per_100_yuan": 100}, shop.admin)
+    assert "threshold" in err.value.errors
+    session.expire_all()
+    assert {r.code: r.threshold_amount for r in tiers.tier_rules()} == before
+    assert tiers.rule_for(code).name_zh != "改名"
+    # between its neighbours is fine
+    ladder = [before[c] for c in Tier.ALL]
+    at = Tier.ALL.index(code)
+    fine = (ladder[at - 1] + ladder[at + 1]) // 2 if at + 1 < len(ladder) else ladder[at] + 1
+    tiers.update_tier_rule(rule, {"name_zh": "新名", "threshold_amount": fine,
+                                  "points_per_100_yuan": 100}, shop.admin)
+    assert rule.threshold_amount == fine
