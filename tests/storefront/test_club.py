@@ -244,6 +244,13 @@ def test_birthday_month_doubles_points_once_a_year(session, shop, member):
     order = buy(shop)
     assert points.earned_for(order, member, now=may) == 256
     assert points.earned_for(order, member, now=datetime(2027, 6, 3, 4, tzinfo=UTC)) == 128
+    assert points.birthday_double_active(member, now=may)
+    assert not points.birthday_double_active(member, now=datetime(2028, 5, 3, 4, tzinfo=UTC))
+    points.award_order_points(order, member, now=may)
+    later = buy(shop)
+    points.award_order_points(later, member, now=datetime(2027, 6, 3, 4, tzinfo=UTC))
+    assert entries(session, member)[-2:] == [
+        ("earned", 256, points.BIRTHDAY_DOUBLE_REASON), ("earned", 128, "order_fulfilled")]
 
 
 def test_the_jobs_are_registered(app):
