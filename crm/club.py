@@ -68,13 +68,20 @@ def audience_of(membership: Membership | None, today: date | None = None) -> Aud
         interests=set(membership.interests or []), city=membership.city)
 
 
+def normalize_city(city: str | None) -> str:
+    """A city as targeting compares it: "上海市" and "上海" are one city."""
+    city = (city or "").strip()
+    return city[:-1] if len(city) > 1 and city.endswith("市") else city
+
+
 def fits(item, audience: Audience) -> bool:
     """Whether an article or event (``AudienceMixin``) is for this member."""
     if item.tiers and audience.tier not in item.tiers:
         return False
     if item.interests and not audience.interests & set(item.interests):
         return False
-    if item.cities and audience.city not in item.cities:
+    if item.cities and normalize_city(audience.city) not in {normalize_city(c)
+                                                             for c in item.cities}:
         return False
     staged = item.age_min_months is not None or item.age_max_months is not None
     if not staged and not item.for_pregnancy:

@@ -139,6 +139,7 @@ def promote_waitlist(event: Event, now=None) -> int:
     for reg in waiting:
         if _take_seats(event.id, reg.attendees):
             reg.status, reg.changed_at = RS.REGISTERED, now or utcnow()
+            outbox.enqueue(**seat_message(reg))
             moved += 1
     db.session.flush()
     db.session.refresh(event, ["seats_taken"])
@@ -194,10 +195,31 @@ def reminder_message(reg: EventRegistration) -> dict:
                  name=membership.name, title=event.title, when=when,
                  venue=venue_text(event), n=reg.attendees)
     return {
-        "channel": (membership.channels or ["sms"])[0], "to": membership.phone,
+        "channel": _channel(membership), "to": membership.phone,
         "kind": "event_reminder", "user_id": membership.user_id,
         "subject": subject, "body": body,
     }
+
+
+def _channel(membership: Membership) -> str:
+    """The first of the member's channels the outbox delivers (SMS when none is)."""
+    return next((c for c in membership.channels or [] if c in outbox.CHANNELS), "sms")
+
+
+def seat_message(reg: EventRegistration) -> dict:
+    """A waitlisted member got their seat: the notice in their language, for the outbox."""
+    event, membership = reg.event, reg.membership
+    when = event.starts_at.astimezone(shop_zone()).strftime("%m-%d %H:%M")
+    with force_locale(member_locale(membership.user_id)):
+        subject = _("You have a seat: %(title)s", title=event.title)
+        body = _("[Member event] %(name)s, a seat opened for “%(title)s” on %(when)s at "
+                 "%(venue)s: you are registered (attendees: %(n)d). If you cannot come, "
+                 "please cancel your registration in the member area.",
+                 name=membership.name, title=event.title, when=when,
+                 venue=venue_text(event), n=reg.attendees)
+    return {"channel": _channel(membership), "to": membership.phone,
+            "kind": "event_seat", "purpose": "service", "user_id": membership.user_id,
+            "subject": subject, "body": body}
 
 
 def send_due_reminders(now) -> str:
