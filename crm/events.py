@@ -182,23 +182,18 @@ def member_locale(user_id: int) -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def reminder_message(reg: EventRegistration) -> dict:
-    """The reminder for one registration in the member's language, ready for the outbox
-    (``crm.outbox.enqueue``)."""
+def _member_message(reg: EventRegistration, kind: str, write, **extra) -> dict:
+    """A message about one registration for the outbox (``crm.outbox.enqueue``), written by
+    ``write(values) -> (subject, body)`` in the member's language; ``values`` holds
+    ``name``, ``title``, ``when``, ``venue`` and ``n`` (attendees)."""
     event, membership = reg.event, reg.membership
-    when = event.starts_at.astimezone(shop_zone()).strftime("%m-%d %H:%M")
+    values = {"name": membership.name, "title": event.title,
+              "when": event.starts_at.astimezone(shop_zone()).strftime("%m-%d %H:%M"),
+              "venue": venue_text(event), "n": reg.attendees}
     with force_locale(member_locale(membership.user_id)):
-        subject = _("Event reminder: %(title)s", title=event.title)
-        body = _("[Member event reminder] %(name)s, “%(title)s”, which you registered for, "
-                 "takes place on %(when)s at %(venue)s (attendees: %(n)d). If you cannot come, "
-                 "please cancel your registration in the member area.",
-                 name=membership.name, title=event.title, when=when,
-                 venue=venue_text(event), n=reg.attendees)
-    return {
-        "channel": _channel(membership), "to": membership.phone,
-        "kind": "event_reminder", "user_id": membership.user_id,
-        "subject": subject, "body": body,
-    }
+        subject, body = write(values)
+    return {"channel": _channel(membership), "to": membership.phone, "kind": kind,
+            "user_id": membership.user_id, "subject": subject, "body": body, **extra}
 
 
 def _channel(membership: Membership) -> str:
@@ -206,20 +201,22 @@ def _channel(membership: Membership) -> str:
     return next((c for c in membership.channels or [] if c in outbox.CHANNELS), "sms")
 
 
+def reminder_message(reg: EventRegistration) -> dict:
+    """The reminder the day before, in the member's language, ready for the outbox."""
+    return _member_message(reg, "event_reminder", lambda v: (
+        _("Event reminder: %(title)s", title=v["title"]),
+        _("[Member event reminder] %(name)s, “%(title)s”, which you registered for, "
+          "takes place on %(when)s at %(venue)s (attendees: %(n)d). If you cannot come, "
+          "please cancel your registration in the member area.", **v)))
+
+
 def seat_message(reg: EventRegistration) -> dict:
     """A waitlisted member got their seat: the notice in their language, for the outbox."""
-    event, membership = reg.event, reg.membership
-    when = event.starts_at.astimezone(shop_zone()).strftime("%m-%d %H:%M")
-    with force_locale(member_locale(membership.user_id)):
-        subject = _("You have a seat: %(title)s", title=event.title)
-        body = _("[Member event] %(name)s, a seat opened for “%(title)s” on %(when)s at "
-                 "%(venue)s: you are registered (attendees: %(n)d). If you cannot come, "
-                 "please cancel your registration in the member area.",
-                 name=membership.name, title=event.title, when=when,
-                 venue=venue_text(event), n=reg.attendees)
-    return {"channel": _channel(membership), "to": membership.phone,
-            "kind": "event_seat", "purpose": "service", "user_id": membership.user_id,
-            "subject": subject, "body": body}
+    return _member_message(reg, "event_seat", lambda v: (
+        _("You have a seat: %(title)s", title=v["title"]),
+        _("[Member event] %(name)s, a seat opened for “%(title)s” on %(when)s at "
+          "%(venue)s: you are registered (attendees: %(n)d). If you cannot come, "
+          "please cancel your registration in the member area.", **v)), purpose="service")
 
 
 def send_due_reminders(now) -> str:
