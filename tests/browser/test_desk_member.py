@@ -1,13 +1,11 @@
 """The member at the desk on a phone, without BarcodeDetector: the clerk scans the VIP card's
 QR on the member page, and a card scanned in the pickup code box lands there too."""
 
-import json
-
 import pytest
 from playwright.sync_api import expect
 
-from .support import PHONE, STAFF_EMAIL, translator
-from .test_desk_qr import NO_DETECTOR_FAKE_CAMERA, _shopper_qr
+from .support import translator
+from .test_desk_qr import staff_filming
 from .test_desks_phone import _seed, fits_the_phone
 
 pytestmark = pytest.mark.browser
@@ -30,19 +28,9 @@ def _seed_member(app):
                                              city="上海市").card_number
 
 
-def _staff_filming_the_card(people, live_shop):
-    card = live_shop.app.config["DESK_CARD"]
-    staff = people("staff", locale="en-US", **PHONE)
-    staff.context.add_init_script(f"window.__qr = {json.dumps(_shopper_qr(card))};"
-                                  + NO_DETECTOR_FAKE_CAMERA)
-    staff.page.goto("/lang/en?next=/login")
-    staff.sign_in(t, STAFF_EMAIL)
-    return staff, card
-
-
 @pytest.mark.parametrize("live_shop", [_seed_member], indirect=True, ids=["desks"])
 def test_scan_a_card_on_the_member_page(people, live_shop):
-    staff, card = _staff_filming_the_card(people, live_shop)
+    staff, card = staff_filming(people, live_shop, "DESK_CARD")
     page = staff.page
     page.get_by_role("link", name=t("Members")).click()
     page.get_by_role("button", name=t("Scan QR")).click()
@@ -57,7 +45,7 @@ def test_scan_a_card_on_the_member_page(people, live_shop):
 
 @pytest.mark.parametrize("live_shop", [_seed_member], indirect=True, ids=["desks"])
 def test_a_card_in_the_pickup_code_box_opens_the_member(people, live_shop):
-    staff, card = _staff_filming_the_card(people, live_shop)
+    staff, card = staff_filming(people, live_shop, "DESK_CARD")
     page = staff.page
     page.goto("/desk")
     page.get_by_role("button", name=t("Scan QR")).click()
