@@ -68,7 +68,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from crm import api as crm_api
-    from crm import club_api, club_staff, club_views
+    from crm import club_api, club_desk, club_staff, club_views
     from crm import views as crm_views
     from fulfillment import admin as fulfillment_admin
     from fulfillment import api as fulfillment_api
@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(crm_views.bp)
     app.register_blueprint(club_views.bp)
     app.register_blueprint(club_staff.bp)
+    app.register_blueprint(club_desk.bp)
     for api_bp in (storefront_api.bp, storefront_payment_api.bp, fulfillment_api.bp, crm_api.bp,
                    club_api.bp):
         csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies

@@ -38,3 +38,10 @@ fulfillment_no_show = _signals.signal("fulfillment-no-show")
 delivery_failed = _signals.signal("delivery-failed")
 #: sender: the Membership; its tier changed. kwargs: ``old``, ``new`` (tier codes)
 member_tier_changed = _signals.signal("member-tier-changed")
+#: sender: the Membership, just closed by the member (its own row already anonymized); the
+#: listeners scrub the person from their own records. Orders stay for the books.
+member_closed = _signals.signal("member-closed")
+#: sender: the Center whose desk code box received a code. kwargs: ``code`` (as typed or
+#: scanned). A receiver that knows this kind of code (a VIP card number) returns the address
+#: of its page; the desk goes there instead of counting a wrong pickup code. Others return None.
+desk_code_received = _signals.signal("desk-code-received")

@@ -11,6 +11,7 @@ from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import shop_zone
 from core.models import User, utcnow
+from core.signals import member_closed
 from storefront.club_models import PointsEntry
 from storefront.models import Membership, Order
 
@@ -67,13 +68,20 @@ def audience_of(membership: Membership | None, today: date | None = None) -> Aud
         interests=set(membership.interests or []), city=membership.city)
 
 
+def normalize_city(city: str | None) -> str:
+    """A city as targeting compares it: "上海市" and "上海" are one city."""
+    city = (city or "").strip()
+    return city[:-1] if len(city) > 1 and city.endswith("市") else city
+
+
 def fits(item, audience: Audience) -> bool:
     """Whether an article or event (``AudienceMixin``) is for this member."""
     if item.tiers and audience.tier not in item.tiers:
         return False
     if item.interests and not audience.interests & set(item.interests):
         return False
-    if item.cities and audience.city not in item.cities:
+    if item.cities and normalize_city(audience.city) not in {normalize_city(c)
+                                                             for c in item.cities}:
         return False
     staged = item.age_min_months is not None or item.age_max_months is not None
     if not staged and not item.for_pregnancy:
@@ -164,7 +172,8 @@ def export_member_data(membership: Membership) -> dict:
 
 def close_membership(membership: Membership) -> Membership:
     """The member leaves the club: the profile is anonymized, orders and the ledger's
-    figures stay for the books; open event registrations are cancelled."""
+    figures stay for the books; open event registrations are cancelled. ``member_closed``
+    tells the customer center, which scrubs the person everywhere else."""
     from .events import cancel_registration
 
     if membership.closed_at is not None:
@@ -179,4 +188,5 @@ def close_membership(membership: Membership) -> Membership:
     membership.city, membership.marketing_consent = None, False
     membership.closed_at = utcnow()
     db.session.flush()
+    member_closed.send(membership)
     return membership

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from core.api import api_blueprint, load_body, load_query, ok, route
 from core.auth import api_auth
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from core.extensions import db
 from storefront import points as points_ledger
 from storefront.membership import membership_of
@@ -24,6 +24,11 @@ bp = api_blueprint("club_api", __name__)
 class NotMember(NotFound):
     code = "not_member"
     message = _l("Join the VIP club first.")
+
+
+class MembersOnly(Forbidden):
+    code = "members_only"
+    message = _l("This article is for VIP members: join the club to read it.")
 
 
 class CardSchema(Schema):
@@ -70,15 +75,35 @@ class ArticleOutSchema(Schema):
     published_at = fields.DateTime(attribute="publish_from")
 
 
+class VenueSchema(Schema):
+    name = fields.String(allow_none=True, metadata={"description": "the store's name, for an "
+                                                    "event at a center"})
+    address = fields.String(allow_none=True)
+
+
+class ArticleDetailSchema(ArticleOutSchema):
+    body_html = fields.String(metadata={"description": "The body rendered from Markdown and "
+                                                       "sanitized: safe to show as HTML."})
+
+
 class EventOutSchema(Schema):
     id = fields.String(attribute="public_id")
     title = fields.String()
+    description = fields.String()
     starts_at = fields.DateTime()
+    ends_at = fields.DateTime(allow_none=True)
     city = fields.String()
     address = fields.String(allow_none=True)
     center_id = fields.Integer(allow_none=True)
+    venue = fields.Nested(VenueSchema, metadata={
+        "description": "where: the store's name and address, or the address given"})
     capacity = fields.Integer()
     seats_left = fields.Method("_seats_left")
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "venue":
+            return events.venue_of(obj)
+        return super().get_attribute(obj, attr, default)
 
     def _seats_left(self, event) -> int:
         return max(event.capacity - event.seats_taken, 0)
@@ -151,6 +176,27 @@ def member_content():
     return ok({"articles": ArticleOutSchema(many=True).dump(
                    content.articles_for(membership, q=args.get("q"))),
                "events": EventOutSchema(many=True).dump(events.upcoming_for(membership))})
+
+
+@route(bp, "/member/content/<public_id>", summary="One article with its body as safe HTML "
+       "(counts a view); a bearer token of a member is needed to read it", tag="member",
+       response=ArticleDetailSchema, auth=False,
+       errors=("403:members_only", "404:not_found"))
+@api_auth(optional=True)
+def article(public_id: str):
+    item = content.get_article(public_id[:24])
+    if not content.is_live(item):
+        raise NotFound()
+    membership = membership_of(g.api_user) if g.api_user is not None else None
+    if membership is None:
+        raise MembersOnly(extra={"title": item.title})
+    if not content.readable_by(item, membership):
+        raise NotFound()
+    content.count_view(item)
+    db.session.commit()
+    body = ArticleDetailSchema().dump(item)
+    body["body_html"] = content.render_markdown(item.body_md)
+    return ok(body)
 
 
 @route(bp, "/member/events/<public_id>/register", ("POST",), summary="Register for an event",

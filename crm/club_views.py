@@ -63,7 +63,8 @@ def member():
         "crm/member/home.html", membership=membership, progress=tier_progress(membership),
         next_event=upcoming[0] if upcoming else None,
         articles=content.articles_for(membership, limit=HOME_ARTICLES),
-        ledger=points_ledger.ledger(membership, per_page=3))
+        ledger=points_ledger.ledger(membership, per_page=3),
+        birthday_double=points_ledger.birthday_double_active(membership))
 
 
 @bp.route("/member/card.svg")
@@ -259,3 +260,16 @@ def points_kind_label(kind: str) -> str:
 @bp.app_template_global()
 def registration_status_label(status: str) -> str:
     return str(REGISTRATION_STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_global()
+def event_venue(event) -> str:
+    return events.venue_text(event)
+
+
+@bp.app_template_global()
+def points_entry_label(entry) -> str:
+    """A ledger line in words; an order's points doubled in the birthday month say so."""
+    if entry.reason == points_ledger.BIRTHDAY_DOUBLE_REASON:
+        return _("Earned on an order: birthday month, double points")
+    return points_kind_label(entry.kind)

@@ -62,11 +62,16 @@ def get_article(public_id: str) -> Article:
     return article
 
 
-def readable_by(article: Article, membership: Membership | None, now=None) -> bool:
+def is_live(article: Article, now=None) -> bool:
+    """Published and inside its window."""
     now = now or utcnow()
-    live = article.publish_from is not None and article.publish_from <= now and (
+    return article.publish_from is not None and article.publish_from <= now and (
         article.publish_until is None or article.publish_until > now)
-    return live and membership is not None and fits(article, audience_of(membership))
+
+
+def readable_by(article: Article, membership: Membership | None, now=None) -> bool:
+    return (is_live(article, now) and membership is not None
+            and fits(article, audience_of(membership)))
 
 
 def count_view(article: Article) -> None:

@@ -124,6 +124,8 @@ def refresh_figures(customer: Customer, now: datetime | None = None) -> Customer
                       sa.func.max(Order.created_at).desc(), Product.category_id)
             .limit(1)).scalar()
     member = latest_membership(customer.user_id) if customer.user_id else None
+    if member is not None and member.closed_at is not None:
+        member = None  # a closed membership was scrubbed: nothing of it comes back
     if member is not None:
         customer.card_number = member.card_number
         customer.marketing_consent = member.marketing_consent

@@ -17,8 +17,9 @@ from flask_babel import lazy_gettext as _l
 
 from core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import shop_zone
+from core.i18n import localized, shop_zone
 from core.models import User, utcnow
+from fulfillment.models import Center
 from storefront.models import Membership, Order, OrderStatus
 
 from . import outbox
@@ -138,6 +139,7 @@ def promote_waitlist(event: Event, now=None) -> int:
     for reg in waiting:
         if _take_seats(event.id, reg.attendees):
             reg.status, reg.changed_at = RS.REGISTERED, now or utcnow()
+            outbox.enqueue(**seat_message(reg))
             moved += 1
     db.session.flush()
     db.session.refresh(event, ["seats_taken"])
@@ -157,6 +159,21 @@ def check_in(event: Event, card_number: str, actor: User, now=None) -> EventRegi
     return reg
 
 
+def venue_of(event: Event) -> dict:
+    """Where the event takes place, in the reader's language: ``{"name", "address"}``, the
+    store's name and address for an event at a center (an address given wins), else the
+    address alone."""
+    center = db.session.get(Center, event.center_id) if event.center_id else None
+    return {"name": localized(center, "name") if center else None,
+            "address": event.address or (localized(center, "address") if center else None)}
+
+
+def venue_text(event: Event) -> str:
+    """The venue in one line: city, store name and address."""
+    venue = venue_of(event)
+    return " · ".join(p for p in (event.city, venue["name"], venue["address"]) if p)
+
+
 def member_locale(user_id: int) -> str:
     """The language the member chose on the site (the switch keeps it), else the shop's."""
     locale = db.session.execute(sa.select(User.locale).where(User.id == user_id)).scalar()
@@ -165,23 +182,41 @@ def member_locale(user_id: int) -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def reminder_message(reg: EventRegistration) -> dict:
-    """The reminder for one registration in the member's language, ready for the outbox
-    (``crm.outbox.enqueue``)."""
+def _member_message(reg: EventRegistration, kind: str, write, **extra) -> dict:
+    """A message about one registration for the outbox (``crm.outbox.enqueue``), written by
+    ``write(values) -> (subject, body)`` in the member's language; ``values`` holds
+    ``name``, ``title``, ``when``, ``venue`` and ``n`` (attendees)."""
     event, membership = reg.event, reg.membership
-    when = event.starts_at.astimezone(shop_zone()).strftime("%m-%d %H:%M")
+    values = {"name": membership.name, "title": event.title,
+              "when": event.starts_at.astimezone(shop_zone()).strftime("%m-%d %H:%M"),
+              "venue": venue_text(event), "n": reg.attendees}
     with force_locale(member_locale(membership.user_id)):
-        subject = _("Event reminder: %(title)s", title=event.title)
-        body = _("[Member event reminder] %(name)s, “%(title)s”, which you registered for, "
-                 "takes place on %(when)s at %(venue)s (attendees: %(n)d). If you cannot come, "
-                 "please cancel your registration in the member area.",
-                 name=membership.name, title=event.title, when=when,
-                 venue=f"{event.city}{event.address or ''}", n=reg.attendees)
-    return {
-        "channel": (membership.channels or ["sms"])[0], "to": membership.phone,
-        "kind": "event_reminder", "user_id": membership.user_id,
-        "subject": subject, "body": body,
-    }
+        subject, body = write(values)
+    return {"channel": _channel(membership), "to": membership.phone, "kind": kind,
+            "user_id": membership.user_id, "subject": subject, "body": body, **extra}
+
+
+def _channel(membership: Membership) -> str:
+    """The first of the member's channels the outbox delivers (SMS when none is)."""
+    return next((c for c in membership.channels or [] if c in outbox.CHANNELS), "sms")
+
+
+def reminder_message(reg: EventRegistration) -> dict:
+    """The reminder the day before, in the member's language, ready for the outbox."""
+    return _member_message(reg, "event_reminder", lambda v: (
+        _("Event reminder: %(title)s", title=v["title"]),
+        _("[Member event reminder] %(name)s, “%(title)s”, which you registered for, "
+          "takes place on %(when)s at %(venue)s (attendees: %(n)d). If you cannot come, "
+          "please cancel your registration in the member area.", **v)))
+
+
+def seat_message(reg: EventRegistration) -> dict:
+    """A waitlisted member got their seat: the notice in their language, for the outbox."""
+    return _member_message(reg, "event_seat", lambda v: (
+        _("You have a seat: %(title)s", title=v["title"]),
+        _("[Member event] %(name)s, a seat opened for “%(title)s” on %(when)s at "
+          "%(venue)s: you are registered (attendees: %(n)d). If you cannot come, "
+          "please cancel your registration in the member area.", **v)), purpose="service")
 
 
 def send_due_reminders(now) -> str:

@@ -5,9 +5,11 @@ from flask import url_for
 from core.extensions import db
 from core.models import User, utcnow
 from core.signals import (
+    desk_code_received,
     fulfillment_completed,
     fulfillment_no_show,
     fulfillment_ready,
+    member_closed,
     member_joined,
     order_cancelled,
     order_fulfilled,
@@ -18,7 +20,9 @@ from core.signals import (
 from storefront.models import Order
 from storefront.refund_requests import register_source_link
 
+from .club_desk import on_desk_code
 from .customers import ensure_customer, refresh_figures
+from .erasure import anonymize_person, welcome_back
 from .followup_rules import plan_for_order, plan_satisfaction_call
 from .models import FollowUpKind
 from .outbox import notify_ready_for_pickup
@@ -39,7 +43,16 @@ def on_order_changed(order, **_):
 
 
 def on_member_joined(membership, **_):
+    user = db.session.get(User, membership.user_id)
+    if user is not None:
+        welcome_back(user, membership.name, membership.phone)
     _refresh_for_user(membership.user_id)
+
+
+def on_member_closed(membership, **_):
+    user = db.session.get(User, membership.user_id)
+    if user is not None:
+        anonymize_person(user)
 
 
 def on_fulfillment_completed(fulfillment, **_):
@@ -76,3 +89,5 @@ def connect() -> None:
     fulfillment_ready.connect(on_fulfillment_ready)
     order_refunded.connect(on_order_refunded)
     fulfillment_no_show.connect(on_fulfillment_no_show)
+    desk_code_received.connect(on_desk_code)
+    member_closed.connect(on_member_closed)

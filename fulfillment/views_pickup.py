@@ -9,6 +9,7 @@ from core.auth import roles_required
 from core.errors import IllegalTransition, NotFound, TooManyAttempts, ValidationFailed
 from core.extensions import db
 from core.i18n import money_filter
+from core.signals import desk_code_received
 
 from . import pickup, services
 from .errors import WrongCode
@@ -99,6 +100,9 @@ def find_code():
     form = CodeForm()
     if not form.validate_on_submit():
         return render_desk(center, code_form=form, status=400)
+    elsewhere = other_code_page(center, form.code.data)
+    if elsewhere:
+        return redirect(elsewhere)
     try:
         f = services.find_by_code(center.id, form.code.data)
     except (WrongCode, TooManyAttempts) as err:
@@ -110,3 +114,12 @@ def find_code():
     context = common_context(center)
     context.update(f=f, order=order, collect=to_collect(order), form=confirm)
     return render_template("fulfillment/confirm_handover.html", **context)
+
+
+def other_code_page(center, code: str) -> str | None:
+    """The page of another kind of code (a member's card, ...) that a module upward knows,
+    asked through ``desk_code_received``; None when the code is for this desk."""
+    for _receiver, address in desk_code_received.send(center, code=code):
+        if address:
+            return address
+    return None

@@ -47,6 +47,7 @@ from .schemas import (
     UserSchema,
     VipSignupSchema,
 )
+from .tiers import catalog_prices
 
 bp = api_blueprint("storefront_api", __name__)
 
@@ -108,23 +109,44 @@ def vip_signup():
 # --- catalog ---------------------------------------------------------------------------------
 
 
-@route(bp, "/products", summary="Products, by category and search", tag="catalog",
+def _with_tier_prices(rows: list[dict], products: list[Product]) -> list[dict]:
+    """A signed-in member sees their own tier's price as ``member_price``, as on the catalog
+    page (absent where they pay the list price); everyone else the general member price."""
+    user = g.get("api_user")
+    member = membership.membership_of(user) if user is not None else None
+    if member is None:
+        return rows
+    prices = catalog_prices(products, member.tier)["prices"]
+    for row, product in zip(rows, products, strict=True):
+        if product.id in prices:
+            row["member_price"] = {"amount": prices[product.id], "currency": product.currency}
+        else:
+            row.pop("member_price", None)
+    return rows
+
+
+@route(bp, "/products", summary="Products, by category and search (with a member's token, "
+       "member_price is their tier's price)", tag="catalog",
        query=ProductQuerySchema, response=ProductPageSchema, auth=False,
        errors=("400:validation_error",))
+@api_auth(optional=True)
 def products():
     args = load_query(ProductQuerySchema())
     items, pages = catalog.search_products(q=args.get("q"), category=args.get("category"),
                                            page=args["page"])
-    return ok({"items": ProductSchema(many=True).dump(items),
+    return ok({"items": _with_tier_prices(ProductSchema(many=True).dump(items), items),
                "page": min(args["page"], pages), "pages": pages})
 
 
-@route(bp, "/products/<slug>", summary="One product", tag="catalog",
+@route(bp, "/products/<slug>", summary="One product (with a member's token, member_price is "
+       "their tier's price)", tag="catalog",
        response=ProductDetailSchema, auth=False, errors=("404:not_found",))
+@api_auth(optional=True)
 def product(slug: str):
     if not plain_key(slug):
         raise NotFound()
-    return ok(ProductDetailSchema().dump(catalog.product_by_slug(slug)))
+    item = catalog.product_by_slug(slug)
+    return ok(_with_tier_prices([ProductDetailSchema().dump(item)], [item])[0])
 
 
 @route(bp, "/centers", summary="Centers, nearest first when a location is given",

@@ -83,7 +83,8 @@ class PointsEntry(db.Model):
     delta = sa.Column(sa.Integer, nullable=False)
     balance_after = sa.Column(sa.Integer, nullable=False)
     order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id"), index=True)
-    #: why, in a stable word: "order_fulfilled", "order_refunded", "order_cancelled", ...
+    #: why, in a stable word: "order_fulfilled", "order_fulfilled_birthday_double" (doubled
+    #: in the birthday month), "order_refunded", "order_cancelled", ...
     reason = sa.Column(sa.String(80), nullable=False)
     #: points of this line not yet spent, expired or reversed (lines that add points)
     open_amount = sa.Column(sa.Integer, nullable=False, default=0)

@@ -112,15 +112,24 @@ def _entry(membership: Membership, kind: str, delta: int, reason: str, *, order=
     return entry
 
 
+#: the ledger's reason for an order's points doubled in the member's birthday month
+BIRTHDAY_DOUBLE_REASON = "order_fulfilled_birthday_double"
+
+
+def birthday_double_active(membership: Membership, now=None) -> bool:
+    """It is the member's birthday month and the birthday job gave this year's perk."""
+    local = (now or utcnow()).astimezone(shop_zone())
+    return (membership.birthday is not None and membership.birthday.month == local.month
+            and membership.birthday_perk_year == local.year)
+
+
 def earned_for(order: Order, membership: Membership, now=None) -> int:
     """Points an order earns: the tier's rate per 100 yuan paid, doubled in a birthday month
     whose perk the birthday job gave."""
     rule = rule_for(membership.tier)
     rate = rule.points_per_100_yuan if rule is not None else 100
     points = order.total_amount * rate // 10_000
-    local = (now or utcnow()).astimezone(shop_zone())
-    if (membership.birthday is not None and membership.birthday.month == local.month
-            and membership.birthday_perk_year == local.year):
+    if birthday_double_active(membership, now):
         points *= 2
     return points
 
@@ -134,8 +143,9 @@ def award_order_points(order: Order, membership: Membership, now=None) -> Points
     if points <= 0:
         return None
     _apply(membership, points)
-    return _entry(membership, PointsKind.EARNED, points, "order_fulfilled", order=order,
-                  lot=True, now=now)
+    reason = BIRTHDAY_DOUBLE_REASON if birthday_double_active(membership, now) \
+        else "order_fulfilled"
+    return _entry(membership, PointsKind.EARNED, points, reason, order=order, lot=True, now=now)
 
 
 def redeem_points(membership: Membership, order: Order, points: int) -> PointsEntry:

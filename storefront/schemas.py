@@ -249,6 +249,9 @@ class OrderLineSchema(Schema):
     unit_price = Money("unit_price_amount")
     line_total = Money("line_total_amount")
     member_price = fields.Boolean(metadata={"description": "The member price was applied."})
+    price_tier = fields.String(allow_none=True, metadata={
+        "description": "The tier whose member price applied (classic, silver, gold, diamond); "
+                       "null at the list price."})
 
 
 class OrderFulfillmentSchema(Schema):

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from core.cache import mark_changed
 from core.errors import Forbidden, ValidationFailed
 from core.extensions import db
+from core.i18n import money_filter
 from core.models import Role, User, utcnow
 from core.signals import member_tier_changed
 
@@ -140,6 +141,24 @@ def review_tiers(now) -> str:
     return f"{len(due)} membership(s) reviewed, {changed} tier(s) changed"
 
 
+def _ladder_errors(rule: TierRule, threshold: int) -> dict:
+    """Each tier's threshold lies above the one below it and below the one above it."""
+    ladder = sorted((r for r in tier_rules() if r.code in Tier.ALL),
+                    key=lambda r: Tier.ALL.index(r.code))
+    at = next(i for i, r in enumerate(ladder) if r.code == rule.code)
+    below = ladder[at - 1] if at > 0 else None
+    above = ladder[at + 1] if at + 1 < len(ladder) else None
+    if below is not None and threshold <= below.threshold_amount:
+        return {"threshold": [str(_l("Set it above %(tier)s's threshold (%(amount)s).",
+                                     tier=below.name_zh,
+                                     amount=money_filter(below.threshold_amount)))]}
+    if above is not None and threshold >= above.threshold_amount:
+        return {"threshold": [str(_l("Set it below %(tier)s's threshold (%(amount)s).",
+                                     tier=above.name_zh,
+                                     amount=money_filter(above.threshold_amount)))]}
+    return {}
+
+
 def update_tier_rule(rule: TierRule, data: dict, actor: User) -> TierRule:
     """Admin: rename a tier, set its threshold (fen) and points rate."""
     if actor.role != Role.ADMIN:
@@ -153,6 +172,8 @@ def update_tier_rule(rule: TierRule, data: dict, actor: User) -> TierRule:
         errors["threshold"] = [str(_l("Enter an amount in yuan, 0 or more, like 128.00."))]
     elif rule.code == Tier.CLASSIC and threshold != 0:
         errors["threshold"] = [str(_l("The entry tier starts at 0."))]
+    else:
+        errors.update(_ladder_errors(rule, threshold))
     if not isinstance(rate, int) or not 0 <= rate <= 10_000:
         errors["points_per_100_yuan"] = [str(_l("Enter a whole number from 0 to 10000."))]
     if errors:

@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from core.models import utcnow
 from crm.club_models import Article, Event
-from storefront import points
+from storefront import points, tiers
 from storefront.membership import sign_up_member
+from storefront.models import Tier
 from tests.api.conftest import API, assert_error, pickup_body
 
 
@@ -94,3 +96,75 @@ def test_order_spends_points_or_refuses(client, shop, member, place):
     assert body["points_redeemed"] == 2000 and body["points_discount"]["amount"] == 2000
     assert_error(place(shop.shopper, {**pickup_body(shop), "points": 5000}), 409,
                  "insufficient_points")
+
+
+def test_events_name_their_venue_with_description_and_end(client, shop, member, token_for,
+                                                          session):
+    audience = {"tiers": [], "interests": [], "cities": []}
+    starts = utcnow() + timedelta(days=2)
+    at_store = Event(title="门店品鉴会", description="现场品鉴海参", starts_at=starts,
+                     ends_at=starts + timedelta(hours=2), city="上海市",
+                     center_id=shop.store.id, capacity=5, seats_taken=0, **audience)
+    session.add(at_store)
+    session.commit()
+    body = client.get(f"{API}/member/content", headers=token_for(shop.shopper)).get_json()
+    item = next(e for e in body["events"] if e["id"] == at_store.public_id)
+    assert item["venue"] == {"name": shop.store.name_zh, "address": shop.store.address_zh}
+    assert item["description"] == "现场品鉴海参" and item["ends_at"] is not None
+    assert item["center_id"] == shop.store.id
+
+
+def test_one_article_for_a_member_and_a_title_for_others(client, shop, club, token_for,
+                                                        session):
+    fitting, other = session.execute(sa.select(Article).order_by(Article.id)).scalars().all()
+    fitting.body_md = "## 第一口\n\n<script>x()</script>\n\n**米粉**"
+    session.commit()
+    url = f"{API}/member/content/{fitting.public_id}"
+    body = client.get(url, headers=token_for(shop.shopper)).get_json()
+    assert body["title"] == fitting.title and body["id"] == fitting.public_id
+    assert "<h2>第一口</h2>" in body["body_html"] and "<strong>米粉</strong>" in body["body_html"]
+    assert "script" not in body["body_html"]
+    session.expire_all()
+    assert session.get(Article, fitting.id).views_count == 1
+    for headers in (token_for(shop.agent), {}):  # a non-member, anyone without a token
+        refused = assert_error(client.get(url, headers=headers), 403, "members_only")
+        assert refused["title"] == fitting.title and "body_html" not in refused
+    session.expire_all()
+    assert session.get(Article, fitting.id).views_count == 1  # refusals do not count
+    assert_error(client.get(f"{API}/member/content/{other.public_id}",
+                            headers=token_for(shop.shopper)), 404, "not_found")
+    assert_error(client.get(f"{API}/member/content/nope", headers=token_for(shop.agent)),
+                 404, "not_found")
+
+
+def test_products_show_a_member_their_tier_price(client, shop, member, make_product, stock,
+                                                 token_for, session):
+    product = make_product(price=39800, member_price=37800)
+    stock(shop.store, product, 5)
+    tiers.set_member_prices(product, {Tier.GOLD: 33800})
+    session.commit()
+
+    def shown(headers):
+        items = client.get(f"{API}/products?q={product.sku}", headers=headers).get_json()
+        one = client.get(f"{API}/products/{product.slug}", headers=headers).get_json()
+        row = next(i for i in items["items"] if i["sku"] == product.sku)
+        assert row.get("member_price") == one.get("member_price")
+        return (row.get("member_price") or {}).get("amount")
+
+    assert shown({}) == 37800  # everyone: the general member price
+    assert shown(token_for(shop.shopper)) == 37800  # classic has no price of its own
+    member.tier = Tier.GOLD
+    session.commit()
+    assert shown(token_for(shop.shopper)) == 33800
+
+
+def test_order_lines_say_which_tier_price_applied(client, shop, member, place, session,
+                                                  token_for):
+    tiers.set_member_prices(shop.products[0], {Tier.CLASSIC: 11800})
+    session.commit()
+    body = place(shop.shopper, pickup_body(shop)).get_json()
+    assert body["lines"][0]["price_tier"] == "classic"
+    assert body["lines"][0]["unit_price"]["amount"] == 11800
+    assert body["lines"][0]["member_price"] is True
+    again = client.get(f"{API}/orders/{body['id']}", headers=token_for(shop.shopper)).get_json()
+    assert again["lines"][0]["price_tier"] == "classic"

@@ -47,7 +47,8 @@ def test_place_pickup_order(session, shop, place):
     assert body["lines"] == [{
         "sku": shop.products[0].sku, "name": shop.products[0].name_zh, "quantity": 2,
         "unit_price": {"amount": 12800, "currency": "CNY"},
-        "line_total": {"amount": 25600, "currency": "CNY"}, "member_price": False}]
+        "line_total": {"amount": 25600, "currency": "CNY"}, "member_price": False,
+        "price_tier": None}]
     assert body["fulfillment"]["method"] == "pickup"
     assert body["fulfillment"]["center_id"] == shop.store.id
     assert body["fulfillment"]["status"] == "reserved"

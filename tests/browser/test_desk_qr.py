@@ -47,8 +47,10 @@ def _shopper_qr(code: str) -> str:
     return segno.make_qr(code, error="m").png_data_uri(scale=6, border=2, dark="#0f3d3e")
 
 
-def _staff_without_detector(people, live_shop):
-    code = live_shop.app.config["DESK_CODE"]
+def staff_filming(people, live_shop, key: str = "DESK_CODE"):
+    """The clerk signed in on a phone without BarcodeDetector, the camera showing the QR of
+    the code the seed kept in ``app.config[key]``; -> (staff, code)."""
+    code = live_shop.app.config[key]
     staff = people("staff", locale="en-US", **PHONE)
     staff.context.add_init_script(f"window.__qr = {json.dumps(_shopper_qr(code))};"
                                   + NO_DETECTOR_FAKE_CAMERA)
@@ -59,7 +61,7 @@ def _staff_without_detector(people, live_shop):
 
 @pytest.mark.parametrize("live_shop", [_seed], indirect=True, ids=["desks"])
 def test_jsqr_decodes_a_qr_drawn_on_a_canvas(people, live_shop):
-    staff, code = _staff_without_detector(people, live_shop)
+    staff, code = staff_filming(people, live_shop)
     page = staff.page
     assert page.evaluate("'BarcodeDetector' in window") is False
     decoded = page.evaluate("""() => window.deskQr.loadFallback().then(() => new Promise(done => {
@@ -81,7 +83,7 @@ def test_jsqr_decodes_a_qr_drawn_on_a_canvas(people, live_shop):
 
 @pytest.mark.parametrize("live_shop", [_seed], indirect=True, ids=["desks"])
 def test_scan_qr_without_barcode_detector_finds_the_order(people, live_shop):
-    staff, _code = _staff_without_detector(people, live_shop)
+    staff, _code = staff_filming(people, live_shop)
     page = staff.page
     scan = page.get_by_role("button", name=t("Scan QR"))
     expect(scan).to_be_visible()

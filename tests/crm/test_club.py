@@ -211,3 +211,58 @@ def test_the_reminder_speaks_the_members_language(session, member, shop, client)
     assert queued.body == en["body"]
     client.get("/lang/zh_CN")
     assert events.reminder_message(reg)["body"] == zh["body"]
+
+
+def test_a_waitlisted_member_is_told_of_their_seat(session, shop, member, make_user):
+    import sqlalchemy as sa
+
+    from crm.models import OutboxMessage
+    e = event(session, title="营养讲座", capacity=2)
+    reg = events.register(e, member, attendees=2)
+    other = sign_up_member(make_user(), name="李娜", phone="13800000002", city="上海市")
+    other.channels = ["wechat", "email"]
+    waiting = events.register(e, other, attendees=1, waitlist=True)
+    sent = sa.select(OutboxMessage).where(OutboxMessage.kind == "event_seat")
+    assert session.execute(sent).scalars().all() == []
+    events.cancel_registration(reg)
+    assert waiting.status == "registered"
+    message = session.execute(sent).scalar_one()
+    assert message.user_id == other.user_id and message.channel == "email"
+    assert message.purpose == "service" and "营养讲座" in message.body
+    assert "静安区某路1号" in message.body
+
+
+def test_city_targeting_reads_shanghai_and_shanghai_city_alike(session, member):
+    assert member.city == "上海市"
+    short = event(session, title="上海场", cities=["上海"])
+    full = event(session, title="上海市场", cities=["上海市"])
+    elsewhere = event(session, title="北京场", cities=["北京"])
+    seen = {e.title for e in events.upcoming_for(member)}
+    assert {short.title, full.title} <= seen and elsewhere.title not in seen
+    member.city = "上海"
+    assert full.title in {e.title for e in events.upcoming_for(member)}
+    assert club.normalize_city(" 上海市 ") == "上海" and club.normalize_city("市") == "市"
+
+
+def test_orders_within_30_days_of_an_event_by_its_attendees(session, shop, member, make_user,
+                                                            make_order):
+    from crm.club_models import EventRegistration
+    e = event(session, title="品鉴会", starts_in=timedelta(days=-35))
+    stayed_home = sign_up_member(make_user(), name="李娜", phone="13800000002", city="上海市")
+    for m, came in ((member, True), (stayed_home, False)):
+        session.add(EventRegistration(event_id=e.id, membership_id=m.id, attendees=1,
+                                      status="registered",
+                                      checked_in_at=e.starts_at if came else None))
+    e.seats_taken = 2
+    session.flush()
+    product = shop.products[0]
+    make_order(shop.shopper, product, shop.store, days_ago=20)  # inside the 30 days: counts
+    make_order(shop.shopper, product, shop.store, days_ago=2)  # 33 days after: does not
+    make_order(shop.shopper, product, shop.store, days_ago=40)  # before the event: does not
+    make_order(shop.shopper, product, shop.store, days_ago=15, status="cancelled")
+    stayed_home_user = session.get(type(shop.shopper), stayed_home.user_id)
+    make_order(stayed_home_user, product, shop.store, days_ago=20)  # not an attendee
+    figures = events.event_figures(e)
+    assert figures["orders_30d"] == 1
+    assert (figures["registrations"], figures["checked_in"], figures["attendance_rate"]) == \
+        (2, 1, 50)

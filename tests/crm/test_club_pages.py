@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.i18n import shop_zone
 from core.models import utcnow
 from crm.club_models import Article, Event, EventRegistration
 from storefront import points
@@ -154,3 +155,44 @@ def test_shoppers_stay_out_of_the_staff_pages(client, shop):
     login(client, shop.shopper)
     assert client.get("/crm/club/articles").status_code == 403
     assert client.get("/crm/club/events").status_code == 403
+
+
+def test_an_event_at_a_store_names_the_store(client, shop, member, session):
+    from crm.events import register, reminder_message
+    e = Event(title="门店品鉴会", starts_at=utcnow() + timedelta(days=2), city="上海市",
+              center_id=shop.store.id, capacity=5, seats_taken=0, **AUDIENCE)
+    session.add(e)
+    session.flush()
+    reg = register(e, member)
+    assert shop.store.name_zh in reminder_message(reg)["body"]
+    assert shop.store.address_zh in reminder_message(reg)["body"]
+    login(client, shop.shopper)
+    for url in ("/member/events", f"/member/events/{e.public_id}"):
+        assert shop.store.name_en in client.get(url).get_data(as_text=True), url
+    login(client, shop.agent)
+    for url in ("/crm/club/events", f"/crm/club/events/{e.id}"):
+        assert shop.store.name_en in client.get(url).get_data(as_text=True), url
+
+
+def test_the_birthday_perk_shows_on_the_home_and_the_ledger(client, shop, member, session):
+    from storefront.club_models import PointsEntry
+    today = utcnow().astimezone(shop_zone()).date()
+    login(client, shop.shopper)
+    assert 'data-testid="birthday-perk"' not in client.get("/member").get_data(as_text=True)
+    member.birthday = today.replace(year=1990, day=min(today.day, 28))
+    points.grant_birthday_perks(utcnow())
+    points.adjust_points(member, 10, "x")
+    session.execute(sa.update(PointsEntry).where(PointsEntry.membership_id == member.id,
+                                                 PointsEntry.reason == "x")
+                    .values(kind="earned", reason=points.BIRTHDAY_DOUBLE_REASON))
+    login(client, shop.shopper)
+    home = client.get("/member").get_data(as_text=True)
+    assert 'data-testid="birthday-perk"' in home and "double points" in home
+    ledger = client.get("/member/points").get_data(as_text=True)
+    assert "birthday month, double points" in ledger
+    member.birthday = (today.replace(day=1) - timedelta(days=40))
+    login(client, shop.shopper)
+    assert 'data-testid="birthday-perk"' not in client.get("/member").get_data(as_text=True)
+    login(client, shop.agent)  # not a member: the page that invites to join
+    benefits = client.get("/vip").get_data(as_text=True)
+    assert "Double points on orders completed in your birthday month" in benefits

@@ -244,7 +244,37 @@ def test_birthday_month_doubles_points_once_a_year(session, shop, member):
     order = buy(shop)
     assert points.earned_for(order, member, now=may) == 256
     assert points.earned_for(order, member, now=datetime(2027, 6, 3, 4, tzinfo=UTC)) == 128
+    assert points.birthday_double_active(member, now=may)
+    assert not points.birthday_double_active(member, now=datetime(2028, 5, 3, 4, tzinfo=UTC))
+    points.award_order_points(order, member, now=may)
+    later = buy(shop)
+    points.award_order_points(later, member, now=datetime(2027, 6, 3, 4, tzinfo=UTC))
+    assert entries(session, member)[-2:] == [
+        ("earned", 256, points.BIRTHDAY_DOUBLE_REASON), ("earned", 128, "order_fulfilled")]
 
 
 def test_the_jobs_are_registered(app):
     assert {"points_expiry", "tier_review", "birthday_perks"} <= set(app.extensions["shop_jobs"])
+
+
+@pytest.mark.parametrize("code, threshold", [
+    (Tier.SILVER, 0), (Tier.GOLD, None), (Tier.GOLD, "diamond"), (Tier.DIAMOND, "gold")])
+def test_a_threshold_that_breaks_the_ladder_is_refused(session, shop, code, threshold):
+    before = {r.code: r.threshold_amount for r in tiers.tier_rules()}
+    value = {None: before[Tier.SILVER], "diamond": before[Tier.DIAMOND],
+             "gold": before[Tier.GOLD]}.get(threshold, threshold)
+    rule = tiers.rule_for(code)
+    with pytest.raises(ValidationFailed) as err:
+        tiers.update_tier_rule(rule, {"name_zh": "改名", "threshold_amount": value,
+                                      "points_per_100_yuan": 100}, shop.admin)
+    assert "threshold" in err.value.errors
+    session.expire_all()
+    assert {r.code: r.threshold_amount for r in tiers.tier_rules()} == before
+    assert tiers.rule_for(code).name_zh != "改名"
+    # between its neighbours is fine
+    ladder = [before[c] for c in Tier.ALL]
+    at = Tier.ALL.index(code)
+    fine = (ladder[at - 1] + ladder[at + 1]) // 2 if at + 1 < len(ladder) else ladder[at] + 1
+    tiers.update_tier_rule(rule, {"name_zh": "新名", "threshold_amount": fine,
+                                  "points_per_100_yuan": 100}, shop.admin)
+    assert rule.threshold_amount == fine

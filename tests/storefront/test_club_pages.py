@@ -80,3 +80,14 @@ def test_checkout_spends_points(client, shop, session):
     assert (order.points_redeemed, order.total_amount) == (4000, product.price_amount - 4000)
     html = client.get(placed.headers["Location"]).get_data(as_text=True)
     assert 'data-testid="order-points-discount"' in html
+
+
+def test_a_tier_below_the_one_beneath_is_a_form_error(client, shop):
+    gold = tiers.rule_for(Tier.GOLD).threshold_amount
+    silver = tiers.rule_for(Tier.SILVER).threshold_amount
+    login(client, shop.admin)
+    response = client.post("/admin/tiers/gold/edit", data={
+        "name_zh": "金卡", "threshold": f"{silver / 100 - 1:.2f}", "points_per_100_yuan": "150"})
+    assert response.status_code == 400
+    assert "Set it above" in response.get_data(as_text=True)
+    assert tiers.rule_for(Tier.GOLD).threshold_amount == gold

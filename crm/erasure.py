@@ -1,0 +1,90 @@
+"""Erasing a person who left the club: what the customer center held about them is scrubbed;
+orders stay for the books (numbers, lines and amounts untouched), as do the figures."""
+
+import sqlalchemy as sa
+
+from core.extensions import db
+from core.models import User, utcnow
+from fulfillment.models import Fulfillment
+from storefront.models import Order, OrderStatus
+
+from .customers import customer_for_user
+from .models import (
+    Child,
+    Customer,
+    CustomerTag,
+    FollowUp,
+    FollowUpStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
+
+#: the name an erased person keeps in lists and on old orders
+ANONYMIZED_NAME = "已注销会员"
+#: the tag that marks an erased profile
+CLOSED_TAG = "closed"
+
+
+def _scrub_customer(customer: Customer) -> None:
+    customer.name = ANONYMIZED_NAME
+    for column in ("phone", "email", "gender", "birthday", "district", "address",
+                   "occupation", "interests", "preferred_channel", "preferred_time", "notes",
+                   "card_number", "city"):
+        setattr(customer, column, None)
+    customer.marketing_consent = customer.service_consent = False
+    db.session.execute(sa.delete(Child).where(Child.customer_id == customer.id))
+    db.session.expire(customer, ["children"])
+    if not any(t.tag == CLOSED_TAG for t in customer.tags):
+        customer.tags.append(CustomerTag(tag=CLOSED_TAG, source="manual"))
+
+
+def _scrub_contacts(customer: Customer, user_id: int | None) -> None:
+    """Calls, messages and the contact details on finished orders."""
+    now = utcnow()
+    db.session.execute(sa.update(FollowUp).where(
+        FollowUp.customer_id == customer.id, FollowUp.status == FollowUpStatus.OPEN)
+        .values(status=FollowUpStatus.CANCELLED, completed_at=now))
+    db.session.execute(sa.update(FollowUp).where(FollowUp.customer_id == customer.id)
+                       .values(notes=None, task=None, next_action=None))
+    who = OutboxMessage.customer_id == customer.id
+    if user_id is not None:
+        who = sa.or_(who, OutboxMessage.user_id == user_id)
+    db.session.execute(sa.update(OutboxMessage).where(
+        who, OutboxMessage.status == OutboxStatus.PENDING).values(status=OutboxStatus.SKIPPED))
+    db.session.execute(sa.update(OutboxMessage).where(who).values(to=None, body="", subject=""))
+    if user_id is None:
+        return
+    # Open orders still need their contact to be delivered; finished ones do not.
+    finished = sa.select(Order.id).where(Order.user_id == user_id,
+                                         Order.status.not_in(OrderStatus.OPEN))
+    db.session.execute(sa.update(Order).where(Order.id.in_(finished))
+                       .values(contact_name=None, contact_phone=None, note=None))
+    db.session.execute(sa.update(Fulfillment).where(Fulfillment.order_id.in_(finished)).values(
+        contact_name=None, contact_phone=None, address=None, collector_name=None,
+        collector_phone=None, received_by_name=None))
+
+
+def anonymize_person(user: User) -> Customer | None:
+    """Scrub the person behind ``user``: their customer profile (name, contact, birthday,
+    address, children, interests, notes; consents off; tagged ``closed``), their calls and
+    messages, the contact on their finished orders, and the account's name and phone."""
+    user.name, user.phone = ANONYMIZED_NAME, None
+    customer = customer_for_user(user.id)
+    if customer is not None:
+        _scrub_customer(customer)
+        _scrub_contacts(customer, user.id)
+    db.session.flush()
+    return customer
+
+
+def welcome_back(user: User, name: str, phone: str) -> None:
+    """A person who closed their membership joins again: the profile takes the new name
+    and phone, and loses the ``closed`` tag."""
+    customer = customer_for_user(user.id)
+    if customer is None or not any(t.tag == CLOSED_TAG for t in customer.tags):
+        return
+    customer.name, customer.phone = name, phone or None
+    customer.tags = [t for t in customer.tags if t.tag != CLOSED_TAG]
+    if user.name == ANONYMIZED_NAME:
+        user.name = name
+    db.session.flush()
