@@ -427,7 +427,9 @@ def _checkout_form(user, in_cart) -> CheckoutForm:
             form.method.data = Method.COURIER  # the problem box offered it
         return form
     method = request.args.get("method")
+    lat, lng = _location()
     return CheckoutForm(courier=courier, data={
+        "lat": lat, "lng": lng,
         "method": method if method in Method.ORDER else Method.PICKUP,
         "payment_method": ("cash_on_delivery" if method in Method.SHIPPED
                            else "pay_at_pickup"),
@@ -488,6 +490,8 @@ def checkout():
                  if e.form.product_id.data in by_id and isinstance(e.form.quantity.data, int)
                  and 0 < e.form.quantity.data <= MAX_QUANTITY]
     lat, lng = _location()
+    if lat is None and form.position() is not None:  # the hidden fields the page filled in
+        lat, lng = form.position()
     options = pickup_options([(p.id, q) for p, q in requested] or None, lat, lng)
     form.center_ids = tuple(o.center.id for o in options)
     problem, status = None, 200
