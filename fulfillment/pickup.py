@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
-from core.signals import fulfillment_no_show
+from core.signals import fulfillment_no_show, fulfillment_part_collected
 
 from .ledger import record_movement
 from .lots import consume_line_lots
@@ -52,8 +52,8 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
     A partial collection turns those units into sold ones and leaves the rest reserved
     (the order stays ready, the code stays valid). Someone collecting for the shopper
     leaves a name and phone. ``collected`` (``{"method", "amount"}``) is the offline
-    payment the clerk took; it goes with ``fulfillment_completed`` when the last units
-    leave, so it is taken then.
+    payment the clerk took: for the part taken (sent with ``fulfillment_part_collected``),
+    or for the rest when the last units leave (with ``fulfillment_completed``).
     """
     check_center_access(actor, f.center_id)
     _require(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
@@ -85,9 +85,6 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
                                       for ln in f.lines if ln.remaining)
     if everything:
         return complete_pickup(f, actor, collected)
-    if collected is not None:
-        raise ValidationFailed(errors={"collected": [str(_l(
-            "Record the payment when the rest of the order is collected."))]})
     for line_id, units in sorted(taking.items()):
         line = by_id[line_id]
         db.session.execute(
@@ -101,6 +98,7 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
         consume_line_lots(line, units)
         line.collected_quantity += units
     db.session.flush()
+    fulfillment_part_collected.send(f, lines=taking, collected=collected, actor_id=actor.id)
     return f
 
 

@@ -302,19 +302,30 @@ def expire_order(order: Order, now) -> bool:
 
 
 def close_no_show(order: Order) -> bool:
-    """A pickup nobody collected went back to stock: cancel its order; False if already closed.
+    """A pickup nobody collected went back to stock: close its order; False if already closed.
 
-    What was paid online goes back in full through ``refunds.refund_order`` (reason
-    ``no_show``; the Stripe call happens after the commit, see ``execute_pending_refunds``);
-    an order to be paid at the desk is only cancelled. The order's row is locked and read
-    again first, so running twice closes and refunds it once.
+    Nothing collected: the order is cancelled, and what was paid online goes back in full
+    through ``refunds.refund_order`` (reason ``no_show``; the Stripe call happens after the
+    commit, see ``execute_pending_refunds``); an order to be paid at the desk is only
+    cancelled. Part collected at the desk: the order is fulfilled for that part (an offline
+    order with what the desk took for it) and only the uncollected lines are refunded when
+    it was paid online. The order's row is locked and read again first, so running twice
+    closes and refunds it once.
     """
-    from .payment_records import lock_order, refundable
+    from .payment_records import lock_order, log_event, paid_total, refundable
     from .refunds import refund_order
 
     order = lock_order(order)
     if not order.is_open:
         return False
+    uncollected = _uncollected_lines(order)
+    if uncollected is not None and order.status in (OrderStatus.PAID, OrderStatus.CONFIRMED):
+        log_event(order, NO_SHOW)
+        complete_order(order, collected_amount=paid_total(order))
+        if uncollected and order.payment_method not in PaymentMethod.OFFLINE \
+                and refundable(order) > 0:
+            refund_order(order, None, reason=NO_SHOW, lines=uncollected)
+        return True
     if refundable(order) > 0:
         refund_order(order, None, reason=NO_SHOW)
     order.status = OrderStatus.CANCELLED
@@ -322,6 +333,21 @@ def close_no_show(order: Order) -> bool:
     db.session.flush()
     order_cancelled.send(order, reason=NO_SHOW)
     return True
+
+
+def _uncollected_lines(order: Order) -> dict[int, int] | None:
+    """``{order line id: units never collected nor refunded}`` after a partial collection;
+    None when nothing was collected."""
+    from .payment_records import refunded_quantities
+
+    f = order.fulfillment
+    taken = {ln.product_id: ln.collected_quantity or 0 for ln in (f.lines if f else [])}
+    if not any(taken.values()):
+        return None
+    done = refunded_quantities(order)
+    left = {line.id: line.quantity - taken.get(line.product_id, 0) - done.get(line.id, 0)
+            for line in order.lines}
+    return {line_id: units for line_id, units in left.items() if units > 0}
 
 
 def due_unpaid_order_ids(now) -> list[int]:
