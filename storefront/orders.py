@@ -91,10 +91,11 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
                 points: int = 0) -> Order:
     """Price, route, reserve and record an order for ``user``.
 
-    ``fulfillment`` is ``{"method": "pickup", "center_id"}`` or ``{"method": "delivery" |
-    "courier", "address": {...}}``. Raises ``ValidationFailed``, ``UnknownCenter``,
-    ``NoCenterServesAddress``, ``InsufficientStock`` (with the lines short and, for pickup,
-    the nearest centers that hold them), ``CourierUnavailable`` (no warehouse holds every
+    ``fulfillment`` is ``{"method": "pickup", "center_id", "lat"?, "lng"?}`` (the shopper's
+    position, when known) or ``{"method": "delivery" | "courier", "address": {...}}``.
+    Raises ``ValidationFailed``, ``UnknownCenter``, ``NoCenterServesAddress``,
+    ``InsufficientStock`` (with the lines short and, for pickup, the nearest centers that
+    hold them), ``CourierUnavailable`` (no warehouse holds every
     line) or ``PaymentsUnavailable``; nothing is written then. A courier shipment comes
     from the nearest warehouse holding everything and pays the courier fee.
     ``slot_id`` (optional) is a pickup or delivery window of the routed center: it holds a
@@ -113,6 +114,8 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     items = resolve_lines(lines)
     pairs = [(p.id, q) for p, q in items]
     address = fulfillment.get("address")
+    # where the shopper is (the page may know it for pickup too): ranks the alternatives
+    position = address or {"lat": fulfillment.get("lat"), "lng": fulfillment.get("lng")}
     if method == Method.PICKUP:
         center = db.session.get(Center, fulfillment["center_id"])
         if center is None or not center.active or not center.is_pickup:
@@ -172,7 +175,8 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
             slot_id=slot_id, actor_id=user.id, routing=decision,
         )
     except InsufficientStock as err:
-        _describe_shortage(err, items, method, address)
+        _describe_shortage(err, items, method, position,
+                           near=center if method == Method.PICKUP else None)
         raise
     db.session.flush()
     order_placed.send(order)
@@ -192,18 +196,23 @@ def _points_discount(membership, subtotal: int, points: int) -> int:
     return points_ledger.discount_for(points)
 
 
-def _describe_shortage(err: InsufficientStock, items, method: str, address: dict | None) -> None:
-    """Name the lines short by SKU and, for pickup, offer the nearest centers holding them all."""
+def _describe_shortage(err: InsufficientStock, items, method: str, address: dict | None,
+                       near: Center | None = None) -> None:
+    """Name the lines short by SKU and, for pickup, offer the centers holding them all:
+    nearest first to the shopper when their position is known, else to the chosen center."""
     by_id = {p.id: p for p, _ in items}
     for line in err.extra.get("lines", []):
         line["sku"] = by_id[line.pop("product_id")].sku
     if method == Method.PICKUP:
         lat = address.get("lat") if address else None
         lng = address.get("lng") if address else None
+        if (lat is None or lng is None) and near is not None:
+            lat, lng = near.lat, near.lng
         options = pickup_options([(p.id, q) for p, q in items], lat, lng)
         err.extra["alternatives"] = [
-            {"center_id": o.center.id, "code": o.center.code, "name": localized(o.center, "name")}
-            for o in options if o.has_stock
+            {"center_id": o.center.id, "code": o.center.code, "name": localized(o.center, "name"),
+             "distance_km": o.distance_km}
+            for o in options if o.has_stock and o.center is not near
         ][:3]
 
 

@@ -400,6 +400,7 @@ def _checkout_problem_of(err: DomainError, products_by_sku: dict, options) -> di
         for alt in err.extra.get("alternatives", []):
             center = centers.get(alt.get("center_id"))
             alternatives.append({"id": alt.get("center_id"),
+                                 "distance_km": alt.get("distance_km"),
                                  "name": localized(center, "name") if center else alt.get("name"),
                                  "address": localized(center, "address") if center else ""})
         return {"kind": "stock", "message": _(
@@ -454,6 +455,8 @@ def _submit_checkout(user, form: CheckoutForm, by_id: dict, options):
     ordered = [(by_id[e.form.product_id.data], e.form.quantity.data) for e in form.lines.entries]
     if form.method.data == Method.PICKUP:
         fulfillment = {"method": Method.PICKUP, "center_id": form.center_id.data}
+        if form.position() is not None:
+            fulfillment["lat"], fulfillment["lng"] = form.position()
     else:
         fulfillment = {"method": form.method.data, "address": form.address()}
     products_by_sku = {p.sku: p for p, _q in ordered}
