@@ -97,6 +97,7 @@ def _page(order: Order, form: RefundForm, status: int = 200):
         refunds=records.refunds_of(order), refundable=records.refundable(order),
         paid=records.paid_total(order), done=records.refunded_quantities(order),
         online=payments.enabled(),
+        routing=order.fulfillment.routing if order.fulfillment is not None else None,
     ), status
 
 
