@@ -13,10 +13,15 @@ from fulfillment.models import Lot, Slot, Stock, Transfer
 from .test_desk_pages import login
 
 
-def on_hand(session, center, product) -> int:
+def stock_figure(session, center, product, column=Stock.on_hand):
+    """One column of the center's stock row of the product, as the database now holds it."""
     session.expire_all()
-    return session.execute(sa.select(Stock.on_hand).where(
+    return session.execute(sa.select(column).where(
         Stock.center_id == center.id, Stock.product_id == product.id)).scalar_one()
+
+
+def on_hand(session, center, product) -> int:
+    return stock_figure(session, center, product)
 
 
 def test_transfer_requested_shipped_and_received_from_the_desks(client, session, shop):
@@ -137,9 +142,7 @@ def test_slots_of_the_coming_days_with_places_left(client, session, shop, lang):
 
 
 def alert_of(session, center, product):
-    session.expire_all()
-    return session.execute(sa.select(Stock.alert_below).where(
-        Stock.center_id == center.id, Stock.product_id == product.id)).scalar_one()
+    return stock_figure(session, center, product, Stock.alert_below)
 
 
 def test_low_stock_threshold_set_on_the_stock_page(client, session, shop):
