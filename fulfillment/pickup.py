@@ -15,15 +15,18 @@ from core.models import User
 from core.signals import fulfillment_no_show, fulfillment_part_collected
 
 from .ledger import record_movement
-from .lots import consume_line_lots
+from .lots import consume_line_lots, release_lots
 from .models import Fulfillment, FulfillmentStatus, Method, MovementKind, Stock
 from .services import (
+    _lines,
     _require,
     cancel_fulfillment,
     check_center_access,
     check_code,
     complete_pickup,
+    release_stock,
 )
+from .slots import release_slot
 
 #: how an offline order was paid at the counter (see ``core.signals.fulfillment_completed``)
 COLLECT_METHODS = ("cash", "card_terminal", "wechat_scan", "alipay_scan")
@@ -106,7 +109,8 @@ def release_no_shows(now: datetime) -> str:
     """Job: pickups ready for longer than ``PICKUP_NO_SHOW_DAYS`` go back to stock.
 
     Each is cancelled (its reservation, lots and slot released, as the system) and
-    ``fulfillment_no_show`` is sent, for the CRM to ask why.
+    ``fulfillment_no_show`` is sent, for the CRM to ask why. One the shopper took part of
+    counts as picked up for that part: only what still waits goes back to stock.
     """
     days = current_app.config.get("PICKUP_NO_SHOW_DAYS", 7)
     stale = db.session.execute(
@@ -115,7 +119,21 @@ def release_no_shows(now: datetime) -> str:
                                      Fulfillment.ready_at < now - timedelta(days=days))
     ).scalars().all()
     for f in stale:
-        cancel_fulfillment(f, reason="no_show")
+        if any(line.collected_quantity for line in f.lines):
+            _close_part_collected(f, now)
+        else:
+            cancel_fulfillment(f, reason="no_show")
         fulfillment_no_show.send(f)
     db.session.flush()
     return f"{len(stale)} uncollected pickup(s) returned to stock"
+
+
+def _close_part_collected(f: Fulfillment, now: datetime) -> None:
+    """The shopper took part and never came back for the rest: the rest returns to stock
+    (reservation, lots and slot released) and the pickup ends as picked up."""
+    release_stock(f.center_id, _lines(f), fulfillment_id=f.id, actor_id=None, reason="no_show")
+    release_lots(f)
+    release_slot(f.slot_id)
+    f.status = FulfillmentStatus.PICKED_UP
+    f.completed_at = now
+    f.pickup_code = None

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from core.jobs import run_job
 from core.models import utcnow
 from fulfillment import services
+from fulfillment.ledger import verify_ledger
 from fulfillment.models import Fulfillment, Stock
 from storefront.models import Order
 from storefront.orders import place_order
@@ -125,6 +126,7 @@ def test_paid_online_no_show_after_a_partial_collection_refunds_only_the_rest(
     assert second[0].startswith("0 ") and second[1].startswith("0 ")
     order = _order(session, online_order["id"])
     assert order.status == "fulfilled" and order.cancelled_at is None
+    assert (order.fulfillment.status, order.fulfillment.pickup_code) == ("picked_up", None)
     refunds = session.execute(sa.select(Refund).where(Refund.order_id == order.id)).scalars().all()
     assert [(r.reason, r.status, r.amount, r.full, r.actor_id) for r in refunds] == [
         ("no_show", "succeeded", unit, False, None)]
@@ -162,4 +164,6 @@ def test_pay_at_pickup_part_paid_then_no_show_is_fulfilled_for_that_part(session
     assert session.execute(sa.select(sa.func.count(Refund.id)).where(
         Refund.order_id == order.id)).scalar_one() == 0
     assert _events(session, order) == ["collected", "no_show"]
+    assert order.fulfillment.status == "picked_up"
     assert _reserved(session, shop.store, shop.products[1]) == 0
+    assert verify_ledger() == []
