@@ -14,6 +14,10 @@ fulfillment_ready = _signals.signal("fulfillment-ready")
 #: ``collected`` (optional): ``{"method": "cash" | "card_terminal" | "wechat_scan" |
 #: "alipay_scan", "amount": fen}``, what the clerk or courier took for an offline order
 fulfillment_completed = _signals.signal("fulfillment-completed")
+#: sender: the Fulfillment; part of a pickup left with the shopper, the rest stays reserved.
+#: kwargs: ``lines`` (``{fulfillment line id: units}``), ``actor_id``, ``collected``
+#: (optional, as for ``fulfillment_completed``: what the clerk took for that part)
+fulfillment_part_collected = _signals.signal("fulfillment-part-collected")
 #: sender: the Fulfillment; cancelled and its reservation released
 fulfillment_cancelled = _signals.signal("fulfillment-cancelled")
 #: sender: the Order, just placed (stock reserved)

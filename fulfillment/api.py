@@ -284,4 +284,5 @@ def delivery_quote():
     return ok(QuoteSchema().dump(body))
 
 
+from . import api_slots as _api_slots  # noqa: E402,F401  (as do these)
 from . import api_transfers as _api_transfers  # noqa: E402,F401  (its routes join this blueprint)

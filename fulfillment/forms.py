@@ -80,6 +80,15 @@ class HandOverForm(FlaskForm):
         SelectChoice("alipay_scan", _l("Alipay (scan)"))])
 
 
+class AlertForm(FlaskForm):
+    """The level under which the desk is warned that a product runs low (empty: no warning)."""
+
+    alert_below = IntegerField(_l("Warn below"), validators=[
+        Optional(),
+        NumberRange(min=0, max=MAX_ON_HAND,
+                    message=_l("Enter a whole number from %(min)s to %(max)s."))])
+
+
 class StockForm(FlaskForm):
     """A count: what is on the shelves, and for a product kept in lots, where extra units go."""
 

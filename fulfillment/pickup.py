@@ -12,18 +12,21 @@ from flask_babel import lazy_gettext as _l
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
-from core.signals import fulfillment_no_show
+from core.signals import fulfillment_no_show, fulfillment_part_collected
 
 from .ledger import record_movement
-from .lots import consume_line_lots
+from .lots import consume_line_lots, release_lots
 from .models import Fulfillment, FulfillmentStatus, Method, MovementKind, Stock
 from .services import (
+    _lines,
     _require,
     cancel_fulfillment,
     check_center_access,
     check_code,
     complete_pickup,
+    release_stock,
 )
+from .slots import release_slot
 
 #: how an offline order was paid at the counter (see ``core.signals.fulfillment_completed``)
 COLLECT_METHODS = ("cash", "card_terminal", "wechat_scan", "alipay_scan")
@@ -52,8 +55,8 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
     A partial collection turns those units into sold ones and leaves the rest reserved
     (the order stays ready, the code stays valid). Someone collecting for the shopper
     leaves a name and phone. ``collected`` (``{"method", "amount"}``) is the offline
-    payment the clerk took; it goes with ``fulfillment_completed`` when the last units
-    leave, so it is taken then.
+    payment the clerk took: for the part taken (sent with ``fulfillment_part_collected``),
+    or for the rest when the last units leave (with ``fulfillment_completed``).
     """
     check_center_access(actor, f.center_id)
     _require(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
@@ -85,9 +88,6 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
                                       for ln in f.lines if ln.remaining)
     if everything:
         return complete_pickup(f, actor, collected)
-    if collected is not None:
-        raise ValidationFailed(errors={"collected": [str(_l(
-            "Record the payment when the rest of the order is collected."))]})
     for line_id, units in sorted(taking.items()):
         line = by_id[line_id]
         db.session.execute(
@@ -101,6 +101,7 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
         consume_line_lots(line, units)
         line.collected_quantity += units
     db.session.flush()
+    fulfillment_part_collected.send(f, lines=taking, collected=collected, actor_id=actor.id)
     return f
 
 
@@ -108,7 +109,8 @@ def release_no_shows(now: datetime) -> str:
     """Job: pickups ready for longer than ``PICKUP_NO_SHOW_DAYS`` go back to stock.
 
     Each is cancelled (its reservation, lots and slot released, as the system) and
-    ``fulfillment_no_show`` is sent, for the CRM to ask why.
+    ``fulfillment_no_show`` is sent, for the CRM to ask why. One the shopper took part of
+    counts as picked up for that part: only what still waits goes back to stock.
     """
     days = current_app.config.get("PICKUP_NO_SHOW_DAYS", 7)
     stale = db.session.execute(
@@ -117,7 +119,21 @@ def release_no_shows(now: datetime) -> str:
                                      Fulfillment.ready_at < now - timedelta(days=days))
     ).scalars().all()
     for f in stale:
-        cancel_fulfillment(f, reason="no_show")
+        if any(line.collected_quantity for line in f.lines):
+            _close_part_collected(f, now)
+        else:
+            cancel_fulfillment(f, reason="no_show")
         fulfillment_no_show.send(f)
     db.session.flush()
     return f"{len(stale)} uncollected pickup(s) returned to stock"
+
+
+def _close_part_collected(f: Fulfillment, now: datetime) -> None:
+    """The shopper took part and never came back for the rest: the rest returns to stock
+    (reservation, lots and slot released) and the pickup ends as picked up."""
+    release_stock(f.center_id, _lines(f), fulfillment_id=f.id, actor_id=None, reason="no_show")
+    release_lots(f)
+    release_slot(f.slot_id)
+    f.status = FulfillmentStatus.PICKED_UP
+    f.completed_at = now
+    f.pickup_code = None

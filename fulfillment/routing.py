@@ -8,7 +8,16 @@ import sqlalchemy as sa
 from core.extensions import db
 
 from .errors import InsufficientStock, NoCenterServesAddress
-from .models import Center, CenterDistrict, DeliveryZone, Fulfillment, FulfillmentStatus, Stock
+from .lots import sell_by_cutoff
+from .models import (
+    Center,
+    CenterDistrict,
+    DeliveryZone,
+    Fulfillment,
+    FulfillmentStatus,
+    Lot,
+    Stock,
+)
 
 #: (product_id, quantity) pairs
 Lines = list[tuple[int, int]]
@@ -32,16 +41,34 @@ def merge_lines(lines: Lines) -> Lines:
 
 
 def available_by_center(center_ids: list[int], product_ids: list[int]) -> dict[int, dict[int, int]]:
-    """``{center_id: {product_id: available}}`` in one query."""
+    """``{center_id: {product_id: available}}`` in one query.
+
+    Where a center keeps a product in lots, only the free units of lots not past the
+    sell-by margin count (what ``allocate_lots`` would take), never more than the stock row
+    has free.
+    """
     if not center_ids or not product_ids:
         return {}
+    free = Lot.on_hand - Lot.reserved
+    lots = (
+        sa.select(Lot.center_id, Lot.product_id,
+                  sa.func.sum(sa.case((Lot.expires_on >= sell_by_cutoff(), free), else_=0))
+                  .label("sellable"))
+        .where(Lot.center_id.in_(center_ids), Lot.product_id.in_(product_ids))
+        .group_by(Lot.center_id, Lot.product_id)
+        .subquery()
+    )
     rows = db.session.execute(
-        sa.select(Stock.center_id, Stock.product_id, Stock.on_hand - Stock.reserved)
+        sa.select(Stock.center_id, Stock.product_id, Stock.on_hand - Stock.reserved,
+                  lots.c.sellable)
+        .outerjoin(lots, sa.and_(lots.c.center_id == Stock.center_id,
+                                 lots.c.product_id == Stock.product_id))
         .where(Stock.center_id.in_(center_ids), Stock.product_id.in_(product_ids))
     )
     result: dict[int, dict[int, int]] = {cid: {} for cid in center_ids}
-    for center_id, product_id, available in rows:
-        result[center_id][product_id] = available
+    for center_id, product_id, available, sellable in rows:
+        result[center_id][product_id] = available if sellable is None \
+            else min(available, int(sellable))
     return result
 
 

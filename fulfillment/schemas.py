@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, missing, validate, vali
 from core.i18n import current_locale
 
 from .models import FulfillmentStatus, Method
+from .state_words import routing_word
 
 #: the largest id a database integer column holds; bigger ids cannot exist
 MAX_ID = 2**31 - 1
@@ -193,6 +194,26 @@ class FulfillmentLineSchema(Schema):
     collected_quantity = fields.Integer()
 
 
+class RunnerUpSchema(Schema):
+    center_id = fields.Integer()
+    code = fields.String()
+    distance_km = fields.Float(allow_none=True)
+    open_orders = fields.Integer(metadata={"description": "Orders not yet handed over."})
+    cover = fields.Float(metadata={"description": "How many times over it could fill the order."})
+    short = fields.Boolean(metadata={"description": "Serves the address but lacks some line."})
+
+
+class RoutingSchema(Schema):
+    """Why an order went to its center: the reason (a code and in words) and the runners-up."""
+
+    center_id = fields.Integer()
+    code = fields.String()
+    reason = fields.String(metadata={"description": "nearest, least_loaded, best_cover, "
+                                                    "only_center, shopper_chose or courier."})
+    reason_text = fields.Function(lambda r: str(routing_word(r.get("reason"))))
+    runners_up = fields.List(fields.Nested(RunnerUpSchema))
+
+
 class StaffFulfillmentSchema(Schema):
     """A center's work for one order, as its staff see it (never the pickup code)."""
 
@@ -214,7 +235,7 @@ class StaffFulfillmentSchema(Schema):
     tracking_number = fields.String(allow_none=True)
     failed_attempts = fields.Integer()
     last_failure_reason = fields.String(allow_none=True)
-    routing = fields.Dict(allow_none=True, metadata={
+    routing = fields.Nested(RoutingSchema, allow_none=True, metadata={
         "description": "Why this center: reason and runners-up."})
     slot = fields.Nested(SlotSchema, allow_none=True)
     created_at = fields.DateTime()

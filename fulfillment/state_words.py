@@ -24,6 +24,22 @@ TRANSFER_WORDS = {
     TransferStatus.CANCELLED: _l("cancelled"),
 }
 
+#: why the router chose a center, in words for the desk, the back office and the CRM
+ROUTING_WORDS = {
+    "nearest": _l("nearest center holding everything"),
+    "least_loaded": _l("as near as another, fewer open orders"),
+    "best_cover": _l("as near and as busy as another, more stock"),
+    "only_center": _l("the only center serving the address with everything in stock"),
+    "shopper_chose": _l("the shopper chose this store"),
+    "courier": _l("no delivery center could take it: shipped by courier from this warehouse"),
+    "replacement": _l("a free replacement, from the center of the original order"),
+}
+
+
+def routing_word(reason: str | None):
+    """Why the router chose a center, in words of the reader's language."""
+    return ROUTING_WORDS.get(reason, reason or "")
+
 
 def status_word(status: str):
     """A fulfillment state in words, in the reader's language."""

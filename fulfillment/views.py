@@ -26,8 +26,11 @@ from . import services, slots, transfers
 from .forms import ActionForm, CodeForm
 from .models import Center, Fulfillment, FulfillmentStatus, Method
 from .queue import group_by_slot
+from .state_words import ROUTING_WORDS as ROUTING_REASONS
+from .state_words import routing_word
 
 bp = Blueprint("fulfillment", __name__)
+bp.add_app_template_global(routing_word)
 
 DESK_ROLES = (Role.STAFF, Role.ADMIN)
 
@@ -48,16 +51,6 @@ PAYMENT_LABELS = {
     "pay_at_pickup": _l("Pay at pickup"),
     "cash_on_delivery": _l("Cash on delivery"),
     "stripe": _l("Paid online"),
-}
-#: why the router chose this center, in words for the desk
-ROUTING_REASONS = {
-    "nearest": _l("nearest center holding everything"),
-    "least_loaded": _l("as near as another, fewer open orders"),
-    "best_cover": _l("as near and as busy as another, more stock"),
-    "only_center": _l("the only center serving the address with everything in stock"),
-    "shopper_chose": _l("the shopper chose this store"),
-    "courier": _l("no delivery center could take it: shipped by courier from this warehouse"),
-    "replacement": _l("a free replacement, from the center of the original order"),
 }
 _CLOSED_ORDER = ("cancelled", "refunded")
 

@@ -1,6 +1,7 @@
 """Pickup desk steps: mark ready, hand over against the code (all or part, someone else
 collecting, the payment taken), and the code box that finds the order for a last look."""
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -49,6 +50,9 @@ def hand_over(fulfillment_id: int):
     order = orders_by_id([f.order_id]).get(f.order_id)
     collect = to_collect(order)
     lines = _taken_lines(f)
+    if lines is not None and any(units < ln.remaining for ln in f.lines
+                                 for units in (lines.get(ln.id, 0),) if ln.remaining):
+        collect = min(collect, part_price(f, lines))  # what the units taken now cost
     paid = form.paid_method.data or None
     try:
         pickup.collect(f, form.code.data, current_user, lines=lines,
@@ -65,7 +69,11 @@ def hand_over(fulfillment_id: int):
     done = f.status == FulfillmentStatus.PICKED_UP
     db.session.commit()
     number = order.number if order is not None else f"#{f.order_id}"
-    if not done:
+    if not done and paid and collect:
+        flash(_("Order %(number)s: part handed over, %(amount)s collected for it; the rest "
+                "stays reserved.", number=number, amount=money_filter(collect, order.currency)),
+              "success")
+    elif not done:
         flash(_("Order %(number)s: part handed over; the rest stays reserved.",
                 number=number), "success")
     elif collect:
@@ -74,6 +82,16 @@ def hand_over(fulfillment_id: int):
     else:
         flash(_("Order %(number)s handed over.", number=number), "success")
     return redirect(desk_url(f.center_id, Method.PICKUP))
+
+
+def part_price(f: Fulfillment, lines: dict[int, int]) -> int:
+    """What ``{line id: units}`` of the fulfillment cost on its order (the lines' unit prices,
+    read from the order's table by name), in minor units."""
+    order_lines = db.metadata.tables["order_lines"]
+    prices = dict(db.session.execute(
+        sa.select(order_lines.c.product_id, order_lines.c.unit_price_amount)
+        .where(order_lines.c.order_id == f.order_id)).all())
+    return sum(prices.get(line.product_id, 0) * max(lines.get(line.id, 0), 0) for line in f.lines)
 
 
 def _taken_lines(f: Fulfillment) -> dict[int, int] | None:

@@ -32,6 +32,7 @@ from .payment_records import (
     latest_stripe_payment,
     lock_order,
     log_event,
+    paid_total,
     payment_by_intent,
     payments_of,
     refundable,
@@ -262,14 +263,14 @@ def record_offline_payment(order: Order, collected: dict | None,
     """The desk took the money at hand-over; returns the amount (fen).
 
     ``collected`` is ``{"method": cash|card_terminal|wechat_scan|alipay_scan, "amount"}``;
-    without it, cash for the order's total.
+    without it, cash for what is left to pay (the total, less what the desk took before).
     """
     collected = collected or {}
     method = collected.get("method") or Collection.CASH
     if method not in Collection.OFFLINE:
         raise ValidationFailed(errors={"method": [str(_l("Unknown way of paying."))]})
     amount = collected.get("amount")
-    amount = order.total_amount if amount is None else int(amount)
+    amount = max(order.total_amount - paid_total(order), 0) if amount is None else int(amount)
     if amount < 0:
         raise ValidationFailed(errors={"amount": [str(_l("Enter an amount of 0 or more."))]})
     db.session.add(Payment(order_id=order.id, method=method, status=PaymentStatus.SUCCEEDED,

@@ -3,6 +3,7 @@
 Every page input passes through one of these; a form that does not validate writes nothing.
 """
 
+import math
 from datetime import date, timedelta
 
 from flask import current_app
@@ -13,6 +14,7 @@ from wtforms import (
     DateField,
     EmailField,
     FieldList,
+    FloatField,
     Form,
     FormField,
     IntegerField,
@@ -127,6 +129,11 @@ class CheckoutForm(FlaskForm):
                            validators=[Optional(), Length(max=40)])
     street = StringField(_l("Street and number"), filters=[_strip],
                          validators=[Optional(), Length(max=200)])
+    #: the browser's position (geolocation), so a center delivering within a radius serves it
+    lat = FloatField(widget=HiddenInput(), validators=[Optional(), NumberRange(
+        min=-90, max=90, message=_l("Your location could not be read; please try again."))])
+    lng = FloatField(widget=HiddenInput(), validators=[Optional(), NumberRange(
+        min=-180, max=180, message=_l("Your location could not be read; please try again."))])
     payment_method = RadioField(_l("Payment"), choices=[
         SelectChoice(PaymentMethod.PAY_AT_PICKUP, _l("Pay at pickup")),
         SelectChoice(PaymentMethod.CASH_ON_DELIVERY, _l("Cash on delivery")),
@@ -181,6 +188,14 @@ class CheckoutForm(FlaskForm):
                     "Pay at pickup is for store pickup. For delivery, please pay cash on "
                     "delivery.")]
                 valid = False
+        for coordinate in (self.lat, self.lng):
+            if coordinate.data is not None and not math.isfinite(coordinate.data):
+                coordinate.errors = [_l("Your location could not be read; please try again.")]
+                valid = False
+        if (self.lat.data is None) != (self.lng.data is None):
+            self.lat.errors = [*self.lat.errors, _l(
+                "Your location could not be read; please try again.")]
+            valid = False
         seen = set()
         for entry in self.lines.entries:
             product_id = entry.form.product_id.data
@@ -193,10 +208,25 @@ class CheckoutForm(FlaskForm):
             valid = False
         return valid
 
+    def position(self) -> tuple[float, float] | None:
+        """The shopper's (lat, lng) when both are given and real, else None."""
+        lat, lng = self.lat.data, self.lng.data
+        if not (isinstance(lat, float) and isinstance(lng, float)) or self.lat.errors \
+                or self.lng.errors:
+            return None
+        if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90
+                and -180 <= lng <= 180):
+            return None
+        return lat, lng
+
     def address(self) -> dict:
-        return {"name": self.name.data, "phone": self.phone.data, "province": self.province.data,
-                "city": self.city.data, "district": self.district.data,
-                "street": self.street.data}
+        address = {"name": self.name.data, "phone": self.phone.data,
+                   "province": self.province.data, "city": self.city.data,
+                   "district": self.district.data, "street": self.street.data}
+        position = self.position()
+        if position is not None:
+            address["lat"], address["lng"] = position
+        return address
 
 
 # --- accounts ---------------------------------------------------------------------------------

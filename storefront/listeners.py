@@ -5,6 +5,7 @@ from core.models import User
 from core.signals import (
     fulfillment_completed,
     fulfillment_no_show,
+    fulfillment_part_collected,
     order_cancelled,
     order_fulfilled,
     order_refunded,
@@ -14,17 +15,30 @@ from . import billing, coupons, points, tiers
 from .membership import membership_of
 from .models import Order, PaymentMethod
 from .orders import close_no_show, complete_order
+from .payment_records import paid_total
 
 
 def on_fulfillment_completed(fulfillment, collected=None, **_):
-    """Handed over or delivered: an offline order's money was taken then (cash by default)."""
+    """Handed over or delivered: an offline order's money was taken then (cash by default,
+    for what a partial collection left to pay)."""
     order = db.session.get(Order, fulfillment.order_id)
     if order is not None and order.is_open:
         amount = None
         if order.payment_method in PaymentMethod.OFFLINE and order.status == "confirmed":
-            amount = billing.record_offline_payment(
-                order, collected, actor_id=fulfillment.handed_over_by_id)
+            billing.record_offline_payment(order, collected,
+                                           actor_id=fulfillment.handed_over_by_id)
+            amount = paid_total(order)
         complete_order(order, collected_amount=amount)
+
+
+def on_fulfillment_part_collected(fulfillment, collected=None, actor_id=None, **_):
+    """Part of an offline order left the desk: the money the clerk took for it is recorded."""
+    order = db.session.get(Order, fulfillment.order_id)
+    if (collected is not None and order is not None and order.status == "confirmed"
+            and order.payment_method in PaymentMethod.OFFLINE):
+        billing.record_offline_payment(order, collected, actor_id=actor_id)
+        order.paid_amount = paid_total(order)
+        db.session.flush()
 
 
 def on_fulfillment_no_show(fulfillment, **_):
@@ -70,6 +84,7 @@ def on_order_refunded(order, amount=0, full=False, reason=None, **_):
 def connect() -> None:
     fulfillment_completed.connect(on_fulfillment_completed)
     fulfillment_no_show.connect(on_fulfillment_no_show)
+    fulfillment_part_collected.connect(on_fulfillment_part_collected)
     order_fulfilled.connect(on_order_fulfilled)
     order_cancelled.connect(on_order_cancelled)
     order_cancelled.connect(on_order_cancelled_give_points_back)

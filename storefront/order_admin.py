@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -20,6 +20,7 @@ from core.extensions import db
 from core.i18n import money_filter
 from core.models import Role
 from fulfillment.models import Center
+from fulfillment.returns import return_to_stock, returnable
 from fulfillment.schemas import plain_key
 
 from . import orders, payment_records, payments, refund_requests, refunds
@@ -44,6 +45,7 @@ class RefundForm(FlaskForm):
     amount = YuanField(_l("Amount (yuan)"), validators=[Optional()])
     reason = TextAreaField(_l("Reason"), validators=[
         InputRequired(message=_l("Say why the money goes back.")), Length(max=500)])
+    restock = BooleanField(_l("Returned to stock: the items came back and go on the shelf"))
 
     def line_quantities(self, order: Order) -> tuple[dict[int, int], list[str]]:
         quantities, errors = {}, []
@@ -102,6 +104,13 @@ def _asked(order_ids: list[int]) -> dict[int, int]:
         .group_by(RefundRequest.order_id)).all())
 
 
+def _can_restock(order: Order) -> bool:
+    """Staff of the order's center, once goods were handed over and not all came back."""
+    f = order.fulfillment
+    return (current_user.role == Role.STAFF and current_user.center_id == order.center_id
+            and f is not None and any(returnable(f).values()))
+
+
 def _page(order: Order, form: RefundForm, status: int = 200):
     records = payment_records
     return render_template(
@@ -111,6 +120,8 @@ def _page(order: Order, form: RefundForm, status: int = 200):
         paid=records.paid_total(order), done=records.refunded_quantities(order),
         online=payments.enabled(), requests=refund_requests.open_requests(order),
         source_link=refund_requests.source_link, may_refund=refunds.can_refund(order, current_user),
+        routing=order.fulfillment.routing if order.fulfillment is not None else None,
+        can_restock=_can_restock(order),
     ), status
 
 
@@ -136,6 +147,10 @@ def refund(public_id: str):
         if errors:
             form.form_errors.extend(errors)
             return _page(order, form, 400)
+    if form.restock.data and (form.scope.data == "amount" or not _can_restock(order)):
+        form.form_errors.append(_("Only items refunded by line, handed over at this store, "
+                                  "can go back into stock."))
+        return _page(order, form, 400)
     try:
         actor = current_user._get_current_object()
         if form.scope.data == "amount":
@@ -143,6 +158,11 @@ def refund(public_id: str):
                                          reason=form.reason.data)
         else:
             made = refunds.refund_order(order, actor, reason=form.reason.data, lines=lines)
+        if form.restock.data:
+            products = {line.id: line.product_id for line in order.lines}
+            return_to_stock(order.fulfillment, {
+                products[rl.order_line_id]: rl.quantity for rl in made.lines}, actor,
+                reason=f"refund {made.id}")
         refund_id, amount, currency = made.id, made.amount, made.currency
         db.session.commit()
     except DomainError as err:

@@ -91,10 +91,11 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
                 points: int = 0, coupon: str | None = None) -> Order:
     """Price, route, reserve and record an order for ``user``.
 
-    ``fulfillment`` is ``{"method": "pickup", "center_id"}`` or ``{"method": "delivery" |
-    "courier", "address": {...}}``. Raises ``ValidationFailed``, ``UnknownCenter``,
-    ``NoCenterServesAddress``, ``InsufficientStock`` (with the lines short and, for pickup,
-    the nearest centers that hold them), ``CourierUnavailable`` (no warehouse holds every
+    ``fulfillment`` is ``{"method": "pickup", "center_id", "lat"?, "lng"?}`` (the shopper's
+    position, when known) or ``{"method": "delivery" | "courier", "address": {...}}``.
+    Raises ``ValidationFailed``, ``UnknownCenter``, ``NoCenterServesAddress``,
+    ``InsufficientStock`` (with the lines short and, for pickup, the nearest centers that
+    hold them), ``CourierUnavailable`` (no warehouse holds every
     line) or ``PaymentsUnavailable``; nothing is written then. A courier shipment comes
     from the nearest warehouse holding everything and pays the courier fee.
     ``slot_id`` (optional) is a pickup or delivery window of the routed center: it holds a
@@ -116,6 +117,8 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     items = resolve_lines(lines)
     pairs = [(p.id, q) for p, q in items]
     address = fulfillment.get("address")
+    # where the shopper is (the page may know it for pickup too): ranks the alternatives
+    position = address or {"lat": fulfillment.get("lat"), "lng": fulfillment.get("lng")}
     if method == Method.PICKUP:
         center = db.session.get(Center, fulfillment["center_id"])
         if center is None or not center.active or not center.is_pickup:
@@ -181,7 +184,8 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
             slot_id=slot_id, actor_id=user.id, routing=decision,
         )
     except InsufficientStock as err:
-        _describe_shortage(err, items, method, address)
+        _describe_shortage(err, items, method, position,
+                           near=center if method == Method.PICKUP else None)
         raise
     db.session.flush()
     order_placed.send(order)
@@ -201,18 +205,23 @@ def _points_discount(membership, subtotal: int, points: int) -> int:
     return points_ledger.discount_for(points)
 
 
-def _describe_shortage(err: InsufficientStock, items, method: str, address: dict | None) -> None:
-    """Name the lines short by SKU and, for pickup, offer the nearest centers holding them all."""
+def _describe_shortage(err: InsufficientStock, items, method: str, address: dict | None,
+                       near: Center | None = None) -> None:
+    """Name the lines short by SKU and, for pickup, offer the centers holding them all:
+    nearest first to the shopper when their position is known, else to the chosen center."""
     by_id = {p.id: p for p, _ in items}
     for line in err.extra.get("lines", []):
         line["sku"] = by_id[line.pop("product_id")].sku
     if method == Method.PICKUP:
         lat = address.get("lat") if address else None
         lng = address.get("lng") if address else None
+        if (lat is None or lng is None) and near is not None:
+            lat, lng = near.lat, near.lng
         options = pickup_options([(p.id, q) for p, q in items], lat, lng)
         err.extra["alternatives"] = [
-            {"center_id": o.center.id, "code": o.center.code, "name": localized(o.center, "name")}
-            for o in options if o.has_stock
+            {"center_id": o.center.id, "code": o.center.code, "name": localized(o.center, "name"),
+             "distance_km": o.distance_km}
+            for o in options if o.has_stock and o.center is not near
         ][:3]
 
 
@@ -311,19 +320,30 @@ def expire_order(order: Order, now) -> bool:
 
 
 def close_no_show(order: Order) -> bool:
-    """A pickup nobody collected went back to stock: cancel its order; False if already closed.
+    """A pickup nobody collected went back to stock: close its order; False if already closed.
 
-    What was paid online goes back in full through ``refunds.refund_order`` (reason
-    ``no_show``; the Stripe call happens after the commit, see ``execute_pending_refunds``);
-    an order to be paid at the desk is only cancelled. The order's row is locked and read
-    again first, so running twice closes and refunds it once.
+    Nothing collected: the order is cancelled, and what was paid online goes back in full
+    through ``refunds.refund_order`` (reason ``no_show``; the Stripe call happens after the
+    commit, see ``execute_pending_refunds``); an order to be paid at the desk is only
+    cancelled. Part collected at the desk: the order is fulfilled for that part (an offline
+    order with what the desk took for it) and only the uncollected lines are refunded when
+    it was paid online. The order's row is locked and read again first, so running twice
+    closes and refunds it once.
     """
-    from .payment_records import lock_order, refundable
+    from .payment_records import lock_order, log_event, paid_total, refundable
     from .refunds import refund_order
 
     order = lock_order(order)
     if not order.is_open:
         return False
+    uncollected = _uncollected_lines(order)
+    if uncollected is not None and order.status in (OrderStatus.PAID, OrderStatus.CONFIRMED):
+        log_event(order, NO_SHOW)
+        complete_order(order, collected_amount=paid_total(order))
+        if uncollected and order.payment_method not in PaymentMethod.OFFLINE \
+                and refundable(order) > 0:
+            refund_order(order, None, reason=NO_SHOW, lines=uncollected)
+        return True
     if refundable(order) > 0:
         refund_order(order, None, reason=NO_SHOW)
     order.status = OrderStatus.CANCELLED
@@ -331,6 +351,21 @@ def close_no_show(order: Order) -> bool:
     db.session.flush()
     order_cancelled.send(order, reason=NO_SHOW)
     return True
+
+
+def _uncollected_lines(order: Order) -> dict[int, int] | None:
+    """``{order line id: units never collected nor refunded}`` after a partial collection;
+    None when nothing was collected."""
+    from .payment_records import refunded_quantities
+
+    f = order.fulfillment
+    taken = {ln.product_id: ln.collected_quantity or 0 for ln in (f.lines if f else [])}
+    if not any(taken.values()):
+        return None
+    done = refunded_quantities(order)
+    left = {line.id: line.quantity - taken.get(line.product_id, 0) - done.get(line.id, 0)
+            for line in order.lines}
+    return {line_id: units for line_id, units in left.items() if units > 0}
 
 
 def due_unpaid_order_ids(now) -> list[int]:

@@ -19,9 +19,16 @@ from marshmallow import (
 )
 
 from core.i18n import shop_zone
-from core.models import utcnow
+from core.models import Role, utcnow
 from fulfillment.models import FulfillmentStatus, Method
-from fulfillment.schemas import NO_CONTROL, Localized, PlainText, SlotSchema, record_id
+from fulfillment.schemas import (
+    NO_CONTROL,
+    Localized,
+    PlainText,
+    RoutingSchema,
+    SlotSchema,
+    record_id,
+)
 
 from .models import OrderStatus, PaymentMethod, Tier
 from .orders import MAX_QUANTITY
@@ -270,14 +277,20 @@ class OrderFulfillmentSchema(Schema):
         "description": "Courier shipments: the carrier, once dispatched."})
     tracking_number = fields.String(allow_none=True, metadata={
         "description": "Courier shipments: the carrier's tracking number, once dispatched."})
+    routing = fields.Nested(RoutingSchema, dump_only=True, metadata={
+        "description": "Why this center (staff, customer center and admins only)."})
 
     def _hidden(self, _fulfillment):
         # Revealed by OrderSchema, which knows who is looking.
         return missing
 
 
+#: who sees an order's routing decision (never the shopper)
+STAFF_VIEWERS = (Role.STAFF, Role.ADMIN, Role.CRM)
+
+
 class OrderSchema(Schema):
-    """An order; ``viewer`` decides whether the pickup code is shown."""
+    """An order; ``viewer`` decides whether the pickup code and the routing are shown."""
 
     id = fields.String(attribute="public_id", metadata={"description": "Opaque public id."})
     number = fields.String(metadata={"example": "SH-20261122-0042"})
@@ -319,6 +332,8 @@ class OrderSchema(Schema):
         if (self.viewer is not None and order.user_id == self.viewer.id and f is not None
                 and f.status == FulfillmentStatus.READY and f.pickup_code):
             data["fulfillment"]["pickup_code"] = f.pickup_code
+        if f is not None and not (self.viewer is not None and self.viewer.role in STAFF_VIEWERS):
+            data["fulfillment"].pop("routing", None)
         return data
 
 

@@ -401,6 +401,7 @@ def _checkout_problem_of(err: DomainError, products_by_sku: dict, options) -> di
         for alt in err.extra.get("alternatives", []):
             center = centers.get(alt.get("center_id"))
             alternatives.append({"id": alt.get("center_id"),
+                                 "distance_km": alt.get("distance_km"),
                                  "name": localized(center, "name") if center else alt.get("name"),
                                  "address": localized(center, "address") if center else ""})
         return {"kind": "stock", "message": _(
@@ -428,7 +429,9 @@ def _checkout_form(user, in_cart) -> CheckoutForm:
             form.method.data = Method.COURIER  # the problem box offered it
         return form
     method = request.args.get("method")
+    lat, lng = _location()
     return CheckoutForm(courier=courier, data={
+        "lat": lat, "lng": lng,
         "method": method if method in Method.ORDER else Method.PICKUP,
         "payment_method": ("cash_on_delivery" if method in Method.SHIPPED
                            else "pay_at_pickup"),
@@ -453,6 +456,8 @@ def _submit_checkout(user, form: CheckoutForm, by_id: dict, options):
     ordered = [(by_id[e.form.product_id.data], e.form.quantity.data) for e in form.lines.entries]
     if form.method.data == Method.PICKUP:
         fulfillment = {"method": Method.PICKUP, "center_id": form.center_id.data}
+        if form.position() is not None:
+            fulfillment["lat"], fulfillment["lng"] = form.position()
     else:
         fulfillment = {"method": form.method.data, "address": form.address()}
     products_by_sku = {p.sku: p for p, _q in ordered}
@@ -492,6 +497,8 @@ def checkout():
                  if e.form.product_id.data in by_id and isinstance(e.form.quantity.data, int)
                  and 0 < e.form.quantity.data <= MAX_QUANTITY]
     lat, lng = _location()
+    if lat is None and form.position() is not None:  # the hidden fields the page filled in
+        lat, lng = form.position()
     options = pickup_options([(p.id, q) for p, q in requested] or None, lat, lng)
     form.center_ids = tuple(o.center.id for o in options)
     problem, status = None, 200

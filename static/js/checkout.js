@@ -145,6 +145,7 @@
     var skus = JSON.parse(box.getAttribute("data-lines") || "[]");
     var quantities = JSON.parse(box.getAttribute("data-quantities") || "[]");
     skus.forEach(function (sku, i) { params.append("sku", sku); params.append("quantity", quantities[i]); });
+    if (get("lat") && get("lng")) { params.set("lat", get("lat")); params.set("lng", get("lng")); }
     fetch(box.getAttribute("data-url") + "?" + params.toString(), {headers: {Accept: "application/json"}})
       .then(function (r) { return r.json().then(function (b) { render(b, r.status); }); })
       .catch(function () { /* offline: the order page still says the fee */ });
@@ -169,6 +170,11 @@
     navigator.geolocation.getCurrentPosition(function (pos) {
       params.set("lat", pos.coords.latitude.toFixed(5));
       params.set("lng", pos.coords.longitude.toFixed(5));
+      ["lat", "lng"].forEach(function (name) {
+        var hidden = form.querySelector("input[data-geo=" + name + "]");
+        if (hidden) { hidden.value = params.get(name); }
+      });
+      if (box) { ask(); }
       params.set("method", chosenMethod());
       window.location.search = params.toString();
     }, function () {

@@ -57,6 +57,9 @@ def register_at_checkout(shopper, t, *, email, name, phone, located=False):
     if located:
         # The checkout reloads itself with the shopper's position (the welcome goes with it).
         page.wait_for_url(re.compile(r"/checkout\?.*lat="))
+        # The position also rides in the form, for a delivery within a center's radius.
+        expect(page.locator("input[name=lat][type=hidden]")).not_to_have_value("")
+        expect(page.locator("input[name=lng][type=hidden]")).not_to_have_value("")
     else:
         page.wait_for_url(re.compile(r"/checkout$"))
         expect(page.locator(".flash.success")).to_contain_text(

@@ -44,6 +44,31 @@ def test_last_look_then_part_of_the_order(client, session, shop, order_at):  # n
     assert (f.status, f.lines[0].collected_quantity, f.collector_name) == ("ready", 1, "李先生")
 
 
+def test_part_of_a_pay_at_pickup_order_is_paid_for_that_part(client, session, shop,
+                                                             order_at):  # noqa: F811
+    from storefront.models import Order
+
+    f = ready(session, shop, order_at(shop.store, quantity=3))
+    login(client, shop.clerk)
+    line = f.lines[0]
+    response = client.post(f"/desk/fulfillments/{f.id}/handover", data={
+        "code": f.pickup_code, f"take-{line.id}": "2", "paid_method": "cash"},
+        follow_redirects=True)
+    assert response.status_code == 200
+    assert "collected for it" in response.get_data(as_text=True)
+    session.expire_all()
+    order = session.get(Order, f.order_id)
+    unit = order.lines[0].unit_price_amount
+    assert (order.status, order.paid_amount) == ("confirmed", 2 * unit)
+    # The rest, paid in cash by default: what is left to pay, not the whole total again.
+    response = client.post(f"/desk/fulfillments/{f.id}/handover",
+                           data={"code": f.pickup_code, "paid_method": "cash"})
+    assert response.status_code == 302
+    session.expire_all()
+    order = session.get(Order, f.order_id)
+    assert (order.status, order.paid_amount) == ("fulfilled", order.total_amount)
+
+
 def test_hand_over_with_the_payment_taken(client, session, shop, order_at):  # noqa: F811
     f = ready(session, shop, order_at(shop.store, quantity=1))
     got = []

@@ -321,14 +321,18 @@ def test_set_stock_bad_input_is_a_form_error(client, shop, session, value):
     assert stock_row(session, shop.store, product).on_hand == 10
 
 
-def test_set_stock_at_another_center_is_404(client, shop, session):
+@pytest.mark.parametrize("step, field, value", [("", "on_hand", "1"),
+                                                  ("/alert", "alert_below", "3")])
+def test_set_stock_at_another_center_is_404(client, shop, session, step, field, value):
+    """A count, or the low-stock level: another center's stock does not exist for staff."""
     product = shop.products[0]
+    before = getattr(stock_row(session, shop.far_store, product), field)
     login(client, shop.clerk)
-    response = client.post(f"/desk/stock/{product.id}?center={shop.far_store.id}",
-                           data={"on_hand": "1"})
+    response = client.post(f"/desk/stock/{product.id}{step}?center={shop.far_store.id}",
+                           data={field: value})
     assert response.status_code == 404
-    assert stock_row(session, shop.far_store, product).on_hand == 10
-    assert client.post("/desk/stock/999999", data={"on_hand": "1"}).status_code == 404
+    assert getattr(stock_row(session, shop.far_store, product), field) == before
+    assert client.post(f"/desk/stock/999999{step}", data={field: value}).status_code == 404
 
 
 def test_staff_role_is_needed_even_for_admin_forms(client, shop, make_user):

@@ -13,7 +13,9 @@ from fulfillment import pickup, services
 from fulfillment.delivery import fail_delivery
 from fulfillment.ledger import verify_ledger
 from fulfillment.models import Slot, Stock
+from storefront.models import Order
 from storefront.orders import place_order
+from storefront.payment_models import Payment
 from tests.conftest import delivery_address
 
 
@@ -61,18 +63,27 @@ def test_partial_collection_then_the_rest_with_the_payment(session, shop, heard)
     assert f.status == "ready" and first.collected_quantity == 1
     assert stock_of(session, shop.store, shop.products[0]) == (9, 1)
     assert heard == []
-    with pytest.raises(ValidationFailed):
-        pickup.collect(f, f.pickup_code, shop.clerk, lines={first.id: 1},
-                       collected={"method": "cash", "amount": 100})
+    # The second unit of the first line, paid at the counter for that part alone.
+    pickup.collect(f, f.pickup_code, shop.clerk, lines={first.id: 1},
+                   collected={"method": "cash", "amount": 12800})
+    order = session.get(Order, f.order_id)
+    assert f.status == "ready" and (order.status, order.paid_amount) == ("confirmed", 12800)
+    assert heard == []
     pickup.collect(f, f.pickup_code, shop.clerk, collector_name="张阿姨",
                    collector_phone="13911112222", collected={"method": "wechat_scan",
-                                                             "amount": 12800 + 39800 * 1})
+                                                             "amount": 39800})
     assert f.status == "picked_up" and (f.collector_name, f.collector_phone) == (
         "张阿姨", "13911112222")
     assert stock_of(session, shop.store, shop.products[0]) == (8, 0)
     assert stock_of(session, shop.store, shop.products[1]) == (9, 0)
     assert heard == [("completed", f.id, {"collected": {"method": "wechat_scan",
-                                                        "amount": 52600}})]
+                                                        "amount": 39800}})]
+    session.expire_all()
+    order = session.get(Order, f.order_id)
+    # The first unit went without a payment recorded: the desk took 52,600 of 65,400.
+    assert (order.status, order.paid_amount, order.total_amount) == ("fulfilled", 52600, 65400)
+    assert sorted((p.method, p.amount) for p in session.execute(sa.select(Payment).where(
+        Payment.order_id == order.id)).scalars()) == [("cash", 12800), ("wechat_scan", 39800)]
     assert verify_ledger() == []
 
 

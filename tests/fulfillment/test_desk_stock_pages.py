@@ -13,10 +13,15 @@ from fulfillment.models import Lot, Slot, Stock, Transfer
 from .test_desk_pages import login
 
 
-def on_hand(session, center, product) -> int:
+def stock_figure(session, center, product, column=Stock.on_hand):
+    """One column of the center's stock row of the product, as the database now holds it."""
     session.expire_all()
-    return session.execute(sa.select(Stock.on_hand).where(
+    return session.execute(sa.select(column).where(
         Stock.center_id == center.id, Stock.product_id == product.id)).scalar_one()
+
+
+def on_hand(session, center, product) -> int:
+    return stock_figure(session, center, product)
 
 
 def test_transfer_requested_shipped_and_received_from_the_desks(client, session, shop):
@@ -134,3 +139,42 @@ def test_slots_of_the_coming_days_with_places_left(client, session, shop, lang):
     assert f'slot-{far_off.id}"' not in html and f'slot-{other.id}"' not in html
     login(client, shop.far_clerk)
     assert client.get(f"/desk/slots?center={shop.store.id}").status_code == 404
+
+
+def alert_of(session, center, product):
+    return stock_figure(session, center, product, Stock.alert_below)
+
+
+def test_low_stock_threshold_set_on_the_stock_page(client, session, shop):
+    product = shop.products[0]
+    login(client, shop.clerk)
+    html = client.get("/desk/stock").get_data(as_text=True)
+    assert 'data-testid="alert-form"' in html
+    assert product.sku not in client.get("/desk").get_data(as_text=True)
+    response = client.post(f"/desk/stock/{product.id}/alert", data={"alert_below": "12"})
+    assert response.status_code == 302
+    assert alert_of(session, shop.store, product) == 12
+    # 10 available < 12: the desk's warning now names it.
+    assert product.sku in client.get("/desk").get_data(as_text=True)
+    page = client.get("/desk/stock").get_data(as_text=True)
+    assert f'id="alert-{product.id}" name="alert_below" min="0" step="1" inputmode="numeric" ' \
+           'value="12"' in page
+    # Bad values are refused with the reason, and change nothing.
+    for bad in ("-1", "abc", "100001"):
+        response = client.post(f"/desk/stock/{product.id}/alert", data={"alert_below": bad})
+        assert response.status_code == 400
+        assert f'id="alert-err-{product.id}"' in response.get_data(as_text=True)
+        assert alert_of(session, shop.store, product) == 12
+    # An empty box turns the warning off.
+    assert client.post(f"/desk/stock/{product.id}/alert", data={"alert_below": ""}
+                       ).status_code == 302
+    assert alert_of(session, shop.store, product) is None
+
+
+def test_low_stock_threshold_is_for_the_desk(client, session, shop):
+    """Another center's level is refused in test_desk_pages; a shopper cannot set one."""
+    product = shop.products[0]
+    login(client, shop.shopper)
+    assert client.post(f"/desk/stock/{product.id}/alert", data={"alert_below": "3"}
+                       ).status_code in (302, 403)
+    assert alert_of(session, shop.store, product) is None

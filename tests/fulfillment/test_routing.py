@@ -109,3 +109,37 @@ def test_delivery_shortage_is_named_by_sku(session, shop, stock):
                         payment_method="cash_on_delivery")
     assert err.value.extra["lines"] == [
         {"sku": shop.products[1].sku, "requested": 1, "available": 0}]
+
+
+def test_a_center_whose_only_lot_is_past_sell_by_is_not_chosen(session, shop, make_center,
+                                                                make_product):
+    from datetime import timedelta
+
+    from core.models import utcnow
+    from fulfillment.lots import receive_lot
+
+    product = make_product(sku="NF-STALE-1")
+    near = make_center(code="NEAR", pickup=True, delivery=True, lat=31.195, lng=121.435,
+                       districts=[("上海市", "上海市", "徐汇区")])
+    far = make_center(code="FAR", pickup=True, delivery=True, lat=31.30, lng=121.60,
+                      districts=[("上海市", "上海市", "徐汇区")])
+    today = utcnow().date()
+    admin = shop.admin
+    receive_lot(near.id, product.id, batch="OLD", quantity=9,
+                expires_on=today + timedelta(days=5), actor=admin)
+    receive_lot(far.id, product.id, batch="OLD", quantity=2,
+                expires_on=today + timedelta(days=5), actor=admin)
+    receive_lot(far.id, product.id, batch="NEW", quantity=4,
+                expires_on=today + timedelta(days=300), actor=admin)
+    available = routing.available_by_center([near.id, far.id], [product.id])
+    assert available == {near.id: {product.id: 0}, far.id: {product.id: 4}}
+    address = {"province": "上海市", "city": "上海市", "district": "徐汇区",
+               "lat": 31.196, "lng": 121.436}
+    decision = routing.decide_delivery(address, [(product.id, 3)])
+    assert decision.center.id == far.id
+    assert {"center_id": near.id, "code": "NEAR", "short": True} in decision.runners_up
+    options = {o.center.id: o.has_stock
+               for o in routing.pickup_options([(product.id, 3)], 31.196, 121.436)}
+    assert (options[near.id], options[far.id]) == (False, True)
+    with pytest.raises(InsufficientStock):  # 9 stale units at NEAR do not make up the 5
+        routing.decide_delivery(address, [(product.id, 5)])

@@ -89,3 +89,49 @@ def test_checkout_shows_the_delivery_fee_and_charges_it(client, shop, session):
     order = session.execute(sa.select(Order)).scalar_one()
     assert (order.delivery_fee_amount, order.total_amount) == (1500, 12800 + 1500)
     assert order.fulfillment.slot_id == made["SH-DC"].id
+
+
+def radius_only_zone(session, make_center, stock, shop):
+    """A center that serves 宝山区 only by a 5 km zone radius around its point."""
+    ring = make_center(code="RING", pickup=False, delivery=True, lat=31.30, lng=121.50)
+    session.add(DeliveryZone(center=ring, name="5 km", fee_amount=700, min_order_amount=0,
+                             radius_km=5))
+    stock(ring, shop.products[0], 3)
+    session.flush()
+    return ring
+
+
+def test_web_delivery_to_a_radius_only_zone_uses_the_browser_position(
+        client, shop, session, make_center, stock):
+    ring = radius_only_zone(session, make_center, stock, shop)
+    login(client, shop.shopper)
+    add_to_cart(client, shop.products[0], 1)
+    address = dict(ADDRESS, district="宝山区")
+    # The page came with ?lat=&lng=: the hidden fields carry the position into the form.
+    html = page(client, "/checkout?lat=31.31&lng=121.51")
+    assert 'name="lat" type="hidden" value="31.31"' in html
+    # An address typed with an error: the quote shown comes from the radius zone.
+    data = checkout_data([(shop.products[0], 1)], method="delivery", lat="31.31", lng="121.51",
+                         **dict(address, name=""))
+    html = client.post("/checkout", data=data).get_data(as_text=True)
+    assert "Delivery fee" in html and "7.00" in html
+    # Without the position nobody serves the district.
+    data = checkout_data([(shop.products[0], 1)], method="delivery", **address)
+    _refused(client, session, data, 422, "deliver to this address yet")
+    data = checkout_data([(shop.products[0], 1)], method="delivery", lat="31.31", lng="121.51",
+                         **address)
+    assert client.post("/checkout", data=data).status_code == 302
+    session.expire_all()
+    order = session.execute(sa.select(Order)).scalar_one()
+    assert order.fulfillment.center_id == ring.id
+    assert order.delivery_fee_amount == 700
+
+
+def test_checkout_refuses_a_position_out_of_range(client, shop, session, make_center, stock):
+    radius_only_zone(session, make_center, stock, shop)
+    login(client, shop.shopper)
+    add_to_cart(client, shop.products[0], 1)
+    for lat, lng in (("91", "121.51"), ("nan", "121.51"), ("31.31", "")):
+        data = checkout_data([(shop.products[0], 1)], method="delivery", lat=lat, lng=lng,
+                             **dict(ADDRESS, district="宝山区"))
+        _refused(client, session, data, 400, "Your location could not be read")

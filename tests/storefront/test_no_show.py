@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from core.jobs import run_job
 from core.models import utcnow
 from fulfillment import services
+from fulfillment.ledger import verify_ledger
 from fulfillment.models import Fulfillment, Stock
 from storefront.models import Order
 from storefront.orders import place_order
@@ -100,3 +101,69 @@ def test_an_order_already_closed_is_left_alone(session, shop, app):
     session.expire_all()
     assert session.get(Order, order.id).status == "cancelled"
     assert _events(session, session.get(Order, order.id)) == ["no_show"]
+
+
+def _collect_part(session, f, clerk, lines, collected=None):
+    from fulfillment import pickup
+
+    pickup.collect(f, f.pickup_code, clerk, lines=lines, collected=collected)
+    session.commit()
+
+
+def test_paid_online_no_show_after_a_partial_collection_refunds_only_the_rest(
+        client, session, shop, app, online_order, stripe_on):
+    assert _confirm(stripe_on, online_order["payment_intent_id"], "pm_card_visa")["status"] \
+        == "succeeded"
+    _login(client, shop.shopper)
+    client.get(f"/orders/{online_order['id']}/payment-return")
+    order = _order(session, online_order["id"])
+    f = _ready_long_ago(session, order, shop.clerk)
+    _collect_part(session, f, shop.clerk, {f.lines[0].id: 1})  # one of the two units
+    unit = order.lines[0].unit_price_amount
+
+    first, second = _run_twice(app)
+    assert first[0].startswith("1 ") and first[1].startswith("1 ")
+    assert second[0].startswith("0 ") and second[1].startswith("0 ")
+    order = _order(session, online_order["id"])
+    assert order.status == "fulfilled" and order.cancelled_at is None
+    assert (order.fulfillment.status, order.fulfillment.pickup_code) == ("picked_up", None)
+    refunds = session.execute(sa.select(Refund).where(Refund.order_id == order.id)).scalars().all()
+    assert [(r.reason, r.status, r.amount, r.full, r.actor_id) for r in refunds] == [
+        ("no_show", "succeeded", unit, False, None)]
+    assert [(ln.order_line_id, ln.quantity) for ln in refunds[0].lines] == [
+        (order.lines[0].id, 1)]
+    stripe_refunds = stripe_on.client().v1.refunds.list(
+        params={"payment_intent": online_order["payment_intent_id"]})
+    assert [r["amount"] for r in stripe_refunds.data] == [unit]
+    assert "no_show" in _events(session, order) and _events(session, order)[-1] == "refund"
+    assert _reserved(session, shop.store, shop.products[0]) == 0
+    session.expire_all()
+    assert session.execute(sa.select(Stock.on_hand).where(
+        Stock.center_id == shop.store.id, Stock.product_id == shop.products[0].id)
+    ).scalar_one() == 9  # the unit taken is sold, the other is back on the shelf
+
+
+def test_pay_at_pickup_part_paid_then_no_show_is_fulfilled_for_that_part(session, shop, app):
+    order = place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1},
+                                             {"sku": shop.products[1].sku, "quantity": 2}],
+                        fulfillment={"method": "pickup", "center_id": shop.store.id},
+                        payment_method="pay_at_pickup")
+    f = _ready_long_ago(session, order, shop.clerk)
+    first = next(ln for ln in f.lines if ln.product_id == shop.products[0].id)
+    price = shop.products[0].price_amount
+    _collect_part(session, f, shop.clerk, {first.id: 1},
+                  collected={"method": "wechat_scan", "amount": price})
+    session.expire_all()
+    assert session.get(Order, order.id).paid_amount == price
+
+    _run_twice(app)
+    session.expire_all()
+    order = session.get(Order, order.id)
+    assert (order.status, order.paid_amount) == ("fulfilled", price)
+    assert order.cancelled_at is None and order.fulfilled_at is not None
+    assert session.execute(sa.select(sa.func.count(Refund.id)).where(
+        Refund.order_id == order.id)).scalar_one() == 0
+    assert _events(session, order) == ["collected", "no_show"]
+    assert order.fulfillment.status == "picked_up"
+    assert _reserved(session, shop.store, shop.products[1]) == 0
+    assert verify_ledger() == []

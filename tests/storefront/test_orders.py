@@ -112,6 +112,31 @@ def test_short_stock_offers_centers_that_have_it(session, shop, stock):
     assert session.execute(sa.select(sa.func.count(Order.id))).scalar_one() == 0
 
 
+def test_pickup_alternatives_are_the_nearest_first(session, shop, stock, make_center):
+    p = shop.products[0]
+    stock(shop.store, p, 1)
+    stock(shop.far_store, p, 0)
+    # Codes sort the other way round from the distances to the chosen store (31.2286, 121.4547).
+    for code, lat, lng in (("ALT-A", 31.45, 121.75), ("ALT-B", 31.30, 121.56),
+                           ("ALT-C", 31.235, 121.46)):
+        stock(make_center(code=code, lat=lat, lng=lng), p, 5)
+
+    def alternatives(fulfillment):
+        with pytest.raises(InsufficientStock) as err:
+            with session.begin_nested():
+                orders.place_order(shop.shopper, lines=[{"sku": p.sku, "quantity": 3}],
+                                   fulfillment=fulfillment, payment_method="pay_at_pickup")
+        return err.value.extra["alternatives"]
+
+    near_store = alternatives(pickup_at(shop.store))
+    assert [c["code"] for c in near_store] == ["ALT-C", "ALT-B", "ALT-A"]
+    distances = [c["distance_km"] for c in near_store]
+    assert distances == sorted(distances) and distances[0] < 2 < distances[1]
+    # The shopper's own position, when the page knows it, comes before the chosen store's.
+    near_shopper = alternatives(dict(pickup_at(shop.store), lat=31.44, lng=121.74))
+    assert [c["code"] for c in near_shopper] == ["ALT-A", "ALT-B", "ALT-C"]
+
+
 def test_no_center_serves_writes_nothing(session, shop):
     with pytest.raises(NoCenterServesAddress):
         with session.begin_nested():
