@@ -158,7 +158,7 @@ def campaign_view(campaign: RecallCampaign) -> dict:
     return {"rows": rows, "counts": counts, "total": len(rows)}
 
 
-def received_units(lot_id: int, user_id: int | None = None) -> dict[int, int]:
+def received_units(lot_id: int) -> dict[int, int]:
     """``{user id: units of the lot}`` over the orders that left the shop."""
     query = (sa.select(Order.user_id, sa.func.sum(LotAllocation.quantity))
              .join(FulfillmentLine, FulfillmentLine.id == LotAllocation.line_id)
@@ -167,8 +167,6 @@ def received_units(lot_id: int, user_id: int | None = None) -> dict[int, int]:
              .where(LotAllocation.lot_id == lot_id,
                     Order.status.not_in(SKIPPED_ORDER_STATUSES))
              .group_by(Order.user_id))
-    if user_id is not None:
-        query = query.where(Order.user_id == user_id)
     return {u: int(n) for u, n in db.session.execute(query).all()}
 
 
@@ -195,10 +193,9 @@ def recall_script(followup: FollowUp, *, agent: str, shop: str) -> str:
     """What the agent says: the product, the batch, the units the customer received and the
     orders they came with, and what to do."""
     campaign = get_campaign(followup.recall_id)
-    quantity = received_units(campaign.lot_id, followup.customer.user_id).get(
-        followup.customer.user_id, 0)
-    orders = [n for _id, n in affected(campaign.lot).get(followup.customer.user_id,
-                                                          {"orders": []})["orders"]]
+    entry = affected(campaign.lot).get(followup.customer.user_id,
+                                       {"quantity": 0, "orders": []})
+    quantity, orders = entry["quantity"], [number for _id, number in entry["orders"]]
     return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. We are "
              "recalling batch %(batch)s of %(product)s. You received %(quantity)d unit(s) of "
              "this batch with order %(orders)s. %(advice)s",

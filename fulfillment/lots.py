@@ -20,6 +20,7 @@ from core.models import User, utcnow
 
 from .errors import InsufficientStock
 from .ledger import record_movement
+from .lot_moves import is_tracked
 from .models import Fulfillment, FulfillmentLine, Lot, LotAllocation, MovementKind, Stock
 
 MAX_RECEIVE = 100_000
@@ -93,12 +94,6 @@ def receive_lot(center_id: int, product_id: int, *, batch: str, expires_on: date
     return lot
 
 
-def _tracked(center_id: int, product_id: int) -> bool:
-    return db.session.execute(
-        sa.select(Lot.id).where(Lot.center_id == center_id, Lot.product_id == product_id)
-        .limit(1)).first() is not None
-
-
 def allocate_lots(center_id: int, line: FulfillmentLine, *, today: date | None = None) -> None:
     """Take the line's units from the lots expiring first (not past the sell-by margin).
 
@@ -107,7 +102,7 @@ def allocate_lots(center_id: int, line: FulfillmentLine, *, today: date | None =
     condition. Raises ``InsufficientStock`` when the sellable lots cannot cover the line.
     A product the center does not keep in lots is left alone.
     """
-    if not _tracked(center_id, line.product_id):
+    if not is_tracked(center_id, line.product_id):
         return
     left = line.quantity
     lots = db.session.execute(

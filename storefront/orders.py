@@ -246,7 +246,8 @@ def orders_of(user: User) -> list[Order]:
     return list(db.session.execute(
         sa.select(Order).where(Order.user_id == user.id)
         .order_by(Order.created_at.desc(), Order.id.desc())
-        .options(sa.orm.selectinload(Order.lines), sa.orm.selectinload(Order.fulfillment))
+        .options(sa.orm.selectinload(Order.lines), sa.orm.selectinload(Order.fulfillment),
+                 sa.orm.selectinload(Order.coupon), sa.orm.selectinload(Order.replacement_of))
     ).scalars())
 
 
