@@ -2,21 +2,19 @@
 left in the days ahead. Staff read their own center's; another center's answers 404, as
 for transfers."""
 
-from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from core.api import load_query, ok, route
 from core.auth import api_auth
-from core.extensions import db
 from core.models import utcnow
 
 from .api import DESK_ROLES, bp
 from .api_transfers import _ERRORS, _own_center
-from .models import Method, Slot
+from .models import Method
 from .schemas import record_id
+from .slots import upcoming_slots
 
 #: the furthest ahead a staff member may look, in days
 MAX_DAYS = 60
@@ -56,10 +54,5 @@ def slot_list():
     center_id = _own_center(args.get("center_id"))
     now = utcnow()
     days = args.get("days") or current_app.config.get("SLOT_DAYS_AHEAD", 7)
-    query = (sa.select(Slot).where(Slot.center_id == center_id, Slot.ends_at >= now,
-                                   Slot.starts_at < now + timedelta(days=days))
-             .order_by(Slot.starts_at, Slot.kind, Slot.id))
-    if args.get("kind"):
-        query = query.where(Slot.kind == args["kind"])
-    slots = db.session.execute(query).scalars().all()
+    slots = upcoming_slots(center_id, now=now, days=days, kind=args.get("kind"))
     return ok(StaffSlotListSchema().dump({"center_id": center_id, "items": slots}))

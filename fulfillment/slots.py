@@ -51,6 +51,17 @@ def slots_by_center(center_ids: list[int], kind: str, *, now: datetime,
     return result
 
 
+def upcoming_slots(center_id: int, *, now: datetime, days: int,
+                   kind: str | None = None) -> list[Slot]:
+    """The center's slots not yet over that start within ``days`` of ``now``, in time order."""
+    query = (sa.select(Slot).where(Slot.center_id == center_id, Slot.ends_at >= now,
+                                   Slot.starts_at < now + timedelta(days=days))
+             .order_by(Slot.starts_at, Slot.kind, Slot.id))
+    if kind:
+        query = query.where(Slot.kind == kind)
+    return list(db.session.execute(query).scalars())
+
+
 def has_slots(center_id: int, kind: str, *, now: datetime) -> bool:
     """Whether the center works with slots of this kind at all (any slot from now on)."""
     return db.session.execute(

@@ -1,22 +1,21 @@
 """Desk pages for lots (receive a batch, see what the center holds, soonest expiry first)
 and for the center's time slots in the days ahead (places booked and left)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import sqlalchemy as sa
 from flask import current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.auth import roles_required
-from core.extensions import db
 from core.forms import form_status, submit_form
 from core.i18n import shop_zone
 from core.models import utcnow
 
 from . import lots
 from .forms import DeskLotForm
-from .models import Center, Slot
+from .models import Center
+from .slots import upcoming_slots
 from .views import DESK_ROLES, bp, center_arg, common_context, desk_center
 from .views_transfers import product_choices
 
@@ -59,10 +58,8 @@ def slot_list():
         return render_template("fulfillment/no_center.html")
     now = utcnow()
     days = current_app.config.get("SLOT_DAYS_AHEAD", 7)
-    upcoming = db.session.execute(
-        sa.select(Slot).where(Slot.center_id == center.id, Slot.ends_at >= now,
-                              Slot.starts_at < now + timedelta(days=days + 1))
-        .order_by(Slot.starts_at, Slot.kind)).scalars().all()
+    # one day more than are opened ahead, so the last day shows whole
+    upcoming = upcoming_slots(center.id, now=now, days=days + 1)
     by_day: dict = {}
     for slot in upcoming:
         by_day.setdefault(slot.starts_at.astimezone(shop_zone()).date(), []).append(slot)
