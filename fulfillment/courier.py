@@ -31,6 +31,11 @@ def courier_fee() -> int:
     return int(current_app.config.get("COURIER_FEE_AMOUNT", 2000))
 
 
+def _stocked_warehouses(lines: Lines, lat: float | None, lng: float | None) -> list:
+    """The warehouses holding every line, nearest first."""
+    return [o for o in pickup_options(lines, lat, lng, kind="warehouse") if o.has_stock]
+
+
 def courier_offer(lines: Lines, lat: float | None = None,
                   lng: float | None = None) -> dict | None:
     """The warehouse that would ship these lines (nearest holding all), with the fee; or None.
@@ -38,7 +43,7 @@ def courier_offer(lines: Lines, lat: float | None = None,
     ``{"center_id", "code", "name", "fee"}``; what checkout offers when no delivery
     center can take the order.
     """
-    stocked = [o for o in pickup_options(lines, lat, lng, kind="warehouse") if o.has_stock]
+    stocked = _stocked_warehouses(lines, lat, lng)
     if not stocked:
         return None
     center = stocked[0].center
@@ -48,8 +53,7 @@ def courier_offer(lines: Lines, lat: float | None = None,
 
 def decide_courier(address: dict, lines: Lines) -> Decision:
     """The warehouse that ships these lines to ``address``; ``CourierUnavailable`` if none."""
-    stocked = [o for o in pickup_options(lines, address.get("lat"), address.get("lng"),
-                                         kind="warehouse") if o.has_stock]
+    stocked = _stocked_warehouses(lines, address.get("lat"), address.get("lng"))
     if not stocked:
         raise CourierUnavailable()
     runners_up = [{"center_id": o.center.id, "code": o.center.code,
