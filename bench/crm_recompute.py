@@ -88,8 +88,9 @@ def measure(db, rounds: int) -> None:
               for t in ("customers", "orders", "order_lines", "fulfillments")}
     db.session.execute(sa.text("ANALYZE"))
     db.session.commit()
+    autovacuum = db.session.execute(sa.text("SHOW autovacuum")).scalar()
     print(f"database: {db.engine.dialect.name}; " + ", ".join(
-        f"{n} {t}" for t, n in counts.items()), flush=True)
+        f"{n} {t}" for t, n in counts.items()) + f"; autovacuum {autovacuum}", flush=True)
     first, first_summary = timed(db, run_followup_rules, utcnow())
     print(f"follow-up rules, first run (committed): {first:.3f} s: {first_summary}", flush=True)
     runs = {label: [] for label in (

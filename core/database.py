@@ -29,3 +29,25 @@ def _sqlite_on_connect(dbapi_connection, _record):
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+#: what a bulk job asks of PostgreSQL for the rest of its transaction: no JIT (compiling a
+#: statement's expressions costs more than it saves on a job that runs once), and room to
+#: sort and hash a hundred thousand customers in memory instead of on disk
+BULK_SETTINGS = {"jit": "off", "work_mem": "64MB"}
+
+
+def tune_for_bulk(connection) -> None:
+    """Settings for one set-based job, local to the current transaction (PostgreSQL only;
+    SQLite has nothing to tune)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for name, value in BULK_SETTINGS.items():
+        connection.exec_driver_sql(f"SET LOCAL {name} = '{value}'")
+
+
+def analyze(connection, table: str) -> None:
+    """Statistics for a temporary table just filled, so the statements that join it plan
+    for its real size (autovacuum never sees temporary tables)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {table}")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
+from core.database import analyze, tune_for_bulk
 from core.extensions import db
 from storefront.models import Membership, Order, OrderLine, OrderStatus, Product
 
@@ -170,8 +171,11 @@ def recompute_figures(now) -> str:
     c = Customer.__table__
     t = _TMP
     connection = db.session.connection()
+    tune_for_bulk(connection)
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {t.name}")
     connection.execute(CreateTempTableAs(t.name, _aggregates(now)))
+    connection.exec_driver_sql(f"CREATE UNIQUE INDEX {t.name}_user ON {t.name} (user_id)")
+    analyze(connection, t.name)
     is_member = sa.exists().where(Membership.user_id == c.c.user_id)
     r = sa.case((t.c.active, t.c.r), else_=None)
     f = sa.case((t.c.active, t.c.f), else_=None)
@@ -190,16 +194,18 @@ def recompute_figures(now) -> str:
         sa.update(c).where(c.c.user_id == t.c.user_id, changed)
         .values(**new, figures_at=now).execution_options(synchronize_session=False)).rowcount
     buyers = db.session.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-    connection.exec_driver_sql(f"DROP TABLE {t.name}")
-    # Those whose orders no longer count (all cancelled or refunded): back to zero.
-    has_counted = sa.exists().where(Order.user_id == c.c.user_id, Order.status.in_(COUNTED))
+    # Those whose orders no longer count (all cancelled or refunded): back to zero. Every
+    # buyer is in the temporary table, so it answers without a second pass over the orders.
+    has_counted = sa.exists().where(t.c.user_id == c.c.user_id)
     updated += db.session.execute(
         sa.update(c).where(c.c.orders_count > 0, ~has_counted)
         .values(orders_count=0, lifetime_amount=0, first_order_at=None, last_order_at=None,
                 frequency=0, monetary_amount=0, avg_basket_amount=0, favourite_center_id=None,
                 favourite_category_id=None, r_score=None, f_score=None, m_score=None,
-                rfm_segment=None, figures_at=now)
+                rfm_segment=None, figures_at=now,
+                stage=_stage(sa.literal(0), sa.null(), is_member, now))
         .execution_options(synchronize_session=False)).rowcount
+    connection.exec_driver_sql(f"DROP TABLE {t.name}")
     # Everyone else (prospects, members without orders): the stage only.
     stage = _stage(c.c.orders_count, c.c.last_order_at, is_member, now)
     updated += db.session.execute(

@@ -14,6 +14,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core.database import tune_for_bulk
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import shop_zone
@@ -298,6 +299,7 @@ def winback_calls(rule: FollowUpRule, now) -> int:
 
 def run_rules(now) -> str:
     """Job: plan what every active rule calls for as of ``now``; idempotent by reason."""
+    tune_for_bulk(db.session.connection())
     counts = {}
     for kind, fn in ((FollowUpKind.SATISFACTION, satisfaction_calls),
                      (FollowUpKind.REORDER, reorder_reminders),

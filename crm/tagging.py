@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
+from core.database import analyze, tune_for_bulk
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
@@ -166,12 +167,15 @@ def apply_tag_rules(now) -> str:
         return "0 tag(s) added, 0 removed"
     w = _WANTED
     connection = db.session.connection()
+    tune_for_bulk(connection)
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {w.name}")
     wanted = [matching(r, today).add_columns(sa.literal(r.tag, sa.String(40)).label("tag"))
               for r in rules if r.active]
     connection.execute(CreateTempTableAs(w.name, sa.union_all(*wanted) if wanted else sa.select(
         sa.cast(sa.null(), sa.Integer).label("customer_id"),
         sa.cast(sa.null(), sa.String(40)).label("tag")).where(sa.false())))
+    connection.exec_driver_sql(f"CREATE INDEX {w.name}_customer ON {w.name} (customer_id, tag)")
+    analyze(connection, w.name)
     removed = db.session.execute(
         sa.delete(CustomerTag).where(
             CustomerTag.source == "rule", CustomerTag.tag.in_({r.tag for r in rules}),

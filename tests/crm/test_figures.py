@@ -2,6 +2,8 @@
 named segments; stages by recency."""
 
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -9,7 +11,7 @@ from core.models import utcnow
 from crm.customers import ensure_customer, refresh_figures
 from crm.figures import Segment, recompute_figures, rfm_grid, segment_of
 from crm.models import Customer
-from storefront.models import Category
+from storefront.models import Category, Order
 
 FIELDS = ("orders_count", "lifetime_amount", "frequency", "monetary_amount", "first_order_at",
           "last_order_at", "avg_basket_amount", "favourite_center_id", "favourite_category_id",
@@ -82,6 +84,56 @@ def test_rfm_quintiles_and_segments(session, shop, make_user, make_order):
     # idempotent
     recompute_figures(utcnow())
     assert rfm_grid() == grid
+
+
+def test_a_customer_whose_orders_no_longer_count_goes_back_to_zero(session, shop, make_user,
+                                                                   make_order):
+    kept, gone = make_user(), make_user()
+    make_order(kept, shop.products[0], shop.store, days_ago=3)
+    order = make_order(gone, shop.products[0], shop.store, days_ago=3)
+    for user in (kept, gone):
+        ensure_customer(user)
+    recompute_figures(utcnow())
+    session.execute(sa.update(Order).where(Order.id == order.id).values(status="refunded"))
+    summary = recompute_figures(utcnow())
+    assert summary == "1 customer(s) with orders, 1 row(s) changed"
+    row = session.execute(sa.select(Customer).where(Customer.user_id == gone.id)).scalar_one()
+    assert (row.orders_count, row.lifetime_amount, row.last_order_at, row.rfm_segment,
+            row.stage) == (0, 0, None, None, "prospect")
+    other = session.execute(sa.select(Customer).where(Customer.user_id == kept.id)).scalar_one()
+    assert other.orders_count == 1
+
+
+def _customer_updates(session) -> tuple[int, int]:
+    """(rows updated, of which HOT) in customers, so far in this transaction."""
+    return session.execute(sa.text(
+        "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+        "WHERE relname = 'customers'")).one()
+
+
+def test_rewriting_every_customers_figures_touches_no_index(session, backend, shop, make_user,
+                                                            make_order):
+    """A figure update keeps the row on its page and leaves the indexes alone (a HOT update),
+    which is what keeps the job's rewrite of 100,000 customers in seconds: no figure column
+    is indexed, and the table keeps room on each page."""
+    if backend != "postgresql":
+        pytest.skip("HOT updates are PostgreSQL's")
+    assert session.execute(sa.text(
+        "SELECT reloptions FROM pg_class WHERE relname = 'customers'")).scalar_one() == [
+            "fillfactor=70"]
+    users = [make_user() for _ in range(6)]
+    for k, user in enumerate(users):
+        make_order(user, shop.products[0], shop.store, days_ago=5 + 20 * k)
+        ensure_customer(user)
+    recompute_figures(utcnow())
+    session.flush()
+    before = _customer_updates(session)
+    # A year on, every customer's recency, stage, scores and segment change.
+    summary = recompute_figures(utcnow() + timedelta(days=400))
+    assert summary.endswith(f"{len(users)} row(s) changed")
+    updated, hot = (a - b for a, b in zip(_customer_updates(session), before, strict=True))
+    assert updated == len(users)
+    assert hot == updated
 
 
 @pytest.mark.parametrize("scores, orders, segment", [
