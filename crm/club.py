@@ -16,6 +16,7 @@ from storefront.club_models import PointsEntry
 from storefront.models import Membership, Order
 
 from .club_models import EventRegistration
+from .erasure import ANONYMIZED_NAME
 
 #: how the member may want to hear from us
 CHANNELS = ("sms", "email", "phone", "wechat")
@@ -182,7 +183,7 @@ def close_membership(membership: Membership) -> Membership:
             EventRegistration.membership_id == membership.id,
             EventRegistration.status != "cancelled")).scalars().all():
         cancel_registration(reg)
-    membership.name, membership.phone = "—", ""
+    membership.name, membership.phone = ANONYMIZED_NAME, ""
     membership.birthday = membership.baby_birthday = None
     membership.children, membership.interests, membership.channels = [], [], []
     membership.city, membership.marketing_consent = None, False

@@ -9,6 +9,7 @@ from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.models import utcnow
 from crm import club, content, events
 from crm.club_models import Article, Event
+from crm.erasure import ANONYMIZED_NAME
 from storefront.membership import sign_up_member
 from storefront.models import Tier
 
@@ -183,7 +184,7 @@ def test_profile_export_and_close(session, shop, member):
     assert data["membership"]["card_number"] == member.card_number
     assert data["events"][0]["event"] == e.title
     club.close_membership(member)
-    assert member.name == "—" and member.phone == "" and member.children == []
+    assert member.name == ANONYMIZED_NAME and member.phone == "" and member.children == []
     assert e.seats_taken == 0
     with pytest.raises(IllegalTransition):
         club.close_membership(member)

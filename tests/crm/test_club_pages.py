@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from core.i18n import shop_zone
 from core.models import utcnow
 from crm.club_models import Article, Event, EventRegistration
+from crm.erasure import ANONYMIZED_NAME
 from storefront import points
 from storefront.membership import sign_up_member
 from tests.storefront.test_admin_pages import login
@@ -111,7 +112,7 @@ def test_preferences_export_and_close(client, shop, member, session):
     assert member.closed_at is None
     client.post("/member/close", data={"confirm": "y"})
     session.expire_all()
-    assert member.closed_at is not None and member.name == "—"
+    assert member.closed_at is not None and member.name == ANONYMIZED_NAME
 
 
 def test_staff_write_an_article_and_preview_it_as_a_member(client, shop, member, session):
