@@ -156,6 +156,21 @@ def _aware(value):
     return value.replace(tzinfo=UTC)
 
 
+def search_condition(q: str):
+    """Customers whose name or e-mail holds ``q``, whose phone holds its digits (or ends
+    with them, for 4 digits), or whose card or order number it is."""
+    q = q.strip()
+    like = f"%{q}%"
+    conditions = [Customer.name.ilike(like), Customer.email.ilike(like),
+                  Customer.card_number == q.upper(),
+                  Customer.user_id.in_(sa.select(Order.user_id).where(Order.number == q.upper()))]
+    digits = re.sub(r"\D", "", q)
+    if digits:
+        conditions.append(Customer.phone.like(f"%{digits}") if len(digits) == 4
+                          else Customer.phone.like(f"%{digits}%"))
+    return sa.or_(*conditions)
+
+
 def search_customers(q: str | None = None, *, user_id: int | None = None, page: int = 1,
                      per_page: int = PAGE_SIZE, r_score: int | None = None,
                      f_score: int | None = None, segment: str | None = None,
@@ -172,17 +187,7 @@ def search_customers(q: str | None = None, *, user_id: int | None = None, page: 
         if value is not None:
             query = query.where(column == value)
     if q:
-        q = q.strip()
-        like = f"%{q}%"
-        conditions = [Customer.name.ilike(like), Customer.email.ilike(like),
-                      Customer.card_number == q.upper(),
-                      Customer.user_id.in_(sa.select(Order.user_id).where(
-                          Order.number == q.upper()))]
-        digits = re.sub(r"\D", "", q)
-        if digits:
-            conditions.append(Customer.phone.like(f"%{digits}") if len(digits) == 4
-                              else Customer.phone.like(f"%{digits}%"))
-        query = query.where(sa.or_(*conditions))
+        query = query.where(search_condition(q))
     total = db.session.execute(
         sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     pages = max(1, -(-total // per_page))

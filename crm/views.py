@@ -210,6 +210,8 @@ def _context_360(view: dict) -> dict:
         "child_form": ChildForm(formdata=None), "tag_form": TagForm(formdata=None),
         "centers": _centers(o.center_id for o in orders),
         "numbers": _order_numbers({f.order_id for f in view["followups"]}),
+        **views_coupons.coupon_context(view["customer"]),
+        "complaint_labels": views_complaints.labels(),
     }
 
 
@@ -362,5 +364,5 @@ def followup(followup_id: int):
 
 # The other pages of the customer center join this blueprint.
 from . import (  # noqa: E402,F401,I001
-    views_campaigns, views_complaints, views_customers, views_dashboard, views_outbox,
-    views_recalls, views_rules, views_segments)
+    views_campaigns, views_complaints, views_coupons, views_customers, views_dashboard,
+    views_outbox, views_recalls, views_rules, views_segments)

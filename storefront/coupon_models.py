@@ -56,3 +56,8 @@ class Coupon(db.Model):
     used_at = sa.Column(UTCDateTime)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    #: why it was given, for a coupon given by hand
+    note = sa.Column(sa.String(200))
+    #: who took an unused coupon back, and when (state ``void``)
+    voided_at = sa.Column(UTCDateTime)
+    voided_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))

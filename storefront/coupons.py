@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from core.errors import Conflict
+from core.errors import Conflict, IllegalTransition, NotFound
 from core.extensions import db
 from core.models import User, utcnow
 
@@ -45,6 +45,12 @@ class CouponMinimum(Conflict):
     message = _l("Your order does not reach this coupon's minimum.")
 
 
+#: a coupon's state in words (the state as the shopper sees it, ``state_of``)
+STATE_LABELS = {CouponState.ISSUED: _l("Ready to use"), CouponState.USED: _l("Used"),
+                CouponState.EXPIRED: _l("Expired"), CouponState.VOID: _l("Withdrawn")}
+SOURCE_LABELS = {CouponSource.COMPLAINT: _l("Complaint remedy"),
+                 CouponSource.BIRTHDAY: _l("Birthday"), CouponSource.MANUAL: _l("Given by hand")}
+
 #: the codes a checkout may be refused with, for the API's description
 ERROR_CODES = tuple(e.code for e in (CouponInvalid, CouponUsed, CouponExpired, CouponMinimum))
 
@@ -65,7 +71,7 @@ def normalize(code: str | None) -> str:
 
 def issue_coupon(user_id: int, *, amount: int, source: str, valid_days: int,
                  minimum_amount: int = 0, source_ref: str | None = None,
-                 actor_id: int | None = None, now=None) -> Coupon:
+                 actor_id: int | None = None, note: str | None = None, now=None) -> Coupon:
     """A new coupon of ``amount`` fen for ``user_id``, valid from now for ``valid_days``."""
     now = now or utcnow()
     if amount <= 0 or source not in CouponSource.ALL or valid_days <= 0:
@@ -77,7 +83,8 @@ def issue_coupon(user_id: int, *, amount: int, source: str, valid_days: int,
                     currency=current_app.config["SHOP_CURRENCY"],
                     minimum_order_amount=minimum_amount, valid_from=now,
                     valid_until=now + timedelta(days=valid_days), source=source,
-                    source_ref=source_ref, state=CouponState.ISSUED, created_by_id=actor_id)
+                    source_ref=source_ref, state=CouponState.ISSUED, created_by_id=actor_id,
+                    note=note)
     db.session.add(coupon)
     db.session.flush()
     return coupon
@@ -169,6 +176,62 @@ def give_back(order: Order) -> bool:
     if order.coupon is not None:
         db.session.expire(order.coupon)
     return result.rowcount == 1
+
+
+def void_coupon(coupon_id: int, actor: User, now=None) -> Coupon:
+    """Take back a coupon nobody has used: one conditional UPDATE from issued to void, so a
+    checkout using it at the same moment either has it (and the voiding is refused) or
+    finds it void. A used or already void coupon is refused with 409."""
+    now = now or utcnow()
+    table = Coupon.__table__.c
+    result = db.session.execute(
+        sa.update(Coupon.__table__)
+        .where(table.id == coupon_id, table.state.in_((CouponState.ISSUED, CouponState.EXPIRED)))
+        .values(state=CouponState.VOID, voided_at=now, voided_by_id=actor.id))
+    coupon = get_coupon(coupon_id)
+    db.session.refresh(coupon)
+    if result.rowcount != 1:
+        if coupon.state == CouponState.USED:
+            raise IllegalTransition(_l("This coupon has already been used: it cannot be "
+                                       "taken back."))
+        raise IllegalTransition(_l("This coupon is already void."))
+    return coupon
+
+
+def get_coupon(coupon_id: int) -> Coupon:
+    coupon = db.session.get(Coupon, coupon_id)
+    if coupon is None:
+        raise NotFound(_l("No such coupon."))
+    return coupon
+
+
+def find_coupons(*, q: str | None = None, state: str | None = None, source: str | None = None,
+                 user_ids=None, page: int = 1, per_page: int = 50) -> tuple[list[Coupon], int]:
+    """Coupons, newest first, by code (as typed), state as the shopper sees it, source, or
+    the holders ``user_ids`` (a select or a list); with the number of pages."""
+    query = sa.select(Coupon)
+    now = utcnow()
+    if q:
+        query = query.where(Coupon.code == normalize(q))
+    if state == CouponState.ISSUED:
+        query = query.where(Coupon.state == CouponState.ISSUED, Coupon.valid_until > now)
+    elif state == CouponState.EXPIRED:
+        query = query.where(sa.or_(Coupon.state == CouponState.EXPIRED, sa.and_(
+            Coupon.state == CouponState.ISSUED, Coupon.valid_until <= now)))
+    elif state in CouponState.ALL:
+        query = query.where(Coupon.state == state)
+    if source in CouponSource.ALL:
+        query = query.where(Coupon.source == source)
+    if user_ids is not None:
+        query = query.where(Coupon.user_id.in_(user_ids))
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    rows = list(db.session.execute(
+        query.order_by(Coupon.created_at.desc(), Coupon.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).scalars())
+    return rows, pages
 
 
 def expire_coupons(now) -> str:

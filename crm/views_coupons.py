@@ -1,0 +1,141 @@
+"""Coupons in the customer center: every coupon given, with its state; give one from a
+customer's 360; take back one that nobody has used."""
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from core.auth import roles_required
+from core.errors import IllegalTransition, ValidationFailed
+from core.extensions import db
+from core.models import User
+from storefront import coupons
+from storefront.admin_forms import YuanField
+from storefront.coupon_models import Coupon, CouponSource, CouponState
+
+from . import goodwill
+from .customers import get_customer, search_condition
+from .models import Customer
+from .views import CRM_ROLES, bp
+
+
+class GiveCouponForm(FlaskForm):
+    amount = YuanField(_l("Takes off (yuan)"), validators=[
+        InputRequired(message=_l("Enter the amount the coupon takes off, more than 0."))])
+    minimum_amount = YuanField(_l("For orders from (yuan)"), validators=[Optional()],
+                               description=_l("Leave empty for any order."))
+    valid_days = IntegerField(_l("Valid for (days)"), default=90, validators=[
+        InputRequired(), NumberRange(min=1, max=goodwill.MAX_VALID_DAYS)])
+    note = StringField(_l("Why"), validators=[
+        InputRequired(message=_l("Say why the customer gets this coupon.")), Length(max=200)])
+
+
+def coupon_context(customer: Customer) -> dict:
+    """What the 360 shows of a customer's coupons, and the form to give one."""
+    held = coupons.find_coupons(user_ids=[customer.user_id], per_page=20)[0] \
+        if customer.user_id else []
+    return {"coupons": held, "coupon_form": GiveCouponForm(formdata=None),
+            "coupon_state": coupons.state_of, "coupon_labels": coupons.STATE_LABELS}
+
+
+@bp.route("/crm/coupons")
+@roles_required(*CRM_ROLES)
+def coupon_list():
+    """Every coupon, newest first: by code or the holder (name, phone, e-mail, card), by
+    state and by source."""
+    q = (request.args.get("q") or "").strip()[:60]
+    state = request.args.get("state") or None
+    source = request.args.get("source") or None
+    page = request.args.get("page", 1, type=int)
+    holders = None
+    if q and not q.upper().startswith("HY"):
+        holders = _holders(q)
+    rows, pages = coupons.find_coupons(
+        q=q if holders is None else None, state=state, source=source, user_ids=holders,
+        page=page)
+    return render_template(
+        "crm/coupons.html", rows=rows, pages=pages, page=page, q=q, state=state, source=source,
+        customers=_customers_of(rows), people=_people(rows), state_of=coupons.state_of,
+        states=coupons.STATE_LABELS, sources=coupons.SOURCE_LABELS, CouponState=CouponState,
+        CouponSource=CouponSource)
+
+
+def _holders(q: str):
+    """The accounts of the customers a search finds (as the customer list searches)."""
+    return sa.select(Customer.user_id).where(search_condition(q),
+                                             Customer.user_id.is_not(None))
+
+
+def _customers_of(rows: list[Coupon]) -> dict[int, Customer]:
+    ids = {c.user_id for c in rows}
+    if not ids:
+        return {}
+    return {c.user_id: c for c in db.session.execute(
+        sa.select(Customer).where(Customer.user_id.in_(ids))).scalars()}
+
+
+def _people(rows: list[Coupon]) -> dict[int, str]:
+    """Names of the staff who gave or took back the coupons."""
+    ids = {i for c in rows for i in (c.created_by_id, c.voided_by_id) if i is not None}
+    if not ids:
+        return {}
+    return {u.id: u.name or u.email for u in db.session.execute(
+        sa.select(User).where(User.id.in_(ids))).scalars()}
+
+
+@bp.route("/crm/customers/<int:customer_id>/coupons", methods=["POST"])
+@roles_required(*CRM_ROLES)
+def coupon_give(customer_id: int):
+    """Give the customer a coupon; the message with the code goes through the outbox."""
+    customer = get_customer(customer_id)
+    form = GiveCouponForm()
+    back = url_for("crm.customer", customer_id=customer_id) + "#coupons"
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(back)
+    try:
+        coupon = goodwill.give_coupon(
+            customer, amount=form.amount.data, minimum_amount=form.minimum_amount.data,
+            valid_days=form.valid_days.data, note=form.note.data, actor=current_user)
+    except ValidationFailed as err:
+        db.session.rollback()
+        for messages in (err.errors or {}).values():
+            for message in messages:
+                flash(str(message), "error")
+        return redirect(back)
+    code = coupon.code
+    db.session.commit()
+    flash(_("Coupon %(code)s given to %(name)s; the message with the code is on its way.",
+            code=code, name=customer.name), "success")
+    return redirect(back)
+
+
+def _flash_form_errors(form: FlaskForm) -> None:
+    for name, messages in form.errors.items():
+        label = getattr(form, name).label.text if hasattr(form, name) else ""
+        for message in messages:
+            flash(f"{label}: {message}" if label else str(message), "error")
+
+
+@bp.route("/crm/coupons/<int:coupon_id>/void", methods=["POST"])
+@roles_required(*CRM_ROLES)
+def coupon_void(coupon_id: int):
+    """Take back a coupon nobody has used; a used one stays as it is."""
+    back = request.form.get("next") or ""
+    if not back.startswith("/") or back.startswith("//"):
+        back = url_for("crm.coupon_list")
+    try:
+        coupon = coupons.void_coupon(coupon_id, current_user)
+    except IllegalTransition as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return redirect(back), 303
+    code = coupon.code
+    db.session.commit()
+    flash(_("Coupon %(code)s withdrawn: it can no longer be used.", code=code), "success")
+    return redirect(back)
