@@ -57,7 +57,8 @@ class Campaign(db.Model):
     subject = sa.Column(sa.String(200))
     #: the message or call script, with {name}, {baby_age}, {shop} (and {agent} for calls)
     script = sa.Column(sa.Text, nullable=False)
-    #: customers of the segment left out for want of consent at the last sending
+    #: customers of the segment left out for want of consent at the last sending (those with
+    #: a message or call of it are counted by its outcome instead: each customer once)
     skipped_count = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
@@ -125,6 +126,18 @@ def reach(campaign: Campaign, now=None) -> dict:
     return {"total": total, "reachable": reachable, "no_consent": total - reachable}
 
 
+def _left_out(campaign: Campaign, now) -> int:
+    """Customers of the segment without the consent who have no message (call) of the
+    campaign; one who has is counted by what became of it (skipped at delivery, say)."""
+    sent = (sa.exists().where(FollowUp.campaign_id == campaign.id,
+                              FollowUp.customer_id == Customer.id)
+            if campaign.channel == "phone" else
+            sa.exists().where(OutboxMessage.campaign_id == campaign.id,
+                              OutboxMessage.customer_id == Customer.id))
+    return db.session.execute(segment_query(campaign.segment.filters, now).with_only_columns(
+        sa.func.count(Customer.id)).where(~_consent(campaign.purpose), ~sent)).scalar_one()
+
+
 def preview(campaign: Campaign, customer: Customer | None = None, *, agent: str = ""):
     """The text one customer gets (the first one reached, unless given): (customer, text)."""
     if customer is None:
@@ -168,7 +181,7 @@ def send_campaign(campaign: Campaign, agent: User | None, now) -> int:
         names = ["channel", "kind", "purpose", "customer_id", "user_id", "subject", "body",
                  "dedupe_key", "status", "send_after", "attempts", "campaign_id", "created_at"]
         planned = insert_ignoring_twins(OutboxMessage, names, select, "dedupe_key")
-    campaign.skipped_count = reach(campaign, now)["no_consent"]
+    campaign.skipped_count = _left_out(campaign, now)
     campaign.sent_at, campaign.sent_by_id = now, agent.id if agent is not None else None
     db.session.flush()
     return planned
