@@ -149,6 +149,7 @@ def _resolve(complaint, actor, *, remedy, remedy_amount, root_cause, prevention,
                                              reason=f"complaint:{complaint.id}")
     if remedy == "coupon":
         complaint.remedy_note = issue_coupon(complaint, amount=remedy_amount, actor=actor)
+        remedy_amount = complaint.coupon.amount  # the one coupon a complaint gives
     if remedy == "replacement":
         complaint.remedy_note = send_replacement(
             complaint, db.session.get(Order, complaint.order_id), actor=actor,
