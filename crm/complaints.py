@@ -28,6 +28,11 @@ CHANNELS = ("hotline", "store", "online", "followup")
 CATEGORIES = ("quality", "delivery", "service", "price", "other")
 SEVERITIES = ("low", "medium", "high")
 REMEDIES = ("refund", "replacement", "coupon", "apology")
+#: how each state reads on a page (the log, and an order's refund request)
+STATUS_LABELS = {
+    S.OPEN: _l("Open"), S.ACKNOWLEDGED: _l("Acknowledged"),
+    S.INVESTIGATING: _l("Investigating"), S.RESOLVED: _l("Resolved"), S.CLOSED: _l("Closed"),
+}
 #: from -> the states it may go to
 TRANSITIONS = {
     S.OPEN: (S.ACKNOWLEDGED,),
