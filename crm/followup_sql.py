@@ -5,8 +5,8 @@ products or task where it has them). ``plan_many`` turns them into follow-ups (a
 outbox messages (SMS / e-mail, their text rendered in SQL from the rule's script or the
 default message) through ``plan_contacts``, which the campaigns use as well, with the
 uniqueness guard in SQL: NOT EXISTS for the reason, and ON CONFLICT DO NOTHING for a twin
-inserted concurrently. The same helpers keep date
-arithmetic and text the same on PostgreSQL and SQLite.
+inserted concurrently. The same helpers keep date arithmetic and text the same on
+PostgreSQL and SQLite.
 """
 
 import re
