@@ -8,20 +8,17 @@ campaign again reaches only customers who joined the segment since. The weekly c
 when the outbox job delivers, as for every marketing message.
 """
 
-from collections import defaultdict
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import relationship
 
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import shop_zone
 from core.models import User, UTCDateTime, utcnow
 
 from .followup_rules import render_script, script_problem
-from .followup_sql import at, baby_age_sql, insert_ignoring_twins, marked, render, text
+from .followup_sql import at, no_order, plan_contacts, script_text, text
 from .models import (
     Customer,
     FollowUp,
@@ -57,7 +54,8 @@ class Campaign(db.Model):
     subject = sa.Column(sa.String(200))
     #: the message or call script, with {name}, {baby_age}, {shop} (and {agent} for calls)
     script = sa.Column(sa.Text, nullable=False)
-    #: customers of the segment left out for want of consent at the last sending
+    #: customers of the segment left out for want of consent at the last sending (those with
+    #: a message or call of it are counted by its outcome instead: each customer once)
     skipped_count = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
@@ -125,6 +123,18 @@ def reach(campaign: Campaign, now=None) -> dict:
     return {"total": total, "reachable": reachable, "no_consent": total - reachable}
 
 
+def _left_out(campaign: Campaign, now) -> int:
+    """Customers of the segment without the consent who have no message (call) of the
+    campaign; one who has is counted by what became of it (skipped at delivery, say)."""
+    sent = (sa.exists().where(FollowUp.campaign_id == campaign.id,
+                              FollowUp.customer_id == Customer.id)
+            if campaign.channel == "phone" else
+            sa.exists().where(OutboxMessage.campaign_id == campaign.id,
+                              OutboxMessage.customer_id == Customer.id))
+    return db.session.execute(segment_query(campaign.segment.filters, now).with_only_columns(
+        sa.func.count(Customer.id)).where(~_consent(campaign.purpose), ~sent)).scalar_one()
+
+
 def preview(campaign: Campaign, customer: Customer | None = None, *, agent: str = ""):
     """The text one customer gets (the first one reached, unless given): (customer, text)."""
     if customer is None:
@@ -135,40 +145,19 @@ def preview(campaign: Campaign, customer: Customer | None = None, *, agent: str 
     return customer, render_script(campaign.script, customer, agent=agent)
 
 
-def _body(campaign: Campaign, now) -> sa.ColumnElement:
-    values = defaultdict(str, name=marked("name"), baby_age=marked("baby_age"),
-                         shop=current_app.config["SHOP_NAME"])
-    body = campaign.script.format_map(values)
-    fields = {"name": Customer.name}
-    if marked("baby_age") in body:
-        fields["baby_age"] = baby_age_sql(now.astimezone(shop_zone()).date())
-    return render(body, fields)
-
-
 def send_campaign(campaign: Campaign, agent: User | None, now) -> int:
     """Message (or plan a call for) every customer reached who has not had this campaign
-    yet; returns how many. Set-based: one INSERT ... SELECT."""
-    key = (sa.literal(f"campaign:{campaign.id}:customer:") + text(Customer.id))
-    reached = audience(campaign, now)
-    if campaign.channel == "phone":
-        select = reached.with_only_columns(
-            Customer.id, sa.literal(FollowUpKind.CAMPAIGN), key, sa.literal("phone"), at(now),
-            sa.literal(FollowUpStatus.OPEN), sa.literal(0), sa.literal(campaign.id), at(now)
-        ).where(~sa.exists().where(FollowUp.reason == key))
-        names = ["customer_id", "kind", "reason", "channel", "due_at", "status", "attempts",
-                 "campaign_id", "created_at"]
-        planned = insert_ignoring_twins(FollowUp, names, select, "reason")
-    else:
-        select = reached.with_only_columns(
-            sa.literal(campaign.channel), sa.literal("campaign"), sa.literal(campaign.purpose),
-            Customer.id, Customer.user_id, sa.literal(campaign.subject or ""),
-            _body(campaign, now), key, sa.literal(OutboxStatus.PENDING), at(now),
-            sa.literal(0), sa.literal(campaign.id), at(now)
-        ).where(~sa.exists().where(OutboxMessage.dedupe_key == key))
-        names = ["channel", "kind", "purpose", "customer_id", "user_id", "subject", "body",
-                 "dedupe_key", "status", "send_after", "attempts", "campaign_id", "created_at"]
-        planned = insert_ignoring_twins(OutboxMessage, names, select, "dedupe_key")
-    campaign.skipped_count = reach(campaign, now)["no_consent"]
+    yet; returns how many. Set-based: one INSERT ... SELECT (``followup_sql.plan_contacts``)."""
+    key = sa.literal(f"campaign:{campaign.id}:customer:") + text(Customer.id)
+    candidates = audience(campaign, now).with_only_columns(
+        Customer.id.label("customer_id"), no_order(), key.label("reason"),
+        at(now).label("due_at"))
+    # (a campaign's calls and messages name their kind alike: "campaign")
+    planned = plan_contacts(candidates, now, channel=campaign.channel,
+                            kind=FollowUpKind.CAMPAIGN, subject=campaign.subject or "",
+                            body=script_text(campaign.script), purpose=campaign.purpose,
+                            campaign_id=campaign.id)
+    campaign.skipped_count = _left_out(campaign, now)
     campaign.sent_at, campaign.sent_by_id = now, agent.id if agent is not None else None
     db.session.flush()
     return planned

@@ -28,6 +28,11 @@ CHANNELS = ("hotline", "store", "online", "followup")
 CATEGORIES = ("quality", "delivery", "service", "price", "other")
 SEVERITIES = ("low", "medium", "high")
 REMEDIES = ("refund", "replacement", "coupon", "apology")
+#: how each state reads on a page (the log, and an order's refund request)
+STATUS_LABELS = {
+    S.OPEN: _l("Open"), S.ACKNOWLEDGED: _l("Acknowledged"),
+    S.INVESTIGATING: _l("Investigating"), S.RESOLVED: _l("Resolved"), S.CLOSED: _l("Closed"),
+}
 #: from -> the states it may go to
 TRANSITIONS = {
     S.OPEN: (S.ACKNOWLEDGED,),
@@ -149,6 +154,7 @@ def _resolve(complaint, actor, *, remedy, remedy_amount, root_cause, prevention,
                                              reason=f"complaint:{complaint.id}")
     if remedy == "coupon":
         complaint.remedy_note = issue_coupon(complaint, amount=remedy_amount, actor=actor)
+        remedy_amount = complaint.coupon.amount  # the one coupon a complaint gives
     if remedy == "replacement":
         complaint.remedy_note = send_replacement(
             complaint, db.session.get(Order, complaint.order_id), actor=actor,

@@ -3,9 +3,10 @@
 A rule hands over its candidates as one SELECT (customer, order, reason, due time, and the
 products or task where it has them). ``plan_many`` turns them into follow-ups (a call) or
 outbox messages (SMS / e-mail, their text rendered in SQL from the rule's script or the
-default message) with the uniqueness guard in SQL: NOT EXISTS for the reason, and
-ON CONFLICT DO NOTHING for a twin inserted concurrently. The same helpers keep date
-arithmetic and text the same on PostgreSQL and SQLite.
+default message) through ``plan_contacts``, which the campaigns use as well, with the
+uniqueness guard in SQL: NOT EXISTS for the reason, and ON CONFLICT DO NOTHING for a twin
+inserted concurrently. The same helpers keep date arithmetic and text the same on
+PostgreSQL and SQLite.
 """
 
 import re
@@ -112,6 +113,13 @@ def marked(name: str) -> str:
     return f"{_MARK}{name}{_MARK}"
 
 
+def script_text(script: str) -> str:
+    """A script (a rule's or a campaign's) with markers for the per-customer values."""
+    values = defaultdict(str, name=marked("name"), products=marked("products"),
+                         baby_age=marked("baby_age"), shop=current_app.config["SHOP_NAME"])
+    return script.format_map(values)
+
+
 def _message(rule: FollowUpRule) -> tuple[str, str]:
     """The subject and body with markers, in the shop's language."""
     from .followup_rules import _default_message  # the rules build on this module
@@ -121,9 +129,7 @@ def _message(rule: FollowUpRule) -> tuple[str, str]:
         subject, body = _default_message(rule.kind, stand_in, marked("products"),
                                          marked("baby_note"))
     if rule.script:
-        values = defaultdict(str, name=marked("name"), products=marked("products"),
-                             baby_age=marked("baby_age"), shop=current_app.config["SHOP_NAME"])
-        body = rule.script.format_map(values)
+        body = script_text(rule.script)
     return subject, body
 
 
@@ -133,42 +139,64 @@ def plan_many(rule: FollowUpRule, candidates: sa.Select, now) -> int:
     ``candidates`` selects ``customer_id``, ``order_id``, ``reason``, ``due_at`` and
     optionally ``products`` and ``task``. Returns how many were planned.
     """
-    c = candidates.subquery("candidates")
-    columns = c.c
-    conditions = [sa.true()]
+    among = None
     if rule.segment_id is not None:
         from .models import SavedSegment
 
         segment = db.session.get(SavedSegment, rule.segment_id)
         if segment is not None:
-            conditions.append(columns.customer_id.in_(
-                segment_query(segment.filters, now).with_only_columns(Customer.id)))
+            among = segment_query(segment.filters, now).with_only_columns(Customer.id)
+    subject, body = _message(rule) if rule.channel != "phone" else ("", "")
+    return plan_contacts(candidates, now, channel=rule.channel, kind=rule.kind,
+                         subject=subject, body=body, among=among)
+
+
+def plan_contacts(candidates: sa.Select, now, *, channel: str, kind: str, subject: str = "",
+                  body: str = "", purpose: str | None = None, among: sa.Select | None = None,
+                  campaign_id: int | None = None) -> int:
+    """A call in the queue (``channel`` phone) or a message in the outbox for each candidate
+    not planned before, in one INSERT ... SELECT; returns how many were planned.
+
+    ``candidates`` selects ``customer_id``, ``order_id``, ``reason`` (the call's reason, the
+    message's dedupe key), ``due_at`` and optionally ``products`` and ``task``. ``body`` has
+    markers (``marked``) for the customer's values, rendered in SQL. ``among`` (a SELECT of
+    customer ids) narrows the candidates; ``purpose`` defaults to the kind's;
+    ``campaign_id`` marks what a campaign planned.
+    """
+    c = candidates.subquery("candidates")
+    columns = c.c
+    conditions = [sa.true()]
+    if among is not None:
+        conditions.append(columns.customer_id.in_(among))
+    tagged, tags = [], []
+    if campaign_id is not None:
+        tagged, tags = [sa.literal(campaign_id)], ["campaign_id"]
     products = columns.products if "products" in columns else None
-    if rule.channel == "phone":
+    if channel == "phone":
         conditions.append(~sa.exists().where(FollowUp.reason == columns.reason))
         task = columns.task if "task" in columns else sa.cast(sa.null(), sa.Text)
-        select = sa.select(columns.customer_id, columns.order_id, sa.literal(rule.kind),
+        select = sa.select(columns.customer_id, columns.order_id, sa.literal(kind),
                            columns.reason, sa.literal("phone"), columns.due_at,
-                           sa.literal(FollowUpStatus.OPEN), sa.literal(0), task, at(now)
-                           ).where(*conditions)
+                           sa.literal(FollowUpStatus.OPEN), sa.literal(0), task, *tagged,
+                           at(now)).where(*conditions)
         names = ["customer_id", "order_id", "kind", "reason", "channel", "due_at", "status",
-                 "attempts", "task", "created_at"]
+                 "attempts", "task", *tags, "created_at"]
         return insert_ignoring_twins(FollowUp, names, select, "reason")
     conditions.append(~sa.exists().where(OutboxMessage.dedupe_key == columns.reason))
-    subject, body = _message(rule)
     fields = {"name": Customer.name, "products": products}
     if marked("baby_age") in body:
         fields["baby_age"] = baby_age_sql(now.astimezone(shop_zone()).date())
     if marked("baby_note") in body:
         fields["baby_note"] = _baby_note_sql(baby_age_sql(now.astimezone(shop_zone()).date()))
-    select = (sa.select(sa.literal(rule.channel), sa.literal(rule.kind),
-                        sa.literal(purpose_of(rule.kind)), columns.customer_id, Customer.user_id,
-                        sa.literal(subject), render(body, fields), columns.reason,
-                        sa.literal("pending"), columns.due_at, sa.literal(0), at(now))
+    select = (sa.select(sa.literal(channel), sa.literal(kind),
+                        sa.literal(purpose or purpose_of(kind)), columns.customer_id,
+                        Customer.user_id, sa.literal(subject), render(body, fields),
+                        columns.reason, sa.literal("pending"), columns.due_at, sa.literal(0),
+                        *tagged, at(now))
               .select_from(c).join(Customer, Customer.id == columns.customer_id)
               .where(*conditions))
     names = ["channel", "kind", "purpose", "customer_id", "user_id", "subject", "body",
-             "dedupe_key", "status", "send_after", "attempts", "created_at"]
+             "dedupe_key", "status", "send_after", "attempts", *tags, "created_at"]
     return insert_ignoring_twins(OutboxMessage, names, select, "dedupe_key")
 
 

@@ -1,9 +1,10 @@
 """The customer center listens: purchases update profiles, hand-overs schedule calls."""
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import Role, User, utcnow
 from core.signals import (
     desk_code_received,
     fulfillment_completed,
@@ -18,13 +19,14 @@ from core.signals import (
     user_registered,
 )
 from storefront.models import Order
-from storefront.refund_requests import register_source_link
+from storefront.refund_requests import register_source
 
 from .club_desk import on_desk_code
+from .complaints import STATUS_LABELS as COMPLAINT_STATUS_LABELS
 from .customers import ensure_customer, refresh_figures
 from .erasure import anonymize_person, welcome_back
 from .followup_rules import plan_for_order, plan_satisfaction_call
-from .models import FollowUpKind
+from .models import Complaint, FollowUpKind
 from .outbox import notify_ready_for_pickup
 
 
@@ -74,12 +76,21 @@ def on_fulfillment_ready(fulfillment, **_):
         notify_ready_for_pickup(fulfillment)
 
 
-def _complaint_link(ref: str) -> str | None:
-    return url_for("crm.complaint_show", complaint_id=int(ref)) if ref.isdigit() else None
+def _describe_complaint(ref: str, viewer: User) -> tuple[str, str | None]:
+    """A complaint behind a refund request: its number and state for everyone who sees the
+    order; the link only for those who may open the customer center (agents, admins)."""
+    complaint = db.session.get(Complaint, int(ref)) if ref.isdigit() else None
+    if complaint is None:
+        return _("Complaint %(id)s", id=ref), None
+    what = _("Complaint %(id)s (%(status)s)", id=complaint.id,
+             status=COMPLAINT_STATUS_LABELS[complaint.status])
+    if viewer.role not in (Role.CRM, Role.ADMIN):
+        return what, None
+    return what, url_for("crm.complaint_show", complaint_id=complaint.id)
 
 
 def connect() -> None:
-    register_source_link("complaint", _complaint_link)
+    register_source("complaint", _describe_complaint)
     user_registered.connect(on_user_registered)
     order_placed.connect(on_order_changed)
     order_cancelled.connect(on_order_changed)

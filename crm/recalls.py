@@ -17,20 +17,22 @@ from sqlalchemy.orm import relationship
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import current_locale
-from core.models import User, UTCDateTime, utcnow
+from core.models import Role, User, UTCDateTime, utcnow
 from fulfillment.lots import product_names, recall_lot
 from fulfillment.models import Fulfillment, FulfillmentLine, Lot, LotAllocation
 from storefront.models import Order
 
 from .customers import ensure_customer
-from .followups import schedule_followup
-from .models import FollowUp, FollowUpKind, FollowUpStatus
+from .followup_sql import at, insert_ignoring_twins, text
+from .models import Customer, FollowUp, FollowUpKind, FollowUpStatus
 
 #: what an agent tells the customer to do, unless the recall says otherwise
 DEFAULT_ADVICE = _l("Please stop using it and bring it, opened or not, to any of our stores, "
                     "or let us collect it: we refund or replace it in full.")
 #: the orders of a recall that never left the shop
 SKIPPED_ORDER_STATUSES = ("cancelled", "pending_payment")
+#: the brand's own people get no recall call (``User.is_staff_member``)
+STAFF_ROLES = (Role.ADMIN, Role.CRM, Role.STAFF)
 
 
 class RecallCampaign(db.Model):
@@ -88,7 +90,10 @@ def affected(lot: Lot) -> dict[int, dict]:
 def open_recall(lot: Lot, actor: User | None, *, advice: str | None = None, now=None
                 ) -> tuple[RecallCampaign, int]:
     """Open (or top up) the recall of ``lot``: a follow-up, due at once, for each customer who
-    received units of it. Returns the campaign and how many follow-ups were planned now."""
+    received units of it. Returns the campaign and how many follow-ups were planned now.
+
+    Set-based, like a campaign: one INSERT ... SELECT over the lot's orders, so the
+    statements do not grow with the customers; the reason guards against twins."""
     now = now or utcnow()
     advice = (advice or "").strip() or None
     if advice and len(advice) > 500:
@@ -105,20 +110,39 @@ def open_recall(lot: Lot, actor: User | None, *, advice: str | None = None, now=
             campaign = campaign_of(lot.id)
     elif advice:
         campaign.advice = advice
-    planned = 0
-    for user_id, entry in affected(lot).items():
-        user = db.session.get(User, user_id)
-        if user is None or user.is_staff_member:
-            continue
-        customer = ensure_customer(user)
-        followup = schedule_followup(
-            customer, kind=FollowUpKind.RECALL, reason=f"recall:lot:{lot.id}:{customer.id}",
-            due_at=now, order_id=entry["orders"][0][0])
-        if followup is not None:
-            followup.recall_id = campaign.id
-            planned += 1
+    received = _orders_of_lot(lot.id).subquery("received")
+    # Orders create the profile; one made before the customer center kept them may lack it.
+    for user in db.session.execute(
+            sa.select(User).where(User.id.in_(sa.select(received.c.user_id)),
+                                  User.role.not_in(STAFF_ROLES),
+                                  ~sa.exists().where(Customer.user_id == User.id))).scalars():
+        ensure_customer(user)
+    first_order = (sa.select(received.c.order_id).where(received.c.user_id == Customer.user_id)
+                   .order_by(received.c.created_at, received.c.order_id).limit(1)
+                   .scalar_subquery())
+    reason = sa.literal(f"recall:lot:{lot.id}:") + text(Customer.id)
+    select = (sa.select(Customer.id, first_order, sa.literal(FollowUpKind.RECALL), reason,
+                        sa.literal("phone"), at(now), sa.literal(FollowUpStatus.OPEN),
+                        sa.literal(0), sa.literal(campaign.id), at(now))
+              .join(User, User.id == Customer.user_id)
+              .where(Customer.user_id.in_(sa.select(received.c.user_id)),
+                     User.role.not_in(STAFF_ROLES), ~sa.exists().where(FollowUp.reason == reason)))
+    names = ["customer_id", "order_id", "kind", "reason", "channel", "due_at", "status",
+             "attempts", "recall_id", "created_at"]
+    planned = insert_ignoring_twins(FollowUp, names, select, "reason")
     db.session.flush()
     return campaign, planned
+
+
+def _orders_of_lot(lot_id: int) -> sa.Select:
+    """One row per order line that brought units of the lot to a customer (orders that left
+    the shop): ``order_id``, ``user_id``, ``created_at`` and the ``quantity`` of the lot."""
+    return (sa.select(Order.id.label("order_id"), Order.user_id, Order.created_at,
+                      LotAllocation.quantity)
+            .join(Fulfillment, Fulfillment.order_id == Order.id)
+            .join(FulfillmentLine, FulfillmentLine.fulfillment_id == Fulfillment.id)
+            .join(LotAllocation, LotAllocation.line_id == FulfillmentLine.id)
+            .where(LotAllocation.lot_id == lot_id, Order.status.not_in(SKIPPED_ORDER_STATUSES)))
 
 
 def campaign_of(lot_id: int) -> RecallCampaign | None:
@@ -160,13 +184,9 @@ def campaign_view(campaign: RecallCampaign) -> dict:
 
 def received_units(lot_id: int) -> dict[int, int]:
     """``{user id: units of the lot}`` over the orders that left the shop."""
-    query = (sa.select(Order.user_id, sa.func.sum(LotAllocation.quantity))
-             .join(FulfillmentLine, FulfillmentLine.id == LotAllocation.line_id)
-             .join(Fulfillment, Fulfillment.id == FulfillmentLine.fulfillment_id)
-             .join(Order, Order.id == Fulfillment.order_id)
-             .where(LotAllocation.lot_id == lot_id,
-                    Order.status.not_in(SKIPPED_ORDER_STATUSES))
-             .group_by(Order.user_id))
+    received = _orders_of_lot(lot_id).subquery("received")
+    query = (sa.select(received.c.user_id, sa.func.sum(received.c.quantity))
+             .group_by(received.c.user_id))
     return {u: int(n) for u, n in db.session.execute(query).all()}
 
 

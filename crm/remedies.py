@@ -64,8 +64,12 @@ def issue_coupon(complaint, *, amount: int, actor: User) -> str:
 
     The coupon lasts ``COMPLAINT_COUPON_DAYS`` (90); the message goes through the outbox in
     the customer's language (e-mail, or SMS without one). A prospect without an account
-    cannot hold a coupon: refused on ``remedy``.
+    cannot hold a coupon: refused on ``remedy``. A complaint gives one coupon: resolved
+    again (after a reopen) with a coupon, it keeps the one it gave, and says nothing new.
     """
+    if complaint.coupon is not None:
+        return _("Coupon %(code)s was issued before; the customer keeps it.",
+                 code=complaint.coupon.code)
     user = db.session.get(User, complaint.customer.user_id) if complaint.customer.user_id \
         else None
     if user is None:
@@ -74,7 +78,7 @@ def issue_coupon(complaint, *, amount: int, actor: User) -> str:
     coupon = coupons.issue_coupon(
         user.id, amount=amount, source=CouponSource.COMPLAINT, source_ref=str(complaint.id),
         valid_days=current_app.config["COMPLAINT_COUPON_DAYS"], actor_id=actor.id)
-    complaint.coupon_id = coupon.id
+    complaint.coupon_id, complaint.coupon = coupon.id, coupon
     with force_locale(member_locale(user.id)):
         values = {"shop": current_app.config["SHOP_NAME"], "code": coupon.code,
                   "amount": format_money(amount, coupon.currency, current_locale()),

@@ -3,9 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from babel.lists import format_list
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,15 +12,15 @@ from core.auth import roles_required
 from core.errors import IllegalTransition, ValidationFailed
 from core.extensions import db
 from core.forms import apply_domain_errors
-from core.i18n import current_locale, localized, shop_zone
+from core.i18n import shop_zone
 from core.models import Role, utcnow
-from fulfillment.models import Center, Fulfillment
+from fulfillment.models import Center
 from storefront.models import Order, Tier
 
 from . import profiles
+from .call_scripts import call_script
 from .customers import customer_360, get_customer, mask_phone, search_customers
 from .figures import Segment
-from .followup_rules import baby_note, render_script
 from .followups import complete_followup, due_followups, get_followup, queue_counts
 from .forms import (
     CHANNEL_CHOICE_LABELS,
@@ -34,8 +32,7 @@ from .forms import (
     FollowUpOutcomeForm,
     TagForm,
 )
-from .models import FollowUp, FollowUpKind, FollowUpRule, FollowUpStatus, OutboxStatus, Stage
-from .recalls import recall_script
+from .models import FollowUp, FollowUpKind, FollowUpStatus, OutboxStatus, Stage
 
 bp = Blueprint("crm", __name__)
 
@@ -218,89 +215,6 @@ def _context_360(view: dict) -> dict:
 # --- a follow-up call ------------------------------------------------------------------------
 
 
-def _names(lines) -> str:
-    return format_list([localized(ln, "name") for ln in lines] or [_("your order")],
-                       locale=current_locale())
-
-
-#: calls about trouble: no small talk about the baby
-_NO_BABY_TALK = (FollowUpKind.COMPLAINT, FollowUpKind.APOLOGY, FollowUpKind.NO_SHOW,
-                 FollowUpKind.RECALL)
-
-
-def call_script(followup: FollowUp, order: Order | None, fulfillment: Fulfillment | None,
-                center: Center | None) -> str:
-    """What the agent says, filled in from the customer, the order and the center, with
-    the baby's age where known."""
-    script = _standard_script(followup, order, fulfillment, center)
-    if followup.kind in _NO_BABY_TALK:
-        return script
-    return script + baby_note(profiles.baby_age_months(followup.customer), question=True)
-
-
-def _standard_script(followup: FollowUp, order: Order | None, fulfillment: Fulfillment | None,
-                     center: Center | None) -> str:
-    values = {
-        "name": followup.customer.name, "agent": current_user.name,
-        "shop": current_app.config["SHOP_NAME"],
-        "products": _names(order.lines) if order is not None else _("your order"),
-        "center": localized(center, "name") if center is not None else _("our store"),
-        "number": order.number if order is not None else "",
-    }
-    when = None
-    if fulfillment is not None and fulfillment.completed_at is not None:
-        when = fulfillment.completed_at
-    elif order is not None:
-        when = order.created_at
-    values["date"] = format_date(when, "long") if when is not None else _("recently")
-    kind = followup.kind
-    if kind == FollowUpKind.RECALL and followup.recall_id is not None:
-        return recall_script(followup, agent=values["agent"], shop=values["shop"])
-    if kind == FollowUpKind.SATISFACTION and order is not None:
-        if order.fulfillment_method == "delivery":
-            return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
-                     "We delivered %(products)s to you from %(center)s on %(date)s. "
-                     "Are you happy with them?", **values)
-        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
-                 "You picked up %(products)s at %(center)s on %(date)s. "
-                 "Are you happy with them?", **values)
-    if kind == FollowUpKind.REORDER and order is not None:
-        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
-                 "The %(products)s you bought on %(date)s should be running low about now. "
-                 "Shall we prepare the next one for you at %(center)s, or deliver it?",
-                 **values)
-    if kind == FollowUpKind.WELCOME:
-        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
-                 "Welcome to our VIP club! We are putting together your welcome pack: "
-                 "may I check your address, and what you would most like to hear about?",
-                 **values)
-    if kind == FollowUpKind.BIRTHDAY:
-        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
-                 "Happy birthday from all of us! A small birthday gift is waiting for you "
-                 "at your next visit.", **values)
-    if kind == FollowUpKind.WINBACK:
-        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
-                 "We have not seen you for a while and wanted to ask how you are, and "
-                 "whether there is anything we could do better.", **values)
-    if kind == FollowUpKind.COMPLAINT and order is not None:
-        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
-                 "I am calling about the problem you told us about with order %(number)s. "
-                 "Has it been put right to your satisfaction?", **values)
-    if kind == FollowUpKind.APOLOGY and order is not None:
-        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
-                 "Your order %(number)s was cancelled and refunded because the payment "
-                 "arrived late. I am sorry for the trouble: may I help you place it again?",
-                 **values)
-    if kind == FollowUpKind.NO_SHOW and order is not None:
-        return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
-                 "Your order %(number)s waited for you at %(center)s but was not collected. "
-                 "May I ask what happened, and can we deliver it or keep it for you?",
-                 **values)
-    return _("Hello %(name)s, this is %(agent)s from the %(shop)s customer center. "
-             "I am calling to ask how you are getting on with your purchases, and whether "
-             "we can help with anything.", **values)
-
-
 def _morning(day):
     """A planned day as 10:00 shop time (None stays None)."""
     if day is None:
@@ -316,16 +230,7 @@ def _followup_page(followup: FollowUp, form: FollowUpOutcomeForm, status: int = 
     fulfillment = order.fulfillment if order is not None else None
     center = _centers([order.center_id]).get(order.center_id) if order is not None else None
     context = _context_360(view)
-    rule = db.session.execute(sa.select(FollowUpRule).where(
-        FollowUpRule.kind == followup.kind)).scalar_one_or_none()
-    written = rule.script if rule is not None else None
-    if followup.campaign_id is not None:
-        from .campaigns import get_campaign
-
-        written = get_campaign(followup.campaign_id).script
-    script = (render_script(written, followup.customer, agent=current_user.name,
-                            products=_names(order.lines) if order is not None else "")
-              if written else call_script(followup, order, fulfillment, center))
+    script = call_script(followup, order, fulfillment, center, agent=current_user.name)
     context.update(followup=followup, order=order, fulfillment=fulfillment, center=center,
                    script=script, form=form, now=utcnow())
     db.session.commit()  # the access log line written by customer_360

@@ -20,6 +20,7 @@ from fulfillment.models import Lot
 from storefront.models import Order
 
 from . import complaint_lots, complaints, remedies
+from .complaints import STATUS_LABELS
 from .customers import get_customer, mask_phone
 from .forms import (
     _CATEGORY_LABELS,
@@ -35,11 +36,6 @@ from .recalls import campaign_of
 from .views import CRM_ROLES, bp
 from .views_recalls import RecallForm
 
-STATUS_LABELS = {
-    ComplaintStatus.OPEN: _l("Open"), ComplaintStatus.ACKNOWLEDGED: _l("Acknowledged"),
-    ComplaintStatus.INVESTIGATING: _l("Investigating"), ComplaintStatus.RESOLVED: _l("Resolved"),
-    ComplaintStatus.CLOSED: _l("Closed"),
-}
 STEP_LABELS = {
     ComplaintStatus.ACKNOWLEDGED: _l("Acknowledge"), ComplaintStatus.INVESTIGATING:
     _l("Investigate (or reopen)"), ComplaintStatus.RESOLVED: _l("Resolve"),

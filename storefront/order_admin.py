@@ -119,7 +119,8 @@ def _page(order: Order, form: RefundForm, status: int = 200):
         refunds=records.refunds_of(order), refundable=records.refundable(order),
         paid=records.paid_total(order), done=records.refunded_quantities(order),
         online=payments.enabled(), requests=refund_requests.open_requests(order),
-        source_link=refund_requests.source_link, may_refund=refunds.can_refund(order, current_user),
+        describe_source=refund_requests.describe_source,
+        may_refund=refunds.can_refund(order, current_user),
         routing=order.fulfillment.routing if order.fulfillment is not None else None,
         can_restock=_can_restock(order),
     ), status

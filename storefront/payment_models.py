@@ -164,7 +164,8 @@ class RefundRequest(db.Model):
     order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id"), nullable=False, index=True)
     amount = sa.Column(sa.Integer, nullable=False)
     currency = sa.Column(sa.String(3), nullable=False, default="CNY")
-    #: where it came from, "<kind>:<id>" (e.g. "complaint:12"); see ``refund_requests.source_link``
+    #: where it came from, "<kind>:<id>" (e.g. "complaint:12");
+    #: see ``refund_requests.describe_source``
     source = sa.Column(sa.String(40), nullable=False)
     reason = sa.Column(sa.String(500), nullable=False)
     requested_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))

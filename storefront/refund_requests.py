@@ -6,7 +6,7 @@ admins and the center's staff, and closed by the next refund of that order (whoe
 makes it, however much).
 
 Where a request came from is a ``"<kind>:<id>"`` string; modules above the storefront
-register how to link a kind (``register_source_link``), so the storefront names no one.
+register how to name and link a kind (``register_source``), so the storefront names no one.
 """
 
 from collections.abc import Callable
@@ -23,18 +23,22 @@ from .models import Order
 from .payment_models import Refund, RefundRequest
 from .payment_records import refundable
 
-_SOURCE_LINKS: dict[str, Callable[[str], str | None]] = {}
+#: kind -> ``describe(ref, viewer)``: (what the source is, in words; its page, or None)
+_SOURCES: dict[str, Callable[[str, User], tuple[str, str | None]]] = {}
 
 
-def register_source_link(kind: str, link: Callable[[str], str | None]) -> None:
-    """``link(ref)`` gives the address of a source ``"<kind>:<ref>"`` (None: no page)."""
-    _SOURCE_LINKS[kind] = link
+def register_source(kind: str, describe: Callable[[str, User], tuple[str, str | None]]
+                    ) -> None:
+    """``describe(ref, viewer)`` names a source ``"<kind>:<ref>"`` and gives its address
+    when ``viewer`` may open it (None: no page, or not for them)."""
+    _SOURCES[kind] = describe
 
 
-def source_link(source: str) -> str | None:
+def describe_source(source: str, viewer: User) -> tuple[str, str | None]:
+    """What a request's source is, in words, and its page if ``viewer`` may open it."""
     kind, _sep, ref = source.partition(":")
-    link = _SOURCE_LINKS.get(kind)
-    return link(ref) if link is not None else None
+    describe = _SOURCES.get(kind)
+    return describe(ref, viewer) if describe is not None else (source, None)
 
 
 def request_refund(order: Order, *, amount: int, source: str, reason: str,

@@ -96,6 +96,19 @@ def test_consent_withdrawn_before_delivery_is_skipped(session, shop, segment, pe
     assert (counts["delivered"], counts["skipped"]) == (2, 2)  # 1 at sending + 1 at delivery
 
 
+def test_a_customer_skipped_at_delivery_is_not_counted_again_when_sent_again(
+        session, shop, segment, people):
+    campaign = new_campaign(shop, segment)
+    campaigns.send_campaign(campaign, shop.agent, utcnow())
+    people["fan"].marketing_consent = False
+    session.flush()
+    deliver_outbox(utcnow())
+    assert campaigns.send_campaign(campaign, shop.agent, utcnow()) == 0
+    counts = campaigns.results([campaign.id])[campaign.id]
+    # "no" left out at sending, "fan" skipped at delivery: two customers, two skipped
+    assert (counts["sent"], counts["delivered"], counts["skipped"]) == (3, 2, 2)
+
+
 def test_the_weekly_cap_applies_at_delivery(app, session, shop, segment, people, monkeypatch):
     monkeypatch.setitem(app.config, "OUTBOX_WEEKLY_CAP", 1)
     now = utcnow()

@@ -16,6 +16,7 @@ from fulfillment import services as desk
 from fulfillment.lots import receive_lot
 from storefront.orders import cancel_order, place_order
 from tests.crm.test_pages import login
+from tests.support.queries import count_statements
 
 TODAY = utcnow().date()
 
@@ -73,6 +74,27 @@ def test_a_later_order_of_the_lot_is_added_on_the_next_run(session, shop, recall
     _campaign, planned = open_recall(lot, shop.agent)
     assert planned == 1
     assert late.id in {f.customer.user_id for f in recall_followups(session, lot)}
+
+
+def test_planning_takes_the_same_statements_for_2_and_6_customers(session, shop, make_product,
+                                                                   make_user):
+    def lot_received_by(customers: int, sku: str):
+        product = make_product(sku=sku)
+        lot = receive_lot(shop.store.id, product.id, batch=f"B-{sku}", quantity=2 * customers,
+                          expires_on=TODAY + timedelta(days=300), actor=shop.clerk)
+        for _n in range(customers):
+            order(shop, product, 2, make_user())
+        return lot
+
+    few, many = lot_received_by(2, "NF-FEW"), lot_received_by(6, "NF-MANY")
+    with count_statements() as for_few:
+        assert open_recall(few, shop.agent)[1] == 2
+    with count_statements() as for_many:
+        assert open_recall(many, shop.agent)[1] == 6
+    assert len(for_many) == len(for_few)
+    with count_statements() as again:
+        assert open_recall(many, shop.agent)[1] == 0
+    assert len(again) <= len(for_few)
 
 
 def test_script_names_product_batch_quantity_orders_and_advice(app, session, shop, recalled):

@@ -47,6 +47,25 @@ def test_coupon_remedy_issues_a_coupon_and_tells_the_customer(app, session, shop
     assert "coupon" in message.subject.lower()  # the customer's language (en)
 
 
+def test_a_reopened_complaint_resolved_again_keeps_its_one_coupon(client, session, shop,
+                                                                   order):
+    c = investigating(shop, order)
+    complaints.transition(c, shop.agent, to="resolved", remedy="coupon", remedy_amount=5000,
+                          **FIX)
+    first, first_note = c.coupon, c.remedy_note
+    complaints.transition(c, shop.agent, to="investigating", note="客户说还是不满意")
+    complaints.transition(c, shop.agent, to="resolved", remedy="coupon", remedy_amount=3000,
+                          **FIX)
+    assert session.execute(sa.select(Coupon)).scalars().all() == [first]
+    assert (c.coupon_id, c.remedy_amount) == (first.id, 5000)
+    assert first.code in c.remedy_note and c.remedy_note != first_note  # kept, not issued
+    assert len(session.execute(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "complaint_update")).scalars().all()) == 1
+    login(client, shop.agent)
+    html = client.get(f"/crm/complaints/{c.id}").get_data(as_text=True)
+    assert first_note not in html and "¥50.00" in html and "¥30.00" not in html
+
+
 def test_the_message_is_in_chinese_for_a_chinese_reader(session, shop, order):
     shop.shopper.locale = "zh_CN"
     c = investigating(shop, order)

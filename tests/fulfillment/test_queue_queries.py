@@ -1,33 +1,16 @@
 """The desk's queue issues the same number of SQL statements for 5 orders as for 50
 (over 1 slot or 15)."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from flask import g
-from sqlalchemy import event
 
-from core.extensions import db
 from core.models import utcnow
 from fulfillment import services
 from fulfillment.models import Fulfillment, Slot
 from storefront.orders import place_order
-
-
-@contextmanager
-def count_statements():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.support.queries import count_statements
 
 
 def _slots(session, shop, n: int) -> list:

@@ -43,8 +43,10 @@ def test_an_agents_refund_becomes_an_open_request(app, session, shop):
         1500, f"complaint:{c.id}", shop.agent.id)
     assert billing.refunds_of(order) == []
     with app.test_request_context():
-        assert refund_requests.source_link(request.source) == f"/crm/complaints/{c.id}"
-        assert refund_requests.source_link("unknown:1") is None
+        what, link = refund_requests.describe_source(request.source, shop.agent)
+        assert link == f"/crm/complaints/{c.id}" and str(c.id) in what
+        assert refund_requests.describe_source(request.source, shop.clerk)[1] is None
+        assert refund_requests.describe_source("unknown:1", shop.agent) == ("unknown:1", None)
 
 
 def test_an_agent_cannot_ask_for_more_than_is_left(session, shop):
@@ -90,7 +92,7 @@ def test_the_order_page_shows_the_request_and_pays_it(client, session, shop):
     _login(client, shop.clerk)
     page = client.get(f"/admin/orders/{public_id}").get_data(as_text=True)
     assert 'data-testid="refund-requested"' in page and "¥15.00" in page
-    assert f'href="/crm/complaints/{c.id}"' in page
+    assert f'href="/crm/complaints/{c.id}"' not in page  # see below
     listed = client.get("/admin/orders/?refund_requested=1").get_data(as_text=True)
     assert order.number in listed and 'data-testid="requested-amount"' in listed
     [request] = _open(session, order)
@@ -105,6 +107,21 @@ def test_the_order_page_shows_the_request_and_pays_it(client, session, shop):
     again = client.post(f"/admin/orders/{public_id}/refund-requests/{request.id}")
     assert again.status_code == 409
     assert len(billing.refunds_of(_order(session, public_id))) == 1
+
+
+def test_the_complaint_is_a_link_only_for_those_who_may_open_it(client, session, shop):
+    order = pick_up(shop, buy(shop))
+    c = _requested(shop, order)
+    # the store's staff cannot open the customer center: its number and state, as text
+    _login(client, shop.clerk)
+    page = client.get(f"/admin/orders/{order.public_id}").get_data(as_text=True)
+    text = page.split('<span data-testid="request-source">', 1)[1].split("</span>", 1)[0]
+    assert str(c.id) in text and "已解决" in text  # resolved, in the page's Chinese
+    assert "/crm/complaints/" not in page
+    _login(client, shop.admin)
+    page = client.get(f"/admin/orders/{order.public_id}").get_data(as_text=True)
+    assert f'<a href="/crm/complaints/{c.id}" data-testid="request-source">' in page
+    assert client.get(f"/crm/complaints/{c.id}").status_code == 200
 
 
 def test_staff_of_another_center_and_agents_cannot_pay(client, session, shop):
