@@ -8,13 +8,12 @@ recorded as requested, and the order's page carries it out.
 
 
 from flask import current_app
-from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.i18n import current_locale, shop_zone
+from core.i18n import current_locale
 from core.models import User
 from core.money import format_money
 from fulfillment.errors import InsufficientStock
@@ -26,8 +25,7 @@ from storefront.refund_requests import request_refund
 from storefront.refunds import can_refund, execute_pending_refunds, refund_amount
 from storefront.replacements import place_replacement
 
-from .events import member_locale
-from .outbox import enqueue
+from .goodwill import announce_coupon
 
 
 def issue_refund(order: Order, *, amount: int, actor: User, reason: str) -> str:
@@ -79,20 +77,7 @@ def issue_coupon(complaint, *, amount: int, actor: User) -> str:
         user.id, amount=amount, source=CouponSource.COMPLAINT, source_ref=str(complaint.id),
         valid_days=current_app.config["COMPLAINT_COUPON_DAYS"], actor_id=actor.id)
     complaint.coupon_id, complaint.coupon = coupon.id, coupon
-    with force_locale(member_locale(user.id)):
-        values = {"shop": current_app.config["SHOP_NAME"], "code": coupon.code,
-                  "amount": format_money(amount, coupon.currency, current_locale()),
-                  "until": format_date(coupon.valid_until.astimezone(shop_zone()), "long")}
-        subject = _("[%(shop)s] A coupon for you: %(amount)s off", **values)
-        body = _("We are sorry for the trouble. Your coupon %(code)s takes %(amount)s off your "
-                 "next order until %(until)s: type the code at checkout.", **values)
-    if user.email:
-        enqueue(channel="email", kind="complaint_update", subject=subject, body=body,
-                user_id=user.id, to=user.email, dedupe_key=f"coupon:{coupon.id}")
-    elif user.phone:
-        enqueue(channel="sms", kind="complaint_update", subject=subject,
-                body=f"【{values['shop']}】{body}", user_id=user.id, to=user.phone,
-                dedupe_key=f"coupon:{coupon.id}")
+    announce_coupon(user, coupon, apology=True)
     return _("Coupon %(code)s issued.", code=coupon.code)
 
 
