@@ -54,14 +54,32 @@ def _scrub_contacts(customer: Customer, user_id: int | None) -> None:
     db.session.execute(sa.update(OutboxMessage).where(who).values(to=None, body="", subject=""))
     if user_id is None:
         return
-    # Open orders still need their contact to be delivered; finished ones do not.
-    finished = sa.select(Order.id).where(Order.user_id == user_id,
-                                         Order.status.not_in(OrderStatus.OPEN))
-    db.session.execute(sa.update(Order).where(Order.id.in_(finished))
+    # Open orders still need their contact to be delivered; finished ones do not (the open
+    # ones are scrubbed when they finish: ``scrub_finished_order``).
+    _scrub_orders(sa.select(Order.id).where(Order.user_id == user_id,
+                                            Order.status.not_in(OrderStatus.OPEN)))
+
+
+def _scrub_orders(order_ids) -> None:
+    """The contact on orders (a select of ids, or a list) and on their fulfillments."""
+    db.session.execute(sa.update(Order).where(Order.id.in_(order_ids))
                        .values(contact_name=None, contact_phone=None, note=None))
-    db.session.execute(sa.update(Fulfillment).where(Fulfillment.order_id.in_(finished)).values(
+    db.session.execute(sa.update(Fulfillment).where(Fulfillment.order_id.in_(order_ids)).values(
         contact_name=None, contact_phone=None, address=None, collector_name=None,
         collector_phone=None, received_by_name=None))
+
+
+def is_erased(customer: Customer | None) -> bool:
+    return customer is not None and any(t.tag == CLOSED_TAG for t in customer.tags)
+
+
+def scrub_finished_order(order: Order) -> bool:
+    """An order that was still open when its person left the club loses its contact once
+    it is delivered, collected or cancelled; True if it was scrubbed."""
+    if order.status in OrderStatus.OPEN or not is_erased(customer_for_user(order.user_id)):
+        return False
+    _scrub_orders([order.id])
+    return True
 
 
 def anonymize_person(user: User) -> Customer | None:
@@ -81,7 +99,7 @@ def welcome_back(user: User, name: str, phone: str) -> None:
     """A person who closed their membership joins again: the profile takes the new name
     and phone, and loses the ``closed`` tag."""
     customer = customer_for_user(user.id)
-    if customer is None or not any(t.tag == CLOSED_TAG for t in customer.tags):
+    if not is_erased(customer):
         return
     customer.name, customer.phone = name, phone or None
     customer.tags = [t for t in customer.tags if t.tag != CLOSED_TAG]

@@ -24,7 +24,7 @@ from storefront.refund_requests import register_source
 from .club_desk import on_desk_code
 from .complaints import STATUS_LABELS as COMPLAINT_STATUS_LABELS
 from .customers import ensure_customer, refresh_figures
-from .erasure import anonymize_person, welcome_back
+from .erasure import anonymize_person, scrub_finished_order, welcome_back
 from .followup_rules import plan_for_order, plan_satisfaction_call
 from .models import Complaint, FollowUpKind
 from .outbox import notify_ready_for_pickup
@@ -42,6 +42,7 @@ def on_user_registered(user, **_):
 
 def on_order_changed(order, **_):
     _refresh_for_user(order.user_id)
+    scrub_finished_order(order)
 
 
 def on_member_joined(membership, **_):

@@ -95,3 +95,37 @@ def test_joining_again_takes_the_new_name(session, shop, make_user):
     assert customer.name == "王二" and customer.phone == "13800000123"
     assert CLOSED_TAG not in {t.tag for t in customer.tags}
     assert user.name == "王二"
+
+
+def test_an_order_still_open_at_closing_loses_its_contact_once_collected(session, shop,
+                                                                          make_user):
+    user, m, _, _ = _member_with_history(session, shop, make_user)
+    open_order = place_order(user, lines=[{"sku": shop.products[1].sku, "quantity": 1}],
+                             fulfillment={"method": "pickup", "center_id": shop.store.id},
+                             payment_method="pay_at_pickup")
+    open_order.contact_name, open_order.contact_phone = "王丽丽", "13800000009"
+    f = session.execute(sa.select(Fulfillment).where(Fulfillment.order_id == open_order.id)
+                        ).scalar_one()
+    f.collector_name, f.collector_phone = "王先生", "13700000000"
+    session.flush()
+    club.close_membership(m)
+    session.flush()
+    session.refresh(open_order)
+    # Still to be collected: the desk needs to know who comes.
+    assert (open_order.contact_name, open_order.contact_phone) == ("王丽丽", "13800000009")
+    services.mark_ready(f, shop.clerk)
+    services.hand_over(f, f.pickup_code, shop.clerk)
+    session.flush()
+    session.expire_all()
+    done = session.get(Order, open_order.id)
+    assert done.status == "fulfilled"
+    assert (done.contact_name, done.contact_phone) == (None, None)
+    f = session.get(Fulfillment, f.id)
+    assert (f.collector_name, f.collector_phone, f.contact_phone) == (None, None, None)
+
+
+def test_a_members_orders_keep_their_contact_while_the_membership_is_open(session, shop,
+                                                                          make_user):
+    user, _, order, _ = _member_with_history(session, shop, make_user)
+    session.expire_all()
+    assert session.get(Order, order.id).contact_name == "王丽丽"
