@@ -51,6 +51,8 @@ def load_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         #: wrong pickup codes allowed per fulfillment before the desk is told to wait
         "HANDOVER_WRONG_CODE_LIMIT": "5 per 15 minutes",
+        #: unknown VIP cards a member of staff may look up at the desk before waiting
+        "DESK_CARD_LOOKUP_LIMIT": "20 per 15 minutes",
         "API_TOKEN_DAYS": 30,
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,

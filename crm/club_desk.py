@@ -47,7 +47,7 @@ def member():
     membership, error, status = None, None, 200
     if code:
         try:
-            membership = member_desk.find_card(code)
+            membership = member_desk.find_card(code, current_user)
         except DomainError as err:
             error, status = str(err.message), err.status
     context = common_context(center) if center is not None else {
@@ -78,7 +78,7 @@ def check_in(event_id: int):
         flash(_("The form expired. Please try again."), "error")
         return redirect(back)
     try:
-        membership = member_desk.find_card(card)
+        membership = member_desk.find_card(card, current_user)
         reg = member_desk.check_in_at_desk(event, membership, center.id, current_user)
         db.session.commit()
     except DomainError as err:

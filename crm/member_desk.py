@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from core.errors import IllegalTransition, NotFound
+from core.errors import IllegalTransition, NotFound, TooManyAttempts
 from core.extensions import db
 from core.i18n import shop_zone
 from core.models import User, utcnow
+from core.ratelimit import attempts
 from storefront.membership import CARD_PREFIX
 from storefront.models import Membership, Order, OrderStatus
 
@@ -32,12 +34,18 @@ def looks_like_card(code: str | None) -> bool:
     return CARD_PATTERN.fullmatch(normalize_card(code)) is not None
 
 
-def find_card(code: str) -> Membership:
+def find_card(code: str, actor: User) -> Membership:
     """The membership holding this card, open or closed (the desk says which);
-    ``NotFound`` when no card has this number."""
+    ``NotFound`` when no card has this number. Unknown cards are counted per member of
+    staff: past ``DESK_CARD_LOOKUP_LIMIT`` the desk is told to wait (``TooManyAttempts``),
+    so card numbers cannot be tried one after another."""
+    key, limit = f"desk-card:user:{actor.id}", current_app.config["DESK_CARD_LOOKUP_LIMIT"]
+    if attempts.blocked(key, limit):
+        raise TooManyAttempts()
     membership = db.session.execute(sa.select(Membership).where(
         Membership.card_number == normalize_card(code)[:20])).scalar_one_or_none()
     if membership is None:
+        attempts.fail(key, limit)
         raise NotFound(_l("No member holds this card."))
     return membership
 

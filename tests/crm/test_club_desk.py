@@ -106,6 +106,18 @@ def test_unknown_and_closed_cards(client, session, shop, member):
     assert client.get("/desk/member").status_code == 200  # the empty box
 
 
+def test_trying_card_numbers_one_after_another_is_stopped(app, client, session, shop, member):
+    login(client, shop.clerk)
+    limit = int(app.config["DESK_CARD_LOOKUP_LIMIT"].split()[0])
+    for n in range(limit):
+        assert client.get(f"/desk/member?code=VIP{n:010d}").status_code == 404
+    # Even a real card waits now: the clerk has tried too many.
+    blocked = client.get(f"/desk/member?code={member.card_number}")
+    assert blocked.status_code == 429 and "Too many attempts" in blocked.get_data(as_text=True)
+    login(client, shop.far_clerk)  # another clerk is not held up
+    assert client.get(f"/desk/member?code={member.card_number}").status_code == 200
+
+
 @pytest.mark.parametrize("who", ["shopper", "agent"])
 def test_only_the_desk_and_admins(client, shop, member, who):
     login(client, getattr(shop, who))
