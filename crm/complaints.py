@@ -28,6 +28,9 @@ CHANNELS = ("hotline", "store", "online", "followup")
 CATEGORIES = ("quality", "delivery", "service", "price", "other")
 SEVERITIES = ("low", "medium", "high")
 REMEDIES = ("refund", "replacement", "coupon", "apology")
+CATEGORY_LABELS = {"quality": _l("Quality"), "delivery": _l("Delivery"),
+                   "service": _l("Service"), "price": _l("Price"), "other": _l("Other")}
+SEVERITY_LABELS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")}
 #: how each state reads on a page (the log, and an order's refund request)
 STATUS_LABELS = {
     S.OPEN: _l("Open"), S.ACKNOWLEDGED: _l("Acknowledged"),
@@ -228,8 +231,9 @@ def escalate_overdue(now) -> str:
             subject = _("Complaint %(id)d is overdue", id=complaint.id)
             body = _("Complaint %(id)d (%(severity)s, %(category)s) by %(name)s is past its "
                      "deadline. Status: %(status)s.", id=complaint.id,
-                     severity=complaint.severity, category=complaint.category,
-                     name=complaint.customer.name, status=complaint.status)
+                     severity=SEVERITY_LABELS[complaint.severity],
+                     category=CATEGORY_LABELS[complaint.category],
+                     name=complaint.customer.name, status=STATUS_LABELS[complaint.status])
         for admin in admins:
             enqueue(channel="email", kind="complaint_escalation", purpose="service",
                     subject=subject, body=body, user_id=admin.id, to=admin.email,

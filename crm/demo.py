@@ -60,6 +60,7 @@ from storefront.models import (
 )
 
 from .customers import derive_stage
+from .demo_care import build_care
 from .demo_club import build_club
 from .demo_data import (
     AREAS,
@@ -142,6 +143,11 @@ def demo_command(customers, orders, if_empty, seed):
     click.echo("Figures, RFM segments and needs tags: "
                + "; ".join((recompute_figures(shop.now), apply_tag_rules(shop.now))))
     db.session.commit()
+    if customers:
+        care = build_care(shop.admin, shop.agent, shop.now, seed, customers=customers)
+        db.session.commit()
+        click.echo(f"Customer center: {care['complaints']} complaint(s), "
+                   f"{care['coupons']} coupon(s) given.")
     shop.report(time.monotonic() - started)
 
 

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from .complaints import CATEGORY_LABELS, SEVERITY_LABELS
 from .followups import OUTCOMES
 
 OUTCOME_LABELS = {
@@ -190,9 +191,8 @@ class FollowUpRuleForm(FlaskForm):
                              validate_choice=False)
 
 
-_CATEGORY_LABELS = {"quality": _l("Quality"), "delivery": _l("Delivery"),
-                    "service": _l("Service"), "price": _l("Price"), "other": _l("Other")}
-_SEVERITY_LABELS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")}
+_CATEGORY_LABELS = CATEGORY_LABELS
+_SEVERITY_LABELS = SEVERITY_LABELS
 _CHANNEL_LABELS = {"hotline": _l("Hotline"), "store": _l("In a store"), "online": _l("Online"),
                    "followup": _l("On a follow-up call")}
 _REMEDY_LABELS = {"refund": _l("Refund"), "replacement": _l("Replacement"),

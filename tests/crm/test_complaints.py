@@ -141,6 +141,9 @@ def test_overdue_is_flagged_and_escalated_once(session, shop, order):
     [mail] = session.execute(sa.select(OutboxMessage).where(
         OutboxMessage.kind == "complaint_escalation")).scalars().all()
     assert mail.to == shop.admin.email and mail.purpose == "service"
+    # In the shop's language (zh_CN), words and not codes.
+    assert "高" in mail.body and "质量" in mail.body
+    assert "high" not in mail.body and "quality" not in mail.body and "open" not in mail.body
     assert complaints.escalate_overdue(utcnow()) == "0 complaint(s) escalated"
 
 

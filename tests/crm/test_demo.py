@@ -182,7 +182,7 @@ def test_customers_look_real_and_their_figures_match_their_orders(demo, session)
 
 
 def test_recent_completions_have_satisfaction_calls(demo, session):
-    calls = _all(session, sa.select(FollowUp))
+    calls = _all(session, sa.select(FollowUp).where(FollowUp.kind == "satisfaction"))
     assert calls
     now = utcnow()
     by_order = {f.order_id: f for f in calls}
@@ -237,3 +237,30 @@ def test_demo_with_50_customers_and_300_orders(runner, session):
     assert session.execute(sa.select(sa.func.count(Stock.id)).where(
         sa.or_(Stock.on_hand < 0, Stock.reserved < 0, Stock.reserved > Stock.on_hand))
     ).scalar() == 0
+
+
+def test_the_customer_center_has_complaints_and_coupons_to_work_on(demo, session):
+    from crm.models import Complaint
+    from storefront.coupon_models import Coupon
+
+    found = re.search(r"Customer center: (\d+) complaint\(s\), (\d+) coupon\(s\) given", demo)
+    assert found, demo
+    complaints = _all(session, sa.select(Complaint))
+    assert len(complaints) == int(found.group(1)) >= 5
+    states = Counter(c.status for c in complaints)
+    assert {"open", "resolved"} <= set(states) and len(states) >= 4
+    for c in complaints:
+        order = session.get(Order, c.order_id)
+        assert order.user_id == c.customer.user_id and c.events[0].to_status == "open"
+        if c.status in ("resolved", "closed"):
+            assert c.remedy in ("coupon", "apology") and c.root_cause and c.prevention
+            assert c.resolved_at >= c.created_at
+            assert (c.coupon_id is not None) == (c.remedy == "coupon")
+            # and a call to ask whether the customer is satisfied now
+            assert session.execute(sa.select(FollowUp).where(
+                FollowUp.customer_id == c.customer_id, FollowUp.kind == "complaint",
+                FollowUp.reason.startswith(f"complaint:{c.id}:"))).scalars().first()
+    coupons = _all(session, sa.select(Coupon))
+    assert len(coupons) == int(found.group(2)) and {c.source for c in coupons} == {
+        "complaint", "manual"}
+    assert all(c.note for c in coupons if c.source == "manual")
