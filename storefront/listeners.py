@@ -49,7 +49,8 @@ def on_fulfillment_no_show(fulfillment, **_):
 
 
 def on_order_cancelled(order, expired=False, reason=None, **_):
-    billing.note_cancellation(order, expired=expired, reason=reason)
+    billing.note_cancellation(
+        order, reason=reason or ("expired" if expired else billing.CANCELLED))
 
 
 def _membership_for(order):

@@ -271,12 +271,23 @@ def cancel_order(order: Order, actor: User) -> Order:
         raise IllegalTransition(_l(
             "The store has already prepared this order. Please call the store to cancel it."),
             extra={"status": order.status})
+    return _cancel(order, actor=actor)
+
+
+def _cancel(order: Order, *, actor: User | None = None, reason: str | None = None) -> Order:
+    """Cancel an open order: release what its fulfillment still holds, then send
+    ``order_cancelled`` with ``reason`` (None: the shopper or staff cancelled; ``no_show``).
+
+    The listener (``billing.note_cancellation``) writes the timeline entry and refunds what
+    was paid online with that reason, in this transaction. ``actor`` None is the shop itself.
+    """
+    f = order.fulfillment
     if f is not None and f.status != FulfillmentStatus.CANCELLED:
         desk.cancel_fulfillment(f, actor=actor)
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = utcnow()
     db.session.flush()
-    order_cancelled.send(order)
+    order_cancelled.send(order, reason=reason)
     return order
 
 
@@ -323,8 +334,8 @@ def expire_order(order: Order, now) -> bool:
 def close_no_show(order: Order) -> bool:
     """A pickup nobody collected went back to stock: close its order; False if already closed.
 
-    Nothing collected: the order is cancelled, and what was paid online goes back in full
-    through ``refunds.refund_order`` (reason ``no_show``; the Stripe call happens after the
+    Nothing collected: the order is cancelled as any other (``_cancel``), and what was paid
+    online goes back in full with reason ``no_show`` (the Stripe call happens after the
     commit, see ``execute_pending_refunds``); an order to be paid at the desk is only
     cancelled. Part collected at the desk: the order is fulfilled for that part (an offline
     order with what the desk took for it) and only the uncollected lines are refunded when
@@ -345,12 +356,7 @@ def close_no_show(order: Order) -> bool:
                 and refundable(order) > 0:
             refund_order(order, None, reason=NO_SHOW, lines=uncollected)
         return True
-    if refundable(order) > 0:
-        refund_order(order, None, reason=NO_SHOW)
-    order.status = OrderStatus.CANCELLED
-    order.cancelled_at = utcnow()
-    db.session.flush()
-    order_cancelled.send(order, reason=NO_SHOW)
+    _cancel(order, reason=NO_SHOW)
     return True
 
 
