@@ -169,24 +169,41 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
                for p, q, price, is_member_price in priced],
     )
     db.session.add(order)
-    db.session.flush()
+    db.session.flush()  # the points and the coupon name the order
     if discount:
         points_ledger.redeem_points(membership, order, points)
     if used_coupon is not None:
         coupons.redeem(used_coupon, order)
-    order.number = _next_number(order)
     try:
-        desk.create_fulfillment(
-            order_id=order.id, center=center, method=method,
-            lines=[{"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh,
-                    "name_en": p.name_en, "quantity": q} for p, q in items],
-            contact_name=contact_name, contact_phone=contact_phone, address=address,
-            slot_id=slot_id, actor_id=user.id, routing=decision,
-        )
+        return record_order(order, items, center=center, address=address, slot_id=slot_id,
+                            actor_id=user.id, routing=decision)
     except InsufficientStock as err:
         _describe_shortage(err, items, method, position,
                            near=center if method == Method.PICKUP else None)
         raise
+
+
+def record_order(order: Order, items: list[tuple[Product, int]], *, center: Center,
+                 address: dict | None, actor_id: int, routing: dict,
+                 slot_id: int | None = None) -> Order:
+    """Write a priced order: its number, its fulfillment at ``center`` reserving ``items``
+    (``[(product, units)]``) by the order's method, then ``order_placed``.
+
+    Shared by checkout and replacement orders. ``address`` is where a delivery or courier
+    shipment goes (None for pickup), ``actor_id`` the ledger's "who", ``routing`` the
+    decision recorded on the fulfillment. Raises ``InsufficientStock`` or
+    ``SlotUnavailable``; the caller's rollback undoes the rest.
+    """
+    db.session.add(order)
+    db.session.flush()
+    order.number = _next_number(order)
+    desk.create_fulfillment(
+        order_id=order.id, center=center, method=order.fulfillment_method,
+        lines=[{"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh,
+                "name_en": p.name_en, "quantity": q} for p, q in items],
+        contact_name=order.contact_name, contact_phone=order.contact_phone, address=address,
+        slot_id=slot_id, actor_id=actor_id, routing=routing,
+    )
     db.session.flush()
     order_placed.send(order)
     return order
