@@ -15,18 +15,16 @@ from core.models import User
 from core.signals import fulfillment_no_show, fulfillment_part_collected
 
 from .ledger import record_movement
-from .lots import consume_line_lots, release_lots
+from .lots import consume_line_lots
 from .models import Fulfillment, FulfillmentStatus, Method, MovementKind, Stock
 from .services import (
-    _lines,
     _require,
     cancel_fulfillment,
     check_center_access,
     check_code,
     complete_pickup,
-    release_stock,
+    release_reservation,
 )
-from .slots import release_slot
 
 #: how an offline order was paid at the counter (see ``core.signals.fulfillment_completed``)
 COLLECT_METHODS = ("cash", "card_terminal", "wechat_scan", "alipay_scan")
@@ -178,9 +176,6 @@ def release_no_shows(now: datetime) -> str:
 def _close_part_collected(f: Fulfillment, now: datetime) -> None:
     """The shopper took part and never came back for the rest: the rest returns to stock
     (reservation, lots and slot released) and the pickup ends as picked up."""
-    release_stock(f.center_id, _lines(f), fulfillment_id=f.id, actor_id=None, reason="no_show")
-    release_lots(f)
-    release_slot(f.slot_id)
+    release_reservation(f, actor_id=None, reason="no_show")
     f.status = FulfillmentStatus.PICKED_UP
     f.completed_at = now
-    f.pickup_code = None
