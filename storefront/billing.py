@@ -27,6 +27,7 @@ from fulfillment.errors import InsufficientStock
 from . import payments
 from .errors import PaymentGatewayError, PaymentsUnavailable
 from .models import Order, OrderStatus, PaymentMethod
+from .orders import record_payment
 from .payment_models import Collection, Payment, PaymentEvent, PaymentStatus
 from .payment_records import (
     latest_stripe_payment,
@@ -171,9 +172,7 @@ def _record_success(order: Order, payment: Payment, intent: payments.Intent) -> 
 def _mark_paid(order: Order, payment: Payment) -> None:
     order.status = OrderStatus.PAID
     order.payment_method = PaymentMethod.STRIPE
-    order.paid_amount = payment.amount
-    order.paid_at = payment.succeeded_at or utcnow()
-    db.session.flush()
+    record_payment(order, payment.amount, paid_at=payment.succeeded_at or utcnow())
     order_paid.send(order)
 
 

@@ -308,6 +308,19 @@ def _cancel(order: Order, *, actor: User | None = None, reason: str | None = Non
     return order
 
 
+def record_payment(order: Order, amount: int, *, paid_at=None) -> Order:
+    """What the shopper has paid for the order comes to ``amount`` (fen): the one place
+    ``paid_amount`` is set (an online payment, the desk's money at hand-over or for a part).
+
+    ``paid_at`` is when the order counts as paid; a part paid at the desk leaves it unset.
+    """
+    order.paid_amount = amount
+    if paid_at is not None:
+        order.paid_at = paid_at
+    db.session.flush()
+    return order
+
+
 def complete_order(order: Order, *, collected_amount: int | None = None) -> Order:
     """The goods reached the shopper: an offline payment was collected then.
 
@@ -316,8 +329,8 @@ def complete_order(order: Order, *, collected_amount: int | None = None) -> Orde
     if order.status not in (OrderStatus.PAID, OrderStatus.CONFIRMED):
         raise IllegalTransition(extra={"status": order.status})
     if order.payment_method in PaymentMethod.OFFLINE and order.status == OrderStatus.CONFIRMED:
-        order.paid_amount = order.total_amount if collected_amount is None else collected_amount
-        order.paid_at = utcnow()
+        record_payment(order, order.total_amount if collected_amount is None
+                       else collected_amount, paid_at=utcnow())
     order.status = OrderStatus.FULFILLED
     order.fulfilled_at = utcnow()
     db.session.flush()
