@@ -25,28 +25,49 @@ def record_movement(center_id: int, product_id: int, kind: str, *, on_hand: int 
         reason=(reason or None) and reason[:200], created_at=utcnow()))
 
 
+def sums_by_stock_row(model, on_hand, reserved) -> sa.Subquery:
+    """Per (center, product) of ``model`` (movements, lots): the sums of its ``on_hand`` and
+    ``reserved`` columns, labelled ``on_hand`` and ``reserved``."""
+    return (
+        sa.select(model.center_id, model.product_id,
+                  sa.func.sum(on_hand).label("on_hand"),
+                  sa.func.sum(reserved).label("reserved"))
+        .group_by(model.center_id, model.product_id)
+    ).subquery()
+
+
+def stock_differing_from(sums: sa.Subquery, center_id: int | None = None, *,
+                         every_row: bool = False) -> list[tuple[int, int, int, int, int, int]]:
+    """Stock rows (of one center, or all) whose on_hand / reserved differ from ``sums``
+    (``sums_by_stock_row``), as ``(center, product, on_hand, reserved, summed on_hand,
+    summed reserved)``.
+
+    ``every_row``: a stock row without sums is compared with 0 (the ledger); otherwise only
+    rows with sums are (a product a center does not keep in lots has no lots).
+    """
+    joined = sa.and_(sums.c.center_id == Stock.center_id, sums.c.product_id == Stock.product_id)
+    query = sa.select(Stock.center_id, Stock.product_id, Stock.on_hand, Stock.reserved,
+                      sa.func.coalesce(sums.c.on_hand, 0), sa.func.coalesce(sums.c.reserved, 0))
+    query = query.outerjoin(sums, joined) if every_row else query.join(sums, joined)
+    rows = db.session.execute(
+        query.where(*([Stock.center_id == center_id] if center_id is not None else []))
+        .order_by(Stock.center_id, Stock.product_id)
+    ).all()
+    return [(c, p, oh, rs, int(soh), int(srs)) for c, p, oh, rs, soh, srs in rows
+            if (oh, rs) != (int(soh), int(srs))]
+
+
 def verify_ledger(center_id: int | None = None) -> list[dict]:
     """Stock rows whose on_hand / reserved differ from their movements' sums (empty: all agree).
 
     Also reports movements of a (center, product) that has no stock row.
     """
-    sums = (
-        sa.select(StockMovement.center_id, StockMovement.product_id,
-                  sa.func.sum(StockMovement.on_hand_delta).label("on_hand"),
-                  sa.func.sum(StockMovement.reserved_delta).label("reserved"))
-        .group_by(StockMovement.center_id, StockMovement.product_id)
-    ).subquery()
-    rows = db.session.execute(
-        sa.select(Stock.center_id, Stock.product_id, Stock.on_hand, Stock.reserved,
-                  sa.func.coalesce(sums.c.on_hand, 0), sa.func.coalesce(sums.c.reserved, 0))
-        .outerjoin(sums, sa.and_(sums.c.center_id == Stock.center_id,
-                                 sums.c.product_id == Stock.product_id))
-        .where(*([Stock.center_id == center_id] if center_id is not None else []))
-    ).all()
+    sums = sums_by_stock_row(StockMovement, StockMovement.on_hand_delta,
+                             StockMovement.reserved_delta)
     problems = [
         {"center_id": c, "product_id": p, "on_hand": oh, "reserved": rs,
-         "ledger_on_hand": int(loh), "ledger_reserved": int(lrs)}
-        for c, p, oh, rs, loh, lrs in rows if (oh, rs) != (int(loh), int(lrs))
+         "ledger_on_hand": loh, "ledger_reserved": lrs}
+        for c, p, oh, rs, loh, lrs in stock_differing_from(sums, center_id, every_row=True)
     ]
     orphans = db.session.execute(
         sa.select(sums.c.center_id, sums.c.product_id, sums.c.on_hand, sums.c.reserved)

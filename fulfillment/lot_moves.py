@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 from core.errors import ValidationFailed
 from core.extensions import db
 
-from .ledger import record_movement
-from .models import Lot, Stock
+from .ledger import record_movement, stock_differing_from, sums_by_stock_row
+from .models import Lot
 
 
 def is_tracked(center_id: int, product_id: int) -> bool:
@@ -107,20 +107,7 @@ def record_by_lot(center_id: int, product_id: int, kind: str, delta: int,
 
 def verify_lots(center_id: int | None = None) -> list[dict]:
     """Stock rows kept in lots whose lots do not add up to their on_hand / reserved."""
-    sums = (
-        sa.select(Lot.center_id, Lot.product_id,
-                  sa.func.sum(Lot.on_hand).label("on_hand"),
-                  sa.func.sum(Lot.reserved).label("reserved"))
-        .group_by(Lot.center_id, Lot.product_id)
-    ).subquery()
-    rows = db.session.execute(
-        sa.select(Stock.center_id, Stock.product_id, Stock.on_hand, Stock.reserved,
-                  sums.c.on_hand, sums.c.reserved)
-        .join(sums, sa.and_(sums.c.center_id == Stock.center_id,
-                            sums.c.product_id == Stock.product_id))
-        .where(*([Stock.center_id == center_id] if center_id is not None else []))
-        .order_by(Stock.center_id, Stock.product_id)
-    ).all()
+    sums = sums_by_stock_row(Lot, Lot.on_hand, Lot.reserved)
     return [{"center_id": c, "product_id": p, "on_hand": oh, "reserved": rs,
-             "lots_on_hand": int(loh), "lots_reserved": int(lrs)}
-            for c, p, oh, rs, loh, lrs in rows if (oh, rs) != (int(loh), int(lrs))]
+             "lots_on_hand": loh, "lots_reserved": lrs}
+            for c, p, oh, rs, loh, lrs in stock_differing_from(sums, center_id)]

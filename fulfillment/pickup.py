@@ -15,32 +15,73 @@ from core.models import User
 from core.signals import fulfillment_no_show, fulfillment_part_collected
 
 from .ledger import record_movement
-from .lots import consume_line_lots, release_lots
+from .lots import consume_line_lots
 from .models import Fulfillment, FulfillmentStatus, Method, MovementKind, Stock
 from .services import (
-    _lines,
     _require,
     cancel_fulfillment,
     check_center_access,
     check_code,
     complete_pickup,
-    release_stock,
+    release_reservation,
 )
-from .slots import release_slot
 
 #: how an offline order was paid at the counter (see ``core.signals.fulfillment_completed``)
 COLLECT_METHODS = ("cash", "card_terminal", "wechat_scan", "alipay_scan")
 _PHONE = re.compile(r"^\+?[\d\s-]{6,20}$")
+#: order states in which the desk collects nothing more
+_CLOSED_ORDER = ("cancelled", "refunded")
+
+
+def to_collect(order) -> int:
+    """What the desk still collects for an order (offline payment), in minor units.
+
+    ``order`` is a row of the orders table (``status``, ``total_amount``, ``paid_amount``),
+    read by name: fulfillment does not import storefront.
+    """
+    if order is None or order.status in _CLOSED_ORDER:
+        return 0
+    return max(order.total_amount - order.paid_amount, 0)
+
+
+def part_price(f: Fulfillment, lines: dict[int, int]) -> int:
+    """What ``{line id: units}`` of the fulfillment cost on its order (the lines' unit prices,
+    read from the order's table by name), in minor units."""
+    order_lines = db.metadata.tables["order_lines"]
+    prices = dict(db.session.execute(
+        sa.select(order_lines.c.product_id, order_lines.c.unit_price_amount)
+        .where(order_lines.c.order_id == f.order_id)).all())
+    return sum(prices.get(line.product_id, 0) * max(lines.get(line.id, 0), 0) for line in f.lines)
+
+
+def amount_due(f: Fulfillment, lines: dict[int, int] | None = None) -> int:
+    """What the desk takes now for the pickup's order, in minor units: what is left to pay,
+    or, when ``lines`` (``{line id: units}``) leaves part waiting, what the units taken cost
+    (at most what is left). 0 once the order is paid or closed.
+
+    The desk page and the staff API's hand-over both ask here, so they record the same.
+    """
+    orders = db.metadata.tables["orders"]
+    order = db.session.execute(
+        sa.select(orders.c.status, orders.c.total_amount, orders.c.paid_amount)
+        .where(orders.c.id == f.order_id)).first()
+    due = to_collect(order)
+    if lines is not None and any(lines.get(ln.id, 0) < ln.remaining
+                                 for ln in f.lines if ln.remaining):
+        due = min(due, part_price(f, lines))
+    return due
 
 
 def _check_payment(collected: dict | None) -> dict | None:
+    """The payment taken, checked; its ``amount`` may be None (the desk's due, filled in)."""
     if collected is None:
         return None
     method, amount = collected.get("method"), collected.get("amount")
     errors = {}
     if method not in COLLECT_METHODS:
         errors["method"] = [str(_l("Choose how the customer paid."))]
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+    if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)
+                               or amount < 0):
         errors["amount"] = [str(_l("Enter the amount taken."))]
     if errors:
         raise ValidationFailed(errors={"collected": errors})
@@ -56,7 +97,8 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
     (the order stays ready, the code stays valid). Someone collecting for the shopper
     leaves a name and phone. ``collected`` (``{"method", "amount"}``) is the offline
     payment the clerk took: for the part taken (sent with ``fulfillment_part_collected``),
-    or for the rest when the last units leave (with ``fulfillment_completed``).
+    or for the rest when the last units leave (with ``fulfillment_completed``). Without an
+    amount it is ``amount_due`` (nothing is recorded when that is 0).
     """
     check_center_access(actor, f.center_id)
     _require(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
@@ -81,6 +123,9 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
             taking[line_id] = units
     if lines is not None and not taking:
         raise ValidationFailed(errors={"lines": [str(_l("Choose what the customer takes."))]})
+    if collected is not None and collected["amount"] is None:
+        due = amount_due(f, lines)
+        collected = {"method": collected["method"], "amount": due} if due else None
     check_code(f, code)
     if name:
         f.collector_name, f.collector_phone = name, phone
@@ -131,9 +176,6 @@ def release_no_shows(now: datetime) -> str:
 def _close_part_collected(f: Fulfillment, now: datetime) -> None:
     """The shopper took part and never came back for the rest: the rest returns to stock
     (reservation, lots and slot released) and the pickup ends as picked up."""
-    release_stock(f.center_id, _lines(f), fulfillment_id=f.id, actor_id=None, reason="no_show")
-    release_lots(f)
-    release_slot(f.slot_id)
+    release_reservation(f, actor_id=None, reason="no_show")
     f.status = FulfillmentStatus.PICKED_UP
     f.completed_at = now
-    f.pickup_code = None

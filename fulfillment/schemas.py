@@ -276,6 +276,15 @@ class CollectedSchema(Schema):
                             metadata={"description": "Minor units (fen)."})
 
 
+class HandoverCollectedSchema(CollectedSchema):
+    """The offline payment taken at the desk; without an amount, what the desk page takes."""
+
+    amount = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000_000),
+                            metadata={"description": "Minor units (fen). Default: what is left "
+                                                     "to pay or, for part of the order, what "
+                                                     "the units taken cost."})
+
+
 class CollectLineSchema(Schema):
     line_id = record_id(strict=True, required=True)
     quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=99))
@@ -294,8 +303,9 @@ class HandoverSchema(Schema):
                                                  "reserved (partial collection)."})
     collector = fields.Nested(CollectorSchema, metadata={
         "description": "Someone collecting for the shopper."})
-    collected = fields.Nested(CollectedSchema, metadata={
-        "description": "Offline payment taken (when the last units leave)."})
+    collected = fields.Nested(HandoverCollectedSchema, metadata={
+        "description": "Offline payment taken: for the units taken now, or for the rest "
+                       "when the last units leave."})
 
 
 class DispatchSchema(Schema):

@@ -293,16 +293,26 @@ def cancel_fulfillment(f: Fulfillment, *, actor: User | None = None,
             _l("This order is %(status)s and cannot be cancelled.", status=status_word(f.status)),
             extra={"status": f.status},
         )
-    release_stock(f.center_id, _lines(f), fulfillment_id=f.id,
-                  actor_id=actor.id if actor is not None else None, reason=reason)
-    release_lots(f)
-    release_slot(f.slot_id)
+    release_reservation(f, actor_id=actor.id if actor is not None else None, reason=reason)
     f.status = FulfillmentStatus.CANCELLED
     f.cancelled_at = utcnow()
-    f.pickup_code = None
     db.session.flush()
     fulfillment_cancelled.send(f)
     return f
+
+
+def release_reservation(f: Fulfillment, *, actor_id: int | None, reason: str) -> None:
+    """Give back what the fulfillment still holds: its reserved units (``released``
+    movements), their lots and its place in a slot; its pickup code stops working.
+
+    Shared by a cancellation and a pickup whose rest was never collected; the caller sets
+    the fulfillment's new state.
+    """
+    release_stock(f.center_id, _lines(f), fulfillment_id=f.id, actor_id=actor_id,
+                  reason=reason)
+    release_lots(f)
+    release_slot(f.slot_id)
+    f.pickup_code = None
 
 
 def reinstate_fulfillment(f: Fulfillment) -> Fulfillment:

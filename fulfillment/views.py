@@ -25,6 +25,7 @@ from core.models import Role, User, utcnow
 from . import services, slots, transfers
 from .forms import ActionForm, CodeForm
 from .models import Center, Fulfillment, FulfillmentStatus, Method
+from .pickup import to_collect
 from .queue import group_by_slot
 from .state_words import ROUTING_WORDS as ROUTING_REASONS
 from .state_words import routing_word
@@ -52,7 +53,6 @@ PAYMENT_LABELS = {
     "cash_on_delivery": _l("Cash on delivery"),
     "stripe": _l("Paid online"),
 }
-_CLOSED_ORDER = ("cancelled", "refunded")
 
 
 def mask_phone(phone: str | None) -> str:
@@ -123,13 +123,6 @@ def orders_by_id(order_ids) -> dict:
                   orders.c.note)
         .where(orders.c.id.in_(list(order_ids))))
     return {row.id: row for row in rows}
-
-
-def to_collect(order) -> int:
-    """What the desk still collects for an order (offline payment), in minor units."""
-    if order is None or order.status in _CLOSED_ORDER:
-        return 0
-    return max(order.total_amount - order.paid_amount, 0)
 
 
 def _all_centers() -> list[Center]:

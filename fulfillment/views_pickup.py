@@ -1,7 +1,6 @@
 """Pickup desk steps: mark ready, hand over against the code (all or part, someone else
 collecting, the payment taken), and the code box that finds the order for a last look."""
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -26,7 +25,6 @@ from .views import (
     one_click_step,
     orders_by_id,
     render_desk,
-    to_collect,
 )
 
 
@@ -48,11 +46,8 @@ def hand_over(fulfillment_id: int):
         message = "; ".join(map(str, form.code.errors)) or _("The form expired. Please try again.")
         return render_desk(center, row_errors={f.id: message}, status=400)
     order = orders_by_id([f.order_id]).get(f.order_id)
-    collect = to_collect(order)
     lines = _taken_lines(f)
-    if lines is not None and any(units < ln.remaining for ln in f.lines
-                                 for units in (lines.get(ln.id, 0),) if ln.remaining):
-        collect = min(collect, part_price(f, lines))  # what the units taken now cost
+    collect = pickup.amount_due(f, lines)  # all that is left, or what the units taken cost
     paid = form.paid_method.data or None
     try:
         pickup.collect(f, form.code.data, current_user, lines=lines,
@@ -82,16 +77,6 @@ def hand_over(fulfillment_id: int):
     else:
         flash(_("Order %(number)s handed over.", number=number), "success")
     return redirect(desk_url(f.center_id, Method.PICKUP))
-
-
-def part_price(f: Fulfillment, lines: dict[int, int]) -> int:
-    """What ``{line id: units}`` of the fulfillment cost on its order (the lines' unit prices,
-    read from the order's table by name), in minor units."""
-    order_lines = db.metadata.tables["order_lines"]
-    prices = dict(db.session.execute(
-        sa.select(order_lines.c.product_id, order_lines.c.unit_price_amount)
-        .where(order_lines.c.order_id == f.order_id)).all())
-    return sum(prices.get(line.product_id, 0) * max(lines.get(line.id, 0), 0) for line in f.lines)
 
 
 def _taken_lines(f: Fulfillment) -> dict[int, int] | None:
@@ -130,7 +115,7 @@ def find_code():
     order = orders_by_id([f.order_id]).get(f.order_id)
     confirm = HandOverForm(formdata=None, code=services.normalize_code(form.code.data))
     context = common_context(center)
-    context.update(f=f, order=order, collect=to_collect(order), form=confirm)
+    context.update(f=f, order=order, collect=pickup.to_collect(order), form=confirm)
     return render_template("fulfillment/confirm_handover.html", **context)
 
 

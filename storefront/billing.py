@@ -27,6 +27,7 @@ from fulfillment.errors import InsufficientStock
 from . import payments
 from .errors import PaymentGatewayError, PaymentsUnavailable
 from .models import Order, OrderStatus, PaymentMethod
+from .orders import record_payment
 from .payment_models import Collection, Payment, PaymentEvent, PaymentStatus
 from .payment_records import (
     latest_stripe_payment,
@@ -38,7 +39,7 @@ from .payment_records import (
     refundable,
 )
 from .payment_records import refunds_of as refunds_of  # what the order pages ask billing
-from .refunds import execute_pending_refunds, queue_refund
+from .refunds import execute_pending_refunds, queue_refund, refund_order
 
 #: refund reasons the shop writes itself (staff write their own words)
 LATE_PAYMENT = "late_payment"
@@ -171,9 +172,7 @@ def _record_success(order: Order, payment: Payment, intent: payments.Intent) -> 
 def _mark_paid(order: Order, payment: Payment) -> None:
     order.status = OrderStatus.PAID
     order.payment_method = PaymentMethod.STRIPE
-    order.paid_amount = payment.amount
-    order.paid_at = payment.succeeded_at or utcnow()
-    db.session.flush()
+    record_payment(order, payment.amount, paid_at=payment.succeeded_at or utcnow())
     order_paid.send(order)
 
 
@@ -208,15 +207,15 @@ def _revive_or_refund(order: Order, payment: Payment) -> str:
 # --- cancellations, the desk ---------------------------------------------------------
 
 
-def note_cancellation(order: Order, *, expired: bool, reason: str | None = None) -> None:
-    """An order was cancelled: say so on its timeline (``reason``, e.g. ``no_show``, or
-    expired / cancelled); give back what was paid online."""
-    log_event(order, reason or ("expired" if expired else "cancelled"))
-    left = refundable(order)
-    if left > 0:
-        payment = next(p for p in reversed(payments_of(order))
-                       if p.status == PaymentStatus.SUCCEEDED)
-        queue_refund(order, payment, left, reason=CANCELLED, full=True)
+def note_cancellation(order: Order, *, reason: str = CANCELLED) -> None:
+    """An order was cancelled: say why on its timeline (``cancelled``, ``expired``,
+    ``no_show``) and give back in full what was paid online, with that reason.
+
+    The refund is written ``pending`` here; Stripe is asked after the commit.
+    """
+    log_event(order, reason)
+    if refundable(order) > 0:
+        refund_order(order, None, reason=reason)
 
 
 def switch_to_offline(order: Order, actor: User) -> list[str]:

@@ -14,7 +14,7 @@ from core.signals import (
 from . import billing, coupons, points, tiers
 from .membership import membership_of
 from .models import Order, PaymentMethod
-from .orders import close_no_show, complete_order
+from .orders import close_no_show, complete_order, record_payment
 from .payment_records import paid_total
 
 
@@ -37,8 +37,7 @@ def on_fulfillment_part_collected(fulfillment, collected=None, actor_id=None, **
     if (collected is not None and order is not None and order.status == "confirmed"
             and order.payment_method in PaymentMethod.OFFLINE):
         billing.record_offline_payment(order, collected, actor_id=actor_id)
-        order.paid_amount = paid_total(order)
-        db.session.flush()
+        record_payment(order, paid_total(order))
 
 
 def on_fulfillment_no_show(fulfillment, **_):
@@ -49,7 +48,8 @@ def on_fulfillment_no_show(fulfillment, **_):
 
 
 def on_order_cancelled(order, expired=False, reason=None, **_):
-    billing.note_cancellation(order, expired=expired, reason=reason)
+    billing.note_cancellation(
+        order, reason=reason or ("expired" if expired else billing.CANCELLED))
 
 
 def _membership_for(order):

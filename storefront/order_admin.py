@@ -20,7 +20,6 @@ from core.extensions import db
 from core.i18n import money_filter
 from core.models import Role
 from fulfillment.models import Center
-from fulfillment.returns import return_to_stock, returnable
 from fulfillment.schemas import plain_key
 
 from . import orders, payment_records, payments, refund_requests, refunds
@@ -104,13 +103,6 @@ def _asked(order_ids: list[int]) -> dict[int, int]:
         .group_by(RefundRequest.order_id)).all())
 
 
-def _can_restock(order: Order) -> bool:
-    """Staff of the order's center, once goods were handed over and not all came back."""
-    f = order.fulfillment
-    return (current_user.role == Role.STAFF and current_user.center_id == order.center_id
-            and f is not None and any(returnable(f).values()))
-
-
 def _page(order: Order, form: RefundForm, status: int = 200):
     records = payment_records
     return render_template(
@@ -122,7 +114,7 @@ def _page(order: Order, form: RefundForm, status: int = 200):
         describe_source=refund_requests.describe_source,
         may_refund=refunds.can_refund(order, current_user),
         routing=order.fulfillment.routing if order.fulfillment is not None else None,
-        can_restock=_can_restock(order),
+        can_restock=refunds.can_restock(order, current_user),
     ), status
 
 
@@ -148,7 +140,7 @@ def refund(public_id: str):
         if errors:
             form.form_errors.extend(errors)
             return _page(order, form, 400)
-    if form.restock.data and (form.scope.data == "amount" or not _can_restock(order)):
+    if form.restock.data and form.scope.data == "amount":
         form.form_errors.append(_("Only items refunded by line, handed over at this store, "
                                   "can go back into stock."))
         return _page(order, form, 400)
@@ -158,12 +150,8 @@ def refund(public_id: str):
             made = refunds.refund_amount(order, actor, amount=form.amount.data,
                                          reason=form.reason.data)
         else:
-            made = refunds.refund_order(order, actor, reason=form.reason.data, lines=lines)
-        if form.restock.data:
-            products = {line.id: line.product_id for line in order.lines}
-            return_to_stock(order.fulfillment, {
-                products[rl.order_line_id]: rl.quantity for rl in made.lines}, actor,
-                reason=f"refund {made.id}")
+            made = refunds.refund_order(order, actor, reason=form.reason.data, lines=lines,
+                                        restock=form.restock.data)
         refund_id, amount, currency = made.id, made.amount, made.currency
         db.session.commit()
     except DomainError as err:

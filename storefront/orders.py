@@ -169,24 +169,41 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
                for p, q, price, is_member_price in priced],
     )
     db.session.add(order)
-    db.session.flush()
+    db.session.flush()  # the points and the coupon name the order
     if discount:
         points_ledger.redeem_points(membership, order, points)
     if used_coupon is not None:
         coupons.redeem(used_coupon, order)
-    order.number = _next_number(order)
     try:
-        desk.create_fulfillment(
-            order_id=order.id, center=center, method=method,
-            lines=[{"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh,
-                    "name_en": p.name_en, "quantity": q} for p, q in items],
-            contact_name=contact_name, contact_phone=contact_phone, address=address,
-            slot_id=slot_id, actor_id=user.id, routing=decision,
-        )
+        return record_order(order, items, center=center, address=address, slot_id=slot_id,
+                            actor_id=user.id, routing=decision)
     except InsufficientStock as err:
         _describe_shortage(err, items, method, position,
                            near=center if method == Method.PICKUP else None)
         raise
+
+
+def record_order(order: Order, items: list[tuple[Product, int]], *, center: Center,
+                 address: dict | None, actor_id: int, routing: dict,
+                 slot_id: int | None = None) -> Order:
+    """Write a priced order: its number, its fulfillment at ``center`` reserving ``items``
+    (``[(product, units)]``) by the order's method, then ``order_placed``.
+
+    Shared by checkout and replacement orders. ``address`` is where a delivery or courier
+    shipment goes (None for pickup), ``actor_id`` the ledger's "who", ``routing`` the
+    decision recorded on the fulfillment. Raises ``InsufficientStock`` or
+    ``SlotUnavailable``; the caller's rollback undoes the rest.
+    """
+    db.session.add(order)
+    db.session.flush()
+    order.number = _next_number(order)
+    desk.create_fulfillment(
+        order_id=order.id, center=center, method=order.fulfillment_method,
+        lines=[{"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh,
+                "name_en": p.name_en, "quantity": q} for p, q in items],
+        contact_name=order.contact_name, contact_phone=order.contact_phone, address=address,
+        slot_id=slot_id, actor_id=actor_id, routing=routing,
+    )
     db.session.flush()
     order_placed.send(order)
     return order
@@ -271,12 +288,36 @@ def cancel_order(order: Order, actor: User) -> Order:
         raise IllegalTransition(_l(
             "The store has already prepared this order. Please call the store to cancel it."),
             extra={"status": order.status})
+    return _cancel(order, actor=actor)
+
+
+def _cancel(order: Order, *, actor: User | None = None, reason: str | None = None) -> Order:
+    """Cancel an open order: release what its fulfillment still holds, then send
+    ``order_cancelled`` with ``reason`` (None: the shopper or staff cancelled; ``no_show``).
+
+    The listener (``billing.note_cancellation``) writes the timeline entry and refunds what
+    was paid online with that reason, in this transaction. ``actor`` None is the shop itself.
+    """
+    f = order.fulfillment
     if f is not None and f.status != FulfillmentStatus.CANCELLED:
         desk.cancel_fulfillment(f, actor=actor)
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = utcnow()
     db.session.flush()
-    order_cancelled.send(order)
+    order_cancelled.send(order, reason=reason)
+    return order
+
+
+def record_payment(order: Order, amount: int, *, paid_at=None) -> Order:
+    """What the shopper has paid for the order comes to ``amount`` (fen): the one place
+    ``paid_amount`` is set (an online payment, the desk's money at hand-over or for a part).
+
+    ``paid_at`` is when the order counts as paid; a part paid at the desk leaves it unset.
+    """
+    order.paid_amount = amount
+    if paid_at is not None:
+        order.paid_at = paid_at
+    db.session.flush()
     return order
 
 
@@ -288,8 +329,8 @@ def complete_order(order: Order, *, collected_amount: int | None = None) -> Orde
     if order.status not in (OrderStatus.PAID, OrderStatus.CONFIRMED):
         raise IllegalTransition(extra={"status": order.status})
     if order.payment_method in PaymentMethod.OFFLINE and order.status == OrderStatus.CONFIRMED:
-        order.paid_amount = order.total_amount if collected_amount is None else collected_amount
-        order.paid_at = utcnow()
+        record_payment(order, order.total_amount if collected_amount is None
+                       else collected_amount, paid_at=utcnow())
     order.status = OrderStatus.FULFILLED
     order.fulfilled_at = utcnow()
     db.session.flush()
@@ -323,8 +364,8 @@ def expire_order(order: Order, now) -> bool:
 def close_no_show(order: Order) -> bool:
     """A pickup nobody collected went back to stock: close its order; False if already closed.
 
-    Nothing collected: the order is cancelled, and what was paid online goes back in full
-    through ``refunds.refund_order`` (reason ``no_show``; the Stripe call happens after the
+    Nothing collected: the order is cancelled as any other (``_cancel``), and what was paid
+    online goes back in full with reason ``no_show`` (the Stripe call happens after the
     commit, see ``execute_pending_refunds``); an order to be paid at the desk is only
     cancelled. Part collected at the desk: the order is fulfilled for that part (an offline
     order with what the desk took for it) and only the uncollected lines are refunded when
@@ -345,12 +386,7 @@ def close_no_show(order: Order) -> bool:
                 and refundable(order) > 0:
             refund_order(order, None, reason=NO_SHOW, lines=uncollected)
         return True
-    if refundable(order) > 0:
-        refund_order(order, None, reason=NO_SHOW)
-    order.status = OrderStatus.CANCELLED
-    order.cancelled_at = utcnow()
-    db.session.flush()
-    order_cancelled.send(order, reason=NO_SHOW)
+    _cancel(order, reason=NO_SHOW)
     return True
 
 

@@ -16,6 +16,7 @@ from core.models import Role, User, utcnow
 from core.signals import order_refunded
 from fulfillment import services as desk
 from fulfillment.models import FulfillmentStatus
+from fulfillment.returns import return_to_stock, returnable
 
 from . import payments
 from .errors import (
@@ -99,14 +100,28 @@ def _open_refund(order: Order, actor: User | None,
     return order, left, payment, reason
 
 
+def can_restock(order: Order, actor: User) -> bool:
+    """Staff of the order's center, once goods were handed over and not all came back."""
+    f = order.fulfillment
+    return (actor.role == Role.STAFF and actor.center_id == order.center_id
+            and f is not None and any(returnable(f).values()))
+
+
 def refund_order(order: Order, actor: User | None, *, reason: str,
-                 lines: dict[int, int] | None = None) -> Refund:
+                 lines: dict[int, int] | None = None, restock: bool = False) -> Refund:
     """Give money back: everything left (``lines`` None) or the units of some lines.
 
     Online payments go back through Stripe (the refund stays ``pending`` until
     ``execute_refund`` runs after the commit); offline ones are handed back in cash.
-    ``actor`` None is the shop itself.
+    ``actor`` None is the shop itself. ``restock``: the refunded units came back to the
+    store and go back into its stock (``return_to_stock``), in the same transaction; only
+    staff of the order's center may do so (``can_restock``), and only with goods handed
+    over and not yet returned. Otherwise ``ValidationFailed``: the caller's rollback
+    undoes the refund too.
     """
+    if restock and (actor is None or not can_restock(order, actor)):
+        raise ValidationFailed(errors={"restock": [str(_l(
+            "Only items refunded by line, handed over at this store, can go back into stock."))]})
     order, left, payment, reason = _open_refund(order, actor, reason)
     refund_lines: list[RefundLine] = []
     done = refunded_quantities(order)
@@ -137,8 +152,14 @@ def refund_order(order: Order, actor: User | None, *, reason: str,
             raise ValidationFailed(errors={"lines": [str(_l("Choose at least one unit."))]})
         amount = min(left, sum(r.amount for r in refund_lines))
         full = amount >= left
-    return queue_refund(order, payment, amount, reason=reason, full=full, lines=refund_lines,
-                         actor=actor)
+    refund = queue_refund(order, payment, amount, reason=reason, full=full, lines=refund_lines,
+                          actor=actor)
+    if restock:
+        products = {line.id: line.product_id for line in order.lines}
+        return_to_stock(order.fulfillment, {products[rl.order_line_id]: rl.quantity
+                                            for rl in refund.lines},
+                        actor, reason=f"refund {refund.id}")
+    return refund
 
 
 def refund_amount(order: Order, actor: User, *, amount: int, reason: str) -> Refund:

@@ -9,12 +9,10 @@ from flask_babel import lazy_gettext as _l
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
-from core.signals import order_placed
-from fulfillment import services as desk
 from fulfillment.models import Center, Method
 
 from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
-from .orders import MAX_QUANTITY, _next_number
+from .orders import MAX_QUANTITY, record_order
 
 
 def replacement_line(original: Order, product_id: int | None) -> OrderLine | None:
@@ -60,17 +58,8 @@ def place_replacement(original: Order, *, actor: User, product_id: int | None = 
         lines=[OrderLine(product_id=product.id, sku=product.sku, name_zh=product.name_zh,
                          name_en=product.name_en, quantity=quantity, unit_price_amount=0,
                          line_total_amount=0)])
-    db.session.add(order)
-    db.session.flush()
-    order.number = _next_number(order)
-    desk.create_fulfillment(
-        order_id=order.id, center=center, method=method,
-        lines=[{"product_id": product.id, "sku": product.sku, "name_zh": product.name_zh,
-                "name_en": product.name_en, "quantity": quantity}],
-        contact_name=order.contact_name, contact_phone=order.contact_phone,
-        address=shipped if method != Method.PICKUP else None, actor_id=actor.id,
-        routing={"center_id": center.id, "code": center.code, "reason": "replacement",
-                 "runners_up": []})
-    db.session.flush()
-    order_placed.send(order)
-    return order
+    return record_order(order, [(product, quantity)], center=center,
+                        address=shipped if method != Method.PICKUP else None,
+                        actor_id=actor.id,
+                        routing={"center_id": center.id, "code": center.code,
+                                 "reason": "replacement", "runners_up": []})

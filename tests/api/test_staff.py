@@ -119,6 +119,38 @@ def test_ready_then_hand_over_with_the_code(session, client, shop, token_for, pi
     assert followup.kind == "satisfaction"
 
 
+def test_part_handed_over_through_the_api_is_paid_as_on_the_page(session, client, shop,
+                                                                  token_for, place):
+    """Two units of three leave with the shopper, paid in cash: the API, given no amount,
+    records what the desk page records, the price of the units taken."""
+    from tests.fulfillment.test_desk_pages import login
+
+    clerk = token_for(shop.clerk)
+    paid = {}
+    for way in ("page", "api"):
+        public_id = place(shop.shopper, pickup_body(shop, quantity=3)).get_json()["id"]
+        fid = fulfillment_id(session, public_id)
+        client.post(f"{API}/staff/fulfillments/{fid}/ready", headers=clerk)
+        session.expire_all()
+        f = session.get(Fulfillment, fid)
+        line = f.lines[0]
+        if way == "page":
+            login(client, shop.clerk)
+            response = client.post(f"/desk/fulfillments/{fid}/handover", data={
+                "code": f.pickup_code, f"take-{line.id}": "2", "paid_method": "cash"})
+            assert response.status_code == 302
+        else:
+            response = client.post(f"{API}/staff/fulfillments/{fid}/handover", json={
+                "code": f.pickup_code, "lines": [{"line_id": line.id, "quantity": 2}],
+                "collected": {"method": "cash"}}, headers=clerk)
+            assert response.status_code == 200, response.get_json()
+            assert response.get_json()["status"] == "ready"
+        session.expire_all()
+        order = session.get(Order, f.order_id)
+        paid[way] = (order.status, order.paid_amount)
+    assert paid["api"] == paid["page"] == ("confirmed", 2 * shop.products[0].price_amount)
+
+
 def test_wrong_codes_are_refused_then_limited(session, client, shop, token_for, pickup_order):
     fid = fulfillment_id(session, pickup_order["id"])
     clerk = token_for(shop.clerk)

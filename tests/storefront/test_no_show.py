@@ -68,7 +68,7 @@ def test_paid_online_no_show_is_cancelled_and_refunded_once(client, session, sho
     stripe_refunds = stripe_on.client().v1.refunds.list(
         params={"payment_intent": online_order["payment_intent_id"]})
     assert [r["amount"] for r in stripe_refunds.data] == [order.total_amount]
-    assert _events(session, order)[-3:] == ["refund_pending", "no_show", "refund"]
+    assert _events(session, order)[-3:] == ["no_show", "refund_pending", "refund"]
     assert _reserved(session, shop.store, shop.products[0]) == 0
     page = client.get(f"/orders/{online_order['id']}").get_data(as_text=True)
     assert "Not collected in time" in page or "未按时取货" in page

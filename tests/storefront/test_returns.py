@@ -113,3 +113,25 @@ def test_only_goods_handed_over_can_return(session, shop):
     with pytest.raises(ValidationFailed):
         return_to_stock(f, {product.id: 1}, shop.clerk)  # all back already
     assert verify_ledger() == []
+
+
+def test_refund_and_restock_are_one_service_call(session, shop, make_product):
+    import pytest
+
+    from core.errors import ValidationFailed
+    from storefront.refunds import refund_order
+
+    order, product, soon, late = _handed_over(session, shop, make_product)
+    line = order.lines[0]
+    before = _figures(session, shop, product, soon, late)
+    # Not staff of the store: refused before anything is written.
+    with pytest.raises(ValidationFailed) as err:
+        refund_order(order, shop.admin, reason="x", lines={line.id: 1}, restock=True)
+    assert "restock" in err.value.errors
+    assert _figures(session, shop, product, soon, late) == before
+    refund = refund_order(order, shop.clerk, reason="罐子压瘪", lines={line.id: 2}, restock=True)
+    session.commit()
+    assert _figures(session, shop, product, soon, late) == (6, 2, 4, 1)
+    assert session.execute(sa.select(StockMovement.reason).where(
+        StockMovement.kind == "returned")).scalars().all() == [f"refund {refund.id}"]
+    assert verify_ledger() == []
