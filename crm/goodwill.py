@@ -15,6 +15,7 @@ from core.money import format_money
 from storefront import coupons
 from storefront.coupon_models import Coupon, CouponSource
 
+from .erasure import is_erased
 from .events import member_locale
 from .models import Customer
 from .outbox import enqueue
@@ -59,9 +60,15 @@ def give_coupon(customer: Customer, *, amount: int | None, minimum_amount: int |
     """A coupon for ``customer`` from ``actor``, announced to them; refused, with nothing
     written, when the customer has no shop account or a figure is out of bounds."""
     errors = {}
-    if customer.user_id is None or db.session.get(User, customer.user_id) is None:
+    holder = db.session.get(User, customer.user_id) if customer.user_id else None
+    if holder is None:
         errors["customer"] = [str(_l("A coupon needs the customer's shop account; this "
                                      "customer has none."))]
+    elif holder.is_staff_member:
+        errors["customer"] = [str(_l("Coupons are for customers, not for staff accounts."))]
+    elif is_erased(customer):
+        errors["customer"] = [str(_l("This person closed their membership and was erased: "
+                                     "nothing more is sent to them."))]
     if amount is None or amount <= 0:
         errors["amount"] = [str(_l("Enter the amount the coupon takes off, more than 0."))]
     elif amount > MAX_GOODWILL_AMOUNT:

@@ -40,9 +40,10 @@ def on_user_registered(user, **_):
     ensure_customer(user)
 
 
-def on_order_changed(order, **_):
+def on_order_changed(order, expired=False, **_):
     _refresh_for_user(order.user_id)
-    scrub_finished_order(order)
+    if not expired:  # an expired order comes back if its late payment arrives
+        scrub_finished_order(order)
 
 
 def on_member_joined(membership, **_):
@@ -64,6 +65,7 @@ def on_fulfillment_completed(fulfillment, **_):
 
 def on_order_refunded(order, reason=None, **_):
     _refresh_for_user(order.user_id)
+    scrub_finished_order(order)
     if reason == "late_payment":
         plan_for_order(FollowUpKind.APOLOGY, order, utcnow())
 

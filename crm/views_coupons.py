@@ -1,6 +1,8 @@
 """Coupons in the customer center: every coupon given, with its state; give one from a
 customer's 360; take back one that nobody has used."""
 
+from urllib.parse import urlsplit
+
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -53,7 +55,7 @@ def coupon_list():
     source = request.args.get("source") or None
     page = request.args.get("page", 1, type=int)
     holders = None
-    if q and not q.upper().startswith("HY"):
+    if q and not coupons.looks_like_code(q):
         holders = _holders(q)
     rows, pages = coupons.find_coupons(
         q=q if holders is None else None, state=state, source=source, user_ids=holders,
@@ -115,6 +117,16 @@ def coupon_give(customer_id: int):
     return redirect(back)
 
 
+def _local(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (no scheme, host, backslash or control
+    character), else None."""
+    if not target or not target.startswith("/") or any(
+            ch == "\\" or ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
 def _flash_form_errors(form: FlaskForm) -> None:
     for name, messages in form.errors.items():
         label = getattr(form, name).label.text if hasattr(form, name) else ""
@@ -126,9 +138,7 @@ def _flash_form_errors(form: FlaskForm) -> None:
 @roles_required(*CRM_ROLES)
 def coupon_void(coupon_id: int):
     """Take back a coupon nobody has used; a used one stays as it is."""
-    back = request.form.get("next") or ""
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("crm.coupon_list")
+    back = _local(request.form.get("next")) or url_for("crm.coupon_list")
     try:
         coupon = coupons.void_coupon(coupon_id, current_user)
     except IllegalTransition as err:

@@ -69,6 +69,13 @@ def normalize(code: str | None) -> str:
     return f"HY-{bare[:4]}-{bare[4:]}" if len(bare) == 8 else (code or "").strip().upper()
 
 
+def looks_like_code(text: str | None) -> bool:
+    """Whether ``text`` is typed like a coupon code (HY-XXXX-XXXX, dashes and case aside)."""
+    code = normalize(text)
+    return len(code) == 12 and code.startswith("HY-") and all(
+        ch in ALPHABET for ch in code[3:].replace("-", ""))
+
+
 def issue_coupon(user_id: int, *, amount: int, source: str, valid_days: int,
                  minimum_amount: int = 0, source_ref: str | None = None,
                  actor_id: int | None = None, note: str | None = None, now=None) -> Coupon:

@@ -278,6 +278,9 @@ def cancel_order(order: Order, actor: User) -> Order:
         raise Forbidden()
     if actor.role == Role.STAFF and order.user_id != actor.id:
         desk.check_center_access(actor, order.center_id)
+    from .payment_records import lock_order
+
+    order = lock_order(order)  # two cancels at once: the second finds it closed
     if not order.is_open:
         raise IllegalTransition(_l("This order is already %(status)s.",
                                    status=status_word(order.status)),
@@ -299,7 +302,10 @@ def _cancel(order: Order, *, actor: User | None = None, reason: str | None = Non
     was paid online with that reason, in this transaction. ``actor`` None is the shop itself.
     """
     f = order.fulfillment
-    if f is not None and f.status != FulfillmentStatus.CANCELLED:
+    # (a no-show whose part collection already closed the fulfillment has nothing left to
+    # release; any other cancel of goods that left the center is refused by the desk)
+    done = reason == NO_SHOW and f is not None and f.status in FulfillmentStatus.DONE
+    if f is not None and f.status != FulfillmentStatus.CANCELLED and not done:
         desk.cancel_fulfillment(f, actor=actor)
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = utcnow()

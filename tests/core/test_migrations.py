@@ -23,3 +23,45 @@ def test_check_constraints_hold(app, session, shop):
         with session.begin_nested():
             session.execute(sa.update(Stock).where(Stock.center_id == shop.store.id)
                             .values(reserved=Stock.on_hand + 1))
+
+
+def test_sqlite_table_rebuilds_keep_rows_that_others_point_at(tmp_path):
+    """A batch migration on SQLite copies, drops and renames a table; with rows pointing at
+    it (an order that used a coupon) that must work both ways and keep every row."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'shop.db'}", tmp_path / "instance")
+    before = "9a4d1c7e2b35"  # the revision before coupons were rebuilt for their notes
+    rows = [
+        "INSERT INTO users (id, email, password_hash, name, role, active, created_at) "
+        "VALUES (1, 'a@example.com', 'x', '王', 'customer', 1, '2026-01-01')",
+        "INSERT INTO centers (id, code, name_zh, is_pickup, is_delivery, province, city, "
+        "district, address_zh, lat, lng, opens_at, closes_at, active, created_at) VALUES "
+        "(1, 'SH-JA', '静安店', 1, 0, '上海市', '上海市', '静安区', '南京西路', 31.2, 121.4, "
+        "'10:00', '21:00', 1, '2026-01-01')",
+        "INSERT INTO coupons (id, code, user_id, amount, currency, minimum_order_amount, "
+        "valid_from, valid_until, source, state, created_at) VALUES (1, 'HY-AAAA-BBBB', 1, "
+        "500, 'CNY', 0, '2026-01-01', '2027-01-01', 'manual', 'used', '2026-01-01')",
+        "INSERT INTO orders (id, public_id, user_id, status, currency, subtotal_amount, "
+        "delivery_fee_amount, total_amount, paid_amount, payment_method, fulfillment_method, "
+        "center_id, created_at, coupon_id) VALUES (1, 'p1', 1, 'fulfilled', 'CNY', 1000, 0, "
+        "500, 500, 'pay_at_pickup', 'pickup', 1, '2026-01-01', 1)",
+    ]
+    with app.app_context():
+        upgrade(revision=before)
+        with db.engine.begin() as connection:
+            for row in rows:
+                connection.exec_driver_sql(row)
+        upgrade()
+        downgrade(revision=before)
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text(
+                "SELECT o.coupon_id, c.code FROM orders o JOIN coupons c ON c.id = o.coupon_id"
+            )).all() == [(1, "HY-AAAA-BBBB")]
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        db.engine.dispose()

@@ -129,3 +129,28 @@ def test_a_members_orders_keep_their_contact_while_the_membership_is_open(sessio
     user, _, order, _ = _member_with_history(session, shop, make_user)
     session.expire_all()
     assert session.get(Order, order.id).contact_name == "王丽丽"
+
+
+def test_an_expired_order_keeps_its_contact_for_a_late_payment(session, shop, make_user):
+    """An unpaid online order that expires may come back when its payment arrives late:
+    its contact and address stay until it is really finished."""
+    from core.signals import order_cancelled
+
+    user, m, _, _ = _member_with_history(session, shop, make_user)
+    order = place_order(user, lines=[{"sku": shop.products[1].sku, "quantity": 1}],
+                        fulfillment={"method": "pickup", "center_id": shop.store.id},
+                        payment_method="pay_at_pickup")
+    order.contact_name, order.contact_phone = "王丽丽", "13800000009"
+    session.flush()
+    club.close_membership(m)
+    order.status = "cancelled"  # as expire_order leaves it
+    session.flush()
+    order_cancelled.send(order, expired=True)
+    session.flush()
+    session.expire_all()
+    assert session.get(Order, order.id).contact_phone == "13800000009"
+    order = session.get(Order, order.id)
+    order_cancelled.send(order)  # a real cancel: now it goes
+    session.flush()
+    session.expire_all()
+    assert session.get(Order, order.id).contact_phone is None

@@ -149,3 +149,39 @@ def test_the_list_finds_coupons_by_code_holder_state_and_source(client, session,
     assert listed("?state=issued") == {mine.code, theirs.code}
     assert listed("?source=complaint") == {theirs.code}
     assert listed("?state=nonsense&page=99") == {mine.code, theirs.code, old.code}
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/x",
+                                    "/\\evil.example/x", "/crm/coupons\n/x", "coupons"])
+def test_withdrawing_never_sends_the_agent_off_the_site(client, session, shop, target):
+    coupon = coupons.issue_coupon(shop.shopper.id, amount=1000, source="manual", valid_days=9)
+    login(client, shop.agent)
+    response = client.post(f"/crm/coupons/{coupon.id}/void", data={"next": target})
+    assert response.status_code == 302 and response.location == "/crm/coupons"
+
+
+def test_a_search_that_starts_like_a_code_still_finds_a_holder(client, session, shop,
+                                                               make_user):
+    holder = make_user(name="Hyde Park", email="hyde@example.com")
+    ensure_customer(holder)
+    coupon = coupons.issue_coupon(holder.id, amount=1000, source="manual", valid_days=9)
+    login(client, shop.agent)
+    for q in ("Hyde", "hyde@example.com", coupon.code):
+        assert f"coupon-{coupon.code}".encode() in client.get(f"/crm/coupons?q={q}").data, q
+
+
+def test_no_coupon_for_staff_or_for_someone_erased(session, shop):
+    from crm.club import close_membership
+    from storefront.membership import sign_up_member
+
+    with pytest.raises(ValidationFailed) as err:
+        goodwill.give_coupon(ensure_customer(shop.clerk), amount=1000, minimum_amount=None,
+                             valid_days=9, note="自己用", actor=shop.agent)
+    assert "customer" in err.value.errors
+    member = sign_up_member(shop.shopper, name="王", phone="13800000001")
+    close_membership(member)
+    with pytest.raises(ValidationFailed) as err:
+        goodwill.give_coupon(ensure_customer(shop.shopper), amount=1000, minimum_amount=None,
+                             valid_days=9, note="回访", actor=shop.agent)
+    assert "erased" in err.value.errors["customer"][0]
+    assert all_coupons(session) == []

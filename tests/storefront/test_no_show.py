@@ -167,3 +167,26 @@ def test_pay_at_pickup_part_paid_then_no_show_is_fulfilled_for_that_part(session
     assert order.fulfillment.status == "picked_up"
     assert _reserved(session, shop.store, shop.products[1]) == 0
     assert verify_ledger() == []
+
+
+def test_unpaid_online_order_part_collected_then_no_show_does_not_stop_the_job(
+        client, session, shop, app, online_order, stripe_on):
+    """A desk that handed over part of an online order nobody paid: the job still closes it
+    (nothing left at the desk to release) and goes on with the other no-shows."""
+    order = _order(session, online_order["id"])
+    assert order.status == "pending_payment"
+    f = _ready_long_ago(session, order, shop.clerk)
+    _collect_part(session, f, shop.clerk, {f.lines[0].id: 1})
+    other = place_order(shop.shopper, lines=[{"sku": shop.products[1].sku, "quantity": 1}],
+                        fulfillment={"method": "pickup", "center_id": shop.store.id},
+                        payment_method="pay_at_pickup")
+    _ready_long_ago(session, other, shop.clerk)
+
+    first, second = _run_twice(app)
+    assert first[0].startswith("2 ") and second[0].startswith("0 ")
+    session.expire_all()
+    assert session.get(Order, other.id).status == "cancelled"
+    order = _order(session, online_order["id"])
+    assert order.status == "cancelled" and order.fulfillment.status == "picked_up"
+    assert "no_show" in _events(session, order)
+    assert verify_ledger() == []

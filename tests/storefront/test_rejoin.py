@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from crm import club
+from crm.erasure import ANONYMIZED_NAME
 from storefront import refunds, tiers
 from storefront.errors import AlreadyMember
 from storefront.membership import membership_of, sign_up_member
@@ -30,7 +31,7 @@ def test_join_close_and_join_again_through_the_pages(client, session, shop):
     client.post("/member/close", data={"confirm": "y"})
     assert client.post("/vip", data=form).status_code == 302
     old, new = _memberships(session, shop.shopper)
-    assert old.id == first.id and old.closed_at is not None and old.name == "—"
+    assert old.id == first.id and old.closed_at is not None and old.name == ANONYMIZED_NAME
     assert new.closed_at is None and new.card_number != old.card_number
     assert (new.tier, new.points, new.name) == (Tier.CLASSIC, 0, "王丽")
     client.get("/member")  # shows (and so clears) the messages of the steps above
