@@ -183,5 +183,6 @@ def test_no_coupon_for_staff_or_for_someone_erased(session, shop):
     with pytest.raises(ValidationFailed) as err:
         goodwill.give_coupon(ensure_customer(shop.shopper), amount=1000, minimum_amount=None,
                              valid_days=9, note="回访", actor=shop.agent)
-    assert "erased" in err.value.errors["customer"][0]
+    said = err.value.errors["customer"][0]  # in the shop's language outside a request
+    assert "erased" in said or "注销" in said
     assert all_coupons(session) == []
