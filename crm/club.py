@@ -1,16 +1,19 @@
 """The member's own side of the club: who they are (for targeting), their profile and
 consents, their data as JSON, and closing the membership."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from core.errors import IllegalTransition, NotFound, ValidationFailed
+from core.errors import IllegalTransition, NotFound, TooManyAttempts, ValidationFailed
 from core.extensions import db
 from core.i18n import shop_zone
 from core.models import User, utcnow
+from core.ratelimit import attempts
 from core.signals import member_closed
 from storefront.club_models import PointsEntry
 from storefront.models import Membership, Order
@@ -96,11 +99,31 @@ def fits(item, audience: Audience) -> bool:
     return False
 
 
-def get_membership_by_card(card_number: str) -> Membership:
-    membership = db.session.execute(sa.select(Membership).where(
-        Membership.card_number == (card_number or "").strip().upper(),
-        Membership.closed_at.is_(None))).scalar_one_or_none()
+def normalize_card(code: str | None) -> str:
+    """A card number as typed or scanned: spaces out, upper case."""
+    return re.sub(r"\s+", "", code or "").upper()
+
+
+def get_membership_by_card(card_number: str, actor: User | None = None, *,
+                           closed_too: bool = False) -> Membership:
+    """The open membership holding this card (``closed_too``: or a closed one);
+    ``NotFound`` when there is none.
+
+    With ``actor`` (a member of staff typing or scanning cards), cards that hold no
+    membership are counted per person: past ``DESK_CARD_LOOKUP_LIMIT`` the look-up answers
+    ``TooManyAttempts``, so card numbers cannot be tried one after another on any page
+    that looks a member up (the desk, an event's check-in, an article's preview)."""
+    key = f"desk-card:user:{actor.id}" if actor is not None else None
+    limit = current_app.config["DESK_CARD_LOOKUP_LIMIT"]
+    if key and attempts.blocked(key, limit):
+        raise TooManyAttempts()
+    query = sa.select(Membership).where(Membership.card_number == normalize_card(card_number)[:20])
+    if not closed_too:
+        query = query.where(Membership.closed_at.is_(None))
+    membership = db.session.execute(query).scalar_one_or_none()
     if membership is None:
+        if key:
+            attempts.fail(key, limit)
         raise NotFound(_l("No member holds this card."))
     return membership
 

@@ -89,7 +89,7 @@ def preview_article(article_id: int):
     preview_of, fits = None, None
     if card:
         try:
-            membership = club.get_membership_by_card(card)
+            membership = club.get_membership_by_card(card, current_user)
         except DomainError as err:
             flash(str(err.message), "error")
         else:

@@ -148,7 +148,7 @@ def promote_waitlist(event: Event, now=None) -> int:
 
 def check_in(event: Event, card_number: str, actor: User, now=None) -> EventRegistration:
     """The desk scans the member's card QR: their registration is checked in (once)."""
-    membership = get_membership_by_card(card_number)
+    membership = get_membership_by_card(card_number, actor)
     reg = registration_of(event, membership)
     if reg is None or reg.status != RS.REGISTERED:
         raise NotRegistered()

@@ -6,18 +6,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from core.errors import IllegalTransition, NotFound, TooManyAttempts
+from core.errors import IllegalTransition
 from core.extensions import db
 from core.i18n import shop_zone
 from core.models import User, utcnow
-from core.ratelimit import attempts
 from storefront.membership import CARD_PREFIX
 from storefront.models import Membership, Order, OrderStatus
 
 from . import events
+from .club import get_membership_by_card, normalize_card
 from .club_models import Event, EventRegistration
 from .club_models import RegistrationStatus as RS
 
@@ -25,8 +24,6 @@ from .club_models import RegistrationStatus as RS
 CARD_PATTERN = re.compile(rf"{CARD_PREFIX}\d{{10}}")
 
 
-def normalize_card(code: str | None) -> str:
-    return re.sub(r"\s+", "", code or "").upper()
 
 
 def looks_like_card(code: str | None) -> bool:
@@ -36,18 +33,9 @@ def looks_like_card(code: str | None) -> bool:
 
 def find_card(code: str, actor: User) -> Membership:
     """The membership holding this card, open or closed (the desk says which);
-    ``NotFound`` when no card has this number. Unknown cards are counted per member of
-    staff: past ``DESK_CARD_LOOKUP_LIMIT`` the desk is told to wait (``TooManyAttempts``),
-    so card numbers cannot be tried one after another."""
-    key, limit = f"desk-card:user:{actor.id}", current_app.config["DESK_CARD_LOOKUP_LIMIT"]
-    if attempts.blocked(key, limit):
-        raise TooManyAttempts()
-    membership = db.session.execute(sa.select(Membership).where(
-        Membership.card_number == normalize_card(code)[:20])).scalar_one_or_none()
-    if membership is None:
-        attempts.fail(key, limit)
-        raise NotFound(_l("No member holds this card."))
-    return membership
+    ``NotFound`` when no card has this number, ``TooManyAttempts`` after too many of those
+    (``club.get_membership_by_card``)."""
+    return get_membership_by_card(code, actor, closed_too=True)
 
 
 def _day_bounds(now: datetime) -> tuple[datetime, datetime]:

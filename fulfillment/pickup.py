@@ -165,7 +165,7 @@ def release_no_shows(now: datetime) -> str:
     ).scalars().all()
     for f in stale:
         if any(line.collected_quantity for line in f.lines):
-            _close_part_collected(f, now)
+            close_part_collected(f, now)
         else:
             cancel_fulfillment(f, reason="no_show")
         fulfillment_no_show.send(f)
@@ -173,9 +173,11 @@ def release_no_shows(now: datetime) -> str:
     return f"{len(stale)} uncollected pickup(s) returned to stock"
 
 
-def _close_part_collected(f: Fulfillment, now: datetime) -> None:
-    """The shopper took part and never came back for the rest: the rest returns to stock
-    (reservation, lots and slot released) and the pickup ends as picked up."""
-    release_reservation(f, actor_id=None, reason="no_show")
+def close_part_collected(f: Fulfillment, now: datetime, *, actor_id: int | None = None,
+                         reason: str = "no_show") -> None:
+    """The shopper took part and will not take the rest (never came back, or the order was
+    cancelled at the desk): the rest returns to stock (reservation, lots and slot released)
+    and the pickup ends as picked up."""
+    release_reservation(f, actor_id=actor_id, reason=reason)
     f.status = FulfillmentStatus.PICKED_UP
     f.completed_at = now

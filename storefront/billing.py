@@ -27,7 +27,7 @@ from fulfillment.errors import InsufficientStock
 from . import payments
 from .errors import PaymentGatewayError, PaymentsUnavailable
 from .models import Order, OrderStatus, PaymentMethod
-from .orders import record_payment
+from .orders import CANCELLED, record_payment
 from .payment_models import Collection, Payment, PaymentEvent, PaymentStatus
 from .payment_records import (
     latest_stripe_payment,
@@ -43,7 +43,6 @@ from .refunds import execute_pending_refunds, queue_refund, refund_order
 
 #: refund reasons the shop writes itself (staff write their own words)
 LATE_PAYMENT = "late_payment"
-CANCELLED = "cancelled"
 DUPLICATE = "duplicate_payment"
 AMOUNT_MISMATCH = "amount_mismatch"
 OUTSIDE = "stripe_dashboard"

@@ -33,6 +33,8 @@ from .state_words import status_word
 MAX_QUANTITY = 99
 #: why a pickup nobody collected was cancelled (timeline event and refund reason)
 NO_SHOW = "no_show"
+#: an order cancelled by the shopper or staff (timeline event and refund reason)
+CANCELLED = "cancelled"
 #: how long an unpaid online order holds its stock
 RESERVATION_MINUTES = 30
 
@@ -291,6 +293,13 @@ def cancel_order(order: Order, actor: User) -> Order:
         raise IllegalTransition(_l(
             "The store has already prepared this order. Please call the store to cancel it."),
             extra={"status": order.status})
+    uncollected = _uncollected_lines(order)
+    if uncollected is not None and order.status in (OrderStatus.PAID, OrderStatus.CONFIRMED):
+        # The shopper took part of it at the desk: what they took stays sold and paid for.
+        from fulfillment.pickup import close_part_collected
+
+        close_part_collected(f, utcnow(), actor_id=actor.id, reason="cancelled")
+        return _fulfil_the_part_taken(order, uncollected, reason=CANCELLED)
     return _cancel(order, actor=actor)
 
 
@@ -378,22 +387,33 @@ def close_no_show(order: Order) -> bool:
     it was paid online. The order's row is locked and read again first, so running twice
     closes and refunds it once.
     """
-    from .payment_records import lock_order, log_event, paid_total, refundable
-    from .refunds import refund_order
+    from .payment_records import lock_order
 
     order = lock_order(order)
     if not order.is_open:
         return False
     uncollected = _uncollected_lines(order)
     if uncollected is not None and order.status in (OrderStatus.PAID, OrderStatus.CONFIRMED):
-        log_event(order, NO_SHOW)
-        complete_order(order, collected_amount=paid_total(order))
-        if uncollected and order.payment_method not in PaymentMethod.OFFLINE \
-                and refundable(order) > 0:
-            refund_order(order, None, reason=NO_SHOW, lines=uncollected)
+        _fulfil_the_part_taken(order, uncollected, reason=NO_SHOW)
         return True
     _cancel(order, reason=NO_SHOW)
     return True
+
+
+def _fulfil_the_part_taken(order: Order, uncollected: dict[int, int], *, reason: str) -> Order:
+    """The shopper took part of the order and will not take the rest (``reason``: a no-show
+    or a cancel at the desk): the order is fulfilled for the part taken (an offline order
+    with what the desk took for it), and when it was paid online the lines never collected
+    are refunded. The fulfillment is already closed."""
+    from .payment_records import log_event, paid_total, refundable
+    from .refunds import refund_order
+
+    log_event(order, reason)
+    complete_order(order, collected_amount=paid_total(order))
+    if uncollected and order.payment_method not in PaymentMethod.OFFLINE \
+            and refundable(order) > 0:
+        refund_order(order, None, reason=reason, lines=uncollected)
+    return order
 
 
 def _uncollected_lines(order: Order) -> dict[int, int] | None:

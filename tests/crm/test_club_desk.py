@@ -118,6 +118,21 @@ def test_trying_card_numbers_one_after_another_is_stopped(app, client, session, 
     assert client.get(f"/desk/member?code={member.card_number}").status_code == 200
 
 
+def test_the_limit_holds_on_every_page_that_looks_a_card_up(app, client, session, shop, member,
+                                                            today_event):
+    """An event's check-in and an article's preview count unknown cards with the desk."""
+    login(client, shop.clerk)
+    limit = int(app.config["DESK_CARD_LOOKUP_LIMIT"].split()[0])
+    for n in range(limit):
+        page = client.post(f"/crm/club/events/{today_event.id}",
+                           data={"card_number": f"VIP{n:010d}"})
+        assert page.status_code == 404, n
+    blocked = client.post(f"/crm/club/events/{today_event.id}",
+                          data={"card_number": member.card_number})
+    assert blocked.status_code == 429 and "Too many attempts" in blocked.get_data(as_text=True)
+    assert client.get(f"/desk/member?code={member.card_number}").status_code == 429
+
+
 @pytest.mark.parametrize("who", ["shopper", "agent"])
 def test_only_the_desk_and_admins(client, shop, member, who):
     login(client, getattr(shop, who))

@@ -190,3 +190,53 @@ def test_unpaid_online_order_part_collected_then_no_show_does_not_stop_the_job(
     assert order.status == "cancelled" and order.fulfillment.status == "picked_up"
     assert "no_show" in _events(session, order)
     assert verify_ledger() == []
+
+
+def test_staff_cancel_after_a_partial_collection_keeps_the_part_taken(session, shop, app):
+    """The shopper took one line and paid for it at the desk, then will not take the rest:
+    the clerk cancels, and the money taken stays (nothing refunded), the rest goes back."""
+    from storefront.orders import cancel_order
+
+    order = place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1},
+                                             {"sku": shop.products[1].sku, "quantity": 2}],
+                        fulfillment={"method": "pickup", "center_id": shop.store.id},
+                        payment_method="pay_at_pickup")
+    f = _ready_long_ago(session, order, shop.clerk)
+    first = next(ln for ln in f.lines if ln.product_id == shop.products[0].id)
+    price = shop.products[0].price_amount
+    _collect_part(session, f, shop.clerk, {first.id: 1},
+                  collected={"method": "cash", "amount": price})
+    cancel_order(session.get(Order, order.id), shop.clerk)
+    session.commit()
+    session.expire_all()
+    order = session.get(Order, order.id)
+    assert (order.status, order.paid_amount) == ("fulfilled", price)
+    assert session.execute(sa.select(sa.func.count(Refund.id)).where(
+        Refund.order_id == order.id)).scalar_one() == 0
+    assert _events(session, order) == ["collected", "cancelled"]
+    assert order.fulfillment.status == "picked_up"
+    assert _reserved(session, shop.store, shop.products[1]) == 0
+    assert verify_ledger() == []
+
+
+def test_staff_cancel_of_an_online_order_after_a_partial_collection_refunds_the_rest(
+        client, session, shop, app, online_order, stripe_on):
+    from storefront.orders import cancel_order
+
+    assert _confirm(stripe_on, online_order["payment_intent_id"], "pm_card_visa")["status"] \
+        == "succeeded"
+    _login(client, shop.shopper)
+    client.get(f"/orders/{online_order['id']}/payment-return")
+    order = _order(session, online_order["id"])
+    f = _ready_long_ago(session, order, shop.clerk)
+    _collect_part(session, f, shop.clerk, {f.lines[0].id: 1})  # one of the two units
+    unit = order.lines[0].unit_price_amount
+    cancel_order(_order(session, online_order["id"]), shop.clerk)
+    session.commit()
+    run_job("pending_refunds", utcnow())
+    order = _order(session, online_order["id"])
+    assert order.status == "fulfilled"
+    refunds = session.execute(sa.select(Refund).where(Refund.order_id == order.id)).scalars().all()
+    assert [(r.reason, r.status, r.amount, r.full) for r in refunds] == [
+        ("cancelled", "succeeded", unit, False)]
+    assert _reserved(session, shop.store, shop.products[0]) == 0
