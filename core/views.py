@@ -1,7 +1,6 @@
 """Pages every module shares: the language switch, uploaded images, health, the API document."""
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory
 from flask_login import current_user
@@ -10,23 +9,14 @@ from werkzeug.exceptions import NotFound
 from .api import openapi_document
 from .extensions import db
 from .i18n import LANG_COOKIE
+from .urls import local_path
 
 bp = Blueprint("core", __name__)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: a language switch must not become an open redirect."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
-
-
 @bp.route("/lang/<code>")
 def set_language(code: str):
-    response = redirect(_safe_next(request.args.get("next")))
+    response = redirect(local_path(request.args.get("next")) or "/")
     if code in current_app.config["SHOP_LOCALES"]:
         if current_user.is_authenticated and current_user.locale != code:
             current_user.locale = code  # messages sent later speak this language too

@@ -1,7 +1,6 @@
 """Coupons in the customer center: every coupon given, with its state; give one from a
 customer's 360; take back one that nobody has used."""
 
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
@@ -16,6 +15,7 @@ from core.auth import roles_required
 from core.errors import IllegalTransition, ValidationFailed
 from core.extensions import db
 from core.models import User
+from core.urls import local_path
 from storefront import coupons
 from storefront.admin_forms import YuanField
 from storefront.coupon_models import Coupon, CouponSource, CouponState
@@ -117,16 +117,6 @@ def coupon_give(customer_id: int):
     return redirect(back)
 
 
-def _local(target: str | None) -> str | None:
-    """``target`` when it is a path on this site (no scheme, host, backslash or control
-    character), else None."""
-    if not target or not target.startswith("/") or any(
-            ch == "\\" or ord(ch) < 32 for ch in target):
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
-
-
 def _flash_form_errors(form: FlaskForm) -> None:
     for name, messages in form.errors.items():
         label = getattr(form, name).label.text if hasattr(form, name) else ""
@@ -138,7 +128,7 @@ def _flash_form_errors(form: FlaskForm) -> None:
 @roles_required(*CRM_ROLES)
 def coupon_void(coupon_id: int):
     """Take back a coupon nobody has used; a used one stays as it is."""
-    back = _local(request.form.get("next")) or url_for("crm.coupon_list")
+    back = local_path(request.form.get("next")) or url_for("crm.coupon_list")
     try:
         coupon = coupons.void_coupon(coupon_id, current_user)
     except IllegalTransition as err:

@@ -7,7 +7,6 @@ render. Catalog pages go through ``pages.serve_catalog_page`` (cached content).
 import io
 import logging
 import math
-from urllib.parse import urlsplit
 
 import segno
 import sqlalchemy as sa
@@ -35,6 +34,7 @@ from core.extensions import csrf, db, login_manager
 from core.i18n import localized
 from core.models import Role, utcnow
 from core.ratelimit import attempts
+from core.urls import local_path
 from fulfillment.courier import CourierUnavailable, courier_offer, warehouse_exists
 from fulfillment.errors import InsufficientStock, NoCenterServesAddress
 from fulfillment.models import Center, CenterDistrict, FulfillmentStatus, Method, Stock
@@ -128,16 +128,6 @@ def _viewer_tier() -> str:
         return ""
     g.cart_count, tier = carts.count_and_tier(current_user._get_current_object())
     return tier or ""
-
-
-def _safe_next(target: str | None) -> str | None:
-    """A same-site path to go on to after signing in, or None."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
-        return None
-    parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc else target
 
 
 def _first_message(errors, default) -> str:
@@ -278,7 +268,7 @@ def _change_cart(form, change, done_message: str, valid: bool | None = None):
     back = url_for(".cart")
     if not (form.validate() if valid is None else valid):
         flash(_first_message(form.errors, _("Please check the form.")), "error")
-        return redirect(_safe_next(request.form.get("next")) or back)
+        return redirect(local_path(request.form.get("next")) or back)
     user = _user()
     guest = dict(guest_cart())
     try:
@@ -286,7 +276,7 @@ def _change_cart(form, change, done_message: str, valid: bool | None = None):
     except DomainError as err:
         db.session.rollback()
         flash(_first_message(err.errors, err.message), "error")
-        return redirect(_safe_next(request.form.get("next")) or back)
+        return redirect(local_path(request.form.get("next")) or back)
     if user is None:
         session["cart"] = guest
     else:
@@ -661,7 +651,7 @@ def _landing(user) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    next_url = _safe_next(request.args.get("next"))
+    next_url = local_path(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for(".account"))
     form = LoginForm()
@@ -688,7 +678,7 @@ def login():
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    next_url = _safe_next(request.args.get("next"))
+    next_url = local_path(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for(".account"))
     form = RegisterForm()

@@ -33,6 +33,7 @@ def test_language_switch_sticks_and_refuses_open_redirects(client):
     assert "HttpOnly" in response.headers["Set-Cookie"]
     assert client.get("/lang/en?next=https://evil.example/").headers["Location"] == "/"
     assert client.get("/lang/en?next=//evil.example/").headers["Location"] == "/"
+    assert client.get("/lang/en?next=/%5Cevil.example/").headers["Location"] == "/"
 
 
 def test_api_errors_are_json_with_a_code(client):
