@@ -8,8 +8,11 @@ taking the write lock up front makes concurrent orders queue instead (Rails does
 
 import sqlite3
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from .extensions import db
 
 
 @event.listens_for(Engine, "connect")
@@ -51,3 +54,20 @@ def analyze(connection, table: str) -> None:
     for its real size (autovacuum never sees temporary tables)."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"ANALYZE {table}")
+
+
+def paginate(query, *, page: int, per_page: int, total: int | None = None,
+             rows: bool = False) -> tuple[list, int, int]:
+    """One page of ``query`` (already ordered) and the page count: ``(items, page,
+    pages)``. ``page`` is kept within 1..pages, so a page number past the end shows the
+    last page. Two statements: the count (unless ``total`` is known) and the page.
+    ``rows``: whole result rows instead of the first column's objects."""
+    if total is None:
+        total = db.session.execute(
+            sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+        ).scalar_one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    items = [tuple(r) for r in result] if rows else list(result.scalars())
+    return items, page, pages

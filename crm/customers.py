@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from core.database import paginate
 from core.errors import NotFound
 from core.extensions import db
 from core.models import User, utcnow
@@ -188,13 +189,9 @@ def search_customers(q: str | None = None, *, user_id: int | None = None, page: 
             query = query.where(column == value)
     if q:
         query = query.where(search_condition(q))
-    total = db.session.execute(
-        sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    items = list(db.session.execute(
-        query.order_by(Customer.last_order_at.desc().nulls_last(), Customer.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)).scalars())
+    items, _page, pages = paginate(
+        query.order_by(Customer.last_order_at.desc().nulls_last(), Customer.id.desc()),
+        page=page, per_page=per_page)
     return items, pages
 
 

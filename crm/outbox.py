@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core.database import paginate
 from core.errors import IllegalTransition
 from core.extensions import db
 from core.i18n import localized
@@ -193,13 +194,9 @@ def list_outbox(*, status: str | None = None, page: int = 1, per_page: int = 50)
     query = sa.select(OutboxMessage)
     if status:
         query = query.where(OutboxMessage.status == status)
-    total = db.session.execute(
-        sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    items = db.session.execute(query.order_by(OutboxMessage.id.desc())
-                               .limit(per_page).offset((page - 1) * per_page)).scalars().all()
-    return list(items), pages
+    items, _page, pages = paginate(query.order_by(OutboxMessage.id.desc()), page=page,
+                                   per_page=per_page)
+    return items, pages
 
 
 # --- notices -----------------------------------------------------------------------------------

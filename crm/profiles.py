@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.database import paginate
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
@@ -201,10 +202,7 @@ def access_log(*, customer_id: int | None = None, staff_id: int | None = None, p
         query = query.where(CustomerAccess.customer_id == customer_id)
     if staff_id is not None:
         query = query.where(CustomerAccess.staff_id == staff_id)
-    total = db.session.execute(
-        sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    rows = db.session.execute(query.order_by(CustomerAccess.at.desc(), CustomerAccess.id.desc())
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    return [tuple(r) for r in rows], pages
+    rows, _page, pages = paginate(
+        query.order_by(CustomerAccess.at.desc(), CustomerAccess.id.desc()), page=page,
+        per_page=per_page, rows=True)
+    return rows, pages

@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.database import paginate
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User, utcnow
@@ -129,11 +130,9 @@ def members(segment: SavedSegment, *, page: int = 1, per_page: int = 30):
     """A page of the segment's customers (best customers first) and the page count."""
     query = segment_query(segment.filters)
     total = count(segment.filters)
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    items = db.session.execute(query.order_by(Customer.lifetime_amount.desc(), Customer.id)
-                               .limit(per_page).offset((page - 1) * per_page)).scalars().all()
-    return list(items), pages, total
+    items, _page, pages = paginate(query.order_by(Customer.lifetime_amount.desc(), Customer.id),
+                                   page=page, per_page=per_page, total=total)
+    return items, pages, total
 
 
 def export_csv(segment: SavedSegment):

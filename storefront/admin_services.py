@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from core.cache import mark_changed
+from core.database import paginate
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
@@ -232,14 +233,8 @@ def product_list(q: str | None = None, *, page: int = 1,
         like = f"%{q.strip()}%"
         query = query.where(sa.or_(Product.name_zh.ilike(like), Product.name_en.ilike(like),
                                    Product.sku.ilike(like), Product.slug.ilike(like)))
-    total = db.session.execute(
-        sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    items = list(db.session.execute(
-        query.order_by(Product.active.desc(), Product.position, Product.id)
-        .limit(per_page).offset((page - 1) * per_page)).scalars())
-    return items, page, pages
+    return paginate(query.order_by(Product.active.desc(), Product.position, Product.id),
+                    page=page, per_page=per_page)
 
 
 def back_office_counts() -> dict:

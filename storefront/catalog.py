@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from core.database import paginate
 from core.errors import NotFound
 from core.extensions import db
 
@@ -28,13 +29,8 @@ def search_products(*, q: str | None = None, category: str | None = None, page: 
         like = f"%{q.strip()}%"
         query = query.where(sa.or_(Product.name_zh.ilike(like), Product.name_en.ilike(like),
                                    Product.sku.ilike(like)))
-    total = db.session.execute(
-        sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    items = list(db.session.execute(
-        query.order_by(Product.position, Product.id).limit(per_page)
-        .offset((page - 1) * per_page)).scalars())
+    items, _page, pages = paginate(query.order_by(Product.position, Product.id), page=page,
+                                   per_page=per_page)
     return items, pages
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.database import paginate
 from core.errors import Conflict, IllegalTransition, NotFound
 from core.extensions import db
 from core.models import User, utcnow
@@ -231,13 +232,8 @@ def find_coupons(*, q: str | None = None, state: str | None = None, source: str 
         query = query.where(Coupon.source == source)
     if user_ids is not None:
         query = query.where(Coupon.user_id.in_(user_ids))
-    total = db.session.execute(
-        sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    rows = list(db.session.execute(
-        query.order_by(Coupon.created_at.desc(), Coupon.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)).scalars())
+    rows, _page, pages = paginate(query.order_by(Coupon.created_at.desc(), Coupon.id.desc()),
+                                  page=page, per_page=per_page)
     return rows, pages
 
 

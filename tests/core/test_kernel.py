@@ -68,3 +68,23 @@ def test_users_create_and_jobs_run_due(runner, shop, session):
     assert jobs.exit_code == 0, jobs.output
     assert "expire_reservations:" in jobs.output and "followup_rules:" in jobs.output
     assert runner.invoke(args=["jobs", "run-due", "--now", "yesterday"]).exit_code != 0
+
+
+def test_paginate_counts_pages_and_keeps_the_page_in_range(session):
+    import sqlalchemy as sa
+
+    from core.database import paginate
+    from storefront.models import Category
+
+    session.add_all([Category(slug=f"p{n}", name_zh=f"类{n}", position=n) for n in range(7)])
+    session.flush()
+    query = sa.select(Category).where(Category.slug.like("p%")).order_by(Category.position)
+    items, page, pages = paginate(query, page=2, per_page=3)
+    assert ([c.slug for c in items], page, pages) == (["p3", "p4", "p5"], 2, 3)
+    items, page, pages = paginate(query, page=99, per_page=3)  # past the end: the last page
+    assert ([c.slug for c in items], page, pages) == (["p6"], 3, 3)
+    assert paginate(query, page=0, per_page=3)[1] == 1
+    rows, _, pages = paginate(sa.select(Category.slug, Category.position).where(
+        Category.slug.like("p%")).order_by(Category.position), page=1, per_page=2, total=7,
+        rows=True)
+    assert (rows, pages) == ([("p0", 0), ("p1", 1)], 4)
