@@ -56,3 +56,24 @@ def submit_form(form, action: Callable[[], Any], success: Callable[[Any], str]) 
 def form_status(form) -> int:
     """400 for a form sent back with errors, 200 for a first view."""
     return 400 if form.is_submitted() else 200
+
+
+def flash_errors(err: DomainError) -> None:
+    """A service refused on a page that goes back where it came from: roll back and show
+    each message (those of a ``ValidationFailed``'s fields, else the error's own)."""
+    db.session.rollback()
+    errors = err.errors if isinstance(err, ValidationFailed) else None
+    messages = [str(m) for ms in (errors or {}).values() for m in ms] or [str(err.message)]
+    for message in messages:
+        flash(message, "error")
+
+
+def form_refusal(form) -> ValidationFailed:
+    """A form's own errors as a refusal, each message after its field's label, so that
+    ``flash_errors`` shows them the way it shows the service's."""
+    errors = {}
+    for name, messages in form.errors.items():
+        field = getattr(form, name, None)
+        label = field.label.text if field is not None and hasattr(field, "label") else ""
+        errors[name] = [f"{label}: {m}" if label else str(m) for m in messages]
+    return ValidationFailed(errors=errors)

@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from core.auth import roles_required
 from core.errors import IllegalTransition, ValidationFailed
 from core.extensions import db
+from core.forms import flash_errors, form_refusal
 from core.models import User
 from core.urls import local_path
 from storefront import coupons
@@ -97,31 +98,20 @@ def coupon_give(customer_id: int):
     customer = get_customer(customer_id)
     form = GiveCouponForm()
     back = url_for("crm.customer", customer_id=customer_id) + "#coupons"
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return redirect(back)
     try:
+        if not form.validate_on_submit():
+            raise form_refusal(form)
         coupon = goodwill.give_coupon(
             customer, amount=form.amount.data, minimum_amount=form.minimum_amount.data,
             valid_days=form.valid_days.data, note=form.note.data, actor=current_user)
     except ValidationFailed as err:
-        db.session.rollback()
-        for messages in (err.errors or {}).values():
-            for message in messages:
-                flash(str(message), "error")
+        flash_errors(err)
         return redirect(back)
     code = coupon.code
     db.session.commit()
     flash(_("Coupon %(code)s given to %(name)s; the message with the code is on its way.",
             code=code, name=customer.name), "success")
     return redirect(back)
-
-
-def _flash_form_errors(form: FlaskForm) -> None:
-    for name, messages in form.errors.items():
-        label = getattr(form, name).label.text if hasattr(form, name) else ""
-        for message in messages:
-            flash(f"{label}: {message}" if label else str(message), "error")
 
 
 @bp.route("/crm/coupons/<int:coupon_id>/void", methods=["POST"])
@@ -132,8 +122,7 @@ def coupon_void(coupon_id: int):
     try:
         coupon = coupons.void_coupon(coupon_id, current_user)
     except IllegalTransition as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
+        flash_errors(err)
         return redirect(back), 303
     code = coupon.code
     db.session.commit()

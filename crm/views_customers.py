@@ -7,7 +7,7 @@ from flask_login import current_user
 from core.auth import roles_required
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
-from core.forms import form_status, submit_form
+from core.forms import flash_errors, form_status, submit_form
 from core.models import Role, User
 
 from . import profiles
@@ -50,13 +50,6 @@ def _back_to(customer_id: int):
     return redirect(url_for("crm.customer", customer_id=customer_id) + "#family")
 
 
-def _flash_errors(err: ValidationFailed) -> None:
-    db.session.rollback()
-    messages = [str(m) for ms in (err.errors or {}).values() for m in ms] or [str(err.message)]
-    for message in messages:
-        flash(message, "error")
-
-
 @bp.route("/crm/customers/<int:customer_id>/children", methods=["POST"])
 @roles_required(*CRM_ROLES)
 def add_child(customer_id: int):
@@ -69,7 +62,7 @@ def add_child(customer_id: int):
         profiles.add_child(customer, name=form.name.data, gender=form.gender.data or None,
                            birth_date=form.birth_date.data, due_date=form.due_date.data)
     except ValidationFailed as err:
-        _flash_errors(err)
+        flash_errors(err)
         return _back_to(customer_id)
     db.session.commit()
     flash(_("Child added."), "success")
@@ -94,7 +87,7 @@ def add_tag(customer_id: int):
             raise ValidationFailed(errors={"tag": form.tag.errors or [_("A tag is needed.")]})
         profiles.add_tag(customer, current_user, form.tag.data)
     except ValidationFailed as err:
-        _flash_errors(err)
+        flash_errors(err)
         return _back_to(customer_id)
     db.session.commit()
     return _back_to(customer_id)
@@ -107,7 +100,7 @@ def remove_tag(customer_id: int):
     try:
         profiles.remove_tag(customer, request.form.get("tag", ""))
     except ValidationFailed as err:
-        _flash_errors(err)
+        flash_errors(err)
         return _back_to(customer_id)
     except NotFound:
         abort(404)
