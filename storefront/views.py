@@ -45,7 +45,7 @@ from fulfillment.zones import delivery_fee, quote_delivery
 from . import billing, catalog
 from . import cart as carts
 from .accounts import authenticate, register_user
-from .coupons import applicable, coupons_of, state_of, usable_coupons
+from .coupons import STATE_LABELS, applicable, coupons_of, state_of, usable_coupons
 from .errors import AlreadyMember, EmailTaken
 from .forms import (
     AddToCartForm,
@@ -570,7 +570,8 @@ def orders():
     rows = orders_of(user)
     centers = _centers_by_id(o.center_id for o in rows)
     return render_template("storefront/orders.html", orders=rows, centers=centers,
-                           coupons=coupons_of(user), coupon_state=state_of)
+                           coupons=coupons_of(user), coupon_state=state_of,
+                           coupon_labels=STATE_LABELS)
 
 
 def _visible_order(public_id: str, *, owner_only: bool = False):
