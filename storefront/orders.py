@@ -19,6 +19,7 @@ from fulfillment import services as desk
 from fulfillment.courier import courier_fee, decide_courier
 from fulfillment.errors import InsufficientStock, UnknownCenter
 from fulfillment.models import Center, FulfillmentStatus, Method
+from fulfillment.pickup import close_part_collected
 from fulfillment.routing import decide_delivery, pickup_options
 from fulfillment.state_words import method_word
 from fulfillment.zones import delivery_terms
@@ -293,12 +294,10 @@ def cancel_order(order: Order, actor: User) -> Order:
         raise IllegalTransition(_l(
             "The store has already prepared this order. Please call the store to cancel it."),
             extra={"status": order.status})
-    uncollected = _uncollected_lines(order)
-    if uncollected is not None and order.status in (OrderStatus.PAID, OrderStatus.CONFIRMED):
+    uncollected = _part_left(order)
+    if uncollected is not None:
         # The shopper took part of it at the desk: what they took stays sold and paid for.
-        from fulfillment.pickup import close_part_collected
-
-        close_part_collected(f, utcnow(), actor_id=actor.id, reason="cancelled")
+        close_part_collected(f, utcnow(), actor_id=actor.id, reason=CANCELLED)
         return _fulfil_the_part_taken(order, uncollected, reason=CANCELLED)
     return _cancel(order, actor=actor)
 
@@ -311,10 +310,9 @@ def _cancel(order: Order, *, actor: User | None = None, reason: str | None = Non
     was paid online with that reason, in this transaction. ``actor`` None is the shop itself.
     """
     f = order.fulfillment
-    # (a no-show whose part collection already closed the fulfillment has nothing left to
-    # release; any other cancel of goods that left the center is refused by the desk)
-    done = reason == NO_SHOW and f is not None and f.status in FulfillmentStatus.DONE
-    if f is not None and f.status != FulfillmentStatus.CANCELLED and not done:
+    # A fulfillment already cancelled or ended (a part collection closed it) holds nothing
+    # more; one on its way is refused by the desk.
+    if f is not None and f.status not in (FulfillmentStatus.CANCELLED, *FulfillmentStatus.DONE):
         desk.cancel_fulfillment(f, actor=actor)
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = utcnow()
@@ -392,8 +390,8 @@ def close_no_show(order: Order) -> bool:
     order = lock_order(order)
     if not order.is_open:
         return False
-    uncollected = _uncollected_lines(order)
-    if uncollected is not None and order.status in (OrderStatus.PAID, OrderStatus.CONFIRMED):
+    uncollected = _part_left(order)
+    if uncollected is not None:
         _fulfil_the_part_taken(order, uncollected, reason=NO_SHOW)
         return True
     _cancel(order, reason=NO_SHOW)
@@ -416,11 +414,14 @@ def _fulfil_the_part_taken(order: Order, uncollected: dict[int, int], *, reason:
     return order
 
 
-def _uncollected_lines(order: Order) -> dict[int, int] | None:
-    """``{order line id: units never collected nor refunded}`` after a partial collection;
-    None when nothing was collected."""
+def _part_left(order: Order) -> dict[int, int] | None:
+    """What is left of an order the shopper took part of and that can be fulfilled for that
+    part (paid, or confirmed to be paid at the desk): ``{order line id: units}``; None
+    when nothing was collected, or the order waits for an online payment."""
     from .payment_records import refunded_quantities
 
+    if order.status not in (OrderStatus.PAID, OrderStatus.CONFIRMED):
+        return None
     f = order.fulfillment
     taken = {ln.product_id: ln.collected_quantity or 0 for ln in (f.lines if f else [])}
     if not any(taken.values()):
