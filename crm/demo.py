@@ -144,7 +144,7 @@ def demo_command(customers, orders, if_empty, seed):
                + "; ".join((recompute_figures(shop.now), apply_tag_rules(shop.now))))
     db.session.commit()
     if customers:
-        care = build_care(shop.admin, shop.agent, shop.now, seed, customers=customers)
+        care = build_care(shop.agent, shop.now, seed, customers=customers)
         db.session.commit()
         click.echo(f"Customer center: {care['complaints']} complaint(s), "
                    f"{care['coupons']} coupon(s) given.")

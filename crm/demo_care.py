@@ -9,7 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from core.extensions import db
-from core.models import User
+from core.models import Role, User
 from storefront.models import Order, OrderStatus
 
 from . import complaints
@@ -43,55 +43,45 @@ GOODWILL = [(3000, 0, "生日当天电话问候，送一张小券"), (5000, 3000
 #: how the complaints are spread over their steps, and how old they are (hours)
 PLAN = [("open", 2), ("open", 30), ("open", 80), ("acknowledged", 20), ("investigating", 50),
         ("resolved", 120), ("resolved", 200), ("closed", 400), ("closed", 600)]
+#: the steps from open to closed; a complaint at a step has taken those before it
+WAY = ["acknowledged", "investigating", "resolved", "closed"]
 
 
-def build_care(admin: User, agent: User, now, seed: int | None, *, customers: int) -> dict:
+def build_care(agent: User, now, seed: int | None, *, customers: int) -> dict:
     """Complaints (about one for every 300 customers; 9 to 45) and a few coupons given by
-    hand, on recent delivered or collected orders; returns the counts."""
+    hand, to different customers with a recent delivered or collected order; returns the
+    counts."""
     rng = random.Random(seed)
     wanted = max(len(PLAN), min(45, customers // 300))
     orders = list(db.session.execute(
         sa.select(Order).join(User, User.id == Order.user_id)
         .where(Order.status == OrderStatus.FULFILLED, Order.created_at >= now - timedelta(days=60),
-               User.role == "customer")
-        .order_by(Order.id.desc()).limit(wanted * 4)).scalars())
+               User.role == Role.CUSTOMER)
+        .order_by(Order.id.desc()).limit((wanted + len(GOODWILL)) * 4)).scalars())
     rng.shuffle(orders)
-    made, remedies, seen = 0, {"coupon": 0, "apology": 0}, set()
-    for order in orders:
-        if made == wanted:
-            break
-        if order.user_id in seen:
-            continue
-        seen.add(order.user_id)
-        status, hours = PLAN[made % len(PLAN)]
-        category, severity, channel, said, cause, fix = CASES[made % len(CASES)]
-        opened = now - timedelta(hours=hours + rng.randint(0, 12))
+    one_each = list({o.user_id: o for o in orders}.values())  # one order per customer
+    complained, spared = one_each[:wanted], one_each[wanted:]
+    coupons = 0
+    for n, order in enumerate(complained):
+        status, hours = PLAN[n % len(PLAN)]
+        category, severity, channel, said, cause, fix = CASES[n % len(CASES)]
+        at = now - timedelta(hours=hours + rng.randint(0, 12))
         c = complaints.open_complaint(actor=agent, order=order, category=category,
                                       severity=severity, channel=channel, description=said,
-                                      owner=agent, now=opened)
-        steps = {"acknowledged": ["acknowledged"], "investigating": ["acknowledged",
-                                                                     "investigating"],
-                 "resolved": ["acknowledged", "investigating", "resolved"],
-                 "closed": ["acknowledged", "investigating", "resolved", "closed"]}
-        at = opened
-        for step in steps.get(status, []):
+                                      owner=agent, now=at)
+        for step in WAY[:WAY.index(status) + 1] if status in WAY else []:
             at += timedelta(hours=rng.randint(1, 20))
             extra = {}
             if step == "resolved":
                 remedy = "coupon" if category in ("quality", "delivery") else "apology"
-                remedies[remedy] += 1
+                coupons += remedy == "coupon"
                 extra = {"remedy": remedy, "root_cause": cause, "prevention": fix,
                          "remedy_amount": 5000 if remedy == "coupon" else None}
             complaints.transition(c, agent, to=step, now=min(at, now), **extra)
-        made += 1
-    given = 0
-    for (amount, minimum, why), order in zip(GOODWILL, orders[made:], strict=False):
-        customer = customer_for_user(order.user_id)
-        if customer is None:
-            continue
-        give_coupon(customer, amount=amount, minimum_amount=minimum, valid_days=60, note=why,
-                    actor=agent)
-        given += 1
+    for (amount, minimum, why), order in zip(GOODWILL, spared, strict=False):
+        give_coupon(customer_for_user(order.user_id), amount=amount, minimum_amount=minimum,
+                    valid_days=60, note=why, actor=agent)
+        coupons += 1
     complaints.escalate_overdue(now)
     db.session.flush()
-    return {"complaints": made, "coupons": remedies["coupon"] + given}
+    return {"complaints": len(complained), "coupons": coupons}

@@ -29,6 +29,15 @@ def _ready_long_ago(session, order: Order, clerk) -> Fulfillment:
     return f
 
 
+def _paid(client, session, shop, online_order, stripe_on) -> Order:
+    """The online order paid by card, as the shopper's return from the payment page sees."""
+    assert _confirm(stripe_on, online_order["payment_intent_id"], "pm_card_visa")["status"] \
+        == "succeeded"
+    _login(client, shop.shopper)
+    client.get(f"/orders/{online_order['id']}/payment-return")
+    return _order(session, online_order["id"])
+
+
 def _run_twice(app):
     return [(run_job("release_no_shows", utcnow()), run_job("pending_refunds", utcnow()))
             for _ in range(2)]
@@ -47,11 +56,7 @@ def _reserved(session, center, product):
 
 def test_paid_online_no_show_is_cancelled_and_refunded_once(client, session, shop, app,
                                                            online_order, stripe_on):
-    assert _confirm(stripe_on, online_order["payment_intent_id"], "pm_card_visa")["status"] \
-        == "succeeded"
-    _login(client, shop.shopper)
-    client.get(f"/orders/{online_order['id']}/payment-return")
-    order = _order(session, online_order["id"])
+    order = _paid(client, session, shop, online_order, stripe_on)
     assert order.status == "paid"
     _ready_long_ago(session, order, shop.clerk)
     assert _reserved(session, shop.store, shop.products[0]) == 2
@@ -112,11 +117,7 @@ def _collect_part(session, f, clerk, lines, collected=None):
 
 def test_paid_online_no_show_after_a_partial_collection_refunds_only_the_rest(
         client, session, shop, app, online_order, stripe_on):
-    assert _confirm(stripe_on, online_order["payment_intent_id"], "pm_card_visa")["status"] \
-        == "succeeded"
-    _login(client, shop.shopper)
-    client.get(f"/orders/{online_order['id']}/payment-return")
-    order = _order(session, online_order["id"])
+    order = _paid(client, session, shop, online_order, stripe_on)
     f = _ready_long_ago(session, order, shop.clerk)
     _collect_part(session, f, shop.clerk, {f.lines[0].id: 1})  # one of the two units
     unit = order.lines[0].unit_price_amount
@@ -223,11 +224,7 @@ def test_staff_cancel_of_an_online_order_after_a_partial_collection_refunds_the_
         client, session, shop, app, online_order, stripe_on):
     from storefront.orders import cancel_order
 
-    assert _confirm(stripe_on, online_order["payment_intent_id"], "pm_card_visa")["status"] \
-        == "succeeded"
-    _login(client, shop.shopper)
-    client.get(f"/orders/{online_order['id']}/payment-return")
-    order = _order(session, online_order["id"])
+    order = _paid(client, session, shop, online_order, stripe_on)
     f = _ready_long_ago(session, order, shop.clerk)
     _collect_part(session, f, shop.clerk, {f.lines[0].id: 1})  # one of the two units
     unit = order.lines[0].unit_price_amount
