@@ -2,6 +2,7 @@
 a birthday the rules missed) and takes back while unused; and the message that tells the
 customer their code, shared with the complaint remedy."""
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
@@ -15,6 +16,7 @@ from core.money import format_money
 from storefront import coupons
 from storefront.coupon_models import Coupon, CouponSource
 
+from .customers import search_condition
 from .erasure import is_erased
 from .events import member_locale
 from .models import Customer
@@ -53,6 +55,34 @@ def announce_coupon(user: User, coupon: Coupon, *, apology: bool) -> None:
         enqueue(channel="sms", kind=kind, subject=subject, body=f"【{values['shop']}】{body}",
                 user_id=user.id, to=user.phone, dedupe_key=f"coupon:{coupon.id}",
                 purpose="service")
+
+
+def coupon_list(*, q: str | None, state: str | None, source: str | None, page: int) -> dict:
+    """The customer center's list of coupons: ``q`` is a code when it is typed like one,
+    else it finds the holders as the customer search does (name, phone, e-mail, card,
+    order number). With the holders' profiles and the names of the staff who gave or took
+    back each coupon (one query each)."""
+    holders = None
+    if q and not coupons.looks_like_code(q):
+        holders = sa.select(Customer.user_id).where(search_condition(q),
+                                                    Customer.user_id.is_not(None))
+    rows, page, pages = coupons.find_coupons(q=q if holders is None else None, state=state,
+                                             source=source, user_ids=holders, page=page)
+    user_ids = {c.user_id for c in rows}
+    staff_ids = {i for c in rows for i in (c.created_by_id, c.voided_by_id) if i is not None}
+    customers = {c.user_id: c for c in db.session.execute(
+        sa.select(Customer).where(Customer.user_id.in_(user_ids))).scalars()} if rows else {}
+    people = {u.id: u.name or u.email for u in db.session.execute(
+        sa.select(User).where(User.id.in_(staff_ids))).scalars()} if staff_ids else {}
+    return {"rows": rows, "page": page, "pages": pages, "customers": customers,
+            "people": people}
+
+
+def held_coupons(customer: Customer, limit: int = 20) -> list[Coupon]:
+    """A customer's coupons, newest first (none for a prospect without an account)."""
+    if customer.user_id is None:
+        return []
+    return coupons.find_coupons(user_ids=[customer.user_id], per_page=limit)[0]
 
 
 def give_coupon(customer: Customer, *, amount: int | None, minimum_amount: int | None,

@@ -2,7 +2,6 @@
 customer's 360; take back one that nobody has used."""
 
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,14 +14,13 @@ from core.auth import roles_required
 from core.errors import IllegalTransition, ValidationFailed
 from core.extensions import db
 from core.forms import flash_errors, form_refusal
-from core.models import User
 from core.urls import local_path
 from storefront import coupons
 from storefront.admin_forms import YuanField
-from storefront.coupon_models import Coupon, CouponSource, CouponState
+from storefront.coupon_models import CouponSource, CouponState
 
 from . import goodwill
-from .customers import get_customer, search_condition
+from .customers import get_customer
 from .models import Customer
 from .views import CRM_ROLES, bp
 
@@ -40,10 +38,9 @@ class GiveCouponForm(FlaskForm):
 
 def coupon_context(customer: Customer) -> dict:
     """What the 360 shows of a customer's coupons, and the form to give one."""
-    held = coupons.find_coupons(user_ids=[customer.user_id], per_page=20)[0] \
-        if customer.user_id else []
-    return {"coupons": held, "coupon_form": GiveCouponForm(formdata=None),
-            "coupon_state": coupons.state_of, "coupon_labels": coupons.STATE_LABELS}
+    return {"coupons": goodwill.held_coupons(customer),
+            "coupon_form": GiveCouponForm(formdata=None), "coupon_state": coupons.state_of,
+            "coupon_labels": coupons.STATE_LABELS}
 
 
 @bp.route("/crm/coupons")
@@ -54,41 +51,12 @@ def coupon_list():
     q = (request.args.get("q") or "").strip()[:60]
     state = request.args.get("state") or None
     source = request.args.get("source") or None
-    page = request.args.get("page", 1, type=int)
-    holders = None
-    if q and not coupons.looks_like_code(q):
-        holders = _holders(q)
-    rows, pages = coupons.find_coupons(
-        q=q if holders is None else None, state=state, source=source, user_ids=holders,
-        page=page)
+    found = goodwill.coupon_list(q=q, state=state, source=source,
+                                 page=request.args.get("page", 1, type=int))
     return render_template(
-        "crm/coupons.html", rows=rows, pages=pages, page=page, q=q, state=state, source=source,
-        customers=_customers_of(rows), people=_people(rows), state_of=coupons.state_of,
-        states=coupons.STATE_LABELS, sources=coupons.SOURCE_LABELS, CouponState=CouponState,
-        CouponSource=CouponSource)
-
-
-def _holders(q: str):
-    """The accounts of the customers a search finds (as the customer list searches)."""
-    return sa.select(Customer.user_id).where(search_condition(q),
-                                             Customer.user_id.is_not(None))
-
-
-def _customers_of(rows: list[Coupon]) -> dict[int, Customer]:
-    ids = {c.user_id for c in rows}
-    if not ids:
-        return {}
-    return {c.user_id: c for c in db.session.execute(
-        sa.select(Customer).where(Customer.user_id.in_(ids))).scalars()}
-
-
-def _people(rows: list[Coupon]) -> dict[int, str]:
-    """Names of the staff who gave or took back the coupons."""
-    ids = {i for c in rows for i in (c.created_by_id, c.voided_by_id) if i is not None}
-    if not ids:
-        return {}
-    return {u.id: u.name or u.email for u in db.session.execute(
-        sa.select(User).where(User.id.in_(ids))).scalars()}
+        "crm/coupons.html", **found, q=q, state=state, source=source,
+        state_of=coupons.state_of, states=coupons.STATE_LABELS, sources=coupons.SOURCE_LABELS,
+        CouponState=CouponState, CouponSource=CouponSource)
 
 
 @bp.route("/crm/customers/<int:customer_id>/coupons", methods=["POST"])

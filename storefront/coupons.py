@@ -214,9 +214,10 @@ def get_coupon(coupon_id: int) -> Coupon:
 
 
 def find_coupons(*, q: str | None = None, state: str | None = None, source: str | None = None,
-                 user_ids=None, page: int = 1, per_page: int = 50) -> tuple[list[Coupon], int]:
+                 user_ids=None, page: int = 1,
+                 per_page: int = 50) -> tuple[list[Coupon], int, int]:
     """Coupons, newest first, by code (as typed), state as the shopper sees it, source, or
-    the holders ``user_ids`` (a select or a list); with the number of pages."""
+    the holders ``user_ids`` (a select or a list): ``(coupons, page, pages)``."""
     query = sa.select(Coupon)
     now = utcnow()
     if q:
@@ -232,9 +233,8 @@ def find_coupons(*, q: str | None = None, state: str | None = None, source: str 
         query = query.where(Coupon.source == source)
     if user_ids is not None:
         query = query.where(Coupon.user_id.in_(user_ids))
-    rows, _page, pages = paginate(query.order_by(Coupon.created_at.desc(), Coupon.id.desc()),
-                                  page=page, per_page=per_page)
-    return rows, pages
+    return paginate(query.order_by(Coupon.created_at.desc(), Coupon.id.desc()), page=page,
+                    per_page=per_page)
 
 
 def expire_coupons(now) -> str:

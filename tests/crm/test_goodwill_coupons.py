@@ -186,3 +186,25 @@ def test_no_coupon_for_staff_or_for_someone_erased(session, shop):
     said = err.value.errors["customer"][0]  # in the shop's language outside a request
     assert "erased" in said or "注销" in said
     assert all_coupons(session) == []
+
+
+def test_the_list_takes_the_same_statements_for_few_and_many_holders(session, shop, make_user):
+    from tests.support.queries import count_statements
+
+    def give_to(n):
+        for _ in range(n):
+            holder = make_user()
+            ensure_customer(holder)
+            coupons.issue_coupon(holder.id, amount=1000, source="manual", valid_days=9,
+                                 actor_id=shop.agent.id)
+        session.flush()
+
+    give_to(2)
+    with count_statements() as for_few:
+        assert len(goodwill.coupon_list(q=None, state=None, source=None, page=1)["rows"]) == 2
+    give_to(6)
+    with count_statements() as for_many:
+        found = goodwill.coupon_list(q=None, state=None, source=None, page=1)
+    assert len(found["rows"]) == 8 and len(found["customers"]) == 8
+    assert found["people"] == {shop.agent.id: shop.agent.name or shop.agent.email}
+    assert len(for_many) == len(for_few)
