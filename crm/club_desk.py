@@ -14,6 +14,7 @@ from fulfillment.views import center_arg, common_context, desk_center
 from storefront.pages import order_status_label
 
 from . import member_desk
+from .club import get_membership_by_card
 from .club_forms import CheckInForm
 from .club_models import Event
 
@@ -47,7 +48,7 @@ def member():
     membership, error, status = None, None, 200
     if code:
         try:
-            membership = member_desk.find_card(code, current_user)
+            membership = get_membership_by_card(code, current_user, closed_too=True)
         except DomainError as err:
             error, status = str(err.message), err.status
     context = common_context(center) if center is not None else {
@@ -78,7 +79,7 @@ def check_in(event_id: int):
         flash(_("The form expired. Please try again."), "error")
         return redirect(back)
     try:
-        membership = member_desk.find_card(card, current_user)
+        membership = get_membership_by_card(card, current_user, closed_too=True)
         reg = member_desk.check_in_at_desk(event, membership, center.id, current_user)
         db.session.commit()
     except DomainError as err:

@@ -191,8 +191,6 @@ class FollowUpRuleForm(FlaskForm):
                              validate_choice=False)
 
 
-_CATEGORY_LABELS = CATEGORY_LABELS
-_SEVERITY_LABELS = SEVERITY_LABELS
 _CHANNEL_LABELS = {"hotline": _l("Hotline"), "store": _l("In a store"), "online": _l("Online"),
                    "followup": _l("On a follow-up call")}
 _REMEDY_LABELS = {"refund": _l("Refund"), "replacement": _l("Replacement"),
@@ -203,8 +201,8 @@ class ComplaintForm(FlaskForm):
     """A complaint logged by an agent (the customer and order come from the page)."""
 
     channel = SelectField(_l("Channel"), choices=_choices(_CHANNEL_LABELS, blank=False))
-    category = SelectField(_l("Category"), choices=_choices(_CATEGORY_LABELS, blank=False))
-    severity = SelectField(_l("Severity"), choices=_choices(_SEVERITY_LABELS, blank=False),
+    category = SelectField(_l("Category"), choices=_choices(CATEGORY_LABELS, blank=False))
+    severity = SelectField(_l("Severity"), choices=_choices(SEVERITY_LABELS, blank=False),
                            default="medium")
     product_id = SelectField(_l("Product"), choices=[], validate_choice=False)
     description = TextAreaField(_l("What went wrong"),
@@ -215,7 +213,7 @@ class CustomerComplaintForm(FlaskForm):
     """A customer's complaint about their own order."""
 
     category = SelectField(_l("What is it about"),
-                           choices=_choices(_CATEGORY_LABELS, blank=False))
+                           choices=_choices(CATEGORY_LABELS, blank=False))
     description = TextAreaField(_l("Tell us what went wrong"),
                                 validators=[DataRequired(), Length(max=4000)])
 

@@ -16,7 +16,7 @@ from storefront.membership import CARD_PREFIX
 from storefront.models import Membership, Order, OrderStatus
 
 from . import events
-from .club import get_membership_by_card, normalize_card
+from .club import normalize_card
 from .club_models import Event, EventRegistration
 from .club_models import RegistrationStatus as RS
 
@@ -29,13 +29,6 @@ CARD_PATTERN = re.compile(rf"{CARD_PREFIX}\d{{10}}")
 def looks_like_card(code: str | None) -> bool:
     """Whether a code typed or scanned at the desk is a VIP card number."""
     return CARD_PATTERN.fullmatch(normalize_card(code)) is not None
-
-
-def find_card(code: str, actor: User) -> Membership:
-    """The membership holding this card, open or closed (the desk says which);
-    ``NotFound`` when no card has this number, ``TooManyAttempts`` after too many of those
-    (``club.get_membership_by_card``)."""
-    return get_membership_by_card(code, actor, closed_too=True)
 
 
 def _day_bounds(now: datetime) -> tuple[datetime, datetime]:

@@ -20,13 +20,11 @@ from fulfillment.models import Lot
 from storefront.models import Order
 
 from . import complaint_lots, complaints, remedies
-from .complaints import STATUS_LABELS
+from .complaints import CATEGORY_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from .customers import get_customer, mask_phone
 from .forms import (
-    _CATEGORY_LABELS,
     _CHANNEL_LABELS,
     _REMEDY_LABELS,
-    _SEVERITY_LABELS,
     ComplaintForm,
     ComplaintStepForm,
     CustomerComplaintForm,
@@ -44,8 +42,8 @@ STEP_LABELS = {
 
 
 def labels() -> dict:
-    return {"status": STATUS_LABELS, "category": _CATEGORY_LABELS,
-            "severity": _SEVERITY_LABELS, "channel": _CHANNEL_LABELS, "remedy": _REMEDY_LABELS}
+    return {"status": STATUS_LABELS, "category": CATEGORY_LABELS,
+            "severity": SEVERITY_LABELS, "channel": _CHANNEL_LABELS, "remedy": _REMEDY_LABELS}
 
 
 @bp.route("/crm/complaints")
