@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from core.auth import roles_required
 from core.errors import DomainError, NotFound
 from core.extensions import db
+from core.forms import apply_domain_errors
 from core.i18n import money_filter
 from core.models import Role
 from fulfillment.models import Center
@@ -141,8 +142,7 @@ def refund(public_id: str):
             form.form_errors.extend(errors)
             return _page(order, form, 400)
     if form.restock.data and form.scope.data == "amount":
-        form.form_errors.append(_("Only items refunded by line, handed over at this store, "
-                                  "can go back into stock."))
+        form.restock.errors = [str(refunds.RESTOCK_ONLY_BY_LINE)]
         return _page(order, form, 400)
     try:
         actor = current_user._get_current_object()
@@ -156,12 +156,7 @@ def refund(public_id: str):
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
-        for messages in (err.errors or {}).values():
-            if isinstance(messages, dict):
-                messages = [m for sub in messages.values() for m in sub]
-            form.form_errors.extend(str(m) for m in messages)
-        if not err.errors:
-            form.form_errors.append(str(err.message))
+        apply_domain_errors(form, err)
         return _page(orders.get_order(public_id), form, err.status)
     return _refunded(public_id, refund_id, amount, currency)
 

@@ -100,6 +100,11 @@ def _open_refund(order: Order, actor: User | None,
     return order, left, payment, reason
 
 
+#: why a refund cannot put its goods back on the shelf
+RESTOCK_ONLY_BY_LINE = _l("Only items refunded by line, handed over at this store, can go back "
+                          "into stock.")
+
+
 def can_restock(order: Order, actor: User) -> bool:
     """Staff of the order's center, once goods were handed over and not all came back."""
     f = order.fulfillment
@@ -120,8 +125,7 @@ def refund_order(order: Order, actor: User | None, *, reason: str,
     undoes the refund too.
     """
     if restock and (actor is None or not can_restock(order, actor)):
-        raise ValidationFailed(errors={"restock": [str(_l(
-            "Only items refunded by line, handed over at this store, can go back into stock."))]})
+        raise ValidationFailed(errors={"restock": [str(RESTOCK_ONLY_BY_LINE)]})
     order, left, payment, reason = _open_refund(order, actor, reason)
     refund_lines: list[RefundLine] = []
     done = refunded_quantities(order)
