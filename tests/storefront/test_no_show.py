@@ -4,6 +4,7 @@ paid online (through Stripe, here localstripe); running the job again changes no
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from core.jobs import run_job
@@ -144,7 +145,14 @@ def test_paid_online_no_show_after_a_partial_collection_refunds_only_the_rest(
     ).scalar_one() == 9  # the unit taken is sold, the other is back on the shelf
 
 
-def test_pay_at_pickup_part_paid_then_no_show_is_fulfilled_for_that_part(session, shop, app):
+@pytest.mark.parametrize("closed_by", ["no_show", "cancelled"])
+def test_pay_at_pickup_part_paid_then_closed_is_fulfilled_for_that_part(session, shop, app,
+                                                                       closed_by):
+    """The shopper took one line and paid for it at the desk, and never takes the rest: the
+    job closes it (a no-show), or a clerk cancels it. Either way the money taken stays,
+    nothing is refunded, and the rest goes back on the shelf."""
+    from storefront.orders import cancel_order
+
     order = place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1},
                                              {"sku": shop.products[1].sku, "quantity": 2}],
                         fulfillment={"method": "pickup", "center_id": shop.store.id},
@@ -157,14 +165,18 @@ def test_pay_at_pickup_part_paid_then_no_show_is_fulfilled_for_that_part(session
     session.expire_all()
     assert session.get(Order, order.id).paid_amount == price
 
-    _run_twice(app)
+    if closed_by == "no_show":
+        _run_twice(app)
+    else:
+        cancel_order(session.get(Order, order.id), shop.clerk)
+        session.commit()
     session.expire_all()
     order = session.get(Order, order.id)
     assert (order.status, order.paid_amount) == ("fulfilled", price)
     assert order.cancelled_at is None and order.fulfilled_at is not None
     assert session.execute(sa.select(sa.func.count(Refund.id)).where(
         Refund.order_id == order.id)).scalar_one() == 0
-    assert _events(session, order) == ["collected", "no_show"]
+    assert _events(session, order) == ["collected", closed_by]
     assert order.fulfillment.status == "picked_up"
     assert _reserved(session, shop.store, shop.products[1]) == 0
     assert verify_ledger() == []
@@ -190,33 +202,6 @@ def test_unpaid_online_order_part_collected_then_no_show_does_not_stop_the_job(
     order = _order(session, online_order["id"])
     assert order.status == "cancelled" and order.fulfillment.status == "picked_up"
     assert "no_show" in _events(session, order)
-    assert verify_ledger() == []
-
-
-def test_staff_cancel_after_a_partial_collection_keeps_the_part_taken(session, shop, app):
-    """The shopper took one line and paid for it at the desk, then will not take the rest:
-    the clerk cancels, and the money taken stays (nothing refunded), the rest goes back."""
-    from storefront.orders import cancel_order
-
-    order = place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1},
-                                             {"sku": shop.products[1].sku, "quantity": 2}],
-                        fulfillment={"method": "pickup", "center_id": shop.store.id},
-                        payment_method="pay_at_pickup")
-    f = _ready_long_ago(session, order, shop.clerk)
-    first = next(ln for ln in f.lines if ln.product_id == shop.products[0].id)
-    price = shop.products[0].price_amount
-    _collect_part(session, f, shop.clerk, {first.id: 1},
-                  collected={"method": "cash", "amount": price})
-    cancel_order(session.get(Order, order.id), shop.clerk)
-    session.commit()
-    session.expire_all()
-    order = session.get(Order, order.id)
-    assert (order.status, order.paid_amount) == ("fulfilled", price)
-    assert session.execute(sa.select(sa.func.count(Refund.id)).where(
-        Refund.order_id == order.id)).scalar_one() == 0
-    assert _events(session, order) == ["collected", "cancelled"]
-    assert order.fulfillment.status == "picked_up"
-    assert _reserved(session, shop.store, shop.products[1]) == 0
     assert verify_ledger() == []
 
 
