@@ -50,6 +50,8 @@ class Role:
     CRM = "crm"
     STAFF = "staff"
     ALL = (CUSTOMER, ADMIN, CRM, STAFF)
+    #: anyone who works for the brand
+    STAFF_MEMBERS = (ADMIN, CRM, STAFF)
 
 
 class User(UserMixin, db.Model):
@@ -88,7 +90,7 @@ class User(UserMixin, db.Model):
     @property
     def is_staff_member(self) -> bool:
         """Anyone who works for the brand (not a shopper)."""
-        return self.role in (Role.ADMIN, Role.CRM, Role.STAFF)
+        return self.role in Role.STAFF_MEMBERS
 
 
 class ApiToken(db.Model):

@@ -31,8 +31,6 @@ DEFAULT_ADVICE = _l("Please stop using it and bring it, opened or not, to any of
                     "or let us collect it: we refund or replace it in full.")
 #: the orders of a recall that never left the shop
 SKIPPED_ORDER_STATUSES = ("cancelled", "pending_payment")
-#: the brand's own people get no recall call (``User.is_staff_member``)
-STAFF_ROLES = (Role.ADMIN, Role.CRM, Role.STAFF)
 
 
 class RecallCampaign(db.Model):
@@ -114,7 +112,7 @@ def open_recall(lot: Lot, actor: User | None, *, advice: str | None = None, now=
     # Orders create the profile; one made before the customer center kept them may lack it.
     for user in db.session.execute(
             sa.select(User).where(User.id.in_(sa.select(received.c.user_id)),
-                                  User.role.not_in(STAFF_ROLES),
+                                  User.role.not_in(Role.STAFF_MEMBERS),
                                   ~sa.exists().where(Customer.user_id == User.id))).scalars():
         ensure_customer(user)
     first_order = (sa.select(received.c.order_id).where(received.c.user_id == Customer.user_id)
@@ -126,7 +124,8 @@ def open_recall(lot: Lot, actor: User | None, *, advice: str | None = None, now=
                         sa.literal(0), sa.literal(campaign.id), at(now))
               .join(User, User.id == Customer.user_id)
               .where(Customer.user_id.in_(sa.select(received.c.user_id)),
-                     User.role.not_in(STAFF_ROLES), ~sa.exists().where(FollowUp.reason == reason)))
+                     User.role.not_in(Role.STAFF_MEMBERS),
+                     ~sa.exists().where(FollowUp.reason == reason)))
     names = ["customer_id", "order_id", "kind", "reason", "channel", "due_at", "status",
              "attempts", "recall_id", "created_at"]
     planned = insert_ignoring_twins(FollowUp, names, select, "reason")

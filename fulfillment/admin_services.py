@@ -21,7 +21,7 @@ from .models import Center, CenterDistrict
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 CODE_RE = re.compile(r"^[A-Z0-9-]{1,20}$")
 #: the roles the back office hands out (shoppers register themselves)
-STAFF_ROLES = (Role.ADMIN, Role.CRM, Role.STAFF)
+STAFF_ROLES = Role.STAFF_MEMBERS
 MIN_PASSWORD = 8
 _DISTRICT_SPLIT = re.compile(r"[\s,，、/]+")
 

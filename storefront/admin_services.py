@@ -248,7 +248,7 @@ def back_office_counts() -> dict:
         count(Product).label("products_all"),
         count(Category).label("categories"),
         count(Center, Center.active.is_(True)).label("centers"),
-        count(User, User.role.in_((Role.ADMIN, Role.CRM, Role.STAFF)),
+        count(User, User.role.in_(Role.STAFF_MEMBERS),
               User.active.is_(True)).label("staff"),
         count(Order).label("orders"),
         count(Fulfillment, Fulfillment.status.in_(FulfillmentStatus.OPEN)).label("open_work"),
