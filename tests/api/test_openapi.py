@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import IN_CI
 from .conftest import API
 
 #: The operations of API.md that the shop delivers (path parameters written as {}).
@@ -24,6 +25,13 @@ COVERED = {
     ("post", "/api/v1/payments/stripe/webhook"), ("post", "/api/v1/crm/complaints"),
     ("post", "/api/v1/crm/complaints/{}/transition"), ("get", "/api/v1/member/content"),
     ("post", "/api/v1/member/events/{}/register"),
+}
+#: API.md operations whose work is still open (the accounts issue): they join COVERED when built.
+LATER = {
+    ("post", "/api/v1/auth/otp"), ("delete", "/api/v1/auth/token"),
+    ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirm"),
+    ("post", "/api/v1/me/password"), ("get", "/api/v1/me/addresses"),
+    ("post", "/api/v1/me/addresses"), ("delete", "/api/v1/me/addresses/{}"),
 }
 ANONYMOUS = {("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/token"),
              ("get", "/api/v1/products"), ("get", "/api/v1/products/{}"),
@@ -115,6 +123,8 @@ def test_auth_and_errors_are_documented(document):
 def test_covered_and_later_are_all_of_api_md():
     """The list above is the contract: every API.md operation is served."""
     if not API_MD.exists():
+        if IN_CI:
+            pytest.fail(f"CI needs the contract beside the project: {API_MD} is missing")
         pytest.skip(f"{API_MD} is not beside the project")
     text = API_MD.read_text(encoding="utf-8")
     found = {(m.lower(), shape(p)) for m, p in re.findall(r"`(GET|POST|PUT|PATCH|DELETE) "
@@ -122,4 +132,11 @@ def test_covered_and_later_are_all_of_api_md():
     # "`POST .../dispatch` / `.../delivered`": the second one shares the first's prefix.
     for prefix in re.findall(r"`POST (/api/v1/[^`]+)/dispatch` / `\.\.\./delivered`", text):
         found.add(("post", shape(prefix + "/delivered")))
-    assert found - {("get", "/api/v1/openapi.json")} == COVERED
+    assert found - {("get", "/api/v1/openapi.json")} - LATER == COVERED
+    assert LATER <= found, sorted(LATER - found)
+
+
+def test_later_is_not_served_yet(document):
+    """An operation of LATER that the document lists is built: move it to COVERED."""
+    listed = {(method, shape(path)) for method, path, _ in operations(document)}
+    assert not LATER & listed, sorted(LATER & listed)
