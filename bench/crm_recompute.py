@@ -79,7 +79,7 @@ SPOIL_FOLLOWUPS = (
 
 
 def measure(db, rounds: int) -> None:
-    from core.models import utcnow
+    from core.clock import utcnow
     from crm.figures import recompute_figures
     from crm.followups import run_followup_rules
     from crm.tagging import apply_tag_rules

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from .clock import utcnow
 from .extensions import db
 from .jobs import run_due
 from .models import Role, User
@@ -68,7 +69,7 @@ def jobs_run_due(now_text):
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
     else:
-        now = datetime.now(UTC)
+        now = utcnow()
     for name, summary in run_due(now):
         click.echo(f"{name}: {summary}")
     current_app.logger.info("jobs run as of %s", now.isoformat())

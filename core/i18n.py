@@ -2,7 +2,6 @@
 
 from datetime import datetime
 from functools import cached_property, lru_cache
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.support import NullTranslations, Translations
@@ -56,10 +55,6 @@ def localtime_filter(value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     return format_datetime(value, fmt)
-
-
-def shop_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SHOP_TIMEZONE"])
 
 
 def localized(obj, field: str) -> str:

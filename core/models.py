@@ -2,18 +2,14 @@
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .clock import utcnow
 from .extensions import db
-
-
-def utcnow() -> datetime:
-    """Now, timezone-aware, in UTC."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(sa.TypeDecorator):

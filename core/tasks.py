@@ -5,10 +5,11 @@
     celery -A wsgi:celery worker         # more machines: more workers (one beat only)
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from celery import Celery
 
+from .clock import utcnow
 from .jobs import run_job
 
 
@@ -36,6 +37,6 @@ def _register(celery: Celery, app, name: str) -> None:
     @celery.task(name=f"shop.jobs.{name}")
     def job(now: str | None = None) -> str:
         """Run the job as of ``now`` (ISO 8601; default: the moment it runs)."""
-        moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+        moment = datetime.fromisoformat(now) if now else utcnow()
         with app.app_context():
             return run_job(name, moment)

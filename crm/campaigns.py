@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import relationship
 
+from core.clock import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
-from core.models import User, UTCDateTime, utcnow
+from core.models import User, UTCDateTime
 
 from .followup_rules import render_script, script_problem
 from .followup_sql import at, no_order, plan_contacts, script_text, text

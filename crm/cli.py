@@ -79,7 +79,7 @@ def recall_command(lot, advice):
 @click.argument("campaign_id", type=int)
 def campaign_send_command(campaign_id):
     """Send a campaign to every customer of its segment who has not had it yet."""
-    from core.models import utcnow
+    from core.clock import utcnow
 
     from .campaigns import Campaign, send_campaign
 

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.clock import shop_today, utcnow
 from core.errors import IllegalTransition, NotFound, TooManyAttempts, ValidationFailed
 from core.extensions import db
-from core.i18n import shop_zone
-from core.models import User, utcnow
+from core.models import User
 from core.ratelimit import attempts
 from core.signals import member_closed
 from storefront.club_models import PointsEntry
@@ -27,7 +27,7 @@ MAX_CHILDREN = 4
 
 
 def today_local() -> date:
-    return utcnow().astimezone(shop_zone()).date()
+    return shop_today()
 
 
 def months_between(born: date, today: date) -> int:

@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.i18n import shop_zone
+from core.clock import shop_today, shop_zone
 from storefront.admin_services import IMAGE_EXTENSIONS
 from storefront.forms import INTERESTS
 
@@ -85,7 +85,7 @@ class ProfileForm(FlaskForm):
                              for e in self.children.entries if e.form.birth_date.data]}
 
     def validate_birthday(self, field):
-        if field.data and not date(1900, 1, 1) <= field.data <= date.today():
+        if field.data and not date(1900, 1, 1) <= field.data <= shop_today():
             from wtforms import ValidationError
             raise ValidationError(_l("Please enter a date in the past."))
 

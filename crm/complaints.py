@@ -13,9 +13,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
 from core.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.models import Role, User, utcnow
+from core.models import Role, User
 from storefront.models import Order, OrderLine
 
 from .customers import ensure_customer

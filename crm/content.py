@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 
+from core.clock import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import User
 from storefront.admin_services import check_image, store_image
 from storefront.models import Membership, Tier
 

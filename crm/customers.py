@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.database import paginate
 from core.errors import NotFound
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import User
 from fulfillment.models import Center
 from storefront.membership import latest_membership
 from storefront.models import Category, Membership, Order, OrderLine, OrderStatus, Product

@@ -5,9 +5,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from core.clock import shop_date, shop_zone, utcnow
 from core.extensions import db
-from core.i18n import shop_zone
-from core.models import utcnow
 from fulfillment.models import Center
 from storefront.models import Membership, Order, Product
 
@@ -26,7 +25,7 @@ def _local_day(column):
 
 
 def _days(now, days: int) -> list[str]:
-    today = now.astimezone(shop_zone()).date()
+    today = shop_date(now)
     return [(today - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
 
 
@@ -137,7 +136,7 @@ def member_growth(now=None, months: int = 12) -> list[tuple[str, int, int]]:
     month = sa.func.substr(_local_day(Membership.joined_at), 1, 7)
     joined = dict(db.session.execute(sa.select(month, sa.func.count(Membership.id))
                                      .group_by(month)).all())
-    today = now.astimezone(shop_zone()).date()
+    today = shop_date(now)
     labels = []
     year, mon = today.year, today.month
     for _ in range(months):

@@ -29,9 +29,9 @@ from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
 from core.cache import mark_changed
+from core.clock import shop_date, shop_zone, utcnow
 from core.extensions import db
-from core.i18n import shop_zone
-from core.models import Role, User, random_token, utcnow
+from core.models import Role, User, random_token
 from fulfillment.models import (
     Center,
     CenterDistrict,
@@ -249,7 +249,7 @@ class DemoShop:
             db.session.add(SlotWindow(center_id=center.id, kind=kind, starts=starts, ends=ends,
                                       capacity=places))
         db.session.flush()
-        open_slots(center, today=self.now.astimezone(shop_zone()).date(), days=7)
+        open_slots(center, today=shop_date(self.now), days=7)
 
     def _account(self, role: str, email: str, name: str, label: str, center=None) -> User:
         local, domain = email.split("@")

@@ -5,9 +5,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from core.clock import shop_zone, utcnow
 from core.extensions import db
-from core.i18n import shop_zone
-from core.models import utcnow
 from fulfillment.models import Center
 from storefront.club_models import MemberPrice, PointsEntry, TierRule
 from storefront.models import Membership, Order, OrderStatus, Product

@@ -3,8 +3,9 @@ orders stay for the books (numbers, lines and amounts untouched), as do the figu
 
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import User
 from fulfillment.models import Fulfillment
 from storefront.models import Order, OrderStatus
 

@@ -15,10 +15,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core.clock import shop_zone, utcnow
 from core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import localized, shop_zone
-from core.models import User, utcnow
+from core.i18n import localized
+from core.models import User
 from fulfillment.models import Center
 from storefront.models import Membership, Order, OrderStatus
 

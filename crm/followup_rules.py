@@ -14,11 +14,11 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core.clock import shop_date, shop_zone, utcnow
 from core.database import tune_for_bulk
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import shop_zone
-from core.models import User, utcnow
+from core.models import User
 from fulfillment.models import Fulfillment, FulfillmentStatus
 from storefront.models import Membership, Order, OrderLine, Product
 
@@ -250,7 +250,7 @@ def welcome_packs(rule: FollowUpRule, now) -> int:
 
 
 def _upcoming_days(now) -> list[date]:
-    today = now.astimezone(shop_zone()).date()
+    today = shop_date(now)
     return [today + timedelta(days=n) for n in range(HORIZON.days + 1)]
 
 

@@ -19,8 +19,8 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql, sqlite
 
+from core.clock import shop_date
 from core.extensions import db
-from core.i18n import shop_zone
 from core.models import UTCDateTime
 
 from .models import Child, Customer, FollowUp, FollowUpRule, FollowUpStatus, OutboxMessage
@@ -185,9 +185,9 @@ def plan_contacts(candidates: sa.Select, now, *, channel: str, kind: str, subjec
     conditions.append(~sa.exists().where(OutboxMessage.dedupe_key == columns.reason))
     fields = {"name": Customer.name, "products": products}
     if marked("baby_age") in body:
-        fields["baby_age"] = baby_age_sql(now.astimezone(shop_zone()).date())
+        fields["baby_age"] = baby_age_sql(shop_date(now))
     if marked("baby_note") in body:
-        fields["baby_note"] = _baby_note_sql(baby_age_sql(now.astimezone(shop_zone()).date()))
+        fields["baby_note"] = _baby_note_sql(baby_age_sql(shop_date(now)))
     select = (sa.select(sa.literal(channel), sa.literal(kind),
                         sa.literal(purpose or purpose_of(kind)), columns.customer_id,
                         Customer.user_id, sa.literal(subject), render(body, fields),

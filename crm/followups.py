@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import User
 
 from .models import Customer, FollowUp, FollowUpKind, FollowUpStatus
 

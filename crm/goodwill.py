@@ -8,9 +8,10 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core.clock import shop_zone
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.i18n import current_locale, shop_zone
+from core.i18n import current_locale
 from core.models import User
 from core.money import format_money
 from storefront import coupons

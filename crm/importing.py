@@ -10,6 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.clock import shop_today
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
@@ -166,7 +167,7 @@ def import_customers(data: bytes, agent: User | None) -> Preview:
         baby = row.pop("baby_birthday", None)
         customer = create_prospect(agent, dict(row, source="import"))
         if baby is not None:
-            born = baby <= date.today()
+            born = baby <= shop_today()
             customer.children.append(Child(birth_date=baby if born else None,
                                            due_date=None if born else baby))
     db.session.flush()

@@ -3,8 +3,9 @@
 from flask import url_for
 from flask_babel import gettext as _
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import Role, User, utcnow
+from core.models import Role, User
 from core.signals import (
     desk_code_received,
     fulfillment_completed,

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.clock import shop_zone, utcnow
 from core.errors import IllegalTransition
 from core.extensions import db
-from core.i18n import shop_zone
-from core.models import User, utcnow
+from core.models import User
 from storefront.membership import CARD_PREFIX
 from storefront.models import Membership, Order, OrderStatus
 

@@ -13,11 +13,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
 from core.database import paginate
 from core.errors import IllegalTransition
 from core.extensions import db
 from core.i18n import localized
-from core.models import User, utcnow
+from core.models import User
 from storefront.models import Order
 
 from .customers import customer_for_user

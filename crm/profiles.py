@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.clock import shop_today
 from core.database import paginate
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
@@ -73,7 +74,7 @@ def _apply(customer: Customer, data: dict) -> None:
             errors[name] = [str(_l("Not a valid choice."))]
     if "name" in data and not (data["name"] or "").strip():
         errors["name"] = [str(_l("A name is needed, even just a surname."))]
-    if data.get("birthday") and data["birthday"] > date.today():
+    if data.get("birthday") and data["birthday"] > shop_today():
         errors["birthday"] = [str(_l("A birthday cannot lie in the future."))]
     if errors:
         raise ValidationFailed(errors=errors)
@@ -111,7 +112,7 @@ def add_child(customer: Customer, *, name: str | None = None, gender: str | None
               birth_date: date | None = None, due_date: date | None = None,
               today: date | None = None) -> Child:
     """A child, with a birth date, or a due date while expected (one of the two)."""
-    today = today or date.today()
+    today = today or shop_today()
     if (birth_date is None) == (due_date is None):
         raise ValidationFailed(errors={"birth_date": [str(_l(
             "Give the birth date, or the due date if the baby is on the way."))]})
@@ -148,7 +149,7 @@ def child_age_months(child: Child, today: date) -> int | None:
 
 def baby_age_months(customer: Customer, today: date | None = None) -> int | None:
     """The youngest born child's age in months, where known."""
-    today = today or date.today()
+    today = today or shop_today()
     ages = [a for a in (child_age_months(c, today) for c in customer.children) if a is not None]
     return min(ages) if ages else None
 

@@ -14,10 +14,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import relationship
 
+from core.clock import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import current_locale
-from core.models import Role, User, UTCDateTime, utcnow
+from core.models import Role, User, UTCDateTime
 from fulfillment.lots import product_names, recall_lot
 from fulfillment.models import Fulfillment, FulfillmentLine, Lot, LotAllocation
 from storefront.models import Order

@@ -4,7 +4,7 @@ import re
 
 from marshmallow import Schema, fields, validate
 
-from core.i18n import shop_zone
+from core.clock import shop_zone
 from fulfillment.schemas import NO_CONTROL, PlainText, record_id
 from storefront.schemas import MembershipSchema, Money, OrderSummarySchema
 

@@ -8,10 +8,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
 from core.database import paginate
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import User
 
 from .figures import Segment
 from .models import Customer, CustomerTag, SavedSegment, Stage

@@ -1,6 +1,6 @@
 """HTML pages of the customer center: the follow-up queue, customers, the 360, a call."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.auth import roles_required
+from core.clock import day_end, shop_today, shop_zone, utcnow
 from core.errors import IllegalTransition, ValidationFailed
 from core.extensions import db
 from core.forms import apply_domain_errors
-from core.i18n import shop_zone
-from core.models import Role, utcnow
+from core.models import Role
 from fulfillment.models import Center
 from storefront.models import Order, Tier
 
@@ -102,8 +102,7 @@ def crm_labels() -> dict:
 
 def end_of_today_utc() -> datetime:
     """Midnight tonight in the shop's zone, as a UTC time."""
-    today = datetime.now(shop_zone()).replace(hour=0, minute=0, second=0, microsecond=0)
-    return (today + timedelta(days=1)).astimezone(UTC)
+    return day_end(shop_today())
 
 
 def _order_numbers(order_ids) -> dict[int, str]:
@@ -203,7 +202,7 @@ def _context_360(view: dict) -> dict:
     return {
         "view": view, "customer": view["customer"], "completeness": percent,
         "missing": [profiles.FIELD_LABELS[f] for f in missing],
-        "baby_months": profiles.baby_age_months(view["customer"], date.today()),
+        "baby_months": profiles.baby_age_months(view["customer"], shop_today()),
         "child_form": ChildForm(formdata=None), "tag_form": TagForm(formdata=None),
         "centers": _centers(o.center_id for o in orders),
         "numbers": _order_numbers({f.order_id for f in view["followups"]}),

@@ -8,9 +8,9 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from core.auth import roles_required
+from core.clock import utcnow
 from core.extensions import db
 from core.forms import form_status, submit_form
-from core.models import utcnow
 
 from . import campaigns
 from .forms import CampaignForm

@@ -10,11 +10,12 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from core.auth import roles_required
+from core.clock import utcnow
 from core.errors import NotFound
 from core.extensions import db
 from core.forms import form_status, submit_form
 from core.i18n import localized
-from core.models import Role, utcnow
+from core.models import Role
 from fulfillment.lots import product_names
 from fulfillment.models import Lot
 from storefront.models import Order

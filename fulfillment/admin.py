@@ -7,10 +7,11 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from core.auth import roles_required
+from core.clock import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.forms import form_status, submit_form
-from core.models import Role, User, utcnow
+from core.models import Role, User
 
 from . import admin_services, lots, slots, zones
 from .forms import ActionForm, CenterForm, LotForm, StaffForm, WindowForm, ZoneForm

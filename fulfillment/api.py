@@ -5,7 +5,7 @@ exist. Orders and products belong to the storefront, which this module does not 
 their public ids and SKUs are read from the tables by name, as the foreign keys do.
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import g, request
@@ -13,10 +13,11 @@ from flask_babel import lazy_gettext as _l
 
 from core.api import api_blueprint, load_body, load_query, ok, route
 from core.auth import api_auth
+from core.clock import day_start, shop_today, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import localized, shop_zone
-from core.models import Role, User, utcnow
+from core.i18n import localized
+from core.models import Role, User
 
 from . import courier as courier_shipments
 from . import delivery, pickup, services, zones
@@ -64,8 +65,7 @@ def _dump(items: list[Fulfillment], many: bool = True):
 
 def _today_start() -> datetime:
     """Midnight in the shop's zone, as an aware datetime."""
-    zone = shop_zone()
-    return datetime.combine(utcnow().astimezone(zone).date(), time.min, tzinfo=zone)
+    return day_start(shop_today())
 
 
 @route(bp, "/staff/fulfillments", summary="The center's queue: open work and today's done",

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from core.api import load_query, ok, route
 from core.auth import api_auth
-from core.models import utcnow
+from core.clock import utcnow
 
 from .api import DESK_ROLES, bp
 from .api_transfers import _ERRORS, _own_center

@@ -7,10 +7,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
 from core.errors import DomainError, ValidationFailed
 from core.extensions import db
 from core.i18n import localized
-from core.models import User, utcnow
+from core.models import User
 
 from .models import Center, Fulfillment, FulfillmentStatus, Method
 from .routing import Decision, Lines, pickup_options

@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import User
 from core.signals import delivery_failed
 
 from .models import Fulfillment, FulfillmentStatus, Method

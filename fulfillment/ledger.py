@@ -8,8 +8,8 @@ differ from the sums of its movements.
 
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import utcnow
 
 from .models import Stock, StockMovement
 

@@ -13,10 +13,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from core.cache import mark_changed
+from core.clock import shop_today, utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.i18n import shop_zone
-from core.models import User, utcnow
+from core.models import User
 
 from .errors import InsufficientStock
 from .ledger import record_movement
@@ -51,7 +51,7 @@ def product_names(ids) -> dict[int, tuple[str, str]]:
 
 def sell_by_cutoff(today: date | None = None) -> date:
     """Lots expiring before this day are no longer sold."""
-    today = today or utcnow().astimezone(shop_zone()).date()
+    today = today or shop_today()
     return today + timedelta(days=current_app.config.get("LOT_SELL_BY_MARGIN_DAYS", 30))
 
 

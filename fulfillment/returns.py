@@ -4,9 +4,10 @@ into the lot they left from (so a recall still finds them)."""
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import User
 
 from .ledger import record_movement
 from .models import Fulfillment, Lot, MovementKind, Stock, StockMovement

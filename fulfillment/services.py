@@ -12,9 +12,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from core.cache import mark_changed
+from core.clock import utcnow
 from core.errors import Forbidden, IllegalTransition, NotFound, TooManyAttempts, ValidationFailed
 from core.extensions import db
-from core.models import Role, User, utcnow
+from core.models import Role, User
 from core.ratelimit import attempts
 from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillment_ready
 

@@ -11,10 +11,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.clock import shop_date, shop_today, shop_zone, utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.i18n import shop_zone
-from core.models import utcnow
 
 from .errors import SlotUnavailable
 from .models import Center, Method, Slot, SlotWindow
@@ -146,7 +145,7 @@ def open_slots(center: Center, *, today: date, days: int) -> int:
 def open_slots_job(now: datetime) -> str:
     """Job: keep every active center's slots open for the configured days ahead."""
     days = current_app.config.get("SLOT_DAYS_AHEAD", 7)
-    today = now.astimezone(shop_zone()).date()
+    today = shop_date(now)
     centers = db.session.execute(sa.select(Center).where(Center.active.is_(True))).scalars()
     made = sum(open_slots(c, today=today, days=days) for c in centers)
     return f"{made} slot(s) opened"
@@ -174,7 +173,7 @@ def add_window(center: Center, *, kind: str, weekday: int | None, starts: str, e
                         ends=ends, capacity=capacity)
     db.session.add(window)
     db.session.flush()
-    open_slots(center, today=utcnow().astimezone(shop_zone()).date(),
+    open_slots(center, today=shop_today(),
                days=current_app.config.get("SLOT_DAYS_AHEAD", 7))
     return window
 

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.cache import mark_changed
+from core.clock import utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.models import Role, User, utcnow
+from core.models import Role, User
 
 from .errors import InsufficientStock
 from .lot_moves import put_into_lot, record_by_lot, take_lots

@@ -8,7 +8,7 @@ Staff see their own center only; an admin picks one with ``?center=<id>``. Order
 and amounts come from the orders table by name: fulfillment does not import storefront.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -17,10 +17,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.auth import roles_required
+from core.clock import day_start, shop_today, shop_zone, utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import shop_zone
-from core.models import Role, User, utcnow
+from core.models import Role, User
 
 from . import services, slots, transfers
 from .forms import ActionForm, CodeForm
@@ -74,8 +74,7 @@ def status_label(f: Fulfillment) -> str:
 
 def today_start_utc() -> datetime:
     """Midnight today in the shop's zone, as a UTC time."""
-    now = datetime.now(shop_zone())
-    return now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    return day_start(shop_today())
 
 
 def is_admin() -> bool:
@@ -158,7 +157,7 @@ def render_desk(center: Center, *, code_form: CodeForm | None = None,
     context = common_context(center)
     context.update(
         tabs=tabs, tab=tab, counts=counts, total=len(mine),
-        groups=group_by_slot(mine, today=datetime.now(shop_zone()).date(), zone=shop_zone()),
+        groups=group_by_slot(mine, today=shop_today(), zone=shop_zone()),
         done=[f for f in mine if not f.is_open],
         orders=orders_by_id({f.order_id for f in queue}), to_collect=to_collect,
         code_form=code_form or CodeForm(), row_errors=row_errors or {},

@@ -8,9 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.auth import roles_required
+from core.clock import shop_date, shop_zone, utcnow
 from core.forms import form_status, submit_form
-from core.i18n import shop_zone
-from core.models import utcnow
 
 from . import lots
 from .forms import DeskLotForm
@@ -62,7 +61,7 @@ def slot_list():
     upcoming = upcoming_slots(center.id, now=now, days=days + 1)
     by_day: dict = {}
     for slot in upcoming:
-        by_day.setdefault(slot.starts_at.astimezone(shop_zone()).date(), []).append(slot)
+        by_day.setdefault(shop_date(slot.starts_at), []).append(slot)
     context = common_context(center)
     context.update(days=[(datetime.combine(day, datetime.min.time(), shop_zone()), rows)
                          for day, rows in by_day.items()])

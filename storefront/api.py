@@ -11,9 +11,9 @@ from flask_babel import lazy_gettext as _l
 
 from core.api import api_blueprint, load_body, load_query, ok, route
 from core.auth import api_auth
+from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
-from core.models import utcnow
 from fulfillment.errors import InsufficientStock
 from fulfillment.models import Method
 from fulfillment.routing import pickup_options

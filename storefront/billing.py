@@ -17,9 +17,10 @@ interrupted half-way is retried (same idempotency key) by ``payment_jobs.reconci
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import User
 from core.signals import order_paid
 from fulfillment import services as desk
 from fulfillment.errors import InsufficientStock

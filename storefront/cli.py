@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import click
 from flask.cli import AppGroup
 
+from core.clock import utcnow
 from core.errors import DomainError
 
 from . import payment_jobs, payments
@@ -19,7 +20,7 @@ def reconcile_command(since_text):
     """Compare Stripe's PaymentIntents with the orders and repair those that disagree."""
     if not payments.enabled():
         raise click.ClickException("STRIPE_SECRET_KEY is not set: online payment is off.")
-    now = datetime.now(UTC)
+    now = utcnow()
     if not since_text:
         since = now - timedelta(hours=48)
     elif since_text.isdigit():

@@ -3,8 +3,9 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime, utcnow
+from core.models import UTCDateTime
 
 
 class TierRule(db.Model):

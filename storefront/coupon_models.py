@@ -2,8 +2,9 @@
 
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime, utcnow
+from core.models import UTCDateTime
 
 
 class CouponState:

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
 from core.database import paginate
 from core.errors import Conflict, IllegalTransition, NotFound
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import User
 
 from .coupon_models import Coupon, CouponSource, CouponState
 from .models import Order

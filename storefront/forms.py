@@ -37,6 +37,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from core.clock import shop_today
 from fulfillment.models import Method
 
 from .models import PaymentMethod
@@ -274,11 +275,11 @@ class VipForm(FlaskForm):
         "Yes, send me offers, event invitations and member news by SMS and e-mail."))
 
     def validate_birthday(self, field):
-        if field.data and not date(1900, 1, 1) <= field.data <= date.today():
+        if field.data and not date(1900, 1, 1) <= field.data <= shop_today():
             raise ValidationError(_l("Please enter a date in the past."))
 
     def validate_baby_birthday(self, field):
-        today = date.today()
+        today = shop_today()
         if field.data and not today - timedelta(days=18 * 366) <= field.data \
                 <= today + timedelta(days=300):
             raise ValidationError(_l(

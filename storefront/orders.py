@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.clock import shop_zone, utcnow
 from core.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import localized, shop_zone
-from core.models import Role, User, utcnow
+from core.i18n import localized
+from core.models import Role, User
 from core.signals import order_cancelled, order_fulfilled, order_placed
 from fulfillment import services as desk
 from fulfillment.courier import courier_fee, decide_courier

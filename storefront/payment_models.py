@@ -4,8 +4,9 @@ events (each stored once), refunds and the lines they give back."""
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime, utcnow
+from core.models import UTCDateTime
 
 
 class PaymentStatus:

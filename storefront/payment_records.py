@@ -2,8 +2,8 @@
 
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import utcnow
 
 from .models import Order
 from .payment_models import (

@@ -14,10 +14,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.clock import shop_zone, utcnow
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
-from core.i18n import shop_zone
-from core.models import utcnow
 
 from .club_models import PointsEntry, PointsKind
 from .models import Membership, Order

@@ -14,9 +14,10 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import User
 
 from .errors import NothingToRefund, RefundExceedsRefundable
 from .models import Order

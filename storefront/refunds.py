@@ -10,9 +10,10 @@ when the money is back, in the transaction that records it.
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
 from core.errors import Forbidden, ValidationFailed
 from core.extensions import db
-from core.models import Role, User, utcnow
+from core.models import Role, User
 from core.signals import order_refunded
 from fulfillment import services as desk
 from fulfillment.models import FulfillmentStatus

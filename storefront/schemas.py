@@ -18,8 +18,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from core.i18n import shop_zone
-from core.models import Role, utcnow
+from core.clock import shop_today
+from core.models import Role
 from fulfillment.models import FulfillmentStatus, Method
 from fulfillment.schemas import (
     NO_CONTROL,
@@ -111,14 +111,14 @@ class MeSchema(Schema):
 
 
 def _not_future(value: date) -> None:
-    today = utcnow().astimezone(shop_zone()).date()
+    today = shop_today()
     if value > today or value.year < 1900:
         raise ValidationError("Not a valid birthday.")
 
 
 def _baby_date(value: date) -> None:
     """A birth date in the last 18 years, or a due date within the next 10 months."""
-    today = utcnow().astimezone(shop_zone()).date()
+    today = shop_today()
     if not today - timedelta(days=18 * 366) <= value <= today + timedelta(days=305):
         raise ValidationError("A birth date in the last 18 years or a due date ahead.")
 

@@ -8,8 +8,8 @@ the order. The caller commits, then carries out refunds left pending.
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import utcnow
 
 from . import payments
 from .billing import OUTSIDE, apply_intent

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.cache import mark_changed
+from core.clock import utcnow
 from core.errors import Forbidden, ValidationFailed
 from core.extensions import db
 from core.i18n import money_filter
-from core.models import Role, User, utcnow
+from core.models import Role, User
 from core.signals import member_tier_changed
 
 from .club_models import MemberPrice, TierRule

@@ -29,10 +29,11 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
+from core.clock import utcnow
 from core.errors import DomainError, NotFound, TooManyAttempts
 from core.extensions import csrf, db, login_manager
 from core.i18n import localized
-from core.models import Role, utcnow
+from core.models import Role
 from core.ratelimit import attempts
 from core.urls import local_path
 from fulfillment.courier import CourierUnavailable, courier_offer, warehouse_exists

@@ -8,11 +8,13 @@ import os
 import socket
 import threading
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 from werkzeug.serving import make_server
@@ -25,6 +27,84 @@ from core.ratelimit import attempts
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = bool(os.environ.get("CI"))
 PASSWORD = "correct horse 42"
+SHOP_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+# --- the clock ------------------------------------------------------------------------------
+#
+# A test that means a date takes the ``clock`` fixture: time stands still for it at the
+# session's origin (now, or ``--shift-days N`` later), and it computes the days it needs from
+# ``clock.now`` / ``clock.today()`` or moves the clock to a fixed moment. Such tests are marked
+# ``dates``; CI runs them a second time shifted by a random number of days, so a test bound to
+# the day it was written fails that day, not weeks later.
+
+
+def pytest_addoption(parser):
+    parser.addoption("--shift-days", type=int, default=0, metavar="N",
+                     help="run as if today were N days later (the clock's origin moves; "
+                          "the whole session, live servers included, sees that day)")
+
+
+def _origin(config) -> datetime:
+    if not hasattr(config, "_clock_origin"):
+        config._clock_origin = datetime.now(UTC) + timedelta(
+            days=config.getoption("--shift-days"))
+    return config._clock_origin
+
+
+def pytest_report_header(config):
+    shift = config.getoption("--shift-days")
+    if shift:
+        day = _origin(config).astimezone(SHOP_ZONE).date()
+        return f"clock: shifted by {shift:+d} days, as if today were {day.isoformat()}"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "clock" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.dates)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shifted_clock(request):
+    """With ``--shift-days``, the whole session runs on the moved day (the clock ticks)."""
+    if not request.config.getoption("--shift-days"):
+        yield
+        return
+    with time_machine.travel(_origin(request.config), tick=True):
+        yield
+
+
+class Clock:
+    """A test's clock: stands still at the session's origin until the test moves it."""
+
+    def __init__(self, traveller):
+        self._traveller = traveller
+
+    @property
+    def now(self) -> datetime:
+        """Now, in UTC."""
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        """Today in the shop's zone."""
+        return self.now.astimezone(SHOP_ZONE).date()
+
+    def move_to(self, moment: datetime) -> None:
+        """Stand still at ``moment`` (timezone-aware)."""
+        if moment.tzinfo is None:
+            raise ValueError("give the clock an aware datetime")
+        self._traveller.move_to(moment)
+
+    def shift(self, delta: timedelta) -> None:
+        self._traveller.shift(delta)
+
+
+@pytest.fixture()
+def clock(request):
+    with time_machine.travel(_origin(request.config), tick=False) as traveller:
+        yield Clock(traveller)
 
 
 # --- no network but loopback -------------------------------------------------------------

@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import ApiToken, User, utcnow
+from core.models import ApiToken, User
 from fulfillment.ledger import verify_ledger
 from fulfillment.models import Center, Fulfillment, FulfillmentLine, Slot, Stock
 from storefront.models import Category, Order, Product

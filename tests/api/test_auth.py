@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from core.models import ApiToken, User, utcnow
+from core.clock import utcnow
+from core.models import ApiToken, User
 from crm.models import Customer
 from storefront.models import Membership
 from tests.conftest import PASSWORD

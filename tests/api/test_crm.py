@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.models import utcnow
+from core.clock import utcnow
 from crm.customers import customer_for_user
 from crm.models import Complaint, Customer, CustomerAccess, FollowUp
 from fulfillment import services as desk

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.models import utcnow
+from core.clock import utcnow
 from crm.club_models import Article, Event
 from storefront import points, tiers
 from storefront.membership import sign_up_member

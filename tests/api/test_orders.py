@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import ApiToken, User, utcnow
+from core.models import ApiToken, User
 from fulfillment import services as desk
 from fulfillment.models import Center, Fulfillment, Stock
 from storefront.membership import sign_up_member

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.models import utcnow
+from core.clock import utcnow
 from fulfillment.models import Slot
 
 from .conftest import API, assert_error

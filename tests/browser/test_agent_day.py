@@ -19,8 +19,9 @@ def seed_day(app) -> None:
     """The shop, and a shopper whose pickup was handed over three days ago: her
     satisfaction call is due now."""
     from core.cli import create_user
+    from core.clock import utcnow
     from core.extensions import db
-    from core.models import Role, User, utcnow
+    from core.models import Role, User
     from crm.models import FollowUp
     from fulfillment import services as desk
     from fulfillment.models import Center

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from core.models import utcnow
+from core.clock import utcnow
 
 from .support import PASSWORD, PHONE, SHOP, STAFF_EMAIL, seed_shop, translator
 
@@ -25,8 +25,8 @@ LECTURE = "亲子营养讲座"
 
 
 def seed_club(app) -> None:
+    from core.clock import utcnow
     from core.extensions import db
-    from core.models import utcnow
     from crm.club_models import Article, Event
 
     seed_shop(app)

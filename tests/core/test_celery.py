@@ -40,7 +40,7 @@ def test_a_worker_runs_the_followup_rules(backend, tmp_path_factory, tmp_path):
     config = {"CELERY_BROKER_URL": BROKER, "CELERY_QUEUE": queue}
     app = make_app(url, instance, **config)
     with app.app_context():
-        from core.i18n import shop_zone
+        from core.clock import shop_zone
 
         today = datetime.now(shop_zone()).date()  # the shop's day: the rule greets by it
         upgrade()

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.models import utcnow
+from core.clock import utcnow
 from storefront.models import Order, OrderLine
 
 

@@ -3,7 +3,7 @@ standard one for the kind."""
 
 import sqlalchemy as sa
 
-from core.models import utcnow
+from core.clock import utcnow
 from crm import campaigns, segments
 from crm.call_scripts import call_script
 from crm.customers import ensure_customer

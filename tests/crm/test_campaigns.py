@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import ValidationFailed
-from core.models import utcnow
 from crm import campaigns, profiles, segments
 from crm.models import FollowUp, OutboxMessage
 from crm.outbox import deliver_outbox, enqueue

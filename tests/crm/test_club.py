@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from core.clock import utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
-from core.models import utcnow
 from crm import club, content, events
 from crm.club_models import Article, Event
 from crm.erasure import ANONYMIZED_NAME

@@ -4,8 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.i18n import shop_zone
-from core.models import utcnow
+from core.clock import shop_zone, utcnow
 from crm.club_models import Event, EventRegistration
 from crm.events import register
 from crm.member_desk import looks_like_card

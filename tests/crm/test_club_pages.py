@@ -7,8 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.i18n import shop_zone
-from core.models import utcnow
+from core.clock import shop_zone, utcnow
 from crm.club_models import Article, Event, EventRegistration
 from crm.erasure import ANONYMIZED_NAME
 from storefront import points

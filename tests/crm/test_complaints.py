@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import Forbidden, IllegalTransition, ValidationFailed
-from core.models import utcnow
 from crm import complaints
 from crm.customers import ensure_customer
 from crm.models import Complaint, FollowUp, OutboxMessage

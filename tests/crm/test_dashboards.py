@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import timedelta
 
-from core.models import utcnow
+from core.clock import utcnow
 from crm import complaints, dashboards
 from crm.charts import pivot
 from crm.customers import ensure_customer

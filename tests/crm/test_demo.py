@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core.models import Role, User, utcnow
+from core.clock import utcnow
+from core.models import Role, User
 from crm.customers import refresh_figures
 from crm.models import Customer, FollowUp, FollowUpStatus
 from fulfillment.models import (

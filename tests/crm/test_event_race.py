@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import User
 from crm.club_models import Event, EventRegistration
 from storefront.models import Membership
 from tests.support.race import race_in_sessions

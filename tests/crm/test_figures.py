@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.models import utcnow
+from core.clock import utcnow
 from crm.customers import ensure_customer, refresh_figures
 from crm.figures import Segment, recompute_figures, rfm_grid, segment_of
 from crm.models import Customer

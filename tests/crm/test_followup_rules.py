@@ -5,8 +5,8 @@ from datetime import UTC, date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import ValidationFailed
-from core.models import utcnow
 from core.signals import fulfillment_no_show, order_refunded
 from crm import followup_rules, followups, profiles
 from crm.customers import ensure_customer
@@ -99,7 +99,7 @@ def test_birthday_greetings_member_and_baby(session, shop, make_user, local_day)
     coming week's birthdays, at 10:00 on the day, once."""
     from datetime import datetime, time
 
-    from core.i18n import shop_zone
+    from core.clock import shop_zone
 
     zone = shop_zone()
     now = datetime.combine(local_day, time(8, 0), tzinfo=zone).astimezone(UTC)
@@ -251,7 +251,7 @@ def test_call_page_uses_the_rule_script_and_plans_the_next_action(client, sessio
 
 def test_a_rule_script_is_filled_in_for_each_customer(session, shop):
     """The set-based job writes each message's text itself: name and baby's age filled in."""
-    from core.i18n import shop_zone
+    from core.clock import shop_zone
 
     today = utcnow().astimezone(shop_zone()).date()
     rule(session, "baby_birthday", script="{name}您好，宝宝{baby_age}个月啦！{shop}祝生日快乐")

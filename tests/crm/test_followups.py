@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import IllegalTransition, ValidationFailed
-from core.models import utcnow
 from crm import followups
 from crm.customers import customer_for_user, mask_phone, search_customers
 from crm.models import FollowUp

@@ -6,8 +6,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import IllegalTransition, ValidationFailed
-from core.models import utcnow
 from crm import goodwill
 from crm.customers import ensure_customer
 from crm.models import OutboxMessage

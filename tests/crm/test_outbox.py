@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import Role, utcnow
+from core.models import Role
 from crm.customers import ensure_customer
 from crm.models import OutboxMessage
 from crm.outbox import deliver_outbox, enqueue, notify_ready_for_pickup, requeue_message

@@ -6,8 +6,9 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import Role, utcnow
+from core.models import Role
 from crm.customers import ensure_customer
 from crm.models import CustomerAccess, FollowUp
 from fulfillment import services

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import ValidationFailed
-from core.models import utcnow
 from crm.complaint_lots import lot_groups, lots_of
 from crm.complaints import list_complaints, open_complaint, transition
 from crm.followups import complete_followup

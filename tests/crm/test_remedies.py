@@ -4,8 +4,8 @@ refund asked for on the order's page."""
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import ValidationFailed
-from core.models import utcnow
 from crm import complaints
 from crm.models import OutboxMessage
 from storefront.coupon_models import Coupon, CouponState

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import ValidationFailed
-from core.models import utcnow
 from crm import importing, profiles, segments, tagging
 from crm.customers import ensure_customer
 from crm.figures import recompute_figures

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from core.models import Role, utcnow
+from core.clock import utcnow
+from core.models import Role
 from core.signals import fulfillment_completed
 from fulfillment import services, transfers
 from fulfillment.models import Fulfillment, Slot
@@ -169,7 +170,7 @@ def _slot(session, center, kind, start):
 
 
 def test_queue_is_grouped_by_slot_in_slot_order(client, session, shop):
-    from core.i18n import shop_zone
+    from core.clock import shop_zone
     from fulfillment.queue import group_by_slot
 
     start = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)

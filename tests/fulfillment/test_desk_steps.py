@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import ValidationFailed
-from core.models import Role, utcnow
+from core.models import Role
 from core.signals import delivery_failed, fulfillment_completed, fulfillment_no_show
 from fulfillment import pickup, services
 from fulfillment.delivery import fail_delivery

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.models import utcnow
+from core.clock import utcnow
 from fulfillment.ledger import verify_ledger
 from fulfillment.models import Lot, Slot, Stock, Transfer
 

@@ -50,7 +50,7 @@ def test_reserve_sell_release_and_count_are_movements(session, shop):
 def test_expired_orders_release_as_the_system(session, shop, app):
     from datetime import timedelta
 
-    from core.models import utcnow
+    from core.clock import utcnow
 
     app.config["STRIPE_SECRET_KEY"] = "sk_test_x"
     try:

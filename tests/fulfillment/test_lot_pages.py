@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from core.models import Role, utcnow
+from core.clock import utcnow
+from core.models import Role
 from fulfillment.ledger import verify_ledger
 from fulfillment.models import Lot
 from storefront.orders import place_order

@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import ValidationFailed
-from core.models import utcnow
 from fulfillment import services as desk
 from fulfillment.errors import InsufficientStock
 from fulfillment.ledger import verify_ledger

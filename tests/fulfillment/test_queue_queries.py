@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from flask import g
 
-from core.models import utcnow
+from core.clock import utcnow
 from fulfillment import services
 from fulfillment.models import Fulfillment, Slot
 from storefront.orders import place_order

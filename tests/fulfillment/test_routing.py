@@ -115,7 +115,7 @@ def test_a_center_whose_only_lot_is_past_sell_by_is_not_chosen(session, shop, ma
                                                                 make_product):
     from datetime import timedelta
 
-    from core.models import utcnow
+    from core.clock import utcnow
     from fulfillment.lots import receive_lot
 
     product = make_product(sku="NF-STALE-1")

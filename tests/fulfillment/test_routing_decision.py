@@ -86,7 +86,7 @@ def test_staff_see_the_decision_in_the_api(client, session, shop, token_for):
 def test_the_desk_shows_why_and_when(client, session, shop):
     from datetime import timedelta
 
-    from core.models import utcnow
+    from core.clock import utcnow
     from fulfillment.models import Slot
     from tests.storefront.test_admin_pages import login
 

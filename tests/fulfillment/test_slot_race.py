@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import User, utcnow
+from core.models import User
 from fulfillment.errors import SlotUnavailable
 from fulfillment.models import Center, Slot, Stock
 from storefront.models import Category, Order, Product

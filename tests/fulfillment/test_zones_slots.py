@@ -1,12 +1,12 @@
 """Delivery zones (fee, free threshold, minimum), opening hours, and time slots."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
-from core.models import utcnow
+from core.clock import utcnow
 from fulfillment import slots, zones
 from fulfillment.errors import BelowMinimumOrder, InsufficientStock, SlotUnavailable
 from fulfillment.models import CenterDistrict, CenterHoliday, CenterHours, DeliveryZone, Slot
@@ -133,9 +133,9 @@ def test_a_refused_checkout_leaves_the_slot_free(session, shop, stock):
     assert session.get(Slot, slot.id).taken == 0
 
 
-def test_open_slots_follow_windows_hours_and_holidays(session, shop):
-    monday = date(2026, 11, 30)
-    assert monday.weekday() == 0
+def test_open_slots_follow_windows_hours_and_holidays(session, shop, clock):
+    monday = clock.today() + timedelta(days=7 - clock.today().weekday())  # next week's
+    assert monday.weekday() == 0 and monday > clock.today()
     shop.store.hours.append(CenterHours(weekday=1, closed=True))  # closed on Tuesdays
     shop.store.hours.append(CenterHours(weekday=2, opens_at="13:00", closes_at="20:00"))
     shop.store.holidays.append(CenterHoliday(day=monday + timedelta(days=3), note="盘点"))
@@ -150,9 +150,23 @@ def test_open_slots_follow_windows_hours_and_holidays(session, shop):
     assert made == 4
     assert [d.weekday() for d in days] == [0, 4, 5, 6]
     first = min(session.execute(sa.select(Slot)).scalars(), key=lambda s: s.starts_at)
-    assert first.starts_at == datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI)
+    assert first.starts_at == datetime.combine(monday, time(10, 0), SHANGHAI)
     assert first.capacity == 5
     assert slots.open_slots(shop.store, today=monday, days=7) == 0  # idempotent
+
+
+def test_open_slots_skip_windows_already_over(session, shop, clock):
+    """Today's window that has ended is not opened; the one still to come is."""
+    today = clock.today()
+    clock.move_to(datetime.combine(today, time(12, 30), SHANGHAI))
+    slots.add_window(shop.store, kind="pickup", weekday=None, starts="10:00", ends="12:00",
+                     capacity=5)
+    slots.add_window(shop.store, kind="pickup", weekday=None, starts="14:00", ends="16:00",
+                     capacity=5)
+    session.execute(sa.delete(Slot))
+    assert slots.open_slots(shop.store, today=today, days=1) == 1
+    (slot,) = session.execute(sa.select(Slot)).scalars()
+    assert slot.starts_at == datetime.combine(today, time(14, 0), SHANGHAI)
 
 
 def test_quote_names_center_fee_and_slots(session, shop):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from core.models import utcnow
+from core.clock import utcnow
 from fulfillment.models import CenterDistrict, DeliveryZone, Slot
 from storefront.models import Order
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import ValidationFailed
-from core.models import utcnow
 from core.signals import member_tier_changed, order_refunded
 from fulfillment import services as desk
 from storefront import orders, points, tiers

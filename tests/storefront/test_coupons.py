@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import Conflict
 from core.extensions import db
-from core.models import utcnow
 from storefront import coupons, orders
 from storefront.coupon_models import CouponState
 from storefront.models import Order

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.jobs import run_job
-from core.models import utcnow
 from fulfillment import services
 from fulfillment.ledger import verify_ledger
 from fulfillment.models import Fulfillment, Stock

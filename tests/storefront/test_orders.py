@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.errors import Forbidden, IllegalTransition, ValidationFailed
-from core.models import utcnow
 from fulfillment import services as desk
 from fulfillment.errors import InsufficientStock, NoCenterServesAddress, UnknownCenter
 from fulfillment.models import Stock

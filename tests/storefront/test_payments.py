@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.models import utcnow
+from core.clock import utcnow
 from fulfillment.models import Stock
 from storefront import payment_jobs, payment_records
 from storefront.models import Order

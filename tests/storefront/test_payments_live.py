@@ -12,8 +12,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import utcnow
 from core.extensions import db
-from core.models import ApiToken, User, utcnow
+from core.models import ApiToken, User
 from fulfillment.models import Center, Stock
 from storefront import payment_jobs
 from storefront.models import Category, Order, Product

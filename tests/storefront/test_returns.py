@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from core.models import utcnow
+from core.clock import utcnow
 from fulfillment import services as desk
 from fulfillment.ledger import verify_ledger
 from fulfillment.lots import receive_lot

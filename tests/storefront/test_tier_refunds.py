@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from core.models import utcnow
+from core.clock import utcnow
 from storefront import refunds, tiers
 from storefront.membership import sign_up_member
 from storefront.models import Tier
