@@ -76,6 +76,20 @@ def _shifted_clock(request):
         yield
 
 
+@pytest.fixture(autouse=True)
+def _real_clock_beside_outside_servers(request):
+    """A test that talks to a server on the real clock (localstripe, which stamps and signs
+    with its own time) runs on the real clock even in a shifted session."""
+    shift = request.config.getoption("--shift-days")
+    outside = ("localstripe" in request.fixturenames
+               or request.node.get_closest_marker("realtime") is not None)
+    if not shift or not outside:
+        yield
+        return
+    with time_machine.travel(datetime.now(UTC) - timedelta(days=shift), tick=True):
+        yield
+
+
 class Clock:
     """A test's clock: stands still at the session's origin until the test moves it."""
 

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from core.clock import utcnow
@@ -9,6 +10,8 @@ from fulfillment.models import CenterDistrict, DeliveryZone, Slot
 from tests.conftest import delivery_address
 
 from .conftest import API, assert_error, delivery_body, pickup_body, snapshot
+
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 
 XUHUI = {"province": "上海市", "city": "上海市", "district": "徐汇区"}
 

@@ -12,6 +12,8 @@ from storefront.membership import sign_up_member
 from storefront.models import Tier
 from tests.api.conftest import API, assert_error, pickup_body
 
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
+
 
 @pytest.fixture()
 def member(session, shop):

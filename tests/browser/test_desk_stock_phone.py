@@ -1,8 +1,12 @@
 """The desk's transfers, lots and slots on a phone (390 x 844): ask for stock, receive a lot,
 see the slots; every page fits the screen."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from playwright.sync_api import expect
+
+from tests.conftest import SHOP_ZONE
 
 from .support import PHONE, SHOP, STAFF_EMAIL, translator
 from .test_desks_phone import fits_the_phone
@@ -35,7 +39,8 @@ def test_transfers_lots_and_slots_on_a_phone(people, live_shop):
     form.get_by_label(t("Product"), exact=True).select_option(index=0)
     form.get_by_label(t("Batch number"), exact=True).fill("PHONE-LOT-1")
     form.get_by_label(t("Units"), exact=True).fill("6")
-    form.get_by_label(t("Expires on"), exact=True).fill("2029-05-01")
+    form.get_by_label(t("Expires on"), exact=True).fill(
+        (datetime.now(SHOP_ZONE).date() + timedelta(days=600)).isoformat())
     form.get_by_role("button", name=t("Receive")).click()
     expect(page.get_by_test_id("lot-PHONE-LOT-1")).to_be_visible()
     fits_the_phone(page)

@@ -4,6 +4,8 @@ import pytest
 
 from core.money import Money, format_money
 
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
+
 
 def test_money_is_integer_minor_units():
     assert (Money(12800) + Money(200)).amount == 13000

@@ -13,6 +13,8 @@ from crm.models import FollowUp, OutboxMessage
 from crm.outbox import deliver_outbox, enqueue
 from tests.crm.test_pages import login
 
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
+
 SCRIPT = "{name}您好，宝宝 {baby_age} 个月了，{shop}新到辅食。"
 
 

@@ -13,6 +13,8 @@ from crm.erasure import ANONYMIZED_NAME
 from storefront.membership import sign_up_member
 from storefront.models import Tier
 
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
+
 
 def months_ago(n: int) -> date:
     today = club.today_local()

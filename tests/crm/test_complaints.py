@@ -13,6 +13,8 @@ from crm.customers import ensure_customer
 from crm.models import Complaint, FollowUp, OutboxMessage
 from tests.crm.test_pages import login
 
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
+
 RESOLVE = {"remedy": "coupon", "remedy_amount": 5000, "root_cause": "包装破损",
            "prevention": "加厚泡沫箱"}
 

@@ -4,12 +4,16 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
+
 from core.clock import utcnow
 from crm import complaints, dashboards
 from crm.charts import pivot
 from crm.customers import ensure_customer
 from storefront.membership import sign_up_member
 from tests.crm.test_pages import login
+
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 
 
 def section(page: str, testid: str) -> str:

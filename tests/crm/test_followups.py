@@ -14,6 +14,8 @@ from fulfillment import services as desk
 from storefront.membership import sign_up_member
 from storefront.orders import cancel_order, place_order
 
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
+
 
 def buy(shop, qty=1, product=0):
     return place_order(shop.shopper, lines=[{"sku": shop.products[product].sku, "quantity": qty}],

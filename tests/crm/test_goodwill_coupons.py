@@ -2,11 +2,11 @@
 with the code, the list of every coupon, withdrawing one nobody has used."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from core.clock import utcnow
 from core.errors import IllegalTransition, ValidationFailed
 from crm import goodwill
 from crm.customers import ensure_customer
@@ -14,6 +14,8 @@ from crm.models import OutboxMessage
 from storefront import coupons, orders
 from storefront.coupon_models import Coupon, CouponState
 from tests.crm.test_pages import login
+
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 
 
 def give_form(**overrides):
@@ -126,7 +128,7 @@ def test_a_used_coupon_cannot_be_withdrawn(client, session, shop):
 
 
 def test_the_list_finds_coupons_by_code_holder_state_and_source(client, session, shop,
-                                                                 make_user):
+                                                                 make_user, clock):
     other = make_user()
     ensure_customer(shop.shopper)
     ensure_customer(other)
@@ -134,7 +136,7 @@ def test_the_list_finds_coupons_by_code_holder_state_and_source(client, session,
     theirs = coupons.issue_coupon(other.id, amount=2000, source="complaint", source_ref="1",
                                   valid_days=9)
     old = coupons.issue_coupon(other.id, amount=3000, source="birthday", valid_days=1,
-                               now=utcnow().replace(year=utcnow().year - 1))
+                               now=clock.now - timedelta(days=366))
     login(client, shop.agent)
 
     def listed(query):

@@ -41,8 +41,9 @@ def test_phone_is_normalized_and_checked(session, shop):
 
 
 @pytest.mark.parametrize("bad", [{"name": " "}, {"gender": "robot"}, {"preferred_time": "noon"},
-                                 {"birthday": date.today() + timedelta(days=1)}])
-def test_bad_profile_values_are_refused(session, shop, bad):
+                                 {"birthday": timedelta(days=1)}])  # tomorrow
+def test_bad_profile_values_are_refused(session, shop, bad, clock):
+    bad = {k: clock.today() + v if isinstance(v, timedelta) else v for k, v in bad.items()}
     with pytest.raises(ValidationFailed):
         profiles.create_prospect(shop.agent, {"name": "某人", **bad})
 

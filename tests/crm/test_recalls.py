@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.clock import utcnow
 from core.errors import ValidationFailed
 from crm.complaint_lots import lot_groups, lots_of
 from crm.complaints import list_complaints, open_complaint, transition
@@ -18,7 +17,11 @@ from storefront.orders import cancel_order, place_order
 from tests.crm.test_pages import login
 from tests.support.queries import count_statements
 
-TODAY = utcnow().date()
+
+@pytest.fixture()
+def today(clock):
+    """The shop's today, from the test's clock."""
+    return clock.today()
 
 
 def order(shop, product, quantity, user, *, hand_over=True):
@@ -33,11 +36,11 @@ def order(shop, product, quantity, user, *, hand_over=True):
 
 
 @pytest.fixture()
-def recalled(session, shop, make_product, make_user):
+def recalled(session, shop, make_product, make_user, today):
     """A lot of formula: one shopper got it in two orders, another in one; a third cancelled."""
     product = make_product(sku="NF-RECALL", name="有机奶粉一段")
     lot = receive_lot(shop.store.id, product.id, batch="B-2611", quantity=10,
-                      expires_on=TODAY + timedelta(days=300), actor=shop.clerk)
+                      expires_on=today + timedelta(days=300), actor=shop.clerk)
     twice = make_user(name="周敏", phone="13800001111")
     once = make_user(name="陈静", phone="13800002222")
     cancelled = make_user(name="王芳", phone="13800003333")
@@ -77,11 +80,11 @@ def test_a_later_order_of_the_lot_is_added_on_the_next_run(session, shop, recall
 
 
 def test_planning_takes_the_same_statements_for_2_and_6_customers(session, shop, make_product,
-                                                                   make_user):
+                                                                   make_user, today):
     def lot_received_by(customers: int, sku: str):
         product = make_product(sku=sku)
         lot = receive_lot(shop.store.id, product.id, batch=f"B-{sku}", quantity=2 * customers,
-                          expires_on=TODAY + timedelta(days=300), actor=shop.clerk)
+                          expires_on=today + timedelta(days=300), actor=shop.clerk)
         for _n in range(customers):
             order(shop, product, 2, make_user())
         return lot
@@ -170,10 +173,10 @@ def test_shoppers_and_store_staff_cannot_open_a_recall(client, session, shop, re
 # --- complaints grouped by lot ---------------------------------------------------------------
 
 
-def test_complaints_about_one_lot_are_one_group(session, shop, recalled, make_product):
+def test_complaints_about_one_lot_are_one_group(session, shop, recalled, make_product, today):
     lot, product, twice, once, _cancelled, (first, second) = recalled
     other_lot = receive_lot(shop.store.id, product.id, batch="B-OTHER", quantity=5,
-                            expires_on=TODAY + timedelta(days=500), actor=shop.clerk)
+                            expires_on=today + timedelta(days=500), actor=shop.clerk)
     third = order(shop, product, 1, once)  # 7 of B-2611's 10 units gone (the cancelled one is back)
     assert {a.lot_id for ln in third.fulfillment.lines for a in ln.lots} == {lot.id}
     fourth = order(shop, product, 4, once)  # the last 3 of B-2611, then one of B-OTHER

@@ -14,6 +14,8 @@ from crm.figures import recompute_figures
 from crm.models import Customer, CustomerTag, SavedSegment, TagRule
 from tests.crm.test_pages import login
 
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
+
 
 def tags_of(session, customer):
     return sorted(session.execute(sa.select(CustomerTag.tag).where(

@@ -1,7 +1,7 @@
 """Desk pages for transfers, lots and slots: a clerk on a phone works their own center's;
 another center's staff get 404 (it does not exist for them), other roles 403."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -91,29 +91,32 @@ def test_another_centers_staff_cannot_see_or_move_its_transfers(client, session,
     assert session.get(Transfer, t.id).status == "cancelled"
 
 
-def test_lots_received_at_the_desk(client, session, shop):
+def test_lots_received_at_the_desk(client, session, shop, clock):
     product = shop.products[1]
+    produced, later = clock.today() - timedelta(days=150), clock.today() + timedelta(days=600)
     login(client, shop.clerk)
     assert client.get("/desk/lots").status_code == 200
     response = client.post("/desk/lots", data={
-        "product_id": str(product.id), "batch": "LN-2026-07", "produced_on": "2026-07-01",
-        "expires_on": "2028-07-01", "quantity": "12"})
+        "product_id": str(product.id), "batch": "LN-2026-07", "produced_on": produced.isoformat(),
+        "expires_on": later.isoformat(), "quantity": "12"})
     assert response.status_code == 302
     lot = session.execute(sa.select(Lot)).scalar_one()
     assert (lot.center_id, lot.batch, lot.on_hand, lot.produced_on, lot.received_by_id) == (
-        shop.store.id, "LN-2026-07", 12, date(2026, 7, 1), shop.clerk.id)
+        shop.store.id, "LN-2026-07", 12, produced, shop.clerk.id)
     assert on_hand(session, shop.store, product) == 22
     assert 'data-testid="lot-LN-2026-07"' in client.get("/desk/lots").get_data(as_text=True)
-    for bad in ({"expires_on": ""}, {"expires_on": "2025-01-01", "produced_on": "2026-01-01"},
+    gone, before = clock.today() - timedelta(days=1), clock.today() - timedelta(days=30)
+    for bad in ({"expires_on": ""},  # and expiring before it was made:
+                {"expires_on": before.isoformat(), "produced_on": gone.isoformat()},
                 {"quantity": "0"}, {"batch": ""}):
-        data = dict({"product_id": str(product.id), "batch": "X", "expires_on": "2028-01-01",
+        data = dict({"product_id": str(product.id), "batch": "X", "expires_on": later.isoformat(),
                      "quantity": "1"}, **bad)
         assert client.post("/desk/lots", data=data).status_code == 400, bad
     assert session.execute(sa.select(sa.func.count(Lot.id))).scalar_one() == 1
     login(client, shop.far_clerk)
     assert client.get(f"/desk/lots?center={shop.store.id}").status_code == 404
     assert client.post(f"/desk/lots?center={shop.store.id}", data={
-        "product_id": str(product.id), "batch": "X", "expires_on": "2028-01-01",
+        "product_id": str(product.id), "batch": "X", "expires_on": later.isoformat(),
         "quantity": "1"}).status_code == 404
     assert session.execute(sa.select(sa.func.count(Lot.id))).scalar_one() == 1
 

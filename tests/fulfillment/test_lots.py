@@ -5,7 +5,6 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.clock import utcnow
 from core.errors import ValidationFailed
 from fulfillment import services as desk
 from fulfillment.errors import InsufficientStock
@@ -14,7 +13,11 @@ from fulfillment.lots import recall_lot, receive_lot
 from fulfillment.models import Lot, StockMovement
 from storefront.orders import cancel_order, place_order
 
-TODAY = utcnow().date()
+
+@pytest.fixture()
+def today(clock):
+    """The shop's today, from the test's clock."""
+    return clock.today()
 
 
 def order(shop, product, quantity, user=None):
@@ -24,16 +27,16 @@ def order(shop, product, quantity, user=None):
 
 
 @pytest.fixture()
-def lots(session, shop, make_product):
+def lots(session, shop, make_product, today):
     """A formula product at the store, in three lots: one too close to expiry, two good."""
     product = make_product(sku="NF-LOT-1")
     late = receive_lot(shop.store.id, product.id, batch="B-LATE", quantity=5,
-                       expires_on=TODAY + timedelta(days=400), actor=shop.clerk)
+                       expires_on=today + timedelta(days=400), actor=shop.clerk)
     soon = receive_lot(shop.store.id, product.id, batch="B-SOON", quantity=3,
-                       produced_on=TODAY - timedelta(days=300),
-                       expires_on=TODAY + timedelta(days=90), actor=shop.clerk)
+                       produced_on=today - timedelta(days=300),
+                       expires_on=today + timedelta(days=90), actor=shop.clerk)
     stale = receive_lot(shop.store.id, product.id, batch="B-STALE", quantity=4,
-                        expires_on=TODAY + timedelta(days=10), actor=shop.clerk)
+                        expires_on=today + timedelta(days=10), actor=shop.clerk)
     return product, late, soon, stale
 
 
@@ -95,9 +98,9 @@ def test_bad_lot_input_is_refused(session, shop, make_product):
     assert session.execute(sa.select(Lot)).first() is None
 
 
-def test_staff_receive_only_at_their_center(session, shop, make_product):
+def test_staff_receive_only_at_their_center(session, shop, make_product, today):
     from core.errors import NotFound
 
     with pytest.raises(NotFound):
         receive_lot(shop.far_store.id, make_product().id, batch="X", quantity=1,
-                    expires_on=TODAY + timedelta(days=300), actor=shop.clerk)
+                    expires_on=today + timedelta(days=300), actor=shop.clerk)

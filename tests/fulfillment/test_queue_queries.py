@@ -12,6 +12,8 @@ from fulfillment.models import Fulfillment, Slot
 from storefront.orders import place_order
 from tests.support.queries import count_statements
 
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
+
 
 def _slots(session, shop, n: int) -> list:
     """``n`` pickup windows at the store from tomorrow on, room for everyone."""

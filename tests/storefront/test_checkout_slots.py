@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from core.clock import utcnow
@@ -17,6 +18,8 @@ from .test_pages import (  # noqa: F401 (the fixture resets request state)
     login,
     page,
 )
+
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 
 
 def zone_and_slots(session, shop):

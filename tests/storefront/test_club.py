@@ -15,6 +15,8 @@ from storefront.club_models import PointsEntry, TierRule
 from storefront.membership import sign_up_member
 from storefront.models import Membership, Tier
 
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
+
 
 def pickup_at(center):
     return {"method": "pickup", "center_id": center.id}

@@ -13,6 +13,8 @@ from storefront.coupon_models import CouponState
 from storefront.models import Order
 from tests.storefront.test_pages import checkout_data, login
 
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
+
 
 def pickup_at(center):
     return {"method": "pickup", "center_id": center.id}

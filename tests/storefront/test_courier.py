@@ -25,8 +25,8 @@ FAR = {"name": "李先生", "phone": "13912345678", "province": "新疆维吾尔
 
 
 @pytest.fixture()
-def warehouse(shop, make_center, make_user, stock, session):
-    from datetime import date
+def warehouse(shop, make_center, make_user, stock, session, clock):
+    from datetime import timedelta
 
     from fulfillment.lots import receive_lot
 
@@ -34,8 +34,8 @@ def warehouse(shop, make_center, make_user, stock, session):
                          warehouse=True, district="嘉定区", lat=31.38, lng=121.25)
     clerk = make_user(Role.STAFF, center=center)
     stock(center, shop.products[1], 5)
-    receive_lot(center.id, shop.products[0].id, batch="B-1", expires_on=date(2030, 1, 1),
-                quantity=20, actor=clerk)
+    receive_lot(center.id, shop.products[0].id, batch="B-1",
+                expires_on=clock.today() + timedelta(days=700), quantity=20, actor=clerk)
     session.commit()
     return center, clerk
 

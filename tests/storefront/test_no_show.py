@@ -20,6 +20,8 @@ from storefront.payment_models import PaymentEvent, Refund
 # used here by name.
 from .test_payments import _confirm, _login, _order, shop  # noqa: F401
 
+pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
+
 
 def _ready_long_ago(session, order: Order, clerk) -> Fulfillment:
     f = session.execute(sa.select(Fulfillment).where(Fulfillment.order_id == order.id)

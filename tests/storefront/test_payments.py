@@ -1,7 +1,7 @@
 """Online payment against a real localstripe server, and signed webhook payloads."""
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -47,7 +47,8 @@ def _confirm(stripe_on, intent_id, payment_method):
 
 def _card(stripe_on, number):
     return stripe_on.client().v1.payment_methods.create(params={
-        "type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2030,
+        "type": "card", "card": {"number": number, "exp_month": 12,
+                                 "exp_year": datetime.now(UTC).year + 3,
                                  "cvc": "123"}})["id"]
 
 
