@@ -1,6 +1,6 @@
 """What the demo shop is made of: its catalog, its centers, the places and people around them.
 
-Plain data for ``crm.demo``; the brand's names come in as arguments (``SHOP_NAME``).
+Plain data for ``demo.shop``; the brand's names come in as arguments (``SHOP_NAME``).
 """
 
 from datetime import date

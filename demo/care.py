@@ -10,11 +10,10 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from core.models import Role, User
+from crm import complaints
+from crm.customers import customer_for_user
+from crm.goodwill import give_coupon
 from storefront.models import Order, OrderStatus
-
-from . import complaints
-from .customers import customer_for_user
-from .goodwill import give_coupon
 
 #: (category, severity, channel, what the customer said, root cause, prevention)
 CASES = [

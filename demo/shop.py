@@ -32,6 +32,10 @@ from core.cache import mark_changed
 from core.clock import shop_date, shop_zone, utcnow
 from core.extensions import db
 from core.models import Role, User, random_token
+from crm.customers import derive_stage
+from crm.figures import recompute_figures
+from crm.models import Child, Customer, FollowUp, FollowUpKind, FollowUpStatus, Stage
+from crm.tagging import apply_tag_rules
 from fulfillment.models import (
     Center,
     CenterDistrict,
@@ -59,10 +63,9 @@ from storefront.models import (
     Tier,
 )
 
-from .customers import derive_stage
-from .demo_care import build_care
-from .demo_club import build_club
-from .demo_data import (
+from .care import build_care
+from .club import build_club
+from .data import (
     AREAS,
     CATEGORIES,
     CLERKS,
@@ -95,9 +98,6 @@ from .demo_data import (
     centers_spec,
     festive,
 )
-from .figures import recompute_figures
-from .models import Child, Customer, FollowUp, FollowUpKind, FollowUpStatus, Stage
-from .tagging import apply_tag_rules
 
 HISTORY_DAYS = 548  # 18 months
 CHUNK = 500  # customers generated and inserted at a time
