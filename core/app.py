@@ -134,7 +134,7 @@ def register_jobs(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from crm.cli import crm_cli
-    from demo.shop import demo_command
+    from demo.command import demo_command
     from fulfillment.cli import stock_cli
     from storefront.cli import payments_cli
 
