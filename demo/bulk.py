@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from core.models import User
-from crm.models import Child, Customer, FollowUp
+from crm.customers.models import Child, Customer
+from crm.followups.models import FollowUp
 from fulfillment.models import Fulfillment, FulfillmentLine
 from storefront.models import Membership, Order, OrderLine
 

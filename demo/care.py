@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from core.models import Role, User
-from crm import complaints
-from crm.customers import customer_for_user
-from crm.goodwill import give_coupon
+from crm.care import complaints
+from crm.care.goodwill import give_coupon
+from crm.customers.services import customer_for_user
 from storefront.models import Order, OrderStatus
 
 #: (category, severity, channel, what the customer said, root cause, prevention)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from core.clock import shop_zone, utcnow
 from core.extensions import db
-from crm.club_models import Article, Event
+from crm.club.models import Article, Event
 from fulfillment.models import Center
 from storefront.club_models import MemberPrice, PointsEntry, TierRule
 from storefront.models import Membership, Order, OrderStatus, Product

@@ -21,8 +21,8 @@ from flask.cli import with_appcontext
 
 from core.cache import mark_changed
 from core.extensions import db
-from crm.figures import recompute_figures
-from crm.tagging import apply_tag_rules
+from crm.customers.figures import recompute_figures
+from crm.customers.tagging import apply_tag_rules
 from storefront.models import Product
 
 from .care import build_care

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from flask import current_app
 
 from core.models import random_token
-from crm.models import FollowUpKind, FollowUpStatus
+from crm.followups.models import FollowUpKind, FollowUpStatus
 from fulfillment.models import FulfillmentStatus, Method
 from fulfillment.services import CODE_ALPHABET, CODE_LENGTH
 from storefront.models import OrderStatus, PaymentMethod

@@ -59,7 +59,6 @@ class DemoShop(Shoppers, Orders):
         self.today_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
         self.window_start = self.today_start - timedelta(days=HISTORY_DAYS)
 
-
     # catalog, centers, staff: a few ORM rows
 
     def build_catalog(self) -> None:

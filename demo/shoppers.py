@@ -11,8 +11,8 @@ import click
 from werkzeug.security import generate_password_hash
 
 from core.models import Role
-from crm.customers import derive_stage
-from crm.models import Stage
+from crm.customers.models import Stage
+from crm.customers.services import derive_stage
 from storefront.models import OrderStatus, Tier
 
 from .bulk import Batch, apportion, next_id

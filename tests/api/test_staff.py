@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from crm.models import FollowUp
+from crm.followups.models import FollowUp
 from fulfillment.models import Fulfillment, Stock
 from storefront.models import Order
 from tests.conftest import delivery_address

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from core.clock import utcnow
-from crm.customers import ensure_customer, refresh_figures
-from crm.figures import Segment, recompute_figures, rfm_grid, segment_of
-from crm.models import Customer
+from crm.customers.figures import Segment, recompute_figures, rfm_grid, segment_of
+from crm.customers.models import Customer
+from crm.customers.services import ensure_customer, refresh_figures
 from storefront.models import Category, Order
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
@@ -181,7 +181,7 @@ def test_the_360_shows_the_figures(client, session, shop, make_user, make_produc
     from flask_babel import force_locale
 
     from core.i18n import money_filter
-    from crm.views import SEGMENT_LABELS
+    from crm.web import SEGMENT_LABELS
     from tests.crm.test_pages import login
 
     gifts = Category(slug="gift-boxes-360", name_zh="礼盒", name_en="Gift boxes")

@@ -9,8 +9,9 @@ from flask import g
 from core.clock import utcnow
 from core.extensions import db
 from core.models import Role
-from crm.customers import ensure_customer
-from crm.models import CustomerAccess, FollowUp
+from crm.customers.models import CustomerAccess
+from crm.customers.services import ensure_customer
+from crm.followups.models import FollowUp
 from fulfillment import services
 from fulfillment.models import Fulfillment
 from storefront.orders import place_order
@@ -180,7 +181,7 @@ def test_the_call_script_tells_the_babys_age(client, shop, picked_up, session):
 
     import flask_babel
 
-    from crm import profiles
+    from crm.customers import profiles
 
     shopper, _, followup = picked_up
     login(client, shop.agent)
@@ -200,7 +201,7 @@ def test_open_a_complaint_from_the_call(client, shop, picked_up, session):
     import html
     import re
 
-    from crm.models import Complaint
+    from crm.care.models import Complaint
 
     shopper, order, followup = picked_up
     login(client, shop.agent)
@@ -284,7 +285,7 @@ def test_store_staff_cannot_record_calls(client, shop, picked_up, make_user):
 
 
 def test_queue_filters_by_channel_and_time_with_counts(client, shop, make_user, session):
-    from crm.followups import schedule_followup
+    from crm.followups.queue import schedule_followup
 
     now = utcnow()
     plans = {"late-call": ("phone", now - timedelta(days=2)),

@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import ValidationFailed
-from crm import profiles
-from crm.customers import customer_for_user, ensure_customer, search_customers
-from crm.models import Customer, CustomerAccess
+from crm.customers import profiles
+from crm.customers.models import Customer, CustomerAccess
+from crm.customers.services import customer_for_user, ensure_customer, search_customers
 from storefront.membership import sign_up_member
 from storefront.orders import place_order
 from tests.crm.test_pages import login

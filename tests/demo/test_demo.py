@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from core.clock import utcnow
 from core.models import Role, User
-from crm.customers import refresh_figures
-from crm.models import Customer, FollowUp, FollowUpStatus
+from crm.customers.models import Customer
+from crm.customers.services import refresh_figures
+from crm.followups.models import FollowUp, FollowUpStatus
 from fulfillment.models import (
     Center,
     DeliveryZone,
@@ -241,7 +242,7 @@ def test_demo_with_50_customers_and_300_orders(runner, session):
 
 
 def test_the_customer_center_has_complaints_and_coupons_to_work_on(demo, session):
-    from crm.models import Complaint
+    from crm.care.models import Complaint
     from storefront.coupon_models import Coupon
 
     found = re.search(r"Customer center: (\d+) complaint\(s\), (\d+) coupon\(s\) given", demo)
