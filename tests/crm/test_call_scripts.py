@@ -10,7 +10,7 @@ from crm.followups.models import FollowUp
 from crm.followups.queue import schedule_followup
 from crm.followups.scripts import call_script
 from crm.outreach import campaigns
-from tests.crm.test_followup_rules import rule
+from tests.support.rules import rule
 
 
 def test_the_campaign_script_then_the_rule_script_then_the_standard_one(app, session, shop):

@@ -13,7 +13,7 @@ from crm.followups.models import FollowUp
 from crm.outreach import campaigns
 from crm.outreach.models import OutboxMessage
 from crm.outreach.outbox import deliver_outbox, enqueue
-from tests.crm.test_pages import login
+from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 

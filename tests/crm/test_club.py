@@ -194,7 +194,7 @@ def test_profile_export_and_close(session, shop, member):
 
 
 def test_the_reminder_speaks_the_members_language(session, member, shop, client):
-    from tests.storefront.test_admin_pages import login
+    from tests.support.pages import login
 
     reg = events.register(event(session, title="营养讲座", starts_in=timedelta(hours=20)), member)
     zh = events.reminder_message(reg)  # no choice made yet: the shop's zh_CN

@@ -10,7 +10,7 @@ from crm.club.events import register
 from crm.club.models import Event, EventRegistration
 from storefront import points
 from storefront.membership import sign_up_member
-from tests.storefront.test_admin_pages import login
+from tests.support.pages import login
 
 AUDIENCE = {"tiers": [], "interests": [], "cities": []}
 

@@ -18,7 +18,7 @@ from fulfillment.models import Fulfillment
 from storefront.membership import sign_up_member
 from storefront.models import Order
 from storefront.orders import place_order
-from tests.storefront.test_admin_pages import login
+from tests.support.pages import login
 
 PERSONAL = ("王丽丽", "13800000009", "13912340000", "wang.lili@example.com", "1991-03-04",
             "小宝", "上海市", "常熟路", "奶粉过敏", "formula")

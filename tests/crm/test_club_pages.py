@@ -12,7 +12,7 @@ from crm.club.models import Article, Event, EventRegistration
 from crm.customers.erasure import ANONYMIZED_NAME
 from storefront import points
 from storefront.membership import sign_up_member
-from tests.storefront.test_admin_pages import login
+from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 

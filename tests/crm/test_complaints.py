@@ -13,7 +13,7 @@ from crm.care.models import Complaint
 from crm.customers.services import ensure_customer
 from crm.followups.models import FollowUp
 from crm.outreach.models import OutboxMessage
-from tests.crm.test_pages import login
+from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 

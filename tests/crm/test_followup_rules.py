@@ -17,17 +17,10 @@ from crm.followups.models import FollowUp, FollowUpRule
 from crm.outreach.models import OutboxMessage
 from storefront.membership import sign_up_member
 from tests.conftest import SHOP_ZONE
-from tests.crm.test_pages import months_ago
+from tests.support.dates import months_ago
+from tests.support.rules import rule
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
-
-
-def rule(session, kind, **change):
-    row = session.execute(sa.select(FollowUpRule).where(FollowUpRule.kind == kind)).scalar_one()
-    for key, value in change.items():
-        setattr(row, key, value)
-    session.flush()
-    return row
 
 
 def planned(session, kind):
@@ -213,7 +206,7 @@ def test_next_action_plans_a_follow_up(session, shop, make_order):
 
 
 def test_rules_page_and_edit(client, session, shop):
-    from tests.crm.test_pages import login
+    from tests.support.pages import login
 
     login(client, shop.agent)
     page = client.get("/crm/followup-rules").get_data(as_text=True)
@@ -235,7 +228,7 @@ def test_rules_page_and_edit(client, session, shop):
 
 def test_call_page_uses_the_rule_script_and_plans_the_next_action(client, session, shop,
                                                                   make_order):
-    from tests.crm.test_pages import login
+    from tests.support.pages import login
 
     order = make_order(shop.shopper, shop.products[0], shop.store)
     customer = ensure_customer(shop.shopper)

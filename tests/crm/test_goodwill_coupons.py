@@ -13,7 +13,7 @@ from crm.customers.services import ensure_customer
 from crm.outreach.models import OutboxMessage
 from storefront import coupons, orders
 from storefront.coupon_models import Coupon, CouponState
-from tests.crm.test_pages import login
+from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 

@@ -19,7 +19,7 @@ from crm.outreach.models import OutboxMessage
 from crm.outreach.outbox import deliver_outbox, enqueue, notify_ready_for_pickup, requeue_message
 from fulfillment import services as desk
 from storefront.orders import place_order
-from tests.crm.test_pages import login
+from tests.support.pages import login
 
 
 def free_port() -> int:

@@ -4,10 +4,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from core.clock import utcnow
-from core.extensions import db
 from core.models import Role
 from crm.customers.models import CustomerAccess
 from crm.customers.services import ensure_customer
@@ -15,17 +13,8 @@ from crm.followups.models import FollowUp
 from fulfillment import services
 from fulfillment.models import Fulfillment
 from storefront.orders import place_order
-
-
-def login(client, user):
-    """Sign ``user`` in; the test's rows are committed first, so an error page's rollback
-    cannot take them away."""
-    db.session.commit()
-    g.pop("_login_user", None)
-    client.set_cookie("lang", "en")  # the assertions read the English msgids
-    with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
-        s["_fresh"] = True
+from tests.support.dates import months_ago
+from tests.support.pages import login
 
 
 @pytest.fixture()
@@ -168,12 +157,6 @@ def test_followup_page_has_a_script_from_the_order(client, shop, picked_up):
     assert shop.products[0].name_en in html or shop.products[0].name_zh in html
     assert shop.store.name_en in html or shop.store.name_zh in html
     assert "13812345678" in html  # the agent calls: the 360 beside shows the whole number
-
-
-def months_ago(today, months):
-    """A birth date ``months`` whole months before ``today``."""
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    return today.replace(year=year, month=month + 1, day=min(today.day, 28))
 
 
 def test_the_call_script_tells_the_babys_age(client, shop, picked_up, session):

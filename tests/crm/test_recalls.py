@@ -14,7 +14,7 @@ from crm.followups.queue import complete_followup
 from fulfillment import services as desk
 from fulfillment.lots import receive_lot
 from storefront.orders import cancel_order, place_order
-from tests.crm.test_pages import login
+from tests.support.pages import login
 from tests.support.queries import count_statements
 
 

@@ -10,7 +10,7 @@ from crm.care import complaints
 from crm.outreach.models import OutboxMessage
 from storefront.coupon_models import Coupon, CouponState
 from tests.conftest import delivery_address
-from tests.crm.test_pages import login
+from tests.support.pages import login
 
 FIX = {"root_cause": "包装破损", "prevention": "加厚泡沫箱"}
 

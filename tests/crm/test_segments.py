@@ -12,7 +12,7 @@ from crm.customers import importing, profiles, segments, tagging
 from crm.customers.figures import recompute_figures
 from crm.customers.models import Customer, CustomerTag, SavedSegment, TagRule
 from crm.customers.services import ensure_customer
-from tests.crm.test_pages import login
+from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 

@@ -12,7 +12,7 @@ from storefront import refunds, tiers
 from storefront.errors import AlreadyMember
 from storefront.membership import membership_of, sign_up_member
 from storefront.models import Membership, Tier
-from tests.storefront.test_admin_pages import login
+from tests.support.pages import login
 
 from .test_club import buy, pick_up
 
