@@ -72,7 +72,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from crm import api as crm_api
     from crm import web as crm_web
-    from crm.care import views as _crm_care_views  # noqa: F401  (pages on crm.web.bp)
+
+    # the _crm_*_views modules put their pages on crm_web.bp as they are imported
+    from crm.care import views as _crm_care_views  # noqa: F401
     from crm.club import api as club_api
     from crm.club import desk_views as club_desk_views
     from crm.club import member_views as club_member_views
@@ -101,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(storefront_order_admin.bp)
     app.register_blueprint(fulfillment_views.bp)
     app.register_blueprint(fulfillment_admin.bp)
-    app.register_blueprint(crm_web.bp)  # with the pages of every crm domain imported above
+    app.register_blueprint(crm_web.bp)
     app.register_blueprint(club_member_views.bp)
     app.register_blueprint(club_staff_views.bp)
     app.register_blueprint(club_desk_views.bp)
