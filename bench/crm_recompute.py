@@ -13,12 +13,12 @@ It then measures, ``--rounds`` times each, interleaved, and prints the best of e
 the floor (one full scan of the orders table:
 ``SELECT sum(total_amount), max(created_at) FROM orders``) with the ratio:
 
-- figure recompute (``crm.figures.recompute_figures``, committed): cold (every customer's
+- figure recompute (``crm.customers.figures.recompute_figures``, committed): cold (every customer's
   figures spoiled first, so every row is rewritten) and steady (run again at once, as a
   daily run finds little changed); the target is 10 seconds;
-- tag rules (``crm.tagging.apply_tag_rules``, committed): cold (every rule tag deleted
+- tag rules (``crm.customers.tagging.apply_tag_rules``, committed): cold (every rule tag deleted
   first, so every one is written again) and steady;
-- follow-up rules (``crm.followups.run_followup_rules``): a first run, committed, plans what
+- follow-up rules (``crm.followups.rules.run_rules``): a first run, committed, plans what
   the data set calls for; then cold (the open follow-ups and waiting messages the rules
   plan are deleted first, the job plans them all again, and the transaction is rolled
   back) and steady (committed, nothing new to plan).
@@ -80,9 +80,9 @@ SPOIL_FOLLOWUPS = (
 
 def measure(db, rounds: int) -> None:
     from core.clock import utcnow
-    from crm.figures import recompute_figures
-    from crm.followups import run_followup_rules
-    from crm.tagging import apply_tag_rules
+    from crm.customers.figures import recompute_figures
+    from crm.customers.tagging import apply_tag_rules
+    from crm.followups.rules import run_rules
 
     counts = {t: db.session.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
               for t in ("customers", "orders", "order_lines", "fulfillments")}
@@ -91,7 +91,7 @@ def measure(db, rounds: int) -> None:
     autovacuum = db.session.execute(sa.text("SHOW autovacuum")).scalar()
     print(f"database: {db.engine.dialect.name}; " + ", ".join(
         f"{n} {t}" for t, n in counts.items()) + f"; autovacuum {autovacuum}", flush=True)
-    first, first_summary = timed(db, run_followup_rules, utcnow())
+    first, first_summary = timed(db, run_rules, utcnow())
     print(f"follow-up rules, first run (committed): {first:.3f} s: {first_summary}", flush=True)
     runs = {label: [] for label in (
         "floor", "recompute, cold", "recompute, steady", "tag rules, cold", "tag rules, steady",
@@ -107,8 +107,8 @@ def measure(db, rounds: int) -> None:
                 ("recompute, steady", recompute_figures, None, True),
                 ("tag rules, cold", apply_tag_rules, SPOIL_TAGS, True),
                 ("tag rules, steady", apply_tag_rules, None, True),
-                ("follow-up rules, cold", run_followup_rules, SPOIL_FOLLOWUPS, False),
-                ("follow-up rules, steady", run_followup_rules, None, True)):
+                ("follow-up rules, cold", run_rules, SPOIL_FOLLOWUPS, False),
+                ("follow-up rules, steady", run_rules, None, True)):
             if spoil and keep:  # committed first, so the job's own commit is all it times
                 run_sql(db, spoil)
                 db.session.commit()

@@ -59,8 +59,11 @@ def register_extensions(app: Flask) -> None:
     attempts.init_app(app)
     register_i18n(app)
     # Make sure every module's tables are in the metadata (migrations, create_all).
-    from crm import club_models as _crm_club_models  # noqa: F401
-    from crm import models as _crm_models  # noqa: F401
+    from crm.care import models as _crm_care_models  # noqa: F401
+    from crm.club import models as _crm_club_models  # noqa: F401
+    from crm.customers import models as _crm_customers_models  # noqa: F401
+    from crm.followups import models as _crm_followups_models  # noqa: F401
+    from crm.outreach import models as _crm_outreach_models  # noqa: F401
     from fulfillment import models as _fulfillment_models  # noqa: F401
     from storefront import club_models as _storefront_club_models  # noqa: F401
     from storefront import models as _storefront_models  # noqa: F401
@@ -68,8 +71,19 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from crm import api as crm_api
-    from crm import club_api, club_desk, club_staff, club_views
-    from crm import views as crm_views
+    from crm import web as crm_web
+
+    # the _crm_*_views modules put their pages on crm_web.bp as they are imported
+    from crm.care import views as _crm_care_views  # noqa: F401
+    from crm.club import api as club_api
+    from crm.club import desk_views as club_desk_views
+    from crm.club import member_views as club_member_views
+    from crm.club import staff_views as club_staff_views
+    from crm.customers import segment_views as _crm_segment_views  # noqa: F401
+    from crm.customers import views as _crm_customers_views  # noqa: F401
+    from crm.followups import views as _crm_followups_views  # noqa: F401
+    from crm.outreach import views as _crm_outreach_views  # noqa: F401
+    from crm.reports import views as _crm_reports_views  # noqa: F401
     from fulfillment import admin as fulfillment_admin
     from fulfillment import api as fulfillment_api
     from fulfillment import views as fulfillment_views
@@ -89,10 +103,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(storefront_order_admin.bp)
     app.register_blueprint(fulfillment_views.bp)
     app.register_blueprint(fulfillment_admin.bp)
-    app.register_blueprint(crm_views.bp)
-    app.register_blueprint(club_views.bp)
-    app.register_blueprint(club_staff.bp)
-    app.register_blueprint(club_desk.bp)
+    app.register_blueprint(crm_web.bp)
+    app.register_blueprint(club_member_views.bp)
+    app.register_blueprint(club_staff_views.bp)
+    app.register_blueprint(club_desk_views.bp)
     for api_bp in (storefront_api.bp, storefront_payment_api.bp, fulfillment_api.bp, crm_api.bp,
                    club_api.bp):
         csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
@@ -108,7 +122,11 @@ def register_listeners(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
-    from crm import complaints, events, figures, followups, outbox, tagging
+    from crm.care import complaints
+    from crm.club import events
+    from crm.customers import figures, tagging
+    from crm.followups import rules as followup_rules
+    from crm.outreach import outbox
     from fulfillment import pickup, slots
     from storefront import coupons, idempotency, payment_jobs, points, refunds, tiers
 
@@ -126,7 +144,7 @@ def register_jobs(app: Flask) -> None:
     register_job(app, "birthday_perks", points.grant_birthday_perks)
     register_job(app, "recompute_figures", figures.recompute_figures)
     register_job(app, "tag_rules", tagging.apply_tag_rules)
-    register_job(app, "followup_rules", followups.run_followup_rules)
+    register_job(app, "followup_rules", followup_rules.run_rules)
     register_job(app, "complaint_escalation", complaints.escalate_overdue)
     register_job(app, "event_reminders", events.send_due_reminders)
     register_job(app, "deliver_outbox", outbox.deliver_outbox)
@@ -134,7 +152,7 @@ def register_jobs(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from crm.cli import crm_cli
-    from crm.demo import demo_command
+    from demo.command import demo_command
     from fulfillment.cli import stock_cli
     from storefront.cli import payments_cli
 

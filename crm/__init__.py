@@ -1,1 +1,2 @@
-"""The customer center: customer 360, follow-ups, complaints, segments, the VIP area."""
+"""The customer center, one sub-package per domain: customers, followups, outreach, care,
+club and reports; ``web`` holds what their pages share."""

@@ -12,7 +12,9 @@ from core.models import Role
 from storefront.models import Order
 from storefront.schemas import MembershipSchema, OrderSummarySchema
 
-from . import complaints, customers, followups
+from .care import complaints
+from .customers.services import customer_360, get_customer, search_customers
+from .followups import queue
 from .schemas import (
     ComplaintCreateSchema,
     ComplaintListSchema,
@@ -50,8 +52,8 @@ def _public_ids(order_ids) -> dict[int, str]:
 @api_auth(*CRM_ROLES)
 def customer_list():
     args = load_query(CustomerQuerySchema())
-    items, pages = customers.search_customers(args.get("q"), user_id=args.get("user_id"),
-                                              page=args["page"])
+    items, pages = search_customers(args.get("q"), user_id=args.get("user_id"),
+                                    page=args["page"])
     return ok({"items": CustomerListItemSchema(many=True).dump(items),
                "page": min(args["page"], pages), "pages": pages})
 
@@ -60,8 +62,8 @@ def customer_list():
        tag="crm", response=Customer360Schema, auth="crm, admin", errors=("404:not_found",))
 @api_auth(*CRM_ROLES)
 def customer_detail(customer_id: int):
-    customer = customers.get_customer(customer_id)
-    view = customers.customer_360(customer, g.api_user, channel="api")
+    customer = get_customer(customer_id)
+    view = customer_360(customer, g.api_user, channel="api")
     refs = _public_ids([f.order_id for f in view["followups"]]
                        + [c.order_id for c in view["complaints"]])
     figures = {
@@ -99,8 +101,8 @@ def customer_detail(customer_id: int):
 @api_auth(*CRM_ROLES)
 def followup_list():
     args = load_query(FollowUpQuerySchema())
-    items = followups.due_followups(due_before=args.get("due_before"), status=args["status"],
-                                    kind=args.get("kind"))
+    items = queue.due_followups(due_before=args.get("due_before"), status=args["status"],
+                                kind=args.get("kind"))
     refs = _public_ids(f.order_id for f in items)
     return ok({"items": FollowUpSchema(many=True, order_refs=refs).dump(items)})
 
@@ -111,11 +113,11 @@ def followup_list():
        errors=("400:validation_error", "404:not_found", "409:illegal_transition"))
 @api_auth(Role.CRM)
 def complete_followup(followup_id: int):
-    followup = followups.get_followup(followup_id)
+    followup = queue.get_followup(followup_id)
     data = load_body(FollowUpCompleteSchema())
-    followups.complete_followup(followup, g.api_user, outcome=data["outcome"],
-                                notes=data.get("notes") or None,
-                                satisfaction=data.get("satisfaction"))
+    queue.complete_followup(followup, g.api_user, outcome=data["outcome"],
+                            notes=data.get("notes") or None,
+                            satisfaction=data.get("satisfaction"))
     body = FollowUpSchema(order_refs=_public_ids([followup.order_id])).dump(followup)
     db.session.commit()
     return ok(body)
@@ -150,7 +152,7 @@ def complaint_create():
             raise NotFound()
     customer = None
     if data.get("customer_id") and user.role != Role.CUSTOMER:
-        customer = customers.get_customer(data["customer_id"])
+        customer = get_customer(data["customer_id"])
     complaint = complaints.open_complaint(
         actor=user, customer=customer, order=order, category=data["category"],
         description=data["description"], severity=data["severity"], channel=data["channel"],

@@ -6,11 +6,15 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from core.clock import utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
 
-from . import importing, recalls, segments
-from .models import SavedSegment
+from .care import recalls
+from .customers import importing, segments
+from .customers.models import SavedSegment
+from .outreach.campaigns import send_campaign
+from .outreach.models import Campaign
 
 crm_cli = AppGroup("crm", help="Customer center: import and export, recalls.")
 
@@ -79,10 +83,6 @@ def recall_command(lot, advice):
 @click.argument("campaign_id", type=int)
 def campaign_send_command(campaign_id):
     """Send a campaign to every customer of its segment who has not had it yet."""
-    from core.clock import utcnow
-
-    from .campaigns import Campaign, send_campaign
-
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         raise click.ClickException(f"no campaign {campaign_id}")

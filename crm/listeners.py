@@ -22,13 +22,14 @@ from core.signals import (
 from storefront.models import Order
 from storefront.refund_requests import register_source
 
-from .club_desk import on_desk_code
-from .complaints import STATUS_LABELS as COMPLAINT_STATUS_LABELS
-from .customers import ensure_customer, refresh_figures
-from .erasure import anonymize_person, scrub_finished_order, welcome_back
-from .followup_rules import plan_for_order, plan_satisfaction_call
-from .models import Complaint, FollowUpKind
-from .outbox import notify_ready_for_pickup
+from .care.complaints import STATUS_LABELS as COMPLAINT_STATUS_LABELS
+from .care.models import Complaint
+from .club.desk_views import on_desk_code
+from .customers.erasure import anonymize_person, scrub_finished_order, welcome_back
+from .customers.services import ensure_customer, refresh_figures
+from .followups.models import FollowUpKind
+from .followups.rules import plan_for_order, plan_satisfaction_call
+from .outreach.outbox import notify_ready_for_pickup
 
 
 def _refresh_for_user(user_id: int) -> None:

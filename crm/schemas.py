@@ -8,12 +8,14 @@ from core.clock import shop_zone
 from fulfillment.schemas import NO_CONTROL, PlainText, record_id
 from storefront.schemas import MembershipSchema, Money, OrderSummarySchema
 
-from .complaints import CATEGORIES, CHANNELS, REMEDIES, SEVERITIES, is_overdue
-from .customers import mask_phone
-from .figures import Segment
-from .followups import OUTCOMES
-from .models import ComplaintStatus, FollowUpKind, FollowUpStatus, Stage
-from .profiles import completeness
+from .care.complaints import CATEGORIES, CHANNELS, REMEDIES, SEVERITIES, is_overdue
+from .care.models import ComplaintStatus
+from .customers.figures import Segment
+from .customers.models import Stage
+from .customers.profiles import completeness
+from .customers.services import mask_phone
+from .followups.models import FollowUpKind, FollowUpStatus
+from .followups.queue import OUTCOMES
 
 #: "...T10:00:00 08:00": a "+" in a query string arrives as a space
 _SPACE_FOR_PLUS = re.compile(r"(T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$")

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from core.clock import utcnow
 from core.models import ApiToken, User
-from crm.models import Customer
+from crm.customers.models import Customer
 from storefront.models import Membership
 from tests.conftest import PASSWORD
 

@@ -6,8 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from core.clock import utcnow
-from crm.customers import customer_for_user
-from crm.models import Complaint, Customer, CustomerAccess, FollowUp
+from crm.care.models import Complaint
+from crm.customers.models import Customer, CustomerAccess
+from crm.customers.services import customer_for_user
+from crm.followups.models import FollowUp
 from fulfillment import services as desk
 from storefront.membership import sign_up_member
 from storefront.models import Order

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.clock import utcnow
-from crm.club_models import Article, Event
+from crm.club.models import Article, Event
 from storefront import points, tiers
 from storefront.membership import sign_up_member
 from storefront.models import Tier

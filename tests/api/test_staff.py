@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from crm.models import FollowUp
+from crm.followups.models import FollowUp
 from fulfillment.models import Fulfillment, Stock
 from storefront.models import Order
 from tests.conftest import delivery_address
@@ -123,7 +123,7 @@ def test_part_handed_over_through_the_api_is_paid_as_on_the_page(session, client
                                                                   token_for, place):
     """Two units of three leave with the shopper, paid in cash: the API, given no amount,
     records what the desk page records, the price of the units taken."""
-    from tests.fulfillment.test_desk_pages import login
+    from tests.support.pages import login
 
     clerk = token_for(shop.clerk)
     paid = {}

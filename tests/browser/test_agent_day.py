@@ -22,7 +22,7 @@ def seed_day(app) -> None:
     from core.clock import utcnow
     from core.extensions import db
     from core.models import Role, User
-    from crm.models import FollowUp
+    from crm.followups.models import FollowUp
     from fulfillment import services as desk
     from fulfillment.models import Center
     from storefront.models import Product

@@ -27,7 +27,7 @@ LECTURE = "亲子营养讲座"
 def seed_club(app) -> None:
     from core.clock import utcnow
     from core.extensions import db
-    from crm.club_models import Article, Event
+    from crm.club.models import Article, Event
 
     seed_shop(app)
     audience = {"tiers": [], "interests": [], "cities": []}

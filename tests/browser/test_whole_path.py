@@ -158,7 +158,7 @@ def assert_clean(*actors):
 def followup_of(app, number):
     """(kind, status, due_at, handed over at) of the order's follow-up, read from the database."""
     from core.extensions import db
-    from crm.models import FollowUp
+    from crm.followups.models import FollowUp
     from fulfillment.models import Fulfillment
     from storefront.models import Order
 

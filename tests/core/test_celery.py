@@ -33,7 +33,8 @@ def _redis_or_skip():
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_worker_runs_the_followup_rules(backend, tmp_path_factory, tmp_path):
     _redis_or_skip()
-    from crm.models import Customer, OutboxMessage
+    from crm.customers.models import Customer
+    from crm.outreach.models import OutboxMessage
 
     url, drop = new_database(backend, tmp_path_factory)
     queue = f"shop-test-{uuid.uuid4().hex[:8]}"

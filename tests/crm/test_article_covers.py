@@ -6,9 +6,10 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from crm.club_models import Article
+from crm.club.models import Article
 from storefront.membership import sign_up_member
-from tests.storefront.test_admin_pages import login, png_bytes, uploads
+from tests.support.images import png_bytes, uploads
+from tests.support.pages import login
 
 
 def _form(**extra):

@@ -4,12 +4,13 @@ standard one for the kind."""
 import sqlalchemy as sa
 
 from core.clock import utcnow
-from crm import campaigns, segments
-from crm.call_scripts import call_script
-from crm.customers import ensure_customer
-from crm.followups import schedule_followup
-from crm.models import FollowUp
-from tests.crm.test_followup_rules import rule
+from crm.customers import segments
+from crm.customers.services import ensure_customer
+from crm.followups.models import FollowUp
+from crm.followups.queue import schedule_followup
+from crm.followups.scripts import call_script
+from crm.outreach import campaigns
+from tests.support.rules import rule
 
 
 def test_the_campaign_script_then_the_rule_script_then_the_standard_one(app, session, shop):

@@ -8,10 +8,12 @@ import sqlalchemy as sa
 
 from core.clock import utcnow
 from core.errors import ValidationFailed
-from crm import campaigns, profiles, segments
-from crm.models import FollowUp, OutboxMessage
-from crm.outbox import deliver_outbox, enqueue
-from tests.crm.test_pages import login
+from crm.customers import profiles, segments
+from crm.followups.models import FollowUp
+from crm.outreach import campaigns
+from crm.outreach.models import OutboxMessage
+from crm.outreach.outbox import deliver_outbox, enqueue
+from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 

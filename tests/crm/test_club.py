@@ -7,9 +7,10 @@ import pytest
 
 from core.clock import utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
-from crm import club, content, events
-from crm.club_models import Article, Event
-from crm.erasure import ANONYMIZED_NAME
+from crm.club import audience, content, events
+from crm.club import members as club
+from crm.club.models import Article, Event
+from crm.customers.erasure import ANONYMIZED_NAME
 from storefront.membership import sign_up_member
 from storefront.models import Tier
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 
 
 def months_ago(n: int) -> date:
-    today = club.today_local()
+    today = audience.today_local()
     year, month = divmod(today.year * 12 + today.month - 1 - n, 12)
     return date(year, month + 1, min(today.day, 28))
 
@@ -63,7 +64,7 @@ def test_member_sees_what_fits_newest_first(session, member):
 
 
 def test_expecting_parents_see_pregnancy_content(session, member):
-    member.children = [{"name": "", "birth_date": (club.today_local() + timedelta(days=60))
+    member.children = [{"name": "", "birth_date": (audience.today_local() + timedelta(days=60))
                         .isoformat()}]
     article(session, "孕期饮食", for_pregnancy=True)
     article(session, "6月龄辅食", age_min_months=4, age_max_months=8)
@@ -156,7 +157,7 @@ def test_reminders_the_day_before_once(session, member):
     assert "0 event reminder" in events.send_due_reminders(utcnow())
     message = events.reminder_message(reg)
     assert message["to"] == member.phone and soon.title in message["body"]
-    from crm.models import OutboxMessage
+    from crm.outreach.models import OutboxMessage
 
     queued = session.query(OutboxMessage).filter_by(kind="event_reminder").all()
     assert [(m.to, m.purpose) for m in queued] == [(member.phone, "service")]
@@ -193,7 +194,7 @@ def test_profile_export_and_close(session, shop, member):
 
 
 def test_the_reminder_speaks_the_members_language(session, member, shop, client):
-    from tests.storefront.test_admin_pages import login
+    from tests.support.pages import login
 
     reg = events.register(event(session, title="营养讲座", starts_in=timedelta(hours=20)), member)
     zh = events.reminder_message(reg)  # no choice made yet: the shop's zh_CN
@@ -208,7 +209,7 @@ def test_the_reminder_speaks_the_members_language(session, member, shop, client)
     assert en["body"].startswith("[Member event reminder] 王丽, “营养讲座”")
     assert "(attendees: 1)" in en["body"]
     events.send_due_reminders(utcnow())
-    from crm.models import OutboxMessage
+    from crm.outreach.models import OutboxMessage
 
     [queued] = session.query(OutboxMessage).filter_by(kind="event_reminder").all()
     assert queued.body == en["body"]
@@ -219,7 +220,7 @@ def test_the_reminder_speaks_the_members_language(session, member, shop, client)
 def test_a_waitlisted_member_is_told_of_their_seat(session, shop, member, make_user):
     import sqlalchemy as sa
 
-    from crm.models import OutboxMessage
+    from crm.outreach.models import OutboxMessage
     e = event(session, title="营养讲座", capacity=2)
     reg = events.register(e, member, attendees=2)
     other = sign_up_member(make_user(), name="李娜", phone="13800000002", city="上海市")
@@ -244,12 +245,12 @@ def test_city_targeting_reads_shanghai_and_shanghai_city_alike(session, member):
     assert {short.title, full.title} <= seen and elsewhere.title not in seen
     member.city = "上海"
     assert full.title in {e.title for e in events.upcoming_for(member)}
-    assert club.normalize_city(" 上海市 ") == "上海" and club.normalize_city("市") == "市"
+    assert audience.normalize_city(" 上海市 ") == "上海" and audience.normalize_city("市") == "市"
 
 
 def test_orders_within_30_days_of_an_event_by_its_attendees(session, shop, member, make_user,
                                                             make_order):
-    from crm.club_models import EventRegistration
+    from crm.club.models import EventRegistration
     e = event(session, title="品鉴会", starts_in=timedelta(days=-35))
     stayed_home = sign_up_member(make_user(), name="李娜", phone="13800000002", city="上海市")
     for m, came in ((member, True), (stayed_home, False)):

@@ -5,12 +5,12 @@ from datetime import timedelta
 import pytest
 
 from core.clock import shop_zone, utcnow
-from crm.club_models import Event, EventRegistration
-from crm.events import register
-from crm.member_desk import looks_like_card
+from crm.club.desk import looks_like_card
+from crm.club.events import register
+from crm.club.models import Event, EventRegistration
 from storefront import points
 from storefront.membership import sign_up_member
-from tests.storefront.test_admin_pages import login
+from tests.support.pages import login
 
 AUDIENCE = {"tiers": [], "interests": [], "cities": []}
 
@@ -93,7 +93,7 @@ def test_clerk_scans_a_card_and_sees_the_member(client, session, shop, member, t
 
 
 def test_unknown_and_closed_cards(client, session, shop, member):
-    from crm.club import close_membership
+    from crm.club.members import close_membership
     login(client, shop.far_clerk)  # any store's clerk may look a member up
     unknown = client.get("/desk/member?code=VIP0000000000")
     assert unknown.status_code == 404 and "No member holds this card" in unknown.get_data(

@@ -6,16 +6,19 @@ from datetime import date
 import sqlalchemy as sa
 
 from core.models import User
-from crm import club, profiles
-from crm.customers import customer_for_user
-from crm.erasure import ANONYMIZED_NAME, CLOSED_TAG
-from crm.models import Child, FollowUp, OutboxMessage
+from crm.club import members as club
+from crm.customers import profiles
+from crm.customers.erasure import ANONYMIZED_NAME, CLOSED_TAG
+from crm.customers.models import Child
+from crm.customers.services import customer_for_user
+from crm.followups.models import FollowUp
+from crm.outreach.models import OutboxMessage
 from fulfillment import services
 from fulfillment.models import Fulfillment
 from storefront.membership import sign_up_member
 from storefront.models import Order
 from storefront.orders import place_order
-from tests.storefront.test_admin_pages import login
+from tests.support.pages import login
 
 PERSONAL = ("王丽丽", "13800000009", "13912340000", "wang.lili@example.com", "1991-03-04",
             "小宝", "上海市", "常熟路", "奶粉过敏", "formula")

@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from core.clock import shop_zone, utcnow
-from crm.club_models import Article, Event, EventRegistration
-from crm.erasure import ANONYMIZED_NAME
+from crm.club.models import Article, Event, EventRegistration
+from crm.customers.erasure import ANONYMIZED_NAME
 from storefront import points
 from storefront.membership import sign_up_member
-from tests.storefront.test_admin_pages import login
+from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 
@@ -140,7 +140,7 @@ def test_staff_create_an_event_check_in_and_export(client, shop, member, session
     assert response.status_code == 302
     event = session.execute(sa.select(Event)).scalar_one()
     assert event.center_id == shop.store.id and event.capacity == 20
-    from crm.events import register
+    from crm.club.events import register
     register(event, member, attendees=2)
     session.commit()
     page = client.post(f"/crm/club/events/{event.id}", data={"card_number": member.card_number})
@@ -161,7 +161,7 @@ def test_shoppers_stay_out_of_the_staff_pages(client, shop):
 
 
 def test_an_event_at_a_store_names_the_store(client, shop, member, session):
-    from crm.events import register, reminder_message
+    from crm.club.events import register, reminder_message
     e = Event(title="门店品鉴会", starts_at=utcnow() + timedelta(days=2), city="上海市",
               center_id=shop.store.id, capacity=5, seats_taken=0, **AUDIENCE)
     session.add(e)

@@ -8,10 +8,12 @@ import sqlalchemy as sa
 
 from core.clock import utcnow
 from core.errors import Forbidden, IllegalTransition, ValidationFailed
-from crm import complaints
-from crm.customers import ensure_customer
-from crm.models import Complaint, FollowUp, OutboxMessage
-from tests.crm.test_pages import login
+from crm.care import complaints
+from crm.care.models import Complaint
+from crm.customers.services import ensure_customer
+from crm.followups.models import FollowUp
+from crm.outreach.models import OutboxMessage
+from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 
@@ -64,7 +66,7 @@ def test_resolving_plans_the_confirmation_call(session, shop, order):
 
 
 def test_refund_remedy_goes_through_one_function(session, shop, order, monkeypatch):
-    import crm.complaints as module
+    import crm.care.complaints as module
 
     calls = []
     monkeypatch.setattr(module, "issue_refund", lambda o, **kw: calls.append((o, kw)) or "ok")
@@ -83,7 +85,7 @@ def test_refund_remedy_goes_through_one_function(session, shop, order, monkeypat
 
 
 def test_an_agents_refund_is_requested_for_the_orders_page(session, shop, order):
-    from crm.remedies import issue_refund
+    from crm.care.remedies import issue_refund
     from storefront.payment_models import Payment, Refund
 
     session.add(Payment(order_id=order.id, method="cash", status="succeeded",
@@ -97,7 +99,7 @@ def test_an_agents_refund_is_requested_for_the_orders_page(session, shop, order)
 def test_an_admins_full_refund_goes_through_the_refund_service(session, shop, order,
                                                                make_user):
     from core.models import Role
-    from crm.remedies import issue_refund
+    from crm.care.remedies import issue_refund
     from storefront.payment_models import Payment, Refund
 
     session.add(Payment(order_id=order.id, method="cash", status="succeeded",

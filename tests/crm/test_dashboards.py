@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 
 from core.clock import utcnow
-from crm import complaints, dashboards
-from crm.charts import pivot
-from crm.customers import ensure_customer
+from crm.care import complaints
+from crm.customers.services import ensure_customer
+from crm.reports import dashboards
+from crm.reports.charts import pivot
 from storefront.membership import sign_up_member
-from tests.crm.test_pages import login
+from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 
@@ -48,7 +49,7 @@ def test_complaint_and_followup_figures(session, shop, make_order):
     assert figures["open"] == 1 and figures["breaches"] == 0
     [(category, n, first, resolve)] = figures["by_category"]
     assert (category, n, resolve) == ("quality", 1, None) and 4.9 < first < 5.1
-    from crm.followups import schedule_followup
+    from crm.followups.queue import schedule_followup
 
     schedule_followup(ensure_customer(shop.shopper), kind="satisfaction", reason="d:1",
                       due_at=utcnow() - timedelta(minutes=5))

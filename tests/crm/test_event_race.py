@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from core.clock import utcnow
 from core.extensions import db
 from core.models import User
-from crm.club_models import Event, EventRegistration
+from crm.club.models import Event, EventRegistration
 from storefront.models import Membership
 from tests.support.race import race_in_sessions
 
@@ -39,7 +39,7 @@ def seed(app):
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_capacity_holds_under_concurrent_registrations(live_server_factory, backend):
-    from crm.events import EventFull, register
+    from crm.club.events import EventFull, register
 
     server = live_server_factory(backend, seed=seed)
     app, race = server.app, server.app.config["RACE"]

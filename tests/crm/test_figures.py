@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from core.clock import utcnow
-from crm.customers import ensure_customer, refresh_figures
-from crm.figures import Segment, recompute_figures, rfm_grid, segment_of
-from crm.models import Customer
+from crm.customers.figures import Segment, recompute_figures, rfm_grid, segment_of
+from crm.customers.models import Customer
+from crm.customers.services import ensure_customer, refresh_figures
 from storefront.models import Category, Order
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
@@ -158,7 +158,7 @@ def test_the_job_runs_from_the_command_line(session, runner, shop, make_order):
 
 def test_dashboard_grid_clicks_through_to_the_list(client, session, shop, make_user,
                                                    make_order):
-    from tests.crm.test_pages import login
+    from tests.support.pages import login
 
     users = [make_user(name=f"客户{k}") for k in range(5)]
     for k, user in enumerate(users):
@@ -181,8 +181,8 @@ def test_the_360_shows_the_figures(client, session, shop, make_user, make_produc
     from flask_babel import force_locale
 
     from core.i18n import money_filter
-    from crm.views import SEGMENT_LABELS
-    from tests.crm.test_pages import login
+    from crm.web import SEGMENT_LABELS
+    from tests.support.pages import login
 
     gifts = Category(slug="gift-boxes-360", name_zh="礼盒", name_en="Gift boxes")
     box = make_product(price=88800, category=gifts)

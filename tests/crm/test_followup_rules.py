@@ -8,23 +8,19 @@ import sqlalchemy as sa
 from core.clock import utcnow
 from core.errors import ValidationFailed
 from core.signals import fulfillment_no_show, order_refunded
-from crm import followup_rules, followups, profiles
-from crm.customers import ensure_customer
-from crm.models import FollowUp, FollowUpRule, OutboxMessage
-from crm.segments import save_segment
+from crm.customers import profiles
+from crm.customers.segments import save_segment
+from crm.customers.services import ensure_customer
+from crm.followups import queue as followups
+from crm.followups import rules as followup_rules
+from crm.followups.models import FollowUp, FollowUpRule
+from crm.outreach.models import OutboxMessage
 from storefront.membership import sign_up_member
 from tests.conftest import SHOP_ZONE
-from tests.crm.test_pages import months_ago
+from tests.support.dates import months_ago
+from tests.support.rules import rule
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
-
-
-def rule(session, kind, **change):
-    row = session.execute(sa.select(FollowUpRule).where(FollowUpRule.kind == kind)).scalar_one()
-    for key, value in change.items():
-        setattr(row, key, value)
-    session.flush()
-    return row
 
 
 def planned(session, kind):
@@ -58,7 +54,7 @@ def test_satisfaction_rule_delay_channel_and_off(session, shop, make_order):
     rule(session, "satisfaction", active=False)
     session.delete(call)
     session.flush()
-    assert followups.run_followup_rules(utcnow()).startswith("0 satisfaction")
+    assert followup_rules.run_rules(utcnow()).startswith("0 satisfaction")
 
 
 def test_reorder_reminder_before_the_supply_runs_out(session, shop, make_product, make_order,
@@ -72,13 +68,13 @@ def test_reorder_reminder_before_the_supply_runs_out(session, shop, make_product
     make_order(again, formula, shop.store, days_ago=2)  # bought again: no reminder
     profiles.add_child(ensure_customer(buyer), birth_date=months_ago(date.today(), 7))
     now = utcnow()
-    assert "1 reorder" in followups.run_followup_rules(now)
+    assert "1 reorder" in followup_rules.run_rules(now)
     [sms] = messages(session, "reorder")
     assert sms.channel == "sms" and sms.purpose == "marketing"
     assert formula.name_zh in sms.body
     assert sms.body.endswith("宝宝 7 个月了。")  # the baby's age, in the default message
     assert sms.send_after >= now
-    assert "0 reorder" in followups.run_followup_rules(now)  # once
+    assert "0 reorder" in followup_rules.run_rules(now)  # once
 
 
 def test_welcome_pack_from_needs_tags(session, shop, make_order):
@@ -89,11 +85,11 @@ def test_welcome_pack_from_needs_tags(session, shop, make_order):
     make_order(shop.shopper, shop.products[0], shop.store, days_ago=0)
     membership.joined_at = utcnow() - timedelta(days=1)
     session.flush()
-    assert "1 welcome" in followups.run_followup_rules(utcnow())
+    assert "1 welcome" in followup_rules.run_rules(utcnow())
     [task] = planned(session, "welcome")
     assert "一段喂养指南" in task.task  # chosen by the 0-6 months tag, in the shop's language
     assert task.due_at <= utcnow() + timedelta(days=29)
-    assert "0 welcome" in followups.run_followup_rules(utcnow())
+    assert "0 welcome" in followup_rules.run_rules(utcnow())
 
 
 @pytest.mark.parametrize("local_day", [date(2026, 3, 30), date(2026, 12, 29)])
@@ -117,7 +113,7 @@ def test_birthday_greetings_member_and_baby(session, shop, make_user, local_day)
                                                 local_day.day), today=local_day)
     session.flush()
 
-    summary = followups.run_followup_rules(now)
+    summary = followup_rules.run_rules(now)
     assert "1 birthday" in summary and "1 baby_birthday" in summary
     [card] = messages(session, "birthday")
     assert card.customer_id == member.id
@@ -127,13 +123,13 @@ def test_birthday_greetings_member_and_baby(session, shop, make_user, local_day)
     assert baby.customer_id == parent.id
     assert baby.send_after == datetime.combine(local_day, time(10, 0), tzinfo=zone)
     assert baby.body.endswith("宝宝 12 个月了。")
-    assert "0 birthday" in followups.run_followup_rules(now)
-    assert "0 baby_birthday" in followups.run_followup_rules(now + timedelta(days=1))
+    assert "0 birthday" in followup_rules.run_rules(now)
+    assert "0 baby_birthday" in followup_rules.run_rules(now + timedelta(days=1))
 
 
 def test_winback_for_valuable_dormant_customers(session, shop, make_user, make_order,
                                                 make_product):
-    from crm.figures import recompute_figures
+    from crm.customers.figures import recompute_figures
 
     big = make_product(price=150_000)
     valuable, small = make_user(), make_user()
@@ -142,14 +138,14 @@ def test_winback_for_valuable_dormant_customers(session, shop, make_user, make_o
     for user in (valuable, small):
         ensure_customer(user)
     recompute_figures(utcnow())
-    assert "1 winback" in followups.run_followup_rules(utcnow())
+    assert "1 winback" in followup_rules.run_rules(utcnow())
     [call] = planned(session, "winback")
     assert call.customer.user_id == valuable.id
-    assert "0 winback" in followups.run_followup_rules(utcnow())
+    assert "0 winback" in followup_rules.run_rules(utcnow())
 
 
 def test_rule_segment_narrows_who_is_called(session, shop, make_user, make_order, make_product):
-    from crm.figures import recompute_figures
+    from crm.customers.figures import recompute_figures
 
     big = make_product(price=150_000)
     user = make_user()
@@ -158,7 +154,7 @@ def test_rule_segment_narrows_who_is_called(session, shop, make_user, make_order
     recompute_figures(utcnow())
     segment = save_segment(None, shop.admin, name="上海", filters={"city": "上海市"})
     rule(session, "winback", segment_id=segment.id)
-    assert "0 winback" in followups.run_followup_rules(utcnow())
+    assert "0 winback" in followup_rules.run_rules(utcnow())
 
 
 def test_apology_after_a_late_payment_refund_and_no_show_call(session, shop, make_order):
@@ -210,7 +206,7 @@ def test_next_action_plans_a_follow_up(session, shop, make_order):
 
 
 def test_rules_page_and_edit(client, session, shop):
-    from tests.crm.test_pages import login
+    from tests.support.pages import login
 
     login(client, shop.agent)
     page = client.get("/crm/followup-rules").get_data(as_text=True)
@@ -232,7 +228,7 @@ def test_rules_page_and_edit(client, session, shop):
 
 def test_call_page_uses_the_rule_script_and_plans_the_next_action(client, session, shop,
                                                                   make_order):
-    from tests.crm.test_pages import login
+    from tests.support.pages import login
 
     order = make_order(shop.shopper, shop.products[0], shop.store)
     customer = ensure_customer(shop.shopper)
@@ -263,9 +259,9 @@ def test_a_rule_script_is_filled_in_for_each_customer(session, shop, clock):
         profiles.add_child(parent, birth_date=date(today.year - years, today.month, today.day))
         parents.append(parent)
     session.flush()
-    assert "2 baby_birthday" in followups.run_followup_rules(utcnow())
+    assert "2 baby_birthday" in followup_rules.run_rules(utcnow())
     bodies = sorted(m.body for m in messages(session, "baby_birthday"))
     assert bodies == ["宝妈乙您好，宝宝24个月啦！Haiyun祝生日快乐",
                       "宝妈甲您好，宝宝12个月啦！Haiyun祝生日快乐"]
     assert {m.customer_id for m in messages(session, "baby_birthday")} == {p.id for p in parents}
-    assert "0 baby_birthday" in followups.run_followup_rules(utcnow())
+    assert "0 baby_birthday" in followup_rules.run_rules(utcnow())

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 
 from core.clock import utcnow
 from core.errors import IllegalTransition, ValidationFailed
-from crm import followups
-from crm.customers import customer_for_user, mask_phone, search_customers
-from crm.models import FollowUp
+from crm.customers.services import customer_for_user, mask_phone, search_customers
+from crm.followups import queue as followups
+from crm.followups.models import FollowUp
+from crm.followups.rules import run_rules
 from fulfillment import services as desk
 from storefront.membership import sign_up_member
 from storefront.orders import cancel_order, place_order
@@ -65,10 +66,10 @@ def test_hand_over_schedules_a_satisfaction_call_three_days_later(session, shop)
 
 def test_rule_job_does_not_schedule_twice(session, shop):
     handed_over(shop)
-    assert followups.run_followup_rules(utcnow()).startswith("0 satisfaction,")
+    assert run_rules(utcnow()).startswith("0 satisfaction,")
     session.execute(sa.delete(FollowUp))
-    assert followups.run_followup_rules(utcnow()).startswith("1 satisfaction,")
-    assert followups.run_followup_rules(utcnow()).startswith("0 satisfaction,")
+    assert run_rules(utcnow()).startswith("1 satisfaction,")
+    assert run_rules(utcnow()).startswith("0 satisfaction,")
     assert len(open_followups(session)) == 1
 
 

@@ -8,12 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import IllegalTransition, ValidationFailed
-from crm import goodwill
-from crm.customers import ensure_customer
-from crm.models import OutboxMessage
+from crm.care import goodwill
+from crm.customers.services import ensure_customer
+from crm.outreach.models import OutboxMessage
 from storefront import coupons, orders
 from storefront.coupon_models import Coupon, CouponState
-from tests.crm.test_pages import login
+from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 
@@ -77,7 +77,7 @@ def test_bad_input_is_refused_and_nothing_is_given(client, session, shop, field,
 
 
 def test_a_prospect_without_an_account_cannot_hold_a_coupon(session, shop):
-    from crm.profiles import create_prospect
+    from crm.customers.profiles import create_prospect
 
     prospect = create_prospect(shop.agent, {"name": "路人甲", "phone": "13900001111"})
     with pytest.raises(ValidationFailed) as err:
@@ -173,7 +173,7 @@ def test_a_search_that_starts_like_a_code_still_finds_a_holder(client, session, 
 
 
 def test_no_coupon_for_staff_or_for_someone_erased(session, shop):
-    from crm.club import close_membership
+    from crm.club.members import close_membership
     from storefront.membership import sign_up_member
 
     with pytest.raises(ValidationFailed) as err:

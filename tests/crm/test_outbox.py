@@ -14,12 +14,12 @@ from aiosmtpd.controller import Controller
 from core.clock import utcnow
 from core.extensions import db
 from core.models import Role
-from crm.customers import ensure_customer
-from crm.models import OutboxMessage
-from crm.outbox import deliver_outbox, enqueue, notify_ready_for_pickup, requeue_message
+from crm.customers.services import ensure_customer
+from crm.outreach.models import OutboxMessage
+from crm.outreach.outbox import deliver_outbox, enqueue, notify_ready_for_pickup, requeue_message
 from fulfillment import services as desk
 from storefront.orders import place_order
-from tests.crm.test_pages import login
+from tests.support.pages import login
 
 
 def free_port() -> int:

@@ -4,27 +4,17 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from core.clock import utcnow
-from core.extensions import db
 from core.models import Role
-from crm.customers import ensure_customer
-from crm.models import CustomerAccess, FollowUp
+from crm.customers.models import CustomerAccess
+from crm.customers.services import ensure_customer
+from crm.followups.models import FollowUp
 from fulfillment import services
 from fulfillment.models import Fulfillment
 from storefront.orders import place_order
-
-
-def login(client, user):
-    """Sign ``user`` in; the test's rows are committed first, so an error page's rollback
-    cannot take them away."""
-    db.session.commit()
-    g.pop("_login_user", None)
-    client.set_cookie("lang", "en")  # the assertions read the English msgids
-    with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
-        s["_fresh"] = True
+from tests.support.dates import months_ago
+from tests.support.pages import login
 
 
 @pytest.fixture()
@@ -169,18 +159,12 @@ def test_followup_page_has_a_script_from_the_order(client, shop, picked_up):
     assert "13812345678" in html  # the agent calls: the 360 beside shows the whole number
 
 
-def months_ago(today, months):
-    """A birth date ``months`` whole months before ``today``."""
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    return today.replace(year=year, month=month + 1, day=min(today.day, 28))
-
-
 def test_the_call_script_tells_the_babys_age(client, shop, picked_up, session):
     from datetime import date
 
     import flask_babel
 
-    from crm import profiles
+    from crm.customers import profiles
 
     shopper, _, followup = picked_up
     login(client, shop.agent)
@@ -200,7 +184,7 @@ def test_open_a_complaint_from_the_call(client, shop, picked_up, session):
     import html
     import re
 
-    from crm.models import Complaint
+    from crm.care.models import Complaint
 
     shopper, order, followup = picked_up
     login(client, shop.agent)
@@ -284,7 +268,7 @@ def test_store_staff_cannot_record_calls(client, shop, picked_up, make_user):
 
 
 def test_queue_filters_by_channel_and_time_with_counts(client, shop, make_user, session):
-    from crm.followups import schedule_followup
+    from crm.followups.queue import schedule_followup
 
     now = utcnow()
     plans = {"late-call": ("phone", now - timedelta(days=2)),

@@ -7,12 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import ValidationFailed
-from crm import profiles
-from crm.customers import customer_for_user, ensure_customer, search_customers
-from crm.models import Customer, CustomerAccess
+from crm.customers import profiles
+from crm.customers.models import Customer, CustomerAccess
+from crm.customers.services import customer_for_user, ensure_customer, search_customers
 from storefront.membership import sign_up_member
 from storefront.orders import place_order
-from tests.crm.test_pages import login
+from tests.support.pages import login
 
 FULL = {"name": "周敏", "phone": "+86 139-0000-1234", "email": "zhou.min@example.com",
         "gender": "female", "birthday": date(1991, 3, 8), "city": "上海市", "district": "静安区",

@@ -6,15 +6,15 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import ValidationFailed
-from crm.complaint_lots import lot_groups, lots_of
-from crm.complaints import list_complaints, open_complaint, transition
-from crm.followups import complete_followup
-from crm.models import FollowUp, FollowUpKind
-from crm.recalls import campaign_view, list_campaigns, open_recall, recall_script
+from crm.care.complaints import list_complaints, open_complaint, transition
+from crm.care.lots import lot_groups, lots_of
+from crm.care.recalls import campaign_view, list_campaigns, open_recall, recall_script
+from crm.followups.models import FollowUp, FollowUpKind
+from crm.followups.queue import complete_followup
 from fulfillment import services as desk
 from fulfillment.lots import receive_lot
 from storefront.orders import cancel_order, place_order
-from tests.crm.test_pages import login
+from tests.support.pages import login
 from tests.support.queries import count_statements
 
 

@@ -6,11 +6,11 @@ import sqlalchemy as sa
 
 from core.clock import utcnow
 from core.errors import ValidationFailed
-from crm import complaints
-from crm.models import OutboxMessage
+from crm.care import complaints
+from crm.outreach.models import OutboxMessage
 from storefront.coupon_models import Coupon, CouponState
 from tests.conftest import delivery_address
-from tests.crm.test_pages import login
+from tests.support.pages import login
 
 FIX = {"root_cause": "包装破损", "prevention": "加厚泡沫箱"}
 
@@ -76,7 +76,7 @@ def test_the_message_is_in_chinese_for_a_chinese_reader(session, shop, order):
 
 
 def test_a_prospect_cannot_get_a_coupon(session, shop):
-    from crm.profiles import create_prospect
+    from crm.customers.profiles import create_prospect
 
     prospect = create_prospect(shop.agent, {"name": "张女士", "phone": "13900001111"})
     c = complaints.open_complaint(actor=shop.agent, customer=prospect, category="service",
@@ -175,7 +175,7 @@ def test_short_stock_refuses_the_replacement_and_changes_nothing(session, shop):
 
 
 def test_resolve_page_shows_the_shortage_and_the_order_pages_the_link(client, session, shop):
-    from crm.models import Complaint
+    from crm.care.models import Complaint
     from storefront.models import Order
 
     original = placed(shop, quantity=2)

@@ -8,11 +8,11 @@ import sqlalchemy as sa
 
 from core.clock import utcnow
 from core.errors import ValidationFailed
-from crm import importing, profiles, segments, tagging
-from crm.customers import ensure_customer
-from crm.figures import recompute_figures
-from crm.models import Customer, CustomerTag, SavedSegment, TagRule
-from tests.crm.test_pages import login
+from crm.customers import importing, profiles, segments, tagging
+from crm.customers.figures import recompute_figures
+from crm.customers.models import Customer, CustomerTag, SavedSegment, TagRule
+from crm.customers.services import ensure_customer
+from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 

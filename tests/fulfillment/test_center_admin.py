@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from core.models import Role
 from fulfillment.models import Center, CenterDistrict, DeliveryZone, Slot, SlotWindow
-from tests.storefront.test_admin_pages import center_form, login
+from tests.support.forms import center_form
+from tests.support.pages import login
 
 
 def test_center_with_warehouse_contact_hours_and_holidays(client, shop, session):

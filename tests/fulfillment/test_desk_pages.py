@@ -4,7 +4,6 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from core.extensions import db
 from core.models import Role
@@ -13,19 +12,9 @@ from fulfillment.models import Fulfillment, Stock
 from storefront.models import Order
 from storefront.orders import place_order
 from tests.conftest import delivery_address
+from tests.support.pages import login
 
 PHONE = "13812345678"
-
-
-def login(client, user):
-    """Sign ``user`` in. Commits the test's data first: an error page rolls the request's
-    transaction back, which would otherwise take the test's unsaved rows with it."""
-    db.session.commit()
-    g.pop("_login_user", None)  # the test's app context outlives requests; so does g
-    client.set_cookie("lang", "en")  # the assertions read the English msgids
-    with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
-        s["_fresh"] = True
 
 
 @pytest.fixture()

@@ -9,7 +9,7 @@ from core.models import Role
 from fulfillment.ledger import verify_ledger
 from fulfillment.models import Lot
 from storefront.orders import place_order
-from tests.storefront.test_admin_pages import login
+from tests.support.pages import login
 
 
 def receive(client, shop, product, **overrides):

@@ -88,7 +88,7 @@ def test_the_desk_shows_why_and_when(client, session, shop):
 
     from core.clock import utcnow
     from fulfillment.models import Slot
-    from tests.storefront.test_admin_pages import login
+    from tests.support.pages import login
 
     start = utcnow() + timedelta(days=1)
     slot = Slot(center_id=shop.hub.id, kind="delivery", starts_at=start,

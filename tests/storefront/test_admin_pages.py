@@ -1,47 +1,18 @@
 """The back office: products with images and yuan prices, categories, centers, staff."""
 
 import io
-import os
-import struct
-import zlib
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from core.cache import version
-from core.extensions import db
 from core.models import Role, User
 from fulfillment.models import Center, CenterDistrict
 from storefront.admin_forms import fen_to_yuan, yuan_to_fen
 from storefront.models import Category, Product
-
-
-def login(client, user):
-    """Sign ``user`` in; the test's rows are committed first, so an error page's rollback
-    cannot take them away."""
-    db.session.commit()
-    g.pop("_login_user", None)
-    client.set_cookie("lang", "en")  # the assertions read the English msgids
-    with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
-        s["_fresh"] = True
-
-
-def png_bytes() -> bytes:
-    """A real 1×1 PNG."""
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xb0\x8d\x57")
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
-            + chunk(b"IEND", b""))
-
-
-def uploads(app) -> set[str]:
-    folder = app.config["UPLOAD_FOLDER"]
-    return set(os.listdir(folder)) if os.path.isdir(folder) else set()
+from tests.support.forms import center_form, product_form
+from tests.support.images import png_bytes, uploads
+from tests.support.pages import login
 
 
 def count(session, model, *where) -> int:
@@ -54,15 +25,6 @@ def category(session):
     session.add(row)
     session.commit()
     return row
-
-
-def product_form(category, **overrides):
-    data = {"sku": "HS-TEST-500", "slug": "sea-cucumber-test-500", "name_zh": "淡干海参 500g",
-            "name_en": "Dried sea cucumber 500 g", "description_zh": "辽参", "description_en": "",
-            "category_id": str(category.id), "price": "128.50", "member_price": "118.00",
-            "days_of_supply": "", "position": "3", "active": "y"}
-    data.update(overrides)
-    return data
 
 
 # --- who may come in -------------------------------------------------------------------------
@@ -222,18 +184,6 @@ def test_create_and_edit_category(client, shop, session):
 
 
 # --- centers ---------------------------------------------------------------------------------
-
-
-def center_form(**overrides):
-    data = {"code": "hz-xh", "name_zh": "杭州西湖配送中心", "name_en": "Hangzhou West Lake hub",
-            "is_delivery": "y", "province": "浙江省", "city": "杭州市", "district": "西湖区",
-            "address_zh": "杭州市西湖区文三路 1 号", "address_en": "1 Wensan Road",
-            "lat": "30.2741", "lng": "120.1551", "phone": "0571-88886666",
-            "opens_at": "09:00", "closes_at": "20:30", "radius_km": "",
-            "districts": "浙江省 杭州市 西湖区\n浙江省 杭州市 上城区\n\n浙江省 杭州市 西湖区",
-            "active": "y"}
-    data.update(overrides)
-    return data
 
 
 def districts_of(session, center_id) -> set[tuple[str, str, str]]:

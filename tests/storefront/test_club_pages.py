@@ -7,7 +7,8 @@ from storefront import points, tiers
 from storefront.club_models import MemberPrice
 from storefront.membership import sign_up_member
 from storefront.models import Order, Tier
-from tests.storefront.test_admin_pages import login, product_form
+from tests.support.forms import product_form
+from tests.support.pages import login
 
 
 def test_admin_edits_a_tier(client, shop):

@@ -11,7 +11,8 @@ from core.extensions import db
 from storefront import coupons, orders
 from storefront.coupon_models import CouponState
 from storefront.models import Order
-from tests.storefront.test_pages import checkout_data, login
+from tests.support.forms import checkout_data
+from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 

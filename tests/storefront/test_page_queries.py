@@ -1,29 +1,13 @@
 """The shopper's pages issue as many SQL statements for 50 items as for 5, and none at all
 for an anonymous visitor when the catalog page comes from the cache."""
 
-from contextlib import contextmanager
-
 import pytest
 from flask import g
-from sqlalchemy import event
 
 from core.extensions import cache, db
 from storefront.models import Category
 from storefront.orders import place_order
-
-
-@contextmanager
-def count_statements():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+from tests.support.queries import count_statements
 
 
 def fresh_request_state():

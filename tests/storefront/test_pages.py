@@ -16,6 +16,8 @@ from storefront.membership import membership_of
 from storefront.models import CartItem, Category, Membership, Order
 from storefront.orders import place_order
 from tests.conftest import PASSWORD
+from tests.support.forms import checkout_data
+from tests.support.pages import login
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -35,17 +37,6 @@ def _fresh_request_state(client, monkeypatch):
     monkeypatch.setattr(client, "open", fresh_open)
 
 
-def login(client, user, lang="en"):
-    """Sign ``user`` in. Commits the test's rows first: a request that rolls back (an error
-    page, a refused checkout) would otherwise take them with it."""
-    db.session.commit()
-    if lang:
-        client.set_cookie("lang", lang)
-    with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
-        s["_fresh"] = True
-
-
 def english(client):
     db.session.commit()
     client.set_cookie("lang", "en")
@@ -59,19 +50,6 @@ def page(client, url, status=200) -> str:
 
 def add_to_cart(client, product, quantity=1):
     return client.post("/cart/add", data={"product_id": product.id, "quantity": quantity})
-
-
-def checkout_data(lines, method="pickup", center=None, payment=None, **address) -> dict:
-    data = {"method": method,
-            "payment_method": payment or ("pay_at_pickup" if method == "pickup"
-                                          else "cash_on_delivery")}
-    if center is not None:
-        data["center_id"] = str(center.id)
-    for i, (product, quantity) in enumerate(lines):
-        data[f"lines-{i}-product_id"] = str(product.id)
-        data[f"lines-{i}-quantity"] = str(quantity)
-    data.update(address)
-    return data
 
 
 ADDRESS = {"name": "王女士", "phone": "13812345678", "province": "上海市", "city": "上海市",

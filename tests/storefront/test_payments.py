@@ -313,7 +313,7 @@ def test_late_success_revives_the_order_when_stock_is_there(client, session, sho
 
 def test_late_success_is_refunded_when_stock_is_gone(client, session, shop, app, stock,
                                                      online_order, stripe_on):
-    from crm.models import FollowUp
+    from crm.followups.models import FollowUp
 
     _confirm_later = online_order["payment_intent_id"]
     _expire(session, app)

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import Forbidden, ValidationFailed
-from crm import complaints
+from crm.care import complaints
 from storefront import billing, payment_records, refunds
 from storefront.errors import RefundExceedsRefundable
 from storefront.membership import sign_up_member

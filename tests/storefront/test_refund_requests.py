@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import Conflict, Forbidden
-from crm import complaints
+from crm.care import complaints
 from storefront import billing, refund_requests
 from storefront.payment_models import RefundRequest
 

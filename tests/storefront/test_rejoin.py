@@ -6,13 +6,13 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from crm import club
-from crm.erasure import ANONYMIZED_NAME
+from crm.club import members as club
+from crm.customers.erasure import ANONYMIZED_NAME
 from storefront import refunds, tiers
 from storefront.errors import AlreadyMember
 from storefront.membership import membership_of, sign_up_member
 from storefront.models import Membership, Tier
-from tests.storefront.test_admin_pages import login
+from tests.support.pages import login
 
 from .test_club import buy, pick_up
 

@@ -1,0 +1,80 @@
+"""SQL that reads the same on PostgreSQL and SQLite: date arithmetic, parts of dates and
+times, text, aggregation, and INSERT ... SELECT that skips rows already there.
+
+SQLite keeps timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff' text, PostgreSQL as timestamps;
+each helper builds the expression the session's database understands.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .extensions import db
+from .models import UTCDateTime
+
+
+def _pg() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def at(value) -> sa.ColumnElement:
+    """A UTC time as a bound value of a timestamp column."""
+    return sa.literal(value, UTCDateTime())
+
+
+def plus_days(column, days) -> sa.ColumnElement:
+    """``column`` + ``days`` (a number or an integer expression) days."""
+    days = days if isinstance(days, sa.ColumnElement) else sa.literal(int(days), sa.Integer)
+    if _pg():
+        return column + sa.literal_column("INTERVAL '1 day'") * days
+    # SQLite keeps timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff' text
+    return sa.func.strftime("%Y-%m-%d %H:%M:%S", column,
+                            sa.cast(days, sa.String) + " days") + ".000000"
+
+
+def later_of(a, b) -> sa.ColumnElement:
+    """The later of two times (GREATEST / MAX)."""
+    return sa.func.greatest(a, b) if _pg() else sa.func.max(a, b)
+
+
+def text(value) -> sa.ColumnElement:
+    """``value`` as text (CAST ... AS VARCHAR)."""
+    return sa.cast(value, sa.String)
+
+
+def utc_day(column) -> sa.ColumnElement:
+    """'YYYY-MM-DD' of a UTC timestamp."""
+    if _pg():
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
+    return sa.func.substr(column, 1, 10)
+
+
+def date_part(column, part: str) -> sa.ColumnElement:
+    """The year, month or day of a date, as an integer."""
+    if _pg():
+        return sa.cast(sa.extract(part, column), sa.Integer)
+    return sa.cast(sa.func.strftime({"year": "%Y", "month": "%m", "day": "%d"}[part], column),
+                   sa.Integer)
+
+
+def month_day_of(column) -> sa.ColumnElement:
+    """'MM-DD' of a date."""
+    if _pg():
+        return sa.func.to_char(column, "MM-DD")
+    return sa.func.strftime("%m-%d", column)
+
+
+def aggregate_text(expr, separator: str) -> sa.ColumnElement:
+    """The values of ``expr`` joined by ``separator`` (string_agg / group_concat)."""
+    if _pg():
+        return sa.func.string_agg(expr, separator)
+    return sa.func.group_concat(expr, separator)
+
+
+def insert_ignoring_twins(model, names: list[str], select: sa.Select, key: str) -> int:
+    """INSERT ... SELECT into ``model``'s table, a row whose ``key`` is taken skipped (ON
+    CONFLICT DO NOTHING); returns how many rows went in."""
+    dialect = postgresql if _pg() else sqlite
+    statement = (dialect.insert(model.__table__).from_select(names, select)
+                 .on_conflict_do_nothing(index_elements=[key]).returning(model.id))
+    # (counted from RETURNING: drivers do not all report the row count of INSERT ... SELECT)
+    return len(db.session.execute(statement).all())

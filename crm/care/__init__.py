@@ -1,0 +1,2 @@
+"""Customer care: complaints and their remedies (refunds, replacements, goodwill coupons),
+the lots complained about, and recalls."""

@@ -1,0 +1,110 @@
+"""The member's own side of the club: their profile and consents, their data as JSON, and
+closing the membership."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from core.clock import utcnow
+from core.errors import IllegalTransition, ValidationFailed
+from core.extensions import db
+from core.models import User
+from core.signals import member_closed
+from crm.customers.erasure import ANONYMIZED_NAME
+from storefront.club_models import PointsEntry
+from storefront.models import Membership, Order
+
+from .audience import child_dates
+from .events import cancel_registration
+from .models import EventRegistration
+
+#: how the member may want to hear from us
+CHANNELS = ("sms", "email", "phone", "wechat")
+MAX_CHILDREN = 4
+
+
+def update_profile(membership: Membership, data: dict) -> Membership:
+    """The member edits their profile, children, interests, channels and consent."""
+    errors = {}
+    name, phone = (data.get("name") or "").strip(), (data.get("phone") or "").strip()
+    if not name:
+        errors["name"] = [str(_l("Please fill this in."))]
+    if not phone:
+        errors["phone"] = [str(_l("Please fill this in."))]
+    channels = list(data.get("channels") or [])
+    if any(c not in CHANNELS for c in channels):
+        errors["channels"] = [str(_l("Unknown channel."))]
+    children = [c for c in (data.get("children") or []) if c.get("birth_date")]
+    if len(children) > MAX_CHILDREN:
+        errors["children"] = [str(_l("At most %(n)d children.", n=MAX_CHILDREN))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    membership.name, membership.phone = name[:100], phone[:32]
+    membership.birthday = data.get("birthday")
+    membership.city = (data.get("city") or "").strip()[:40] or None
+    membership.interests = list(data.get("interests") or [])
+    membership.channels = channels
+    membership.marketing_consent = bool(data.get("marketing_consent"))
+    membership.children = [
+        {"name": (c.get("name") or "").strip()[:40],
+         "birth_date": c["birth_date"].isoformat() if isinstance(c["birth_date"], date)
+         else str(c["birth_date"])}
+        for c in children]
+    dates = child_dates(membership)
+    membership.baby_birthday = min(dates) if dates else None
+    db.session.flush()
+    return membership
+
+
+def export_member_data(membership: Membership) -> dict:
+    """Everything the club holds about the member, as plain JSON."""
+    user = db.session.get(User, membership.user_id)
+    entries = db.session.execute(sa.select(PointsEntry).where(
+        PointsEntry.membership_id == membership.id).order_by(PointsEntry.id)).scalars()
+    registrations = db.session.execute(sa.select(EventRegistration).where(
+        EventRegistration.membership_id == membership.id)).scalars()
+    orders = db.session.execute(sa.select(Order).where(Order.user_id == membership.user_id)
+                                .order_by(Order.id)).scalars()
+
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    return {
+        "account": {"email": user.email, "name": user.name, "phone": user.phone},
+        "membership": {
+            "card_number": membership.card_number, "tier": membership.tier,
+            "points": membership.points, "name": membership.name, "phone": membership.phone,
+            "birthday": iso(membership.birthday), "baby_birthday": iso(membership.baby_birthday),
+            "children": membership.children, "city": membership.city,
+            "interests": membership.interests, "channels": membership.channels,
+            "marketing_consent": membership.marketing_consent,
+            "joined_at": iso(membership.joined_at)},
+        "points": [{"kind": e.kind, "delta": e.delta, "balance_after": e.balance_after,
+                    "reason": e.reason, "at": iso(e.created_at)} for e in entries],
+        "events": [{"event": r.event.title, "starts_at": iso(r.event.starts_at),
+                    "attendees": r.attendees, "status": r.status,
+                    "checked_in_at": iso(r.checked_in_at)} for r in registrations],
+        "orders": [{"number": o.number, "status": o.status, "total": o.total_amount,
+                    "currency": o.currency, "created_at": iso(o.created_at)} for o in orders],
+    }
+
+
+def close_membership(membership: Membership) -> Membership:
+    """The member leaves the club: the profile is anonymized, orders and the ledger's
+    figures stay for the books; open event registrations are cancelled. ``member_closed``
+    tells the customer center, which scrubs the person everywhere else."""
+    if membership.closed_at is not None:
+        raise IllegalTransition(_l("This membership is already closed."))
+    for reg in db.session.execute(sa.select(EventRegistration).where(
+            EventRegistration.membership_id == membership.id,
+            EventRegistration.status != "cancelled")).scalars().all():
+        cancel_registration(reg)
+    membership.name, membership.phone = ANONYMIZED_NAME, ""
+    membership.birthday = membership.baby_birthday = None
+    membership.children, membership.interests, membership.channels = [], [], []
+    membership.city, membership.marketing_consent = None, False
+    membership.closed_at = utcnow()
+    db.session.flush()
+    member_closed.send(membership)
+    return membership

@@ -1,0 +1,103 @@
+"""Erasing a person who left the club: what the customer center held about them is scrubbed;
+orders stay for the books (numbers, lines and amounts untouched), as do the figures."""
+
+import sqlalchemy as sa
+
+from core.clock import utcnow
+from core.extensions import db
+from core.models import User
+from crm.followups.models import FollowUp, FollowUpStatus
+from crm.outreach.models import OutboxMessage, OutboxStatus
+from fulfillment.models import Fulfillment
+from storefront.models import Order, OrderStatus
+
+from .models import Child, Customer, CustomerTag
+from .services import customer_for_user
+
+#: the name an erased person keeps in lists and on old orders
+ANONYMIZED_NAME = "已注销会员"
+#: the tag that marks an erased profile
+CLOSED_TAG = "closed"
+
+
+def _scrub_customer(customer: Customer) -> None:
+    customer.name = ANONYMIZED_NAME
+    for column in ("phone", "email", "gender", "birthday", "district", "address",
+                   "occupation", "interests", "preferred_channel", "preferred_time", "notes",
+                   "card_number", "city"):
+        setattr(customer, column, None)
+    customer.marketing_consent = customer.service_consent = False
+    db.session.execute(sa.delete(Child).where(Child.customer_id == customer.id))
+    db.session.expire(customer, ["children"])
+    if not any(t.tag == CLOSED_TAG for t in customer.tags):
+        customer.tags.append(CustomerTag(tag=CLOSED_TAG, source="manual"))
+
+
+def _scrub_contacts(customer: Customer, user_id: int | None) -> None:
+    """Calls, messages and the contact details on finished orders."""
+    now = utcnow()
+    db.session.execute(sa.update(FollowUp).where(
+        FollowUp.customer_id == customer.id, FollowUp.status == FollowUpStatus.OPEN)
+        .values(status=FollowUpStatus.CANCELLED, completed_at=now))
+    db.session.execute(sa.update(FollowUp).where(FollowUp.customer_id == customer.id)
+                       .values(notes=None, task=None, next_action=None))
+    who = OutboxMessage.customer_id == customer.id
+    if user_id is not None:
+        who = sa.or_(who, OutboxMessage.user_id == user_id)
+    db.session.execute(sa.update(OutboxMessage).where(
+        who, OutboxMessage.status == OutboxStatus.PENDING).values(status=OutboxStatus.SKIPPED))
+    db.session.execute(sa.update(OutboxMessage).where(who).values(to=None, body="", subject=""))
+    if user_id is None:
+        return
+    # Open orders still need their contact to be delivered; finished ones do not (the open
+    # ones are scrubbed when they finish: ``scrub_finished_order``).
+    _scrub_orders(sa.select(Order.id).where(Order.user_id == user_id,
+                                            Order.status.not_in(OrderStatus.OPEN)))
+
+
+def _scrub_orders(order_ids) -> None:
+    """The contact on orders (a select of ids, or a list) and on their fulfillments."""
+    db.session.execute(sa.update(Order).where(Order.id.in_(order_ids))
+                       .values(contact_name=None, contact_phone=None, note=None))
+    db.session.execute(sa.update(Fulfillment).where(Fulfillment.order_id.in_(order_ids)).values(
+        contact_name=None, contact_phone=None, address=None, collector_name=None,
+        collector_phone=None, received_by_name=None))
+
+
+def is_erased(customer: Customer | None) -> bool:
+    return customer is not None and any(t.tag == CLOSED_TAG for t in customer.tags)
+
+
+def scrub_finished_order(order: Order) -> bool:
+    """An order that was still open when its person left the club loses its contact once
+    it is delivered, collected or cancelled; True if it was scrubbed."""
+    if order.status in OrderStatus.OPEN or not is_erased(customer_for_user(order.user_id)):
+        return False
+    _scrub_orders([order.id])
+    return True
+
+
+def anonymize_person(user: User) -> Customer | None:
+    """Scrub the person behind ``user``: their customer profile (name, contact, birthday,
+    address, children, interests, notes; consents off; tagged ``closed``), their calls and
+    messages, the contact on their finished orders, and the account's name and phone."""
+    user.name, user.phone = ANONYMIZED_NAME, None
+    customer = customer_for_user(user.id)
+    if customer is not None:
+        _scrub_customer(customer)
+        _scrub_contacts(customer, user.id)
+    db.session.flush()
+    return customer
+
+
+def welcome_back(user: User, name: str, phone: str) -> None:
+    """A person who closed their membership joins again: the profile takes the new name
+    and phone, and loses the ``closed`` tag."""
+    customer = customer_for_user(user.id)
+    if not is_erased(customer):
+        return
+    customer.name, customer.phone = name, phone or None
+    customer.tags = [t for t in customer.tags if t.tag != CLOSED_TAG]
+    if user.name == ANONYMIZED_NAME:
+        user.name = name
+    db.session.flush()
