@@ -13,7 +13,7 @@ TRANSLATIONS = ROOT / "translations"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
 METHOD_MAP = [
     ("core/**.py", "python"), ("fulfillment/**.py", "python"), ("storefront/**.py", "python"),
-    ("crm/**.py", "python"), ("templates/**.html", "jinja2"),
+    ("crm/**.py", "python"), ("demo/**.py", "python"), ("templates/**.html", "jinja2"),
 ]
 
 
