@@ -62,3 +62,18 @@ def test_refunded_money_does_not_count_towards_an_upgrade(session, shop, member,
     pick_up(shop, buy(shop, quantity=2))
     assert tiers.rolling_spend(member) == 78400
     assert member.tier == Tier.SILVER
+
+
+def test_only_the_last_twelve_months_count(session, shop, member, clock):
+    """An order fulfilled a year and a day ago no longer counts towards the tier; one
+    fulfilled a minute inside the window still does."""
+    year = timedelta(days=365)  # the rule: twelve months back from now
+    today = clock.now
+    clock.move_to(today - year - timedelta(days=1))
+    old = pick_up(shop, buy(shop))
+    clock.move_to(today)
+    recent = pick_up(shop, buy(shop, quantity=2))
+    assert tiers.rolling_spend(member) == recent.total_amount == 25600
+    inside = old.fulfilled_at + year - timedelta(minutes=1)
+    assert tiers.rolling_spend(member, now=inside) == old.total_amount + recent.total_amount
+    assert tiers.rolling_spend(member, now=inside + timedelta(minutes=2)) == 25600
