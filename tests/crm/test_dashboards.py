@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from core.clock import utcnow
+from core.clock import shop_today, utcnow
 from crm.care import complaints
+from crm.customers.figures import recompute_figures
 from crm.customers.services import ensure_customer
 from crm.reports import dashboards
 from crm.reports.charts import pivot
@@ -65,9 +66,42 @@ def test_dashboard_page_draws_svg_and_serves_csv(client, session, shop, make_ord
     body = client.get("/crm/dashboard/sales-by-day.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[0] == ["day", "orders", "amount_fen"] and rows[-1][1:] == ["1", "12800"]
-    for name in ("sales-by-center", "followups", "complaints", "members", "rfm"):
-        assert client.get(f"/crm/dashboard/{name}.csv").status_code == 200
     assert client.get("/crm/dashboard/secrets.csv").status_code == 404
+
+
+def test_each_csv_holds_what_the_shop_did(client, session, shop, make_order):
+    """Not just a 200: each table's header and the row the shop's day put in it."""
+    order = make_order(shop.shopper, shop.products[0], shop.store, days_ago=0)
+    complaints.open_complaint(actor=shop.agent, order=order, category="quality",
+                              description="x", severity="high")
+    sign_up_member(shop.shopper, name="王丽", phone="13800000001")
+    from crm.followups.queue import schedule_followup
+
+    schedule_followup(ensure_customer(shop.shopper), kind="satisfaction", reason="d:1",
+                      due_at=utcnow() - timedelta(minutes=5))
+    recompute_figures(utcnow())
+    login(client, shop.agent)
+
+    def table(name):
+        response = client.get(f"/crm/dashboard/{name}.csv")
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+    today, month = shop_today().isoformat(), shop_today().strftime("%Y-%m")
+    by_center = table("sales-by-center")
+    assert by_center[0] == ["center", "method", "orders", "amount_fen"]
+    assert by_center[1:] == [[shop.store.name_en, "pickup", "1", "12800"]]  # signed in in en
+    followups = table("followups")
+    assert followups[0] == ["day", "due", "done"] and followups[-1] == [today, "1", "0"]
+    assert all(row[1:] == ["0", "0"] for row in followups[1:-1])
+    complaint_rows = table("complaints")
+    assert complaint_rows[0][:2] == ["category", "complaints_90_days"]
+    assert [row[:2] for row in complaint_rows[1:]] == [["quality", "1"]]
+    members = table("members")
+    assert members[0] == ["month", "joined", "members"] and members[-1] == [month, "1", "1"]
+    rfm = table("rfm")
+    assert rfm[0] == ["r_score", "f_score", "customers"]
+    assert sum(int(row[2]) for row in rfm[1:]) == 1
 
 
 def test_complaints_by_center_and_product(client, session, shop, make_order):

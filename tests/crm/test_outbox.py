@@ -244,7 +244,15 @@ def test_outbox_page_masks_recipients_and_admin_requeues(client, session, shop, 
     assert session.get(OutboxMessage, failed.id).status == "pending"
     response = client.post(f"/crm/outbox/{failed.id}/requeue", follow_redirects=True)
     assert "Only a failed message can be sent again." in response.get_data(as_text=True)
-    assert client.get("/crm/outbox?status=pending").status_code == 200
+    done = enqueue(channel="sms", kind="order_update", subject="Collected", body="Thanks",
+                   customer_id=profile.id, to="13900009999")
+    done.status = "sent"
+    session.commit()
+    pending = client.get("/crm/outbox?status=pending").get_data(as_text=True)
+    assert "138****5678" in pending and "l***@example.com" in pending
+    assert "139****9999" not in pending
+    sent = client.get("/crm/outbox?status=sent").get_data(as_text=True)
+    assert "139****9999" in sent and "138****5678" not in sent
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

@@ -185,7 +185,12 @@ def test_access_log_for_admins_only(client, session, shop):
     assert shop.agent.name in page and "褚先生" in page
     assert "134****4444" in page and "13400004444" not in page
     assert session.execute(sa.select(sa.func.count(CustomerAccess.id))).scalar_one() == 1
-    assert client.get(f"/crm/access-log?staff={shop.admin.id}").status_code == 200
+    other = profiles.create_prospect(shop.agent, {"name": "卫女士", "phone": "13400005555"})
+    client.get(f"/crm/customers/{other.id}")  # the admin opens another 360
+    mine = client.get(f"/crm/access-log?staff={shop.admin.id}").get_data(as_text=True)
+    assert "卫女士" in mine and "褚先生" not in mine
+    theirs = client.get(f"/crm/access-log?staff={shop.agent.id}").get_data(as_text=True)
+    assert "褚先生" in theirs and "卫女士" not in theirs
 
 
 def test_api_360_has_the_whole_profile(client, session, shop, token_for):

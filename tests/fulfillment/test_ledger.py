@@ -1,10 +1,12 @@
 """The stock ledger: every change is a movement with who and why; the sums agree."""
 
+import pytest
 import sqlalchemy as sa
 
 from core.extensions import db
 from core.models import Role
 from fulfillment import services as desk
+from fulfillment.errors import InsufficientStock
 from fulfillment.ledger import verify_ledger
 from fulfillment.models import Stock, StockMovement
 from storefront.orders import cancel_order, expire_unpaid_orders, place_order
@@ -82,13 +84,13 @@ def test_a_refused_checkout_leaves_no_movement(session, shop, stock):
     stock(shop.store, shop.products[1], 0)
     session.commit()
     before = session.execute(sa.select(sa.func.count(StockMovement.id))).scalar_one()
-    try:
+    with pytest.raises(InsufficientStock) as refused:
         place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1},
                                          {"sku": shop.products[1].sku, "quantity": 1}],
                     fulfillment={"method": "pickup", "center_id": shop.store.id},
                     payment_method="pay_at_pickup")
-    except Exception:  # noqa: BLE001 - the refusal itself is tested elsewhere
-        session.rollback()
+    assert [line["sku"] for line in refused.value.extra["lines"]] == [shop.products[1].sku]
+    session.rollback()
     assert session.execute(sa.select(sa.func.count(StockMovement.id))).scalar_one() == before
     assert verify_ledger() == []
 
