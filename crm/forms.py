@@ -7,7 +7,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -15,6 +14,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from core.forms import IntegerField
 
 from .complaints import CATEGORY_LABELS, SEVERITY_LABELS
 from .followups import OUTCOMES

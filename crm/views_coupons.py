@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField
+from wtforms import StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from core.auth import roles_required
 from core.errors import IllegalTransition, ValidationFailed
 from core.extensions import db
-from core.forms import flash_errors, form_refusal
+from core.forms import IntegerField, flash_errors, form_refusal
 from core.urls import local_path
 from storefront import coupons
 from storefront.admin_forms import YuanField

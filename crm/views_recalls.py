@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from core.auth import roles_required
-from core.forms import form_status, submit_form
+from core.forms import IntegerField, form_status, submit_form
 from fulfillment.lots import product_names
 
 from . import recalls

@@ -17,7 +17,6 @@ from wtforms import (
     FloatField,
     Form,
     FormField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -37,6 +36,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from core.forms import IntegerField
 from fulfillment.models import Method
 
 from .models import PaymentMethod
