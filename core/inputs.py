@@ -11,6 +11,12 @@ changes nothing.
 
 Free text in a body (a form's text area, a JSON string) may hold a tab, a newline or a
 carriage return; nothing else below U+0020 is accepted anywhere.
+
+What only a field knows is checked where the field is read, by the same rules: ``<int:...>``
+in a route is ``IdConverter``; ``request.args.get(name, type=int)`` (and ``request.form``,
+``request.values``) reads a whole number within a column's range or gives the default;
+``whole_number`` and ``id_or_none`` parse a number typed anywhere else, and the forms'
+``core.forms.IntegerField`` keeps to the same range.
 """
 
 import math
@@ -31,8 +37,8 @@ from .errors import NotFound, ValidationFailed
 MAX_ID = 2**31 - 1
 #: the widest whole number a JSON body may carry anywhere (a ``bigint``)
 MAX_JSON_INTEGER = 2**63 - 1
-#: the API's deepest body (an order's address) is three levels deep; this leaves room
-MAX_JSON_DEPTH = 16
+#: the API's own bodies nest three levels deep, a Stripe event about ten: room for both
+MAX_JSON_DEPTH = 32
 
 #: a line (a path, a query value): no control character (C0, DEL, C1) and no lone surrogate
 _NOT_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
