@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 
 from .errors import ValidationFailed
+from .inputs import MAX_ID
 
 API_PREFIX = "/api/v1"
 _routes: list[dict] = []
@@ -94,8 +95,8 @@ def openapi_document() -> dict:
         for method in r["methods"]:
             op = {"summary": r["summary"], "tags": [r["tag"]], "responses": {}}
             params = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-                for p in _path_params(r["rule"])
+                {"name": p, "in": "path", "required": True, "schema": _PATH_SCHEMAS[kind]}
+                for kind, p in _path_params(r["rule"])
             ]
             if r["query"] is not None:
                 op["parameters"] = [{"in": "query", "schema": r["query"]}]
@@ -127,5 +128,13 @@ def _openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
-def _path_params(rule: str) -> list[str]:
-    return re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", rule)
+def _path_params(rule: str) -> list[tuple[str, str]]:
+    """``(converter, name)`` of each of the rule's variables (converter "" for a string)."""
+    return re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", rule)
+
+
+#: what a path variable may hold, by converter: an ``int`` is a database id (``IdConverter``)
+_PATH_SCHEMAS = {
+    "": {"type": "string"},
+    "int": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+}

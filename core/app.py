@@ -16,6 +16,7 @@ from .config import load_config
 from .errors import register_errorhandlers
 from .extensions import babel, cache, csrf, db, login_manager, migrate
 from .i18n import register_i18n, select_locale, select_timezone
+from .inputs import register_inputs
 from .ratelimit import attempts
 
 
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(root, "translations"))
     logging.basicConfig(level=logging.INFO)
 
+    register_inputs(app)
     register_extensions(app)
     register_blueprints(app)
     register_listeners(app)

@@ -91,6 +91,19 @@ _HTTP_CODES = {
 }
 
 
+# What people read for Werkzeug's HTTP errors (its own descriptions are English only).
+_HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Please sign in."),
+    403: _l("You are not allowed to do this."),
+    404: _l("Not found."),
+    405: _l("This address does not take this kind of request."),
+    413: _l("The request is too large."),
+    415: _l("This kind of content is not accepted here."),
+    429: _l("Too many attempts. Please wait a few minutes and try again."),
+}
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -118,9 +131,13 @@ def register_errorhandlers(app) -> None:
     def handle_http(err: HTTPException):
         status = err.code or 500
         code = _HTTP_CODES.get(status, "http_error")
+        message = err.description or err.name
         if status == 400 and "CSRF" in (err.description or ""):
-            code = "csrf_failed"
-        return error_response(status, code, err.description or err.name)
+            code, message = "csrf_failed", _l("This form has expired. Please reload the page "
+                                              "and try again.")
+        elif status in _HTTP_MESSAGES and message == type(err).description:
+            message = _HTTP_MESSAGES[status]  # Werkzeug's default words: say them in ours
+        return error_response(status, code, message)
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):

@@ -1,12 +1,39 @@
 """Pages that submit a form to a service: validate, call, commit once, or show what was wrong."""
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from flask import flash
+from wtforms import fields
 
 from .errors import DomainError, ValidationFailed
 from .extensions import db
+from .inputs import MAX_ID
+
+
+class IntegerField(fields.IntegerField):
+    """WTForms' whole number, refusing (as not a whole number) one past what a column holds:
+    a form's number becomes an id, a count or an amount in the database."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not -MAX_ID <= self.data <= MAX_ID:
+            self.data = None
+            raise ValueError(self.invalid_value_message
+                             or self.gettext("Not a valid integer value."))
+
+
+class DecimalField(fields.DecimalField):
+    """WTForms' decimal, refusing NaN and the infinities (a range check cannot compare a
+    signalling NaN: it fails instead of saying no)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, Decimal) and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.invalid_value_message
+                             or self.gettext("Not a valid decimal value."))
 
 
 def apply_domain_errors(form, err: DomainError) -> None:

@@ -7,10 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     FloatField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -27,10 +25,17 @@ from wtforms.validators import (
     Regexp,
 )
 
+from core.forms import DecimalField, IntegerField
+from core.inputs import whole_number
 from core.models import Role
 
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 MAX_ON_HAND = 100_000
+
+
+def _whole_or_none(value):
+    """A select's value as a number (a center's id, a weekday), or None when left empty."""
+    return whole_number(value) if value not in (None, "") else None
 
 
 class NumberField(FloatField):
@@ -176,7 +181,7 @@ class StaffForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[
         DataRequired(), Length(min=8, max=200, message=_l("At least 8 characters."))])
     role = SelectField(_l("Role"), choices=STAFF_ROLES, default=Role.STAFF)
-    center_id = SelectField(_l("Center"), coerce=lambda v: int(v) if v not in (None, "") else None,
+    center_id = SelectField(_l("Center"), coerce=_whole_or_none,
                             validate_choice=False,
                             description=_l("Required for store staff."))
 
@@ -220,7 +225,7 @@ class WindowForm(FlaskForm):
     kind = SelectField(_l("For"), choices=[SelectChoice("pickup", _l("Pickup")),
                                            SelectChoice("delivery", _l("Delivery"))])
     weekday = SelectField(_l("Day"), choices=WEEKDAY_CHOICES, default="",
-                          coerce=lambda v: int(v) if v not in (None, "") else None)
+                          coerce=_whole_or_none)
     starts = StringField(_l("From"), validators=[
         DataRequired(), Regexp(TIME_PATTERN, message=_l("Use HH:MM, e.g. 09:30."))])
     ends = StringField(_l("Until"), validators=[
@@ -243,7 +248,7 @@ class _LotFields(FlaskForm):
 class LotForm(_LotFields):
     """Receive a batch of a product at a center (the back office: any center, by SKU)."""
 
-    center_id = SelectField(_l("Center"), coerce=lambda v: int(v) if v not in (None, "") else None,
+    center_id = SelectField(_l("Center"), coerce=_whole_or_none,
                             validate_choice=False)
     sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=40)])
 

@@ -9,12 +9,11 @@ import re
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from core.i18n import current_locale
+from core.inputs import MAX_ID
 
 from .models import FulfillmentStatus, Method
 from .state_words import routing_word
 
-#: the largest id a database integer column holds; bigger ids cannot exist
-MAX_ID = 2**31 - 1
 #: markup and control characters have no place in a name or an address
 _UNSAFE = re.compile(r"[<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -67,9 +66,19 @@ class PlainText(fields.String):
         return text
 
 
+class WholeNumber(fields.Integer):
+    """A whole number: a JSON integer, or the digits of one in a query string; never a
+    fraction (marshmallow's own would drop it: 1.5 would name record 1) or a boolean."""
+
+    def _validated(self, value):
+        if isinstance(value, float | bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 def record_id(**kwargs) -> fields.Integer:
     """A database id in a body or a query: a whole number within what a column holds."""
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+    return WholeNumber(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 # --- centers ---------------------------------------------------------------------------------

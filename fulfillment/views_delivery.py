@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from core.auth import roles_required
 from core.extensions import db
+from core.inputs import id_or_none
 from core.models import User
 
 from . import courier, delivery, services
@@ -16,8 +17,8 @@ from .views import DESK_ROLES, bp, one_click_step
 @roles_required(*DESK_ROLES)
 def dispatch(fulfillment_id: int):
     def action(f, actor):
-        raw = request.form.get("courier_id") or ""
-        runner = db.session.get(User, int(raw)) if raw.isdigit() else None
+        runner_id = id_or_none(request.form.get("courier_id"))
+        runner = db.session.get(User, runner_id) if runner_id is not None else None
         return services.dispatch(f, actor, runner)
 
     return one_click_step(fulfillment_id, action, _("Order %(number)s is on its way."))
@@ -45,9 +46,8 @@ def delivered(fulfillment_id: int):
 @roles_required(*DESK_ROLES)
 def delivery_failed(fulfillment_id: int):
     def action(f, actor):
-        raw = request.form.get("slot_id") or ""
         return delivery.fail_delivery(f, actor, reason=request.form.get("reason", ""),
-                                      new_slot_id=int(raw) if raw.isdigit() else None)
+                                      new_slot_id=id_or_none(request.form.get("slot_id")))
 
     return one_click_step(fulfillment_id, action,
                           _("Order %(number)s is back in the queue for another delivery."))

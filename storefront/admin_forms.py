@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -15,6 +15,8 @@ from wtforms.validators import (
     Optional,
     Regexp,
 )
+
+from core.forms import IntegerField
 
 from .admin_services import IMAGE_EXTENSIONS, MAX_PRICE_AMOUNT
 

@@ -17,7 +17,6 @@ from wtforms import (
     FloatField,
     Form,
     FormField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -38,6 +37,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from core.clock import shop_today
+from core.forms import IntegerField
 from fulfillment.models import Method
 
 from .models import PaymentMethod

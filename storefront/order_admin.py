@@ -53,7 +53,7 @@ class RefundForm(FlaskForm):
             raw = (request.form.get(f"line-{line.id}") or "").strip()
             if not raw:
                 continue
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
                 errors.append(str(_l("Quantities are whole numbers.")))
                 continue
             if int(raw):

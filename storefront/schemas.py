@@ -222,7 +222,8 @@ class OrderCreateSchema(Schema):
     fulfillment = fields.Nested(FulfillmentChoiceSchema, required=True)
     payment_method = fields.String(required=True, validate=validate.OneOf(PaymentMethod.ALL))
     #: VIP points to spend on the order (members; up to a share of the subtotal)
-    points = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100_000_000))
+    points = fields.Integer(strict=True, load_default=0,
+                            validate=validate.Range(min=0, max=100_000_000))
     note = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=500))
     slot_id = record_id(strict=True, allow_none=True, metadata={
         "description": "A pickup or delivery slot of the center (see /delivery/quote)."})

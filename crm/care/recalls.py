@@ -17,6 +17,7 @@ from core.clock import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import current_locale
+from core.inputs import id_or_none
 from core.models import Role, User
 from core.sql import at, insert_ignoring_twins, text
 from crm.customers.models import Customer
@@ -41,8 +42,8 @@ def find_lots(term: str) -> list[Lot]:
     if not term:
         return []
     query = sa.select(Lot).where(Lot.batch == term)
-    if term.isdigit():
-        query = sa.select(Lot).where(sa.or_(Lot.id == int(term), Lot.batch == term))
+    if (lot_id := id_or_none(term)) is not None:
+        query = sa.select(Lot).where(sa.or_(Lot.id == lot_id, Lot.batch == term))
     return list(db.session.execute(query.order_by(Lot.id)).scalars())
 
 

@@ -115,7 +115,8 @@ class ContentSchema(Schema):
 
 
 class EventSignupSchema(Schema):
-    attendees = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10))
+    attendees = fields.Integer(strict=True, load_default=1,
+                               validate=validate.Range(min=1, max=10))
     waitlist = fields.Boolean(load_default=False)
 
 

@@ -11,7 +11,6 @@ from wtforms import (
     DateTimeLocalField,
     FieldList,
     FormField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -23,6 +22,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.clock import shop_today, shop_zone
+from core.forms import IntegerField
+from core.inputs import whole_number
 from storefront.admin_services import IMAGE_EXTENSIONS
 from storefront.forms import INTERESTS
 
@@ -153,7 +154,7 @@ class EventForm(AudienceFields):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
     starts_at = DateTimeLocalField(_l("Starts"), validators=[InputRequired()])
     ends_at = DateTimeLocalField(_l("Ends (optional)"), validators=[Optional()])
-    center_id = SelectField(_l("Store"), coerce=int, validate_choice=False)
+    center_id = SelectField(_l("Store"), coerce=whole_number, validate_choice=False)
     address = StringField(_l("Or an address"), filters=[_strip],
                           validators=[Optional(), Length(max=300)])
     city = StringField(_l("City"), filters=[_strip], validators=[DataRequired(), Length(max=40)])

@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -16,6 +15,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from core.forms import IntegerField
 
 GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other")}
 CHANNEL_CHOICE_LABELS = {"phone": _l("Phone call"), "sms": _l("SMS"), "email": _l("E-mail"),

@@ -12,6 +12,7 @@ from core.clock import utcnow
 from core.database import paginate
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
+from core.inputs import MAX_ID
 from core.models import User
 
 from .figures import Segment
@@ -25,6 +26,9 @@ FILTERS = {
     "min_lifetime": "int",
 }
 _CHOICES = {"stages": Stage.ALL, "segments": Segment.ALL}
+#: the largest number an "int" filter takes: days go back a century at most, the rest (ids,
+#: amounts in fen, counts) are compared with integer columns
+_MAXIMA = {"max_recency_days": 36_500, "min_recency_days": 36_500}
 EXPORT_COLUMNS = ("id", "name", "phone", "email", "city", "stage", "rfm_segment", "frequency",
                   "monetary_amount", "lifetime_amount", "last_order_at", "marketing_consent",
                   "tags")
@@ -58,8 +62,10 @@ def clean_filters(raw: dict) -> dict:
             except (TypeError, ValueError):
                 errors[name] = [str(_l("Enter a whole number."))]
                 continue
-            if clean[name] < 0:
-                errors[name] = [str(_l("Enter a whole number."))]
+            maximum = _MAXIMA.get(name, MAX_ID)
+            if not 0 <= clean[name] <= maximum:
+                errors[name] = [str(_l("Enter a whole number from %(min)s to %(max)s.", min=0,
+                                       max=maximum))]
     if errors:
         raise ValidationFailed(errors=errors)
     return {k: v for k, v in clean.items() if v not in ("", [])}

@@ -13,6 +13,7 @@ from core.clock import utcnow
 from core.errors import IllegalTransition
 from core.extensions import db
 from core.forms import form_status, submit_form
+from core.inputs import id_or_none
 from core.models import Role
 from crm.customers.models import SavedSegment
 from crm.customers.services import mask_phone
@@ -53,7 +54,7 @@ def campaign_edit(campaign_id: int | None):
         segment = form.segment_id.data
         saved["campaign"] = campaigns.save_campaign(
             campaign, current_user, name=form.name.data,
-            segment_id=int(segment) if (segment or "").isdigit() else None,
+            segment_id=id_or_none(segment),
             channel=form.channel.data, purpose=form.purpose.data, subject=form.subject.data,
             script=form.script.data)
         return saved["campaign"]

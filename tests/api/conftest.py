@@ -96,3 +96,15 @@ def assert_error(response, status: int, code: str) -> dict:
     assert isinstance(body["message"], str) and body["message"]
     assert isinstance(body["errors"], dict)
     return body
+
+
+#: requests the fuzzer sent, by (database, role): test_fuzz.py counts, the summary prints
+FUZZ_COUNTS = pytest.StashKey[dict]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    counts = config.stash.get(FUZZ_COUNTS, None)
+    if counts:
+        terminalreporter.write_sep("-", f"fuzzed API requests: {sum(counts.values())}")
+        for (backend, role), n in sorted(counts.items()):
+            terminalreporter.write_line(f"{backend:<10} {role:<8} {n}")
