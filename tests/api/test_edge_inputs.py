@@ -4,9 +4,9 @@ the API's error shape, and nothing written. One test per family, on both databas
 from datetime import timedelta
 
 import sqlalchemy as sa
-from crm.models import Complaint
 
 from core.clock import utcnow
+from crm.care.models import Complaint
 from storefront.membership import sign_up_member
 
 from .conftest import API, assert_error, pickup_body, snapshot

@@ -204,7 +204,11 @@ def test_cancel_boundaries(session, client, shop, token_for, make_user, pickup_o
     assert_error(client.post(url, headers=token_for(shop.far_clerk)), 404, "not_found")
     assert_error(client.post(url, headers=token_for(shop.agent)), 403, "forbidden")
     assert stock_row(session, shop.store, shop.products[0]).reserved == 2
-    assert client.post(url, headers=token_for(shop.admin)).status_code == 200
+    response = client.post(url, headers=token_for(shop.admin))
+    assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
+    session.expire_all()
+    assert stock_row(session, shop.store, shop.products[0]).reserved == 0
+    assert fulfillment_of(session, pickup_order["id"]).status == "cancelled"
 
 
 # --- Idempotency-Key -----------------------------------------------------------------------

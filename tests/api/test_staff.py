@@ -171,12 +171,19 @@ def test_hand_over_bad_body(session, client, shop, token_for, pickup_order):
     url = f"{API}/staff/fulfillments/{fid}/handover"
     for body in ({}, {"code": ""}, {"code": 123456}, ["CODE"]):
         assert_error(client.post(url, json=body, headers=clerk), 400, "validation_error")
+    session.expire_all()
+    f = session.get(Fulfillment, fid)
+    assert f.status == "ready" and f.completed_at is None
+    assert stock_row(session, shop.store, shop.products[0]).reserved == 2
 
 
 def test_hand_over_before_ready_is_illegal(session, client, shop, token_for, pickup_order):
     fid = fulfillment_id(session, pickup_order["id"])
     assert_error(client.post(f"{API}/staff/fulfillments/{fid}/handover", json={"code": "ABC"},
                              headers=token_for(shop.clerk)), 409, "illegal_transition")
+    session.expire_all()
+    assert session.get(Fulfillment, fid).status == "reserved"
+    assert stock_row(session, shop.store, shop.products[0]).reserved == 2
 
 
 def test_steps_of_another_center_are_404(session, client, shop, token_for, pickup_order):
@@ -235,6 +242,9 @@ def test_dispatch_of_a_pickup_is_illegal(session, client, shop, token_for, picku
     fid = fulfillment_id(session, pickup_order["id"])
     assert_error(client.post(f"{API}/staff/fulfillments/{fid}/dispatch",
                              headers=token_for(shop.clerk)), 409, "illegal_transition")
+    session.expire_all()
+    f = session.get(Fulfillment, fid)
+    assert f.status == "reserved" and f.dispatched_at is None
 
 
 # --- stock ---------------------------------------------------------------------------------

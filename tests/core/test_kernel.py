@@ -66,10 +66,34 @@ def test_users_create_and_jobs_run_due(runner, shop, session):
     unknown = runner.invoke(args=["users", "create", "y@example.com", "--password",
                                   "longenough1", "--role", "staff", "--center", "NOPE"])
     assert unknown.exit_code != 0
-    jobs = runner.invoke(args=["jobs", "run-due", "--now", "2026-11-23T09:00:00+08:00"])
-    assert jobs.exit_code == 0, jobs.output
-    assert "expire_reservations:" in jobs.output and "followup_rules:" in jobs.output
     assert runner.invoke(args=["jobs", "run-due", "--now", "yesterday"]).exit_code != 0
+
+
+def test_jobs_run_due_runs_every_job_as_of_now(runner, shop, session, app):
+    """Every registered job runs once, none fails, and ``--now`` is the moment they judge
+    by: a pickup ready today is released as a no-show by a run dated eight days on."""
+    from datetime import timedelta
+
+    from core.clock import utcnow
+    from fulfillment import services
+    from storefront.orders import place_order
+
+    order = place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1}],
+                        fulfillment={"method": "pickup", "center_id": shop.store.id},
+                        payment_method="pay_at_pickup")
+    services.mark_ready(order.fulfillment, shop.clerk)
+    session.commit()
+    today = runner.invoke(args=["jobs", "run-due"])
+    assert today.exit_code == 0, today.output
+    lines = dict(line.split(": ", 1) for line in today.output.strip().splitlines())
+    assert set(lines) == set(app.extensions["shop_jobs"])
+    assert not [name for name, summary in lines.items() if summary.startswith("failed")]
+    assert lines["release_no_shows"].startswith("0 ")
+    later = (utcnow() + timedelta(days=8)).isoformat()
+    run = runner.invoke(args=["jobs", "run-due", "--now", later])
+    assert "release_no_shows: 1 uncollected pickup(s) returned to stock" in run.output
+    session.expire_all()
+    assert order.fulfillment.status == "cancelled"
 
 
 def test_paginate_counts_pages_and_keeps_the_page_in_range(session):

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from core.clock import utcnow
 from core.errors import Forbidden, IllegalTransition, ValidationFailed
@@ -86,14 +87,18 @@ def test_refund_remedy_goes_through_one_function(session, shop, order, monkeypat
 
 def test_an_agents_refund_is_requested_for_the_orders_page(session, shop, order):
     from crm.care.remedies import issue_refund
-    from storefront.payment_models import Payment, Refund
+    from storefront.payment_models import Payment, Refund, RefundRequest
 
     session.add(Payment(order_id=order.id, method="cash", status="succeeded",
                         amount=order.total_amount))
     session.flush()
-    note = issue_refund(order, amount=1000, actor=shop.agent, reason="t")
-    assert "10" in note
+    with force_locale("en"):
+        note = issue_refund(order, amount=1000, actor=shop.agent, reason="complaint:7")
+    assert note == "Refund of ¥10.00 requested from the storefront."
     assert session.query(Refund).filter_by(order_id=order.id).count() == 0
+    [request] = session.query(RefundRequest).filter_by(order_id=order.id).all()
+    assert (request.amount, request.source, request.requested_by_id, request.closed_at) == (
+        1000, "complaint:7", shop.agent.id, None)
 
 
 def test_an_admins_full_refund_goes_through_the_refund_service(session, shop, order,

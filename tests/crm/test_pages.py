@@ -260,11 +260,14 @@ def test_closed_followup_cannot_be_recorded_again(client, shop, picked_up, sessi
     assert session.get(FollowUp, followup.id).outcome == "declined"
 
 
-def test_store_staff_cannot_record_calls(client, shop, picked_up, make_user):
+def test_store_staff_cannot_record_calls(client, session, shop, picked_up, make_user):
     _, _, followup = picked_up
     login(client, make_user(Role.STAFF, center=shop.store))
     assert client.post(f"/crm/followups/{followup.id}",
                        data={"outcome": "reached"}).status_code == 403
+    session.expire_all()
+    unchanged = session.get(FollowUp, followup.id)
+    assert unchanged.status == "open" and unchanged.outcome is None
 
 
 def test_queue_filters_by_channel_and_time_with_counts(client, shop, make_user, session):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from core.clock import utcnow
+from core.clock import shop_today
 from core.models import Role
 from fulfillment.ledger import verify_ledger
 from fulfillment.models import Lot
@@ -15,7 +15,7 @@ from tests.support.pages import login
 def receive(client, shop, product, **overrides):
     data = {"center_id": str(shop.store.id), "sku": product.sku, "batch": "NF2611A",
             "produced_on": "2026-06-01",
-            "expires_on": (utcnow().date() + timedelta(days=365)).isoformat(),
+            "expires_on": (shop_today() + timedelta(days=365)).isoformat(),
             "quantity": "6"}
     data.update(overrides)
     return client.post("/admin/lots", data=data)
@@ -44,15 +44,17 @@ def test_receive_a_lot_and_recall_it(client, shop, session, make_user):
     assert verify_ledger() == []
 
 
-def test_bad_lot_input_is_a_form_error(client, shop, session):
+def test_bad_lot_input_is_a_form_error(client, shop, session, clock):
+    """Each bad value alone, with the reason the form gives for it."""
     login(client, shop.admin)
-    response = receive(client, shop, shop.products[0], sku="NOPE", quantity="0")
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
-    assert "Unknown product" in html or "Number must be" in html
-    response = receive(client, shop, shop.products[0], expires_on="2020-01-01",
-                       produced_on="2021-01-01")
-    assert response.status_code == 400
+    soon, later = clock.today() + timedelta(days=5), clock.today() + timedelta(days=10)
+    for bad, reason in (({"sku": "NOPE"}, "Unknown product"),
+                        ({"quantity": "0"}, "Number must be"),
+                        ({"produced_on": later.isoformat(), "expires_on": soon.isoformat()},
+                         "The expiry date must be after the production date.")):
+        response = receive(client, shop, shop.products[0], **bad)
+        assert response.status_code == 400, bad
+        assert reason in response.get_data(as_text=True), bad
     assert session.execute(sa.select(Lot)).first() is None
 
 

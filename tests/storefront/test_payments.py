@@ -171,11 +171,20 @@ def test_refunds_partial_then_full_through_stripe(client, session, shop, online_
     assert _reserved(session, shop) == 0  # the refunded order no longer holds stock
 
 
-def test_staff_of_another_center_cannot_see_or_refund(client, shop, online_order):
+def test_staff_of_another_center_cannot_see_or_refund(client, session, shop, online_order,
+                                                     stripe_on):
+    _confirm(stripe_on, online_order["payment_intent_id"], "pm_card_visa")
+    _login(client, shop.shopper)
+    client.get(f"/orders/{online_order['id']}/payment-return")  # paid: a refund is possible
+    assert _order(session, online_order["id"]).status == "paid"
     _login(client, shop.far_clerk)
     assert client.get(f"/admin/orders/{online_order['id']}").status_code == 404
     assert client.post(f"/admin/orders/{online_order['id']}/refund",
                        data={"scope": "full", "reason": "x"}).status_code == 404
+    order = _order(session, online_order["id"])
+    assert order.status == "paid" and payment_records.refunds_of(order) == []
+    assert stripe_on.client().v1.refunds.list(
+        params={"payment_intent": online_order["payment_intent_id"]}).data == []
 
 
 def test_shopper_cancelling_a_paid_order_gets_a_full_refund(client, session, shop,
