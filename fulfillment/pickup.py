@@ -158,10 +158,13 @@ def release_no_shows(now: datetime) -> str:
     counts as picked up for that part: only what still waits goes back to stock.
     """
     days = current_app.config.get("PICKUP_NO_SHOW_DAYS", 7)
+    # Locked: a clerk handing one over at this moment either finished first (PostgreSQL
+    # reads the row again and it no longer matches) or waits and is then refused.
     stale = db.session.execute(
         sa.select(Fulfillment).where(Fulfillment.method == Method.PICKUP,
                                      Fulfillment.status == FulfillmentStatus.READY,
                                      Fulfillment.ready_at < now - timedelta(days=days))
+        .order_by(Fulfillment.id).with_for_update()
     ).scalars().all()
     for f in stale:
         if any(line.collected_quantity for line in f.lines):

@@ -218,8 +218,13 @@ def complete_pickup(f: Fulfillment, actor: User, collected: dict | None = None) 
 
 
 def hand_over(f: Fulfillment, code: str, actor: User) -> Fulfillment:
-    """Hand the order to the shopper who shows its code. Wrong codes are counted and limited."""
+    """Hand the order to the shopper who shows its code. Wrong codes are counted and limited.
+
+    The fulfillment's row is locked and read again first: the no-show job releasing the
+    same pickup at that moment either got there first (the hand-over is refused) or waits.
+    """
     check_center_access(actor, f.center_id)
+    db.session.refresh(f, with_for_update=True)
     _require(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
     check_code(f, code)
     return complete_pickup(f, actor)

@@ -78,7 +78,8 @@ def test_hundred_checkouts_nothing_over_committed(live_server_factory, backend):
             body["slot_id"] = rng.choice(mix["slots"][center])
         bodies.append(json.dumps(body).encode())
     results = post_together(f"{server.url}/api/v1/orders",
-                            list(zip(mix["tokens"], bodies, strict=True)), timeout=120)
+                            list(zip(mix["tokens"], bodies, strict=True)), app=server.app,
+                            timeout=120)
     statuses = Counter(status for status, _ in results)
     assert set(statuses) <= {201, 409}, statuses
     assert statuses[201] > 0 and statuses[409] > 0

@@ -75,7 +75,7 @@ def test_forty_http_requests_five_units(live_server_factory, backend):
                        "fulfillment": {"method": "pickup", "center_id": race["center_id"]},
                        "payment_method": "pay_at_pickup"}).encode()
     results = post_together(f"{server.url}/api/v1/orders",
-                            [(token, body) for _, token in race["tokens"]])
+                            [(token, body) for _, token in race["tokens"]], app=server.app)
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] * UNITS + [409] * (BUYERS - UNITS)
     assert all(body["code"] == "insufficient_stock" for status, body in results if status == 409)

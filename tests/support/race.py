@@ -4,16 +4,37 @@
 database session (committed when the attempt returns, rolled back when it is refused);
 ``post_together`` sends real HTTP requests to a live server. Results keep the order of the
 arguments, so a test can count what won and what was refused.
+
+Both prove that they raced: each records when every attempt was under way, and fails the
+test (``RanInTurn``) when no two of them were ever under way at the same time, since a race
+test whose attempts ran one after the other proves nothing. On PostgreSQL that is two
+transactions open at once (each attempt opens its transaction first thing; the span starts
+once it is open). SQLite takes its write lock at BEGIN, so there an attempt is under way
+from the start, while it waits for the lock another holds.
 """
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+import sqlalchemy as sa
+from flask import request_started, request_tearing_down
+
 from core.extensions import db
+
+
+class RanInTurn(AssertionError):
+    """The attempts of a race test never overlapped."""
+
+
+def overlapped(spans: Sequence[tuple[float, float]]) -> bool:
+    """Whether two of the (start, end) spans were ever open at the same time."""
+    ordered = sorted(spans)
+    return any(later[0] < earlier[1] for earlier, later in zip(ordered, ordered[1:], strict=False))
 
 
 def _start_together(run: Callable, args: Sequence, timeout: float) -> list:
@@ -34,12 +55,16 @@ def race_in_sessions(app, attempt: Callable, args: Sequence, *,
 
     An attempt that returns is committed and its return value is its outcome; one that
     raises ``refused`` is rolled back and its outcome is ``refused_as``. Anything else
-    raised fails the test.
+    raised fails the test, and so do attempts that never overlapped (``RanInTurn``).
     """
+    spans: list[tuple[float, float]] = []
 
     def run(arg, go):
         with app.app_context():
             go()
+            if db.session.get_bind().dialect.name == "postgresql":
+                db.session.execute(sa.text("SELECT 1"))  # the transaction is open from here
+            started = time.monotonic()
             try:
                 outcome = attempt(arg)
                 db.session.commit()
@@ -48,14 +73,33 @@ def race_in_sessions(app, attempt: Callable, args: Sequence, *,
                 db.session.rollback()
                 return refused_as
             finally:
+                spans.append((started, time.monotonic()))
                 db.session.remove()
 
-    return _start_together(run, args, timeout)
+    outcomes = _start_together(run, args, timeout)
+    if len(args) > 1 and not overlapped(spans):
+        raise RanInTurn(f"the {len(args)} attempts ran one after the other: nothing raced")
+    return outcomes
 
 
-def post_together(url: str, requests: Sequence[tuple[str, bytes]], *,
+def post_together(url: str, requests: Sequence[tuple[str, bytes]], *, app,
                   timeout: float = 60) -> list[tuple[int, dict]]:
-    """POST each ``(bearer token, JSON body)`` to ``url`` at once; ``(status, answer)`` each."""
+    """POST each ``(bearer token, JSON body)`` to ``url`` at once; ``(status, answer)`` each.
+
+    ``app`` is the live server's application: the requests it was handling are recorded,
+    and the test fails (``RanInTurn``) when it never handled two of them at once (requests
+    waiting in a queue while the server takes one at a time overlap only on the client).
+    """
+    spans: list[tuple[float, float]] = []
+    begun: dict[int, float] = {}
+
+    def started(sender, **extra):
+        begun[threading.get_ident()] = time.monotonic()
+
+    def finished(sender, **extra):
+        start = begun.pop(threading.get_ident(), None)
+        if start is not None:
+            spans.append((start, time.monotonic()))
 
     def run(request, go):
         token, body = request
@@ -68,4 +112,9 @@ def post_together(url: str, requests: Sequence[tuple[str, bytes]], *,
         except urllib.error.HTTPError as err:
             return err.code, json.load(err)
 
-    return _start_together(run, requests, timeout)
+    with request_started.connected_to(started, app), \
+            request_tearing_down.connected_to(finished, app):
+        answers = _start_together(run, requests, timeout)
+    if len(requests) > 1 and not overlapped(spans):
+        raise RanInTurn(f"the server handled the {len(requests)} requests one after the other")
+    return answers
