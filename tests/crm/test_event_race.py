@@ -56,3 +56,42 @@ def test_capacity_holds_under_concurrent_registrations(live_server_factory, back
         assert db.session.execute(sa.select(Event.seats_taken)).scalar_one() == SEATS
         assert db.session.execute(
             sa.select(sa.func.count(EventRegistration.id))).scalar_one() == SEATS
+
+
+def seed_waitlist(app):
+    """Two seats, both taken; two members waiting behind them."""
+    from crm.club.events import register
+
+    seed(app)
+    race = app.config["RACE"]
+    event = db.session.get(Event, race["event_id"])
+    event.capacity = 2
+    db.session.flush()
+    members = [db.session.get(Membership, m) for m in race["members"][:4]]
+    seated = [register(event, m).id for m in members[:2]]
+    waiting = [register(event, m, waitlist=True).id for m in members[2:]]
+    race.update(seated=seated, waiting=waiting)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_cancellations_at_once_seat_two_from_the_waitlist(live_server_factory, backend):
+    from crm.club.events import cancel_registration
+    from crm.outreach.models import OutboxMessage
+
+    server = live_server_factory(backend, seed=seed_waitlist)
+    app, race = server.app, server.app.config["RACE"]
+
+    def cancel(registration_id):
+        cancel_registration(db.session.get(EventRegistration, registration_id))
+        return "cancelled"
+
+    results = race_in_sessions(app, cancel, race["seated"], refused=(), refused_as="")
+    assert results == ["cancelled", "cancelled"]
+    with app.app_context():
+        statuses = dict(db.session.execute(sa.select(EventRegistration.id,
+                                                     EventRegistration.status)).all())
+        assert [statuses[i] for i in race["seated"]] == ["cancelled", "cancelled"]
+        assert [statuses[i] for i in race["waiting"]] == ["registered", "registered"]
+        assert db.session.execute(sa.select(Event.seats_taken)).scalar_one() == 2
+        told = db.session.execute(sa.select(sa.func.count(OutboxMessage.id))).scalar_one()
+        assert told == 2  # each promoted member told once
