@@ -5,6 +5,7 @@ Every test that asks for ``app`` (or anything built on it) runs once per backend
 """
 
 import os
+import shutil
 import socket
 import threading
 import uuid
@@ -409,16 +410,52 @@ class LiveServer:
         self.app, self.url = app, url
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """``migrated_database(backend)``: a fresh database with the migrations' schema, and
+    the function that drops it. The migrations run once per backend and session, into a
+    template that each new database copies (PostgreSQL's ``CREATE DATABASE ... TEMPLATE``,
+    a copied file for SQLite): what a live server needs in a fraction of the time."""
+    templates: dict[str, tuple[str, callable]] = {}
+
+    def fresh(backend: str) -> tuple[str, callable]:
+        if backend not in templates:
+            url, drop = new_database(backend, tmp_path_factory)
+            application = make_app(url, tmp_path_factory.mktemp("template-instance"))
+            with application.app_context():
+                upgrade()
+                db.engine.dispose()  # a template may have no one connected to it
+            templates[backend] = (url, drop)
+        template_url, _drop = templates[backend]
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("db") / "shop.db"
+            shutil.copyfile(template_url.removeprefix("sqlite:///"), path)
+            return f"sqlite:///{path}", lambda: None
+        name = f"shop_test_{uuid.uuid4().hex[:12]}"
+        template = template_url.rsplit("/", 1)[1]
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+        def drop():
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        return f"{template_url.rsplit('/', 1)[0]}/{name}", drop
+
+    yield fresh
+    for _url, drop in templates.values():
+        drop()
+
+
 @pytest.fixture()
-def live_server_factory(tmp_path_factory):
+def live_server_factory(tmp_path_factory, migrated_database):
     """Start the app on a fresh database in a thread; returns a LiveServer."""
     started = []
 
     def start(backend: str, seed=None, **config):
-        url, drop = new_database(backend, tmp_path_factory)
+        url, drop = migrated_database(backend)
         application = make_app(url, tmp_path_factory.mktemp("live-instance"), **config)
         with application.app_context():
-            upgrade()
             if seed is not None:
                 seed(application)
                 db.session.commit()
