@@ -65,8 +65,9 @@ def register_extensions(app: Flask) -> None:
     from crm.followups import models as _crm_followups_models  # noqa: F401
     from crm.outreach import models as _crm_outreach_models  # noqa: F401
     from fulfillment import models as _fulfillment_models  # noqa: F401
-    from storefront import club_models as _storefront_club_models  # noqa: F401
     from storefront import models as _storefront_models  # noqa: F401
+    from storefront.loyalty import models as _storefront_loyalty_models  # noqa: F401
+    from storefront.payments import models as _storefront_payments_models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -90,9 +91,9 @@ def register_blueprints(app: Flask) -> None:
     from storefront import admin as storefront_admin
     from storefront import api as storefront_api
     from storefront import order_admin as storefront_order_admin
-    from storefront import payment_api as storefront_payment_api
-    from storefront import payment_views as storefront_payment_views
     from storefront import views as storefront_views
+    from storefront.payments import api as storefront_payment_api
+    from storefront.payments import views as storefront_payment_views
 
     from . import views as core_views
 
@@ -128,7 +129,10 @@ def register_jobs(app: Flask) -> None:
     from crm.followups import rules as followup_rules
     from crm.outreach import outbox
     from fulfillment import pickup, slots
-    from storefront import coupons, idempotency, payment_jobs, points, refunds, tiers
+    from storefront import coupons, idempotency
+    from storefront.loyalty import points, tiers
+    from storefront.payments import jobs as payment_jobs
+    from storefront.payments import refunds
 
     from .jobs import register_job
 
@@ -154,7 +158,7 @@ def register_commands(app: Flask) -> None:
     from crm.cli import crm_cli
     from demo.command import demo_command
     from fulfillment.cli import stock_cli
-    from storefront.cli import payments_cli
+    from storefront.payments.cli import payments_cli
 
     from .cli import jobs_cli, users_cli
 

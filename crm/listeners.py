@@ -20,7 +20,7 @@ from core.signals import (
     user_registered,
 )
 from storefront.models import Order
-from storefront.refund_requests import register_source
+from storefront.payments.refund_requests import register_source
 
 from .care.complaints import STATUS_LABELS as COMPLAINT_STATUS_LABELS
 from .care.models import Complaint

@@ -14,7 +14,8 @@ from core.extensions import db
 from core.models import Role
 from fulfillment.models import Center
 from storefront import coupons
-from storefront.models import Order, Tier
+from storefront.loyalty.models import Tier
+from storefront.models import Order
 
 from .care import goodwill
 from .care.complaints import labels as complaint_labels

@@ -25,11 +25,14 @@ from fulfillment.routing import decide_delivery, pickup_options
 from fulfillment.state_words import method_word
 from fulfillment.zones import delivery_terms
 
-from . import coupons, tiers
-from . import points as points_ledger
+from . import coupons
 from .errors import PaymentsUnavailable
-from .membership import membership_of
+from .loyalty import points as points_ledger
+from .loyalty import tiers
+from .loyalty.membership import membership_of
 from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
+from .payments.records import lock_order, log_event, paid_total, refundable, refunded_quantities
+from .payments.refunds import refund_order
 from .state_words import status_word
 
 MAX_QUANTITY = 99
@@ -282,8 +285,6 @@ def cancel_order(order: Order, actor: User) -> Order:
         raise Forbidden()
     if actor.role == Role.STAFF and order.user_id != actor.id:
         desk.check_center_access(actor, order.center_id)
-    from .payment_records import lock_order
-
     order = lock_order(order)  # two cancels at once: the second finds it closed
     if not order.is_open:
         raise IllegalTransition(_l("This order is already %(status)s.",
@@ -386,8 +387,6 @@ def close_no_show(order: Order) -> bool:
     it was paid online. The order's row is locked and read again first, so running twice
     closes and refunds it once.
     """
-    from .payment_records import lock_order
-
     order = lock_order(order)
     if not order.is_open:
         return False
@@ -404,9 +403,6 @@ def _fulfil_the_part_taken(order: Order, uncollected: dict[int, int], *, reason:
     or a cancel at the desk): the order is fulfilled for the part taken (an offline order
     with what the desk took for it), and when it was paid online the lines never collected
     are refunded. The fulfillment is already closed."""
-    from .payment_records import log_event, paid_total, refundable
-    from .refunds import refund_order
-
     log_event(order, reason)
     complete_order(order, collected_amount=paid_total(order))
     if uncollected and order.payment_method not in PaymentMethod.OFFLINE \
@@ -419,8 +415,6 @@ def _part_left(order: Order) -> dict[int, int] | None:
     """What is left of an order the shopper took part of and that can be fulfilled for that
     part (paid, or confirmed to be paid at the desk): ``{order line id: units}``; None
     when nothing was collected, or the order waits for an online payment."""
-    from .payment_records import refunded_quantities
-
     if order.status not in (OrderStatus.PAID, OrderStatus.CONFIRMED):
         return None
     f = order.fulfillment

@@ -43,8 +43,8 @@ from fulfillment.routing import pickup_options
 from fulfillment.slots import slots_by_center
 from fulfillment.zones import delivery_fee, quote_delivery
 
-from . import billing, catalog
 from . import cart as carts
+from . import catalog
 from .accounts import authenticate, register_user
 from .coupons import STATE_LABELS, applicable, coupons_of, state_of, usable_coupons
 from .errors import AlreadyMember, EmailTaken
@@ -57,7 +57,9 @@ from .forms import (
     RegisterForm,
     VipForm,
 )
-from .membership import membership_of, sign_up_member
+from .loyalty.membership import membership_of, sign_up_member
+from .loyalty.points import discount_for, points_per_yuan, redeemable
+from .loyalty.tiers import catalog_prices, tier_prices_for
 from .orders import (
     MAX_QUANTITY,
     can_view,
@@ -75,8 +77,7 @@ from .pages import (
     render_fragment,
     serve_catalog_page,
 )
-from .points import discount_for, points_per_yuan, redeemable
-from .tiers import catalog_prices, tier_prices_for
+from .payments import billing
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from flask_login import current_user, login_required
 from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.forms import apply_domain_errors, form_status
-from storefront import points as points_ledger
-from storefront.membership import membership_of
-from storefront.tiers import tier_progress
+from storefront.loyalty import points as points_ledger
+from storefront.loyalty.membership import membership_of
+from storefront.loyalty.tiers import tier_progress
 
 from . import content, events, members
 from .audience import audience_of, fits

@@ -14,7 +14,8 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from core.database import analyze, tune_for_bulk
 from core.extensions import db
-from storefront.models import Membership, Order, OrderLine, OrderStatus, Product
+from storefront.loyalty.models import Membership
+from storefront.models import Order, OrderLine, OrderStatus, Product
 
 from .models import Customer, Stage
 

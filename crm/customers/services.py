@@ -13,8 +13,9 @@ from core.models import User
 from crm.care.models import Complaint
 from crm.followups.models import FollowUp
 from fulfillment.models import Center
-from storefront.membership import latest_membership
-from storefront.models import Category, Membership, Order, OrderLine, OrderStatus, Product
+from storefront.loyalty.membership import latest_membership
+from storefront.loyalty.models import Membership
+from storefront.models import Category, Order, OrderLine, OrderStatus, Product
 
 from .models import Child, Customer, CustomerAccess, Stage
 

@@ -1,17 +1,17 @@
 """Payment rules: intents for orders, what Stripe's answers do to them, late payments,
 paying offline instead, and cancellations.
 
-Stripe is called through ``payments`` and never while an order's row is locked: the
+Stripe is called through ``gateway`` and never while an order's row is locked: the
 functions that talk to Stripe (``open_intent``, ``cancel_intents``, the jobs of
-``payment_jobs`` and ``refunds.execute_refund``) end the current transaction first and record
+``jobs`` and ``refunds.execute_refund``) end the current transaction first and record
 the answer in a short one of their own. Everything else flushes and returns; the caller
-commits once. Webhook events are stored and applied by ``stripe_webhooks``.
+commits once. Webhook events are stored and applied by ``webhooks``.
 
 An order's money never gets lost: a success that arrives for an order cancelled by the
 expiry job revives it when its stock can be reserved again and is refunded otherwise; a
 success for an order that cannot take it (cancelled by the shopper, already paid) is
 refunded. Refunds through Stripe are written ``pending`` before Stripe is asked, so one
-interrupted half-way is retried (same idempotency key) by ``payment_jobs.reconcile``.
+interrupted half-way is retried (same idempotency key) by ``jobs.reconcile``.
 """
 
 import sqlalchemy as sa
@@ -25,12 +25,12 @@ from core.signals import order_paid
 from fulfillment import services as desk
 from fulfillment.errors import InsufficientStock
 
-from . import payments
-from .errors import PaymentGatewayError, PaymentsUnavailable
-from .models import Order, OrderStatus, PaymentMethod
-from .orders import CANCELLED, record_payment
-from .payment_models import Collection, Payment, PaymentEvent, PaymentStatus
-from .payment_records import (
+from ..errors import PaymentGatewayError, PaymentsUnavailable
+from ..models import Order, OrderStatus, PaymentMethod
+from ..orders import CANCELLED, record_payment
+from . import gateway
+from .models import Collection, Payment, PaymentEvent, PaymentStatus
+from .records import (
     latest_stripe_payment,
     lock_order,
     log_event,
@@ -39,7 +39,7 @@ from .payment_records import (
     payments_of,
     refundable,
 )
-from .payment_records import refunds_of as refunds_of  # what the order pages ask billing
+from .records import refunds_of as refunds_of  # what the order pages ask billing
 from .refunds import execute_pending_refunds, queue_refund, refund_order
 
 #: refund reasons the shop writes itself (staff write their own words)
@@ -55,14 +55,14 @@ OUTSIDE = "stripe_dashboard"
 def _check_can_pay(order: Order, actor: User) -> None:
     if order.user_id != actor.id:
         raise NotFound()
-    if not payments.enabled():
+    if not gateway.enabled():
         raise PaymentsUnavailable()
     if order.status != OrderStatus.PENDING_PAYMENT or order.payment_method != PaymentMethod.STRIPE:
         raise IllegalTransition(_l("This order does not wait for an online payment."),
                                 extra={"status": order.status})
 
 
-def open_intent(order: Order, actor: User) -> payments.Intent:
+def open_intent(order: Order, actor: User) -> gateway.Intent:
     """The PaymentIntent the owner pays this order with, created on first use.
 
     Ends the current transaction before calling Stripe. The idempotency key is derived
@@ -78,11 +78,11 @@ def open_intent(order: Order, actor: User) -> payments.Intent:
     amount, currency = order.total_amount, order.currency
     db.session.commit()  # no transaction stays open while Stripe answers
     if intent_id:
-        intent = payments.retrieve_intent(intent_id)
+        intent = gateway.retrieve_intent(intent_id)
         if intent.status != "canceled":
             return intent
         attempt += 1
-    intent = payments.create_intent(amount=amount, currency=currency, order_public_id=public_id,
+    intent = gateway.create_intent(amount=amount, currency=currency, order_public_id=public_id,
                                      idempotency_key=f"order-{public_id}-intent-{attempt}")
     order = db.session.get(Order, order_id)
     if payment_by_intent(intent.id) is None:
@@ -98,7 +98,7 @@ def open_intent(order: Order, actor: User) -> payments.Intent:
     return intent
 
 
-def _ensure_payment(order: Order, intent: payments.Intent) -> Payment:
+def _ensure_payment(order: Order, intent: gateway.Intent) -> Payment:
     payment = payment_by_intent(intent.id)
     if payment is None:
         payment = Payment(order_id=order.id, method=Collection.STRIPE,
@@ -110,7 +110,7 @@ def _ensure_payment(order: Order, intent: payments.Intent) -> Payment:
     return payment
 
 
-def apply_intent(order: Order, intent: payments.Intent, *,
+def apply_intent(order: Order, intent: gateway.Intent, *,
                  failure_message: str | None = None) -> str:
     """Bring the order in line with what Stripe says of one of its intents; what changed.
 
@@ -146,7 +146,7 @@ def apply_intent(order: Order, intent: payments.Intent, *,
     return "ignored"
 
 
-def _record_success(order: Order, payment: Payment, intent: payments.Intent) -> str:
+def _record_success(order: Order, payment: Payment, intent: gateway.Intent) -> str:
     if payment.status == PaymentStatus.SUCCEEDED:
         return "ignored"
     payment.status = PaymentStatus.SUCCEEDED
@@ -245,11 +245,11 @@ def switch_to_offline(order: Order, actor: User) -> list[str]:
 
 def cancel_intents(order_id: int, intent_ids: list[str]) -> None:
     """Cancel intents at Stripe (after the caller's commit) and record what became of them."""
-    if not payments.enabled():
+    if not gateway.enabled():
         return
     for intent_id in intent_ids:
         try:
-            intent = payments.cancel_intent(intent_id)
+            intent = gateway.cancel_intent(intent_id)
         except PaymentGatewayError:
             continue  # reconcile looks again
         apply_intent(db.session.get(Order, order_id), intent)

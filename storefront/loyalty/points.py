@@ -18,8 +18,8 @@ from core.clock import shop_zone, utcnow
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 
-from .club_models import PointsEntry, PointsKind
-from .models import Membership, Order
+from ..models import Order
+from .models import Membership, PointsEntry, PointsKind
 from .tiers import rule_for
 
 

@@ -11,11 +11,11 @@ from flask_babel import lazy_gettext as _l
 from core.clock import utcnow
 from core.extensions import db
 
-from . import payments
+from ..models import Order
+from . import gateway
 from .billing import OUTSIDE, apply_intent
-from .models import Order
-from .payment_models import Collection, Refund, RefundStatus, StripeEvent
-from .payment_records import (
+from .models import Collection, Refund, RefundStatus, StripeEvent
+from .records import (
     lock_order,
     log_event,
     order_for_intent,
@@ -37,7 +37,7 @@ def _intent_id_of(event: dict) -> str | None:
     return intent.get("id") if isinstance(intent, dict) else intent
 
 
-def fresh_intent_for(event: dict) -> payments.Intent | None:
+def fresh_intent_for(event: dict) -> gateway.Intent | None:
     """For events where order of arrival matters, the intent as Stripe sees it now.
 
     Called before any database work, so no row is locked while Stripe answers.
@@ -45,10 +45,10 @@ def fresh_intent_for(event: dict) -> payments.Intent | None:
     if event.get("type") not in _REREAD:
         return None
     intent_id = _intent_id_of(event)
-    return payments.retrieve_intent(intent_id) if intent_id else None
+    return gateway.retrieve_intent(intent_id) if intent_id else None
 
 
-def handle_event(event: dict, fresh: payments.Intent | None = None) -> str:
+def handle_event(event: dict, fresh: gateway.Intent | None = None) -> str:
     """Store a verified Stripe event by its id and apply it, once; returns the outcome.
 
     A repeated event (same id) changes nothing. An event for an intent the shop does
@@ -70,18 +70,18 @@ def handle_event(event: dict, fresh: payments.Intent | None = None) -> str:
 
 
 def _apply_event(kind: str, obj: dict, intent_id: str | None,
-                 fresh: payments.Intent | None) -> str:
+                 fresh: gateway.Intent | None) -> str:
     public_id = (obj.get("metadata") or {}).get("order") if obj.get("id") == intent_id else None
     order = order_for_intent(intent_id, public_id)
     if order is None:
         return "unknown_intent"
     if kind == "payment_intent.succeeded":
-        return apply_intent(order, payments.intent_from_event(obj))
+        return apply_intent(order, gateway.intent_from_event(obj))
     if kind == "payment_intent.processing":
-        return apply_intent(order, payments.intent_from_event(obj))
+        return apply_intent(order, gateway.intent_from_event(obj))
     if kind in _REREAD:
         error = obj.get("last_payment_error") or {}
-        return apply_intent(order, fresh or payments.intent_from_event(obj),
+        return apply_intent(order, fresh or gateway.intent_from_event(obj),
                             failure_message=error.get("message") or str(_l("Payment failed.")))
     if kind == "charge.refunded":
         return _sync_charge_refunds(order, intent_id, obj)

@@ -8,7 +8,7 @@ from core.extensions import db
 from core.models import User
 from core.signals import member_joined
 
-from .errors import AlreadyMember
+from ..errors import AlreadyMember
 from .models import Membership, Tier
 
 CARD_PREFIX = "VIP"

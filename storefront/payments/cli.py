@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from core.clock import utcnow
 from core.errors import DomainError
 
-from . import payment_jobs, payments
+from . import gateway, jobs
 
 payments_cli = AppGroup("payments", help="Online payments (Stripe).")
 
@@ -18,7 +18,7 @@ payments_cli = AppGroup("payments", help="Online payments (Stripe).")
               help="ISO 8601 time or a number of hours back (default: 48 hours).")
 def reconcile_command(since_text):
     """Compare Stripe's PaymentIntents with the orders and repair those that disagree."""
-    if not payments.enabled():
+    if not gateway.enabled():
         raise click.ClickException("STRIPE_SECRET_KEY is not set: online payment is off.")
     now = utcnow()
     if not since_text:
@@ -34,7 +34,7 @@ def reconcile_command(since_text):
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
     try:
-        result = payment_jobs.reconcile(since)
+        result = jobs.reconcile(since)
     except DomainError as err:
         raise click.ClickException(str(err.message)) from None
     click.echo(f"{result['seen']} intent(s) since {since.isoformat()}, "

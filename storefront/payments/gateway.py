@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import stripe
 from flask import current_app
 
-from .errors import InvalidSignature, PaymentGatewayError, PaymentsUnavailable
+from ..errors import InvalidSignature, PaymentGatewayError, PaymentsUnavailable
 
 
 @dataclass(frozen=True)

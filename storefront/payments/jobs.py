@@ -7,12 +7,12 @@ import logging
 
 from core.extensions import db
 
-from . import orders as order_rules
-from . import payments
+from .. import orders as order_rules
+from ..models import Order
+from . import gateway
 from .billing import apply_intent, cancel_intents
-from .models import Order
-from .payment_models import Collection, PaymentStatus
-from .payment_records import order_for_intent, payments_of
+from .models import Collection, PaymentStatus
+from .records import order_for_intent, payments_of
 from .refunds import execute_pending_refunds
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def reconcile(since) -> dict:
     Then retries refunds left pending. Returns counts of what it saw and changed.
     """
     seen, changed = 0, 0
-    for intent in payments.list_intents(since):
+    for intent in gateway.list_intents(since):
         seen += 1
         order = order_for_intent(intent.id, intent.order_public_id)
         if order is None:

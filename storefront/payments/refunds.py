@@ -3,7 +3,7 @@ payments, in cash for those taken at the desk.
 
 A Stripe refund is written ``pending`` first and Stripe is asked after the commit
 (``execute_refund``, keyed by the refund's id so asking again cannot refund twice); one left
-pending by an interruption is retried by ``billing.reconcile``. ``order_refunded`` is sent
+pending by an interruption is retried by ``jobs.reconcile``. ``order_refunded`` is sent
 when the money is back, in the transaction that records it.
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.clock import utcnow
-from core.errors import Forbidden, ValidationFailed
+from core.errors import Conflict, Forbidden, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 from core.signals import order_refunded
@@ -19,16 +19,24 @@ from fulfillment import services as desk
 from fulfillment.models import FulfillmentStatus
 from fulfillment.returns import return_to_stock, returnable
 
-from . import payments
-from .errors import (
+from ..errors import (
     NothingToRefund,
     PaymentGatewayError,
     PaymentsUnavailable,
     RefundExceedsRefundable,
 )
-from .models import Order, OrderLine, OrderStatus
-from .payment_models import Collection, Payment, PaymentStatus, Refund, RefundLine, RefundStatus
-from .payment_records import (
+from ..models import Order, OrderLine, OrderStatus
+from . import gateway
+from .models import (
+    Collection,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundLine,
+    RefundRequest,
+    RefundStatus,
+)
+from .records import (
     lock_order,
     log_event,
     paid_total,
@@ -195,7 +203,7 @@ def execute_refund(refund_id: int) -> Refund:
     amount, reason = refund.amount, refund.reason
     db.session.commit()
     try:
-        stripe_id, status = payments.refund(intent_id=intent_id, amount=amount, reason=reason,
+        stripe_id, status = gateway.refund(intent_id=intent_id, amount=amount, reason=reason,
                                             idempotency_key=f"refund-{refund_id}")
     except (PaymentGatewayError, PaymentsUnavailable) as err:
         refund = db.session.get(Refund, refund_id)
@@ -239,3 +247,31 @@ def execute_pending_refunds(order_id: int | None = None) -> int:
     for refund_id in ids:
         execute_refund(refund_id)
     return len(ids)
+
+
+def pay_request(request: RefundRequest, actor: User) -> Refund:
+    """Refund what was asked (or what is left, if less) through the refund service.
+
+    The request is claimed first by one conditional UPDATE (still open -> closed), so two
+    clicks at once refund it once: the second finds the row count 0 and is refused.
+    Refused, before anything is written, for anyone who may not refund.
+    """
+    order = db.session.get(Order, request.order_id)
+    if not can_refund(order, actor):
+        raise Forbidden()
+    table = RefundRequest.__table__.c
+    claimed = db.session.execute(
+        sa.update(RefundRequest.__table__)
+        .where(table.id == request.id, table.closed_at.is_(None))
+        .values(closed_at=utcnow()))
+    if claimed.rowcount != 1:
+        raise Conflict(_l("A refund has already answered this request."),
+                       code="refund_request_closed")
+    amount = min(request.amount, refundable(order))
+    if amount <= 0:
+        raise NothingToRefund()
+    refund = refund_amount(order, actor, amount=amount, reason=request.reason)
+    db.session.execute(sa.update(RefundRequest.__table__).where(table.id == request.id)
+                       .values(refund_id=refund.id))
+    db.session.refresh(request)
+    return refund

@@ -5,15 +5,8 @@ import sqlalchemy as sa
 from core.clock import utcnow
 from core.extensions import db
 
-from .models import Order
-from .payment_models import (
-    Collection,
-    Payment,
-    PaymentEvent,
-    PaymentStatus,
-    Refund,
-    RefundStatus,
-)
+from ..models import Order
+from .models import Collection, Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
 
 
 def log_event(order: Order, kind: str, *, amount: int | None = None,

@@ -9,7 +9,8 @@ from core.errors import NotFound
 from core.extensions import db
 from fulfillment.schemas import plain_key
 
-from . import billing, orders, payments, refunds, stripe_webhooks
+from .. import orders
+from . import billing, gateway, refunds, webhooks
 
 bp = api_blueprint("payments_api", __name__)
 
@@ -38,7 +39,7 @@ def payment_intent(public_id: str):
     intent = billing.open_intent(order, g.api_user)
     db.session.commit()
     return ok({"client_secret": intent.client_secret, "payment_intent_id": intent.id,
-               "publishable_key": payments.publishable_key()})
+               "publishable_key": gateway.publishable_key()})
 
 
 @route(bp, "/payments/stripe/webhook", ("POST",), tag="payments",
@@ -46,10 +47,10 @@ def payment_intent(public_id: str):
        response=WebhookAnswerSchema, auth=False,
        errors=("400:invalid_signature", "502:payment_gateway_error"))
 def stripe_webhook():
-    event = payments.verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
-    fresh = stripe_webhooks.fresh_intent_for(event)  # before any row is touched
-    outcome = stripe_webhooks.handle_event(event, fresh)
-    order_ids = stripe_webhooks.orders_with_pending_refunds_for(event)
+    event = gateway.verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    fresh = webhooks.fresh_intent_for(event)  # before any row is touched
+    outcome = webhooks.handle_event(event, fresh)
+    order_ids = webhooks.orders_with_pending_refunds_for(event)
     db.session.commit()
     for order_id in order_ids:
         refunds.execute_pending_refunds(order_id)

@@ -7,6 +7,7 @@ makes it, however much).
 
 Where a request came from is a ``"<kind>:<id>"`` string; modules above the storefront
 register how to name and link a kind (``register_source``), so the storefront names no one.
+Paying a request is a refund like any other: ``refunds.pay_request``.
 """
 
 from collections.abc import Callable
@@ -15,14 +16,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.clock import utcnow
-from core.errors import Conflict, Forbidden, ValidationFailed
+from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
 
-from .errors import NothingToRefund, RefundExceedsRefundable
-from .models import Order
-from .payment_models import Refund, RefundRequest
-from .payment_records import refundable
+from ..errors import RefundExceedsRefundable
+from ..models import Order
+from .models import Refund, RefundRequest
+from .records import refundable
 
 #: kind -> ``describe(ref, viewer)``: (what the source is, in words; its page, or None)
 _SOURCES: dict[str, Callable[[str, User], tuple[str, str | None]]] = {}
@@ -79,33 +80,3 @@ def close_requests(order_id: int, refund: Refund) -> int:
                RefundRequest.__table__.c.closed_at.is_(None))
         .values(closed_at=utcnow(), refund_id=refund.id))
     return result.rowcount
-
-
-def pay_request(request: RefundRequest, actor: User) -> Refund:
-    """Refund what was asked (or what is left, if less) through the refund service.
-
-    The request is claimed first by one conditional UPDATE (still open -> closed), so two
-    clicks at once refund it once: the second finds the row count 0 and is refused.
-    Refused, before anything is written, for anyone who may not refund.
-    """
-    from .refunds import can_refund, refund_amount  # refunds imports this module
-
-    order = db.session.get(Order, request.order_id)
-    if not can_refund(order, actor):
-        raise Forbidden()
-    table = RefundRequest.__table__.c
-    claimed = db.session.execute(
-        sa.update(RefundRequest.__table__)
-        .where(table.id == request.id, table.closed_at.is_(None))
-        .values(closed_at=utcnow()))
-    if claimed.rowcount != 1:
-        raise Conflict(_l("A refund has already answered this request."),
-                       code="refund_request_closed")
-    amount = min(request.amount, refundable(order))
-    if amount <= 0:
-        raise NothingToRefund()
-    refund = refund_amount(order, actor, amount=amount, reason=request.reason)
-    db.session.execute(sa.update(RefundRequest.__table__).where(table.id == request.id)
-                       .values(refund_id=refund.id))
-    db.session.refresh(request)
-    return refund

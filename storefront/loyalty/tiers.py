@@ -19,9 +19,9 @@ from core.i18n import money_filter
 from core.models import Role, User
 from core.signals import member_tier_changed
 
-from .club_models import MemberPrice, TierRule
-from .models import Membership, Order, OrderStatus, Product, Tier
-from .payment_models import Refund, RefundStatus
+from ..models import Order, OrderStatus, Product
+from ..payments.models import Refund, RefundStatus
+from .models import MemberPrice, Membership, Tier, TierRule
 
 #: the window the tier is computed over
 SPEND_WINDOW = timedelta(days=365)

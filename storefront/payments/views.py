@@ -13,27 +13,28 @@ from core.errors import DomainError, NotFound
 from core.extensions import db
 from fulfillment.schemas import plain_key
 
-from . import billing, orders, payment_records, payments, refunds
-from .errors import PaymentGatewayError, PaymentsUnavailable
-from .models import Order, OrderStatus
-from .payment_models import PaymentStatus
+from .. import orders
+from ..errors import PaymentGatewayError, PaymentsUnavailable
+from ..models import Order, OrderStatus
+from . import billing, gateway, records, refunds
+from .models import PaymentStatus
 
 bp = Blueprint("payments", __name__)
 
 
 @bp.app_template_global()
 def payments_enabled() -> bool:
-    return payments.enabled()
+    return gateway.enabled()
 
 
 @bp.app_template_global()
 def payment_timeline(order: Order):
-    return payment_records.timeline(order)
+    return records.timeline(order)
 
 
 @bp.app_template_global()
 def last_online_payment(order: Order):
-    return payment_records.latest_stripe_payment(order)
+    return records.latest_stripe_payment(order)
 
 
 def _own_order(public_id: str) -> Order:
@@ -60,13 +61,13 @@ def pay(public_id: str):
         db.session.rollback()
         problem = str(err.message)
     order = orders.get_order(public_id)
-    payment = payment_records.latest_stripe_payment(order)
+    payment = records.latest_stripe_payment(order)
     locale = str(get_locale() or "zh_CN")
     return render_template(
         "storefront/pay.html", order=order, intent=intent, problem=problem,
         failure=payment.failure_message if payment is not None
         and payment.status == PaymentStatus.FAILED else None,
-        publishable_key=payments.publishable_key(),
+        publishable_key=gateway.publishable_key(),
         stripe_js_url=current_app.config["STRIPE_JS_URL"],
         stripe_locale="zh" if locale.startswith("zh") else "en",
         return_url=url_for("payments.payment_return", public_id=public_id, _external=True),
@@ -78,13 +79,13 @@ def pay(public_id: str):
 def payment_return(public_id: str):
     """Where Stripe sends the shopper back: ask Stripe, record what it says, show the order."""
     order = _own_order(public_id)
-    payment = payment_records.latest_stripe_payment(order)
-    if payment is None or not payments.enabled():
+    payment = records.latest_stripe_payment(order)
+    if payment is None or not gateway.enabled():
         return redirect(url_for("storefront.order", public_id=public_id))
     intent_id, order_id = payment.stripe_payment_intent_id, order.id
     db.session.commit()
     try:
-        intent = payments.retrieve_intent(intent_id)
+        intent = gateway.retrieve_intent(intent_id)
     except PaymentGatewayError as err:
         flash(str(err.message), "warning")
         return redirect(url_for("storefront.order", public_id=public_id))
