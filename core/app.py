@@ -91,14 +91,22 @@ def register_blueprints(app: Flask) -> None:
     from storefront import admin as storefront_admin
     from storefront import api as storefront_api
     from storefront import order_admin as storefront_order_admin
-    from storefront import views as storefront_views
+    from storefront import web as storefront_web
     from storefront.payments import api as storefront_payment_api
     from storefront.payments import views as storefront_payment_views
+
+    # the storefront's pages put themselves on storefront_web.bp as they are imported
+    from storefront.views import account as _storefront_account_views  # noqa: F401
+    from storefront.views import cart as _storefront_cart_views  # noqa: F401
+    from storefront.views import catalog as _storefront_catalog_views  # noqa: F401
+    from storefront.views import checkout as _storefront_checkout_views  # noqa: F401
+    from storefront.views import orders as _storefront_orders_views  # noqa: F401
+    from storefront.views import vip as _storefront_vip_views  # noqa: F401
 
     from . import views as core_views
 
     app.register_blueprint(core_views.bp)
-    app.register_blueprint(storefront_views.bp)
+    app.register_blueprint(storefront_web.bp)
     app.register_blueprint(storefront_admin.bp)
     app.register_blueprint(storefront_payment_views.bp)
     app.register_blueprint(storefront_order_admin.bp)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from core.clock import day_end, shop_today
 from core.extensions import db
 from core.models import Role
-from fulfillment.models import Center
+from fulfillment.centers import centers_by_id
 from storefront import coupons
 from storefront.loyalty.models import Tier
 from storefront.models import Order
@@ -110,14 +110,6 @@ def order_numbers(order_ids) -> dict[int, str]:
         return {}
     return dict(db.session.execute(
         sa.select(Order.id, Order.number).where(Order.id.in_(ids))).all())
-
-
-def centers_by_id(center_ids) -> dict[int, Center]:
-    ids = list({i for i in center_ids if i is not None})
-    if not ids:
-        return {}
-    return {c.id: c for c in db.session.execute(
-        sa.select(Center).where(Center.id.in_(ids))).scalars()}
 
 
 def coupon_context(customer: Customer) -> dict:

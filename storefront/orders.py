@@ -17,11 +17,11 @@ from core.i18n import localized
 from core.models import Role, User
 from core.signals import order_cancelled, order_fulfilled, order_placed
 from fulfillment import services as desk
-from fulfillment.courier import courier_fee, decide_courier
+from fulfillment.courier import decide_courier
 from fulfillment.errors import InsufficientStock, UnknownCenter
 from fulfillment.models import Center, FulfillmentStatus, Method
 from fulfillment.pickup import close_part_collected
-from fulfillment.routing import decide_delivery, pickup_options
+from fulfillment.routing import courier_fee, decide_delivery, pickup_options
 from fulfillment.state_words import method_word
 from fulfillment.zones import delivery_terms
 
@@ -221,9 +221,10 @@ def _points_discount(membership, subtotal: int, points: int) -> int:
     if not points:
         return 0
     if membership is None or points < 0:
-        raise ValidationFailed(errors={"points": [str(_l("Only members can spend points."))]})
+        raise points_ledger.PointsNotAccepted(
+            errors={"points": [str(_l("Only members can spend points."))]})
     if points > points_ledger.redeemable(membership, subtotal) and points <= membership.points:
-        raise ValidationFailed(errors={"points": [str(_l(
+        raise points_ledger.PointsNotAccepted(errors={"points": [str(_l(
             "Points can pay at most %(share)d%% of an order.",
             share=points_ledger.max_share_percent()))]})
     return points_ledger.discount_for(points)

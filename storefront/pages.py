@@ -15,8 +15,8 @@ The add-to-cart form's CSRF token is per visitor: the cached HTML carries a plac
 replaced on the way out by the token of the visitor's session. A visitor who has no token
 yet (a first visit) gets an empty one rather than a new session on every catalog GET; the
 form then fetches a token when it is submitted (``static/js/shop.js``), and without
-JavaScript the cart asks once to confirm (``views.cart_add``). Either way no state changes
-without a valid token.
+JavaScript the cart asks once to confirm (``cart_add`` in ``views/cart.py``). Either way no
+state changes without a valid token.
 """
 
 import hashlib

@@ -1,11 +1,9 @@
 """The VIP area (``/member``): card and QR, tier progress, points ledger, content, events,
 preferences, data export and closing. Staff pages are in ``staff_views.py``."""
 
-import io
 import json
 from datetime import date
 
-import segno
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +12,7 @@ from flask_login import current_user, login_required
 from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.forms import apply_domain_errors, form_status
+from core.qr import qr_svg_response
 from storefront.loyalty import points as points_ledger
 from storefront.loyalty.membership import membership_of
 from storefront.loyalty.tiers import tier_progress
@@ -66,10 +65,7 @@ def card_qr():
     membership = _membership()
     if membership is None:
         raise NotFound()
-    out = io.BytesIO()
-    segno.make_qr(membership.card_number, error="m").save(out, kind="svg", scale=6, border=2)
-    return Response(out.getvalue(), mimetype="image/svg+xml",
-                    headers={"Cache-Control": "private, no-store"})
+    return qr_svg_response(membership.card_number, scale=6)
 
 
 @bp.route("/member/points")

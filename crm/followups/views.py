@@ -23,11 +23,11 @@ from crm.web import (
     CHANNEL_LABELS,
     CRM_ROLES,
     bp,
-    centers_by_id,
     context_360,
     end_of_today_utc,
     order_numbers,
 )
+from fulfillment.centers import centers_by_id
 from storefront.models import Order
 
 from .forms import FollowUpOutcomeForm, FollowUpRuleForm

@@ -28,6 +28,15 @@ class InsufficientPoints(Conflict):
     message = _l("You do not have that many points.")
 
 
+class PointsNotAccepted(ValidationFailed):
+    """Points this order cannot take (none, a shopper who is not a member, more than the
+    share points may pay): an invalid ``points`` field, code ``validation_error``."""
+
+
+#: what a checkout refuses because of the points asked for, shown on the points field
+POINTS_REFUSALS = (InsufficientPoints, PointsNotAccepted)
+
+
 def points_per_yuan() -> int:
     """Points worth one yuan at checkout (config ``POINTS_PER_YUAN``, 100 by default)."""
     return int(current_app.config.get("POINTS_PER_YUAN", 100))
@@ -150,7 +159,8 @@ def award_order_points(order: Order, membership: Membership, now=None) -> Points
 def redeem_points(membership: Membership, order: Order, points: int) -> PointsEntry:
     """Spend ``points`` on ``order`` (its discount is set by the caller); all or nothing."""
     if points <= 0:
-        raise ValidationFailed(errors={"points": [str(_l("Enter a number of points above 0."))]})
+        raise PointsNotAccepted(
+            errors={"points": [str(_l("Enter a number of points above 0."))]})
     _apply(membership, -points)
     _consume_lots(membership, points)
     return _entry(membership, PointsKind.REDEEMED, -points, "checkout", order=order)
