@@ -86,8 +86,20 @@ def register_blueprints(app: Flask) -> None:
     from crm.outreach import views as _crm_outreach_views  # noqa: F401
     from crm.reports import views as _crm_reports_views  # noqa: F401
     from fulfillment import admin as fulfillment_admin
-    from fulfillment import api as fulfillment_api
-    from fulfillment import views as fulfillment_views
+    from fulfillment import web as fulfillment_web
+
+    # fulfillment's routes put themselves on its blueprints as they are imported
+    from fulfillment.api import common as fulfillment_api
+    from fulfillment.api import desk as _fulfillment_desk_api  # noqa: F401
+    from fulfillment.api import quote as _fulfillment_quote_api  # noqa: F401
+    from fulfillment.api import slots as _fulfillment_slots_api  # noqa: F401
+    from fulfillment.api import transfers as _fulfillment_transfers_api  # noqa: F401
+    from fulfillment.views import delivery as _fulfillment_delivery_views  # noqa: F401
+    from fulfillment.views import desk as _fulfillment_desk_views  # noqa: F401
+    from fulfillment.views import lots as _fulfillment_lots_views  # noqa: F401
+    from fulfillment.views import pickup as _fulfillment_pickup_views  # noqa: F401
+    from fulfillment.views import stock as _fulfillment_stock_views  # noqa: F401
+    from fulfillment.views import transfers as _fulfillment_transfers_views  # noqa: F401
     from storefront import admin as storefront_admin
     from storefront import api as storefront_api
     from storefront import order_admin as storefront_order_admin
@@ -110,7 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(storefront_admin.bp)
     app.register_blueprint(storefront_payment_views.bp)
     app.register_blueprint(storefront_order_admin.bp)
-    app.register_blueprint(fulfillment_views.bp)
+    app.register_blueprint(fulfillment_web.bp)
     app.register_blueprint(fulfillment_admin.bp)
     app.register_blueprint(crm_web.bp)
     app.register_blueprint(club_member_views.bp)

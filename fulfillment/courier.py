@@ -12,9 +12,9 @@ from core.errors import DomainError, ValidationFailed
 from core.extensions import db
 from core.models import User
 
+from .access import check_center_access, require_state
 from .models import Center, Fulfillment, FulfillmentStatus, Method
 from .routing import Decision, Lines, stocked_warehouses
-from .services import _require, check_center_access
 
 
 class CourierUnavailable(DomainError):
@@ -45,7 +45,7 @@ def warehouse_exists() -> bool:
 def ship(f: Fulfillment, actor: User, *, carrier: str, tracking_number: str) -> Fulfillment:
     """The warehouse hands the parcel to the carrier: its name and tracking number are kept."""
     check_center_access(actor, f.center_id)
-    _require(f, method=Method.COURIER, states=(FulfillmentStatus.RESERVED,))
+    require_state(f, method=Method.COURIER, states=(FulfillmentStatus.RESERVED,))
     carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
     errors = {}
     if not carrier or len(carrier) > 60:

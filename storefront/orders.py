@@ -17,6 +17,7 @@ from core.i18n import localized
 from core.models import Role, User
 from core.signals import order_cancelled, order_fulfilled, order_placed
 from fulfillment import services as desk
+from fulfillment.access import check_center_access
 from fulfillment.courier import decide_courier
 from fulfillment.errors import InsufficientStock, UnknownCenter
 from fulfillment.models import Center, FulfillmentStatus, Method
@@ -285,7 +286,7 @@ def cancel_order(order: Order, actor: User) -> Order:
     if order.user_id != actor.id and actor.role not in (Role.ADMIN, Role.STAFF):
         raise Forbidden()
     if actor.role == Role.STAFF and order.user_id != actor.id:
-        desk.check_center_access(actor, order.center_id)
+        check_center_access(actor, order.center_id)
     order = lock_order(order)  # two cancels at once: the second finds it closed
     if not order.is_open:
         raise IllegalTransition(_l("This order is already %(status)s.",

@@ -10,7 +10,7 @@ from core.auth import roles_required
 from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.models import Role
-from fulfillment.views import center_arg, common_context, desk_center
+from fulfillment.web import center_arg, common_context, desk_center
 from storefront.pages import order_status_label
 
 from . import desk

@@ -4,7 +4,6 @@ Staff act for their own center: they request transfers into it, ship those out o
 receive those into it; a transfer their center takes no part in answers 404.
 """
 
-import sqlalchemy as sa
 from flask import g
 from flask_babel import lazy_gettext as _l
 
@@ -12,12 +11,10 @@ from core.api import load_body, load_query, ok, route
 from core.auth import api_auth
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
-from core.models import Role
 
-from . import services, transfers
-from .api import DESK_ROLES, _products, bp
-from .models import Center
-from .schemas import (
+from .. import transfers
+from ..models import Center
+from ..schemas import (
     AlertSchema,
     LowStockSchema,
     StockQuerySchema,
@@ -25,35 +22,15 @@ from .schemas import (
     TransferListSchema,
     TransferQuerySchema,
     TransferSchema,
-    plain_key,
 )
-
-
-def _skus(product_ids) -> dict[int, str]:
-    ids = list(set(product_ids))
-    if not ids:
-        return {}
-    return dict(db.session.execute(
-        sa.select(_products.c.id, _products.c.sku).where(_products.c.id.in_(ids))).all())
+from .common import CENTER_ERRORS, DESK_ROLES, STEP_ERRORS, bp, find_product_id, own_center, skus_of
 
 
 def _product_id(sku: str) -> int:
-    product_id = db.session.execute(
-        sa.select(_products.c.id).where(_products.c.sku == sku)).scalar_one_or_none() \
-        if plain_key(sku) else None
+    product_id = find_product_id(sku)
     if product_id is None:
         raise ValidationFailed(errors={"sku": [str(_l("Unknown product."))]})
     return product_id
-
-
-def _own_center(center_id: int | None) -> int:
-    actor = g.api_user
-    if actor.role == Role.STAFF:
-        center_id = center_id or actor.center_id
-    if center_id is None:
-        raise ValidationFailed(errors={"center_id": [str(_l("Name the center."))]})
-    services.check_center_access(actor, center_id)
-    return center_id
 
 
 def _center(center_id: int) -> Center:
@@ -64,31 +41,28 @@ def _center(center_id: int) -> Center:
 
 
 def _dump(transfer) -> dict:
-    return TransferSchema(skus=_skus([transfer.product_id])).dump(transfer)
-
-
-_ERRORS = ("400:validation_error", "404:not_found")
+    return TransferSchema(skus=skus_of([transfer.product_id])).dump(transfer)
 
 
 @route(bp, "/staff/transfers", summary="Transfers into and out of the center", tag="desk",
        query=TransferQuerySchema, response=TransferListSchema, auth="staff, admin",
-       errors=_ERRORS)
+       errors=CENTER_ERRORS)
 @api_auth(*DESK_ROLES)
 def transfer_list():
     args = load_query(TransferQuerySchema())
-    center_id = _own_center(args.get("center_id"))
+    center_id = own_center(args.get("center_id"))
     items = transfers.transfers_of(center_id, g.api_user, open_only=args.get("open", False))
-    skus = _skus(t.product_id for t in items)
+    skus = skus_of(t.product_id for t in items)
     return ok({"items": TransferSchema(many=True, skus=skus).dump(items)})
 
 
 @route(bp, "/staff/transfers", ("POST",), summary="Ask another center for units",
        tag="desk", body=TransferCreateSchema, response=TransferSchema, status=201,
-       auth="staff, admin", errors=_ERRORS)
+       auth="staff, admin", errors=CENTER_ERRORS)
 @api_auth(*DESK_ROLES)
 def transfer_request():
     data = load_body(TransferCreateSchema())
-    to_center = _center(_own_center(data.get("to_center_id")))
+    to_center = _center(own_center(data.get("to_center_id")))
     transfer = transfers.request_transfer(
         from_center=_center(data["from_center_id"]), to_center=to_center,
         product_id=_product_id(data["sku"]), quantity=data["quantity"], actor=g.api_user,
@@ -105,12 +79,9 @@ def _transfer_step(transfer_id: int, step) -> tuple:
     return ok(body)
 
 
-_STEP = ("404:not_found", "409:illegal_transition")
-
-
 @route(bp, "/staff/transfers/<int:transfer_id>/ship", ("POST",),
        summary="The sending center ships the units", tag="desk", response=TransferSchema,
-       auth="staff, admin", errors=(*_STEP, "409:insufficient_stock"))
+       auth="staff, admin", errors=(*STEP_ERRORS, "409:insufficient_stock"))
 @api_auth(*DESK_ROLES)
 def transfer_ship(transfer_id: int):
     return _transfer_step(transfer_id, transfers.ship_transfer)
@@ -118,7 +89,7 @@ def transfer_ship(transfer_id: int):
 
 @route(bp, "/staff/transfers/<int:transfer_id>/receive", ("POST",),
        summary="The requesting center receives the units", tag="desk", response=TransferSchema,
-       auth="staff, admin", errors=_STEP)
+       auth="staff, admin", errors=STEP_ERRORS)
 @api_auth(*DESK_ROLES)
 def transfer_receive(transfer_id: int):
     return _transfer_step(transfer_id, transfers.receive_transfer)
@@ -126,30 +97,30 @@ def transfer_receive(transfer_id: int):
 
 @route(bp, "/staff/transfers/<int:transfer_id>/cancel", ("POST",),
        summary="Call off a transfer not shipped yet", tag="desk", response=TransferSchema,
-       auth="staff, admin", errors=_STEP)
+       auth="staff, admin", errors=STEP_ERRORS)
 @api_auth(*DESK_ROLES)
 def transfer_cancel(transfer_id: int):
     return _transfer_step(transfer_id, transfers.cancel_transfer)
 
 
 @route(bp, "/staff/stock/low", summary="Products below their alert level", tag="desk",
-       query=StockQuerySchema, response=LowStockSchema, auth="staff, admin", errors=_ERRORS)
+       query=StockQuerySchema, response=LowStockSchema, auth="staff, admin", errors=CENTER_ERRORS)
 @api_auth(*DESK_ROLES)
 def stock_low():
-    center_id = _own_center(load_query(StockQuerySchema()).get("center_id"))
+    center_id = own_center(load_query(StockQuerySchema()).get("center_id"))
     rows = transfers.low_stock(center_id)
-    skus = _skus(r.product_id for r in rows)
+    skus = skus_of(r.product_id for r in rows)
     return ok(LowStockSchema().dump({"items": [
         {"sku": skus.get(r.product_id), "on_hand": r.on_hand, "reserved": r.reserved,
          "available": r.available, "alert_below": r.alert_below} for r in rows]}))
 
 
 @route(bp, "/staff/stock/<sku>/alert", ("PUT",), summary="Set a product's low-stock level",
-       tag="desk", body=AlertSchema, auth="staff, admin", errors=_ERRORS)
+       tag="desk", body=AlertSchema, auth="staff, admin", errors=CENTER_ERRORS)
 @api_auth(*DESK_ROLES)
 def stock_alert(sku: str):
     data = load_body(AlertSchema())
-    center_id = _own_center(data.get("center_id"))
+    center_id = own_center(data.get("center_id"))
     try:
         product_id = _product_id(sku)
     except ValidationFailed:

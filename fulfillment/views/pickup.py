@@ -11,11 +11,11 @@ from core.extensions import db
 from core.i18n import money_filter
 from core.signals import desk_code_received
 
-from . import pickup, services
-from .errors import WrongCode
-from .forms import CodeForm, HandOverForm
-from .models import Fulfillment, FulfillmentStatus, Method
-from .views import (
+from .. import pickup, services
+from ..errors import WrongCode
+from ..forms import CodeForm, HandOverForm
+from ..models import Fulfillment, FulfillmentStatus, Method
+from ..web import (
     DESK_ROLES,
     bp,
     common_context,

@@ -10,11 +10,10 @@ from core.api import load_query, ok, route
 from core.auth import api_auth
 from core.clock import utcnow
 
-from .api import DESK_ROLES, bp
-from .api_transfers import _ERRORS, _own_center
-from .models import Method
-from .schemas import record_id
-from .slots import upcoming_slots
+from ..models import Method
+from ..schemas import record_id
+from ..slots import upcoming_slots
+from .common import CENTER_ERRORS, DESK_ROLES, bp, own_center
 
 #: the furthest ahead a staff member may look, in days
 MAX_DAYS = 60
@@ -47,11 +46,11 @@ class StaffSlotListSchema(Schema):
 
 @route(bp, "/staff/slots", summary="The center's slots in the days ahead: booked and left",
        tag="desk", query=StaffSlotQuerySchema, response=StaffSlotListSchema,
-       auth="staff, admin", errors=_ERRORS)
+       auth="staff, admin", errors=CENTER_ERRORS)
 @api_auth(*DESK_ROLES)
 def slot_list():
     args = load_query(StaffSlotQuerySchema())
-    center_id = _own_center(args.get("center_id"))
+    center_id = own_center(args.get("center_id"))
     now = utcnow()
     days = args.get("days") or current_app.config.get("SLOT_DAYS_AHEAD", 7)
     slots = upcoming_slots(center_id, now=now, days=days, kind=args.get("kind"))

@@ -1,4 +1,4 @@
-"""JSON API of fulfillment (under /api/v1): the desk's queue, its steps, and stock counts.
+"""The desk's JSON routes (under /api/v1/staff): the queue, its steps, and stock counts.
 
 Staff reach their own center only; another center's work answers 404, as if it did not
 exist. Orders and products belong to the storefront, which this module does not import:
@@ -11,40 +11,32 @@ import sqlalchemy as sa
 from flask import g, request
 from flask_babel import lazy_gettext as _l
 
-from core.api import api_blueprint, load_body, load_query, ok, route
+from core.api import load_body, load_query, ok, route
 from core.auth import api_auth
-from core.clock import day_start, shop_today, utcnow
+from core.clock import day_start, shop_today
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import localized
 from core.models import Role, User
 
-from . import courier as courier_shipments
-from . import delivery, pickup, services, zones
-from .errors import InsufficientStock
-from .models import Center, Fulfillment, Method, Stock
-from .schemas import (
+from .. import courier as courier_shipments
+from .. import delivery, pickup, services
+from ..access import check_center_access
+from ..models import Center, Fulfillment, Method, Stock
+from ..schemas import (
     DeliveredSchema,
     DeliveryFailedSchema,
     DispatchSchema,
     HandoverSchema,
-    QuoteQuerySchema,
-    QuoteSchema,
     StaffFulfillmentSchema,
     StaffQueueQuerySchema,
     StaffQueueSchema,
     StockQuerySchema,
     StockSchema,
     StockUpdateSchema,
-    plain_key,
 )
-
-bp = api_blueprint("fulfillment_api", __name__)
-
-DESK_ROLES = (Role.STAFF, Role.ADMIN)
+from .common import DESK_ROLES, STEP_ERRORS, bp, find_product_id
 
 _orders = sa.table("orders", sa.column("id"), sa.column("public_id"), sa.column("number"))
-_products = sa.table("products", sa.column("id"), sa.column("sku"), sa.column("active"))
 
 
 def _order_refs(order_ids) -> dict[int, tuple[str, str]]:
@@ -84,7 +76,7 @@ def queue():
             sa.select(Center.id).where(Center.active.is_(True)).order_by(Center.code)).scalars())
     items = []
     for center_id in center_ids:
-        services.check_center_access(actor, center_id)
+        check_center_access(actor, center_id)
         items += services.center_queue(center_id, day_start=_today_start(),
                                        status=args.get("status"), method=args.get("method"))
     return ok({"items": _dump(items)})
@@ -94,7 +86,7 @@ def _fulfillment(fulfillment_id: int) -> Fulfillment:
     f = db.session.get(Fulfillment, fulfillment_id)
     if f is None:
         raise NotFound()
-    services.check_center_access(g.api_user, f.center_id)
+    check_center_access(g.api_user, f.center_id)
     return f
 
 
@@ -105,12 +97,9 @@ def _step(fulfillment_id: int, action) -> tuple:
     return ok(body)
 
 
-_STEP_ERRORS = ("404:not_found", "409:illegal_transition")
-
-
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/ready", ("POST",),
        summary="Packed: ready for pickup (the shopper gets the code)", tag="desk",
-       response=StaffFulfillmentSchema, auth="staff, admin", errors=_STEP_ERRORS)
+       response=StaffFulfillmentSchema, auth="staff, admin", errors=STEP_ERRORS)
 @api_auth(*DESK_ROLES)
 def mark_ready(fulfillment_id: int):
     return _step(fulfillment_id, lambda f: services.mark_ready(f, g.api_user))
@@ -119,7 +108,7 @@ def mark_ready(fulfillment_id: int):
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/handover", ("POST",),
        summary="Hand over against the shopper's pickup code (all, or some lines now)",
        tag="desk", body=HandoverSchema, response=StaffFulfillmentSchema, auth="staff, admin",
-       errors=("400:wrong_code", "400:validation_error", *_STEP_ERRORS,
+       errors=("400:wrong_code", "400:validation_error", *STEP_ERRORS,
                "429:too_many_attempts"))
 @api_auth(*DESK_ROLES)
 def hand_over(fulfillment_id: int):
@@ -154,7 +143,7 @@ def _lot_of(raw: dict | None) -> dict | None:
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/dispatch", ("POST",),
        summary="A courier (a staff member of the center) leaves with the delivery", tag="desk",
        body=DispatchSchema, response=StaffFulfillmentSchema, auth="staff, admin",
-       errors=("400:validation_error", *_STEP_ERRORS))
+       errors=("400:validation_error", *STEP_ERRORS))
 @api_auth(*DESK_ROLES)
 def dispatch(fulfillment_id: int):
     f = _fulfillment(fulfillment_id)
@@ -179,7 +168,7 @@ def dispatch(fulfillment_id: int):
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/delivered", ("POST",),
        summary="Delivered to the door (who took it, cash taken)", tag="desk",
        body=DeliveredSchema, response=StaffFulfillmentSchema, auth="staff, admin",
-       errors=("400:validation_error", *_STEP_ERRORS))
+       errors=("400:validation_error", *STEP_ERRORS))
 @api_auth(*DESK_ROLES)
 def delivered(fulfillment_id: int):
     f = _fulfillment(fulfillment_id)
@@ -195,7 +184,7 @@ def delivered(fulfillment_id: int):
        summary="A delivery attempt failed: back to the queue, with a reason and a new slot",
        tag="desk", body=DeliveryFailedSchema, response=StaffFulfillmentSchema,
        auth="staff, admin",
-       errors=("400:validation_error", *_STEP_ERRORS, "409:slot_unavailable"))
+       errors=("400:validation_error", *STEP_ERRORS, "409:slot_unavailable"))
 @api_auth(*DESK_ROLES)
 def delivery_failed(fulfillment_id: int):
     f = _fulfillment(fulfillment_id)
@@ -218,12 +207,10 @@ def set_stock(sku: str):
         if actor.role != Role.STAFF:
             raise ValidationFailed(errors={"center_id": [str(_l("Name the center."))]})
         center_id = actor.center_id
-    services.check_center_access(actor, center_id)
+    check_center_access(actor, center_id)
     if db.session.get(Center, center_id) is None:
         raise NotFound()
-    product_id = db.session.execute(
-        sa.select(_products.c.id).where(_products.c.sku == sku)
-    ).scalar_one_or_none() if plain_key(sku) else None
+    product_id = find_product_id(sku)
     if product_id is None:
         raise NotFound()
     row: Stock = services.set_stock(center_id, product_id, data["on_hand"], actor,
@@ -232,57 +219,3 @@ def set_stock(sku: str):
                                "reserved": row.reserved, "available": row.available})
     db.session.commit()
     return ok(body)
-
-
-# --- delivery quote (anyone) ---------------------------------------------------------------
-
-
-def _quote_lines(skus: list[str], quantities: list[int] | None) -> tuple[list, dict]:
-    """(product id, units) pairs for the paired query lists, and ``{id: sku}``."""
-    quantities = quantities or [1] * len(skus)
-    found = dict(db.session.execute(
-        sa.select(_products.c.sku, _products.c.id).where(
-            _products.c.sku.in_(skus), _products.c.active.is_(True))).all()) if skus else {}
-    unknown = sorted(set(skus) - set(found))
-    if unknown:
-        raise ValidationFailed(errors={"sku": [str(_l("Unknown product: %(sku)s", sku=s))
-                                               for s in unknown]})
-    lines = [(found[sku], qty) for sku, qty in zip(skus, quantities, strict=True)]
-    return lines, {pid: sku for sku, pid in found.items()}
-
-
-def _money(amount: int | None, currency: str = "CNY"):
-    return None if amount is None else {"amount": amount, "currency": currency}
-
-
-@route(bp, "/delivery/quote", summary="Which center delivers here, for what fee, in which slots",
-       tag="catalog", query=QuoteQuerySchema, response=QuoteSchema, auth=False,
-       errors=("400:validation_error", "409:insufficient_stock",
-               "422:no_center_serves_address"))
-def delivery_quote():
-    args = load_query(QuoteQuerySchema())
-    if ("lat" in args) != ("lng" in args):
-        missing = "lng" if "lat" in args else "lat"
-        raise ValidationFailed(errors={missing: [str(_l("Give both lat and lng, or neither."))]})
-    lines, skus = _quote_lines(args.get("sku") or [], args.get("quantity"))
-    address = {k: args.get(k) for k in ("province", "city", "district", "lat", "lng")}
-    try:
-        quote = zones.quote_delivery(address, lines, now=utcnow())
-    except InsufficientStock as err:
-        for line in err.extra.get("lines", []):
-            line["sku"] = skus.get(line.pop("product_id"))
-        raise
-    zone = quote.zone
-    currency = zone.currency if zone is not None else "CNY"
-    body = {"center_id": quote.center.id, "center_name": localized(quote.center, "name"),
-            "zone": zone.name if zone is not None else None,
-            "fee": _money(quote.fee_amount, currency),
-            "min_order": _money(zone.min_order_amount if zone else 0, currency),
-            "slots": quote.slots}
-    if zone is not None and zone.free_over_amount is not None:
-        body["free_over"] = _money(zone.free_over_amount, currency)
-    return ok(QuoteSchema().dump(body))
-
-
-from . import api_slots as _api_slots  # noqa: E402,F401  (as do these)
-from . import api_transfers as _api_transfers  # noqa: E402,F401  (its routes join this blueprint)

@@ -8,8 +8,8 @@ from core.auth import roles_required
 from core.extensions import db
 from core.models import User
 
-from . import courier, delivery, services
-from .views import DESK_ROLES, bp, one_click_step
+from .. import courier, delivery, services
+from ..web import DESK_ROLES, bp, one_click_step
 
 
 @bp.route("/desk/fulfillments/<int:fulfillment_id>/dispatch", methods=["POST"])

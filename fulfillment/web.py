@@ -1,11 +1,14 @@
-"""HTML pages of fulfillment, the store desk: its blueprint, what every desk page shares,
-and today's queue (pickups, deliveries, courier parcels) refreshed in place.
+"""What the store desk's pages share: the ``fulfillment`` blueprint, who may open them, the
+center a page works for, the words for a fulfillment's state, the queue as the desk shows
+it, and one-click steps.
 
-The steps and the other pages live by topic, on this blueprint: ``views_pickup`` (ready,
-hand-over, the code box), ``views_delivery`` (dispatch, courier parcels, delivered,
-failed), ``views_stock`` (counts), ``views_transfers``, ``views_lots`` (lots and slots).
-Staff see their own center only; an admin picks one with ``?center=<id>``. Order numbers
-and amounts come from the orders table by name: fulfillment does not import storefront.
+The pages hang on ``bp`` by topic in ``fulfillment/views/``: ``desk`` (today's queue,
+refreshed in place), ``pickup`` (ready, hand-over, the code box), ``delivery`` (dispatch,
+courier parcels, delivered, failed), ``stock`` (counts), ``transfers``, ``lots`` (lots and
+slots). They import this module, never each other; ``core.app`` imports them and registers
+``bp``. Staff see their own center only; an admin picks one with ``?center=<id>``. Order
+numbers and amounts come from the orders table by name: fulfillment does not import
+storefront.
 """
 
 from datetime import datetime
@@ -15,14 +18,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
-from core.auth import roles_required
 from core.clock import day_start, shop_today, shop_zone, utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 
-from . import services, slots, transfers
+from . import lots, services, slots, transfers
+from .access import check_center_access
+from .centers import active_centers
 from .forms import ActionForm, CodeForm
 from .models import Center, Fulfillment, FulfillmentStatus, Method
 from .pickup import to_collect
@@ -95,7 +100,7 @@ def desk_center() -> Center | None:
             return None
     else:
         center_id = requested or current_user.center_id
-    services.check_center_access(current_user, center_id)
+    check_center_access(current_user, center_id)
     center = db.session.get(Center, center_id)
     if center is None:
         raise NotFound()
@@ -124,15 +129,15 @@ def orders_by_id(order_ids) -> dict:
     return {row.id: row for row in rows}
 
 
-def _all_centers() -> list[Center]:
-    return list(db.session.execute(
-        sa.select(Center).where(Center.active.is_(True)).order_by(Center.code)).scalars())
+def product_choices() -> list[SelectChoice]:
+    """The products on sale, for a form's select."""
+    return [SelectChoice(p.id, f"{p.name_zh} · {p.sku}") for p in lots.active_products()]
 
 
 def common_context(center: Center) -> dict:
     return {
         "center": center, "is_admin": is_admin(), "center_arg": center_arg(center.id),
-        "centers": _all_centers() if is_admin() else [], "mask_phone": mask_phone,
+        "centers": active_centers() if is_admin() else [], "mask_phone": mask_phone,
         "status_label": status_label, "payment_labels": PAYMENT_LABELS,
         "routing_reasons": ROUTING_REASONS,
     }
@@ -171,31 +176,12 @@ def render_desk(center: Center, *, code_form: CodeForm | None = None,
     return render_template(template, **context), status
 
 
-@bp.route("/desk")
-@roles_required(*DESK_ROLES)
-def desk():
-    center = desk_center()
-    if center is None:
-        return render_template("fulfillment/no_center.html")
-    return render_desk(center)
-
-
-@bp.route("/desk/queue")
-@roles_required(*DESK_ROLES)
-def desk_queue():
-    """The queue alone (tabs and today's work), for the desk to refresh in place."""
-    center = desk_center()
-    if center is None:
-        raise NotFound()
-    return render_desk(center, partial=True)
-
-
 def desk_fulfillment(fulfillment_id: int) -> Fulfillment:
     """The fulfillment, if this user may work it (others' work is a 404 for staff)."""
     f = db.session.get(Fulfillment, fulfillment_id)
     if f is None:
         raise NotFound()
-    services.check_center_access(current_user, f.center_id)
+    check_center_access(current_user, f.center_id)
     return f
 
 
@@ -222,13 +208,3 @@ def one_click_step(fulfillment_id: int, action, done_message):
     db.session.commit()
     flash(done_message % {"number": number}, "success")
     return redirect(desk_url(f.center_id, f.method))
-
-
-# The desk's pages by topic, on this blueprint (they import the helpers above).
-from . import (  # noqa: E402,F401
-    views_delivery,
-    views_lots,
-    views_pickup,
-    views_stock,
-    views_transfers,
-)

@@ -13,12 +13,12 @@ from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.forms import apply_domain_errors, form_status
 
-from . import transfers
-from .errors import InsufficientStock
-from .forms import ActionForm, DeskTransferForm
-from .lots import product_names
-from .models import Center, TransferStatus
-from .views import DESK_ROLES, bp, center_arg, common_context, desk_center
+from .. import transfers
+from ..errors import InsufficientStock
+from ..forms import ActionForm, DeskTransferForm
+from ..lots import product_names
+from ..models import Center, TransferStatus
+from ..web import DESK_ROLES, bp, center_arg, common_context, desk_center, product_choices
 
 TRANSFER_STATUS_LABELS = {
     TransferStatus.REQUESTED: _l("Requested"),
@@ -26,18 +26,6 @@ TRANSFER_STATUS_LABELS = {
     TransferStatus.RECEIVED: _l("Received"),
     TransferStatus.CANCELLED: _l("Cancelled"),
 }
-
-
-def active_products() -> list:
-    """Products on sale (id, sku, names), in catalog order: the storefront's table, by name."""
-    products = db.metadata.tables["products"]
-    return list(db.session.execute(
-        sa.select(products.c.id, products.c.sku, products.c.name_zh, products.c.name_en)
-        .where(products.c.active.is_(True)).order_by(products.c.position, products.c.id)))
-
-
-def product_choices() -> list[SelectChoice]:
-    return [SelectChoice(p.id, f"{p.name_zh} · {p.sku}") for p in active_products()]
 
 
 def _transfer_form(center: Center) -> DeskTransferForm:

@@ -11,12 +11,11 @@ from core.auth import roles_required
 from core.clock import shop_date, shop_zone, utcnow
 from core.forms import form_status, submit_form
 
-from . import lots
-from .forms import DeskLotForm
-from .models import Center
-from .slots import upcoming_slots
-from .views import DESK_ROLES, bp, center_arg, common_context, desk_center
-from .views_transfers import product_choices
+from .. import lots
+from ..forms import DeskLotForm
+from ..models import Center
+from ..slots import upcoming_slots
+from ..web import DESK_ROLES, bp, center_arg, common_context, desk_center, product_choices
 
 
 def _render_lots(center: Center, form: DeskLotForm, status: int = 200):

@@ -12,10 +12,10 @@ from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import localized
 
-from . import lots, services, transfers
-from .forms import AlertForm, StockForm
-from .models import Center, Stock
-from .views import DESK_ROLES, bp, center_arg, common_context, desk_center
+from .. import lots, services, transfers
+from ..forms import AlertForm, StockForm
+from ..models import Center, Stock
+from ..web import DESK_ROLES, bp, center_arg, common_context, desk_center
 
 
 def _stock_rows(center_id: int) -> list:
