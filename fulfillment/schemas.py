@@ -87,7 +87,7 @@ class CenterSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = Localized("name")
-    kinds = fields.List(fields.String(validate=validate.OneOf((*Method.ALL, "warehouse"))))
+    kinds = fields.List(fields.String(validate=validate.OneOf((*Method.SLOT_KINDS, "warehouse"))))
     address = Localized("address")
     province = fields.String()
     city = fields.String()
@@ -130,7 +130,7 @@ class CenterQuerySchema(Schema):
     sku = fields.List(fields.String(validate=[validate.Length(min=1, max=40), NO_CONTROL]),
                       validate=validate.Length(max=50),
                       metadata={"description": "Repeatable; a SKU twice means two units."})
-    kind = fields.String(validate=validate.OneOf(Method.ALL),
+    kind = fields.String(validate=validate.OneOf(Method.SLOT_KINDS),
                          metadata={"description": "Only centers of this kind."})
 
 
@@ -138,7 +138,7 @@ class SlotSchema(Schema):
     """A pickup or delivery window with room left."""
 
     id = fields.Integer()
-    kind = fields.String(validate=validate.OneOf(Method.ALL))
+    kind = fields.String(validate=validate.OneOf(Method.SLOT_KINDS))
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
     left = fields.Integer(metadata={"description": "Places left in this slot."})

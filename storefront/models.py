@@ -1,12 +1,14 @@
 """The shop's tables: catalog, carts, orders, idempotency keys. Coupons are in
 ``coupon_models.py``, payments in ``payments/models.py``, the club in ``loyalty/models.py``."""
 
+from enum import StrEnum, nonmember
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime, random_token
+from core.models import UTCDateTime, one_of, random_token
 from fulfillment.models import Fulfillment
 
 from .coupon_models import Coupon
@@ -76,23 +78,23 @@ class CartItem(db.Model):
     product = relationship(Product)
 
 
-class OrderStatus:
+class OrderStatus(StrEnum):
     PENDING_PAYMENT = "pending_payment"
     PAID = "paid"
     CONFIRMED = "confirmed"
     FULFILLED = "fulfilled"
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
-    OPEN = (PENDING_PAYMENT, PAID, CONFIRMED)
-    ALL = (PENDING_PAYMENT, PAID, CONFIRMED, FULFILLED, CANCELLED, REFUNDED)
+    OPEN = nonmember((PENDING_PAYMENT, PAID, CONFIRMED))
+    ALL = nonmember((PENDING_PAYMENT, PAID, CONFIRMED, FULFILLED, CANCELLED, REFUNDED))
 
 
-class PaymentMethod:
+class PaymentMethod(StrEnum):
     PAY_AT_PICKUP = "pay_at_pickup"
     CASH_ON_DELIVERY = "cash_on_delivery"
     STRIPE = "stripe"
-    OFFLINE = (PAY_AT_PICKUP, CASH_ON_DELIVERY)
-    ALL = (PAY_AT_PICKUP, CASH_ON_DELIVERY, STRIPE)
+    OFFLINE = nonmember((PAY_AT_PICKUP, CASH_ON_DELIVERY))
+    ALL = nonmember((PAY_AT_PICKUP, CASH_ON_DELIVERY, STRIPE))
 
 
 class Order(db.Model):
@@ -100,11 +102,8 @@ class Order(db.Model):
     __table_args__ = (
         sa.CheckConstraint("total_amount >= 0", name="total_nonnegative"),
         sa.CheckConstraint("subtotal_amount >= 0", name="subtotal_nonnegative"),
-        sa.CheckConstraint(
-            "status IN ('pending_payment', 'paid', 'confirmed', 'fulfilled', 'cancelled', "
-            "'refunded')", name="status_known"),
-        sa.CheckConstraint("payment_method IN ('pay_at_pickup', 'cash_on_delivery', 'stripe')",
-                           name="payment_method_known"),
+        one_of("status", OrderStatus, name="status_known"),
+        one_of("payment_method", PaymentMethod, name="payment_method_known"),
         sa.Index("ix_orders_user_created", "user_id", "created_at"),
     )
 

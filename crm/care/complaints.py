@@ -25,14 +25,22 @@ from crm.outreach.outbox import enqueue
 from storefront.models import Order, OrderLine
 
 from .lots import complaint_ids_of_lot
-from .models import Complaint, ComplaintEvent, ComplaintStatus
+from .models import (
+    Category,
+    Complaint,
+    ComplaintChannel,
+    ComplaintEvent,
+    ComplaintStatus,
+    Remedy,
+    Severity,
+)
 from .remedies import issue_coupon, issue_refund, send_replacement
 
 S = ComplaintStatus
-CHANNELS = ("hotline", "store", "online", "followup")
-CATEGORIES = ("quality", "delivery", "service", "price", "other")
-SEVERITIES = ("low", "medium", "high")
-REMEDIES = ("refund", "replacement", "coupon", "apology")
+CHANNELS = tuple(ComplaintChannel)
+CATEGORIES = tuple(Category)
+SEVERITIES = tuple(Severity)
+REMEDIES = tuple(Remedy)
 CATEGORY_LABELS = {"quality": _l("Quality"), "delivery": _l("Delivery"),
                    "service": _l("Service"), "price": _l("Price"), "other": _l("Other")}
 SEVERITY_LABELS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")}

@@ -1,20 +1,22 @@
 """The VIP club in the storefront: memberships and their tiers, tier rules, member prices
 per tier, the points ledger. (crm/club holds the club's content, events and member area.)"""
 
+from enum import StrEnum, nonmember
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime
+from core.models import UTCDateTime, one_of
 
 
-class Tier:
+class Tier(StrEnum):
     CLASSIC = "classic"
     SILVER = "silver"
     GOLD = "gold"
     DIAMOND = "diamond"
-    ALL = (CLASSIC, SILVER, GOLD, DIAMOND)
+    ALL = nonmember((CLASSIC, SILVER, GOLD, DIAMOND))
 
 
 class Membership(db.Model):
@@ -23,7 +25,7 @@ class Membership(db.Model):
     __tablename__ = "memberships"
     __table_args__ = (
         sa.CheckConstraint("points >= 0", name="points_nonnegative"),
-        sa.CheckConstraint("tier IN ('classic', 'silver', 'gold', 'diamond')", name="tier_known"),
+        one_of("tier", Tier, name="tier_known"),
         # one open membership per user; closed ones stay for the books and free the user
         sa.Index("uq_memberships_open_user_id", "user_id", unique=True,
                  sqlite_where=sa.text("closed_at IS NULL"),
@@ -66,7 +68,7 @@ class TierRule(db.Model):
 
     __tablename__ = "tiers"
     __table_args__ = (
-        sa.CheckConstraint("code IN ('classic', 'silver', 'gold', 'diamond')", name="code_known"),
+        one_of("code", Tier, name="code_known"),
         sa.CheckConstraint("threshold_amount >= 0", name="threshold_nonnegative"),
         sa.CheckConstraint("points_per_100_yuan >= 0", name="rate_nonnegative"),
     )
@@ -99,13 +101,13 @@ class MemberPrice(db.Model):
     price_amount = sa.Column(sa.Integer, nullable=False)
 
 
-class PointsKind:
+class PointsKind(StrEnum):
     EARNED = "earned"
     REDEEMED = "redeemed"
     EXPIRED = "expired"
     REVERSED = "reversed"
     ADJUSTED = "adjusted"
-    ALL = (EARNED, REDEEMED, EXPIRED, REVERSED, ADJUSTED)
+    ALL = nonmember((EARNED, REDEEMED, EXPIRED, REVERSED, ADJUSTED))
 
 
 class PointsEntry(db.Model):
@@ -117,9 +119,7 @@ class PointsEntry(db.Model):
 
     __tablename__ = "points_entries"
     __table_args__ = (
-        sa.CheckConstraint(
-            "kind IN ('earned', 'redeemed', 'expired', 'reversed', 'adjusted')",
-            name="kind_known"),
+        one_of("kind", PointsKind, name="kind_known"),
         sa.CheckConstraint("balance_after >= 0", name="balance_nonnegative"),
         sa.CheckConstraint("open_amount >= 0", name="open_nonnegative"),
         sa.Index("ix_points_entries_membership_created", "membership_id", "created_at"),

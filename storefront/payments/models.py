@@ -1,24 +1,26 @@
 """Payment tables: payments (online and collected at the desk), the timeline, Stripe's
 events (each stored once), refunds and the lines they give back."""
 
+from enum import StrEnum, nonmember
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime
+from core.models import UTCDateTime, one_of
 
 
-class PaymentStatus:
+class PaymentStatus(StrEnum):
     PENDING = "pending"
     PROCESSING = "processing"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELED = "canceled"
-    ALL = (PENDING, PROCESSING, SUCCEEDED, FAILED, CANCELED)
+    ALL = nonmember((PENDING, PROCESSING, SUCCEEDED, FAILED, CANCELED))
 
 
-class Collection:
+class Collection(StrEnum):
     """How money reached the shop: online through Stripe, or at hand-over."""
 
     STRIPE = "stripe"
@@ -26,8 +28,8 @@ class Collection:
     CARD_TERMINAL = "card_terminal"
     WECHAT_SCAN = "wechat_scan"
     ALIPAY_SCAN = "alipay_scan"
-    OFFLINE = (CASH, CARD_TERMINAL, WECHAT_SCAN, ALIPAY_SCAN)
-    ALL = (STRIPE, *OFFLINE)
+    OFFLINE = nonmember((CASH, CARD_TERMINAL, WECHAT_SCAN, ALIPAY_SCAN))
+    ALL = nonmember((STRIPE, CASH, CARD_TERMINAL, WECHAT_SCAN, ALIPAY_SCAN))
 
 
 class Payment(db.Model):
@@ -36,12 +38,8 @@ class Payment(db.Model):
     __tablename__ = "payments"
     __table_args__ = (
         sa.CheckConstraint("amount >= 0", name="amount_nonnegative"),
-        sa.CheckConstraint(
-            "status IN ('pending', 'processing', 'succeeded', 'failed', 'canceled')",
-            name="status_known"),
-        sa.CheckConstraint(
-            "method IN ('stripe', 'cash', 'card_terminal', 'wechat_scan', 'alipay_scan')",
-            name="method_known"),
+        one_of("status", PaymentStatus, name="status_known"),
+        one_of("method", Collection, name="method_known"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -96,11 +94,11 @@ class StripeEvent(db.Model):
     received_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
 
 
-class RefundStatus:
+class RefundStatus(StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-    ALL = (PENDING, SUCCEEDED, FAILED)
+    ALL = nonmember((PENDING, SUCCEEDED, FAILED))
 
 
 class Refund(db.Model):
@@ -109,7 +107,7 @@ class Refund(db.Model):
     __tablename__ = "refunds"
     __table_args__ = (
         sa.CheckConstraint("amount > 0", name="amount_positive"),
-        sa.CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status_known"),
+        one_of("status", RefundStatus, name="status_known"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
