@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from core.errors import Forbidden, IllegalTransition, NotFound
 from core.models import Role, User
 
+from .labels import status_word
 from .models import Fulfillment
-from .state_words import status_word
 
 
 def check_center_access(actor: User, center_id: int) -> None:

@@ -10,8 +10,8 @@ from marshmallow import Schema, ValidationError, fields, missing, validate, vali
 
 from core.i18n import current_locale
 
+from .labels import routing_word
 from .models import FulfillmentStatus, Method
-from .state_words import routing_word
 
 #: the largest id a database integer column holds; bigger ids cannot exist
 MAX_ID = 2**31 - 1

@@ -22,6 +22,7 @@ from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillme
 from . import lot_moves
 from .access import check_center_access, require_state
 from .errors import InsufficientStock, SlotUnavailable, WrongCode
+from .labels import status_word
 from .ledger import record_movement
 from .lots import allocate_lots, consume_lots, release_lots
 from .models import (
@@ -35,7 +36,6 @@ from .models import (
 )
 from .routing import Lines, available_by_center, merge_lines, shortages
 from .slots import release_slot, reserve_slot
-from .state_words import status_word
 
 #: no 0/O, 1/I/L: a code read aloud at a counter must not be misheard
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

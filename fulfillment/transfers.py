@@ -18,9 +18,9 @@ from core.models import Role, User
 
 from .access import check_center_access
 from .errors import InsufficientStock
+from .labels import transfer_word
 from .lot_moves import put_into_lot, record_by_lot, take_lots
 from .models import Center, MovementKind, Stock, Transfer, TransferLot, TransferStatus
-from .state_words import transfer_word
 
 MAX_TRANSFER = 100_000
 

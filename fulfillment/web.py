@@ -16,7 +16,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -24,58 +23,22 @@ from core.clock import day_start, shop_today, shop_zone, utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
+from core.privacy import mask_phone
 
 from . import lots, services, slots, transfers
 from .access import check_center_access
 from .centers import active_centers
 from .forms import ActionForm, CodeForm
-from .models import Center, Fulfillment, FulfillmentStatus, Method
+from .labels import PAYMENT_LABELS, routing_word, status_label
+from .labels import ROUTING_WORDS as ROUTING_REASONS
+from .models import Center, Fulfillment, Method
 from .pickup import to_collect
 from .queue import group_by_slot
-from .state_words import ROUTING_WORDS as ROUTING_REASONS
-from .state_words import routing_word
 
 bp = Blueprint("fulfillment", __name__)
 bp.add_app_template_global(routing_word)
 
 DESK_ROLES = (Role.STAFF, Role.ADMIN)
-
-STATUS_LABELS = {
-    FulfillmentStatus.RESERVED: _l("To prepare"),
-    FulfillmentStatus.READY: _l("Ready for pickup"),
-    FulfillmentStatus.PICKED_UP: _l("Picked up"),
-    FulfillmentStatus.DISPATCHED: _l("On the way"),
-    FulfillmentStatus.DELIVERED: _l("Delivered"),
-    FulfillmentStatus.CANCELLED: _l("Cancelled"),
-}
-#: a delivery waiting at the center is not "to prepare" but "to dispatch"
-DELIVERY_STATUS_LABELS = {FulfillmentStatus.RESERVED: _l("To dispatch")}
-#: a courier parcel is packed and handed to the carrier
-COURIER_STATUS_LABELS = {FulfillmentStatus.RESERVED: _l("To ship"),
-                         FulfillmentStatus.DISPATCHED: _l("With the carrier")}
-PAYMENT_LABELS = {
-    "pay_at_pickup": _l("Pay at pickup"),
-    "cash_on_delivery": _l("Cash on delivery"),
-    "stripe": _l("Paid online"),
-}
-
-
-def mask_phone(phone: str | None) -> str:
-    """Only the last 4 digits show at the desk: ``13812345678`` -> ``*******5678``."""
-    phone = (phone or "").strip()
-    if len(phone) <= 4:
-        return "*" * len(phone)
-    return "*" * (len(phone) - 4) + phone[-4:]
-
-
-def status_label(f: Fulfillment) -> str:
-    """The desk's word for a fulfillment's state."""
-    if f.method == Method.COURIER and f.status in COURIER_STATUS_LABELS:
-        return COURIER_STATUS_LABELS[f.status]
-    if f.method == Method.DELIVERY and f.status in DELIVERY_STATUS_LABELS:
-        return DELIVERY_STATUS_LABELS[f.status]
-    return STATUS_LABELS.get(f.status, f.status)
-
 
 def today_start_utc() -> datetime:
     """Midnight today in the shop's zone, as a UTC time."""

@@ -52,12 +52,6 @@ class CouponMinimum(CouponRefused):
     message = _l("Your order does not reach this coupon's minimum.")
 
 
-#: a coupon's state in words (the state as the shopper sees it, ``state_of``)
-STATE_LABELS = {CouponState.ISSUED: _l("Ready to use"), CouponState.USED: _l("Used"),
-                CouponState.EXPIRED: _l("Expired"), CouponState.VOID: _l("Withdrawn")}
-SOURCE_LABELS = {CouponSource.COMPLAINT: _l("Complaint remedy"),
-                 CouponSource.BIRTHDAY: _l("Birthday"), CouponSource.MANUAL: _l("Given by hand")}
-
 #: the codes a checkout may be refused with, for the API's description
 ERROR_CODES = tuple(e.code for e in (CouponInvalid, CouponUsed, CouponExpired, CouponMinimum))
 

@@ -20,21 +20,21 @@ from fulfillment import services as desk
 from fulfillment.access import check_center_access
 from fulfillment.courier import decide_courier
 from fulfillment.errors import InsufficientStock, UnknownCenter
+from fulfillment.labels import method_word
 from fulfillment.models import Center, FulfillmentStatus, Method
 from fulfillment.pickup import close_part_collected
 from fulfillment.routing import courier_fee, decide_delivery, pickup_options
-from fulfillment.state_words import method_word
 from fulfillment.zones import delivery_terms
 
 from . import coupons
 from .errors import PaymentsUnavailable
+from .labels import status_word
 from .loyalty import points as points_ledger
 from .loyalty import tiers
 from .loyalty.membership import membership_of
 from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
 from .payments.records import lock_order, log_event, paid_total, refundable, refunded_quantities
 from .payments.refunds import refund_order
-from .state_words import status_word
 
 MAX_QUANTITY = 99
 #: why a pickup nobody collected was cancelled (timeline event and refund reason)

@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from core.errors import DomainError, NotFound
@@ -20,6 +19,7 @@ from storefront.loyalty.tiers import tier_progress
 from . import content, events, members
 from .audience import audience_of, fits
 from .forms import CloseForm, ProfileForm, RegistrationForm
+from .labels import POINTS_KIND_LABELS, REGISTRATION_STATUS_LABELS
 
 bp = Blueprint("club", __name__)
 
@@ -228,17 +228,6 @@ def member_close():
     db.session.commit()
     flash(_("Your membership is closed. Your orders stay in your account."), "success")
     return redirect(url_for("storefront.account"))
-
-
-POINTS_KIND_LABELS = {
-    "earned": _l("Earned on an order"), "redeemed": _l("Spent at checkout"),
-    "expired": _l("Expired"), "reversed": _l("Reversed (refund or cancellation)"),
-    "adjusted": _l("Adjusted by our customer center"),
-}
-REGISTRATION_STATUS_LABELS = {
-    "registered": _l("Registered"), "waitlisted": _l("On the waitlist"),
-    "cancelled": _l("Cancelled"),
-}
 
 
 @bp.app_template_global()

@@ -6,14 +6,8 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from .labels import OUTCOME_LABELS
 from .queue import OUTCOMES
-
-OUTCOME_LABELS = {
-    "reached": _l("Reached the customer"),
-    "unreached": _l("No answer (try again later)"),
-    "wrong_number": _l("Wrong number"),
-    "declined": _l("Customer declined to talk"),
-}
 
 
 def _int_or_none(value):

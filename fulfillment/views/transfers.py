@@ -4,7 +4,6 @@ center, receive what arrives, call off what has not left. Only this center's tra
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -16,16 +15,10 @@ from core.forms import apply_domain_errors, form_status
 from .. import transfers
 from ..errors import InsufficientStock
 from ..forms import ActionForm, DeskTransferForm
+from ..labels import TRANSFER_STATUS_LABELS
 from ..lots import product_names
 from ..models import Center, TransferStatus
 from ..web import DESK_ROLES, bp, center_arg, common_context, desk_center, product_choices
-
-TRANSFER_STATUS_LABELS = {
-    TransferStatus.REQUESTED: _l("Requested"),
-    TransferStatus.SHIPPED: _l("On the way"),
-    TransferStatus.RECEIVED: _l("Received"),
-    TransferStatus.CANCELLED: _l("Cancelled"),
-}
 
 
 def _transfer_form(center: Center) -> DeskTransferForm:

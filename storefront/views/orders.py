@@ -11,7 +11,8 @@ from core.qr import qr_svg_response
 from fulfillment.centers import centers_by_id
 from fulfillment.models import Center, FulfillmentStatus
 
-from ..coupons import STATE_LABELS, coupons_of, state_of
+from ..coupons import coupons_of, state_of
+from ..labels import COUPON_STATE_LABELS
 from ..orders import can_view, cancel_order, get_order, orders_of
 from ..payments import billing
 from ..web import bp
@@ -25,7 +26,7 @@ def orders():
     centers = centers_by_id(o.center_id for o in rows)
     return render_template("storefront/orders.html", orders=rows, centers=centers,
                            coupons=coupons_of(user), coupon_state=state_of,
-                           coupon_labels=STATE_LABELS)
+                           coupon_labels=COUPON_STATE_LABELS)
 
 
 def _visible_order(public_id: str, *, owner_only: bool = False):

@@ -1,7 +1,9 @@
 """One vocabulary per domain: the code sets are StrEnums whose members behave as their plain
 codes wherever they go (JSON, marshmallow, templates, the database)."""
 
+import importlib
 import json
+from enum import StrEnum
 
 import pytest
 import sqlalchemy as sa
@@ -61,3 +63,51 @@ def test_members_travel_as_their_plain_codes():
 def test_members_are_bound_as_their_plain_codes(app, session):
     bound = session.execute(sa.select(sa.literal(Tier.GOLD, sa.String))).scalar_one()
     assert bound == "gold" and type(bound) is str
+
+
+# --- the words for the codes --------------------------------------------------------------
+
+LABEL_MODULES = ("core.labels", "fulfillment.labels", "storefront.labels", "crm.labels",
+                 "crm.care.labels", "crm.club.labels", "crm.customers.labels",
+                 "crm.followups.labels", "crm.outreach.labels")
+#: maps that word only some states on purpose: the desk's delivery and courier words over
+#: its general ones, and the complaint steps (nothing steps back to open)
+PARTIAL = {"DELIVERY_STATUS_LABELS", "COURIER_STATUS_LABELS", "STEP_LABELS"}
+
+
+def _label_maps():
+    """Every ``*_LABELS`` and ``*_WORDS`` dict of every labels module, with the set of codes
+    it words: the enum of its keys, or the codes it is known to word when its keys are
+    plain strings."""
+    from crm.followups.queue import OUTCOMES
+
+    known = {"PAYMENT_LABELS": tuple(PaymentMethod), "OUTCOME_LABELS": OUTCOMES}
+    found = []
+    for name in LABEL_MODULES:
+        module = importlib.import_module(name)
+        for attr, value in vars(module).items():
+            if not (attr.endswith(("_LABELS", "_WORDS")) and isinstance(value, dict)):
+                continue
+            enums = {type(k) for k in value if isinstance(k, StrEnum)}
+            assert len(enums) <= 1, f"{name}.{attr} mixes {enums}"
+            codes = tuple(enums.pop()) if enums else known.get(attr)
+            found.append((f"{name}.{attr}", attr, value, codes))
+    return found
+
+
+def test_labels_are_found():
+    names = {full for full, *_rest in _label_maps()}
+    assert {"crm.labels.METHOD_LABELS", "storefront.labels.METHOD_LABELS",
+            "fulfillment.labels.STATUS_LABELS", "core.labels.ROLE_LABELS"} <= names
+
+
+WORDED = [m for m in _label_maps() if m[3] is not None]
+
+
+@pytest.mark.parametrize("full, attr, labels, codes", WORDED, ids=[m[0] for m in WORDED])
+def test_every_code_has_its_words(full, attr, labels, codes):
+    unknown = set(labels) - set(codes)
+    assert not unknown, f"{full} words codes that do not exist: {sorted(unknown)}"
+    if attr not in PARTIAL:
+        missing = [c for c in codes if c not in labels]
+        assert not missing, f"{full} has no words for {missing}"

@@ -1,11 +1,40 @@
-"""States and methods as they read inside a sentence ("This order is picked up and ...").
+"""The words for fulfillment's codes: as the desk's pages label them, and as they read
+inside a sentence ("This order is picked up and ...").
 
-Messages show these words, never the codes (``picked_up``, ``delivery``) the tables keep.
+Pages and messages show these words, never the codes (``picked_up``, ``delivery``) the
+tables keep.
 """
 
 from flask_babel import lazy_gettext as _l
 
-from .models import FulfillmentStatus, Method, TransferStatus
+from .models import Fulfillment, FulfillmentStatus, Method, TransferStatus
+
+#: a fulfillment's state on the desk
+STATUS_LABELS = {
+    FulfillmentStatus.RESERVED: _l("To prepare"),
+    FulfillmentStatus.READY: _l("Ready for pickup"),
+    FulfillmentStatus.PICKED_UP: _l("Picked up"),
+    FulfillmentStatus.DISPATCHED: _l("On the way"),
+    FulfillmentStatus.DELIVERED: _l("Delivered"),
+    FulfillmentStatus.CANCELLED: _l("Cancelled"),
+}
+#: a delivery waiting at the center is not "to prepare" but "to dispatch"
+DELIVERY_STATUS_LABELS = {FulfillmentStatus.RESERVED: _l("To dispatch")}
+#: a courier parcel is packed and handed to the carrier
+COURIER_STATUS_LABELS = {FulfillmentStatus.RESERVED: _l("To ship"),
+                         FulfillmentStatus.DISPATCHED: _l("With the carrier")}
+#: how an order is paid (the storefront's ``PaymentMethod``; the desk reads orders by table)
+PAYMENT_LABELS = {
+    "pay_at_pickup": _l("Pay at pickup"),
+    "cash_on_delivery": _l("Cash on delivery"),
+    "stripe": _l("Paid online"),
+}
+TRANSFER_STATUS_LABELS = {
+    TransferStatus.REQUESTED: _l("Requested"),
+    TransferStatus.SHIPPED: _l("On the way"),
+    TransferStatus.RECEIVED: _l("Received"),
+    TransferStatus.CANCELLED: _l("Cancelled"),
+}
 
 STATUS_WORDS = {
     FulfillmentStatus.RESERVED: _l("being prepared"),
@@ -54,3 +83,12 @@ def method_word(method: str):
 def transfer_word(status: str):
     """A transfer's state in words, in the reader's language."""
     return TRANSFER_WORDS.get(status, status)
+
+
+def status_label(f: Fulfillment) -> str:
+    """The desk's word for a fulfillment's state."""
+    if f.method == Method.COURIER and f.status in COURIER_STATUS_LABELS:
+        return COURIER_STATUS_LABELS[f.status]
+    if f.method == Method.DELIVERY and f.status in DELIVERY_STATUS_LABELS:
+        return DELIVERY_STATUS_LABELS[f.status]
+    return STATUS_LABELS.get(f.status, f.status)
