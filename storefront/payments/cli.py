@@ -1,4 +1,4 @@
-"""Commands of the storefront: payments."""
+"""The payments commands (``flask payments ...``)."""
 
 from datetime import UTC, datetime, timedelta
 
