@@ -67,8 +67,9 @@ def register_extensions(app: Flask) -> None:
     from crm.followups import models as _crm_followups_models  # noqa: F401
     from crm.outreach import models as _crm_outreach_models  # noqa: F401
     from fulfillment import models as _fulfillment_models  # noqa: F401
-    from storefront import club_models as _storefront_club_models  # noqa: F401
     from storefront import models as _storefront_models  # noqa: F401
+    from storefront.loyalty import models as _storefront_loyalty_models  # noqa: F401
+    from storefront.payments import models as _storefront_payments_models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -87,23 +88,43 @@ def register_blueprints(app: Flask) -> None:
     from crm.outreach import views as _crm_outreach_views  # noqa: F401
     from crm.reports import views as _crm_reports_views  # noqa: F401
     from fulfillment import admin as fulfillment_admin
-    from fulfillment import api as fulfillment_api
-    from fulfillment import views as fulfillment_views
+    from fulfillment import web as fulfillment_web
+
+    # fulfillment's routes put themselves on its blueprints as they are imported
+    from fulfillment.api import common as fulfillment_api
+    from fulfillment.api import desk as _fulfillment_desk_api  # noqa: F401
+    from fulfillment.api import quote as _fulfillment_quote_api  # noqa: F401
+    from fulfillment.api import slots as _fulfillment_slots_api  # noqa: F401
+    from fulfillment.api import transfers as _fulfillment_transfers_api  # noqa: F401
+    from fulfillment.views import delivery as _fulfillment_delivery_views  # noqa: F401
+    from fulfillment.views import desk as _fulfillment_desk_views  # noqa: F401
+    from fulfillment.views import lots as _fulfillment_lots_views  # noqa: F401
+    from fulfillment.views import pickup as _fulfillment_pickup_views  # noqa: F401
+    from fulfillment.views import stock as _fulfillment_stock_views  # noqa: F401
+    from fulfillment.views import transfers as _fulfillment_transfers_views  # noqa: F401
     from storefront import admin as storefront_admin
     from storefront import api as storefront_api
     from storefront import order_admin as storefront_order_admin
-    from storefront import payment_api as storefront_payment_api
-    from storefront import payment_views as storefront_payment_views
-    from storefront import views as storefront_views
+    from storefront import web as storefront_web
+    from storefront.payments import api as storefront_payment_api
+    from storefront.payments import views as storefront_payment_views
+
+    # the storefront's pages put themselves on storefront_web.bp as they are imported
+    from storefront.views import account as _storefront_account_views  # noqa: F401
+    from storefront.views import cart as _storefront_cart_views  # noqa: F401
+    from storefront.views import catalog as _storefront_catalog_views  # noqa: F401
+    from storefront.views import checkout as _storefront_checkout_views  # noqa: F401
+    from storefront.views import orders as _storefront_orders_views  # noqa: F401
+    from storefront.views import vip as _storefront_vip_views  # noqa: F401
 
     from . import views as core_views
 
     app.register_blueprint(core_views.bp)
-    app.register_blueprint(storefront_views.bp)
+    app.register_blueprint(storefront_web.bp)
     app.register_blueprint(storefront_admin.bp)
     app.register_blueprint(storefront_payment_views.bp)
     app.register_blueprint(storefront_order_admin.bp)
-    app.register_blueprint(fulfillment_views.bp)
+    app.register_blueprint(fulfillment_web.bp)
     app.register_blueprint(fulfillment_admin.bp)
     app.register_blueprint(crm_web.bp)
     app.register_blueprint(club_member_views.bp)
@@ -130,7 +151,10 @@ def register_jobs(app: Flask) -> None:
     from crm.followups import rules as followup_rules
     from crm.outreach import outbox
     from fulfillment import pickup, slots
-    from storefront import coupons, idempotency, payment_jobs, points, refunds, tiers
+    from storefront import coupons, idempotency
+    from storefront.loyalty import points, tiers
+    from storefront.payments import jobs as payment_jobs
+    from storefront.payments import refunds
 
     from .jobs import register_job
 
@@ -156,7 +180,7 @@ def register_commands(app: Flask) -> None:
     from crm.cli import crm_cli
     from demo.command import demo_command
     from fulfillment.cli import stock_cli
-    from storefront.cli import payments_cli
+    from storefront.payments.cli import payments_cli
 
     from .cli import jobs_cli, users_cli
 

@@ -1,8 +1,15 @@
-"""Users, roles, API tokens and the column types every module uses."""
+"""Users, roles, API tokens, and the column types and CHECK helper every module uses.
+
+A closed set of codes (the roles here; states, kinds and methods in each package's models) is
+a ``StrEnum``: a member is its code, equal to it, formatted as it, and bound and serialized
+as the plain string. Groups of codes (``Role.STAFF_MEMBERS``) sit beside the members as
+``nonmember`` tuples, and ``one_of`` makes a set the table's ``CHECK (... IN (...))``.
+"""
 
 import hashlib
 import secrets
 from datetime import UTC, timedelta
+from enum import StrEnum, nonmember
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -33,27 +40,37 @@ class UTCDateTime(sa.TypeDecorator):
         return value.astimezone(UTC)
 
 
+def one_of(column: str, values, *, name: str) -> sa.CheckConstraint:
+    """A CHECK named ``name`` that ``column`` holds one of ``values`` (an enum, or some of its
+    members), in the order given: ``column IN ('a', 'b')``, the SQL the migrations wrote."""
+    codes = [str(value) for value in values]
+    if not codes or any("'" in code for code in codes):
+        raise ValueError(f"codes for a CHECK must be plain words: {codes}")
+    listed = ", ".join(f"'{code}'" for code in codes)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=name)
+
+
 def random_token(nbytes: int = 12) -> str:
     """An unguessable URL-safe token, for ids the public sees."""
     return secrets.token_urlsafe(nbytes)
 
 
-class Role:
+class Role(StrEnum):
     """The roles a user can hold; a shopper holds none of the staff roles."""
 
     CUSTOMER = "customer"
     ADMIN = "admin"
     CRM = "crm"
     STAFF = "staff"
-    ALL = (CUSTOMER, ADMIN, CRM, STAFF)
+    ALL = nonmember((CUSTOMER, ADMIN, CRM, STAFF))
     #: anyone who works for the brand
-    STAFF_MEMBERS = (ADMIN, CRM, STAFF)
+    STAFF_MEMBERS = nonmember((ADMIN, CRM, STAFF))
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        sa.CheckConstraint("role IN ('customer', 'admin', 'crm', 'staff')", name="role_known"),
+        one_of("role", Role, name="role_known"),
         sa.CheckConstraint("role != 'staff' OR center_id IS NOT NULL", name="staff_has_center"),
     )
 

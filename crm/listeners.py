@@ -20,9 +20,9 @@ from core.signals import (
     user_registered,
 )
 from storefront.models import Order
-from storefront.refund_requests import register_source
+from storefront.payments.refund_requests import register_source
 
-from .care.complaints import STATUS_LABELS as COMPLAINT_STATUS_LABELS
+from .care.labels import STATUS_LABELS as COMPLAINT_STATUS_LABELS
 from .care.models import Complaint
 from .club.desk_views import on_desk_code
 from .customers.erasure import anonymize_person, scrub_finished_order, welcome_back

@@ -1,88 +1,56 @@
 """What the customer center's pages share: the ``crm`` blueprint, who may open them, the
-words for the codes they show, and the helpers more than one page uses (the 360's context,
-order numbers, centers). The domains' views hang their pages on ``bp``; they import this
-module, never each other. ``core.app`` imports them and registers ``bp``."""
+words for the codes they show (``crm_labels()``, gathered from each domain's ``labels.py``
+and ``crm/labels.py``), and the helpers more than one page uses (the 360's context, order
+numbers). The domains' views hang their pages on ``bp``; they import this module, never
+each other. ``core.app`` imports them and registers ``bp``."""
 
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from core.clock import day_end, shop_today
 from core.extensions import db
 from core.models import Role
-from fulfillment.models import Center
+from fulfillment.centers import centers_by_id
 from storefront import coupons
-from storefront.models import Order, Tier
+from storefront.labels import COUPON_STATE_LABELS
+from storefront.models import Order
 
 from .care import goodwill
-from .care.complaints import labels as complaint_labels
 from .care.forms import GiveCouponForm
+from .care.labels import complaint_labels
 from .customers import profiles
-from .customers.figures import Segment
-from .customers.forms import (
+from .customers.forms import ChildForm, TagForm
+from .customers.labels import (
     CHANNEL_CHOICE_LABELS,
     GENDER_LABELS,
+    SEGMENT_LABELS,
     SOURCE_LABELS,
+    STAGE_LABELS,
     TIME_LABELS,
-    ChildForm,
-    TagForm,
 )
 from .customers.models import Customer, Stage
-from .followups.forms import OUTCOME_LABELS
-from .followups.models import FollowUpKind, FollowUpStatus
+from .followups.labels import FOLLOWUP_STATUS_LABELS, KIND_LABELS, OUTCOME_LABELS
+from .labels import METHOD_LABELS, ORDER_STATUS_LABELS, TIER_LABELS
+from .outreach.labels import (
+    CHANNEL_LABELS,
+    OUTBOX_STATUS_LABELS,
+    PURPOSE_LABELS,
+    SKIP_REASON_LABELS,
+)
 from .outreach.models import OutboxStatus
 
 bp = Blueprint("crm", __name__)
 
 CRM_ROLES = (Role.CRM, Role.ADMIN)
 
-STAGE_LABELS = {
-    Stage.PROSPECT: _l("Prospect"), Stage.FIRST_TIME: _l("First-time buyer"),
-    Stage.REPEAT: _l("Repeat buyer"), Stage.VIP: _l("VIP"), Stage.DORMANT: _l("Dormant"),
-    Stage.LOST: _l("Lost"),
-}
 STAGE_BADGES = {
     Stage.PROSPECT: "", Stage.FIRST_TIME: "badge-info", Stage.REPEAT: "badge-ok",
     Stage.VIP: "badge-vip", Stage.DORMANT: "badge-warn", Stage.LOST: "badge-bad",
 }
-KIND_LABELS = {
-    FollowUpKind.SATISFACTION: _l("Satisfaction call"),
-    FollowUpKind.REORDER: _l("Reorder reminder"),
-    FollowUpKind.WELCOME: _l("Welcome pack"), FollowUpKind.BIRTHDAY: _l("Birthday greeting"),
-    FollowUpKind.WINBACK: _l("Win-back call"), FollowUpKind.COMPLAINT: _l("Complaint follow-up"),
-    FollowUpKind.BABY_BIRTHDAY: _l("Baby's birthday"), FollowUpKind.APOLOGY: _l("Apology call"),
-    FollowUpKind.NO_SHOW: _l("Uncollected pickup"), FollowUpKind.NEXT_ACTION: _l("Next action"),
-    FollowUpKind.RECALL: _l("Recall call"), FollowUpKind.CAMPAIGN: _l("Campaign call"),
-}
-FOLLOWUP_STATUS_LABELS = {
-    FollowUpStatus.OPEN: _l("Open"), FollowUpStatus.DONE: _l("Done"),
-    FollowUpStatus.UNREACHED: _l("Unreached"), FollowUpStatus.CANCELLED: _l("Cancelled"),
-}
-ORDER_STATUS_LABELS = {
-    "pending_payment": _l("Awaiting payment"), "paid": _l("Paid"), "confirmed": _l("Confirmed"),
-    "fulfilled": _l("Completed"), "cancelled": _l("Cancelled"), "refunded": _l("Refunded"),
-}
-TIER_LABELS = {Tier.CLASSIC: _l("Classic"), Tier.SILVER: _l("Silver"), Tier.GOLD: _l("Gold"),
-               Tier.DIAMOND: _l("Diamond")}
-METHOD_LABELS = {"pickup": _l("Pickup"), "delivery": _l("Delivery")}
-OUTBOX_STATUS_LABELS = {
-    OutboxStatus.PENDING: _l("Waiting"), OutboxStatus.SENDING: _l("Sending"),
-    OutboxStatus.SENT: _l("Sent"), OutboxStatus.SKIPPED: _l("Not sent"),
-    OutboxStatus.FAILED: _l("Failed"),
-}
 OUTBOX_STATUS_BADGES = {OutboxStatus.SENT: "badge-ok", OutboxStatus.SKIPPED: "badge-warn",
                         OutboxStatus.FAILED: "badge-bad", OutboxStatus.SENDING: "badge-info"}
-SKIP_REASON_LABELS = {"no_consent": _l("no consent"), "no_address": _l("no address")}
-CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS"), "phone": _l("Phone")}
-SEGMENT_LABELS = {
-    Segment.CHAMPIONS: _l("Champions"), Segment.LOYAL: _l("Loyal"), Segment.NEW: _l("New"),
-    Segment.PROMISING: _l("Promising"), Segment.NEED_ATTENTION: _l("Need attention"),
-    Segment.AT_RISK: _l("At risk"), Segment.HIBERNATING: _l("Hibernating"),
-    Segment.LOST: _l("Lost"),
-}
-PURPOSE_LABELS = {"service": _l("Service notice"), "marketing": _l("Marketing")}
 
 
 @bp.app_template_global()
@@ -111,19 +79,11 @@ def order_numbers(order_ids) -> dict[int, str]:
         sa.select(Order.id, Order.number).where(Order.id.in_(ids))).all())
 
 
-def centers_by_id(center_ids) -> dict[int, Center]:
-    ids = list({i for i in center_ids if i is not None})
-    if not ids:
-        return {}
-    return {c.id: c for c in db.session.execute(
-        sa.select(Center).where(Center.id.in_(ids))).scalars()}
-
-
 def coupon_context(customer: Customer) -> dict:
     """What the 360 shows of a customer's coupons, and the form to give one."""
     return {"coupons": goodwill.held_coupons(customer),
             "coupon_form": GiveCouponForm(formdata=None), "coupon_state": coupons.state_of,
-            "coupon_labels": coupons.STATE_LABELS}
+            "coupon_labels": COUPON_STATE_LABELS}
 
 
 def context_360(view: dict) -> dict:

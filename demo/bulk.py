@@ -11,7 +11,8 @@ from core.models import User
 from crm.customers.models import Child, Customer
 from crm.followups.models import FollowUp
 from fulfillment.models import Fulfillment, FulfillmentLine
-from storefront.models import Membership, Order, OrderLine
+from storefront.loyalty.models import Membership
+from storefront.models import Order, OrderLine
 
 
 class Batch:

@@ -9,8 +9,8 @@ from core.clock import shop_zone, utcnow
 from core.extensions import db
 from crm.club.models import Article, Event
 from fulfillment.models import Center
-from storefront.club_models import MemberPrice, PointsEntry, TierRule
-from storefront.models import Membership, Order, OrderStatus, Product
+from storefront.loyalty.models import MemberPrice, Membership, PointsEntry, TierRule
+from storefront.models import Order, OrderStatus, Product
 
 AUDIENCE = {"tiers": [], "interests": [], "cities": []}
 

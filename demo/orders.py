@@ -55,7 +55,7 @@ class Orders:
         if today:
             center = self.centers[today[0]]
             method = (Method.PICKUP if not center.is_delivery else Method.DELIVERY
-                      if not center.is_pickup else rng.choice(Method.ALL))
+                      if not center.is_pickup else rng.choice(Method.SLOT_KINDS))
         else:
             method = Method.PICKUP if rng.random() < hh.pickup_share else Method.DELIVERY
             if hh.city == SH:

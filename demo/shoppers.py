@@ -13,7 +13,8 @@ from werkzeug.security import generate_password_hash
 from core.models import Role
 from crm.customers.models import Stage
 from crm.customers.services import derive_stage
-from storefront.models import OrderStatus, Tier
+from storefront.loyalty.models import Tier
+from storefront.models import OrderStatus
 
 from .bulk import Batch, apportion, next_id
 from .data import (

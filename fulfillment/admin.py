@@ -11,12 +11,13 @@ from core.clock import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.forms import form_status, submit_form
+from core.labels import ROLE_LABELS
 from core.models import Role, User
 
 from . import admin_services, lots, slots, zones
 from .forms import ActionForm, CenterForm, LotForm, StaffForm, WindowForm, ZoneForm
+from .labels import status_word
 from .models import Center, DeliveryZone, Lot, Slot, SlotWindow
-from .state_words import status_word
 
 bp = Blueprint("fulfillment_admin", __name__, url_prefix="/admin")
 
@@ -67,7 +68,7 @@ def _staff_form() -> StaffForm:
 @roles_required(Role.ADMIN)
 def staff():
     return render_template("admin/staff.html", accounts=admin_services.staff_accounts(),
-                           action_form=ActionForm())
+                           action_form=ActionForm(), role_labels=ROLE_LABELS)
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])

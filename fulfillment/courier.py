@@ -1,21 +1,20 @@
 """Courier shipments: a warehouse holding every line ships by a carrier (an express company)
 to an address no delivery center can take, for a flat fee; its desk dispatches the parcel
-with the carrier's name and tracking number, then marks it delivered.
+with the carrier's name and tracking number, then marks it delivered. What checkout offers
+(the warehouse and the fee: ``routing.courier_offer``) is routing's.
 """
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from core.clock import utcnow
 from core.errors import DomainError, ValidationFailed
 from core.extensions import db
-from core.i18n import localized
 from core.models import User
 
+from .access import check_center_access, require_state
 from .models import Center, Fulfillment, FulfillmentStatus, Method
-from .routing import Decision, Lines, pickup_options
-from .services import _require, check_center_access
+from .routing import Decision, Lines, stocked_warehouses
 
 
 class CourierUnavailable(DomainError):
@@ -27,34 +26,9 @@ class CourierUnavailable(DomainError):
                  "item. Please choose pickup at a store, or fewer items.")
 
 
-def courier_fee() -> int:
-    """What a courier shipment costs the shopper (fen): the shop's flat fee."""
-    return int(current_app.config.get("COURIER_FEE_AMOUNT", 2000))
-
-
-def _stocked_warehouses(lines: Lines, lat: float | None, lng: float | None) -> list:
-    """The warehouses holding every line, nearest first."""
-    return [o for o in pickup_options(lines, lat, lng, kind="warehouse") if o.has_stock]
-
-
-def courier_offer(lines: Lines, lat: float | None = None,
-                  lng: float | None = None) -> dict | None:
-    """The warehouse that would ship these lines (nearest holding all), with the fee; or None.
-
-    ``{"center_id", "code", "name", "fee"}``; what checkout offers when no delivery
-    center can take the order.
-    """
-    stocked = _stocked_warehouses(lines, lat, lng)
-    if not stocked:
-        return None
-    center = stocked[0].center
-    return {"center_id": center.id, "code": center.code, "name": localized(center, "name"),
-            "fee": {"amount": courier_fee(), "currency": current_app.config["SHOP_CURRENCY"]}}
-
-
 def decide_courier(address: dict, lines: Lines) -> Decision:
     """The warehouse that ships these lines to ``address``; ``CourierUnavailable`` if none."""
-    stocked = _stocked_warehouses(lines, address.get("lat"), address.get("lng"))
+    stocked = stocked_warehouses(lines, address.get("lat"), address.get("lng"))
     if not stocked:
         raise CourierUnavailable()
     runners_up = [{"center_id": o.center.id, "code": o.center.code,
@@ -71,7 +45,7 @@ def warehouse_exists() -> bool:
 def ship(f: Fulfillment, actor: User, *, carrier: str, tracking_number: str) -> Fulfillment:
     """The warehouse hands the parcel to the carrier: its name and tracking number are kept."""
     check_center_access(actor, f.center_id)
-    _require(f, method=Method.COURIER, states=(FulfillmentStatus.RESERVED,))
+    require_state(f, method=Method.COURIER, states=(FulfillmentStatus.RESERVED,))
     carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
     errors = {}
     if not carrier or len(carrier) > 60:

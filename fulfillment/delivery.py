@@ -8,8 +8,8 @@ from core.extensions import db
 from core.models import User
 from core.signals import delivery_failed
 
+from .access import check_center_access, require_state
 from .models import Fulfillment, FulfillmentStatus, Method
-from .services import _require, check_center_access
 from .slots import release_slot, reserve_slot
 
 
@@ -22,7 +22,7 @@ def fail_delivery(f: Fulfillment, actor: User, *, reason: str,
     Sends ``delivery_failed`` with the reason.
     """
     check_center_access(actor, f.center_id)
-    _require(f, method=Method.DELIVERY, states=(FulfillmentStatus.DISPATCHED,))
+    require_state(f, method=Method.DELIVERY, states=(FulfillmentStatus.DISPATCHED,))
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
         raise ValidationFailed(errors={"reason": [str(_l(

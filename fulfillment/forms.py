@@ -27,6 +27,7 @@ from wtforms.validators import (
 
 from core.forms import DecimalField, IntegerField
 from core.inputs import whole_number
+from core.labels import ROLE_LABELS
 from core.models import Role
 
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
@@ -166,11 +167,7 @@ class CenterForm(FlaskForm):
         return {name: getattr(self, name).data for name in names}
 
 
-STAFF_ROLES = [
-    SelectChoice(Role.STAFF, _l("Store staff")),
-    SelectChoice(Role.CRM, _l("Customer center agent")),
-    SelectChoice(Role.ADMIN, _l("Administrator")),
-]
+STAFF_ROLES = [SelectChoice(role, ROLE_LABELS[role]) for role in (Role.STAFF, Role.CRM, Role.ADMIN)]
 
 
 class StaffForm(FlaskForm):

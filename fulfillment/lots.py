@@ -18,6 +18,7 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
 
+from .access import check_center_access
 from .errors import InsufficientStock
 from .ledger import record_movement
 from .lot_moves import is_tracked
@@ -49,6 +50,14 @@ def product_names(ids) -> dict[int, tuple[str, str]]:
         .where(_products.c.id.in_(ids)))}
 
 
+def active_products() -> list:
+    """Products on sale (id, sku, names), in catalog order: the storefront's table, by name."""
+    products = db.metadata.tables["products"]
+    return list(db.session.execute(
+        sa.select(products.c.id, products.c.sku, products.c.name_zh, products.c.name_en)
+        .where(products.c.active.is_(True)).order_by(products.c.position, products.c.id)))
+
+
 def sell_by_cutoff(today: date | None = None) -> date:
     """Lots expiring before this day are no longer sold."""
     today = today or shop_today()
@@ -59,8 +68,6 @@ def receive_lot(center_id: int, product_id: int, *, batch: str, expires_on: date
                 quantity: int, actor: User, produced_on: date | None = None,
                 reason: str | None = None) -> Lot:
     """Units of one batch arrive at a center: a lot, more on hand, a ``received`` movement."""
-    from .services import check_center_access  # services builds on lots
-
     check_center_access(actor, center_id)
     errors = {}
     batch = (batch or "").strip()

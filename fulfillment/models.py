@@ -1,11 +1,13 @@
 """Centers, what they serve, what they hold, and the work they do for each order."""
 
+from enum import StrEnum, nonmember
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime
+from core.models import UTCDateTime, one_of
 
 
 class Center(db.Model):
@@ -186,29 +188,29 @@ class Stock(db.Model):
         return self.on_hand - self.reserved
 
 
-class FulfillmentStatus:
+class FulfillmentStatus(StrEnum):
     RESERVED = "reserved"
     READY = "ready"
     PICKED_UP = "picked_up"
     DISPATCHED = "dispatched"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
-    OPEN = (RESERVED, READY, DISPATCHED)
-    DONE = (PICKED_UP, DELIVERED)
-    ALL = (RESERVED, READY, PICKED_UP, DISPATCHED, DELIVERED, CANCELLED)
+    OPEN = nonmember((RESERVED, READY, DISPATCHED))
+    DONE = nonmember((PICKED_UP, DELIVERED))
+    ALL = nonmember((RESERVED, READY, PICKED_UP, DISPATCHED, DELIVERED, CANCELLED))
 
 
-class Method:
+class Method(StrEnum):
     PICKUP = "pickup"
     DELIVERY = "delivery"
     #: shipped by a carrier (express company) from a warehouse, anywhere
     COURIER = "courier"
-    #: the kinds of time slots a center opens
-    ALL = (PICKUP, DELIVERY)
+    #: the kinds of time slots a center opens (a courier parcel takes none)
+    SLOT_KINDS = nonmember((PICKUP, DELIVERY))
     #: how an order can reach the shopper
-    ORDER = (PICKUP, DELIVERY, COURIER)
+    ORDER = nonmember((PICKUP, DELIVERY, COURIER))
     #: leave the center with someone: dispatched, then delivered
-    SHIPPED = (DELIVERY, COURIER)
+    SHIPPED = nonmember((DELIVERY, COURIER))
 
 
 class Fulfillment(db.Model):
@@ -216,10 +218,8 @@ class Fulfillment(db.Model):
 
     __tablename__ = "fulfillments"
     __table_args__ = (
-        sa.CheckConstraint("method IN ('pickup', 'delivery', 'courier')", name="method_known"),
-        sa.CheckConstraint(
-            "status IN ('reserved', 'ready', 'picked_up', 'dispatched', 'delivered', 'cancelled')",
-            name="status_known"),
+        one_of("method", Method, name="method_known"),
+        one_of("status", FulfillmentStatus, name="status_known"),
         sa.Index("ix_fulfillments_center_status", "center_id", "status"),
     )
 
@@ -302,7 +302,7 @@ class SlotWindow(db.Model):
 
     __tablename__ = "slot_windows"
     __table_args__ = (
-        sa.CheckConstraint("kind IN ('pickup', 'delivery')", name="kind_known"),
+        one_of("kind", Method.SLOT_KINDS, name="kind_known"),
         sa.CheckConstraint("weekday IS NULL OR weekday BETWEEN 0 AND 6", name="weekday_known"),
         sa.CheckConstraint("starts < ends", name="starts_before_end"),
         sa.CheckConstraint("capacity > 0", name="capacity_positive"),
@@ -332,7 +332,7 @@ class Slot(db.Model):
     __tablename__ = "slots"
     __table_args__ = (
         sa.UniqueConstraint("center_id", "kind", "starts_at", name="uq_slots_center_kind_start"),
-        sa.CheckConstraint("kind IN ('pickup', 'delivery')", name="kind_known"),
+        one_of("kind", Method.SLOT_KINDS, name="kind_known"),
         sa.CheckConstraint("taken >= 0", name="taken_nonnegative"),
         sa.CheckConstraint("taken <= capacity", name="taken_within_capacity"),
         sa.CheckConstraint("starts_at < ends_at", name="starts_before_end"),

@@ -14,17 +14,11 @@ from core.extensions import db
 from core.models import User
 from core.signals import fulfillment_no_show, fulfillment_part_collected
 
+from .access import check_center_access, require_state
 from .ledger import record_movement
 from .lots import consume_line_lots
 from .models import Fulfillment, FulfillmentStatus, Method, MovementKind, Stock
-from .services import (
-    _require,
-    cancel_fulfillment,
-    check_center_access,
-    check_code,
-    complete_pickup,
-    release_reservation,
-)
+from .services import cancel_fulfillment, check_code, complete_pickup, release_reservation
 
 #: how an offline order was paid at the counter (see ``core.signals.fulfillment_completed``)
 COLLECT_METHODS = ("cash", "card_terminal", "wechat_scan", "alipay_scan")
@@ -101,7 +95,7 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
     amount it is ``amount_due`` (nothing is recorded when that is 0).
     """
     check_center_access(actor, f.center_id)
-    _require(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
+    require_state(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
     collected = _check_payment(collected)
     name, phone = (collector_name or "").strip(), (collector_phone or "").strip()
     if name or phone:

@@ -9,9 +9,9 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
 
+from .access import check_center_access
 from .ledger import record_movement
 from .models import Fulfillment, Lot, MovementKind, Stock, StockMovement
-from .services import check_center_access
 
 
 def _returned(f: Fulfillment) -> dict[tuple[int, int | None], int]:

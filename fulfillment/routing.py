@@ -4,8 +4,10 @@ import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
 
 from core.extensions import db
+from core.i18n import localized
 
 from .errors import InsufficientStock, NoCenterServesAddress
 from .lots import sell_by_cutoff
@@ -70,6 +72,18 @@ def available_by_center(center_ids: list[int], product_ids: list[int]) -> dict[i
         result[center_id][product_id] = available if sellable is None \
             else min(available, int(sellable))
     return result
+
+
+def stock_summary(product_id: int) -> tuple[int, int]:
+    """(pickup stores, delivery centers) holding at least one unit, in one query."""
+    available = Stock.on_hand - Stock.reserved > 0
+    row = db.session.execute(
+        sa.select(sa.func.count(sa.case((Center.is_pickup.is_(True), 1))),
+                  sa.func.count(sa.case((Center.is_delivery.is_(True), 1))))
+        .select_from(Stock).join(Center, Center.id == Stock.center_id)
+        .where(Stock.product_id == product_id, Center.active.is_(True), available)
+    ).one()
+    return row[0], row[1]
 
 
 def shortages(available: dict[int, int], lines: Lines) -> list[dict]:
@@ -193,14 +207,37 @@ def _cover(available: dict[int, int], lines: Lines) -> float:
     return min((available.get(pid, 0) / qty for pid, qty in merge_lines(lines)), default=0.0)
 
 
+def courier_fee() -> int:
+    """What a courier shipment costs the shopper (fen): the shop's flat fee."""
+    return int(current_app.config.get("COURIER_FEE_AMOUNT", 2000))
+
+
+def stocked_warehouses(lines: Lines, lat: float | None, lng: float | None) -> list:
+    """The warehouses holding every line, nearest first."""
+    return [o for o in pickup_options(lines, lat, lng, kind="warehouse") if o.has_stock]
+
+
+def courier_offer(lines: Lines, lat: float | None = None,
+                  lng: float | None = None) -> dict | None:
+    """The warehouse that would ship these lines (nearest holding all), with the fee; or None.
+
+    ``{"center_id", "code", "name", "fee"}``; what checkout offers when no delivery
+    center can take the order.
+    """
+    stocked = stocked_warehouses(lines, lat, lng)
+    if not stocked:
+        return None
+    center = stocked[0].center
+    return {"center_id": center.id, "code": center.code, "name": localized(center, "name"),
+            "fee": {"amount": courier_fee(), "currency": current_app.config["SHOP_CURRENCY"]}}
+
+
 def _fallbacks(lines: Lines, lat: float | None, lng: float | None) -> dict:
     """What to offer when no delivery center can take the order: pickup, or a courier."""
     options = pickup_options(lines, lat, lng)
     pickup = [{"center_id": o.center.id, "code": o.center.code, "distance_km": o.distance_km}
               for o in options if o.has_stock][:3]
     extra: dict = {"alternatives": pickup}
-    from .courier import courier_offer  # courier builds on routing
-
     offer = courier_offer(lines, lat, lng)
     if offer is not None:
         extra["courier_from"] = offer

@@ -11,8 +11,8 @@ from marshmallow import Schema, ValidationError, fields, missing, validate, vali
 from core.i18n import current_locale
 from core.inputs import MAX_ID
 
+from .labels import routing_word
 from .models import FulfillmentStatus, Method
-from .state_words import routing_word
 
 #: markup and control characters have no place in a name or an address
 _UNSAFE = re.compile(r"[<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -96,7 +96,7 @@ class CenterSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = Localized("name")
-    kinds = fields.List(fields.String(validate=validate.OneOf((*Method.ALL, "warehouse"))))
+    kinds = fields.List(fields.String(validate=validate.OneOf((*Method.SLOT_KINDS, "warehouse"))))
     address = Localized("address")
     province = fields.String()
     city = fields.String()
@@ -139,7 +139,7 @@ class CenterQuerySchema(Schema):
     sku = fields.List(fields.String(validate=[validate.Length(min=1, max=40), NO_CONTROL]),
                       validate=validate.Length(max=50),
                       metadata={"description": "Repeatable; a SKU twice means two units."})
-    kind = fields.String(validate=validate.OneOf(Method.ALL),
+    kind = fields.String(validate=validate.OneOf(Method.SLOT_KINDS),
                          metadata={"description": "Only centers of this kind."})
 
 
@@ -147,7 +147,7 @@ class SlotSchema(Schema):
     """A pickup or delivery window with room left."""
 
     id = fields.Integer()
-    kind = fields.String(validate=validate.OneOf(Method.ALL))
+    kind = fields.String(validate=validate.OneOf(Method.SLOT_KINDS))
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
     left = fields.Integer(metadata={"description": "Places left in this slot."})

@@ -13,14 +13,16 @@ from flask_babel import lazy_gettext as _l
 
 from core.cache import mark_changed
 from core.clock import utcnow
-from core.errors import Forbidden, IllegalTransition, NotFound, TooManyAttempts, ValidationFailed
+from core.errors import IllegalTransition, TooManyAttempts, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 from core.ratelimit import attempts
 from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillment_ready
 
 from . import lot_moves
+from .access import check_center_access, require_state
 from .errors import InsufficientStock, SlotUnavailable, WrongCode
+from .labels import status_word
 from .ledger import record_movement
 from .lots import allocate_lots, consume_lots, release_lots
 from .models import (
@@ -34,7 +36,6 @@ from .models import (
 )
 from .routing import Lines, available_by_center, merge_lines, shortages
 from .slots import release_slot, reserve_slot
-from .state_words import status_word
 
 #: no 0/O, 1/I/L: a code read aloud at a counter must not be misheard
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -146,27 +147,6 @@ def _all_collected(f: Fulfillment) -> None:
         line.collected_quantity = line.quantity
 
 
-def check_center_access(actor: User, center_id: int) -> None:
-    """Admins reach every center; staff only their own (others' work does not exist for them)."""
-    if actor.role == Role.ADMIN:
-        return
-    if actor.role == Role.STAFF and actor.center_id == center_id:
-        return
-    if actor.role == Role.STAFF:
-        raise NotFound()
-    raise Forbidden()
-
-
-def _require(f: Fulfillment, *, method: str | tuple[str, ...],
-             states: tuple[str, ...]) -> None:
-    methods = (method,) if isinstance(method, str) else method
-    if f.method not in methods or f.status not in states:
-        raise IllegalTransition(
-            _l("This order is %(status)s and cannot take this step.", status=status_word(f.status)),
-            extra={"status": f.status},
-        )
-
-
 def new_pickup_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
@@ -174,7 +154,7 @@ def new_pickup_code() -> str:
 def mark_ready(f: Fulfillment, actor: User) -> Fulfillment:
     """Packed and waiting at the desk: the shopper gets a pickup code."""
     check_center_access(actor, f.center_id)
-    _require(f, method=Method.PICKUP, states=(FulfillmentStatus.RESERVED,))
+    require_state(f, method=Method.PICKUP, states=(FulfillmentStatus.RESERVED,))
     f.status = FulfillmentStatus.READY
     f.ready_at = utcnow()
     f.pickup_code = new_pickup_code()
@@ -225,7 +205,7 @@ def hand_over(f: Fulfillment, code: str, actor: User) -> Fulfillment:
     """
     check_center_access(actor, f.center_id)
     db.session.refresh(f, with_for_update=True)
-    _require(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
+    require_state(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
     check_code(f, code)
     return complete_pickup(f, actor)
 
@@ -252,7 +232,7 @@ def find_by_code(center_id: int, code: str) -> Fulfillment:
 def dispatch(f: Fulfillment, actor: User, courier: User | None = None) -> Fulfillment:
     """A courier leaves with the delivery."""
     check_center_access(actor, f.center_id)
-    _require(f, method=Method.DELIVERY, states=(FulfillmentStatus.RESERVED,))
+    require_state(f, method=Method.DELIVERY, states=(FulfillmentStatus.RESERVED,))
     if courier is not None and (courier.role != Role.STAFF or courier.center_id != f.center_id
                                 or not courier.active):
         raise ValidationFailed(errors={"courier_id": [str(_l(
@@ -272,7 +252,7 @@ def mark_delivered(f: Fulfillment, actor: User, *, received_by: str | None = Non
     delivery the courier took, passed on with ``fulfillment_completed``.
     """
     check_center_access(actor, f.center_id)
-    _require(f, method=Method.SHIPPED, states=(FulfillmentStatus.DISPATCHED,))
+    require_state(f, method=Method.SHIPPED, states=(FulfillmentStatus.DISPATCHED,))
     f.status = FulfillmentStatus.DELIVERED
     f.completed_at = utcnow()
     f.handed_over_by_id = actor.id

@@ -159,7 +159,7 @@ def add_window(center: Center, *, kind: str, weekday: int | None, starts: str, e
                capacity: int) -> SlotWindow:
     """A new weekly window, and its slots for the days ahead."""
     errors = {}
-    if kind not in Method.ALL:
+    if kind not in Method.SLOT_KINDS:
         errors["kind"] = [str(_l("Choose pickup or delivery."))]
     if weekday is not None and not 0 <= weekday <= 6:
         errors["weekday"] = [str(_l("Choose a day of the week."))]

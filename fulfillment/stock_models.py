@@ -1,14 +1,16 @@
 """The stock ledger (one row per change of stock) and lots (batches with expiry dates)."""
 
+from enum import StrEnum, nonmember
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime
+from core.models import UTCDateTime, one_of
 
 
-class MovementKind:
+class MovementKind(StrEnum):
     RECEIVED = "received"
     ADJUSTED = "adjusted"
     RESERVED = "reserved"
@@ -16,7 +18,7 @@ class MovementKind:
     SOLD = "sold"
     RETURNED = "returned"
     TRANSFERRED = "transferred"
-    ALL = (RECEIVED, ADJUSTED, RESERVED, RELEASED, SOLD, RETURNED, TRANSFERRED)
+    ALL = nonmember((RECEIVED, ADJUSTED, RESERVED, RELEASED, SOLD, RETURNED, TRANSFERRED))
 
 
 class StockMovement(db.Model):
@@ -29,9 +31,7 @@ class StockMovement(db.Model):
 
     __tablename__ = "stock_movements"
     __table_args__ = (
-        sa.CheckConstraint(
-            "kind IN ('received', 'adjusted', 'reserved', 'released', 'sold', 'returned', "
-            "'transferred')", name="kind_known"),
+        one_of("kind", MovementKind, name="kind_known"),
         sa.Index("ix_stock_movements_center_product", "center_id", "product_id"),
     )
 
@@ -110,13 +110,13 @@ class LotAllocation(db.Model):
     lot = relationship(Lot)
 
 
-class TransferStatus:
+class TransferStatus(StrEnum):
     REQUESTED = "requested"
     SHIPPED = "shipped"
     RECEIVED = "received"
     CANCELLED = "cancelled"
-    OPEN = (REQUESTED, SHIPPED)
-    ALL = (REQUESTED, SHIPPED, RECEIVED, CANCELLED)
+    OPEN = nonmember((REQUESTED, SHIPPED))
+    ALL = nonmember((REQUESTED, SHIPPED, RECEIVED, CANCELLED))
 
 
 class Transfer(db.Model):
@@ -127,8 +127,7 @@ class Transfer(db.Model):
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("from_center_id <> to_center_id", name="two_centers"),
-        sa.CheckConstraint("status IN ('requested', 'shipped', 'received', 'cancelled')",
-                           name="status_known"),
+        one_of("status", TransferStatus, name="status_known"),
         sa.Index("ix_transfers_from_status", "from_center_id", "status"),
         sa.Index("ix_transfers_to_status", "to_center_id", "status"),
     )

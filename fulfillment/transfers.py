@@ -16,11 +16,11 @@ from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 
+from .access import check_center_access
 from .errors import InsufficientStock
+from .labels import transfer_word
 from .lot_moves import put_into_lot, record_by_lot, take_lots
 from .models import Center, MovementKind, Stock, Transfer, TransferLot, TransferStatus
-from .services import check_center_access
-from .state_words import transfer_word
 
 MAX_TRANSFER = 100_000
 

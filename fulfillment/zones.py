@@ -7,6 +7,7 @@ covers the address, sets the fee; coverage without a zone is delivered free.
 
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.cache import mark_changed
@@ -24,6 +25,17 @@ def _distance(center: Center, address: dict) -> float | None:
     if lat is None or lng is None:
         return None
     return haversine_km(lat, lng, center.lat, center.lng)
+
+
+def delivery_areas() -> list[tuple[str, str, str]]:
+    """The (province, city, district) our active delivery centers serve, in order."""
+    return list(db.session.execute(
+        sa.select(CenterDistrict.province, CenterDistrict.city, CenterDistrict.district)
+        .join(Center, Center.id == CenterDistrict.center_id)
+        .where(Center.active.is_(True), Center.is_delivery.is_(True))
+        .distinct().order_by(CenterDistrict.province, CenterDistrict.city,
+                             CenterDistrict.district)
+    ).all())
 
 
 def zone_for(center: Center, address: dict) -> tuple[bool, DeliveryZone | None]:

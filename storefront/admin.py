@@ -12,8 +12,8 @@ from core.models import Role
 from . import admin_services
 from .admin_forms import CategoryForm, ProductForm, TierForm
 from .catalog import categories as all_categories
+from .loyalty.tiers import member_prices_of, rule_for, tier_rules, update_tier_rule
 from .models import Product
-from .tiers import member_prices_of, rule_for, tier_rules, update_tier_rule
 
 bp = Blueprint("storefront_admin", __name__, url_prefix="/admin")
 

@@ -20,8 +20,8 @@ from core.extensions import db
 from core.models import Role, User
 from fulfillment.models import Center, Fulfillment, FulfillmentStatus
 
+from .loyalty.tiers import set_member_prices
 from .models import Category, Order, Product
-from .tiers import set_member_prices
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 #: 10 million yuan: anything above is a typing slip

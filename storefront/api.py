@@ -24,10 +24,13 @@ from fulfillment.schemas import (
     plain_key,
 )
 
-from . import accounts, catalog, coupons, membership, orders, refunds
+from . import accounts, catalog, coupons, orders
 from .errors import EmailTaken
 from .idempotency import IDEMPOTENCY_WINDOW
+from .loyalty import membership
+from .loyalty.tiers import catalog_prices
 from .models import IdempotencyKey, Product
+from .payments import refunds
 from .schemas import (
     CouponListSchema,
     CouponSchema,
@@ -47,7 +50,6 @@ from .schemas import (
     UserSchema,
     VipSignupSchema,
 )
-from .tiers import catalog_prices
 
 bp = api_blueprint("storefront_api", __name__)
 

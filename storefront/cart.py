@@ -12,7 +12,8 @@ from core.extensions import db
 from core.models import User
 
 from .catalog import products_by_ids
-from .models import CartItem, Membership, Product
+from .loyalty.models import Membership
+from .models import CartItem, Product
 from .orders import MAX_QUANTITY
 
 

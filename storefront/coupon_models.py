@@ -1,25 +1,27 @@
 """Coupons: an amount off one order, owned by one shopper, used once."""
 
+from enum import StrEnum, nonmember
+
 import sqlalchemy as sa
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime
+from core.models import UTCDateTime, one_of
 
 
-class CouponState:
+class CouponState(StrEnum):
     ISSUED = "issued"
     USED = "used"
     EXPIRED = "expired"
     VOID = "void"
-    ALL = (ISSUED, USED, EXPIRED, VOID)
+    ALL = nonmember((ISSUED, USED, EXPIRED, VOID))
 
 
-class CouponSource:
+class CouponSource(StrEnum):
     COMPLAINT = "complaint"
     BIRTHDAY = "birthday"
     MANUAL = "manual"
-    ALL = (COMPLAINT, BIRTHDAY, MANUAL)
+    ALL = nonmember((COMPLAINT, BIRTHDAY, MANUAL))
 
 
 class Coupon(db.Model):
@@ -34,8 +36,8 @@ class Coupon(db.Model):
     __table_args__ = (
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("minimum_order_amount >= 0", name="minimum_nonnegative"),
-        sa.CheckConstraint("state IN ('issued', 'used', 'expired', 'void')", name="state_known"),
-        sa.CheckConstraint("source IN ('complaint', 'birthday', 'manual')", name="source_known"),
+        one_of("state", CouponState, name="state_known"),
+        one_of("source", CouponSource, name="source_known"),
         sa.Index("ix_coupons_user_state", "user_id", "state"),
     )
 

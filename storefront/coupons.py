@@ -27,31 +27,30 @@ from .models import Order
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class CouponInvalid(Conflict):
+class CouponRefused(Conflict):
+    """The coupon typed cannot be used on this order (its own code says why); a checkout
+    shows it on the coupon field."""
+
+
+class CouponInvalid(CouponRefused):
     code = "coupon_invalid"
     message = _l("This coupon code is not valid for your account.")
 
 
-class CouponUsed(Conflict):
+class CouponUsed(CouponRefused):
     code = "coupon_used"
     message = _l("This coupon has already been used.")
 
 
-class CouponExpired(Conflict):
+class CouponExpired(CouponRefused):
     code = "coupon_expired"
     message = _l("This coupon has expired.")
 
 
-class CouponMinimum(Conflict):
+class CouponMinimum(CouponRefused):
     code = "coupon_minimum"
     message = _l("Your order does not reach this coupon's minimum.")
 
-
-#: a coupon's state in words (the state as the shopper sees it, ``state_of``)
-STATE_LABELS = {CouponState.ISSUED: _l("Ready to use"), CouponState.USED: _l("Used"),
-                CouponState.EXPIRED: _l("Expired"), CouponState.VOID: _l("Withdrawn")}
-SOURCE_LABELS = {CouponSource.COMPLAINT: _l("Complaint remedy"),
-                 CouponSource.BIRTHDAY: _l("Birthday"), CouponSource.MANUAL: _l("Given by hand")}
 
 #: the codes a checkout may be refused with, for the API's description
 ERROR_CODES = tuple(e.code for e in (CouponInvalid, CouponUsed, CouponExpired, CouponMinimum))

@@ -11,11 +11,13 @@ from core.signals import (
     order_refunded,
 )
 
-from . import billing, coupons, points, tiers
-from .membership import membership_of
+from . import coupons
+from .loyalty import points, tiers
+from .loyalty.membership import membership_of
 from .models import Order, PaymentMethod
 from .orders import close_no_show, complete_order, record_payment
-from .payment_records import paid_total
+from .payments import billing
+from .payments.records import paid_total
 
 
 def on_fulfillment_completed(fulfillment, collected=None, **_):

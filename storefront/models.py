@@ -1,12 +1,17 @@
-"""The shop's tables: catalog, carts, orders, idempotency keys, memberships."""
+"""The shop's tables: catalog, carts, orders, idempotency keys. Coupons are in
+``coupon_models.py``, payments in ``payments/models.py``, the club in ``loyalty/models.py``."""
+
+from enum import StrEnum, nonmember
 
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime, random_token
+from core.models import UTCDateTime, one_of, random_token
 from fulfillment.models import Fulfillment
+
+from .coupon_models import Coupon
 
 
 class Category(db.Model):
@@ -73,23 +78,23 @@ class CartItem(db.Model):
     product = relationship(Product)
 
 
-class OrderStatus:
+class OrderStatus(StrEnum):
     PENDING_PAYMENT = "pending_payment"
     PAID = "paid"
     CONFIRMED = "confirmed"
     FULFILLED = "fulfilled"
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
-    OPEN = (PENDING_PAYMENT, PAID, CONFIRMED)
-    ALL = (PENDING_PAYMENT, PAID, CONFIRMED, FULFILLED, CANCELLED, REFUNDED)
+    OPEN = nonmember((PENDING_PAYMENT, PAID, CONFIRMED))
+    ALL = nonmember((PENDING_PAYMENT, PAID, CONFIRMED, FULFILLED, CANCELLED, REFUNDED))
 
 
-class PaymentMethod:
+class PaymentMethod(StrEnum):
     PAY_AT_PICKUP = "pay_at_pickup"
     CASH_ON_DELIVERY = "cash_on_delivery"
     STRIPE = "stripe"
-    OFFLINE = (PAY_AT_PICKUP, CASH_ON_DELIVERY)
-    ALL = (PAY_AT_PICKUP, CASH_ON_DELIVERY, STRIPE)
+    OFFLINE = nonmember((PAY_AT_PICKUP, CASH_ON_DELIVERY))
+    ALL = nonmember((PAY_AT_PICKUP, CASH_ON_DELIVERY, STRIPE))
 
 
 class Order(db.Model):
@@ -97,11 +102,8 @@ class Order(db.Model):
     __table_args__ = (
         sa.CheckConstraint("total_amount >= 0", name="total_nonnegative"),
         sa.CheckConstraint("subtotal_amount >= 0", name="subtotal_nonnegative"),
-        sa.CheckConstraint(
-            "status IN ('pending_payment', 'paid', 'confirmed', 'fulfilled', 'cancelled', "
-            "'refunded')", name="status_known"),
-        sa.CheckConstraint("payment_method IN ('pay_at_pickup', 'cash_on_delivery', 'stripe')",
-                           name="payment_method_known"),
+        one_of("status", OrderStatus, name="status_known"),
+        one_of("payment_method", PaymentMethod, name="payment_method_known"),
         sa.Index("ix_orders_user_created", "user_id", "created_at"),
     )
 
@@ -145,7 +147,7 @@ class Order(db.Model):
                          order_by="OrderLine.id")
     fulfillment = relationship(Fulfillment, uselist=False, viewonly=True,
                                primaryjoin="Order.id == foreign(Fulfillment.order_id)")
-    coupon = relationship("Coupon")
+    coupon = relationship(Coupon)
     replacement_of = relationship("Order", remote_side=[id])
 
     @property
@@ -190,62 +192,3 @@ class IdempotencyKey(db.Model):
     status_code = sa.Column(sa.Integer)
     response = sa.Column(sa.JSON)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
-
-
-class Tier:
-    CLASSIC = "classic"
-    SILVER = "silver"
-    GOLD = "gold"
-    DIAMOND = "diamond"
-    ALL = (CLASSIC, SILVER, GOLD, DIAMOND)
-
-
-class Membership(db.Model):
-    """A VIP club membership: the card, the tier, the points, and what the member told us."""
-
-    __tablename__ = "memberships"
-    __table_args__ = (
-        sa.CheckConstraint("points >= 0", name="points_nonnegative"),
-        sa.CheckConstraint("tier IN ('classic', 'silver', 'gold', 'diamond')", name="tier_known"),
-        # one open membership per user; closed ones stay for the books and free the user
-        sa.Index("uq_memberships_open_user_id", "user_id", unique=True,
-                 sqlite_where=sa.text("closed_at IS NULL"),
-                 postgresql_where=sa.text("closed_at IS NULL")),
-    )
-
-    id = sa.Column(sa.Integer, primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True)
-    card_number = sa.Column(sa.String(20), nullable=False, unique=True)
-    tier = sa.Column(sa.String(10), nullable=False, default=Tier.CLASSIC)
-    points = sa.Column(sa.Integer, nullable=False, default=0)
-    name = sa.Column(sa.String(100), nullable=False)
-    phone = sa.Column(sa.String(32), nullable=False)
-    birthday = sa.Column(sa.Date)
-    #: the baby's birth date, or the due date when it lies ahead
-    baby_birthday = sa.Column(sa.Date)
-    city = sa.Column(sa.String(40))
-    interests = sa.Column(sa.JSON, nullable=False, default=list)
-    #: consent to offers and news, asked apart from the service messages
-    marketing_consent = sa.Column(sa.Boolean, nullable=False, default=False)
-    joined_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
-    #: [{"name", "birth_date"}]: children, or a due date for one on the way
-    children = sa.Column(sa.JSON, nullable=False, default=list, server_default="[]")
-    #: how the member wants to hear from us: "sms", "email", "phone", "wechat"
-    channels = sa.Column(sa.JSON, nullable=False, default=list, server_default="[]")
-    #: the last yearly tier review (None: none yet; the first falls a year after joining)
-    tier_reviewed_at = sa.Column(UTCDateTime)
-    #: the year whose birthday perk was given (once a year)
-    birthday_perk_year = sa.Column(sa.Integer)
-    #: the member closed the membership; the profile is anonymized, orders kept
-    closed_at = sa.Column(UTCDateTime)
-
-
-from .coupon_models import Coupon  # noqa: E402,F401
-from .payment_models import (  # noqa: E402,F401  (payment tables live beside the orders)
-    Payment,
-    PaymentEvent,
-    Refund,
-    RefundLine,
-    RefundRequest,
-    StripeEvent,
-)

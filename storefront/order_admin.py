@@ -23,10 +23,11 @@ from core.models import Role
 from fulfillment.models import Center
 from fulfillment.schemas import plain_key
 
-from . import orders, payment_records, payments, refund_requests, refunds
+from . import orders
 from .admin_forms import YuanField
 from .models import Order, OrderStatus
-from .payment_models import RefundRequest
+from .payments import gateway, records, refund_requests, refunds
+from .payments.models import RefundRequest
 
 bp = Blueprint("order_admin", __name__, url_prefix="/admin/orders")
 
@@ -92,7 +93,7 @@ def index():
                               ).scalars().all()
     return render_template("admin/orders.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
                            page=page, status=status, q=q, statuses=OrderStatus.ALL,
-                           online=payments.enabled(), requested=requested,
+                           online=gateway.enabled(), requested=requested,
                            asked=_asked([o.id for o in rows[:PAGE_SIZE]]) if requested else {})
 
 
@@ -105,13 +106,12 @@ def _asked(order_ids: list[int]) -> dict[int, int]:
 
 
 def _page(order: Order, form: RefundForm, status: int = 200):
-    records = payment_records
     return render_template(
         "admin/order.html", order=order, form=form, center=db.session.get(Center, order.center_id),
         events=records.timeline(order), payments=records.payments_of(order),
         refunds=records.refunds_of(order), refundable=records.refundable(order),
         paid=records.paid_total(order), done=records.refunded_quantities(order),
-        online=payments.enabled(), requests=refund_requests.open_requests(order),
+        online=gateway.enabled(), requests=refund_requests.open_requests(order),
         describe_source=refund_requests.describe_source,
         may_refund=refunds.can_refund(order, current_user),
         routing=order.fulfillment.routing if order.fulfillment is not None else None,
@@ -185,7 +185,7 @@ def pay_request(public_id: str, request_id: int):
         raise NotFound()
     form = RefundForm(formdata=None)  # the CSRF token is checked for every POST
     try:
-        made = refund_requests.pay_request(asked, current_user._get_current_object())
+        made = refunds.pay_request(asked, current_user._get_current_object())
         refund_id, amount, currency = made.id, made.amount, made.currency
         db.session.commit()
     except DomainError as err:

@@ -17,20 +17,24 @@ from core.i18n import localized
 from core.models import Role, User
 from core.signals import order_cancelled, order_fulfilled, order_placed
 from fulfillment import services as desk
-from fulfillment.courier import courier_fee, decide_courier
+from fulfillment.access import check_center_access
+from fulfillment.courier import decide_courier
 from fulfillment.errors import InsufficientStock, UnknownCenter
+from fulfillment.labels import method_word
 from fulfillment.models import Center, FulfillmentStatus, Method
 from fulfillment.pickup import close_part_collected
-from fulfillment.routing import decide_delivery, pickup_options
-from fulfillment.state_words import method_word
+from fulfillment.routing import courier_fee, decide_delivery, pickup_options
 from fulfillment.zones import delivery_terms
 
-from . import coupons, tiers
-from . import points as points_ledger
+from . import coupons
 from .errors import PaymentsUnavailable
-from .membership import membership_of
+from .labels import status_word
+from .loyalty import points as points_ledger
+from .loyalty import tiers
+from .loyalty.membership import membership_of
 from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
-from .state_words import status_word
+from .payments.records import lock_order, log_event, paid_total, refundable, refunded_quantities
+from .payments.refunds import refund_order
 
 MAX_QUANTITY = 99
 #: why a pickup nobody collected was cancelled (timeline event and refund reason)
@@ -218,9 +222,10 @@ def _points_discount(membership, subtotal: int, points: int) -> int:
     if not points:
         return 0
     if membership is None or points < 0:
-        raise ValidationFailed(errors={"points": [str(_l("Only members can spend points."))]})
+        raise points_ledger.PointsNotAccepted(
+            errors={"points": [str(_l("Only members can spend points."))]})
     if points > points_ledger.redeemable(membership, subtotal) and points <= membership.points:
-        raise ValidationFailed(errors={"points": [str(_l(
+        raise points_ledger.PointsNotAccepted(errors={"points": [str(_l(
             "Points can pay at most %(share)d%% of an order.",
             share=points_ledger.max_share_percent()))]})
     return points_ledger.discount_for(points)
@@ -281,9 +286,7 @@ def cancel_order(order: Order, actor: User) -> Order:
     if order.user_id != actor.id and actor.role not in (Role.ADMIN, Role.STAFF):
         raise Forbidden()
     if actor.role == Role.STAFF and order.user_id != actor.id:
-        desk.check_center_access(actor, order.center_id)
-    from .payment_records import lock_order
-
+        check_center_access(actor, order.center_id)
     order = lock_order(order)  # two cancels at once: the second finds it closed
     if not order.is_open:
         raise IllegalTransition(_l("This order is already %(status)s.",
@@ -386,8 +389,6 @@ def close_no_show(order: Order) -> bool:
     it was paid online. The order's row is locked and read again first, so running twice
     closes and refunds it once.
     """
-    from .payment_records import lock_order
-
     order = lock_order(order)
     if not order.is_open:
         return False
@@ -404,9 +405,6 @@ def _fulfil_the_part_taken(order: Order, uncollected: dict[int, int], *, reason:
     or a cancel at the desk): the order is fulfilled for the part taken (an offline order
     with what the desk took for it), and when it was paid online the lines never collected
     are refunded. The fulfillment is already closed."""
-    from .payment_records import log_event, paid_total, refundable
-    from .refunds import refund_order
-
     log_event(order, reason)
     complete_order(order, collected_amount=paid_total(order))
     if uncollected and order.payment_method not in PaymentMethod.OFFLINE \
@@ -419,8 +417,6 @@ def _part_left(order: Order) -> dict[int, int] | None:
     """What is left of an order the shopper took part of and that can be fulfilled for that
     part (paid, or confirmed to be paid at the desk): ``{order line id: units}``; None
     when nothing was collected, or the order waits for an online payment."""
-    from .payment_records import refunded_quantities
-
     if order.status not in (OrderStatus.PAID, OrderStatus.CONFIRMED):
         return None
     f = order.fulfillment

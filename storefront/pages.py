@@ -1,4 +1,4 @@
-"""Serving the catalog fast: cached page content, and the labels the shop's pages share.
+"""Serving the catalog fast: cached page content, and the globals the shop's templates share.
 
 A catalog page (home, product list, product) is rendered in two layers. The *content*
 (everything inside ``<main>``) is the same for every visitor of one locale, so it is
@@ -15,15 +15,14 @@ The add-to-cart form's CSRF token is per visitor: the cached HTML carries a plac
 replaced on the way out by the token of the visitor's session. A visitor who has no token
 yet (a first visit) gets an empty one rather than a new session on every catalog GET; the
 form then fetches a token when it is submitted (``static/js/shop.js``), and without
-JavaScript the cart asks once to confirm (``views.cart_add``). Either way no state changes
-without a valid token.
+JavaScript the cart asks once to confirm (``cart_add`` in ``views/cart.py``). Either way no
+state changes without a valid token.
 """
 
 import hashlib
 from collections.abc import Callable
 
 from flask import current_app, render_template, request, session, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_login.config import COOKIE_NAME
 from flask_wtf.csrf import generate_csrf
@@ -34,68 +33,17 @@ from core.cache import version
 from core.extensions import cache
 from core.i18n import current_locale
 
+from .labels import (
+    fulfillment_status_label,
+    method_label,
+    order_status_label,
+    payment_label,
+    tier_label,
+)
+
 #: stands for the visitor's CSRF token inside cached HTML
 CSRF_PLACEHOLDER = "__csrf_token_placeholder__"
 SHELL_TEMPLATE = "storefront/_cached_page.html"
-
-TIER_LABELS = {
-    "classic": _l("Classic card"),
-    "silver": _l("Silver card"),
-    "gold": _l("Gold card"),
-    "diamond": _l("Diamond card"),
-}
-
-ORDER_STATUS_LABELS = {
-    "pending_payment": _l("Awaiting payment"),
-    "paid": _l("Paid"),
-    "confirmed": _l("Confirmed"),
-    "fulfilled": _l("Completed"),
-    "cancelled": _l("Cancelled"),
-    "refunded": _l("Refunded"),
-}
-
-FULFILLMENT_STATUS_LABELS = {
-    "reserved": _l("Being prepared"),
-    "ready": _l("Ready for pickup"),
-    "picked_up": _l("Picked up"),
-    "dispatched": _l("Out for delivery"),
-    "delivered": _l("Delivered"),
-    "cancelled": _l("Cancelled"),
-}
-
-METHOD_LABELS = {"pickup": _l("Store pickup"), "delivery": _l("Home delivery"),
-                 "courier": _l("Courier shipment")}
-
-PAYMENT_LABELS = {
-    "pay_at_pickup": _l("Pay at pickup"),
-    "cash_on_delivery": _l("Cash on delivery"),
-    "stripe": _l("Paid online"),
-}
-
-
-def _label(labels: dict, value: str | None) -> str:
-    return str(labels.get(value, value or ""))
-
-
-def tier_label(tier: str | None) -> str:
-    return _label(TIER_LABELS, tier)
-
-
-def order_status_label(status: str | None) -> str:
-    return _label(ORDER_STATUS_LABELS, status)
-
-
-def fulfillment_status_label(status: str | None) -> str:
-    return _label(FULFILLMENT_STATUS_LABELS, status)
-
-
-def method_label(method: str | None) -> str:
-    return _label(METHOD_LABELS, method)
-
-
-def payment_label(method: str | None) -> str:
-    return _label(PAYMENT_LABELS, method)
-
 
 def product_image_url(product) -> str | None:
     """Where a product's picture is served from: static/ or the upload folder; None if none."""

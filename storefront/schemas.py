@@ -30,10 +30,11 @@ from fulfillment.schemas import (
     record_id,
 )
 
-from .models import OrderStatus, PaymentMethod, Tier
+from .loyalty.models import Tier
+from .models import OrderStatus, PaymentMethod
 from .orders import MAX_QUANTITY
-from .payment_models import RefundStatus
-from .payment_records import refunds_of, timeline
+from .payments.models import RefundStatus
+from .payments.records import refunds_of, timeline
 
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 \-]{4,30}$", error="Not a valid phone number.")
 

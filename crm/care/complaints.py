@@ -24,27 +24,24 @@ from crm.followups.rules import active_rule, plan
 from crm.outreach.outbox import enqueue
 from storefront.models import Order, OrderLine
 
+from .labels import CATEGORY_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from .lots import complaint_ids_of_lot
-from .models import Complaint, ComplaintEvent, ComplaintStatus
+from .models import (
+    Category,
+    Complaint,
+    ComplaintChannel,
+    ComplaintEvent,
+    ComplaintStatus,
+    Remedy,
+    Severity,
+)
 from .remedies import issue_coupon, issue_refund, send_replacement
 
 S = ComplaintStatus
-CHANNELS = ("hotline", "store", "online", "followup")
-CATEGORIES = ("quality", "delivery", "service", "price", "other")
-SEVERITIES = ("low", "medium", "high")
-REMEDIES = ("refund", "replacement", "coupon", "apology")
-CATEGORY_LABELS = {"quality": _l("Quality"), "delivery": _l("Delivery"),
-                   "service": _l("Service"), "price": _l("Price"), "other": _l("Other")}
-SEVERITY_LABELS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")}
-CHANNEL_LABELS = {"hotline": _l("Hotline"), "store": _l("In a store"), "online": _l("Online"),
-                  "followup": _l("On a follow-up call")}
-REMEDY_LABELS = {"refund": _l("Refund"), "replacement": _l("Replacement"),
-                 "coupon": _l("Coupon"), "apology": _l("Apology")}
-#: how each state reads on a page (the log, and an order's refund request)
-STATUS_LABELS = {
-    S.OPEN: _l("Open"), S.ACKNOWLEDGED: _l("Acknowledged"),
-    S.INVESTIGATING: _l("Investigating"), S.RESOLVED: _l("Resolved"), S.CLOSED: _l("Closed"),
-}
+CHANNELS = tuple(ComplaintChannel)
+CATEGORIES = tuple(Category)
+SEVERITIES = tuple(Severity)
+REMEDIES = tuple(Remedy)
 #: from -> the states it may go to
 TRANSITIONS = {
     S.OPEN: (S.ACKNOWLEDGED,),
@@ -53,12 +50,6 @@ TRANSITIONS = {
     S.RESOLVED: (S.CLOSED, S.INVESTIGATING),
     S.CLOSED: (S.INVESTIGATING,),
 }
-
-
-def labels() -> dict:
-    """The words for a complaint's codes, as its pages show them."""
-    return {"status": STATUS_LABELS, "category": CATEGORY_LABELS,
-            "severity": SEVERITY_LABELS, "channel": CHANNEL_LABELS, "remedy": REMEDY_LABELS}
 
 
 def sla(severity: str) -> tuple[timedelta, timedelta]:

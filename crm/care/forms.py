@@ -10,7 +10,7 @@ from crm.customers.forms import choices
 from storefront.admin_forms import YuanField
 
 from . import goodwill, recalls
-from .complaints import CATEGORY_LABELS, CHANNEL_LABELS, REMEDY_LABELS, SEVERITY_LABELS
+from .labels import CATEGORY_LABELS, CHANNEL_LABELS, REMEDY_LABELS, SEVERITY_LABELS
 
 
 class ComplaintForm(FlaskForm):

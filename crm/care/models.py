@@ -1,24 +1,62 @@
 """Complaints with their steps, and the recalls of product lots."""
 
+from enum import StrEnum, nonmember
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime, random_token
+from core.models import UTCDateTime, one_of, random_token
 from crm.customers.models import Customer
 from fulfillment.models import Lot
 
 
-class ComplaintStatus:
+class Category(StrEnum):
+    """What a complaint is about."""
+
+    QUALITY = "quality"
+    DELIVERY = "delivery"
+    SERVICE = "service"
+    PRICE = "price"
+    OTHER = "other"
+
+
+class Severity(StrEnum):
+    """How bad it is: sets the complaint's deadlines (``COMPLAINT_SLA_HOURS``)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class ComplaintChannel(StrEnum):
+    """How the complaint reached us."""
+
+    HOTLINE = "hotline"
+    STORE = "store"
+    ONLINE = "online"
+    FOLLOWUP = "followup"
+
+
+class Remedy(StrEnum):
+    """How a complaint is put right."""
+
+    REFUND = "refund"
+    REPLACEMENT = "replacement"
+    COUPON = "coupon"
+    APOLOGY = "apology"
+
+
+class ComplaintStatus(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     INVESTIGATING = "investigating"
     RESOLVED = "resolved"
     CLOSED = "closed"
-    ALL = (OPEN, ACKNOWLEDGED, INVESTIGATING, RESOLVED, CLOSED)
+    ALL = nonmember((OPEN, ACKNOWLEDGED, INVESTIGATING, RESOLVED, CLOSED))
     #: not yet put right
-    UNRESOLVED = (OPEN, ACKNOWLEDGED, INVESTIGATING)
+    UNRESOLVED = nonmember((OPEN, ACKNOWLEDGED, INVESTIGATING))
 
 
 class Complaint(db.Model):
@@ -27,10 +65,8 @@ class Complaint(db.Model):
 
     __tablename__ = "complaints"
     __table_args__ = (
-        sa.CheckConstraint("severity IN ('low', 'medium', 'high')", name="severity_known"),
-        sa.CheckConstraint(
-            "status IN ('open', 'acknowledged', 'investigating', 'resolved', 'closed')",
-            name="status_known"),
+        one_of("severity", Severity, name="severity_known"),
+        one_of("status", ComplaintStatus, name="status_known"),
         sa.CheckConstraint("remedy_amount IS NULL OR remedy_amount >= 0",
                            name="remedy_amount_nonnegative"),
         sa.Index("ix_complaints_status_due", "status", "due_at"),

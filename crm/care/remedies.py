@@ -21,8 +21,8 @@ from storefront import coupons
 from storefront.coupon_models import CouponSource
 from storefront.errors import NothingToRefund, RefundExceedsRefundable
 from storefront.models import Order
-from storefront.refund_requests import request_refund
-from storefront.refunds import can_refund, execute_pending_refunds, refund_amount
+from storefront.payments.refund_requests import request_refund
+from storefront.payments.refunds import can_refund, execute_pending_refunds, refund_amount
 from storefront.replacements import place_replacement
 
 from .goodwill import announce_coupon

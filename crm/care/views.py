@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -24,10 +23,10 @@ from fulfillment.lots import product_names
 from fulfillment.models import Lot
 from storefront import coupons
 from storefront.coupon_models import CouponSource, CouponState
+from storefront.labels import COUPON_SOURCE_LABELS, COUPON_STATE_LABELS
 from storefront.models import Order
 
 from . import complaints, goodwill, recalls, remedies
-from .complaints import STATUS_LABELS, labels
 from .forms import (
     ComplaintForm,
     ComplaintStepForm,
@@ -35,15 +34,10 @@ from .forms import (
     GiveCouponForm,
     RecallForm,
 )
+from .labels import PROGRESS_LABELS, STATUS_LABELS, STEP_LABELS, complaint_labels
 from .lots import lot_groups, lots_of
 from .models import ComplaintStatus
 from .recalls import campaign_of
-
-STEP_LABELS = {
-    ComplaintStatus.ACKNOWLEDGED: _l("Acknowledge"), ComplaintStatus.INVESTIGATING:
-    _l("Investigate (or reopen)"), ComplaintStatus.RESOLVED: _l("Resolve"),
-    ComplaintStatus.CLOSED: _l("Close"),
-}
 
 
 @bp.route("/crm/complaints")
@@ -59,7 +53,7 @@ def complaint_list():
     groups = lot_groups()
     return render_template("crm/complaints.html", items=items, status=status, overdue=overdue,
                            statuses=("unresolved",) + ComplaintStatus.ALL + ("all",),
-                           CL=labels(),
+                           CL=complaint_labels(),
                            is_overdue=complaints.is_overdue, now=utcnow(),
                            mask_phone=mask_phone, lot=lot, groups=groups,
                            recalls={g["lot"].id: campaign_of(g["lot"].id) for g in groups},
@@ -124,7 +118,8 @@ def complaint_show(complaint_id: int):
     order = db.session.get(Order, complaint.order_id) if complaint.order_id else None
     lots = lots_of(complaint)
     return (render_template("crm/complaint.html", complaint=complaint, form=form, order=order,
-                            CL=labels(), overdue=complaints.is_overdue(complaint), lots=lots,
+                            CL=complaint_labels(), overdue=complaints.is_overdue(complaint),
+                            lots=lots,
                             recalls={lot.id: campaign_of(lot.id) for lot in lots},
                             recall_form=RecallForm(formdata=None),
                             product=product_names([complaint.product_id]).get(
@@ -159,7 +154,7 @@ def my_complaints():
     if current_user.role != Role.CUSTOMER:
         return redirect(url_for("crm.complaint_list"))
     return render_template("crm/my_complaints.html",
-                           items=complaints.complaints_of_user(current_user), CL=labels())
+                           items=complaints.complaints_of_user(current_user), CL=complaint_labels())
 
 
 # --- coupons ---------------------------------------------------------------------------------
@@ -177,7 +172,7 @@ def coupon_list():
                                  page=request.args.get("page", 1, type=int))
     return render_template(
         "crm/coupons.html", **found, q=q, state=state, source=source,
-        state_of=coupons.state_of, states=coupons.STATE_LABELS, sources=coupons.SOURCE_LABELS,
+        state_of=coupons.state_of, states=COUPON_STATE_LABELS, sources=COUPON_SOURCE_LABELS,
         CouponState=CouponState, CouponSource=CouponSource)
 
 
@@ -221,10 +216,6 @@ def coupon_void(coupon_id: int):
 
 
 # --- recalls ---------------------------------------------------------------------------------
-
-
-PROGRESS_LABELS = {"reached": _l("Reached"), "not_reached": _l("Not reached"),
-                   "pending": _l("Pending")}
 
 
 def _recalls_page(form: RecallForm, status: int = 200):

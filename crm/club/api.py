@@ -10,10 +10,10 @@ from core.api import api_blueprint, load_body, load_query, ok, route
 from core.auth import api_auth
 from core.errors import Forbidden, NotFound
 from core.extensions import db
-from storefront import points as points_ledger
-from storefront.membership import membership_of
+from storefront.loyalty import points as points_ledger
+from storefront.loyalty.membership import membership_of
+from storefront.loyalty.tiers import tier_progress
 from storefront.pages import stored_image_url
-from storefront.tiers import tier_progress
 
 from . import content, events
 from .models import EventRegistration, RegistrationStatus

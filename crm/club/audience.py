@@ -8,7 +8,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from core.clock import shop_today
-from storefront.models import Membership, Tier
+from storefront.loyalty.models import Membership, Tier
 
 
 def today_local() -> date:

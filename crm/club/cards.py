@@ -10,7 +10,7 @@ from core.errors import NotFound, TooManyAttempts
 from core.extensions import db
 from core.models import User
 from core.ratelimit import attempts
-from storefront.models import Membership
+from storefront.loyalty.models import Membership
 
 
 def normalize_card(code: str | None) -> str:

@@ -11,7 +11,7 @@ from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
 from storefront.admin_services import check_image, store_image
-from storefront.models import Membership
+from storefront.loyalty.models import Membership
 
 from .audience import Audience, apply_audience, audience_of, check_audience, fits
 from .models import Article

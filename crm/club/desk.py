@@ -12,8 +12,9 @@ from core.clock import shop_zone, utcnow
 from core.errors import IllegalTransition
 from core.extensions import db
 from core.models import User
-from storefront.membership import CARD_PREFIX
-from storefront.models import Membership, Order, OrderStatus
+from storefront.loyalty.membership import CARD_PREFIX
+from storefront.loyalty.models import Membership
+from storefront.models import Order, OrderStatus
 
 from . import events
 from .cards import normalize_card

@@ -10,8 +10,8 @@ from core.auth import roles_required
 from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.models import Role
-from fulfillment.views import center_arg, common_context, desk_center
-from storefront.pages import order_status_label
+from fulfillment.web import center_arg, common_context, desk_center
+from storefront.labels import order_status_label
 
 from . import desk
 from .cards import get_membership_by_card, normalize_card

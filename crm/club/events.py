@@ -22,7 +22,8 @@ from core.i18n import localized
 from core.models import User
 from crm.outreach import outbox
 from fulfillment.models import Center
-from storefront.models import Membership, Order, OrderStatus
+from storefront.loyalty.models import Membership
+from storefront.models import Order, OrderStatus
 
 from .audience import apply_audience, audience_of, check_audience, fits
 from .cards import get_membership_by_card

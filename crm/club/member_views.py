@@ -1,26 +1,25 @@
 """The VIP area (``/member``): card and QR, tier progress, points ledger, content, events,
 preferences, data export and closing. Staff pages are in ``staff_views.py``."""
 
-import io
 import json
 from datetime import date
 
-import segno
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.forms import apply_domain_errors, form_status
-from storefront import points as points_ledger
-from storefront.membership import membership_of
-from storefront.tiers import tier_progress
+from core.qr import qr_svg_response
+from storefront.loyalty import points as points_ledger
+from storefront.loyalty.membership import membership_of
+from storefront.loyalty.tiers import tier_progress
 
 from . import content, events, members
 from .audience import audience_of, fits
 from .forms import CloseForm, ProfileForm, RegistrationForm
+from .labels import POINTS_KIND_LABELS, REGISTRATION_STATUS_LABELS
 
 bp = Blueprint("club", __name__)
 
@@ -66,10 +65,7 @@ def card_qr():
     membership = _membership()
     if membership is None:
         raise NotFound()
-    out = io.BytesIO()
-    segno.make_qr(membership.card_number, error="m").save(out, kind="svg", scale=6, border=2)
-    return Response(out.getvalue(), mimetype="image/svg+xml",
-                    headers={"Cache-Control": "private, no-store"})
+    return qr_svg_response(membership.card_number, scale=6)
 
 
 @bp.route("/member/points")
@@ -232,17 +228,6 @@ def member_close():
     db.session.commit()
     flash(_("Your membership is closed. Your orders stay in your account."), "success")
     return redirect(url_for("storefront.account"))
-
-
-POINTS_KIND_LABELS = {
-    "earned": _l("Earned on an order"), "redeemed": _l("Spent at checkout"),
-    "expired": _l("Expired"), "reversed": _l("Reversed (refund or cancellation)"),
-    "adjusted": _l("Adjusted by our customer center"),
-}
-REGISTRATION_STATUS_LABELS = {
-    "registered": _l("Registered"), "waitlisted": _l("On the waitlist"),
-    "cancelled": _l("Cancelled"),
-}
 
 
 @bp.app_template_global()

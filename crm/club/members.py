@@ -12,8 +12,8 @@ from core.extensions import db
 from core.models import User
 from core.signals import member_closed
 from crm.customers.erasure import ANONYMIZED_NAME
-from storefront.club_models import PointsEntry
-from storefront.models import Membership, Order
+from storefront.loyalty.models import Membership, PointsEntry
+from storefront.models import Order
 
 from .audience import child_dates
 from .events import cancel_registration

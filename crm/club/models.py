@@ -1,11 +1,13 @@
 """The club's content and events: articles for members, events with registrations."""
 
+from enum import StrEnum, nonmember
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime, random_token
+from core.models import UTCDateTime, one_of, random_token
 
 
 class AudienceMixin:
@@ -83,11 +85,11 @@ class Event(AudienceMixin, db.Model):
                                  order_by="EventRegistration.id")
 
 
-class RegistrationStatus:
+class RegistrationStatus(StrEnum):
     REGISTERED = "registered"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
-    ALL = (REGISTERED, WAITLISTED, CANCELLED)
+    ALL = nonmember((REGISTERED, WAITLISTED, CANCELLED))
 
 
 class EventRegistration(db.Model):
@@ -97,8 +99,7 @@ class EventRegistration(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("event_id", "membership_id", name="uq_event_registrations_member"),
         sa.CheckConstraint("attendees BETWEEN 1 AND 10", name="attendees_range"),
-        sa.CheckConstraint("status IN ('registered', 'waitlisted', 'cancelled')",
-                           name="status_known"),
+        one_of("status", RegistrationStatus, name="status_known"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)

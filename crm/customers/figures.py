@@ -7,6 +7,7 @@ table, so 100,000 customers and a million orders take seconds on PostgreSQL.
 """
 
 from datetime import timedelta
+from enum import StrEnum, nonmember
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -14,7 +15,8 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from core.database import analyze, tune_for_bulk
 from core.extensions import db
-from storefront.models import Membership, Order, OrderLine, OrderStatus, Product
+from storefront.loyalty.models import Membership
+from storefront.models import Order, OrderLine, OrderStatus, Product
 
 from .models import Customer, Stage
 
@@ -25,7 +27,7 @@ DORMANT_AFTER = timedelta(days=180)
 LOST_AFTER = timedelta(days=365)
 
 
-class Segment:
+class Segment(StrEnum):
     CHAMPIONS = "champions"
     LOYAL = "loyal"
     NEW = "new"
@@ -34,7 +36,7 @@ class Segment:
     AT_RISK = "at_risk"
     HIBERNATING = "hibernating"
     LOST = "lost"
-    ALL = (CHAMPIONS, LOYAL, NEW, PROMISING, NEED_ATTENTION, AT_RISK, HIBERNATING, LOST)
+    ALL = nonmember((CHAMPIONS, LOYAL, NEW, PROMISING, NEED_ATTENTION, AT_RISK, HIBERNATING, LOST))
 
 
 def segment_of(r: int | None, f: int | None, m: int | None, orders_count: int) -> str | None:

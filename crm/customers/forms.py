@@ -18,14 +18,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from core.forms import IntegerField
 
-GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other")}
-CHANNEL_CHOICE_LABELS = {"phone": _l("Phone call"), "sms": _l("SMS"), "email": _l("E-mail"),
-                         "wechat": _l("WeChat")}
-TIME_LABELS = {"morning": _l("Morning"), "afternoon": _l("Afternoon"),
-               "evening": _l("Evening"), "weekend": _l("Weekend")}
-SOURCE_LABELS = {"web": _l("Web shop"), "store": _l("In a store"), "event": _l("At an event"),
-                 "hotline": _l("Hotline"), "referral": _l("Recommended by a friend"),
-                 "import": _l("Imported"), "agent": _l("Entered by an agent")}
+from .labels import CHANNEL_CHOICE_LABELS, GENDER_LABELS, SOURCE_LABELS, TIME_LABELS
 
 
 def choices(labels: dict, blank=True) -> list:

@@ -1,22 +1,24 @@
 """Customers and prospects, their children and tags, saved segments and tag rules, and
 who looked at whom."""
 
+from enum import StrEnum, nonmember
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime
+from core.models import UTCDateTime, one_of
 
 
-class Stage:
+class Stage(StrEnum):
     PROSPECT = "prospect"
     FIRST_TIME = "first_time"
     REPEAT = "repeat"
     VIP = "vip"
     DORMANT = "dormant"
     LOST = "lost"
-    ALL = (PROSPECT, FIRST_TIME, REPEAT, VIP, DORMANT, LOST)
+    ALL = nonmember((PROSPECT, FIRST_TIME, REPEAT, VIP, DORMANT, LOST))
 
 
 class Customer(db.Model):
@@ -121,7 +123,7 @@ class CustomerTag(db.Model):
     __tablename__ = "customer_tags"
     __table_args__ = (
         sa.UniqueConstraint("customer_id", "tag", name="one_tag_per_customer"),
-        sa.CheckConstraint("source IN ('manual', 'rule')", name="source_known"),
+        one_of("source", ("manual", "rule"), name="source_known"),
         sa.Index("ix_customer_tags_tag", "tag"),
     )
 

@@ -25,13 +25,14 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.forms import apply_domain_errors, form_status, submit_form
 from core.i18n import localized
-from crm.web import CRM_ROLES, SEGMENT_LABELS, STAGE_LABELS, bp
+from crm.web import CRM_ROLES, bp
 from fulfillment.models import Center
 from storefront.models import Category
 
 from . import importing, segments, tagging
 from .figures import Segment
 from .forms import ImportForm, SegmentForm, TagRuleForm
+from .labels import SEGMENT_LABELS, STAGE_LABELS
 from .models import SavedSegment, Stage, TagRule
 from .services import mask_phone
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from core import privacy
 from core.clock import utcnow
 from core.database import paginate
 from core.errors import NotFound
@@ -13,8 +14,9 @@ from core.models import User
 from crm.care.models import Complaint
 from crm.followups.models import FollowUp
 from fulfillment.models import Center
-from storefront.membership import latest_membership
-from storefront.models import Category, Membership, Order, OrderLine, OrderStatus, Product
+from storefront.loyalty.membership import latest_membership
+from storefront.loyalty.models import Membership
+from storefront.models import Category, Order, OrderLine, OrderStatus, Product
 
 from .models import Child, Customer, CustomerAccess, Stage
 
@@ -24,13 +26,9 @@ _COUNTED = (OrderStatus.PAID, OrderStatus.CONFIRMED, OrderStatus.FULFILLED)
 
 
 def mask_phone(phone: str | None) -> str:
-    """``13812345678`` -> ``138****5678``: lists never show a whole number."""
-    if not phone:
-        return ""
-    digits = phone.strip()
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    """``13812345678`` -> ``138****5678``: the customer center's lists never show a whole
+    number, but keep the prefix (the carrier, the region) an agent asks about."""
+    return privacy.mask_phone(phone, keep_prefix=3)
 
 
 def customer_for_user(user_id: int) -> Customer | None:

@@ -8,14 +8,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core.forms import IntegerField
 
+from .labels import OUTCOME_LABELS
 from .queue import OUTCOMES
-
-OUTCOME_LABELS = {
-    "reached": _l("Reached the customer"),
-    "unreached": _l("No answer (try again later)"),
-    "wrong_number": _l("Wrong number"),
-    "declined": _l("Customer declined to talk"),
-}
 
 
 def _int_or_none(value):

@@ -1,23 +1,26 @@
 """Follow-up visits (回访) and the rules that plan them."""
 
+from enum import StrEnum, nonmember
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime
+from core.models import UTCDateTime, one_of
 from crm.customers.models import Customer
+from crm.outreach.models import Channel
 
 
-class FollowUpStatus:
+class FollowUpStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
     UNREACHED = "unreached"
     CANCELLED = "cancelled"
-    ALL = (OPEN, DONE, UNREACHED, CANCELLED)
+    ALL = nonmember((OPEN, DONE, UNREACHED, CANCELLED))
 
 
-class FollowUpKind:
+class FollowUpKind(StrEnum):
     SATISFACTION = "satisfaction"
     REORDER = "reorder"
     WELCOME = "welcome"
@@ -35,8 +38,8 @@ class FollowUpKind:
     RECALL = "recall"
     #: a call of a campaign over a saved segment (crm.outreach.campaigns)
     CAMPAIGN = "campaign"
-    ALL = (SATISFACTION, REORDER, WELCOME, BIRTHDAY, WINBACK, COMPLAINT, BABY_BIRTHDAY, APOLOGY,
-           NO_SHOW, NEXT_ACTION, RECALL, CAMPAIGN)
+    ALL = nonmember((SATISFACTION, REORDER, WELCOME, BIRTHDAY, WINBACK, COMPLAINT, BABY_BIRTHDAY,
+                     APOLOGY, NO_SHOW, NEXT_ACTION, RECALL, CAMPAIGN))
 
 
 class FollowUp(db.Model):
@@ -85,7 +88,7 @@ class FollowUpRule(db.Model):
 
     __tablename__ = "followup_rules"
     __table_args__ = (
-        sa.CheckConstraint("channel IN ('phone', 'sms', 'email')", name="channel_known"),
+        one_of("channel", (Channel.PHONE, Channel.SMS, Channel.EMAIL), name="channel_known"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)

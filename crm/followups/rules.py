@@ -27,7 +27,8 @@ from crm.customers.segments import segment_query
 from crm.customers.services import ensure_customer
 from crm.outreach.outbox import enqueue
 from fulfillment.models import Fulfillment, FulfillmentStatus
-from storefront.models import Membership, Order, OrderLine, Product
+from storefront.loyalty.models import Membership
+from storefront.models import Order, OrderLine, Product
 
 from .messages import baby_note, default_message
 from .models import FollowUpKind, FollowUpRule

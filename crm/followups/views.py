@@ -19,18 +19,19 @@ from core.models import Role
 from crm.customers.forms import CustomerSearchForm
 from crm.customers.models import SavedSegment
 from crm.customers.services import customer_360, mask_phone
+from crm.outreach.labels import CHANNEL_LABELS
 from crm.web import (
-    CHANNEL_LABELS,
     CRM_ROLES,
     bp,
-    centers_by_id,
     context_360,
     end_of_today_utc,
     order_numbers,
 )
+from fulfillment.centers import centers_by_id
 from storefront.models import Order
 
 from .forms import FollowUpOutcomeForm, FollowUpRuleForm
+from .labels import WHEN_LABELS
 from .models import FollowUp, FollowUpRule, FollowUpStatus
 from .queue import complete_followup, due_followups, get_followup, queue_counts
 from .rules import get_rule, save_rule
@@ -45,10 +46,6 @@ WHEN = {
     "today": lambda now, tonight: (now, tonight),
     "week": lambda now, tonight: (tonight, now + timedelta(days=UPCOMING_DAYS)),
 }
-WHEN_LABELS = {"overdue": _l("Overdue"), "today": _l("Later today"),
-               "week": _l("Coming up this week")}
-
-
 @bp.route("/crm")
 @roles_required(*CRM_ROLES)
 def index():

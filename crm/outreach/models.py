@@ -1,22 +1,39 @@
 """The outbox (messages to customers, delivered after the commit) and campaigns over saved
 segments."""
 
+from enum import StrEnum, nonmember
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime
+from core.models import UTCDateTime, one_of
 from crm.customers.models import SavedSegment
 
 
-class OutboxStatus:
+class Channel(StrEnum):
+    """How a message or a call reaches a customer (the outbox sends e-mail and SMS)."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    PHONE = "phone"
+
+
+class Purpose(StrEnum):
+    """Why a message is sent: a service notice goes to everyone, marketing needs consent."""
+
+    SERVICE = "service"
+    MARKETING = "marketing"
+
+
+class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
     SKIPPED = "skipped"
     FAILED = "failed"
-    ALL = (PENDING, SENDING, SENT, SKIPPED, FAILED)
+    ALL = nonmember((PENDING, SENDING, SENT, SKIPPED, FAILED))
 
 
 class OutboxMessage(db.Model):
@@ -25,10 +42,9 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        sa.CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
-        sa.CheckConstraint("purpose IN ('service', 'marketing')", name="purpose_known"),
-        sa.CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'skipped', 'failed')", name="status_known"),
+        one_of("channel", (Channel.EMAIL, Channel.SMS), name="channel_known"),
+        one_of("purpose", Purpose, name="purpose_known"),
+        one_of("status", OutboxStatus, name="status_known"),
         sa.CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
         sa.Index("ix_outbox_messages_status_send_after", "status", "send_after"),
         sa.Index("ix_outbox_messages_customer_sent", "customer_id", "sent_at"),
@@ -72,8 +88,8 @@ class Campaign(db.Model):
 
     __tablename__ = "campaigns"
     __table_args__ = (
-        sa.CheckConstraint("channel IN ('sms', 'email', 'phone')", name="channel_known"),
-        sa.CheckConstraint("purpose IN ('service', 'marketing')", name="purpose_known"),
+        one_of("channel", (Channel.SMS, Channel.EMAIL, Channel.PHONE), name="channel_known"),
+        one_of("purpose", Purpose, name="purpose_known"),
         sa.CheckConstraint("skipped_count >= 0", name="skipped_nonnegative"),
     )
 

@@ -12,7 +12,8 @@ from crm.care.models import Complaint, ComplaintStatus
 from crm.customers.figures import COUNTED
 from crm.followups.models import FollowUp, FollowUpStatus
 from fulfillment.models import Center
-from storefront.models import Membership, Order, Product
+from storefront.loyalty.models import Membership
+from storefront.models import Order, Product
 
 
 def _local_day(column):

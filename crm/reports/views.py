@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from core.auth import roles_required
 from core.i18n import localized
 from crm.customers.figures import Segment, rfm_grid
-from crm.web import CRM_ROLES, METHOD_LABELS, bp
+from crm.labels import METHOD_LABELS
+from crm.web import CRM_ROLES, bp
 
 from . import dashboards
 from .charts import bar_chart, line_chart, pivot

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from core.clock import utcnow
 from core.models import ApiToken, User
 from crm.customers.models import Customer
-from storefront.models import Membership
+from storefront.loyalty.models import Membership
 from tests.conftest import PASSWORD
 
 from .conftest import API, assert_error

@@ -11,7 +11,7 @@ from crm.customers.models import Customer, CustomerAccess
 from crm.customers.services import customer_for_user
 from crm.followups.models import FollowUp
 from fulfillment import services as desk
-from storefront.membership import sign_up_member
+from storefront.loyalty.membership import sign_up_member
 from storefront.models import Order
 
 from .conftest import API, assert_error, pickup_body

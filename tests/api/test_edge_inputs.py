@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from core.clock import utcnow
 from crm.care.models import Complaint
-from storefront.membership import sign_up_member
+from storefront.loyalty.membership import sign_up_member
 
 from .conftest import API, assert_error, pickup_body, snapshot
 

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from core.clock import utcnow
-from storefront.membership import sign_up_member
+from storefront.loyalty.membership import sign_up_member
 from tests.conftest import make_app
 
 from .conftest import FUZZ_COUNTS

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from core.clock import utcnow
 from crm.club.models import Article, Event
-from storefront import points, tiers
-from storefront.membership import sign_up_member
-from storefront.models import Tier
+from storefront.loyalty import points, tiers
+from storefront.loyalty.membership import sign_up_member
+from storefront.loyalty.models import Tier
 from tests.api.conftest import API, assert_error, pickup_body
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too

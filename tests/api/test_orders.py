@@ -15,7 +15,7 @@ from core.extensions import db
 from core.models import ApiToken, User
 from fulfillment import services as desk
 from fulfillment.models import Center, Fulfillment, Stock
-from storefront.membership import sign_up_member
+from storefront.loyalty.membership import sign_up_member
 from storefront.models import Category, IdempotencyKey, Order, Product
 from tests.conftest import delivery_address
 

@@ -20,7 +20,7 @@ def _seed_member(app):
 
     from core.extensions import db
     from core.models import User
-    from storefront.membership import sign_up_member
+    from storefront.loyalty.membership import sign_up_member
 
     shopper = db.session.execute(
         sa.select(User).where(User.email == "chen.siyuan@example.com")).scalar_one()

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from crm.club.models import Article
-from storefront.membership import sign_up_member
+from storefront.loyalty.membership import sign_up_member
 from tests.support.images import png_bytes, uploads
 from tests.support.pages import login
 

@@ -11,8 +11,8 @@ from crm.club import audience, content, events
 from crm.club import members as club
 from crm.club.models import Article, Event
 from crm.customers.erasure import ANONYMIZED_NAME
-from storefront.membership import sign_up_member
-from storefront.models import Tier
+from storefront.loyalty.membership import sign_up_member
+from storefront.loyalty.models import Tier
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 

@@ -8,8 +8,8 @@ from core.clock import shop_zone, utcnow
 from crm.club.desk import looks_like_card
 from crm.club.events import register
 from crm.club.models import Event, EventRegistration
-from storefront import points
-from storefront.membership import sign_up_member
+from storefront.loyalty import points
+from storefront.loyalty.membership import sign_up_member
 from tests.support.pages import login
 
 AUDIENCE = {"tiers": [], "interests": [], "cities": []}

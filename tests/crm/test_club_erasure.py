@@ -15,7 +15,7 @@ from crm.followups.models import FollowUp
 from crm.outreach.models import OutboxMessage
 from fulfillment import services
 from fulfillment.models import Fulfillment
-from storefront.membership import sign_up_member
+from storefront.loyalty.membership import sign_up_member
 from storefront.models import Order
 from storefront.orders import place_order
 from tests.support.pages import login

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from core.clock import shop_zone, utcnow
 from crm.club.models import Article, Event, EventRegistration
 from crm.customers.erasure import ANONYMIZED_NAME
-from storefront import points
-from storefront.membership import sign_up_member
+from storefront.loyalty import points
+from storefront.loyalty.membership import sign_up_member
 from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
@@ -181,7 +181,7 @@ def test_an_event_at_a_store_names_the_store(client, shop, member, session):
 
 
 def test_the_birthday_perk_shows_on_the_home_and_the_ledger(client, shop, member, session):
-    from storefront.club_models import PointsEntry
+    from storefront.loyalty.models import PointsEntry
     today = utcnow().astimezone(shop_zone()).date()
     login(client, shop.shopper)
     assert 'data-testid="birthday-perk"' not in client.get("/member").get_data(as_text=True)

@@ -87,7 +87,7 @@ def test_refund_remedy_goes_through_one_function(session, shop, order, monkeypat
 
 def test_an_agents_refund_is_requested_for_the_orders_page(session, shop, order):
     from crm.care.remedies import issue_refund
-    from storefront.payment_models import Payment, Refund, RefundRequest
+    from storefront.payments.models import Payment, Refund, RefundRequest
 
     session.add(Payment(order_id=order.id, method="cash", status="succeeded",
                         amount=order.total_amount))
@@ -105,7 +105,7 @@ def test_an_admins_full_refund_goes_through_the_refund_service(session, shop, or
                                                                make_user):
     from core.models import Role
     from crm.care.remedies import issue_refund
-    from storefront.payment_models import Payment, Refund
+    from storefront.payments.models import Payment, Refund
 
     session.add(Payment(order_id=order.id, method="cash", status="succeeded",
                         amount=order.total_amount))

@@ -12,7 +12,7 @@ from crm.customers.figures import recompute_figures
 from crm.customers.services import ensure_customer
 from crm.reports import dashboards
 from crm.reports.charts import pivot
-from storefront.membership import sign_up_member
+from storefront.loyalty.membership import sign_up_member
 from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too

@@ -9,7 +9,7 @@ from core.clock import utcnow
 from core.extensions import db
 from core.models import User
 from crm.club.models import Event, EventRegistration
-from storefront.models import Membership
+from storefront.loyalty.models import Membership
 from tests.support.race import race_in_sessions
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too

@@ -15,7 +15,7 @@ from crm.followups import queue as followups
 from crm.followups import rules as followup_rules
 from crm.followups.models import FollowUp, FollowUpRule
 from crm.outreach.models import OutboxMessage
-from storefront.membership import sign_up_member
+from storefront.loyalty.membership import sign_up_member
 from tests.conftest import SHOP_ZONE
 from tests.support.dates import months_ago
 from tests.support.rules import rule

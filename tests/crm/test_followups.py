@@ -12,7 +12,7 @@ from crm.followups import queue as followups
 from crm.followups.models import FollowUp
 from crm.followups.rules import run_rules
 from fulfillment import services as desk
-from storefront.membership import sign_up_member
+from storefront.loyalty.membership import sign_up_member
 from storefront.orders import cancel_order, place_order
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too

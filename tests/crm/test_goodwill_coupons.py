@@ -174,7 +174,7 @@ def test_a_search_that_starts_like_a_code_still_finds_a_holder(client, session, 
 
 def test_no_coupon_for_staff_or_for_someone_erased(session, shop):
     from crm.club.members import close_membership
-    from storefront.membership import sign_up_member
+    from storefront.loyalty.membership import sign_up_member
 
     with pytest.raises(ValidationFailed) as err:
         goodwill.give_coupon(ensure_customer(shop.clerk), amount=1000, minimum_amount=None,

@@ -10,7 +10,7 @@ from core.errors import ValidationFailed
 from crm.customers import profiles
 from crm.customers.models import Customer, CustomerAccess
 from crm.customers.services import customer_for_user, ensure_customer, search_customers
-from storefront.membership import sign_up_member
+from storefront.loyalty.membership import sign_up_member
 from storefront.orders import place_order
 from tests.support.pages import login
 

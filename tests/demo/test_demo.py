@@ -23,7 +23,8 @@ from fulfillment.models import (
     Stock,
 )
 from storefront.accounts import authenticate
-from storefront.models import Category, Membership, Order, OrderLine, OrderStatus, Product
+from storefront.loyalty.models import Membership
+from storefront.models import Category, Order, OrderLine, OrderStatus, Product
 from storefront.orders import place_order
 from tests.conftest import make_app
 from tests.support.figures import assert_figures_as_refreshed

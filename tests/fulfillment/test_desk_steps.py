@@ -16,7 +16,7 @@ from fulfillment.ledger import verify_ledger
 from fulfillment.models import Slot, Stock
 from storefront.models import Order
 from storefront.orders import place_order
-from storefront.payment_models import Payment
+from storefront.payments.models import Payment
 from tests.conftest import delivery_address
 
 

@@ -10,10 +10,10 @@ from core.clock import utcnow
 from core.errors import ValidationFailed
 from core.signals import member_tier_changed, order_refunded
 from fulfillment import services as desk
-from storefront import orders, points, tiers
-from storefront.club_models import PointsEntry, TierRule
-from storefront.membership import sign_up_member
-from storefront.models import Membership, Tier
+from storefront import orders
+from storefront.loyalty import points, tiers
+from storefront.loyalty.membership import sign_up_member
+from storefront.loyalty.models import Membership, PointsEntry, Tier, TierRule
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 

@@ -3,10 +3,10 @@ in the catalog, points at checkout."""
 
 import sqlalchemy as sa
 
-from storefront import points, tiers
-from storefront.club_models import MemberPrice
-from storefront.membership import sign_up_member
-from storefront.models import Order, Tier
+from storefront.loyalty import points, tiers
+from storefront.loyalty.membership import sign_up_member
+from storefront.loyalty.models import MemberPrice, Tier
+from storefront.models import Order
 from tests.support.forms import product_form
 from tests.support.pages import login
 

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 
 from core.errors import ValidationFailed
 from fulfillment.models import CenterDistrict, DeliveryZone
-from storefront import coupons, orders, points
+from storefront import coupons, orders
 from storefront.coupon_models import CouponState
-from storefront.membership import sign_up_member
+from storefront.loyalty import points
+from storefront.loyalty.membership import sign_up_member
 from tests.conftest import delivery_address
 
 PRICE = 12800  # the shop's first product

@@ -14,7 +14,7 @@ from fulfillment.ledger import verify_ledger
 from fulfillment.models import Fulfillment, Stock
 from storefront.models import Order
 from storefront.orders import place_order
-from storefront.payment_models import PaymentEvent, Refund
+from storefront.payments.models import PaymentEvent, Refund
 
 # The payment tests' fixtures (a committed shop, an online order and its PaymentIntent),
 # used here by name.

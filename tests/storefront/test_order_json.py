@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from fulfillment import services as desk
 from storefront.models import Order
 from storefront.orders import place_order
-from storefront.refunds import refund_order
+from storefront.payments.refunds import refund_order
 
 from ..api.conftest import API
 from .localstripe import event, signed

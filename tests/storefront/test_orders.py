@@ -12,7 +12,7 @@ from fulfillment.errors import InsufficientStock, NoCenterServesAddress, Unknown
 from fulfillment.models import Stock
 from storefront import orders
 from storefront.errors import PaymentsUnavailable
-from storefront.membership import sign_up_member
+from storefront.loyalty.membership import sign_up_member
 from storefront.models import Order, OrderStatus
 from tests.conftest import delivery_address
 

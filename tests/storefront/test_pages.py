@@ -12,8 +12,9 @@ from core.extensions import db
 from fulfillment import services as desk
 from fulfillment.models import Fulfillment, Stock
 from storefront import cart as carts
-from storefront.membership import membership_of
-from storefront.models import CartItem, Category, Membership, Order
+from storefront.loyalty.membership import membership_of
+from storefront.loyalty.models import Membership
+from storefront.models import CartItem, Category, Order
 from storefront.orders import place_order
 from tests.conftest import PASSWORD
 from tests.support.forms import checkout_data

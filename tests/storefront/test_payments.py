@@ -8,9 +8,10 @@ import sqlalchemy as sa
 
 from core.clock import utcnow
 from fulfillment.models import Stock
-from storefront import payment_jobs, payment_records
 from storefront.models import Order
-from storefront.payment_models import Payment, PaymentEvent, StripeEvent
+from storefront.payments import jobs as payment_jobs
+from storefront.payments import records as payment_records
+from storefront.payments.models import Payment, PaymentEvent, StripeEvent
 
 from ..api.conftest import API, assert_error, pickup_body
 from .localstripe import event, signed

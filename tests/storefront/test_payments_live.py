@@ -16,10 +16,10 @@ from core.clock import utcnow
 from core.extensions import db
 from core.models import ApiToken, User
 from fulfillment.models import Center, Stock
-from storefront import payment_jobs
 from storefront.models import Category, Order, Product
-from storefront.payment_models import Refund
-from storefront.refunds import execute_pending_refunds
+from storefront.payments import jobs as payment_jobs
+from storefront.payments.models import Refund
+from storefront.payments.refunds import execute_pending_refunds
 
 from .localstripe import app_config, event, signed
 
@@ -202,7 +202,7 @@ def test_the_same_event_three_times_at_once_has_one_effect(live_server_factory, 
     assert sorted(body["outcome"] for status, body in results if status == 200) == [
         "duplicate", "duplicate", "paid"]
     with server.app.app_context():
-        from storefront.payment_models import PaymentEvent, StripeEvent
+        from storefront.payments.models import PaymentEvent, StripeEvent
 
         assert db.session.execute(sa.select(sa.func.count(StripeEvent.id))).scalar() == 1
         assert db.session.execute(sa.select(sa.func.count(PaymentEvent.id)).where(

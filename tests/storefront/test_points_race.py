@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from core.extensions import db
 from core.models import User
 from fulfillment.models import Center, Stock
-from storefront.club_models import PointsEntry
-from storefront.models import Category, Membership, Order, Product
+from storefront.loyalty.models import Membership, PointsEntry
+from storefront.models import Category, Order, Product
 from tests.support.race import race_in_sessions
 
 CHECKOUTS, POINTS = 10, 1000
@@ -31,8 +31,8 @@ def seed(app):
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_same_points_spent_once(live_server_factory, backend):
+    from storefront.loyalty.points import InsufficientPoints
     from storefront.orders import place_order
-    from storefront.points import InsufficientPoints
 
     server = live_server_factory(backend, seed=seed)
     app, race = server.app, server.app.config["RACE"]

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 
 from core.errors import Forbidden, ValidationFailed
 from crm.care import complaints
-from storefront import billing, payment_records, refunds
 from storefront.errors import RefundExceedsRefundable
-from storefront.membership import sign_up_member
-from storefront.models import Membership
+from storefront.loyalty.membership import sign_up_member
+from storefront.loyalty.models import Membership
+from storefront.payments import billing, refunds
+from storefront.payments import records as payment_records
 
 from .test_club import buy, pick_up
 from .test_payments import (  # noqa: F401 - fixtures

@@ -8,7 +8,7 @@ from core.extensions import db
 from core.models import User
 from fulfillment.models import Center
 from storefront.models import Order
-from storefront.payment_models import Payment, Refund
+from storefront.payments.models import Payment, Refund
 from tests.support.race import race_in_sessions
 
 CLERKS, TOTAL = 6, 50000
@@ -35,7 +35,7 @@ def seed(app):
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_the_same_money_is_refunded_once(live_server_factory, backend):
     from storefront.errors import RefundExceedsRefundable
-    from storefront.refunds import refund_amount
+    from storefront.payments.refunds import refund_amount
 
     server = live_server_factory(backend, seed=seed)
     app, race = server.app, server.app.config["RACE"]

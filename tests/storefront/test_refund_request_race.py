@@ -9,7 +9,7 @@ from core.extensions import db
 from core.models import User
 from fulfillment.models import Center
 from storefront.models import Order
-from storefront.payment_models import Payment, Refund, RefundRequest
+from storefront.payments.models import Payment, Refund, RefundRequest
 from tests.support.race import race_in_sessions
 
 CLICKS, PAID, ASKED = 6, 30000, 5000
@@ -39,7 +39,7 @@ def seed(app):
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_request_is_refunded_once(live_server_factory, backend):
-    from storefront.refund_requests import pay_request
+    from storefront.payments.refunds import pay_request
 
     server = live_server_factory(backend, seed=seed)
     app, race = server.app, server.app.config["RACE"]

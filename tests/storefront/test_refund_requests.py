@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from core.errors import Conflict, Forbidden
 from crm.care import complaints
-from storefront import billing, refund_requests
-from storefront.payment_models import RefundRequest
+from storefront.payments import billing, refund_requests, refunds
+from storefront.payments.models import RefundRequest
 
 from .test_club import buy, pick_up
 from .test_payments import (  # noqa: F401 - fixtures
@@ -64,20 +64,20 @@ def test_paying_the_request_refunds_that_amount_and_closes_it(session, shop):
     _requested(shop, order)
     [request] = _open(session, order)
     with pytest.raises(Forbidden):
-        refund_requests.pay_request(request, shop.agent)
+        refunds.pay_request(request, shop.agent)
     with pytest.raises(Forbidden):
-        refund_requests.pay_request(request, shop.far_clerk)
-    refund = refund_requests.pay_request(request, shop.clerk)
+        refunds.pay_request(request, shop.far_clerk)
+    refund = refunds.pay_request(request, shop.clerk)
     assert (refund.amount, refund.status, refund.method) == (1500, "succeeded", "cash")
     assert _open(session, order) == []
     session.refresh(request)
     assert request.refund_id == refund.id and request.closed_at is not None
     with pytest.raises(Conflict):
-        refund_requests.pay_request(request, shop.clerk)
+        refunds.pay_request(request, shop.clerk)
 
 
 def test_any_refund_of_the_order_closes_its_requests(session, shop):
-    from storefront import refunds
+    from storefront.payments import refunds
 
     order = pick_up(shop, buy(shop))
     _requested(shop, order)

@@ -8,10 +8,11 @@ import sqlalchemy as sa
 
 from crm.club import members as club
 from crm.customers.erasure import ANONYMIZED_NAME
-from storefront import refunds, tiers
 from storefront.errors import AlreadyMember
-from storefront.membership import membership_of, sign_up_member
-from storefront.models import Membership, Tier
+from storefront.loyalty import tiers
+from storefront.loyalty.membership import membership_of, sign_up_member
+from storefront.loyalty.models import Membership, Tier
+from storefront.payments import refunds
 from tests.support.pages import login
 
 from .test_club import buy, pick_up

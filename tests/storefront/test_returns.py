@@ -11,7 +11,7 @@ from fulfillment.ledger import verify_ledger
 from fulfillment.lots import receive_lot
 from fulfillment.models import Lot, Stock, StockMovement
 from storefront.orders import place_order
-from storefront.payment_models import Refund
+from storefront.payments.models import Refund
 
 from .test_admin_pages import login
 
@@ -119,7 +119,7 @@ def test_refund_and_restock_are_one_service_call(session, shop, make_product):
     import pytest
 
     from core.errors import ValidationFailed
-    from storefront.refunds import refund_order
+    from storefront.payments.refunds import refund_order
 
     order, product, soon, late = _handed_over(session, shop, make_product)
     line = order.lines[0]

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 import pytest
 
 from core.clock import utcnow
-from storefront import refunds, tiers
-from storefront.membership import sign_up_member
-from storefront.models import Tier
+from storefront.loyalty import tiers
+from storefront.loyalty.membership import sign_up_member
+from storefront.loyalty.models import Tier
+from storefront.payments import refunds
 
 from .test_club import buy, pick_up
 

@@ -1,0 +1,86 @@
+"""The shopper's orders: the list (with their coupons), one order, its pickup code as a
+QR image once it is ready, and cancelling it."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from core.errors import DomainError, NotFound
+from core.extensions import db
+from core.qr import qr_svg_response
+from fulfillment.centers import centers_by_id
+from fulfillment.models import Center, FulfillmentStatus
+
+from ..coupons import coupons_of, state_of
+from ..labels import COUPON_STATE_LABELS
+from ..orders import can_view, cancel_order, get_order, orders_of
+from ..payments import billing
+from ..web import bp
+
+
+@bp.route("/orders")
+@login_required
+def orders():
+    user = current_user._get_current_object()
+    rows = orders_of(user)
+    centers = centers_by_id(o.center_id for o in rows)
+    return render_template("storefront/orders.html", orders=rows, centers=centers,
+                           coupons=coupons_of(user), coupon_state=state_of,
+                           coupon_labels=COUPON_STATE_LABELS)
+
+
+def _visible_order(public_id: str, *, owner_only: bool = False):
+    """The order, if this user may see it; a 404 otherwise (its existence stays private)."""
+    if len(public_id) > 64:
+        raise NotFound()
+    order = get_order(public_id)
+    user = current_user._get_current_object()
+    allowed = order.user_id == user.id if owner_only else can_view(order, user)
+    if not allowed:
+        raise NotFound()
+    return order
+
+
+@bp.route("/orders/<public_id>")
+@login_required
+def order(public_id: str):
+    order = _visible_order(public_id)
+    f = order.fulfillment
+    is_owner = order.user_id == current_user.id
+    ready = f is not None and f.status == FulfillmentStatus.READY and bool(f.pickup_code)
+    return render_template(
+        "storefront/order.html", order=order, f=f, center=db.session.get(Center, order.center_id),
+        is_owner=is_owner, show_code=is_owner and ready,
+        can_cancel=is_owner and order.is_open and (
+            f is None or f.status == FulfillmentStatus.RESERVED))
+
+
+@bp.route("/orders/<public_id>/qr.svg")
+@login_required
+def order_qr(public_id: str):
+    """The pickup code as a QR image, for the owner, once the order is ready."""
+    order = _visible_order(public_id, owner_only=True)
+    f = order.fulfillment
+    if f is None or f.status != FulfillmentStatus.READY or not f.pickup_code:
+        raise NotFound()
+    return qr_svg_response(f.pickup_code, omitsize=True, xmldecl=False, dark="#0f3d3e")
+
+
+@bp.route("/orders/<public_id>/cancel", methods=["POST"])
+@login_required
+def order_cancel(public_id: str):
+    order = _visible_order(public_id, owner_only=True)
+    try:
+        cancel_order(order, current_user._get_current_object())
+        order_id, paid = order.id, bool(billing.refunds_of(order))
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+    else:
+        if paid:  # the online payment goes back, through Stripe, after the commit
+            billing.execute_pending_refunds(order_id)
+            flash(_("Your order is cancelled. What you paid is refunded in full."), "success")
+        else:
+            flash(_("Your order is cancelled. Nothing is charged."), "success")
+    return redirect(url_for(".order", public_id=public_id))
