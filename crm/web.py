@@ -4,12 +4,11 @@ and ``crm/labels.py``), and the helpers more than one page uses (the 360's conte
 numbers). The domains' views hang their pages on ``bp``; they import this module, never
 each other. ``core.app`` imports them and registers ``bp``."""
 
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint
 
-from core.clock import day_end, shop_today
+from core.clock import shop_today
 from core.extensions import db
 from core.models import Role
 from fulfillment.centers import centers_by_id
@@ -63,11 +62,6 @@ def crm_labels() -> dict:
             "purpose": PURPOSE_LABELS, "gender": GENDER_LABELS,
             "preferred_channel": CHANNEL_CHOICE_LABELS, "preferred_time": TIME_LABELS,
             "source": SOURCE_LABELS, "segment": SEGMENT_LABELS}
-
-
-def end_of_today_utc() -> datetime:
-    """Midnight tonight in the shop's zone, as a UTC time."""
-    return day_end(shop_today())
 
 
 def order_numbers(order_ids) -> dict[int, str]:

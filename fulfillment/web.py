@@ -11,7 +11,6 @@ numbers and amounts come from the orders table by name: fulfillment does not imp
 storefront.
 """
 
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -39,11 +38,6 @@ bp = Blueprint("fulfillment", __name__)
 bp.add_app_template_global(routing_word)
 
 DESK_ROLES = (Role.STAFF, Role.ADMIN)
-
-def today_start_utc() -> datetime:
-    """Midnight today in the shop's zone, as a UTC time."""
-    return day_start(shop_today())
-
 
 def is_admin() -> bool:
     return current_user.role == Role.ADMIN
@@ -111,7 +105,7 @@ def render_desk(center: Center, *, code_form: CodeForm | None = None,
     tabs = [m for m, on in ((Method.PICKUP, center.is_pickup),
                             (Method.DELIVERY, center.is_delivery),
                             (Method.COURIER, center.is_warehouse)) if on]
-    queue = services.center_queue(center.id, day_start=today_start_utc())
+    queue = services.center_queue(center.id, day_start=day_start(shop_today()))
     # A center that stopped a kind may still have work of it: show that tab too.
     for f in queue:
         if f.method not in tabs:

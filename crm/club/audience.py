@@ -11,10 +11,6 @@ from core.clock import shop_today
 from storefront.loyalty.models import Membership, Tier
 
 
-def today_local() -> date:
-    return shop_today()
-
-
 def months_between(born: date, today: date) -> int:
     """Whole months from ``born`` to ``today``."""
     months = (today.year - born.year) * 12 + today.month - born.month
@@ -48,7 +44,7 @@ def child_dates(membership: Membership) -> list[date]:
 def audience_of(membership: Membership | None, today: date | None = None) -> Audience:
     if membership is None:
         return Audience()
-    today = today or today_local()
+    today = today or shop_today()
     dates = child_dates(membership)
     return Audience(
         tier=membership.tier,

@@ -3,12 +3,12 @@
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from core.clock import shop_zone, utcnow
+from core.clock import day_end, day_start, shop_date, utcnow
 from core.errors import IllegalTransition
 from core.extensions import db
 from core.models import User
@@ -31,10 +31,9 @@ def looks_like_card(code: str | None) -> bool:
 
 
 def _day_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """Today in the shop's zone, as UTC times [start, end)."""
-    local = now.astimezone(shop_zone())
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+    """The shop's day that ``now`` falls on, as UTC times [start, end)."""
+    day = shop_date(now)
+    return day_start(day), day_end(day)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from core.auth import roles_required
-from core.clock import shop_zone, utcnow
+from core.clock import day_end, shop_today, shop_zone, utcnow
 from core.errors import IllegalTransition, ValidationFailed
 from core.extensions import db
 from core.forms import apply_domain_errors, form_status, submit_form
@@ -24,7 +24,6 @@ from crm.web import (
     CRM_ROLES,
     bp,
     context_360,
-    end_of_today_utc,
     order_numbers,
 )
 from fulfillment.centers import centers_by_id
@@ -54,7 +53,7 @@ def index():
     ``?when=overdue|today|week`` and ``?channel=phone|sms|email|...`` narrow the queue; the
     tabs count each time window and each channel."""
     now = utcnow()
-    tonight = end_of_today_utc()
+    tonight = day_end(shop_today())
     when = request.args.get("when") if request.args.get("when") in WHEN else None
     after, before = WHEN[when](now, tonight) if when else (None, now + timedelta(
         days=UPCOMING_DAYS))

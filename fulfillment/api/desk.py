@@ -5,7 +5,7 @@ exist. Orders and products belong to the storefront, which this module does not 
 their public ids and SKUs are read from the tables by name, as the foreign keys do.
 """
 
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from flask import g, request
@@ -55,11 +55,6 @@ def _dump(items: list[Fulfillment], many: bool = True):
     return schema.dump(items if many else items[0])
 
 
-def _today_start() -> datetime:
-    """Midnight in the shop's zone, as an aware datetime."""
-    return day_start(shop_today())
-
-
 @route(bp, "/staff/fulfillments", summary="The center's queue: open work and today's done",
        tag="desk", query=StaffQueueQuerySchema, response=StaffQueueSchema, auth="staff, admin",
        errors=("400:validation_error", "404:not_found"))
@@ -77,7 +72,7 @@ def queue():
     items = []
     for center_id in center_ids:
         check_center_access(actor, center_id)
-        items += services.center_queue(center_id, day_start=_today_start(),
+        items += services.center_queue(center_id, day_start=day_start(shop_today()),
                                        status=args.get("status"), method=args.get("method"))
     return ok({"items": _dump(items)})
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from core.clock import utcnow
+from core.clock import shop_today, utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
 from crm.club import audience, content, events
 from crm.club import members as club
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 
 
 def months_ago(n: int) -> date:
-    today = audience.today_local()
+    today = shop_today()
     year, month = divmod(today.year * 12 + today.month - 1 - n, 12)
     return date(year, month + 1, min(today.day, 28))
 
@@ -64,7 +64,7 @@ def test_member_sees_what_fits_newest_first(session, member):
 
 
 def test_expecting_parents_see_pregnancy_content(session, member):
-    member.children = [{"name": "", "birth_date": (audience.today_local() + timedelta(days=60))
+    member.children = [{"name": "", "birth_date": (shop_today() + timedelta(days=60))
                         .isoformat()}]
     article(session, "孕期饮食", for_pregnancy=True)
     article(session, "6月龄辅食", age_min_months=4, age_max_months=8)
