@@ -2,9 +2,11 @@
 two checks every desk step starts with (``services``, ``pickup``, ``delivery``, ``courier``,
 ``lots``, ``transfers``, ``returns``). Below them all, so each can build on it."""
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.errors import Forbidden, IllegalTransition, NotFound
+from core.extensions import db
 from core.models import Role, User
 
 from .labels import status_word
@@ -20,6 +22,23 @@ def check_center_access(actor: User, center_id: int) -> None:
     if actor.role == Role.STAFF:
         raise NotFound()
     raise Forbidden()
+
+
+#: the orders table, read by name (storefront sits above fulfillment)
+_ORDERS = sa.table("orders", sa.column("id"))
+
+
+def lock_fulfillment(f: Fulfillment) -> None:
+    """Lock ``f``'s order, then ``f``, and read ``f`` again.
+
+    Every step that takes a pickup out of "ready" (a hand-over, the no-show job, a cancel)
+    locks in this order, order then fulfillment then stock, as a cancel does: two of them
+    at once queue on the order instead of deadlocking, and the second sees what the first
+    did (and is refused by ``require_state``).
+    """
+    db.session.execute(sa.select(_ORDERS.c.id).where(_ORDERS.c.id == f.order_id)
+                       .with_for_update())
+    db.session.refresh(f, with_for_update=True)
 
 
 def require_state(f: Fulfillment, *, method: str | tuple[str, ...],

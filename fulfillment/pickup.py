@@ -14,7 +14,7 @@ from core.extensions import db
 from core.models import User
 from core.signals import fulfillment_no_show, fulfillment_part_collected
 
-from .access import check_center_access, require_state
+from .access import check_center_access, lock_fulfillment, require_state
 from .ledger import record_movement
 from .lots import consume_line_lots
 from .models import Fulfillment, FulfillmentStatus, Method, MovementKind, Stock
@@ -93,8 +93,12 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
     payment the clerk took: for the part taken (sent with ``fulfillment_part_collected``),
     or for the rest when the last units leave (with ``fulfillment_completed``). Without an
     amount it is ``amount_due`` (nothing is recorded when that is 0).
+
+    Locked and read again first (``lock_fulfillment``): the no-show job releasing the same
+    pickup at that moment either got there first (the hand-over is refused) or waits.
     """
     check_center_access(actor, f.center_id)
+    lock_fulfillment(f)
     require_state(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
     collected = _check_payment(collected)
     name, phone = (collector_name or "").strip(), (collector_phone or "").strip()
@@ -152,14 +156,18 @@ def release_no_shows(now: datetime) -> str:
     counts as picked up for that part: only what still waits goes back to stock.
     """
     days = current_app.config.get("PICKUP_NO_SHOW_DAYS", 7)
-    # Locked: a clerk handing one over at this moment either finished first (PostgreSQL
-    # reads the row again and it no longer matches) or waits and is then refused.
-    stale = db.session.execute(
+    cutoff = now - timedelta(days=days)
+    found = db.session.execute(
         sa.select(Fulfillment).where(Fulfillment.method == Method.PICKUP,
                                      Fulfillment.status == FulfillmentStatus.READY,
-                                     Fulfillment.ready_at < now - timedelta(days=days))
-        .order_by(Fulfillment.id).with_for_update()
+                                     Fulfillment.ready_at < cutoff).order_by(Fulfillment.id)
     ).scalars().all()
+    stale = []
+    for f in found:
+        # A clerk handing it over at this moment finished first, or waits for this.
+        lock_fulfillment(f)
+        if f.status == FulfillmentStatus.READY and f.ready_at < cutoff:
+            stale.append(f)
     for f in stale:
         if any(line.collected_quantity for line in f.lines):
             close_part_collected(f, now)

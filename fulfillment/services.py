@@ -20,7 +20,7 @@ from core.ratelimit import attempts
 from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillment_ready
 
 from . import lot_moves
-from .access import check_center_access, require_state
+from .access import check_center_access, lock_fulfillment, require_state
 from .errors import InsufficientStock, SlotUnavailable, WrongCode
 from .labels import status_word
 from .ledger import record_movement
@@ -200,11 +200,11 @@ def complete_pickup(f: Fulfillment, actor: User, collected: dict | None = None) 
 def hand_over(f: Fulfillment, code: str, actor: User) -> Fulfillment:
     """Hand the order to the shopper who shows its code. Wrong codes are counted and limited.
 
-    The fulfillment's row is locked and read again first: the no-show job releasing the
-    same pickup at that moment either got there first (the hand-over is refused) or waits.
+    Locked and read again first (``lock_fulfillment``): the no-show job releasing the same
+    pickup at that moment either got there first (the hand-over is refused) or waits.
     """
     check_center_access(actor, f.center_id)
-    db.session.refresh(f, with_for_update=True)
+    lock_fulfillment(f)
     require_state(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
     check_code(f, code)
     return complete_pickup(f, actor)

@@ -12,7 +12,7 @@ from core.extensions import db
 from core.models import User
 from fulfillment.ledger import verify_ledger
 from fulfillment.models import Center, Fulfillment, Stock
-from storefront.models import Category, Product
+from storefront.models import Category, Order, Product
 from tests.support.race import race_in_sessions
 
 ROUNDS = 4  # pickups raced, one job and one clerk each
@@ -53,8 +53,7 @@ def seed(app):
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_late_shopper_and_the_no_show_job_never_both_win(live_server_factory, backend):
-    from fulfillment import services
-    from fulfillment.pickup import release_no_shows
+    from fulfillment.pickup import collect, release_no_shows
 
     server = live_server_factory(backend, seed=seed)
     app, race = server.app, server.app.config["RACE"]
@@ -67,8 +66,8 @@ def test_a_late_shopper_and_the_no_show_job_never_both_win(live_server_factory, 
         def attempt(who, fid=fid, code=code):
             if who == "job":
                 return release_no_shows(utcnow())
-            f = db.session.get(Fulfillment, fid)
-            services.hand_over(f, code, db.session.get(User, race["clerk"]))
+            f = db.session.get(Fulfillment, fid)  # as the desk page and the staff API do
+            collect(f, code, db.session.get(User, race["clerk"]))
             return "handed over"
 
         job, desk = race_in_sessions(app, attempt, ["job", "desk"], refused=IllegalTransition,
@@ -85,4 +84,38 @@ def test_a_late_shopper_and_the_no_show_job_never_both_win(live_server_factory, 
         assert states == sorted(["picked_up"] * handed + ["cancelled"] * released)
         stock = db.session.execute(sa.select(Stock)).scalar_one()
         assert (stock.on_hand, stock.reserved) == (20 - 2 * handed, 3)
+        assert verify_ledger() == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_no_show_job_and_a_clerks_cancel_at_once_release_once(live_server_factory, backend):
+    """Both take the order, the fulfillment and the stock: in the same order, so neither
+    deadlocks, and the pickup's units go back to stock once."""
+    from fulfillment.pickup import release_no_shows
+    from storefront.orders import cancel_order
+
+    server = live_server_factory(backend, seed=seed)
+    app, race = server.app, server.app.config["RACE"]
+    for fid, _code in race["pickups"]:
+        with app.app_context():
+            db.session.get(Fulfillment, fid).ready_at = utcnow() - timedelta(days=8)
+            db.session.commit()
+
+        def attempt(who, fid=fid):
+            if who == "job":
+                return release_no_shows(utcnow())
+            order_id = db.session.get(Fulfillment, fid).order_id
+            cancel_order(db.session.get(Order, order_id), db.session.get(User, race["clerk"]))
+            return "cancelled"
+
+        job, desk = race_in_sessions(app, attempt, ["job", "desk"], refused=IllegalTransition,
+                                     refused_as="refused")
+        assert (job, desk) in (("0 uncollected pickup(s) returned to stock", "cancelled"),
+                               ("1 uncollected pickup(s) returned to stock", "refused"))
+    with app.app_context():
+        states = set(db.session.execute(sa.select(Fulfillment.status).where(
+            Fulfillment.id.in_([fid for fid, _ in race["pickups"]]))).scalars())
+        assert states == {"cancelled"}
+        stock = db.session.execute(sa.select(Stock)).scalar_one()
+        assert (stock.on_hand, stock.reserved) == (20, 3)
         assert verify_ledger() == []
