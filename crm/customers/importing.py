@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from core.clock import shop_today
 from core.errors import ValidationFailed
 from core.extensions import db
+from core.inputs import is_plain_line
 from core.models import User
 
 from .models import Child, Customer
@@ -70,6 +71,10 @@ def _row(raw: dict) -> tuple[dict, list[str]]:
     for field_name, value in raw.items():
         value = (value or "").strip()
         if not value:
+            continue
+        if not is_plain_line(value):  # a NUL or another control character: no one typed it
+            errors.append(str(_l("%(field)s holds characters that are not text",
+                                 field=field_name)))
             continue
         try:
             if field_name == "phone":

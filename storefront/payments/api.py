@@ -7,6 +7,7 @@ from core.api import api_blueprint, ok, route
 from core.auth import api_auth
 from core.errors import NotFound
 from core.extensions import db
+from core.inputs import signed_body
 from fulfillment.schemas import plain_key
 
 from .. import orders
@@ -46,6 +47,7 @@ def payment_intent(public_id: str):
        summary="Stripe's events, verified by Stripe-Signature and applied once",
        response=WebhookAnswerSchema, auth=False,
        errors=("400:invalid_signature", "502:payment_gateway_error"))
+@signed_body
 def stripe_webhook():
     event = gateway.verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
     fresh = webhooks.fresh_intent_for(event)  # before any row is touched

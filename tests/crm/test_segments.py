@@ -239,3 +239,18 @@ def test_cli_import_and_export(session, runner, shop, tmp_path):
     result = runner.invoke(args=["crm", "export-segment", "导入", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "王丽" in out.read_text(encoding="utf-8")
+
+
+def test_a_sheet_cell_with_a_control_character_is_a_bad_row(session, shop):
+    """A NUL that a spreadsheet left in a cell is reported on its line, not stored (on
+    PostgreSQL storing it would fail the whole import)."""
+    sheet = "姓名,手机,城市\n王丽,13811112222,上海\x00市\n赵敏,13811114444,杭州市\n"
+    before = session.execute(sa.select(sa.func.count(Customer.id))).scalar_one()
+    preview = importing.preview(sheet.encode("utf-8"))
+    assert [line for line, _ in preview.rows] == [3]
+    [(line, errors)] = preview.bad
+    assert line == 2 and errors == ["city 含有非文本字符"]  # the shop speaks zh_CN
+    importing.import_customers(sheet.encode("utf-8"), shop.agent)
+    names = session.execute(sa.select(Customer.name).where(Customer.source == "import")).all()
+    assert names == [("赵敏",)]
+    assert session.execute(sa.select(sa.func.count(Customer.id))).scalar_one() == before + 1

@@ -237,6 +237,19 @@ def test_wallet_success_applied_once_whatever_the_repeats(client, session, onlin
     assert _order(session, online_order["id"]).status == "paid"
 
 
+def test_a_signed_event_is_applied_whatever_characters_stripe_put_in_it(client, session,
+                                                                        online_order):
+    """A form feed in a description or U+0085 in metadata is still Stripe's signed event:
+    the edge that refuses control characters leaves signed bodies to their signature."""
+    order = _order(session, online_order["id"])
+    intent = _pi(online_order, "succeeded", order=order)
+    intent["description"] = "礼盒\x0c第二页"
+    intent.setdefault("metadata", {})["note"] = "next\x85line"
+    response = _post(client, event("payment_intent.succeeded", intent))
+    assert response.status_code == 200 and response.get_json()["outcome"] == "paid"
+    assert _order(session, online_order["id"]).status == "paid"
+
+
 @pytest.mark.parametrize("method", ["alipay", "wechat_pay"])
 def test_wallet_failure_is_recorded_with_its_reason(client, session, online_order, method):
     order = _order(session, online_order["id"])
