@@ -91,6 +91,7 @@ def test_jobs_run_due_runs_every_job_as_of_now(runner, shop, session, app):
     assert lines["release_no_shows"].startswith("0 ")
     later = (utcnow() + timedelta(days=8)).isoformat()
     run = runner.invoke(args=["jobs", "run-due", "--now", later])
+    assert run.exit_code == 0, run.output
     assert "release_no_shows: 1 uncollected pickup(s) returned to stock" in run.output
     session.expire_all()
     assert order.fulfillment.status == "cancelled"

@@ -1,12 +1,12 @@
 """Campaigns over saved segments: consent, the live count, the preview, sending once per
 customer (set-based), the weekly cap at delivery, calls in the queue, the pages."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from core.clock import utcnow
+from core.clock import shop_today, utcnow
 from core.errors import ValidationFailed
 from crm.customers import profiles, segments
 from crm.followups.models import FollowUp
@@ -34,7 +34,7 @@ def segment(shop):
 @pytest.fixture()
 def people(shop, session):
     mum = person(shop.agent, "王芳", phone="13800000001")
-    profiles.add_child(mum, birth_date=date.today() - timedelta(days=200))
+    profiles.add_child(mum, birth_date=shop_today() - timedelta(days=200))
     return {"mum": mum, "fan": person(shop.agent, "李娜", phone="13800000002"),
             "no": person(shop.agent, "赵敏", marketing=False, phone="13800000003"),
             "out": person(shop.agent, "钱多", service=False, phone="13800000004"),

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.clock import utcnow
+from core.clock import shop_today, utcnow
 from core.errors import ValidationFailed
 from core.signals import fulfillment_no_show, order_refunded
 from crm.customers import profiles
@@ -66,7 +66,7 @@ def test_reorder_reminder_before_the_supply_runs_out(session, shop, make_product
     make_order(buyer, formula, shop.store, days_ago=36, quantity=2)  # runs out in 4 days
     make_order(again, formula, shop.store, days_ago=36, quantity=2)
     make_order(again, formula, shop.store, days_ago=2)  # bought again: no reminder
-    profiles.add_child(ensure_customer(buyer), birth_date=months_ago(date.today(), 7))
+    profiles.add_child(ensure_customer(buyer), birth_date=months_ago(shop_today(), 7))
     now = utcnow()
     assert "1 reorder" in followup_rules.run_rules(now)
     [sms] = messages(session, "reorder")
@@ -79,7 +79,7 @@ def test_reorder_reminder_before_the_supply_runs_out(session, shop, make_product
 
 def test_welcome_pack_from_needs_tags(session, shop, make_order):
     membership = sign_up_member(shop.shopper, name="王芳", phone="13900001111",
-                                baby_birthday=date.today() - timedelta(days=60))
+                                baby_birthday=shop_today() - timedelta(days=60))
     customer = ensure_customer(shop.shopper)
     profiles.add_tag(customer, shop.agent, "0-6月龄宝宝")
     make_order(shop.shopper, shop.products[0], shop.store, days_ago=0)

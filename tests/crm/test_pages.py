@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.clock import utcnow
+from core.clock import shop_today, utcnow
 from core.models import Role
 from crm.customers.models import CustomerAccess
 from crm.customers.services import ensure_customer
@@ -160,7 +160,6 @@ def test_followup_page_has_a_script_from_the_order(client, shop, picked_up):
 
 
 def test_the_call_script_tells_the_babys_age(client, shop, picked_up, session):
-    from datetime import date
 
     import flask_babel
 
@@ -170,7 +169,7 @@ def test_the_call_script_tells_the_babys_age(client, shop, picked_up, session):
     login(client, shop.agent)
     page = client.get(f"/crm/followups/{followup.id}").get_data(as_text=True)
     assert "Your baby is" not in page  # no child known
-    profiles.add_child(ensure_customer(shopper), birth_date=months_ago(date.today(), 6))
+    profiles.add_child(ensure_customer(shopper), birth_date=months_ago(shop_today(), 6))
     session.commit()
     page = client.get(f"/crm/followups/{followup.id}").get_data(as_text=True)
     assert "Your baby is 6 months old now: is there anything we can help with" in page

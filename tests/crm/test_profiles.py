@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.clock import shop_today
 from core.errors import ValidationFailed
 from crm.customers import profiles
 from crm.customers.models import Customer, CustomerAccess
@@ -98,7 +99,7 @@ def test_a_prospect_who_signs_up_keeps_one_profile(session, shop, make_user):
 
 
 def test_membership_fills_the_profile_gaps(session, shop):
-    baby = date.today() - timedelta(days=100)
+    baby = shop_today() - timedelta(days=100)
     sign_up_member(shop.shopper, name="王芳", phone="13900001111", baby_birthday=baby,
                    birthday=date(1992, 2, 2), city="杭州市")
     customer = customer_for_user(shop.shopper.id)
@@ -195,7 +196,7 @@ def test_access_log_for_admins_only(client, session, shop):
 
 def test_api_360_has_the_whole_profile(client, session, shop, token_for):
     customer = profiles.create_prospect(shop.agent, FULL)
-    profiles.add_child(customer, due_date=date.today() + timedelta(days=30))
+    profiles.add_child(customer, due_date=shop_today() + timedelta(days=30))
     profiles.add_tag(customer, shop.agent, "孕期")
     headers = token_for(shop.agent)
     session.commit()

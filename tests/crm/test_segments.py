@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.clock import utcnow
+from core.clock import shop_today, utcnow
 from core.errors import ValidationFailed
 from crm.customers import importing, profiles, segments, tagging
 from crm.customers.figures import recompute_figures
@@ -35,7 +35,7 @@ def test_rules_tag_and_untag(session, shop, make_user, make_product, make_order)
     gifts = session.execute(sa.select(Category).where(Category.slug == "gift-boxes")
                             ).scalar_one_or_none() or Category(slug="gift-boxes", name_zh="礼盒")
     box = make_product(category=gifts)
-    today = utcnow().date()
+    today = shop_today()
     parent = profiles.create_prospect(shop.agent, {"name": "育儿妈妈"})
     profiles.add_child(parent, birth_date=today - timedelta(days=100))
     expecting = profiles.create_prospect(shop.agent, {"name": "准妈妈"})

@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.clock import shop_today
 from fulfillment import routing
 from fulfillment.errors import InsufficientStock, NoCenterServesAddress
 
@@ -115,7 +116,6 @@ def test_a_center_whose_only_lot_is_past_sell_by_is_not_chosen(session, shop, ma
                                                                 make_product):
     from datetime import timedelta
 
-    from core.clock import utcnow
     from fulfillment.lots import receive_lot
 
     product = make_product(sku="NF-STALE-1")
@@ -123,7 +123,7 @@ def test_a_center_whose_only_lot_is_past_sell_by_is_not_chosen(session, shop, ma
                        districts=[("上海市", "上海市", "徐汇区")])
     far = make_center(code="FAR", pickup=True, delivery=True, lat=31.30, lng=121.60,
                       districts=[("上海市", "上海市", "徐汇区")])
-    today = utcnow().date()
+    today = shop_today()
     admin = shop.admin
     receive_lot(near.id, product.id, batch="OLD", quantity=9,
                 expires_on=today + timedelta(days=5), actor=admin)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import g
 
 from core.cache import mark_changed
+from core.clock import shop_today
 from core.extensions import db
 from fulfillment import services as desk
 from fulfillment.models import Fulfillment, Stock
@@ -637,7 +638,7 @@ def test_vip_signup_gives_a_card_at_once(client, shop, session):
     assert "checked" not in consent
     assert "Sea cucumber recipes" in html and "erase" in html  # interests; the privacy note
 
-    baby = date.today() + timedelta(days=60)  # a due date
+    baby = shop_today() + timedelta(days=60)  # a due date
     response = client.post("/vip", data={
         "name": "王芳", "phone": "139 0000 1111", "birthday": "1990-05-01",
         "baby_birthday": baby.isoformat(), "city": "上海", "interests": ["formula", "events"]})

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from core.clock import utcnow
+from core.clock import shop_today
 from fulfillment import services as desk
 from fulfillment.ledger import verify_ledger
 from fulfillment.lots import receive_lot
@@ -18,7 +18,7 @@ from .test_admin_pages import login
 
 def _handed_over(session, shop, make_product):
     product = make_product(sku="NF-RET-1")
-    today = utcnow().date()
+    today = shop_today()
     soon = receive_lot(shop.store.id, product.id, batch="R-SOON", quantity=2,
                        expires_on=today + timedelta(days=120), actor=shop.clerk)
     late = receive_lot(shop.store.id, product.id, batch="R-LATE", quantity=5,
