@@ -8,9 +8,11 @@ arguments, so a test can count what won and what was refused.
 Both prove that they raced: each records when every attempt was under way, and fails the
 test (``RanInTurn``) when no two of them were ever under way at the same time, since a race
 test whose attempts ran one after the other proves nothing. On PostgreSQL that is two
-transactions open at once (each attempt opens its transaction first thing; the span starts
-once it is open). SQLite takes its write lock at BEGIN, so there an attempt is under way
-from the start, while it waits for the lock another holds.
+transactions open at once: each attempt opens its transaction first thing, and the first
+two wait (a few seconds at most) for each other's to be open, so a pool or a lock that
+lets one transaction open at a time shows up as a failure rather than as luck. SQLite
+takes its write lock at BEGIN, so there an attempt is under way from the start, while it
+waits for the lock another holds.
 """
 
 import json
@@ -25,6 +27,9 @@ import sqlalchemy as sa
 from flask import request_started, request_tearing_down
 
 from core.extensions import db
+
+#: how long an attempt whose transaction is open waits for a second one to open beside it
+OPEN_TOGETHER_WAIT = 10
 
 
 class RanInTurn(AssertionError):
@@ -58,12 +63,17 @@ def race_in_sessions(app, attempt: Callable, args: Sequence, *,
     raised fails the test, and so do attempts that never overlapped (``RanInTurn``).
     """
     spans: list[tuple[float, float]] = []
+    opened, counted = [0], threading.Condition()
 
     def run(arg, go):
         with app.app_context():
             go()
             if db.session.get_bind().dialect.name == "postgresql":
                 db.session.execute(sa.text("SELECT 1"))  # the transaction is open from here
+                with counted:  # the first two wait for each other (a moment, not forever)
+                    opened[0] += 1
+                    counted.notify_all()
+                    counted.wait_for(lambda: opened[0] >= 2, timeout=OPEN_TOGETHER_WAIT)
             started = time.monotonic()
             try:
                 outcome = attempt(arg)
