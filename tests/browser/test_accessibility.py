@@ -1,0 +1,154 @@
+"""Every page each person reaches passes axe-core's WCAG 2.0/2.1 A and AA rules, in zh_CN and en.
+
+axe-core is vendored (tests/browser/vendor, MPL-2.0): no network at test time. The shop is
+the demo shop (a few customers with their orders, the club, the customer center's work), with
+known passwords for one person of each kind; each person gets one browser context per
+language and their pages are audited in a loop. The failure lists every violation by page
+and element: rule, impact, target and what to fix.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from .support import PASSWORD, PHONE
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+LOCALES = {"zh_CN": "zh-CN", "en": "en"}
+
+#: filled by the seed: logins and the ids of pages with data
+DEMO: dict = {}
+
+
+def seed_demo(app) -> None:
+    """The demo shop, small; known passwords for an admin, an agent, a clerk and a member."""
+    import sqlalchemy as sa
+
+    from core.extensions import db
+    from core.models import User
+    from crm.care.models import Complaint
+    from crm.club.models import Article, Event
+    from crm.customers.figures import recompute_figures
+    from crm.customers.models import Customer
+    from crm.customers.tagging import apply_tag_rules
+    from crm.followups.models import FollowUp
+    from demo.care import build_care
+    from demo.club import build_club
+    from demo.shop import DemoShop
+    from storefront.loyalty.models import Membership
+    from storefront.models import Order, Product
+
+    shop = DemoShop(7)
+    shop.build_catalog()
+    shop.build_centers()
+    shop.build_staff()
+    shop.build_customers(12, 40)
+    shop.build_stock()
+    shop.fix_sequences()
+    build_club()
+    db.session.commit()
+    recompute_figures(shop.now)
+    apply_tag_rules(shop.now)
+    db.session.commit()
+    build_care(shop.agent, shop.now, 7, customers=12)
+    db.session.commit()
+
+    member_id = db.session.execute(
+        sa.select(Membership.user_id)
+        .where(sa.exists().where(Order.user_id == Membership.user_id))
+        .order_by(Membership.user_id).limit(1)).scalar_one()
+    member = db.session.get(User, member_id)
+    clerk = next(iter(shop.clerks.values()))
+    for user in (shop.admin, shop.agent, clerk, member):
+        user.set_password(PASSWORD)
+    order = db.session.execute(sa.select(Order).where(Order.user_id == member_id)
+                               .order_by(Order.id.desc()).limit(1)).scalar_one()
+    DEMO.update(
+        admin=shop.admin.email, agent=shop.agent.email, clerk=clerk.email, member=member.email,
+        product=db.session.execute(sa.select(Product.slug).limit(1)).scalar_one(),
+        order=order.public_id,
+        customer=db.session.execute(sa.select(Customer.id).where(Customer.user_id == member_id)
+                                    ).scalar_one(),
+        complaint=db.session.execute(sa.select(Complaint.id).limit(1)).scalar(),
+        followup=db.session.execute(sa.select(FollowUp.id).limit(1)).scalar(),
+        article=db.session.execute(sa.select(Article.id).limit(1)).scalar(),
+        event=db.session.execute(sa.select(Event.id).limit(1)).scalar(),
+    )
+    db.session.commit()
+
+
+def pages_of(person: str) -> list[str]:
+    d = DEMO
+    return {
+        "shopper": ["/", "/products", f"/products/{d['product']}", "/cart", "/checkout",
+                    "/login", "/register", "/vip"],
+        "member": ["/", "/products", f"/products/{d['product']}", "/cart", "/checkout",
+                   "/orders", f"/orders/{d['order']}", "/account", "/member", "/member/points",
+                   "/member/content", "/member/events", "/member/profile"],
+        "clerk": ["/desk", "/desk/stock", "/desk/transfers", "/desk/lots",
+                  "/desk/slots", "/desk/member"],
+        "agent": ["/crm", "/crm/customers", f"/crm/customers/{d['customer']}",
+                  *([f"/crm/followups/{d['followup']}"] if d["followup"] else []),
+                  "/crm/complaints",
+                  *([f"/crm/complaints/{d['complaint']}"] if d["complaint"] else []),
+                  "/crm/dashboard", "/crm/coupons", "/crm/segments", "/crm/campaigns",
+                  "/crm/outbox", "/crm/recalls", "/crm/club/articles", "/crm/club/events",
+                  *([f"/crm/club/articles/{d['article']}/edit"] if d["article"] else []),
+                  *([f"/crm/club/events/{d['event']}"] if d["event"] else [])],
+        "admin": ["/admin/", "/admin/products", "/admin/categories", "/admin/orders/",
+                  "/admin/centers", "/admin/tiers", "/admin/lots", "/admin/staff"],
+    }[person]
+
+
+LOGINS = {"shopper": None, "member": "member", "clerk": "clerk", "agent": "agent",
+          "admin": "admin"}
+
+
+def audit(page) -> list[str]:
+    """axe-core on the page: one line per violating element."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "rules => axe.run(document, {runOnly: {type: 'tag', values: rules}})", RULES)
+    found = []
+    for violation in result["violations"]:
+        for node in violation["nodes"]:
+            summary = " ".join((node.get("failureSummary") or "").split())[:200]
+            found.append(f"  {violation['id']} ({violation['impact']}) "
+                         f"{' > '.join(map(str, node['target']))}: {summary}")
+    return found
+
+
+@pytest.mark.parametrize("live_shop", [seed_demo], indirect=True)
+def test_every_page_passes_the_accessibility_audit(people, live_shop):
+    report: list[str] = []
+    audited = 0
+    for person, login in LOGINS.items():
+        for locale, html_lang in LOCALES.items():
+            size = PHONE if person == "clerk" else {}
+            actor = people(f"{person}-{locale}", locale=html_lang, **size)
+            page = actor.page
+            page.goto(f"/lang/{locale}?next=/login")
+            if login:
+                page.locator("main form input[type=email]").fill(DEMO[login])
+                page.locator("main form input[type=password]").fill(PASSWORD)
+                with page.expect_navigation():
+                    page.locator("main form [type=submit]").first.click()
+            for path in pages_of(person):
+                response = page.goto(path)
+                status = response.status if response else 0
+                lang = page.locator("html").get_attribute("lang")
+                if status >= 400:
+                    report.append(f"{person} {locale} {path}: HTTP {status}")
+                    continue
+                if lang != html_lang:
+                    report.append(f"{person} {locale} {path}: <html lang={lang!r}>")
+                found = audit(page)
+                audited += 1
+                if found:
+                    report.append(f"{person} {locale} {path}:")
+                    report.extend(found)
+            actor.context.close()
+    assert not report, f"accessibility audit of {audited} page(s):\n" + "\n".join(report)
