@@ -152,3 +152,70 @@ def test_every_page_passes_the_accessibility_audit(people, live_shop):
                     report.extend(found)
             actor.context.close()
     assert not report, f"accessibility audit of {audited} page(s):\n" + "\n".join(report)
+
+
+def _tab_to(page, selector: str, presses: int = 40) -> None:
+    """Press Tab until the element at ``selector`` has the focus (from the top of the page)."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement === document.querySelector(s)", selector):
+            return
+    raise AssertionError(f"{selector} is not reached with the Tab key")
+
+
+def test_the_desk_code_box_works_with_the_keyboard_alone(people, live_shop):
+    """The clerk tabs to the code box, types a code and presses Enter: the error is announced
+    and tied to the box, and the Find and Scan buttons are reached with Tab too."""
+    from .support import STAFF_EMAIL, translator
+
+    t = translator("en")
+    staff = people("staff", locale="en-US", **PHONE)
+    page = staff.page
+    page.goto("/lang/en?next=/login")
+    staff.sign_in(t, STAFF_EMAIL)
+    page.goto("/desk")
+    box = ".code-box input[type=text]"
+    _tab_to(page, box)
+    page.keyboard.type("ZZZZ9999")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    errors = page.locator(".code-box [role=alert]")
+    assert errors.count() == 1 and errors.inner_text().strip()
+    field = page.locator(box)
+    assert field.get_attribute("aria-invalid") == "true"
+    assert field.get_attribute("aria-describedby") == errors.get_attribute("id")
+    assert field.get_attribute("id") == page.locator(".code-box label").get_attribute("for")
+    page.goto("/desk")
+    _tab_to(page, box)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "submit"
+    if page.locator("[data-scan]").is_visible():
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.hasAttribute('data-scan')")
+    assert audit(page) == []
+
+
+def test_form_errors_are_announced_and_tied_to_their_fields(people, live_shop):
+    """A registration whose passwords differ: an alert says so, each field in error points to
+    its message, every field has a label, and the page still passes the audit."""
+    shopper = people("shopper", locale="en-US")
+    page = shopper.page
+    page.goto("/lang/en?next=/register")
+    page.get_by_label("E-mail", exact=True).fill("mei@example.com")
+    page.get_by_label("Your name", exact=True).fill("Mei")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat the password", exact=True).fill(PASSWORD + "!")
+    with page.expect_navigation():
+        page.locator("main form [type=submit]").first.click()
+    assert page.locator("main [role=alert]").count() >= 1
+    invalid = page.locator("main [aria-invalid=true]")
+    assert invalid.count() >= 1
+    for i in range(invalid.count()):
+        described = invalid.nth(i).get_attribute("aria-describedby")
+        assert described and page.locator(f"[id='{described}']").inner_text().strip()
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll(
+        'main input:not([type=hidden]), main select, main textarea')]
+        .filter(f => !f.labels.length && !f.getAttribute('aria-label')
+                     && !f.getAttribute('aria-labelledby')).map(f => f.name)""")
+    assert unlabelled == []
+    assert audit(page) == []
