@@ -98,3 +98,12 @@ def test_staff_cannot_reach_the_delivery_settings(client, shop, session, make_us
     assert client.post(f"/admin/centers/{shop.hub.id}/zones", data={
         "zone-name": "x", "zone-fee": "1", "zone-radius_km": "3"}).status_code in (302, 403)
     assert session.execute(sa.select(DeliveryZone)).first() is None
+
+
+def test_a_field_in_error_is_announced_and_tied_to_its_message(client, shop, session):
+    login(client, shop.admin)
+    response = client.post("/admin/centers/new", data=center_form(code=""))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<div class="flash error" role="alert">' in page
+    assert 'aria-describedby="code-errors"' in page and 'id="code-errors"' in page
