@@ -4,7 +4,8 @@ axe-core is vendored (tests/browser/vendor, MPL-2.0): no network at test time. T
 the demo shop (a few customers with their orders, the club, the customer center's work), with
 known passwords for one person of each kind; each person gets one browser context per
 language and their pages are audited in a loop. The failure lists every violation by page
-and element: rule, impact, target and what to fix.
+and element: rule, impact, target and what to fix. Product images must also carry their
+product's name, and ``<html lang>`` must follow the language switch.
 """
 
 from pathlib import Path
@@ -121,6 +122,16 @@ def audit(page) -> list[str]:
     return found
 
 
+def misnamed_product_images(page) -> list[str]:
+    """Product cards whose image is not named by the product's name (alt or aria-label)."""
+    return page.evaluate("""() => [...document.querySelectorAll('.product-card')].flatMap(card => {
+        const name = card.querySelector('.name').textContent.trim();
+        const image = card.querySelector('img, [role=img]');
+        const said = image && (image.getAttribute('alt') ?? image.getAttribute('aria-label'));
+        return said === name ? [] : [`  product image of ${name}: ${JSON.stringify(said)}`];
+    })""")
+
+
 @pytest.mark.parametrize("live_shop", [seed_demo], indirect=True)
 def test_every_page_passes_the_accessibility_audit(people, live_shop):
     report: list[str] = []
@@ -145,7 +156,7 @@ def test_every_page_passes_the_accessibility_audit(people, live_shop):
                     continue
                 if lang != html_lang:
                     report.append(f"{person} {locale} {path}: <html lang={lang!r}>")
-                found = audit(page)
+                found = audit(page) + misnamed_product_images(page)
                 audited += 1
                 if found:
                     report.append(f"{person} {locale} {path}:")
