@@ -87,8 +87,8 @@ def pages_of(person: str) -> list[str]:
         "shopper": ["/", "/products", f"/products/{d['product']}", "/cart", "/checkout",
                     "/login", "/register", "/vip"],
         "member": ["/", "/products", f"/products/{d['product']}", "/cart", "/checkout",
-                   "/orders", f"/orders/{d['order']}", "/account", "/member", "/member/points",
-                   "/member/content", "/member/events", "/member/profile"],
+                   "/orders", f"/orders/{d['order']}", "/account", "/vip", "/member",
+                   "/member/points", "/member/content", "/member/events", "/member/profile"],
         "clerk": ["/desk", "/desk/stock", "/desk/transfers", "/desk/lots",
                   "/desk/slots", "/desk/member"],
         "agent": ["/crm", "/crm/customers", f"/crm/customers/{d['customer']}",
@@ -103,6 +103,10 @@ def pages_of(person: str) -> list[str]:
                   "/admin/centers", "/admin/tiers", "/admin/lots", "/admin/staff"],
     }[person]
 
+
+#: pages whose first link of this kind is audited too (an article, an event of the member's)
+FOLLOW = {"/member/content": "main a[href^='/member/content/']",
+          "/member/events": "main a[href^='/member/events/']"}
 
 LOGINS = {"shopper": None, "member": "member", "clerk": "clerk", "agent": "agent",
           "admin": "admin"}
@@ -151,7 +155,8 @@ def test_every_page_passes_the_accessibility_audit(people, live_shop):
                 page.goto(f"/products/{DEMO['product']}")
                 with page.expect_navigation():
                     page.locator("form.add-to-cart [type=submit]").click()
-            for path in pages_of(person):
+            paths = pages_of(person)
+            for path in paths:
                 response = page.goto(path)
                 status = response.status if response else 0
                 lang = page.locator("html").get_attribute("lang")
@@ -165,6 +170,9 @@ def test_every_page_passes_the_accessibility_audit(people, live_shop):
                 if found:
                     report.append(f"{person} {locale} {path}:")
                     report.extend(found)
+                link = page.locator(FOLLOW[path]).first if path in FOLLOW else None
+                if link is not None and link.count():
+                    paths.append(link.get_attribute("href"))
             actor.context.close()
     assert not report, f"accessibility audit of {audited} page(s):\n" + "\n".join(report)
 
