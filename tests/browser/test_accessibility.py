@@ -100,7 +100,9 @@ def pages_of(person: str) -> list[str]:
                   *([f"/crm/club/articles/{d['article']}/edit"] if d["article"] else []),
                   *([f"/crm/club/events/{d['event']}"] if d["event"] else [])],
         "admin": ["/admin/", "/admin/products", "/admin/categories", "/admin/orders/",
-                  "/admin/centers", "/admin/tiers", "/admin/lots", "/admin/staff"],
+                  "/admin/centers", "/admin/tiers", "/admin/lots", "/admin/staff",
+                  f"/admin/orders/{d['order']}", "/admin/products/1/edit",
+                  "/admin/centers/1/edit", "/admin/products/new"],
     }[person]
 
 
