@@ -169,7 +169,11 @@ class Actor:
             self.problems.append(f"{response.status} {kind} {response.url}")
 
     def _failed(self, request) -> None:
-        self.problems.append(f"request failed: {request.url} ({request.failure})")
+        # ERR_ABORTED is the browser dropping a load because the page moved on (a click
+        # that navigates while a script is still arriving): the server was not at fault.
+        # What the server did wrong shows as a response above, or as another failure.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def shot(self, step: str) -> Path:
         return self.shots.take(self.page, f"{self.name}-{step}")
