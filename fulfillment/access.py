@@ -28,17 +28,29 @@ def check_center_access(actor: User, center_id: int) -> None:
 _ORDERS = sa.table("orders", sa.column("id"))
 
 
-def lock_fulfillment(f: Fulfillment) -> None:
-    """Lock ``f``'s order, then ``f``, and read ``f`` again.
+def lock_fulfillments(fulfillments: list[Fulfillment]) -> None:
+    """Lock the fulfillments' orders, then the fulfillments, and read them again: two
+    statements, whatever their number, each row in id order.
 
     Every step that takes a pickup out of "ready" (a hand-over, the no-show job, a cancel)
     locks in this order, order then fulfillment then stock, as a cancel does: two of them
     at once queue on the order instead of deadlocking, and the second sees what the first
     did (and is refused by ``require_state``).
     """
-    db.session.execute(sa.select(_ORDERS.c.id).where(_ORDERS.c.id == f.order_id)
-                       .with_for_update())
-    db.session.refresh(f, with_for_update=True)
+    if not fulfillments:
+        return
+    db.session.execute(sa.select(_ORDERS.c.id)
+                       .where(_ORDERS.c.id.in_({f.order_id for f in fulfillments}))
+                       .order_by(_ORDERS.c.id).with_for_update())
+    db.session.execute(sa.select(Fulfillment)
+                       .where(Fulfillment.id.in_({f.id for f in fulfillments}))
+                       .order_by(Fulfillment.id).with_for_update()
+                       .execution_options(populate_existing=True)).all()
+
+
+def lock_fulfillment(f: Fulfillment) -> None:
+    """``lock_fulfillments`` for one."""
+    lock_fulfillments([f])
 
 
 def require_state(f: Fulfillment, *, method: str | tuple[str, ...],

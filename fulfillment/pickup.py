@@ -14,7 +14,7 @@ from core.extensions import db
 from core.models import User
 from core.signals import fulfillment_no_show, fulfillment_part_collected
 
-from .access import check_center_access, lock_fulfillment, require_state
+from .access import check_center_access, lock_fulfillment, lock_fulfillments, require_state
 from .ledger import record_movement
 from .lots import consume_line_lots
 from .models import Fulfillment, FulfillmentStatus, Method, MovementKind, Stock
@@ -162,12 +162,8 @@ def release_no_shows(now: datetime) -> str:
                                      Fulfillment.status == FulfillmentStatus.READY,
                                      Fulfillment.ready_at < cutoff).order_by(Fulfillment.id)
     ).scalars().all()
-    stale = []
-    for f in found:
-        # A clerk handing it over at this moment finished first, or waits for this.
-        lock_fulfillment(f)
-        if f.status == FulfillmentStatus.READY and f.ready_at < cutoff:
-            stale.append(f)
+    lock_fulfillments(found)  # a clerk handing one over now finished first, or waits
+    stale = [f for f in found if f.status == FulfillmentStatus.READY and f.ready_at < cutoff]
     for f in stale:
         if any(line.collected_quantity for line in f.lines):
             close_part_collected(f, now)
