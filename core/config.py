@@ -102,8 +102,8 @@ def load_config(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS") == "1",
         "MAIL_TIMEOUT": 10,
-        #: "module:Class" of the SMS provider (crm.messaging.SmsProvider)
-        "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "crm.messaging:LoggingSmsProvider"),
+        #: "module:Class" of the SMS provider (core.messaging.SmsProvider)
+        "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "core.messaging:LoggingSmsProvider"),
         #: marketing messages per customer per 7 days (service notices are not counted)
         "OUTBOX_WEEKLY_CAP": int(os.environ.get("OUTBOX_WEEKLY_CAP", "3")),
         #: attempts before a message is parked as failed (an admin can send it again)

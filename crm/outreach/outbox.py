@@ -18,10 +18,10 @@ from core.database import paginate
 from core.errors import IllegalTransition
 from core.extensions import db
 from core.i18n import localized
+from core.messaging import DeliveryError, send_email, send_sms
 from core.models import User
 from crm.customers.models import Customer
 from crm.customers.services import customer_for_user
-from crm.messaging import DeliveryError, send_email, send_sms
 from storefront.models import Order
 
 from .models import OutboxMessage, OutboxStatus

@@ -97,7 +97,7 @@ def test_ready_for_pickup_goes_out_after_the_commit(session, shop, smtp, caplog)
     assert smtp.messages == []  # nothing leaves inside the transaction
     assert notify_ready_for_pickup(order.fulfillment) == []  # once per fulfillment and channel
 
-    with caplog.at_level(logging.INFO, logger="crm.messaging"):
+    with caplog.at_level(logging.INFO, logger="core.messaging"):
         assert deliver_outbox(utcnow()).startswith("2 sent")
     [(rcpt, message)] = smtp.messages
     assert rcpt == [shopper.email]

@@ -1,7 +1,7 @@
 """How a message leaves the shop: e-mail over SMTP, SMS through a provider.
 
-Only the outbox job calls these, after its claim has been committed: nothing here runs
-while a request holds rows.
+The outbox job calls these after its claim has been committed, and sign-in codes leave
+through them at once, before any row is locked: nothing here runs while a request holds rows.
 """
 
 import logging
