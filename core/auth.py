@@ -7,14 +7,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .errors import Forbidden, Unauthorized
-from .extensions import db, login_manager
+from .extensions import login_manager
 from .models import ApiToken, User
+from .sessions import user_of_session
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+def _load_user(session_token: str):
+    return user_of_session(session_token)
 
 
 login_manager.login_view = "storefront.login"

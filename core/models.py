@@ -68,17 +68,34 @@ class Role(StrEnum):
 
 
 class User(UserMixin, db.Model):
+    """An account: a shopper, or someone who works for the brand.
+
+    A shopper may have signed up by phone and SMS code alone (no e-mail, no password yet).
+    A contact counts as the account's own only once verified: a phone by a code sent to it,
+    an e-mail by a link. Only a verified phone signs in, and no two accounts verify the same.
+    """
+
     __tablename__ = "users"
     __table_args__ = (
         one_of("role", Role, name="role_known"),
         sa.CheckConstraint("role != 'staff' OR center_id IS NOT NULL", name="staff_has_center"),
+        sa.CheckConstraint("email IS NOT NULL OR phone_verified_at IS NOT NULL",
+                           name="can_sign_in"),
+        sa.Index("uq_users_verified_phone", "phone", unique=True,
+                 sqlite_where=sa.text("phone_verified_at IS NOT NULL"),
+                 postgresql_where=sa.text("phone_verified_at IS NOT NULL")),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
-    email = sa.Column(sa.String(254), nullable=False, unique=True)
-    password_hash = sa.Column(sa.String(255), nullable=False)
+    email = sa.Column(sa.String(254), unique=True)
+    #: empty for an account opened by phone and code that has not chosen a password
+    password_hash = sa.Column(sa.String(255))
     name = sa.Column(sa.String(100), nullable=False)
     phone = sa.Column(sa.String(32))
+    #: when a code sent to ``phone`` came back: the phone then signs in and is the person's
+    phone_verified_at = sa.Column(UTCDateTime)
+    #: when a link sent to ``email`` was opened
+    email_verified_at = sa.Column(UTCDateTime)
     role = sa.Column(sa.String(16), nullable=False, default=Role.CUSTOMER)
     #: the center a staff member works at; staff see only this center's work
     center_id = sa.Column(sa.Integer, sa.ForeignKey("centers.id"), index=True)
@@ -91,7 +108,20 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password, method="scrypt")
 
     def check_password(self, password: str) -> bool:
+        """Whether ``password`` is this account's; always False while it has none. The hash is
+        checked either way, so a wrong guess costs the same time with or without one."""
+        if not self.password_hash:
+            check_password_hash(dummy_password_hash(), password)
+            return False
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the cookie: the token of this browser's session (see
+        ``UserSession``), so that ending the session on the server ends the cookie too."""
+        token = getattr(self, "session_token", None)
+        if not token:
+            raise RuntimeError("sign the user in through core.sessions.sign_in")
+        return token
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -104,6 +134,34 @@ class User(UserMixin, db.Model):
     def is_staff_member(self) -> bool:
         """Anyone who works for the brand (not a shopper)."""
         return self.role in Role.STAFF_MEMBERS
+
+
+def dummy_password_hash() -> str:
+    """A scrypt hash of nothing anyone knows, checked when an account is unknown or has no
+    password: a sign-in then takes about as long as with a real account."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
+    return _DUMMY_HASH
+
+
+_DUMMY_HASH = None
+
+
+class UserSession(db.Model):
+    """A signed-in browser. The cookie carries a random token whose SHA-256 is stored here;
+    signing out deletes the row, so a copy of the cookie stops working at once, and signing
+    out everywhere (or a new password) deletes every row of the account."""
+
+    __tablename__ = "user_sessions"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True)
+    token_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = sa.Column(UTCDateTime, nullable=False)
+
+    user = sa.orm.relationship(User)
 
 
 class ApiToken(db.Model):

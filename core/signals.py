@@ -33,6 +33,9 @@ order_fulfilled = _signals.signal("order-fulfilled")
 member_joined = _signals.signal("member-joined")
 #: sender: the User, newly registered shopper
 user_registered = _signals.signal("user-registered")
+#: sender: the User; a contact was proven theirs (a code sent to the phone came back, a link
+#: sent to the e-mail was opened). kwargs: ``channel`` ("phone" or "email"), ``value``
+contact_verified = _signals.signal("contact-verified")
 #: sender: the Order; money went back to the shopper. kwargs: ``refund`` (the Refund row),
 #: ``amount`` (fen), ``full`` (bool), ``reason`` (str, e.g. "late_payment")
 order_refunded = _signals.signal("order-refunded")

@@ -3,13 +3,14 @@ the guest's cart into the account's; staff land on their desk."""
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from core.errors import TooManyAttempts
 from core.extensions import db
 from core.models import Role
 from core.ratelimit import attempts
+from core.sessions import sign_in, sign_out
 from core.urls import local_path
 
 from .. import cart as carts
@@ -63,7 +64,7 @@ def login():
                     attempts.fail(limit_key, LOGIN_LIMIT)
                     form.password.errors.append(_("Wrong e-mail or password."))
                 else:
-                    login_user(user, remember=form.remember.data)
+                    sign_in(user, remember=form.remember.data)
                     _merge_guest_cart(user)
                     db.session.commit()
                     flash(_("Welcome back, %(name)s.", name=user.name), "success")
@@ -88,7 +89,7 @@ def register():
                 db.session.rollback()
                 form.email.errors.append(str(EmailTaken.message))
             else:
-                login_user(user)
+                sign_in(user)
                 _merge_guest_cart(user)
                 db.session.commit()
                 flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
@@ -98,7 +99,8 @@ def register():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    sign_out(current_user._get_current_object())
+    db.session.commit()
     session.pop("cart", None)
     flash(_("You are signed out. See you soon."), "success")
     return redirect(url_for(".home"))

@@ -10,6 +10,8 @@ from core.extensions import db
 from fulfillment.models import DeliveryZone
 from storefront.models import Order
 
+from ..support.pages import session_token
+
 TOO_BIG_IDS = [str(2**31), str(2**63), "9" * 30, "9" * 5000]
 HOSTILE_NUMBERS = ["abc", "-1", "0", "1e3", "1.5", str(2**31), "9" * 30, "²", " "]
 
@@ -33,7 +35,7 @@ def login(client, user, lang="en"):
     db.session.commit()
     client.set_cookie("lang", lang)
     with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
+        s["_user_id"] = session_token(user)
         s["_fresh"] = True
 
 

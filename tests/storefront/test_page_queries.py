@@ -9,6 +9,8 @@ from storefront.models import Category
 from storefront.orders import place_order
 from tests.support.queries import count_statements
 
+from ..support.pages import session_token
+
 
 def fresh_request_state():
     """The test's app context outlives requests, and so does ``g``; in production each
@@ -33,7 +35,7 @@ def sign_in(client, user):
     db.session.commit()
     fresh_request_state()
     with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
+        s["_user_id"] = session_token(user)
         s["_fresh"] = True
 
 

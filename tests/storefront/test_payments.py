@@ -14,6 +14,7 @@ from storefront.payments import records as payment_records
 from storefront.payments.models import Payment, PaymentEvent, StripeEvent
 
 from ..api.conftest import API, assert_error, pickup_body
+from ..support.pages import session_token
 from .localstripe import event, signed
 
 
@@ -36,7 +37,7 @@ def _login(client, user):
     db.session.commit()
     g.pop("_login_user", None)
     with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
+        s["_user_id"] = session_token(user)
         s["_fresh"] = True
 
 
