@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     from crm.outreach import models as _crm_outreach_models  # noqa: F401
     from fulfillment import models as _fulfillment_models  # noqa: F401
     from storefront import models as _storefront_models  # noqa: F401
+    from storefront.accounts import models as _storefront_accounts_models  # noqa: F401
     from storefront.loyalty import models as _storefront_loyalty_models  # noqa: F401
     from storefront.payments import models as _storefront_payments_models  # noqa: F401
 
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront import api as storefront_api
     from storefront import order_admin as storefront_order_admin
     from storefront import web as storefront_web
+    from storefront.accounts import api as _storefront_accounts_api  # noqa: F401
     from storefront.payments import api as storefront_payment_api
     from storefront.payments import views as storefront_payment_views
 
@@ -115,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.views import catalog as _storefront_catalog_views  # noqa: F401
     from storefront.views import checkout as _storefront_checkout_views  # noqa: F401
     from storefront.views import orders as _storefront_orders_views  # noqa: F401
+    from storefront.views import security as _storefront_security_views  # noqa: F401
     from storefront.views import vip as _storefront_vip_views  # noqa: F401
 
     from . import views as core_views
@@ -152,6 +155,7 @@ def register_jobs(app: Flask) -> None:
     from crm.outreach import outbox
     from fulfillment import pickup, slots
     from storefront import coupons, idempotency
+    from storefront.accounts import codes
     from storefront.loyalty import points, tiers
     from storefront.payments import jobs as payment_jobs
     from storefront.payments import refunds
@@ -160,6 +164,7 @@ def register_jobs(app: Flask) -> None:
 
     register_job(app, "expire_reservations", payment_jobs.expire_unpaid_orders)
     register_job(app, "purge_idempotency_keys", idempotency.purge_idempotency_keys)
+    register_job(app, "purge_sign_ins", codes.purge_sign_ins)
     register_job(app, "open_slots", slots.open_slots_job)
     register_job(app, "release_no_shows", pickup.release_no_shows)
     # after the no-shows: their Stripe refunds are asked for once the job has committed

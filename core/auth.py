@@ -39,13 +39,19 @@ def roles_required(*roles: str):
     return decorator
 
 
-def bearer_user() -> User | None:
-    """The user of a valid ``Authorization: Bearer`` token, or None."""
+def bearer_token() -> str | None:
+    """The token of the ``Authorization: Bearer`` header, or None."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return ApiToken.find_user(token.strip())
+    return token.strip()
+
+
+def bearer_user() -> User | None:
+    """The user of a valid ``Authorization: Bearer`` token, or None."""
+    token = bearer_token()
+    return ApiToken.find_user(token) if token else None
 
 
 def api_auth(*roles: str, optional: bool = False):

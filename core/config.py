@@ -59,6 +59,19 @@ def load_config(instance_path: str) -> dict:
         "HANDOVER_WRONG_CODE_LIMIT": "5 per 15 minutes",
         #: unknown VIP cards a member of staff may look up at the desk before waiting
         "DESK_CARD_LOOKUP_LIMIT": "20 per 15 minutes",
+        #: wrong passwords or codes for one account from one client address, and from one
+        #: address over all accounts, before 429 (nothing limits an account alone)
+        "SIGNIN_LIMIT_PER_ACCOUNT_ADDRESS": "5 per 15 minutes",
+        "SIGNIN_LIMIT_PER_ADDRESS": "30 per hour",
+        #: SMS codes sent to one phone, and asked for from one client address
+        "CODE_LIMIT_PER_PHONE": "1 per minute; 5 per hour",
+        "CODE_LIMIT_PER_ADDRESS": "20 per hour",
+        #: e-mails (links) asked for one address, and registrations from one client address
+        "LINK_LIMIT_PER_EMAIL": "1 per minute; 5 per hour",
+        "REGISTER_LIMIT_PER_ADDRESS": "10 per hour",
+        #: minutes a code sent by SMS is good for, and an e-mailed link
+        "CODE_MINUTES": 5,
+        "LINK_MINUTES": 60,
         "API_TOKEN_DAYS": 30,
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,

@@ -78,6 +78,18 @@ class TooManyAttempts(DomainError):
     message = _l("Too many attempts. Please wait a few minutes and try again.")
 
 
+class TooManyRequests(DomainError):
+    """A limit was reached; ``retry_after`` (seconds) goes out as the ``Retry-After`` header."""
+
+    code = "too_many_requests"
+    status = 429
+    message = _l("Too many attempts. Please wait a few minutes and try again.")
+
+    def __init__(self, retry_after: int, message=None):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
 # Werkzeug's HTTP errors, by status, as stable codes for the API.
 _HTTP_CODES = {
     400: "bad_request",
@@ -123,9 +135,13 @@ def register_errorhandlers(app) -> None:
         from .extensions import db
 
         db.session.rollback()
+        headers = {}
+        if getattr(err, "retry_after", None):
+            headers["Retry-After"] = str(err.retry_after)
         if wants_json():
-            return jsonify(err.to_dict()), err.status
-        return render_template("error.html", status=err.status, message=err.message), err.status
+            return jsonify(err.to_dict()), err.status, headers
+        return (render_template("error.html", status=err.status, message=err.message),
+                err.status, headers)
 
     @app.errorhandler(HTTPException)
     def handle_http(err: HTTPException):

@@ -24,8 +24,7 @@ from fulfillment.schemas import (
     plain_key,
 )
 
-from . import accounts, catalog, coupons, orders
-from .errors import EmailTaken
+from . import catalog, coupons, orders
 from .idempotency import IDEMPOTENCY_WINDOW
 from .loyalty import membership
 from .loyalty.tiers import catalog_prices
@@ -44,10 +43,6 @@ from .schemas import (
     ProductPageSchema,
     ProductQuerySchema,
     ProductSchema,
-    RegisterSchema,
-    TokenRequestSchema,
-    TokenSchema,
-    UserSchema,
     VipSignupSchema,
 )
 
@@ -57,31 +52,6 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 # --- accounts --------------------------------------------------------------------------------
-
-
-@route(bp, "/auth/register", ("POST",), summary="Open a shopper account", tag="accounts",
-       body=RegisterSchema, response=UserSchema, status=201, auth=False,
-       errors=("400:validation_error", "409:email_taken"))
-def register():
-    data = load_body(RegisterSchema())
-    try:
-        user = accounts.register_user(**data)
-    except sa.exc.IntegrityError:
-        # A twin request registered the same address between the check and the insert.
-        db.session.rollback()
-        raise EmailTaken(errors={"email": [str(EmailTaken.message)]}) from None
-    db.session.commit()
-    return ok(UserSchema().dump(user), 201)
-
-
-@route(bp, "/auth/token", ("POST",), summary="Exchange e-mail and password for a bearer token",
-       tag="accounts", body=TokenRequestSchema, response=TokenSchema, auth=False,
-       errors=("400:validation_error", "401:invalid_credentials"))
-def token():
-    data = load_body(TokenRequestSchema())
-    row, plain = accounts.issue_token(data["email"], data["password"])
-    db.session.commit()
-    return ok(TokenSchema().dump({"token": plain, "expires_at": row.expires_at}))
 
 
 @route(bp, "/me", summary="Who I am, with my VIP membership (or null)", tag="accounts",

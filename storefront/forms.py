@@ -12,12 +12,10 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    EmailField,
     FieldList,
     FloatField,
     Form,
     FormField,
-    PasswordField,
     RadioField,
     SelectChoice,
     SelectMultipleField,
@@ -25,8 +23,6 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
-    Email,
-    EqualTo,
     InputRequired,
     Length,
     NumberRange,
@@ -228,29 +224,6 @@ class CheckoutForm(FlaskForm):
         if position is not None:
             address["lat"], address["lng"] = position
         return address
-
-
-# --- accounts ---------------------------------------------------------------------------------
-
-
-class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
-        _required(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[_required(), Length(max=200)])
-    remember = BooleanField(_l("Keep me signed in on this device"))
-
-
-class RegisterForm(FlaskForm):
-    email = EmailField(_l("E-mail"), filters=[_strip], validators=[
-        _required(), Length(max=254),
-        Email(message=_l("Please enter a valid e-mail address."), check_deliverability=False)])
-    name = StringField(_l("Your name"), filters=[_strip], validators=[_required(), Length(max=100)])
-    phone = StringField(_l("Mobile phone (optional)"), filters=[_strip],
-                        validators=_phone(required=False))
-    password = PasswordField(_l("Password"), validators=[
-        _required(), Length(min=8, max=200, message=_l("Use at least 8 characters."))])
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        _required(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
 # --- VIP club ---------------------------------------------------------------------------------

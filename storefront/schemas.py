@@ -69,31 +69,6 @@ class Money(fields.Nested):
 # --- accounts --------------------------------------------------------------------------------
 
 
-class RegisterSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, load_only=True,
-                             validate=validate.Length(min=8, max=128))
-    name = PlainText(required=True, validate=validate.Length(min=1, max=100))
-    phone = PlainText(allow_none=True, validate=[validate.Length(max=32), PHONE])
-
-
-class UserSchema(Schema):
-    id = fields.Integer()
-    email = fields.String()
-    name = fields.String()
-
-
-class TokenRequestSchema(Schema):
-    email = fields.String(required=True, validate=[validate.Length(min=1, max=254), NO_CONTROL])
-    password = fields.String(required=True, load_only=True,
-                             validate=validate.Length(min=1, max=128))
-
-
-class TokenSchema(Schema):
-    token = fields.String()
-    expires_at = fields.DateTime()
-
-
 class MembershipSchema(Schema):
     tier = fields.String(validate=validate.OneOf(Tier.ALL))
     card_number = fields.String()

@@ -24,6 +24,7 @@ from core.app import create_app
 from core.extensions import cache, db
 from core.models import ApiToken, Role, User
 from core.ratelimit import attempts
+from tests.support.messages import Mailbox, RecordingSms
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = bool(os.environ.get("CI"))
@@ -360,6 +361,22 @@ def stock(session):
         return row
 
     return put
+
+
+@pytest.fixture()
+def sms(app, monkeypatch):
+    """Every SMS the app sends in this test, kept instead of sent."""
+    recorder = RecordingSms(app)
+    monkeypatch.setitem(app.extensions, "shop_sms_provider", recorder)
+    return recorder
+
+
+@pytest.fixture()
+def mailbox(monkeypatch):
+    """Every code or link e-mail the accounts send in this test, kept instead of sent."""
+    box = Mailbox()
+    monkeypatch.setattr("storefront.accounts.notify.send_email", box)
+    return box
 
 
 @pytest.fixture()

@@ -1,48 +1,22 @@
-"""Signing in and out, registering, and the account page. Signing in or registering merges
-the guest's cart into the account's; staff land on their desk."""
+"""Signing in (SMS code or password) and out, opening an account, and the account page.
+Signing in merges the guest's cart into the account's; staff land on their desk."""
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
-from core.errors import TooManyAttempts
+from core.errors import TooManyRequests
 from core.extensions import db
-from core.models import Role
-from core.ratelimit import attempts
-from core.sessions import sign_in, sign_out
+from core.privacy import mask_phone
+from core.sessions import sign_out
 from core.urls import local_path
 
-from .. import cart as carts
-from ..accounts import authenticate, register_user
-from ..errors import EmailTaken
-from ..forms import LoginForm, RegisterForm
+from ..accounts import codes, edge, signin
+from ..accounts.forms import CodeForm, LoginForm, PhoneForm, RegisterForm
+from ..accounts.models import Purpose
+from ..accounts.pages import finish_sign_in, limited
 from ..loyalty.membership import membership_of
-from ..pages import guest_cart
 from ..web import bp
-
-#: failed sign-ins allowed per e-mail address before the form asks to wait
-LOGIN_LIMIT = "10 per 15 minutes"
-#: where staff land after signing in without a ``next``
-LANDING = {Role.STAFF: "fulfillment.desk", Role.CRM: "crm.index",
-           Role.ADMIN: "storefront_admin.index"}
-
-
-def _landing(user) -> str:
-    endpoint = LANDING.get(user.role)
-    if endpoint:
-        try:
-            return url_for(endpoint)
-        except BuildError:
-            pass
-    return url_for(".account")
-
-
-def _merge_guest_cart(user) -> None:
-    guest = dict(guest_cart())
-    if guest:
-        carts.merge_guest_cart(user, guest)
-    session.pop("cart", None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -51,56 +25,128 @@ def login():
     if current_user.is_authenticated:
         return redirect(next_url or url_for(".account"))
     form = LoginForm()
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate():
-            limit_key = f"login:{form.email.data.lower()}"
-            if attempts.blocked(limit_key, LOGIN_LIMIT):
-                form.password.errors.append(str(TooManyAttempts.message))
-            else:
-                user = authenticate(form.email.data, form.password.data)
-                if user is None:
-                    attempts.fail(limit_key, LOGIN_LIMIT)
-                    form.password.errors.append(_("Wrong e-mail or password."))
-                else:
-                    sign_in(user, remember=form.remember.data)
-                    _merge_guest_cart(user)
-                    db.session.commit()
-                    flash(_("Welcome back, %(name)s.", name=user.name), "success")
-                    return redirect(next_url or _landing(user))
-    return render_template("storefront/login.html", form=form, next_url=next_url), status
+    phone_form = PhoneForm(formdata=None)
+    context = {"form": form, "phone_form": phone_form, "next_url": next_url}
+    if request.method != "POST":
+        return render_template("storefront/login.html", **context)
+    if not form.validate():
+        return render_template("storefront/login.html", **context), 400
+    try:
+        user = edge.password_sign_in(form.identifier.data, form.password.data)
+    except TooManyRequests as err:
+        return limited("storefront/login.html", err, form.password, **context)
+    except signin.InvalidCredentials as err:
+        form.password.errors.append(str(err.message))
+        return render_template("storefront/login.html", **context), 400
+    return finish_sign_in(user, remember=form.remember.data, next_url=next_url)
+
+
+@bp.route("/login/code/send", methods=["POST"])
+def login_send_code():
+    """Text a sign-in code to the phone typed, then ask for it."""
+    next_url = local_path(request.args.get("next"))
+    phone_form = PhoneForm()
+    context = {"form": LoginForm(formdata=None), "phone_form": phone_form, "next_url": next_url}
+    if not phone_form.validate():
+        return render_template("storefront/login.html", **context), 400
+    try:
+        edge.send_code(phone_form.phone.data)
+    except TooManyRequests as err:
+        return limited("storefront/login.html", err, phone_form.phone, **context)
+    except edge.SmsUnavailable as err:
+        phone_form.phone.errors.append(str(err.message))
+        return render_template("storefront/login.html", **context), 503
+    session["code_phone"] = phone_form.phone.data
+    return redirect(url_for(".login_code", next=next_url))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    next_url = local_path(request.args.get("next"))
+    phone = session.get("code_phone")
+    if phone is None:
+        return redirect(url_for(".login", next=next_url))
+    form = CodeForm()
+    context = {"form": form, "phone": mask_phone(phone, keep_prefix=3), "next_url": next_url}
+    if request.method != "POST":
+        return render_template("storefront/login_code.html", **context)
+    if not form.validate():
+        return render_template("storefront/login_code.html", **context), 400
+    try:
+        user, created = edge.code_sign_in(phone, form.code.data, name=form.name.data)
+    except TooManyRequests as err:
+        return limited("storefront/login_code.html", err, form.code, **context)
+    except signin.WrongCode as err:
+        form.code.errors.append(str(err.message))
+        return render_template("storefront/login_code.html", **context), 400
+    session.pop("code_phone", None)
+    message = (_("Welcome, %(name)s! Your account is ready.", name=user.name) if created
+               else None)
+    return finish_sign_in(user, remember=form.remember.data, next_url=next_url, message=message)
+
+
+@bp.route("/login/code/resend", methods=["POST"])
+def login_resend_code():
+    next_url = local_path(request.args.get("next"))
+    phone = session.get("code_phone")
+    if phone is None:
+        return redirect(url_for(".login", next=next_url))
+    form = CodeForm(formdata=None)
+    context = {"form": form, "phone": mask_phone(phone, keep_prefix=3), "next_url": next_url}
+    try:
+        edge.send_code(phone)
+    except TooManyRequests as err:
+        return limited("storefront/login_code.html", err, form.code, **context)
+    except edge.SmsUnavailable as err:
+        form.code.errors.append(str(err.message))
+        return render_template("storefront/login_code.html", **context), 503
+    flash(_("A new code is on its way."), "info")
+    return redirect(url_for(".login_code", next=next_url))
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
+    """Open an account by e-mail: the answer is "look in your inbox" whether or not the
+    address has an account (its owner is told by e-mail); the link signs the person in."""
     next_url = local_path(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for(".account"))
     form = RegisterForm()
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate():
-            try:
-                user = register_user(email=form.email.data, password=form.password.data,
-                                     name=form.name.data, phone=form.phone.data or None)
-            except EmailTaken:
-                db.session.rollback()
-                form.email.errors.append(str(EmailTaken.message))
-            else:
-                sign_in(user)
-                _merge_guest_cart(user)
-                db.session.commit()
-                flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
-                return redirect(next_url or url_for(".account"))
-    return render_template("storefront/register.html", form=form, next_url=next_url), status
+    context = {"form": form, "next_url": next_url}
+    if request.method != "POST":
+        return render_template("storefront/register.html", **context)
+    if not form.validate():
+        return render_template("storefront/register.html", **context), 400
+    try:
+        edge.register(email=form.email.data, password=form.password.data,
+                      name=form.name.data, phone=form.phone.data or None)
+    except TooManyRequests as err:
+        return limited("storefront/register.html", err, form.email, **context)
+    return render_template("storefront/check_inbox.html", email=form.email.data.strip().lower())
+
+
+@bp.route("/account/confirm-email/<token>", methods=["GET", "POST"])
+def confirm_email(token):
+    """The e-mailed link: a button (mail scanners open links; only a person presses it)."""
+    if request.method == "GET":
+        live = codes.peek_link(Purpose.VERIFY_EMAIL, token) is not None
+        return render_template("storefront/confirm_email.html", token=token, live=live), (
+            200 if live else 400)
+    user = signin.confirm_email(token)
+    if user is None:
+        db.session.rollback()
+        return render_template("storefront/confirm_email.html", token=token, live=False), 400
+    if current_user.is_authenticated:
+        sign_out(current_user._get_current_object())
+    return finish_sign_in(user, next_url=url_for(".account"), message=_(
+        "Your e-mail is confirmed. Welcome, %(name)s!", name=user.name))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    sign_out(current_user._get_current_object())
-    db.session.commit()
+    if current_user.is_authenticated:
+        sign_out(current_user._get_current_object())
+        db.session.commit()
     session.pop("cart", None)
     flash(_("You are signed out. See you soon."), "success")
     return redirect(url_for(".home"))

@@ -20,25 +20,33 @@ def register(client, **overrides):
     return client.post(f"{API}/auth/register", json=body)
 
 
-def test_register_opens_an_account(client, session):
+def test_register_opens_an_account_confirmed_by_the_link(client, session, mailbox):
     response = register(client)
-    assert response.status_code == 201
+    assert response.status_code == 202
     body = response.get_json()
-    assert body["email"] == "mei.lin@example.com" and body["name"] == "林美"
-    assert isinstance(body["id"], int)
-    assert "password" not in body and "password_hash" not in body
-    user = session.get(User, body["id"])
+    assert body == {"email": "mei.lin@example.com", "name": "林美", "status": "confirm_email"}
+    user = session.execute(sa.select(User).where(User.email == "mei.lin@example.com")).scalar_one()
     assert user.role == "customer" and user.check_password("s3cret-enough")
+    assert user.email_verified_at is None
     # The customer center knows the new account at once.
     assert session.execute(sa.select(Customer).where(Customer.user_id == user.id)).scalar_one()
+    # The link e-mailed confirms the address.
+    link = mailbox.link_for("mei.lin@example.com")
+    assert link.startswith("/account/confirm-email/")
+    assert client.post(link).status_code == 302
+    session.refresh(user)
+    assert user.email_verified_at is not None
 
 
-def test_register_twice_is_email_taken(client, session):
-    assert register(client).status_code == 201
-    body = assert_error(register(client, email="MEI.LIN@example.com"), 409, "email_taken")
-    assert "email" in body["errors"]
+def test_register_twice_answers_the_same_and_tells_the_owner(client, session, mailbox):
+    first = register(client)
+    second = register(client, email="MEI.LIN@example.com")
+    assert second.status_code == first.status_code == 202
+    assert second.get_json() == first.get_json()
     assert session.execute(sa.select(sa.func.count(User.id)).where(
         User.email == "mei.lin@example.com")).scalar_one() == 1
+    to, subject, body = mailbox.sent[-1]
+    assert to == "mei.lin@example.com" and "/login" in body and "/password-reset" in body
 
 
 def test_register_rejects_bad_fields_and_writes_nothing(client, session):

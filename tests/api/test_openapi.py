@@ -25,15 +25,18 @@ COVERED = {
     ("post", "/api/v1/payments/stripe/webhook"), ("post", "/api/v1/crm/complaints"),
     ("post", "/api/v1/crm/complaints/{}/transition"), ("get", "/api/v1/member/content"),
     ("post", "/api/v1/member/events/{}/register"),
+    ("post", "/api/v1/auth/otp"), ("delete", "/api/v1/auth/token"),
+    ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirm"),
+    ("post", "/api/v1/me/password"),
 }
 #: API.md operations whose work is still open (the accounts issue): they join COVERED when built.
 LATER = {
-    ("post", "/api/v1/auth/otp"), ("delete", "/api/v1/auth/token"),
-    ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirm"),
-    ("post", "/api/v1/me/password"), ("get", "/api/v1/me/addresses"),
+    ("get", "/api/v1/me/addresses"),
     ("post", "/api/v1/me/addresses"), ("delete", "/api/v1/me/addresses/{}"),
 }
 ANONYMOUS = {("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/token"),
+             ("post", "/api/v1/auth/otp"), ("post", "/api/v1/auth/password-reset"),
+             ("post", "/api/v1/auth/password-reset/confirm"),
              ("get", "/api/v1/products"), ("get", "/api/v1/products/{}"),
              ("get", "/api/v1/centers"), ("get", "/api/v1/delivery/quote"),
              ("post", "/api/v1/payments/stripe/webhook")}

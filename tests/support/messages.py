@@ -1,0 +1,40 @@
+"""Catching the SMS and e-mails the shop sends at once (codes and links), in tests."""
+
+import re
+
+from core.messaging import SmsProvider
+
+
+class RecordingSms(SmsProvider):
+    """An SMS provider that keeps every message instead of sending it."""
+
+    def __init__(self, app=None):
+        super().__init__(app)
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, to: str, body: str) -> str:
+        self.sent.append((to, body))
+        return f"test-{len(self.sent)}"
+
+    def code_for(self, phone: str) -> str:
+        """The 6-digit code of the last SMS to ``phone``."""
+        bodies = [body for to, body in self.sent if to == phone]
+        assert bodies, f"no SMS to {phone}: {self.sent}"
+        return re.search(r"\b(\d{6})\b", bodies[-1]).group(1)
+
+
+class Mailbox:
+    """The e-mails sent, as ``(to, subject, body)``."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, str, str]] = []
+
+    def __call__(self, to: str, subject: str, body: str) -> str:
+        self.sent.append((to, subject, body))
+        return f"<test-{len(self.sent)}@mail>"
+
+    def link_for(self, email: str) -> str:
+        """The path of the last link e-mailed to ``email``."""
+        bodies = [body for to, _, body in self.sent if to == email]
+        assert bodies, f"no e-mail to {email}: {self.sent}"
+        return re.search(r"https?://[^/\s]+(/\S+)", bodies[-1]).group(1)
