@@ -364,6 +364,28 @@ def stock(session):
 
 
 @pytest.fixture()
+def fresh_requests(monkeypatch):
+    """Each test-client request finds its signed-in user afresh, as in production.
+
+    A test's app context outlives its requests, and so does ``g``, where Flask-Login keeps
+    the user it loaded (and Flask-Babel the language); tests of ending sessions must not
+    see that cached user.
+    """
+    from flask import g, has_app_context
+    from flask.testing import FlaskClient
+
+    real = FlaskClient.open
+
+    def open_afresh(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+            g.pop("_flask_babel", None)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(FlaskClient, "open", open_afresh)
+
+
+@pytest.fixture()
 def sms(app, monkeypatch):
     """Every SMS the app sends in this test, kept instead of sent."""
     recorder = RecordingSms(app)

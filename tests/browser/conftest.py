@@ -57,7 +57,8 @@ def live_shop(request, live_server_factory):
     A test may seed more with ``@pytest.mark.parametrize("live_shop", [fn], indirect=True)``.
     """
     return live_server_factory("sqlite", seed=getattr(request, "param", seed_shop),
-                               WTF_CSRF_ENABLED=True)
+                               WTF_CSRF_ENABLED=True,
+                               SMS_PROVIDER="tests.support.messages:RecordingSms")
 
 
 @pytest.fixture()

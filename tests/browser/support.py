@@ -181,7 +181,7 @@ class Actor:
     def sign_in(self, t, email: str, password: str = PASSWORD) -> None:
         page = self.page
         page.goto("/login")
-        page.get_by_label(t("E-mail"), exact=True).fill(email)
+        page.get_by_label(t("E-mail or mobile number"), exact=True).fill(email)
         page.get_by_label(t("Password"), exact=True).fill(password)
         with page.expect_navigation():
             page.locator("main form").get_by_role("button", name=t("Sign in")).click()

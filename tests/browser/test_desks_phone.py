@@ -27,8 +27,8 @@ def _seed(app):
     from storefront.orders import place_order
 
     create_user(HUB_STAFF, PASSWORD, "吴强（浦东）", Role.STAFF, SHOP.second["code"])
-    shopper = register_user(email="chen.siyuan@example.com", password=PASSWORD, name="陈思远",
-                            phone="13700001111")
+    shopper, _ = register_user(email="chen.siyuan@example.com", password=PASSWORD,
+                               name="陈思远", phone="13700001111")
     store = db.session.execute(
         sa.select(Center).where(Center.code == SHOP.store["code"])).scalar_one()
     order = place_order(shopper, lines=[{"sku": SEA_CUCUMBER_SKU, "quantity": 2}],

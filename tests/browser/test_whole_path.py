@@ -12,6 +12,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from core.phones import mobile_number
+from tests.support.messages import sms_of
+
 from .support import (
     AGENT_EMAIL,
     CJK,
@@ -38,22 +41,21 @@ SEA_CUCUMBER, FORMULA = SHOP.products[0], SHOP.products[1]
 # --- steps ------------------------------------------------------------------------------------
 
 
-def register_at_checkout(shopper, t, *, email, name, phone, located=False):
-    """From the cart: checkout sends a guest to sign in; create an account instead."""
+def register_at_checkout(shopper, t, sms, *, name, phone, located=False):
+    """From the cart: checkout sends a guest to sign in; a code texted to the phone opens
+    an account at once."""
     page = shopper.page
     page.get_by_role("link", name=t("Checkout"), exact=True).click()
     page.wait_for_url(re.compile(r"/login\?next=%2Fcheckout|/login\?next=/checkout"))
     expect(page.get_by_role("heading", name=t("Sign in"), level=1)).to_be_visible()
     shopper.shot("sign-in-asked")
-    page.get_by_role("link", name=t("Create an account")).click()
-    page.wait_for_url(re.compile(r"/register\?next="))
-    page.get_by_label(t("E-mail"), exact=True).fill(email)
-    page.get_by_label(t("Your name"), exact=True).fill(name)
-    page.get_by_label(t("Mobile phone (optional)"), exact=True).fill(phone)
-    page.get_by_label(t("Password"), exact=True).fill(PASSWORD)
-    page.get_by_label(t("Repeat the password"), exact=True).fill(PASSWORD)
-    shopper.shot("register")
-    page.get_by_role("button", name=t("Create account")).click()
+    page.get_by_label(t("Mobile number"), exact=True).fill(phone)
+    page.get_by_role("button", name=t("Text me a code")).click()
+    page.wait_for_url(re.compile(r"/login/code\?next="))
+    page.get_by_label(t("Code from the SMS"), exact=True).fill(sms.code_for(mobile_number(phone)))
+    page.get_by_label(t("Your name (for a new account; optional)"), exact=True).fill(name)
+    shopper.shot("sign-up-code")
+    page.locator("main form").get_by_role("button", name=t("Sign in"), exact=True).click()
     if located:
         # The checkout reloads itself with the shopper's position (the welcome goes with it).
         page.wait_for_url(re.compile(r"/checkout\?.*lat="))
@@ -220,7 +222,7 @@ def test_pickup_path_zh_cn(people, live_shop):
 
     # Checkout: register on the way; the cart comes along.
     # With the location shared, the stores are sorted by distance.
-    register_at_checkout(shopper, t, email="lin.xiaowen@example.com", name=name, phone=phone,
+    register_at_checkout(shopper, t, sms_of(live_shop.app), name=name, phone=phone,
                          located=True)
     nearest = page.get_by_test_id("pickup-option").first
     expect(nearest).to_contain_text(STORE_ZH)
@@ -316,7 +318,7 @@ def test_pickup_path_en(people, live_shop):
     expect(page.get_by_test_id("cart-total")).to_contain_text("796.00")
     shopper.shot("cart")
 
-    register_at_checkout(shopper, t, email="emma.zhang@example.com", name=name,
+    register_at_checkout(shopper, t, sms_of(live_shop.app), name=name,
                          phone="+86 137 0000 1234")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     number, order_url = place_pickup_order(shopper, t, STORE_EN)
@@ -367,8 +369,8 @@ def _seed_with_ready_order(app):
     from storefront.accounts import register_user
     from storefront.orders import place_order
 
-    shopper = register_user(email="chen.siyuan@example.com", password=PASSWORD, name="陈思远",
-                            phone="13700001111")
+    shopper, _ = register_user(email="chen.siyuan@example.com", password=PASSWORD,
+                               name="陈思远", phone="13700001111")
     store = db.session.execute(
         sa.select(Center).where(Center.code == SHOP.store["code"])).scalar_one()
     order = place_order(shopper, lines=[{"sku": SEA_CUCUMBER["sku"], "quantity": 1}],

@@ -2,7 +2,7 @@
 
 import re
 
-from core.messaging import SmsProvider
+from core.messaging import SmsProvider, sms_provider
 
 
 class RecordingSms(SmsProvider):
@@ -38,3 +38,11 @@ class Mailbox:
         bodies = [body for to, _, body in self.sent if to == email]
         assert bodies, f"no e-mail to {email}: {self.sent}"
         return re.search(r"https?://[^/\s]+(/\S+)", bodies[-1]).group(1)
+
+
+def sms_of(app) -> RecordingSms:
+    """The recording SMS provider of a live server's app (configured by the browser tests)."""
+    with app.app_context():
+        provider = sms_provider()
+    assert isinstance(provider, RecordingSms), provider
+    return provider

@@ -1,0 +1,66 @@
+"""Finding 11: registration said "e-mail taken", and sign-in was 97 ms for a known e-mail
+against 1.5 ms for an unknown one. Now both answer the same, and an unknown account costs
+the same password check as a known one."""
+
+import pytest
+
+from ..api.conftest import API
+
+
+@pytest.fixture()
+def known(make_user, session):
+    user = make_user(email="known@example.com", phone="13911112222")
+    session.commit()
+    return user
+
+
+@pytest.fixture()
+def hashes_checked(monkeypatch):
+    """How many scrypt checks each request ran."""
+    import werkzeug.security
+
+    calls = []
+    real = werkzeug.security.check_password_hash
+
+    def counting(pwhash, password):
+        calls.append(pwhash)
+        return real(pwhash, password)
+
+    for where in ("core.models.check_password_hash",
+                  "storefront.accounts.signin.check_password_hash"):
+        monkeypatch.setattr(where, counting)
+    return calls
+
+
+def test_sign_in_answers_alike_for_known_and_unknown(client, known, hashes_checked):
+    answers = []
+    for email in ("known@example.com", "nobody@example.com"):
+        hashes_checked.clear()
+        response = client.post(f"{API}/auth/token", json={"email": email, "password": "wrong!"})
+        answers.append((response.status_code, response.get_json()))
+        assert len(hashes_checked) == 1, email  # the same scrypt work either way
+    assert answers[0] == answers[1]
+    assert answers[0][1]["code"] == "invalid_credentials"
+    client.set_cookie("lang", "en")
+    pages = [client.post("/login", data={"identifier": who, "password": "wrong!"}
+                         ).get_data(as_text=True)
+             for who in ("known@example.com", "nobody@example.com")]
+    assert all("Wrong phone, e-mail or password." in p for p in pages)
+
+
+def test_registration_answers_alike_for_known_and_unknown(client, known, mailbox):
+    body = {"password": "long enough 1", "name": "Someone"}
+    taken = client.post(f"{API}/auth/register", json={**body, "email": "known@example.com"})
+    fresh = client.post(f"{API}/auth/register", json={**body, "email": "fresh@example.com"})
+    assert taken.status_code == fresh.status_code == 202
+    assert set(taken.get_json()) == set(fresh.get_json())
+    assert taken.get_json()["status"] == fresh.get_json()["status"] == "confirm_email"
+
+
+def test_password_reset_answers_alike(client, known, mailbox, sms):
+    for body in ({"email": "known@example.com"}, {"email": "nobody@example.com"},
+                 {"phone": "13911112222"}, {"phone": "13900000000"}):
+        response = client.post(f"{API}/auth/password-reset", json=body)
+        assert response.status_code == 202 and response.get_json() == {}, body
+    assert [to for to, *_ in mailbox.sent] == ["known@example.com"]
+    assert [to for to, _ in sms.sent] == ["13911112222"]
