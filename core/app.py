@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     from crm.outreach import models as _crm_outreach_models  # noqa: F401
     from fulfillment import models as _fulfillment_models  # noqa: F401
     from storefront import models as _storefront_models  # noqa: F401
+    from storefront.addresses import models as _storefront_addresses_models  # noqa: F401
     from storefront.loyalty import models as _storefront_loyalty_models  # noqa: F401
     from storefront.payments import models as _storefront_payments_models  # noqa: F401
 
