@@ -110,9 +110,9 @@ def clean_address(data: dict, *, partial: bool = False) -> dict:
     return cleaned
 
 
-def _check_position(address: Address) -> None:
-    if (address.lat is None) != (address.lng is None):
-        missing = "lng" if address.lng is None else "lat"
+def _check_position(lat, lng) -> None:
+    if (lat is None) != (lng is None):
+        missing = "lng" if lng is None else "lat"
         raise ValidationFailed(errors={missing: [str(_l("Give both lat and lng, or neither."))]})
 
 
@@ -141,8 +141,8 @@ def add_address(user: User, data: dict, *, make_default: bool = False) -> Addres
     ``ValidationFailed`` for a wrong field, ``AddressBookFull`` past ``MAX_ADDRESSES``.
     """
     fields = clean_address(data)
+    _check_position(fields.get("lat"), fields.get("lng"))
     address = Address(user_id=user.id, **fields)
-    _check_position(address)
     _lock_owner(user.id)
     count = _count(user.id)
     if count >= MAX_ADDRESSES:
@@ -168,13 +168,13 @@ def update_address(address: Address, data: dict) -> Address:
     if wants_default is False and address.is_default:
         raise ValidationFailed(errors={"is_default": [str(_l(
             "Make another address your default instead."))]})
-    _lock_owner(address.user_id)
     moved = any(name in fields and fields[name] != getattr(address, name) for name in PLACE)
     if moved and "lat" not in fields and "lng" not in fields:
         fields["lat"] = fields["lng"] = None
+    _check_position(fields.get("lat", address.lat), fields.get("lng", address.lng))
+    _lock_owner(address.user_id)
     for name, value in fields.items():
         setattr(address, name, value)
-    _check_position(address)
     if wants_default and not address.is_default:
         return set_default(address)
     db.session.flush()
@@ -223,3 +223,13 @@ def remember_address(user: User, address: dict) -> Address | None:
 def forget_addresses(user: User) -> int:
     """Delete every address of ``user`` (closing an account); returns how many."""
     return db.session.execute(sa.delete(Address).where(Address.user_id == user.id)).rowcount
+
+
+def saved_delivery_address(user: User, address_id: int) -> dict:
+    """The user's saved address as an order takes it; an unknown one, or another user's,
+    is a ``ValidationFailed`` on ``fulfillment.address_id`` (the order is not placed)."""
+    address = find_address(user, address_id)
+    if address is None:
+        raise ValidationFailed(errors={"fulfillment": {"address_id": [str(_l(
+            "Not one of your saved addresses."))]}})
+    return address.as_delivery()

@@ -25,13 +25,14 @@ COVERED = {
     ("post", "/api/v1/payments/stripe/webhook"), ("post", "/api/v1/crm/complaints"),
     ("post", "/api/v1/crm/complaints/{}/transition"), ("get", "/api/v1/member/content"),
     ("post", "/api/v1/member/events/{}/register"),
+    ("get", "/api/v1/me/addresses"), ("post", "/api/v1/me/addresses"),
+    ("delete", "/api/v1/me/addresses/{}"),
 }
 #: API.md operations whose work is still open (the accounts issue): they join COVERED when built.
 LATER = {
     ("post", "/api/v1/auth/otp"), ("delete", "/api/v1/auth/token"),
     ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirm"),
-    ("post", "/api/v1/me/password"), ("get", "/api/v1/me/addresses"),
-    ("post", "/api/v1/me/addresses"), ("delete", "/api/v1/me/addresses/{}"),
+    ("post", "/api/v1/me/password"),
 }
 ANONYMOUS = {("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/token"),
              ("get", "/api/v1/products"), ("get", "/api/v1/products/{}"),
