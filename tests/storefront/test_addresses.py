@@ -343,3 +343,31 @@ def test_checkout_refuses_another_users_address(client, session, shop, make_user
                 address_id=str(theirs.id))
     html = _refused(client, session, data, 400, "Please choose one of your addresses.")
     assert HOME["street"] not in html
+
+
+def test_checkout_and_the_book_page_ask_no_more_of_the_database_for_more_addresses(
+        client, session, shop):
+    from tests.support.queries import count_statements
+
+    login(client, shop.shopper)
+    add_to_cart(client, shop.products[0], 1)
+    asked = {}
+    for n in (1, services.MAX_ADDRESSES):
+        while len(services.addresses_of(shop.shopper)) < n:
+            services.add_address(shop.shopper, dict(HOME, street=f"漕溪北路 {n} 号"))
+        login(client, shop.shopper)
+        for url in ("/checkout?method=delivery", "/account/addresses"):
+            with count_statements() as statements:
+                page(client, url)
+            asked[url, n] = len(statements)
+    for url in ("/checkout?method=delivery", "/account/addresses"):
+        assert asked[url, 1] == asked[url, services.MAX_ADDRESSES], asked
+
+
+def test_closing_an_account_can_forget_its_addresses(session, make_user):
+    user, other = make_user(), make_user()
+    services.add_address(user, HOME)
+    services.add_address(user, OFFICE)
+    services.add_address(other, HOME)
+    assert services.forget_addresses(user) == 2
+    assert book(session, user) == [] and len(book(session, other)) == 1
