@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
     from fulfillment import models as _fulfillment_models  # noqa: F401
     from storefront import models as _storefront_models  # noqa: F401
     from storefront.accounts import models as _storefront_accounts_models  # noqa: F401
+    from storefront.addresses import models as _storefront_addresses_models  # noqa: F401
     from storefront.loyalty import models as _storefront_loyalty_models  # noqa: F401
     from storefront.payments import models as _storefront_payments_models  # noqa: F401
 
@@ -103,6 +104,9 @@ def register_blueprints(app: Flask) -> None:
     from fulfillment.views import pickup as _fulfillment_pickup_views  # noqa: F401
     from fulfillment.views import stock as _fulfillment_stock_views  # noqa: F401
     from fulfillment.views import transfers as _fulfillment_transfers_views  # noqa: F401
+
+    # the address book's API puts its routes on storefront_api.bp as it is imported
+    from storefront import address_api as _storefront_address_api  # noqa: F401
     from storefront import admin as storefront_admin
     from storefront import api as storefront_api
     from storefront import order_admin as storefront_order_admin
@@ -113,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
 
     # the storefront's pages put themselves on storefront_web.bp as they are imported
     from storefront.views import account as _storefront_account_views  # noqa: F401
+    from storefront.views import addresses as _storefront_address_views  # noqa: F401
     from storefront.views import cart as _storefront_cart_views  # noqa: F401
     from storefront.views import catalog as _storefront_catalog_views  # noqa: F401
     from storefront.views import checkout as _storefront_checkout_views  # noqa: F401

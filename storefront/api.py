@@ -25,6 +25,7 @@ from fulfillment.schemas import (
 )
 
 from . import catalog, coupons, orders
+from .addresses.services import saved_delivery_address
 from .idempotency import IDEMPOTENCY_WINDOW
 from .loyalty import membership
 from .loyalty.tiers import catalog_prices
@@ -193,7 +194,7 @@ def place_order():
                            code="idempotency_conflict") from None
     try:
         order = orders.place_order(
-            user, lines=data["lines"], fulfillment=_fulfillment_choice(data["fulfillment"]),
+            user, lines=data["lines"], fulfillment=_fulfillment_choice(user, data["fulfillment"]),
             payment_method=data["payment_method"], note=data.get("note") or None,
             slot_id=data.get("slot_id"), points=data.get("points") or 0,
             coupon=data.get("coupon") or None)
@@ -226,9 +227,12 @@ def _stored_response(user_id: int, key: str):
     return response
 
 
-def _fulfillment_choice(choice: dict) -> dict:
+def _fulfillment_choice(user, choice: dict) -> dict:
     if choice["method"] == Method.PICKUP:
         return {"method": Method.PICKUP, "center_id": choice["center_id"]}
+    if choice.get("address_id") is not None:
+        return {"method": choice["method"], "address": saved_delivery_address(
+            user, choice["address_id"])}
     return {"method": choice["method"], "address": choice["address"]}
 
 

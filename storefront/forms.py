@@ -117,6 +117,9 @@ class CheckoutForm(FlaskForm):
         SelectChoice(Method.COURIER, _l("Ship by courier")),
     ], validators=[InputRequired(message=_l("Choose pickup or delivery."))])
     center_id = IntegerField(_l("Store"), validators=[Optional()])
+    #: delivery or courier to one of the shopper's saved addresses; empty: the one typed below
+    address_id = IntegerField(_l("Deliver to"), validators=[Optional()])
+    save_address = BooleanField(_l("Save this address to my address book"))
     name = StringField(_l("Recipient"), filters=[_strip], validators=[Optional(), Length(max=100)])
     phone = StringField(_l("Phone"), filters=[_strip], validators=[Optional(), Length(max=32)])
     province = StringField(_l("Province"), filters=[_strip],
@@ -145,6 +148,8 @@ class CheckoutForm(FlaskForm):
                          validators=[Optional(), Length(max=20)])
 
     center_ids: tuple[int, ...] = ()
+    #: the shopper's saved addresses by id, as an order takes them (the view sets them)
+    saved_addresses: dict[int, dict] = {}
 
     def __init__(self, *args, courier: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,6 +169,10 @@ class CheckoutForm(FlaskForm):
                 self.payment_method.errors = [*self.payment_method.errors, _l(
                     "Cash on delivery is for home delivery. For pickup, please pay at the store.")]
                 valid = False
+        elif self.method.data in Method.SHIPPED and self.address_id.data is not None:
+            if self.address_id.data not in self.saved_addresses and not self.address_id.errors:
+                self.address_id.errors = [_l("Please choose one of your addresses.")]
+                valid = False
         elif self.method.data in Method.SHIPPED:
             for field in (self.name, self.province, self.city, self.district, self.street):
                 if not field.data:
@@ -180,6 +189,7 @@ class CheckoutForm(FlaskForm):
                 except ValidationError as err:
                     self.phone.errors = [*self.phone.errors, str(err)]
                     valid = False
+        if self.method.data in Method.SHIPPED:
             if self.payment_method.data == PaymentMethod.PAY_AT_PICKUP:
                 self.payment_method.errors = [*self.payment_method.errors, _l(
                     "Pay at pickup is for store pickup. For delivery, please pay cash on "
@@ -216,7 +226,17 @@ class CheckoutForm(FlaskForm):
             return None
         return lat, lng
 
+    def uses_saved_address(self) -> bool:
+        return self.address_id.data is not None and self.address_id.data in self.saved_addresses
+
     def address(self) -> dict:
+        """Where to deliver: the saved address chosen, or the one typed. Either takes the
+        page's position when it has none of its own, so both are routed alike."""
+        if self.uses_saved_address():
+            address = dict(self.saved_addresses[self.address_id.data])
+            if "lat" not in address and self.position() is not None:
+                address["lat"], address["lng"] = self.position()
+            return address
         address = {"name": self.name.data, "phone": self.phone.data,
                    "province": self.province.data, "city": self.city.data,
                    "district": self.district.data, "street": self.street.data}

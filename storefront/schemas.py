@@ -182,14 +182,20 @@ class FulfillmentChoiceSchema(Schema):
                        "center can take the address; see courier_from in the 409/422)."})
     center_id = record_id(strict=True, metadata={"description": "Pickup: the center."})
     address = fields.Nested(AddressSchema, metadata={
-        "description": "Delivery or courier: where to."})
+        "description": "Delivery or courier: where to (or address_id)."})
+    address_id = record_id(strict=True, metadata={
+        "description": "Delivery or courier: one of my saved addresses (GET /me/addresses), "
+                       "instead of address."})
 
     @validates_schema
     def _what_the_method_needs(self, data, **_):
         if data["method"] == Method.PICKUP and data.get("center_id") is None:
             raise ValidationError("Required for pickup.", "center_id")
-        if data["method"] in Method.SHIPPED and data.get("address") is None:
-            raise ValidationError("Required for delivery.", "address")
+        if data["method"] in Method.SHIPPED:
+            if data.get("address") is not None and data.get("address_id") is not None:
+                raise ValidationError("Give address or address_id, not both.", "address_id")
+            if data.get("address") is None and data.get("address_id") is None:
+                raise ValidationError("Required for delivery.", "address")
 
 
 class OrderCreateSchema(Schema):

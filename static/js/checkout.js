@@ -138,17 +138,36 @@
     }
     showTotal();
   }
-  function ask() {
+  // The address asked about: the saved one chosen (its own position, else the page's, as
+  // the server routes it), or the one typed.
+  function savedAddress() {
+    var chosen = form.querySelector("input[name=address_id]:checked");
+    return chosen && chosen.value ? chosen : null;
+  }
+  function place() {
     var get = function (name) { var f = form.querySelector("[name=" + name + "]"); return f ? f.value.trim() : ""; };
-    if (!get("province") || !get("city") || !get("district")) { return; }
-    var params = new URLSearchParams({province: get("province"), city: get("city"), district: get("district")});
+    var saved = savedAddress();
+    var where = {};
+    ["province", "city", "district"].forEach(function (name) {
+      where[name] = saved ? (saved.getAttribute("data-" + name) || "") : get(name);
+    });
+    var own = saved && saved.hasAttribute("data-lat");
+    where.lat = own ? saved.getAttribute("data-lat") : get("lat");
+    where.lng = own ? saved.getAttribute("data-lng") : get("lng");
+    return where;
+  }
+  function ask() {
+    var where = place();
+    if (!where.province || !where.city || !where.district) { return false; }
+    var params = new URLSearchParams({province: where.province, city: where.city, district: where.district});
     var skus = JSON.parse(box.getAttribute("data-lines") || "[]");
     var quantities = JSON.parse(box.getAttribute("data-quantities") || "[]");
     skus.forEach(function (sku, i) { params.append("sku", sku); params.append("quantity", quantities[i]); });
-    if (get("lat") && get("lng")) { params.set("lat", get("lat")); params.set("lng", get("lng")); }
+    if (where.lat && where.lng) { params.set("lat", where.lat); params.set("lng", where.lng); }
     fetch(box.getAttribute("data-url") + "?" + params.toString(), {headers: {Accept: "application/json"}})
       .then(function (r) { return r.json().then(function (b) { render(b, r.status); }); })
       .catch(function () { /* offline: the order page still says the fee */ });
+    return true;
   }
   if (box) {
     var timer = null;
@@ -161,6 +180,24 @@
     });
     feeNow = parseInt(box.getAttribute("data-fee"), 10) || 0;
   }
+
+  // Saved addresses: one chosen hides the fields of a new one; either way the quote follows.
+  function applyAddress() {
+    var typed = form.querySelector("[data-new-address]");
+    if (typed) { typed.hidden = !!savedAddress(); }
+  }
+  form.querySelectorAll("input[name=address_id]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      applyAddress();
+      if (box && !ask()) {  // a new address not typed yet: no fee, no times
+        feeNow = 0;
+        box.textContent = "";
+        box.appendChild(el("p", {"class": "help"}, [text("enter")]));
+        showTotal();
+      }
+    });
+  });
+  if (form.querySelector("input[name=address_id]")) { applyAddress(); }
 
   // Distance: ask once per visit, and offer a button to ask again.
   var button = document.querySelector("[data-geolocate]");

@@ -25,6 +25,7 @@ from fulfillment.slots import slots_by_center
 from fulfillment.zones import delivery_areas, delivery_fee, quote_delivery
 
 from .. import cart as carts
+from ..addresses.services import MAX_ADDRESSES, addresses_of, remember_address
 from ..coupons import CouponRefused, applicable, usable_coupons
 from ..forms import CheckoutForm
 from ..loyalty.membership import membership_of
@@ -89,17 +90,26 @@ def _checkout_problem_of(err: DomainError, products_by_sku: dict, options) -> di
     return {"kind": "other", "message": str(err.message), "details": details}
 
 
-def _checkout_form(user, in_cart) -> CheckoutForm:
-    """The posted form, or a new one with the cart's lines and the shopper's contact."""
+def _checkout_form(user, in_cart, book) -> CheckoutForm:
+    """The posted form, or a new one with the cart's lines and the shopper's contact, their
+    default address chosen (the address book's ``book``)."""
     courier = warehouse_exists()
     if request.method == "POST":
         form = CheckoutForm(courier=courier)
         if courier and request.form.get("ship_by_courier"):
             form.method.data = Method.COURIER  # the problem box offered it
-        return form
+    else:
+        form = _new_checkout_form(user, in_cart, book, courier)
+    form.saved_addresses = {a.id: a.as_delivery() for a in book}
+    return form
+
+
+def _new_checkout_form(user, in_cart, book, courier: bool) -> CheckoutForm:
     method = request.args.get("method")
     lat, lng = _location()
     return CheckoutForm(courier=courier, data={
+        "address_id": next((a.id for a in book if a.is_default), None),
+        "save_address": not book,
         "lat": lat, "lng": lng,
         "method": method if method in Method.ORDER else Method.PICKUP,
         "payment_method": ("cash_on_delivery" if method in Method.SHIPPED
@@ -137,6 +147,10 @@ def _submit_checkout(user, form: CheckoutForm, by_id: dict, options):
                             points=form.points.data or 0, coupon=form.coupon.data or None)
         for item, _q in ordered:
             carts.set_quantity(user, {}, item.id, 0)
+        if (form.method.data in Method.SHIPPED and form.save_address.data
+                and not form.uses_saved_address()
+                and remember_address(user, fulfillment["address"]) is None):
+            flash(_("Your address book is full, so this address was not saved."), "info")
         db.session.commit()
     except POINTS_REFUSALS as err:
         db.session.rollback()
@@ -161,7 +175,8 @@ def checkout():
         status = 400 if request.method == "POST" else 200
         return render_template("storefront/checkout.html", empty=True), status
     by_id = {p.id: p for p, _q in in_cart}
-    form = _checkout_form(user, in_cart)
+    book = addresses_of(user)
+    form = _checkout_form(user, in_cart, book)
     # What the stores are asked to hold: the lines as (re)submitted, where they make sense.
     requested = [(by_id[e.form.product_id.data], e.form.quantity.data)
                  for e in form.lines.entries
@@ -192,6 +207,7 @@ def checkout():
         rows=rows, total=total, is_member=is_member, problem=problem, located=lat is not None,
         coupons=usable_coupons(user), coupon_off=coupon_off,
         areas=delivery_areas(), action=action, usable_points=usable_points,
+        addresses=book, book_full=len(book) >= MAX_ADDRESSES,
         points_per_yuan=points_per_yuan(),
         pickup_slots=slots_by_center([o.center.id for o in options], Method.PICKUP,
                                      now=utcnow()),
