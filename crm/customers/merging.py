@@ -94,15 +94,30 @@ def _unique_partners(table, column) -> list[list]:
             if any(c.name == column.name for c in cols)]
 
 
-def rows_to_move(absorb: Customer) -> dict[str, int]:
-    """``{table: rows}`` that point at ``absorb`` (what a merge would move)."""
-    counts = {}
+def _collisions(table, column, partners, keep_id: int, absorb_id: int):
+    """Rows of ``absorb_id`` that the unique rule (``column`` + ``partners``) allows once per
+    customer and ``keep_id`` already has."""
+    other = table.alias()
+    same = [other.c[column.name] == keep_id]
+    same += [other.c[c.name] == table.c[c.name] for c in partners]
+    return sa.and_(column == absorb_id, sa.exists().where(*same))
+
+
+def rows_to_move(keep: Customer, absorb: Customer) -> tuple[dict[str, int], dict[str, int]]:
+    """``({table: rows that would move}, {table: rows the kept profile has the like of})``
+    for merging ``absorb`` into ``keep``."""
+    moves, duplicates = {}, {}
     for table, column in _references():
-        n = db.session.execute(sa.select(sa.func.count()).select_from(table)
-                               .where(column == absorb.id)).scalar_one()
-        if n:
-            counts[table.name] = counts.get(table.name, 0) + n
-    return counts
+        count = sa.select(sa.func.count()).select_from(table)
+        n = db.session.execute(count.where(column == absorb.id)).scalar_one()
+        twins = sum(db.session.execute(count.where(
+            _collisions(table, column, partners, keep.id, absorb.id))).scalar_one()
+            for partners in _unique_partners(table, column))
+        if n - twins > 0:
+            moves[table.name] = moves.get(table.name, 0) + n - twins
+        if twins:
+            duplicates[table.name] = duplicates.get(table.name, 0) + twins
+    return moves, duplicates
 
 
 def _cancel_twin_calls(keep_id: int, absorb_id: int, now) -> int:
@@ -125,11 +140,8 @@ def _move_rows(keep_id: int, absorb_id: int) -> tuple[dict, dict]:
     moved, dropped = {}, {}
     for table, column in _references():
         for partners in _unique_partners(table, column):
-            other = table.alias()
-            same = [other.c[column.name] == keep_id]
-            same += [other.c[c.name] == table.c[c.name] for c in partners]
             n = db.session.execute(sa.delete(table).where(
-                column == absorb_id, sa.exists().where(*same))).rowcount
+                _collisions(table, column, partners, keep_id, absorb_id))).rowcount
             if n:
                 dropped[table.name] = dropped.get(table.name, 0) + n
         n = db.session.execute(sa.update(table).where(column == absorb_id)
@@ -221,10 +233,11 @@ def merge_preview(keep: Customer, absorb: Customer) -> dict:
     if account is not None and keep.user_id != absorb.user_id:
         proven = verified_contacts(account)
         unproven = not _proves(proven, prospect)
-    rows = rows_to_move(absorb)
+    moves, duplicates = rows_to_move(keep, absorb)
     return {
         "refusal": refusal(keep, absorb),
-        "rows": [(TABLE_LABELS.get(t, t), n) for t, n in sorted(rows.items())],
+        "rows": [(TABLE_LABELS.get(t, t), n) for t, n in sorted(moves.items())],
+        "duplicates": [(TABLE_LABELS.get(t, t), n) for t, n in sorted(duplicates.items())],
         "fills": [(FIELD_LABELS.get(f, f), getattr(absorb, f)) for f in FILLED
                   if not getattr(keep, f) and getattr(absorb, f)],
         "account_moves": absorb.user_id is not None and keep.user_id is None,
@@ -274,7 +287,7 @@ def merge_history(customer: Customer) -> list[tuple[CustomerMerge, User | None]]
     return list(db.session.execute(
         sa.select(CustomerMerge, User).outerjoin(User, User.id == CustomerMerge.actor_id)
         .where(CustomerMerge.customer_id == customer.id)
-        .order_by(CustomerMerge.at.desc(), CustomerMerge.id.desc())).tuples())
+        .order_by(CustomerMerge.at.desc(), CustomerMerge.id.desc())).all())
 
 
 def join_verified_prospects(user: User, channel: str, value: str | None) -> Customer | None:
