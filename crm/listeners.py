@@ -28,7 +28,7 @@ from .care.models import Complaint
 from .club.desk_views import on_desk_code
 from .customers.erasure import anonymize_person, scrub_finished_order, welcome_back
 from .customers.merging import join_verified_prospects
-from .customers.services import ensure_customer, refresh_figures
+from .customers.services import ensure_customer, refresh_figures, verified_contacts
 from .followups.models import FollowUpKind
 from .followups.rules import plan_for_order, plan_satisfaction_call
 from .outreach.outbox import notify_ready_for_pickup
@@ -42,6 +42,8 @@ def _refresh_for_user(user_id: int) -> None:
 
 def on_user_registered(user, **_):
     ensure_customer(user)
+    for channel, value in verified_contacts(user).items():  # signed up by a code sent to it
+        join_verified_prospects(user, channel, value)
 
 
 def on_contact_verified(user, channel=None, value=None, **_):

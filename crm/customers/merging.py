@@ -25,7 +25,6 @@ from .erasure import is_erased
 from .models import Customer, CustomerMerge
 from .profiles import FIELD_LABELS, phone_forms, phone_key
 from .services import (
-    customer_for_user,
     ensure_customer,
     prospects_matching,
     refresh_figures,
@@ -306,7 +305,7 @@ def join_verified_prospects(user: User, channel: str, value: str | None) -> Cust
     prospects = prospects_matching(**{channel: proven})
     if not prospects:
         return None
-    own = customer_for_user(user.id) or ensure_customer(user)
+    own = ensure_customer(user)
     for prospect in prospects:
         if prospect.id == own.id:
             continue

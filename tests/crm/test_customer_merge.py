@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from core.clock import utcnow
 from core.extensions import db
 from core.models import Role
-from core.signals import contact_verified
+from core.signals import contact_verified, user_registered
 from crm.care import goodwill
 from crm.care.complaints import open_complaint
 from crm.customers import merging, profiles
@@ -158,6 +158,17 @@ def test_proving_an_email_joins_every_prospect_with_it(session, shop, make_user)
     assert (record.actor_id, record.reason) == (None, "verified_email")
     prove(session, user, "phone")
     assert session.get(Customer, by_phone.id) is None
+
+
+def test_signing_up_by_a_code_sent_to_the_phone_joins_its_prospects(session, shop, make_user):
+    first = profiles.create_prospect(shop.agent, {"name": "陈女士", "phone": "13800005555"})
+    second = Customer(name="陈", phone="+8613800005555", source="import")
+    session.add(second)
+    user = make_user(phone="138 0000 5555")
+    user.phone_verified_at = utcnow()
+    user_registered.send(user)
+    assert customer_for_user(user.id).id == first.id
+    assert session.get(Customer, second.id) is None
 
 
 def test_a_proof_of_another_value_or_by_staff_joins_nothing(session, shop, make_user):
