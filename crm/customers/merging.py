@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.clock import utcnow
+from core.clock import shop_zone, utcnow
 from core.errors import Conflict, NotFound
 from core.extensions import db
 from core.models import User
@@ -166,13 +166,13 @@ def _notes_block(keep: Customer, absorb: Customer, now) -> str:
     """What the absorbed profile said that the kept one does not: its name and contacts
     where they differ, and its notes."""
     header = [_("Merged from profile %(id)d on %(date)s", id=absorb.id,
-                date=now.date().isoformat())]
+                date=now.astimezone(shop_zone()).date().isoformat())]
     if absorb.name and absorb.name != keep.name:
         header.append(absorb.name)
-    for field in ("phone", "email"):
-        value = getattr(absorb, field)
-        if value and value != getattr(keep, field):
-            header.append(value)
+    if absorb.phone and phone_key(absorb.phone) != phone_key(keep.phone):
+        header.append(absorb.phone)
+    if absorb.email and absorb.email.lower() != (keep.email or "").lower():
+        header.append(absorb.email)
     block = " · ".join(header)
     return f"[{block}]\n{absorb.notes}" if absorb.notes else f"[{block}]"
 
