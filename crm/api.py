@@ -13,6 +13,7 @@ from storefront.models import Order
 from storefront.schemas import MembershipSchema, OrderSummarySchema
 
 from .care import complaints
+from .customers import merging
 from .customers.services import customer_360, get_customer, search_customers
 from .followups import queue
 from .schemas import (
@@ -29,6 +30,7 @@ from .schemas import (
     FollowUpListSchema,
     FollowUpQuerySchema,
     FollowUpSchema,
+    MergeSchema,
     ProfileSchema,
 )
 
@@ -62,7 +64,27 @@ def customer_list():
        tag="crm", response=Customer360Schema, auth="crm, admin", errors=("404:not_found",))
 @api_auth(*CRM_ROLES)
 def customer_detail(customer_id: int):
-    customer = get_customer(customer_id)
+    body = _body_360(get_customer(customer_id))
+    db.session.commit()
+    return ok(body)
+
+
+@route(bp, "/crm/customers/<int:customer_id>/merge", ("POST",),
+       summary="Merge another profile into this one (both histories kept; the other is "
+       "removed)", tag="crm", body=MergeSchema, response=Customer360Schema, auth="crm, admin",
+       errors=("400:validation_error", "404:not_found", "409:cannot_merge"))
+@api_auth(*CRM_ROLES)
+def customer_merge(customer_id: int):
+    keep = get_customer(customer_id)
+    data = load_body(MergeSchema())
+    merging.merge_customers(keep, get_customer(data["from_id"]), actor=g.api_user)
+    body = _body_360(keep)
+    db.session.commit()
+    return ok(body)
+
+
+def _body_360(customer) -> dict:
+    """The 360 of ``customer`` as the API gives it (the look is logged)."""
     view = customer_360(customer, g.api_user, channel="api")
     refs = _public_ids([f.order_id for f in view["followups"]]
                        + [c.order_id for c in view["complaints"]])
@@ -81,7 +103,7 @@ def customer_detail(customer_id: int):
         "r_score": customer.r_score, "f_score": customer.f_score, "m_score": customer.m_score,
         "rfm_segment": customer.rfm_segment,
     }
-    body = {
+    return {
         "id": customer.id, "user_id": customer.user_id,
         "profile": ProfileSchema().dump(customer),
         "membership": (MembershipSchema().dump(view["membership"])
@@ -90,9 +112,8 @@ def customer_detail(customer_id: int):
         "orders": OrderSummarySchema(many=True).dump(view["orders"]),
         "followups": FollowUpSchema(many=True, order_refs=refs).dump(view["followups"]),
         "complaints": ComplaintSchema(many=True, order_refs=refs).dump(view["complaints"]),
+        "possible_duplicates": [d["customer"].id for d in merging.possible_duplicates(customer)],
     }
-    db.session.commit()
-    return ok(body)
 
 
 @route(bp, "/crm/followups", summary="Follow-ups due, soonest first", tag="crm",

@@ -7,6 +7,7 @@ from core.clock import utcnow
 from core.extensions import db
 from core.models import Role, User
 from core.signals import (
+    contact_verified,
     desk_code_received,
     fulfillment_completed,
     fulfillment_no_show,
@@ -26,7 +27,8 @@ from .care.labels import STATUS_LABELS as COMPLAINT_STATUS_LABELS
 from .care.models import Complaint
 from .club.desk_views import on_desk_code
 from .customers.erasure import anonymize_person, scrub_finished_order, welcome_back
-from .customers.services import ensure_customer, refresh_figures
+from .customers.merging import join_verified_prospects
+from .customers.services import ensure_customer, refresh_figures, verified_contacts
 from .followups.models import FollowUpKind
 from .followups.rules import plan_for_order, plan_satisfaction_call
 from .outreach.outbox import notify_ready_for_pickup
@@ -40,6 +42,13 @@ def _refresh_for_user(user_id: int) -> None:
 
 def on_user_registered(user, **_):
     ensure_customer(user)
+    for channel, value in verified_contacts(user).items():  # signed up by a code sent to it
+        join_verified_prospects(user, channel, value)
+
+
+def on_contact_verified(user, channel=None, value=None, **_):
+    """The account proved a phone or e-mail: the prospects with it are this person."""
+    join_verified_prospects(user, channel, value)
 
 
 def on_order_changed(order, expired=False, **_):
@@ -97,6 +106,7 @@ def _describe_complaint(ref: str, viewer: User) -> tuple[str, str | None]:
 def connect() -> None:
     register_source("complaint", _describe_complaint)
     user_registered.connect(on_user_registered)
+    contact_verified.connect(on_contact_verified)
     order_placed.connect(on_order_changed)
     order_cancelled.connect(on_order_changed)
     order_fulfilled.connect(on_order_changed)

@@ -241,6 +241,14 @@ class Customer360Schema(Schema):
         "description": "The latest 50, newest first."})
     followups = fields.List(fields.Nested(FollowUpSchema))
     complaints = fields.List(fields.Nested(ComplaintSchema))
+    possible_duplicates = fields.List(fields.Integer(), metadata={
+        "description": "Ids of other profiles with the same phone, e-mail, or name and city: "
+                       "maybe the same person (merge with POST .../merge)."})
+
+
+class MergeSchema(Schema):
+    from_id = record_id(required=True, metadata={
+        "description": "The profile merged into this one and removed."})
 
 
 # --- follow-ups ------------------------------------------------------------------------------

@@ -179,3 +179,30 @@ class SavedSegment(db.Model):
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class CustomerMerge(db.Model):
+    """One profile merged into another: what moved, who did it (an agent, or the account
+    proving a contact), and when. The absorbed profile is gone; its id stays here."""
+
+    __tablename__ = "customer_merges"
+    __table_args__ = (
+        one_of("reason", ("agent", "verified_email", "verified_phone"), name="reason_known"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    #: the profile that stayed
+    customer_id = sa.Column(sa.Integer, sa.ForeignKey("customers.id"), nullable=False, index=True)
+    #: the profile that was merged in and removed (no key: the row no longer exists)
+    absorbed_id = sa.Column(sa.Integer, nullable=False)
+    #: the shop account that came with the absorbed profile, if it had one
+    absorbed_user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    #: agent: by hand from the 360; verified_email, verified_phone: the account proved it
+    reason = sa.Column(sa.String(16), nullable=False)
+    #: ``{table: rows moved}``
+    moved = sa.Column(sa.JSON, nullable=False, default=dict)
+    #: ``{table: rows}`` the kept profile already had the like of: tags dropped, open calls
+    #: of the same recall or campaign cancelled
+    duplicates = sa.Column(sa.JSON, nullable=False, default=dict)
+    actor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

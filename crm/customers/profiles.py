@@ -51,11 +51,35 @@ def normalize_phone(value: str | None) -> str | None:
     return match.group(1) or match.group(2)
 
 
-def _check_phone_free(phone: str | None, customer_id: int | None) -> None:
-    if phone is None:
-        return
+def phone_key(value: str | None) -> str | None:
+    """The phone as the customer center keeps it (``normalize_phone``), or, for a number that
+    rule refuses, its text without spaces and dashes: for comparing, never raises."""
+    try:
+        return normalize_phone(value)
+    except ValidationFailed:
+        return re.sub(r"[\s()-]", "", value.strip())
+
+
+def phone_forms(value: str | None) -> set[str]:
+    """The ways one phone may be written on a profile: the kept form, with the country code,
+    and as typed (profiles made from an account hold the account's text)."""
+    key = phone_key(value)
+    if key is None:
+        return set()
+    forms = {key, value.strip()}
+    if len(key) == 11 and key.startswith("1"):
+        forms |= {f"+86{key}", f"86{key}", f"+86 {key}", f"{key[:3]}-{key[3:7]}-{key[7:]}",
+                  f"{key[:3]} {key[3:7]} {key[7:]}"}
+    return forms
+
+
+def _check_phone_free(phone: str | None, customer_id: int | None,
+                      current: str | None = None) -> None:
+    if phone is None or phone == phone_key(current):
+        return  # a number the profile already has stays, even if another profile has it too
     other = db.session.execute(sa.select(Customer).where(
-        Customer.phone == phone, Customer.id != (customer_id or 0))).scalars().first()
+        Customer.phone.in_(phone_forms(phone)), Customer.id != (customer_id or 0))
+    ).scalars().first()
     if other is not None:
         raise ValidationFailed(errors={"phone": [str(_l(
             "%(name)s (customer %(id)d) already has this number.", name=other.name,
@@ -80,7 +104,7 @@ def _apply(customer: Customer, data: dict) -> None:
         raise ValidationFailed(errors=errors)
     if "phone" in data:
         data = dict(data, phone=normalize_phone(data["phone"]))
-        _check_phone_free(data["phone"], customer.id)
+        _check_phone_free(data["phone"], customer.id, customer.phone)
     for name, value in data.items():
         if isinstance(value, str):
             value = value.strip() or None

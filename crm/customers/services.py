@@ -19,6 +19,7 @@ from storefront.loyalty.models import Membership
 from storefront.models import Category, Order, OrderLine, OrderStatus, Product
 
 from .models import Child, Customer, CustomerAccess, Stage
+from .profiles import phone_forms, phone_key
 
 PAGE_SIZE = 30
 #: orders that count toward a customer's figures
@@ -37,36 +38,60 @@ def customer_for_user(user_id: int) -> Customer | None:
 
 
 def ensure_customer(user: User, *, source: str = "web") -> Customer:
-    """The profile of an account holder, created on first sight."""
+    """The profile of an account holder, created on first sight.
+
+    A prospect becomes the account's profile only through a contact the account has proven
+    (``verified_contacts``); an e-mail or phone merely typed at sign-up gets the account a
+    profile of its own, which an agent may merge later (``merging``)."""
     customer = customer_for_user(user.id)
     if customer is None:
         customer = _prospect_for(user)
     if customer is None:
-        customer = Customer(user_id=user.id, name=user.name, phone=user.phone, email=user.email,
-                            source=source, stage=Stage.PROSPECT)
+        customer = Customer(user_id=user.id, name=user.name, phone=phone_key(user.phone),
+                            email=user.email, source=source, stage=Stage.PROSPECT)
         db.session.add(customer)
         db.session.flush()
     return customer
 
 
-def _prospect_for(user: User) -> Customer | None:
-    """A prospect entered before this person signed up (same phone or e-mail) becomes theirs:
-    one profile per person."""
+def verified_contacts(user: User) -> dict[str, str]:
+    """``{"phone": ..., "email": ...}``: the contacts ``user`` has proven theirs (a code sent
+    to the phone came back, a link sent to the e-mail was opened)."""
+    proven = {}
+    if user.phone and user.phone_verified_at is not None:
+        proven["phone"] = user.phone
+    if user.email and user.email_verified_at is not None:
+        proven["email"] = user.email
+    return proven
+
+
+def prospects_matching(*, phone: str | None = None, email: str | None = None) -> list[Customer]:
+    """Prospects (no account) with this phone (in any of its written forms) or this e-mail
+    (any case), oldest first."""
     matches = []
-    if user.phone:
-        matches.append(Customer.phone == user.phone)
-    if user.email:
-        matches.append(sa.func.lower(Customer.email) == user.email.lower())
+    if phone:
+        matches.append(Customer.phone.in_(phone_forms(phone)))
+    if email:
+        matches.append(sa.func.lower(Customer.email) == email.strip().lower())
     if not matches:
-        return None
-    prospect = db.session.execute(
+        return []
+    return list(db.session.execute(
         sa.select(Customer).where(Customer.user_id.is_(None), sa.or_(*matches))
-        .order_by(Customer.id).limit(1)).scalar_one_or_none()
-    if prospect is not None:
-        prospect.user_id = user.id
-        prospect.email = prospect.email or user.email
-        prospect.phone = prospect.phone or user.phone
-        db.session.flush()
+        .order_by(Customer.id)).scalars())
+
+
+def _prospect_for(user: User) -> Customer | None:
+    """A prospect entered before this person signed up becomes theirs when the account has
+    proven the phone or e-mail they share: one profile per person, and nobody reads a
+    stranger's history by typing their e-mail."""
+    prospects = prospects_matching(**verified_contacts(user))
+    if not prospects:
+        return None
+    prospect = prospects[0]
+    prospect.user_id = user.id
+    prospect.email = prospect.email or user.email
+    prospect.phone = prospect.phone or phone_key(user.phone)
+    db.session.flush()
     return prospect
 
 

@@ -1,5 +1,5 @@
-"""Customer pages: the search, the 360, a new prospect, editing a profile, family and tags,
-the access log."""
+"""Customer pages: the search, the 360 (with the profiles that may be the same person),
+merging two profiles, a new prospect, editing a profile, family and tags, the access log."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,10 +9,11 @@ from core.auth import roles_required
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.forms import flash_errors, form_status, submit_form
+from core.inputs import id_or_none
 from core.models import Role, User
 from crm.web import CRM_ROLES, bp, context_360
 
-from . import profiles
+from . import merging, profiles
 from .figures import Segment
 from .forms import ChildForm, CustomerSearchForm, ProfileForm, TagForm
 from .models import Customer, Stage
@@ -52,8 +53,43 @@ def customer(customer_id: int):
     """The customer 360. Opening it is logged (who looked at whom, when)."""
     view = customer_360(get_customer(customer_id), current_user)
     context = context_360(view)
+    context.update(duplicates=merging.possible_duplicates(view["customer"]),
+                   merges=merging.merge_history(view["customer"]), merge_labels=_MERGE_LABELS,
+                   mask_phone=mask_phone)
     db.session.commit()
     return render_template("crm/customer.html", **context)
+
+
+_MERGE_LABELS = {"reason": merging.REASON_LABELS, "table": merging.TABLE_LABELS,
+                 "match": merging.MATCH_LABELS}
+
+
+@bp.route("/crm/customers/<int:customer_id>/merge", methods=["GET", "POST"])
+@roles_required(*CRM_ROLES)
+def merge_customer(customer_id: int):
+    """Merge another profile (``from`` / ``from_id``) into this one: GET shows what would
+    move, for the agent to confirm; POST merges."""
+    keep = get_customer(customer_id)
+    source = request.form.get("from_id") if request.method == "POST" else request.args.get("from")
+    absorb_id = id_or_none(source)
+    if absorb_id is None:
+        abort(404)
+    absorb = get_customer(absorb_id)
+    if request.method == "GET":
+        return render_template("crm/customer_merge.html", keep=keep, absorb=absorb,
+                               preview=merging.merge_preview(keep, absorb),
+                               mask_phone=mask_phone)
+    name = absorb.name
+    try:
+        merging.merge_customers(keep, absorb, actor=current_user)
+    except merging.CannotMerge as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return redirect(url_for("crm.customer", customer_id=customer_id)), 303
+    db.session.commit()
+    flash(_("%(name)s (profile %(id)d) merged into this profile; both histories are here.",
+            name=name, id=absorb_id), "success")
+    return redirect(url_for("crm.customer", customer_id=customer_id)), 303
 
 
 @bp.route("/crm/customers/new", methods=["GET", "POST"])

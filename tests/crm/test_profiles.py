@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.clock import shop_today
+from core.clock import shop_today, utcnow
 from core.errors import ValidationFailed
 from crm.customers import profiles
 from crm.customers.models import Customer, CustomerAccess
@@ -89,13 +89,25 @@ def test_tags_by_hand(session, shop):
     assert customer.tags == []
 
 
-def test_a_prospect_who_signs_up_keeps_one_profile(session, shop, make_user):
+def test_a_prospect_who_signs_up_with_a_proven_phone_keeps_one_profile(session, shop,
+                                                                      make_user):
     prospect = profiles.create_prospect(shop.agent, {"name": "郑女士", "phone": "13600002222"})
-    user = make_user(name="郑女士", phone="13600002222")
+    user = make_user(name="郑女士", phone="136-0000-2222")
+    user.phone_verified_at = utcnow()  # signed up by a code sent to the phone
     assert ensure_customer(user).id == prospect.id
     assert customer_for_user(user.id).id == prospect.id
     assert session.execute(sa.select(sa.func.count(Customer.id)).where(
         Customer.phone == "13600002222")).scalar_one() == 1
+
+
+def test_an_unproven_phone_or_email_gets_a_profile_of_its_own(session, shop, make_user):
+    prospect = profiles.create_prospect(shop.agent, {"name": "郑女士", "phone": "13600002222",
+                                                     "email": "zheng@example.org"})
+    for user in (make_user(name="某人", phone="13600002222"),
+                 make_user(name="某人", email="ZHENG@example.org")):
+        own = ensure_customer(user)
+        assert own.id != prospect.id and own.user_id == user.id
+    assert prospect.user_id is None
 
 
 def test_membership_fills_the_profile_gaps(session, shop):
