@@ -2,7 +2,7 @@
 the phone or e-mail a prospect had), with what moved and who did it.
 
 Revision ID: bd2be50bbeca
-Revises: f6d2e40bcf0e
+Revises: 6d2e8b4f1a73
 Create Date: 2026-12-05 10:40:33.211438
 
 """
@@ -14,7 +14,7 @@ import core.models
 
 # revision identifiers, used by Alembic.
 revision = 'bd2be50bbeca'
-down_revision = 'f6d2e40bcf0e'
+down_revision = '6d2e8b4f1a73'
 branch_labels = None
 depends_on = None
 

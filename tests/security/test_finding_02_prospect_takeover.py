@@ -34,10 +34,12 @@ def hotline_prospect(session, agent, **contact):
 def register(client, **body):
     body = {"password": "attacker-pass-1", "name": "x", **body}
     response = client.post(f"{API}/auth/register", json=body)
-    assert response.status_code == 201, response.get_json()
+    assert response.status_code == 202, response.get_json()
     token = client.post(f"{API}/auth/token", json={
         "email": body["email"], "password": body["password"]}).get_json()["token"]
-    return response.get_json()["id"], {"Authorization": f"Bearer {token}"}
+    user_id = client.get(f"{API}/me", headers={"Authorization": f"Bearer {token}"}
+                         ).get_json()["id"]
+    return user_id, {"Authorization": f"Bearer {token}"}
 
 
 def descriptions(client, headers):
