@@ -26,14 +26,15 @@ def api_blueprint(name: str, import_name: str) -> Blueprint:
 def route(bp: Blueprint, rule: str, methods=("GET",), *, summary: str, tag: str,
           body: type[Schema] | None = None, query: type[Schema] | None = None,
           response: type[Schema] | None = None, status: int = 200,
-          auth: bool | str = True, errors: tuple[str, ...] = ()):
-    """``bp.route`` that also records the operation for the OpenAPI document."""
+          auth: bool | str = True, errors: tuple[str, ...] = (), also: tuple[str, ...] = ()):
+    """``bp.route`` that also records the operation for the OpenAPI document. ``also`` names
+    other successful statuses with the same response body (``"201:account created"``)."""
 
     def decorator(view):
         _routes.append({
             "rule": rule, "methods": methods, "summary": summary, "tag": tag, "body": body,
             "query": query, "response": response, "status": status, "auth": auth,
-            "errors": errors,
+            "errors": errors, "also": also,
         })
         return bp.route(rule, methods=list(methods))(view)
 
@@ -110,6 +111,9 @@ def openapi_document() -> dict:
             if r["response"] is not None:
                 ok_resp["content"] = {"application/json": {"schema": r["response"]}}
             op["responses"][str(r["status"])] = ok_resp
+            for other in r["also"]:
+                status, _, name = other.partition(":")
+                op["responses"][status] = {**ok_resp, "description": name or "OK"}
             if r["auth"]:
                 op["security"] = [{"bearer": []}]
                 op["responses"]["401"] = {"description": "No valid token", **error_ref}

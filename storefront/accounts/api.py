@@ -52,6 +52,7 @@ def send_code():
 @route(bp, "/auth/token", ("POST",), summary="A bearer token for e-mail or phone and password, "
        "or for phone and SMS code (which opens the account when the phone is new: 201)",
        tag="accounts", body=TokenRequestSchema, response=TokenSchema, auth=False,
+       also=("201:the code opened a new account",),
        errors=("400:validation_error", "401:invalid_credentials", LIMITED))
 def token():
     data = load_body(TokenRequestSchema())
