@@ -60,7 +60,8 @@ def _required(message=None):
     return InputRequired(message=message or _l("Please fill this in."))
 
 
-def _phone(required: bool = True):
+def phone_validators(required: bool = True):
+    """The phone rule of the shop's forms (the VIP form, checkout, the member's profile)."""
     validators = [_required()] if required else [Optional()]
     return validators + [Length(max=32), Regexp(PHONE_PATTERN, message=_l(
         "Please enter a phone number of digits, e.g. 138 1234 5678."))]
@@ -246,7 +247,7 @@ class RegisterForm(FlaskForm):
         Email(message=_l("Please enter a valid e-mail address."), check_deliverability=False)])
     name = StringField(_l("Your name"), filters=[_strip], validators=[_required(), Length(max=100)])
     phone = StringField(_l("Mobile phone (optional)"), filters=[_strip],
-                        validators=_phone(required=False))
+                        validators=phone_validators(required=False))
     password = PasswordField(_l("Password"), validators=[
         _required(), Length(min=8, max=200, message=_l("Use at least 8 characters."))])
     confirm = PasswordField(_l("Repeat the password"), validators=[
@@ -263,7 +264,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class VipForm(FlaskForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[_required(), Length(max=100)])
-    phone = StringField(_l("Mobile phone"), filters=[_strip], validators=_phone())
+    phone = StringField(_l("Mobile phone"), filters=[_strip], validators=phone_validators())
     birthday = DateField(_l("Your birthday (optional)"), validators=[Optional()])
     baby_birthday = DateField(_l("Baby's birth date or due date (optional)"),
                               validators=[Optional()])

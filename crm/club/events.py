@@ -5,7 +5,6 @@ Seats are taken and given back only by conditional UPDATEs on ``events.seats_tak
 both get them, on SQLite and on PostgreSQL.
 """
 
-import csv
 import io
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core import spreadsheet
 from core.clock import shop_zone, utcnow
 from core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
@@ -285,7 +285,7 @@ def registrations(event: Event) -> list[EventRegistration]:
 def attendees_csv(event: Event) -> str:
     """The attendee list for the desk or a partner, as CSV."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(["card_number", "name", "phone", "attendees", "status", "registered_at",
                      "checked_in_at"])
     for reg in registrations(event):

@@ -1,6 +1,7 @@
 """The member's own side of the club: their profile and consents, their data as JSON, and
 closing the membership."""
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from core.extensions import db
 from core.models import User
 from core.signals import member_closed
 from crm.customers.erasure import ANONYMIZED_NAME
+from storefront.forms import PHONE_PATTERN
 from storefront.loyalty.models import Membership, PointsEntry
 from storefront.models import Order
 
@@ -32,6 +34,8 @@ def update_profile(membership: Membership, data: dict) -> Membership:
         errors["name"] = [str(_l("Please fill this in."))]
     if not phone:
         errors["phone"] = [str(_l("Please fill this in."))]
+    elif len(phone) > 32 or not re.match(PHONE_PATTERN, phone):
+        errors["phone"] = [str(_l("Please enter a phone number of digits, e.g. 138 1234 5678."))]
     channels = list(data.get("channels") or [])
     if any(c not in CHANNELS for c in channels):
         errors["channels"] = [str(_l("Unknown channel."))]
