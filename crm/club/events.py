@@ -20,6 +20,7 @@ from core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import localized
 from core.models import User
+from core.privacy import mask_phone
 from crm.outreach import outbox
 from fulfillment.models import Center
 from storefront.loyalty.models import Membership
@@ -283,14 +284,15 @@ def registrations(event: Event) -> list[EventRegistration]:
 
 
 def attendees_csv(event: Event) -> str:
-    """The attendee list for the desk or a partner, as CSV."""
+    """The attendee list for the desk or a partner, as CSV; phones masked
+    (``core.privacy.mask_phone``): the list is for the door, a call goes through the 360."""
     out = io.StringIO()
     writer = spreadsheet.writer(out)
     writer.writerow(["card_number", "name", "phone", "attendees", "status", "registered_at",
                      "checked_in_at"])
     for reg in registrations(event):
         m = reg.membership
-        writer.writerow([m.card_number, m.name, m.phone, reg.attendees, reg.status,
+        writer.writerow([m.card_number, m.name, mask_phone(m.phone), reg.attendees, reg.status,
                          reg.created_at.isoformat(),
                          reg.checked_in_at.isoformat() if reg.checked_in_at else ""])
     return out.getvalue()
@@ -318,5 +320,9 @@ def event_figures(event: Event) -> dict:
     }
 
 
-def all_events() -> list[Event]:
-    return list(db.session.execute(sa.select(Event).order_by(Event.starts_at.desc())).scalars())
+def all_events(center_id: int | None = None) -> list[Event]:
+    """Every event, latest first; with ``center_id``, only that store's."""
+    query = sa.select(Event).order_by(Event.starts_at.desc())
+    if center_id is not None:
+        query = query.where(Event.center_id == center_id)
+    return list(db.session.execute(query).scalars())
