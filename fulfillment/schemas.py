@@ -276,22 +276,26 @@ class StaffQueueQuerySchema(Schema):
 
 
 class CollectedSchema(Schema):
-    """The offline payment taken at hand-over or on delivery."""
+    """The offline payment taken at hand-over or on delivery: exactly what the order still
+    owes, computed by the shop (another amount answers 409 ``wrong_amount``, with
+    ``amount_due``)."""
 
     method = fields.String(required=True, validate=validate.OneOf(
         ("cash", "card_terminal", "wechat_scan", "alipay_scan")))
     amount = fields.Integer(strict=True, required=True,
                             validate=validate.Range(min=0, max=100_000_000),
-                            metadata={"description": "Minor units (fen)."})
+                            metadata={"description": "Minor units (fen): what the order "
+                                                     "still owes."})
 
 
 class HandoverCollectedSchema(CollectedSchema):
     """The offline payment taken at the desk; without an amount, what the desk page takes."""
 
     amount = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000_000),
-                            metadata={"description": "Minor units (fen). Default: what is left "
-                                                     "to pay or, for part of the order, what "
-                                                     "the units taken cost."})
+                            metadata={"description": "Minor units (fen): what is left to pay "
+                                                     "or, for part of the order, what the "
+                                                     "units taken cost (the default); another "
+                                                     "amount answers 409 wrong_amount."})
 
 
 class CollectLineSchema(Schema):

@@ -27,11 +27,11 @@ from core.privacy import mask_phone
 from . import lots, services, slots, transfers
 from .access import check_center_access
 from .centers import active_centers
+from .dues import to_collect
 from .forms import ActionForm, CodeForm
 from .labels import PAYMENT_LABELS, routing_word, status_label
 from .labels import ROUTING_WORDS as ROUTING_REASONS
 from .models import Center, Fulfillment, Method
-from .pickup import to_collect
 from .queue import group_by_slot
 
 bp = Blueprint("fulfillment", __name__)

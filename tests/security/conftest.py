@@ -1,3 +1,5 @@
-"""Fixtures of the security tests: those of the customer center's tests, shared."""
+"""Fixtures of the security tests: those of the customer center's and of the API's tests
+(the shop and tokens committed, so an error response's rollback leaves them in place)."""
 
+from tests.api.conftest import pickup_order, place, shop, token_for  # noqa: F401
 from tests.crm.conftest import make_order  # noqa: F401
