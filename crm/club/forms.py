@@ -67,7 +67,8 @@ class ChildForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=100)])
     phone = StringField(_l("Mobile phone"), filters=[_strip], validators=phone_validators())
-    birthday = DateField(_l("Your birthday (optional)"), validators=[Optional()])
+    birthday = DateField(_l("Your birthday (optional)"), validators=[Optional()],
+                         description=_l("You can change it once a year."))
     city = StringField(_l("City (optional)"), filters=[_strip],
                        validators=[Optional(), Length(max=40)])
     children = FieldList(FormField(ChildForm), min_entries=2, max_entries=4)
