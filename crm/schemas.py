@@ -203,6 +203,28 @@ class ComplaintSchema(_WithOrderRefs):
     created_at = fields.DateTime()
 
 
+class CustomerComplaintSchema(_WithOrderRefs):
+    """A complaint as its customer sees it: what they told us, where it stands and what
+    they got; none of the customer center's own notes (severity, owner, deadlines, root
+    cause, prevention, the remedy's note)."""
+
+    id = fields.Integer()
+    public_id = fields.String()
+    category = fields.String()
+    description = fields.String()
+    status = fields.String(validate=validate.OneOf(ComplaintStatus.ALL))
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    remedy = fields.String(allow_none=True)
+    remedy_amount = fields.Integer(allow_none=True)
+    coupon = fields.Function(lambda c: c.coupon.code if c.coupon else None, allow_none=True,
+                             metadata={"type": "string",
+                                       "description": "The coupon a coupon remedy issued."})
+    replacement_order = fields.Function(
+        lambda c: c.replacement_order.number if c.replacement_order else None, allow_none=True,
+        metadata={"type": "string", "description": "The replacement order's number."})
+
+
 class ComplaintCreateSchema(Schema):
     customer_id = record_id(metadata={"description": "Staff only; else from the order."})
     order_id = fields.String(validate=validate.Length(min=1, max=24), metadata={
@@ -210,8 +232,12 @@ class ComplaintCreateSchema(Schema):
     product_id = record_id()
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     description = PlainText(required=True, validate=validate.Length(max=4000))
-    severity = fields.String(load_default="medium", validate=validate.OneOf(SEVERITIES))
-    channel = fields.String(load_default="hotline", validate=validate.OneOf(CHANNELS))
+    severity = fields.String(load_default="medium", validate=validate.OneOf(SEVERITIES),
+                             metadata={"description": "Staff only: a customer's complaint is "
+                                                      "medium."})
+    channel = fields.String(load_default="hotline", validate=validate.OneOf(CHANNELS),
+                            metadata={"description": "Staff only: a customer's complaint "
+                                                     "came online."})
 
 
 class ComplaintTransitionSchema(Schema):
