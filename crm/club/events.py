@@ -59,6 +59,15 @@ def get_event(public_id: str) -> Event:
     return event
 
 
+def get_published_event(public_id: str) -> Event:
+    """A published event; an unpublished one is ``NotFound`` for members, as if it did not
+    exist (staff see it on their pages)."""
+    event = get_event(public_id)
+    if not event.published:
+        raise NotFound()
+    return event
+
+
 def upcoming_for(membership: Membership | None, *, now=None, limit: int = 20) -> list[Event]:
     """Published events ahead that fit this member, soonest first."""
     now = now or utcnow()
