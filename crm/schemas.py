@@ -2,13 +2,14 @@
 
 import re
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.clock import shop_zone
 from fulfillment.schemas import NO_CONTROL, PlainText, record_id
 from storefront.schemas import MembershipSchema, Money, OrderSummarySchema
 
 from .care.complaints import CATEGORIES, CHANNELS, REMEDIES, SEVERITIES, is_overdue
+from .care.goodwill import MAX_GOODWILL_AMOUNT
 from .care.models import ComplaintStatus
 from .customers.figures import Segment
 from .customers.models import Stage
@@ -245,12 +246,22 @@ class ComplaintTransitionSchema(Schema):
     note = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=2000))
     remedy = fields.String(allow_none=True, validate=validate.OneOf(REMEDIES))
     remedy_amount = fields.Integer(strict=True, allow_none=True,
-                                   validate=validate.Range(min=1, max=100_000_000))
+                                   validate=validate.Range(min=1, max=100_000_000), metadata={
+        "description": "Fen: a refund's sum, or a coupon's (at most "
+                       f"{MAX_GOODWILL_AMOUNT}, as a coupon given by hand)."})
     replacement_quantity = fields.Integer(strict=True, allow_none=True,
                                           validate=validate.Range(min=1, max=99), metadata={
         "description": "Units a replacement sends (default: the complained line's)."})
     root_cause = PlainText(allow_none=True, validate=validate.Length(max=4000))
     prevention = PlainText(allow_none=True, validate=validate.Length(max=4000))
+
+    @validates_schema
+    def _coupon_capped(self, data, **_kwargs):
+        amount = data.get("remedy_amount")
+        if data.get("remedy") == "coupon" and amount is not None \
+                and amount > MAX_GOODWILL_AMOUNT:
+            raise ValidationError(f"A coupon takes at most {MAX_GOODWILL_AMOUNT} fen off.",
+                                  "remedy_amount")
 
 
 class ComplaintListSchema(Schema):
