@@ -51,7 +51,8 @@ def _order_refs(order_ids) -> dict[int, tuple[str, str]]:
 
 
 def _dump(items: list[Fulfillment], many: bool = True):
-    schema = StaffFulfillmentSchema(many=many, order_refs=_order_refs(f.order_id for f in items))
+    schema = StaffFulfillmentSchema(many=many, order_refs=_order_refs(f.order_id for f in items),
+                                    viewer=g.api_user)
     return schema.dump(items if many else items[0])
 
 
