@@ -4,6 +4,8 @@ shipment (the courier calls); masked everywhere else: a pickup's contact and col
 the staff API and on the desk, orders seen by anyone else, the attendee list, the recall
 list of a lot."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from core.privacy import mask_phone
@@ -78,7 +80,6 @@ def test_a_delivery_shows_its_phone_to_the_desk_that_delivers_and_no_one_else(
 
 
 def test_the_attendee_export_masks_phones(client, session, shop, clock):
-    from datetime import timedelta
     member = sign_up_member(shop.shopper, name="王丽", phone=PHONE)
     event = Event(title="品鉴会", starts_at=clock.now + timedelta(days=3), city="上海市",
                   center_id=shop.store.id, capacity=5, seats_taken=0, tiers=[], interests=[],
@@ -93,7 +94,6 @@ def test_the_attendee_export_masks_phones(client, session, shop, clock):
 
 def test_the_recall_list_of_a_lot_masks_phones(client, session, shop, make_user, clock,
                                                 place):
-    from datetime import timedelta
     product = shop.products[0]
     lot = receive_lot(shop.store.id, product.id, batch="NF2611A", quantity=5,
                       expires_on=clock.today() + timedelta(days=30), actor=shop.admin)
