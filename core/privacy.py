@@ -1,4 +1,19 @@
-"""What staff see of a person's details: a phone number never shows whole on a list."""
+"""What staff see of a person's phone number: the shop's one rule.
+
+A phone number shows whole only
+
+- to the person it belongs to (their own orders, profile and data);
+- in the customer center's 360 view of the customer (and the customer center's campaign
+  export, whose purpose is to reach them), where agents call and every look is logged;
+- to the desk working a delivery or a courier shipment (staff of the fulfilling center, and
+  admins): the courier or the carrier must be able to call (``whole_for_delivery``).
+
+Everywhere else it goes through ``mask_phone``: a pickup's contact and collector on the
+desk's pages and in the staff API (the clerk checks the pickup code, never the phone),
+orders seen by anyone but their owner and the desk that delivers them, the attendee list of
+an event, the recall list of a lot, the customer center's lists. Two spellings of the mask
+exist, one rule: the desk's ``*******5678`` and the customer center's ``138****5678``.
+"""
 
 
 def mask_phone(phone: str | None, *, keep_prefix: int = 0) -> str:
@@ -9,3 +24,17 @@ def mask_phone(phone: str | None, *, keep_prefix: int = 0) -> str:
     if len(digits) <= 4 or len(digits) < keep_prefix + 4:
         return "*" * len(digits)
     return digits[:keep_prefix] + "*" * (len(digits) - keep_prefix - 4) + digits[-4:]
+
+
+def shown_phone(phone: str | None, *, whole: bool) -> str | None:
+    """``phone`` whole when the rule above allows it, else masked (None stays None)."""
+    if phone is None or whole:
+        return phone
+    return mask_phone(phone)
+
+
+def shown_address(address: dict | None, *, whole: bool) -> dict | None:
+    """A delivery address with its ``phone`` shown by the same rule."""
+    if not address or whole or "phone" not in address:
+        return address
+    return {**address, "phone": mask_phone(address.get("phone"))}

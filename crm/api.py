@@ -22,6 +22,7 @@ from .schemas import (
     ComplaintSchema,
     ComplaintTransitionSchema,
     Customer360Schema,
+    CustomerComplaintSchema,
     CustomerListItemSchema,
     CustomerPageSchema,
     CustomerQuerySchema,
@@ -147,8 +148,16 @@ def complete_followup(followup_id: int):
 # --- complaints ------------------------------------------------------------------------------
 
 
-def _complaint_body(complaint) -> dict:
-    return ComplaintSchema(order_refs=_public_ids([complaint.order_id])).dump(complaint)
+def _complaint_schema(user, **kwargs):
+    """The customer sees their complaint without the customer center's notes
+    (``CustomerComplaintSchema``); staff see all of it."""
+    if user.role == Role.CUSTOMER:
+        return CustomerComplaintSchema(**kwargs)
+    return ComplaintSchema(**kwargs)
+
+
+def _complaint_body(complaint, user) -> dict:
+    return _complaint_schema(user, order_refs=_public_ids([complaint.order_id])).dump(complaint)
 
 
 def _visible(complaint, user) -> bool:
@@ -178,7 +187,7 @@ def complaint_create():
         actor=user, customer=customer, order=order, category=data["category"],
         description=data["description"], severity=data["severity"], channel=data["channel"],
         product_id=data.get("product_id"))
-    body = _complaint_body(complaint)
+    body = _complaint_body(complaint, user)
     db.session.commit()
     return ok(body, 201)
 
@@ -192,7 +201,7 @@ def complaint_list():
     items = (complaints.complaints_of_user(user) if user.role == Role.CUSTOMER
              else complaints.list_complaints(status="unresolved"))
     refs = _public_ids(c.order_id for c in items)
-    return ok({"items": ComplaintSchema(many=True, order_refs=refs).dump(items)})
+    return ok({"items": _complaint_schema(user, many=True, order_refs=refs).dump(items)})
 
 
 @route(bp, "/crm/complaints/<int:complaint_id>", summary="One complaint and its status",
@@ -203,7 +212,7 @@ def complaint_detail(complaint_id: int):
     complaint = complaints.get_complaint(complaint_id)
     if not _visible(complaint, g.api_user):
         raise NotFound()
-    return ok(_complaint_body(complaint))
+    return ok(_complaint_body(complaint, g.api_user))
 
 
 @route(bp, "/crm/complaints/<int:complaint_id>/transition", ("POST",),
@@ -219,6 +228,6 @@ def complaint_transition(complaint_id: int):
                           remedy=data.get("remedy"), remedy_amount=data.get("remedy_amount"),
                           root_cause=data.get("root_cause"), prevention=data.get("prevention"),
                           replacement_quantity=data.get("replacement_quantity"))
-    body = _complaint_body(complaint)
+    body = _complaint_body(complaint, g.api_user)
     db.session.commit()
     return ok(body)

@@ -2,13 +2,14 @@
 
 import re
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.clock import shop_zone
 from fulfillment.schemas import NO_CONTROL, PlainText, record_id
 from storefront.schemas import MembershipSchema, Money, OrderSummarySchema
 
 from .care.complaints import CATEGORIES, CHANNELS, REMEDIES, SEVERITIES, is_overdue
+from .care.goodwill import MAX_GOODWILL_AMOUNT
 from .care.models import ComplaintStatus
 from .customers.figures import Segment
 from .customers.models import Stage
@@ -203,6 +204,28 @@ class ComplaintSchema(_WithOrderRefs):
     created_at = fields.DateTime()
 
 
+class CustomerComplaintSchema(_WithOrderRefs):
+    """A complaint as its customer sees it: what they told us, where it stands and what
+    they got; none of the customer center's own notes (severity, owner, deadlines, root
+    cause, prevention, the remedy's note)."""
+
+    id = fields.Integer()
+    public_id = fields.String()
+    category = fields.String()
+    description = fields.String()
+    status = fields.String(validate=validate.OneOf(ComplaintStatus.ALL))
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    remedy = fields.String(allow_none=True)
+    remedy_amount = fields.Integer(allow_none=True)
+    coupon = fields.Function(lambda c: c.coupon.code if c.coupon else None, allow_none=True,
+                             metadata={"type": "string",
+                                       "description": "The coupon a coupon remedy issued."})
+    replacement_order = fields.Function(
+        lambda c: c.replacement_order.number if c.replacement_order else None, allow_none=True,
+        metadata={"type": "string", "description": "The replacement order's number."})
+
+
 class ComplaintCreateSchema(Schema):
     customer_id = record_id(metadata={"description": "Staff only; else from the order."})
     order_id = fields.String(validate=validate.Length(min=1, max=24), metadata={
@@ -210,8 +233,12 @@ class ComplaintCreateSchema(Schema):
     product_id = record_id()
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     description = PlainText(required=True, validate=validate.Length(max=4000))
-    severity = fields.String(load_default="medium", validate=validate.OneOf(SEVERITIES))
-    channel = fields.String(load_default="hotline", validate=validate.OneOf(CHANNELS))
+    severity = fields.String(load_default="medium", validate=validate.OneOf(SEVERITIES),
+                             metadata={"description": "Staff only: a customer's complaint is "
+                                                      "medium."})
+    channel = fields.String(load_default="hotline", validate=validate.OneOf(CHANNELS),
+                            metadata={"description": "Staff only: a customer's complaint "
+                                                     "came online."})
 
 
 class ComplaintTransitionSchema(Schema):
@@ -219,12 +246,22 @@ class ComplaintTransitionSchema(Schema):
     note = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=2000))
     remedy = fields.String(allow_none=True, validate=validate.OneOf(REMEDIES))
     remedy_amount = fields.Integer(strict=True, allow_none=True,
-                                   validate=validate.Range(min=1, max=100_000_000))
+                                   validate=validate.Range(min=1, max=100_000_000), metadata={
+        "description": "Fen: a refund's sum, or a coupon's (at most "
+                       f"{MAX_GOODWILL_AMOUNT}, as a coupon given by hand)."})
     replacement_quantity = fields.Integer(strict=True, allow_none=True,
                                           validate=validate.Range(min=1, max=99), metadata={
         "description": "Units a replacement sends (default: the complained line's)."})
     root_cause = PlainText(allow_none=True, validate=validate.Length(max=4000))
     prevention = PlainText(allow_none=True, validate=validate.Length(max=4000))
+
+    @validates_schema
+    def _coupon_capped(self, data, **_kwargs):
+        amount = data.get("remedy_amount")
+        if data.get("remedy") == "coupon" and amount is not None \
+                and amount > MAX_GOODWILL_AMOUNT:
+            raise ValidationError(f"A coupon takes at most {MAX_GOODWILL_AMOUNT} fen off.",
+                                  "remedy_amount")
 
 
 class ComplaintListSchema(Schema):

@@ -10,7 +10,7 @@ from core.extensions import db
 from core.models import Role, User
 
 from .labels import status_word
-from .models import Fulfillment
+from .models import Fulfillment, Method
 
 
 def check_center_access(actor: User, center_id: int) -> None:
@@ -22,6 +22,15 @@ def check_center_access(actor: User, center_id: int) -> None:
     if actor.role == Role.STAFF:
         raise NotFound()
     raise Forbidden()
+
+
+def whole_for_delivery(viewer: User | None, f: Fulfillment | None) -> bool:
+    """Whether ``viewer`` sees the customer's phone on ``f`` whole (``core.privacy``): on a
+    delivery or a courier shipment, the desk that works it (staff of its center, admins)
+    does, for the courier or the carrier must call; a pickup's is masked for everyone."""
+    return (f is not None and f.method in Method.SHIPPED and viewer is not None
+            and (viewer.role == Role.ADMIN
+                 or (viewer.role == Role.STAFF and viewer.center_id == f.center_id)))
 
 
 #: the orders table, read by name (storefront sits above fulfillment)

@@ -13,6 +13,7 @@ from core.extensions import db
 from core.forms import form_status, submit_form
 from core.labels import ROLE_LABELS
 from core.models import Role, User
+from core.privacy import mask_phone
 
 from . import admin_services, lots, slots, zones
 from .forms import ActionForm, CenterForm, LotForm, StaffForm, WindowForm, ZoneForm
@@ -243,5 +244,6 @@ def lot_recall(lot_id: int):
         raise NotFound()
     return render_template(
         "admin/lot_recall.html", lot=lot, rows=lots.recall_lot(lot), status_word=status_word,
+        mask_phone=mask_phone,  # the customer center calls them (core.privacy)
         product=lots.product_names([lot.product_id]).get(lot.product_id, ("", "")),
         center=db.session.get(Center, lot.center_id))

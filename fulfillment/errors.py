@@ -3,6 +3,8 @@
 from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError
+from core.i18n import current_locale
+from core.money import format_money
 
 
 class InsufficientStock(DomainError):
@@ -48,3 +50,20 @@ class BelowMinimumOrder(DomainError):
     status = 422
     message = _l("Delivery to this address needs a larger order. Add a little more, "
                  "or choose pickup at a store.")
+
+
+class WrongAmount(DomainError):
+    """The amount a clerk says they took is not what the order still owes;
+    ``extra["amount_due"]`` says what is (minor units)."""
+
+    code = "wrong_amount"
+    status = 409
+    message = _l("The amount taken must be what the order still owes.")
+
+    def __init__(self, *, amount: int, currency: str):
+        super().__init__(
+            _l("The amount taken must be what the order still owes: %(amount)s.",
+               amount=format_money(amount, currency, current_locale())),
+            errors={"collected": {"amount": [str(_l("Take %(amount)s.", amount=format_money(
+                amount, currency, current_locale())))]}},
+            extra={"amount_due": amount})

@@ -15,71 +15,13 @@ from core.models import User
 from core.signals import fulfillment_no_show, fulfillment_part_collected
 
 from .access import check_center_access, lock_fulfillment, lock_fulfillments, require_state
+from .dues import check_collected
 from .ledger import record_movement
 from .lots import consume_line_lots
 from .models import Fulfillment, FulfillmentStatus, Method, MovementKind, Stock
 from .services import cancel_fulfillment, check_code, complete_pickup, release_reservation
 
-#: how an offline order was paid at the counter (see ``core.signals.fulfillment_completed``)
-COLLECT_METHODS = ("cash", "card_terminal", "wechat_scan", "alipay_scan")
 _PHONE = re.compile(r"^\+?[\d\s-]{6,20}$")
-#: order states in which the desk collects nothing more
-_CLOSED_ORDER = ("cancelled", "refunded")
-
-
-def to_collect(order) -> int:
-    """What the desk still collects for an order (offline payment), in minor units.
-
-    ``order`` is a row of the orders table (``status``, ``total_amount``, ``paid_amount``),
-    read by name: fulfillment does not import storefront.
-    """
-    if order is None or order.status in _CLOSED_ORDER:
-        return 0
-    return max(order.total_amount - order.paid_amount, 0)
-
-
-def part_price(f: Fulfillment, lines: dict[int, int]) -> int:
-    """What ``{line id: units}`` of the fulfillment cost on its order (the lines' unit prices,
-    read from the order's table by name), in minor units."""
-    order_lines = db.metadata.tables["order_lines"]
-    prices = dict(db.session.execute(
-        sa.select(order_lines.c.product_id, order_lines.c.unit_price_amount)
-        .where(order_lines.c.order_id == f.order_id)).all())
-    return sum(prices.get(line.product_id, 0) * max(lines.get(line.id, 0), 0) for line in f.lines)
-
-
-def amount_due(f: Fulfillment, lines: dict[int, int] | None = None) -> int:
-    """What the desk takes now for the pickup's order, in minor units: what is left to pay,
-    or, when ``lines`` (``{line id: units}``) leaves part waiting, what the units taken cost
-    (at most what is left). 0 once the order is paid or closed.
-
-    The desk page and the staff API's hand-over both ask here, so they record the same.
-    """
-    orders = db.metadata.tables["orders"]
-    order = db.session.execute(
-        sa.select(orders.c.status, orders.c.total_amount, orders.c.paid_amount)
-        .where(orders.c.id == f.order_id)).first()
-    due = to_collect(order)
-    if lines is not None and any(lines.get(ln.id, 0) < ln.remaining
-                                 for ln in f.lines if ln.remaining):
-        due = min(due, part_price(f, lines))
-    return due
-
-
-def _check_payment(collected: dict | None) -> dict | None:
-    """The payment taken, checked; its ``amount`` may be None (the desk's due, filled in)."""
-    if collected is None:
-        return None
-    method, amount = collected.get("method"), collected.get("amount")
-    errors = {}
-    if method not in COLLECT_METHODS:
-        errors["method"] = [str(_l("Choose how the customer paid."))]
-    if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)
-                               or amount < 0):
-        errors["amount"] = [str(_l("Enter the amount taken."))]
-    if errors:
-        raise ValidationFailed(errors={"collected": errors})
-    return {"method": method, "amount": amount}
 
 
 def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | None = None,
@@ -92,7 +34,8 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
     leaves a name and phone. ``collected`` (``{"method", "amount"}``) is the offline
     payment the clerk took: for the part taken (sent with ``fulfillment_part_collected``),
     or for the rest when the last units leave (with ``fulfillment_completed``). Without an
-    amount it is ``amount_due`` (nothing is recorded when that is 0).
+    amount it is ``dues.amount_due`` (nothing is recorded when that is 0); another amount
+    than that is refused (``dues.check_collected``), nothing changed.
 
     Locked and read again first (``lock_fulfillment``): the no-show job releasing the same
     pickup at that moment either got there first (the hand-over is refused) or waits.
@@ -100,7 +43,6 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
     check_center_access(actor, f.center_id)
     lock_fulfillment(f)
     require_state(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
-    collected = _check_payment(collected)
     name, phone = (collector_name or "").strip(), (collector_phone or "").strip()
     if name or phone:
         errors = {}
@@ -121,9 +63,7 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
             taking[line_id] = units
     if lines is not None and not taking:
         raise ValidationFailed(errors={"lines": [str(_l("Choose what the customer takes."))]})
-    if collected is not None and collected["amount"] is None:
-        due = amount_due(f, lines)
-        collected = {"method": collected["method"], "amount": due} if due else None
+    collected = check_collected(f, collected, lines)
     check_code(f, code)
     if name:
         f.collector_name, f.collector_phone = name, phone

@@ -10,7 +10,9 @@ from marshmallow import Schema, ValidationError, fields, missing, validate, vali
 
 from core.i18n import current_locale
 from core.inputs import MAX_ID
+from core.privacy import shown_address, shown_phone
 
+from .access import whole_for_delivery
 from .labels import routing_word
 from .models import FulfillmentStatus, Method
 
@@ -224,7 +226,9 @@ class RoutingSchema(Schema):
 
 
 class StaffFulfillmentSchema(Schema):
-    """A center's work for one order, as its staff see it (never the pickup code)."""
+    """A center's work for one order, as its staff see it (never the pickup code). Phones
+    follow ``core.privacy``: whole on a delivery or courier shipment (the courier calls),
+    masked on a pickup, and a collector's always masked."""
 
     id = fields.Integer()
     order_id = fields.Method("_order_id", metadata={
@@ -235,10 +239,15 @@ class StaffFulfillmentSchema(Schema):
     status = fields.String(validate=validate.OneOf(FulfillmentStatus.ALL))
     lines = fields.List(fields.Nested(FulfillmentLineSchema))
     contact_name = fields.String(allow_none=True)
-    contact_phone = fields.String(allow_none=True)
-    address = fields.Dict(allow_none=True)
+    contact_phone = fields.Method("_contact_phone", metadata={
+        "type": "string", "nullable": True,
+        "description": "Whole on a delivery or courier shipment, masked on a pickup."})
+    address = fields.Method("_address", metadata={
+        "type": "object", "nullable": True,
+        "description": "A delivery's address (its phone as contact_phone)."})
     collector_name = fields.String(allow_none=True)
-    collector_phone = fields.String(allow_none=True)
+    collector_phone = fields.Method("_collector_phone", metadata={
+        "type": "string", "nullable": True, "description": "Masked."})
     received_by_name = fields.String(allow_none=True)
     carrier = fields.String(allow_none=True)
     tracking_number = fields.String(allow_none=True)
@@ -253,10 +262,21 @@ class StaffFulfillmentSchema(Schema):
     completed_at = fields.DateTime(allow_none=True)
     cancelled_at = fields.DateTime(allow_none=True)
 
-    def __init__(self, *args, order_refs: dict | None = None, **kwargs):
+    def __init__(self, *args, order_refs: dict | None = None, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
         #: {order id: (public id, number)}: fulfillment does not import the orders' model
         self.order_refs = order_refs or {}
+        #: who is looking (the phones' rule asks)
+        self.viewer = viewer
+
+    def _contact_phone(self, f):
+        return shown_phone(f.contact_phone, whole=whole_for_delivery(self.viewer, f))
+
+    def _address(self, f):
+        return shown_address(f.address, whole=whole_for_delivery(self.viewer, f))
+
+    def _collector_phone(self, f):
+        return shown_phone(f.collector_phone, whole=False)
 
     def _order_id(self, f):
         return self.order_refs.get(f.order_id, (None, None))[0]
@@ -276,22 +296,26 @@ class StaffQueueQuerySchema(Schema):
 
 
 class CollectedSchema(Schema):
-    """The offline payment taken at hand-over or on delivery."""
+    """The offline payment taken at hand-over or on delivery: exactly what the order still
+    owes, computed by the shop (another amount answers 409 ``wrong_amount``, with
+    ``amount_due``)."""
 
     method = fields.String(required=True, validate=validate.OneOf(
         ("cash", "card_terminal", "wechat_scan", "alipay_scan")))
     amount = fields.Integer(strict=True, required=True,
                             validate=validate.Range(min=0, max=100_000_000),
-                            metadata={"description": "Minor units (fen)."})
+                            metadata={"description": "Minor units (fen): what the order "
+                                                     "still owes."})
 
 
 class HandoverCollectedSchema(CollectedSchema):
     """The offline payment taken at the desk; without an amount, what the desk page takes."""
 
     amount = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000_000),
-                            metadata={"description": "Minor units (fen). Default: what is left "
-                                                     "to pay or, for part of the order, what "
-                                                     "the units taken cost."})
+                            metadata={"description": "Minor units (fen): what is left to pay "
+                                                     "or, for part of the order, what the "
+                                                     "units taken cost (the default); another "
+                                                     "amount answers 409 wrong_amount."})
 
 
 class CollectLineSchema(Schema):

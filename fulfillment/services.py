@@ -21,6 +21,7 @@ from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillme
 
 from . import lot_moves
 from .access import check_center_access, lock_fulfillment, require_state
+from .dues import check_collected
 from .errors import InsufficientStock, SlotUnavailable, WrongCode
 from .labels import status_word
 from .ledger import record_movement
@@ -249,10 +250,12 @@ def mark_delivered(f: Fulfillment, actor: User, *, received_by: str | None = Non
     """Delivered to the door: the stock is sold.
 
     ``received_by`` is who took it; ``collected`` (``{"method", "amount"}``) the cash on
-    delivery the courier took, passed on with ``fulfillment_completed``.
+    delivery the courier took, passed on with ``fulfillment_completed``: exactly what the
+    order still owes (``dues.check_collected``; another amount is refused, nothing changed).
     """
     check_center_access(actor, f.center_id)
     require_state(f, method=Method.SHIPPED, states=(FulfillmentStatus.DISPATCHED,))
+    collected = check_collected(f, collected)
     f.status = FulfillmentStatus.DELIVERED
     f.completed_at = utcnow()
     f.handed_over_by_id = actor.id

@@ -22,16 +22,16 @@ from core.clock import day_start, shop_today, shop_zone, utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
-from core.privacy import mask_phone
+from core.privacy import mask_phone, shown_phone
 
 from . import lots, services, slots, transfers
-from .access import check_center_access
+from .access import check_center_access, whole_for_delivery
 from .centers import active_centers
+from .dues import to_collect
 from .forms import ActionForm, CodeForm
 from .labels import PAYMENT_LABELS, routing_word, status_label
 from .labels import ROUTING_WORDS as ROUTING_REASONS
 from .models import Center, Fulfillment, Method
-from .pickup import to_collect
 from .queue import group_by_slot
 
 bp = Blueprint("fulfillment", __name__)
@@ -91,10 +91,17 @@ def product_choices() -> list[SelectChoice]:
     return [SelectChoice(p.id, f"{p.name_zh} · {p.sku}") for p in lots.active_products()]
 
 
+def contact_phone(f: Fulfillment) -> str | None:
+    """The customer's phone on the desk (``core.privacy``): whole on a delivery or courier
+    shipment, for the courier calls; masked on a pickup."""
+    return shown_phone(f.contact_phone, whole=whole_for_delivery(current_user, f))
+
+
 def common_context(center: Center) -> dict:
     return {
         "center": center, "is_admin": is_admin(), "center_arg": center_arg(center.id),
         "centers": active_centers() if is_admin() else [], "mask_phone": mask_phone,
+        "contact_phone": contact_phone,
         "status_label": status_label, "payment_labels": PAYMENT_LABELS,
         "routing_reasons": ROUTING_REASONS,
     }

@@ -56,7 +56,8 @@ def _required(message=None):
     return InputRequired(message=message or _l("Please fill this in."))
 
 
-def _phone(required: bool = True):
+def phone_validators(required: bool = True):
+    """The phone rule of the shop's forms (the VIP form, checkout, the member's profile)."""
     validators = [_required()] if required else [Optional()]
     return validators + [Length(max=32), Regexp(PHONE_PATTERN, message=_l(
         "Please enter a phone number of digits, e.g. 138 1234 5678."))]
@@ -256,7 +257,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class VipForm(FlaskForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[_required(), Length(max=100)])
-    phone = StringField(_l("Mobile phone"), filters=[_strip], validators=_phone())
+    phone = StringField(_l("Mobile phone"), filters=[_strip], validators=phone_validators())
     birthday = DateField(_l("Your birthday (optional)"), validators=[Optional()])
     baby_birthday = DateField(_l("Baby's birth date or due date (optional)"),
                               validators=[Optional()])

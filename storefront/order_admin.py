@@ -109,7 +109,7 @@ def _page(order: Order, form: RefundForm, status: int = 200):
     return render_template(
         "admin/order.html", order=order, form=form, center=db.session.get(Center, order.center_id),
         events=records.timeline(order), payments=records.payments_of(order),
-        refunds=records.refunds_of(order), refundable=records.refundable(order),
+        refunds=records.refunds_of(order), refundable=refunds.left_to_refund(order),
         paid=records.paid_total(order), done=records.refunded_quantities(order),
         online=gateway.enabled(), requests=refund_requests.open_requests(order),
         describe_source=refund_requests.describe_source,

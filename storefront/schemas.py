@@ -20,6 +20,8 @@ from marshmallow import (
 
 from core.clock import shop_today
 from core.models import Role
+from core.privacy import shown_address, shown_phone
+from fulfillment.access import whole_for_delivery
 from fulfillment.models import FulfillmentStatus, Method
 from fulfillment.schemas import (
     NO_CONTROL,
@@ -273,7 +275,9 @@ STAFF_VIEWERS = (Role.STAFF, Role.ADMIN, Role.CRM)
 
 
 class OrderSchema(Schema):
-    """An order; ``viewer`` decides whether the pickup code and the routing are shown."""
+    """An order; ``viewer`` decides whether the pickup code and the routing are shown, and
+    whether the phones show whole (``core.privacy``: to the owner, and on a delivery to the
+    desk that delivers it; masked for anyone else)."""
 
     id = fields.String(attribute="public_id", metadata={"description": "Opaque public id."})
     number = fields.String(metadata={"example": "SH-20261122-0042"})
@@ -317,6 +321,11 @@ class OrderSchema(Schema):
             data["fulfillment"]["pickup_code"] = f.pickup_code
         if f is not None and not (self.viewer is not None and self.viewer.role in STAFF_VIEWERS):
             data["fulfillment"].pop("routing", None)
+        whole = (self.viewer is not None and order.user_id == self.viewer.id) \
+            or whole_for_delivery(self.viewer, f)
+        data["contact_phone"] = shown_phone(order.contact_phone, whole=whole)
+        if f is not None:
+            data["fulfillment"]["address"] = shown_address(f.address, whole=whole)
         return data
 
 

@@ -62,7 +62,9 @@ def open_complaint(*, actor: User, customer: Customer | None = None, order: Orde
                    category: str, description: str, severity: str = "medium",
                    channel: str = "hotline", product_id: int | None = None,
                    owner: User | None = None, now=None) -> Complaint:
-    """Log a complaint. A customer may file one only about their own order."""
+    """Log a complaint. A customer may file one only about their own order, and theirs is
+    ``medium`` and ``online`` whatever they send: how urgent a complaint is (its deadlines,
+    the escalation to admins) is the customer center's to say."""
     now = now or utcnow()
     errors = {}
     if category not in CATEGORIES:
@@ -78,7 +80,7 @@ def open_complaint(*, actor: User, customer: Customer | None = None, order: Orde
     if not actor.is_staff_member:
         if order is None or order.user_id != actor.id:
             raise Forbidden(_l("You can complain about your own orders only."))
-        channel = "online"
+        severity, channel = "medium", "online"
     if customer is None:
         if order is None:
             raise ValidationFailed(errors={"customer_id": [str(_l(

@@ -3,7 +3,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from core.forms import IntegerField
 from crm.customers.forms import choices
@@ -34,18 +41,29 @@ class CustomerComplaintForm(FlaskForm):
                                 validators=[DataRequired(), Length(max=4000)])
 
 
+#: the most a remedy's amount may be, in yuan (a refund is bounded by the order besides)
+MAX_REMEDY_YUAN = 1_000_000
+
+
 class ComplaintStepForm(FlaskForm):
     to = SelectField(_l("Next step"), choices=[], validate_choice=False)
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
     remedy = SelectField(_l("Remedy"), choices=choices(REMEDY_LABELS), default="")
-    remedy_amount = IntegerField(_l("Amount (yuan)"), validators=[Optional(),
-                                                                 NumberRange(min=1)])
+    remedy_amount = IntegerField(_l("Amount (yuan)"), validators=[
+        Optional(), NumberRange(min=1, max=MAX_REMEDY_YUAN)])
     replacement_quantity = IntegerField(
         _l("Units to replace"), validators=[Optional(), NumberRange(min=1, max=99)],
         description=_l("A replacement: the complained item again, free (default: as ordered)."))
     root_cause = TextAreaField(_l("Root cause"), validators=[Optional(), Length(max=4000)])
     prevention = TextAreaField(_l("Prevention"), validators=[Optional(), Length(max=4000)],
                                description=_l("What changes so it does not happen again."))
+
+    def validate_remedy_amount(self, field):
+        """A coupon is capped like one given by hand (the service says so too)."""
+        if self.remedy.data == "coupon" and field.data \
+                and field.data * 100 > goodwill.MAX_GOODWILL_AMOUNT:
+            raise ValidationError(_l("A coupon takes at most %(yuan)d yuan off.",
+                                     yuan=goodwill.MAX_GOODWILL_AMOUNT // 100))
 
 
 class GiveCouponForm(FlaskForm):

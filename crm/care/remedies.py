@@ -25,7 +25,7 @@ from storefront.payments.refund_requests import request_refund
 from storefront.payments.refunds import can_refund, execute_pending_refunds, refund_amount
 from storefront.replacements import place_replacement
 
-from .goodwill import announce_coupon
+from .goodwill import MAX_GOODWILL_AMOUNT, announce_coupon
 
 
 def issue_refund(order: Order, *, amount: int, actor: User, reason: str) -> str:
@@ -64,7 +64,15 @@ def issue_coupon(complaint, *, amount: int, actor: User) -> str:
     the customer's language (e-mail, or SMS without one). A prospect without an account
     cannot hold a coupon: refused on ``remedy``. A complaint gives one coupon: resolved
     again (after a reopen) with a coupon, it keeps the one it gave, and says nothing new.
+    It takes at most ``MAX_GOODWILL_AMOUNT`` off, as a coupon given by hand: more is
+    refused on ``remedy_amount``, nothing issued.
     """
+    if amount > MAX_GOODWILL_AMOUNT:
+        most = format_money(MAX_GOODWILL_AMOUNT, current_app.config["SHOP_CURRENCY"],
+                            current_locale())
+        raise ValidationFailed(errors={"remedy_amount": [str(_l(
+            "A complaint's coupon takes at most %(amount)s off, as one given by hand.",
+            amount=most))]})
     if complaint.coupon is not None:
         return _("Coupon %(code)s was issued before; the customer keeps it.",
                  code=complaint.coupon.code)

@@ -185,9 +185,7 @@ def member_content():
        errors=("403:members_only", "404:not_found"))
 @api_auth(optional=True)
 def article(public_id: str):
-    item = content.get_article(public_id[:24])
-    if not content.is_live(item):
-        raise NotFound()
+    item = content.get_live_article(public_id[:24])
     membership = membership_of(g.api_user) if g.api_user is not None else None
     if membership is None:
         raise MembersOnly(extra={"title": item.title})
@@ -208,7 +206,7 @@ def article(public_id: str):
 def register(public_id: str):
     membership = _membership()
     data = load_body(EventSignupSchema())
-    event = events.get_event(public_id[:24])
+    event = events.get_published_event(public_id[:24])
     reg = events.register(event, membership, attendees=data["attendees"],
                           waitlist=data["waitlist"])
     db.session.commit()

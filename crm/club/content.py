@@ -63,6 +63,15 @@ def get_article(public_id: str) -> Article:
     return article
 
 
+def get_live_article(public_id: str, now=None) -> Article:
+    """A published article inside its window; a draft, one not yet out or one past its end
+    is ``NotFound`` for readers, as if it did not exist (staff preview it on their page)."""
+    article = get_article(public_id)
+    if not is_live(article, now):
+        raise NotFound()
+    return article
+
+
 def is_live(article: Article, now=None) -> bool:
     """Published and inside its window."""
     now = now or utcnow()

@@ -5,7 +5,6 @@ Seats are taken and given back only by conditional UPDATEs on ``events.seats_tak
 both get them, on SQLite and on PostgreSQL.
 """
 
-import csv
 import io
 from datetime import timedelta
 
@@ -15,11 +14,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core import spreadsheet
 from core.clock import shop_zone, utcnow
 from core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import localized
 from core.models import User
+from core.privacy import mask_phone
 from crm.outreach import outbox
 from fulfillment.models import Center
 from storefront.loyalty.models import Membership
@@ -54,6 +55,15 @@ def get_event(public_id: str) -> Event:
     event = db.session.execute(
         sa.select(Event).where(Event.public_id == public_id)).scalar_one_or_none()
     if event is None:
+        raise NotFound()
+    return event
+
+
+def get_published_event(public_id: str) -> Event:
+    """A published event; an unpublished one is ``NotFound`` for members, as if it did not
+    exist (staff see it on their pages)."""
+    event = get_event(public_id)
+    if not event.published:
         raise NotFound()
     return event
 
@@ -283,14 +293,15 @@ def registrations(event: Event) -> list[EventRegistration]:
 
 
 def attendees_csv(event: Event) -> str:
-    """The attendee list for the desk or a partner, as CSV."""
+    """The attendee list for the desk or a partner, as CSV; phones masked
+    (``core.privacy.mask_phone``): the list is for the door, a call goes through the 360."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(["card_number", "name", "phone", "attendees", "status", "registered_at",
                      "checked_in_at"])
     for reg in registrations(event):
         m = reg.membership
-        writer.writerow([m.card_number, m.name, m.phone, reg.attendees, reg.status,
+        writer.writerow([m.card_number, m.name, mask_phone(m.phone), reg.attendees, reg.status,
                          reg.created_at.isoformat(),
                          reg.checked_in_at.isoformat() if reg.checked_in_at else ""])
     return out.getvalue()
@@ -318,5 +329,9 @@ def event_figures(event: Event) -> dict:
     }
 
 
-def all_events() -> list[Event]:
-    return list(db.session.execute(sa.select(Event).order_by(Event.starts_at.desc())).scalars())
+def all_events(center_id: int | None = None) -> list[Event]:
+    """Every event, latest first; with ``center_id``, only that store's."""
+    query = sa.select(Event).order_by(Event.starts_at.desc())
+    if center_id is not None:
+        query = query.where(Event.center_id == center_id)
+    return list(db.session.execute(query).scalars())

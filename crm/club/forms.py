@@ -25,7 +25,7 @@ from core.clock import shop_today, shop_zone
 from core.forms import IntegerField
 from core.inputs import whole_number
 from storefront.admin_services import IMAGE_EXTENSIONS
-from storefront.forms import INTERESTS
+from storefront.forms import INTERESTS, phone_validators
 
 from .events import MAX_ATTENDEES
 
@@ -66,9 +66,9 @@ class ChildForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=100)])
-    phone = StringField(_l("Mobile phone"), filters=[_strip],
-                        validators=[DataRequired(), Length(max=32)])
-    birthday = DateField(_l("Your birthday (optional)"), validators=[Optional()])
+    phone = StringField(_l("Mobile phone"), filters=[_strip], validators=phone_validators())
+    birthday = DateField(_l("Your birthday (optional)"), validators=[Optional()],
+                         description=_l("You can change it once a year."))
     city = StringField(_l("City (optional)"), filters=[_strip],
                        validators=[Optional(), Length(max=40)])
     children = FieldList(FormField(ChildForm), min_entries=2, max_entries=4)

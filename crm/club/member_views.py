@@ -91,7 +91,9 @@ def member_content():
 
 @bp.route("/member/content/<public_id>")
 def member_article(public_id: str):
-    article = content.get_article(public_id[:24])
+    """A live article for a member it fits; a non-member sees its title and a call to join.
+    A draft or an expired article is 404 for everyone: nothing of it shows."""
+    article = content.get_live_article(public_id[:24])
     membership = _membership()
     if membership is None:
         return render_template("crm/member/join.html", titles=[article]), 403
@@ -124,7 +126,7 @@ def member_event(public_id: str):
     membership, page = _member_or_join()
     if page:
         return page
-    event = events.get_event(public_id[:24])
+    event = events.get_published_event(public_id[:24])
     if not fits(event, audience_of(membership)):
         raise NotFound()
     form = RegistrationForm()
@@ -162,6 +164,8 @@ def member_event_cancel(public_id: str):
     except DomainError as err:
         db.session.rollback()
         flash(str(err.message), "error")
+    if not event.published:  # its page shows nothing of an unpublished event
+        return redirect(url_for(".member_events"))
     return redirect(url_for(".member_event", public_id=event.public_id))
 
 

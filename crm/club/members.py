@@ -1,6 +1,7 @@
 """The member's own side of the club: their profile and consents, their data as JSON, and
 closing the membership."""
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -12,6 +13,8 @@ from core.extensions import db
 from core.models import User
 from core.signals import member_closed
 from crm.customers.erasure import ANONYMIZED_NAME
+from storefront.forms import PHONE_PATTERN
+from storefront.loyalty.membership import change_birthday
 from storefront.loyalty.models import Membership, PointsEntry
 from storefront.models import Order
 
@@ -25,13 +28,16 @@ MAX_CHILDREN = 4
 
 
 def update_profile(membership: Membership, data: dict) -> Membership:
-    """The member edits their profile, children, interests, channels and consent."""
+    """The member edits their profile, children, interests, channels and consent; the
+    birthday changes at most once a year (``change_birthday``)."""
     errors = {}
     name, phone = (data.get("name") or "").strip(), (data.get("phone") or "").strip()
     if not name:
         errors["name"] = [str(_l("Please fill this in."))]
     if not phone:
         errors["phone"] = [str(_l("Please fill this in."))]
+    elif len(phone) > 32 or not re.match(PHONE_PATTERN, phone):
+        errors["phone"] = [str(_l("Please enter a phone number of digits, e.g. 138 1234 5678."))]
     channels = list(data.get("channels") or [])
     if any(c not in CHANNELS for c in channels):
         errors["channels"] = [str(_l("Unknown channel."))]
@@ -40,8 +46,8 @@ def update_profile(membership: Membership, data: dict) -> Membership:
         errors["children"] = [str(_l("At most %(n)d children.", n=MAX_CHILDREN))]
     if errors:
         raise ValidationFailed(errors=errors)
+    change_birthday(membership, data.get("birthday"))  # once a year (refused first)
     membership.name, membership.phone = name[:100], phone[:32]
-    membership.birthday = data.get("birthday")
     membership.city = (data.get("city") or "").strip()[:40] or None
     membership.interests = list(data.get("interests") or [])
     membership.channels = channels

@@ -1,5 +1,10 @@
 """Staff pages of the club (customer center): articles with a member preview, events with
-registrations, check-in at the desk by the member's QR, attendee export, figures."""
+registrations, check-in at the desk by the member's QR, attendee export, figures.
+
+The customer center and admins reach every event. A store's clerk (role ``staff``) reaches
+only the events of their own store (others answer 404, as if they did not exist), and
+checks members in by the desk's rule: today's events at their store
+(``desk.check_in_at_desk``)."""
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -14,7 +19,7 @@ from core.i18n import localized
 from core.models import Role
 from fulfillment.models import Center
 
-from . import audience, content, events
+from . import audience, content, desk, events
 from .cards import get_membership_by_card
 from .forms import ArticleForm, CheckInForm, EventForm, to_local
 from .models import Article, Event
@@ -33,9 +38,18 @@ def _article_or_404(article_id: int) -> Article:
     return article
 
 
+def _desk_center_id() -> int | None:
+    """The store a clerk (role ``staff``) works at; None for the customer center and admins,
+    who reach every event."""
+    return current_user.center_id if current_user.role == Role.STAFF else None
+
+
 def _event_or_404(event_id: int) -> Event:
+    """The event; a clerk reaches only their own store's (another's answers 404)."""
     event = db.session.get(Event, event_id)
-    if event is None:
+    center_id = _desk_center_id()
+    if event is None or (current_user.role == Role.STAFF and (
+            center_id is None or event.center_id != center_id)):
         raise NotFound()
     return event
 
@@ -116,7 +130,11 @@ def _center_choices(form: EventForm) -> None:
 @bp.route("/events")
 @roles_required(*DESK_ROLES)
 def events_list():
-    rows = events.all_events()
+    """Every event for the customer center and admins; a clerk's store's for a clerk."""
+    if current_user.role == Role.STAFF and current_user.center_id is None:
+        rows = []
+    else:
+        rows = events.all_events(center_id=_desk_center_id())
     return render_template("crm/club/events.html", events=rows,
                            figures={e.id: events.event_figures(e) for e in rows})
 
@@ -156,6 +174,16 @@ def edit_event(event_id: int):
     return _event_form_page(form, event, form_status(form))
 
 
+def _check_in(event: Event, card_number: str):
+    """A clerk checks in by the desk's rule (today's events at their own store only); the
+    customer center and admins at any event, any day."""
+    center_id = _desk_center_id()
+    if current_user.role != Role.STAFF:
+        return events.check_in(event, card_number, current_user)
+    membership = get_membership_by_card(card_number, current_user)
+    return desk.check_in_at_desk(event, membership, center_id, current_user)
+
+
 @bp.route("/events/<int:event_id>", methods=["GET", "POST"])
 @roles_required(*DESK_ROLES)
 def event_detail(event_id: int):
@@ -167,7 +195,7 @@ def event_detail(event_id: int):
         status = 400
         if form.validate():
             try:
-                reg = events.check_in(event, form.card_number.data, current_user)
+                reg = _check_in(event, form.card_number.data)
                 db.session.commit()
                 flash(_("%(name)s checked in (%(n)d people).", name=reg.membership.name,
                         n=reg.attendees), "success")

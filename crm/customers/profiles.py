@@ -12,6 +12,7 @@ from core.database import paginate
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
+from storefront.loyalty.membership import change_birthday, latest_membership
 
 from .models import Child, Customer, CustomerAccess, CustomerTag, Stage
 
@@ -126,8 +127,15 @@ def create_prospect(agent: User | None, data: dict) -> Customer:
 
 
 def update_profile(customer: Customer, agent: User, data: dict) -> Customer:
-    """Write the fields given in ``data`` (a subset of ``PROFILE_FIELDS``)."""
+    """Write the fields given in ``data`` (a subset of ``PROFILE_FIELDS``). A birthday the
+    agent changes is the member's too: the customer center corrects it whenever needed
+    (a member changes their own once a year)."""
+    before = customer.birthday
     _apply(customer, data)
+    if "birthday" in data and customer.birthday != before and customer.user_id is not None:
+        member = latest_membership(customer.user_id)
+        if member is not None and member.closed_at is None:
+            change_birthday(member, customer.birthday, by_member=False)
     db.session.flush()
     return customer
 

@@ -1,13 +1,13 @@
 """Saved segments: a named filter over figures, tags, stage, city, center and consent, with
 a live count; exported to CSV for campaigns."""
 
-import csv
 import io
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core import spreadsheet
 from core.clock import utcnow
 from core.database import paginate
 from core.errors import NotFound, ValidationFailed
@@ -146,7 +146,7 @@ def export_csv(segment: SavedSegment):
     """The segment's customers as CSV text, yielded in chunks (whole phone numbers: the
     export is for the campaign, and only staff reach it)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     yield "\ufeff" + buffer.getvalue()  # a BOM, so spreadsheet programs read UTF-8
     query = segment_query(segment.filters).order_by(Customer.id)
@@ -159,17 +159,9 @@ def export_csv(segment: SavedSegment):
         buffer.seek(0)
         buffer.truncate()
         for c in batch:
-            writer.writerow([c.id, _cell(c.name), c.phone or "", _cell(c.email), _cell(c.city),
-                             c.stage,
-                             c.rfm_segment or "", c.frequency, c.monetary_amount,
-                             c.lifetime_amount,
+            writer.writerow([c.id, c.name, c.phone, c.email, c.city, c.stage, c.rfm_segment,
+                             c.frequency, c.monetary_amount, c.lifetime_amount,
                              c.last_order_at.isoformat() if c.last_order_at else "",
-                             int(c.marketing_consent), _cell(";".join(t.tag for t in c.tags))])
+                             int(c.marketing_consent), ";".join(t.tag for t in c.tags)])
         last_id = batch[-1].id
         yield buffer.getvalue()
-
-
-def _cell(value: str | None) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    value = value or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

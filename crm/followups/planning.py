@@ -10,7 +10,7 @@ read the same on PostgreSQL and SQLite through ``core.sql``.
 """
 
 import re
-from collections import defaultdict
+import string
 from datetime import date
 from types import SimpleNamespace
 
@@ -31,6 +31,38 @@ from .models import FollowUp, FollowUpRule, FollowUpStatus
 
 _MARK = "\x1f"
 _FIELD = re.compile(_MARK + r"(\w+)" + _MARK)
+#: the placeholders a written script (a rule's, a campaign's) may use, each bare: ``{name}``
+SCRIPT_FIELDS = ("name", "products", "baby_age", "shop", "agent")
+
+
+def script_placeholders(script: str) -> list[tuple[str, str | None, str | None]] | None:
+    """Each placeholder of ``script`` as ``(name, format spec, conversion)``, read by
+    ``string.Formatter().parse``; None when the braces do not pair up."""
+    try:
+        return [(name, spec, conversion)
+                for _literal, name, spec, conversion in string.Formatter().parse(script)
+                if name is not None]
+    except ValueError:
+        return None
+
+
+def fill_script(script: str, values: dict) -> str:
+    """A written script with its placeholders filled from ``values`` (a name it lacks: "").
+
+    Only the bare name is looked up: a format spec, a conversion, an attribute or an index
+    in a placeholder is never applied (``{name:>100000000}`` fills in the name once), so a
+    script saved before ``script_problem`` refused them cannot build a huge text either.
+    """
+    try:
+        parts = list(string.Formatter().parse(script))
+    except ValueError:
+        return script
+    out = []
+    for literal, name, _spec, _conversion in parts:
+        out.append(literal)
+        if name is not None:
+            out.append(str(values.get(name, "")))
+    return "".join(out)
 
 
 def no_order() -> sa.ColumnElement:
@@ -68,9 +100,9 @@ def marked(name: str) -> str:
 
 def script_text(script: str) -> str:
     """A script (a rule's or a campaign's) with markers for the per-customer values."""
-    values = defaultdict(str, name=marked("name"), products=marked("products"),
-                         baby_age=marked("baby_age"), shop=current_app.config["SHOP_NAME"])
-    return script.format_map(values)
+    values = {"name": marked("name"), "products": marked("products"),
+              "baby_age": marked("baby_age"), "shop": current_app.config["SHOP_NAME"]}
+    return fill_script(script, values)
 
 
 def _message(rule: FollowUpRule) -> tuple[str, str]:

@@ -5,7 +5,6 @@ follow-up in the agent's queue; an SMS or e-mail goes to the outbox. Either way 
 ``reason`` (unique) makes each one happen once.
 """
 
-from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -32,7 +31,15 @@ from storefront.models import Order, OrderLine, Product
 
 from .messages import baby_note, default_message
 from .models import FollowUpKind, FollowUpRule
-from .planning import marked, no_order, plan_many, render
+from .planning import (
+    SCRIPT_FIELDS,
+    fill_script,
+    marked,
+    no_order,
+    plan_many,
+    render,
+    script_placeholders,
+)
 from .queue import schedule_followup
 
 CHANNELS = ("phone", "sms", "email")
@@ -62,13 +69,20 @@ def active_rule(kind: str) -> FollowUpRule | None:
 
 
 def script_problem(script: str) -> str | None:
-    """What is wrong with a script (too long, a broken placeholder), or None."""
+    """What is wrong with a script (too long, a broken or unknown placeholder), or None.
+
+    A placeholder is one of ``SCRIPT_FIELDS``, bare: ``{name}``. A format spec
+    (``{name:>100000000}`` would build a 100 MB text for each message), a conversion
+    (``{name!r}``), an attribute or an index (``{name.__class__}``, ``{name[0]}``) or a name
+    not on the list is refused.
+    """
     if len(script) > 2000:
         return str(_l("At most 2000 characters."))
-    try:
-        script.format_map(defaultdict(str))
-    except (ValueError, IndexError):
-        return str(_l("Use placeholders like {name}, {products}, {baby_age}."))
+    placeholders = script_placeholders(script)
+    if placeholders is None or any(name not in SCRIPT_FIELDS or spec or conversion
+                                   for name, spec, conversion in placeholders):
+        return str(_l("Use only the placeholders %(names)s, as they are written here.",
+                      names=", ".join(f"{{{name}}}" for name in SCRIPT_FIELDS)))
     return None
 
 
@@ -104,10 +118,10 @@ def render_script(template: str, customer: Customer, *, products: str = "", agen
                   ) -> str:
     """Fill a rule's script: {name}, {products}, {baby_age}, {shop}, {agent}."""
     months = baby_age_months(customer)
-    values = defaultdict(str, name=customer.name, products=products, agent=agent,
-                         shop=current_app.config["SHOP_NAME"],
-                         baby_age=(str(months) if months is not None else ""))
-    return template.format_map(values)
+    values = {"name": customer.name, "products": products, "agent": agent,
+              "shop": current_app.config["SHOP_NAME"],
+              "baby_age": str(months) if months is not None else ""}
+    return fill_script(template, values)
 
 
 def plan(rule: FollowUpRule, customer: Customer, *, reason: str, due_at: datetime,

@@ -1,12 +1,12 @@
 """The customer center's dashboards: sales, the RFM grid, follow-ups, complaints, members.
 Charts are SVG drawn here; every table is also a CSV."""
 
-import csv
 import io
 
 from flask import Response, abort, render_template
 from flask_babel import gettext as _
 
+from core import spreadsheet
 from core.auth import roles_required
 from core.i18n import localized
 from crm.customers.figures import Segment, rfm_grid
@@ -101,7 +101,7 @@ def dashboard_csv(name: str):
         abort(404)
     header, rows = tables[name]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet.writer(buffer)
     writer.writerow(header)
     writer.writerows(rows)
     return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",

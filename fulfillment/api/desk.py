@@ -51,7 +51,8 @@ def _order_refs(order_ids) -> dict[int, tuple[str, str]]:
 
 
 def _dump(items: list[Fulfillment], many: bool = True):
-    schema = StaffFulfillmentSchema(many=many, order_refs=_order_refs(f.order_id for f in items))
+    schema = StaffFulfillmentSchema(many=many, order_refs=_order_refs(f.order_id for f in items),
+                                    viewer=g.api_user)
     return schema.dump(items if many else items[0])
 
 
@@ -103,7 +104,7 @@ def mark_ready(fulfillment_id: int):
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/handover", ("POST",),
        summary="Hand over against the shopper's pickup code (all, or some lines now)",
        tag="desk", body=HandoverSchema, response=StaffFulfillmentSchema, auth="staff, admin",
-       errors=("400:wrong_code", "400:validation_error", *STEP_ERRORS,
+       errors=("400:wrong_code", "400:validation_error", *STEP_ERRORS, "409:wrong_amount",
                "429:too_many_attempts"))
 @api_auth(*DESK_ROLES)
 def hand_over(fulfillment_id: int):
@@ -163,7 +164,7 @@ def dispatch(fulfillment_id: int):
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/delivered", ("POST",),
        summary="Delivered to the door (who took it, cash taken)", tag="desk",
        body=DeliveredSchema, response=StaffFulfillmentSchema, auth="staff, admin",
-       errors=("400:validation_error", *STEP_ERRORS))
+       errors=("400:validation_error", *STEP_ERRORS, "409:wrong_amount"))
 @api_auth(*DESK_ROLES)
 def delivered(fulfillment_id: int):
     f = _fulfillment(fulfillment_id)

@@ -11,7 +11,7 @@ from core.extensions import db
 from core.i18n import money_filter
 from core.signals import desk_code_received
 
-from .. import pickup, services
+from .. import dues, pickup, services
 from ..errors import WrongCode
 from ..forms import CodeForm, HandOverForm
 from ..models import Fulfillment, FulfillmentStatus, Method
@@ -47,7 +47,7 @@ def hand_over(fulfillment_id: int):
         return render_desk(center, row_errors={f.id: message}, status=400)
     order = orders_by_id([f.order_id]).get(f.order_id)
     lines = _taken_lines(f)
-    collect = pickup.amount_due(f, lines)  # all that is left, or what the units taken cost
+    collect = dues.amount_due(f, lines)  # all that is left, or what the units taken cost
     paid = form.paid_method.data or None
     try:
         pickup.collect(f, form.code.data, current_user, lines=lines,
@@ -115,7 +115,7 @@ def find_code():
     order = orders_by_id([f.order_id]).get(f.order_id)
     confirm = HandOverForm(formdata=None, code=services.normalize_code(form.code.data))
     context = common_context(center)
-    context.update(f=f, order=order, collect=pickup.to_collect(order), form=confirm)
+    context.update(f=f, order=order, collect=dues.to_collect(order), form=confirm)
     return render_template("fulfillment/confirm_handover.html", **context)
 
 

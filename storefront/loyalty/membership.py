@@ -1,9 +1,14 @@
-"""VIP membership: applying online, the card number, the tier."""
+"""VIP membership: applying online, the card number, the tier, the birthday."""
 
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
 
+from core.clock import shop_date, utcnow
+from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
 from core.signals import member_joined
@@ -12,6 +17,8 @@ from ..errors import AlreadyMember
 from .models import Membership, Tier
 
 CARD_PREFIX = "VIP"
+#: a member sets or changes their own birthday at most once in this long
+BIRTHDAY_CHANGE_EVERY = timedelta(days=365)
 
 
 def new_card_number() -> str:
@@ -35,7 +42,8 @@ def sign_up_member(user: User, *, name: str, phone: str, birthday=None, baby_bir
         raise AlreadyMember()
     membership = Membership(
         user_id=user.id, card_number=new_card_number(), tier=Tier.CLASSIC, points=0,
-        name=name.strip(), phone=phone.strip(), birthday=birthday, baby_birthday=baby_birthday,
+        name=name.strip(), phone=phone.strip(), birthday=birthday,
+        birthday_set_at=utcnow() if birthday is not None else None, baby_birthday=baby_birthday,
         city=(city or "").strip() or None, interests=list(interests or []),
         marketing_consent=bool(marketing_consent),
     )
@@ -60,3 +68,27 @@ def membership_of(user: User) -> Membership | None:
     return db.session.execute(
         sa.select(Membership).where(Membership.user_id == user.id,
                                     Membership.closed_at.is_(None))).scalar_one_or_none()
+
+
+def change_birthday(membership: Membership, birthday, *, by_member: bool = True,
+                    now=None) -> None:
+    """Set, change or clear the member's birthday (the same date again changes nothing).
+
+    The birthday doubles a month's points (``points.birthday_double_active``), so the
+    member sets or changes it at most once a year (``BIRTHDAY_CHANGE_EVERY`` since it was
+    last set, at joining or on their profile): sooner is refused on ``birthday``, and the
+    customer center corrects it instead (``by_member=False``). Either way
+    ``birthday_set_at`` records when, and a birthday set in its own month doubles no points
+    that month.
+    """
+    if birthday == membership.birthday:
+        return
+    now = now or utcnow()
+    last = membership.birthday_set_at
+    if by_member and last is not None and now - last < BIRTHDAY_CHANGE_EVERY:
+        raise ValidationFailed(errors={"birthday": [str(_l(
+            "You can change your birthday once a year: next from %(date)s. To correct it "
+            "sooner, please ask our customer center.",
+            date=format_date(shop_date(last + BIRTHDAY_CHANGE_EVERY), "long")))]})
+    membership.birthday, membership.birthday_set_at = birthday, now
+    db.session.flush()

@@ -40,6 +40,9 @@ class Membership(db.Model):
     name = sa.Column(sa.String(100), nullable=False)
     phone = sa.Column(sa.String(32), nullable=False)
     birthday = sa.Column(sa.Date)
+    #: when the birthday was last set or changed (at joining, by the member once a year, or
+    #: by the customer center); double points need it set before the month began
+    birthday_set_at = sa.Column(UTCDateTime)
     #: the baby's birth date, or the due date when it lies ahead
     baby_birthday = sa.Column(sa.Date)
     city = sa.Column(sa.String(40))
@@ -53,8 +56,9 @@ class Membership(db.Model):
     channels = sa.Column(sa.JSON, nullable=False, default=list, server_default="[]")
     #: the last yearly tier review (None: none yet; the first falls a year after joining)
     tier_reviewed_at = sa.Column(UTCDateTime)
-    #: the year whose birthday perk was given (once a year)
+    #: the year and the month whose birthday perk was given (once a year)
     birthday_perk_year = sa.Column(sa.Integer)
+    birthday_perk_month = sa.Column(sa.Integer)
     #: the member closed the membership; the profile is anonymized, orders kept
     closed_at = sa.Column(UTCDateTime)
 

@@ -8,7 +8,7 @@ balance after it. Lines that add points are lots; spending, expiry and reversals
 the oldest open lots first.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -124,11 +124,25 @@ def _entry(membership: Membership, kind: str, delta: int, reason: str, *, order=
 BIRTHDAY_DOUBLE_REASON = "order_fulfilled_birthday_double"
 
 
+def _month_start(local) -> datetime:
+    """The first moment of the shop's month that ``local`` (a shop time) falls in."""
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _set_before(membership: Membership, moment) -> bool:
+    """The birthday was set before ``moment`` (unknown for memberships older than the
+    record: counted as before)."""
+    return membership.birthday_set_at is None or membership.birthday_set_at < moment
+
+
 def birthday_double_active(membership: Membership, now=None) -> bool:
-    """It is the member's birthday month and the birthday job gave this year's perk."""
+    """It is the member's birthday month, the birthday job gave this month's perk, and the
+    birthday was set before the month began: moving it into the month does not double."""
     local = (now or utcnow()).astimezone(shop_zone())
     return (membership.birthday is not None and membership.birthday.month == local.month
-            and membership.birthday_perk_year == local.year)
+            and membership.birthday_perk_year == local.year
+            and membership.birthday_perk_month == local.month
+            and _set_before(membership, _month_start(local)))
 
 
 def earned_for(order: Order, membership: Membership, now=None) -> int:
@@ -247,10 +261,13 @@ def ledger(membership: Membership, *, page: int = 1, per_page: int = 50) -> list
 def grant_birthday_perks(now) -> str:
     """Job: members whose birthday month it is get double points for the month, once a year.
 
-    The perk is marked with the year (``birthday_perk_year``); ``earned_for`` doubles the
-    points of orders fulfilled in that month.
+    The perk is marked with the year and the month (``birthday_perk_year``,
+    ``birthday_perk_month``); ``earned_for`` doubles the points of orders fulfilled in that
+    month. A birthday set during its own month gets no perk that month (nor uses up the
+    year's).
     """
     local = now.astimezone(shop_zone())
+    month_start = _month_start(local)
     due = db.session.execute(
         sa.select(Membership).where(
             Membership.closed_at.is_(None), Membership.birthday.is_not(None),
@@ -259,8 +276,9 @@ def grant_birthday_perks(now) -> str:
     ).scalars().all()
     given = 0
     for membership in due:
-        if membership.birthday.month == local.month:
+        if membership.birthday.month == local.month and _set_before(membership, month_start):
             membership.birthday_perk_year = local.year
+            membership.birthday_perk_month = local.month
             given += 1
     db.session.flush()
     return f"{given} birthday perk(s) given"

@@ -57,6 +57,18 @@ def refundable(order: Order) -> int:
     return max(0, paid_total(order) - refunded_total(order))
 
 
+def cash_refundable(order: Order) -> int:
+    """What a refund in cash may still give back: the money the desk took for the order
+    (never more than the order's total), less the cash refunds done or under way. A cash
+    refund never pays out more than was really taken, whatever was recorded."""
+    taken = sum(p.amount for p in payments_of(order)
+                if p.status == PaymentStatus.SUCCEEDED and p.method in Collection.OFFLINE)
+    given = sum(r.amount for r in refunds_of(order)
+                if r.method != Collection.STRIPE
+                and r.status in (RefundStatus.SUCCEEDED, RefundStatus.PENDING))
+    return max(0, min(taken, order.total_amount) - given)
+
+
 def refunded_quantities(order: Order) -> dict[int, int]:
     """Units of each order line already given back (or being given back)."""
     counts: dict[int, int] = {}

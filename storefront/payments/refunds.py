@@ -37,6 +37,7 @@ from .models import (
     RefundStatus,
 )
 from .records import (
+    cash_refundable,
     lock_order,
     log_event,
     paid_total,
@@ -92,8 +93,9 @@ def can_refund(order: Order, actor: User) -> bool:
 
 def _open_refund(order: Order, actor: User | None,
                  reason: str) -> tuple[Order, int, Payment, str]:
-    """The checks every refund passes; returns the locked order, what is left, the payment
-    the money goes back to and the cleaned reason. ``actor`` None is the shop itself (a job,
+    """The checks every refund passes; returns the locked order, what is left (in cash, at
+    most what the desk took: ``cash_refundable``), the payment the money goes back to and
+    the cleaned reason. ``actor`` None is the shop itself (a job,
     e.g. a pickup nobody collected)."""
     if actor is not None and not can_refund(order, actor):
         raise Forbidden()
@@ -101,12 +103,27 @@ def _open_refund(order: Order, actor: User | None,
     if not reason:
         raise ValidationFailed(errors={"reason": [str(_l("Say why the money goes back."))]})
     order = lock_order(order)
-    left = refundable(order)
+    payment = _refund_payment(order)
+    left = left_to_refund(order, payment)
     if left <= 0:
         raise NothingToRefund()
-    payment = next((p for p in reversed(payments_of(order))
-                    if p.status == PaymentStatus.SUCCEEDED), None)
     return order, left, payment, reason
+
+
+def _refund_payment(order: Order) -> Payment | None:
+    """The payment a refund goes back to: the last that succeeded."""
+    return next((p for p in reversed(payments_of(order))
+                 if p.status == PaymentStatus.SUCCEEDED), None)
+
+
+def left_to_refund(order: Order, payment: Payment | None = None) -> int:
+    """What a refund may still give back: what was paid and not yet refunded, and for a
+    refund in cash at most what the desk really took (``cash_refundable``)."""
+    payment = payment or _refund_payment(order)
+    left = refundable(order)
+    if payment is not None and payment.method != Collection.STRIPE:
+        left = min(left, cash_refundable(order))
+    return left
 
 
 #: why a refund cannot put its goods back on the shelf
@@ -267,7 +284,7 @@ def pay_request(request: RefundRequest, actor: User) -> Refund:
     if claimed.rowcount != 1:
         raise Conflict(_l("A refund has already answered this request."),
                        code="refund_request_closed")
-    amount = min(request.amount, refundable(order))
+    amount = min(request.amount, left_to_refund(order))
     if amount <= 0:
         raise NothingToRefund()
     refund = refund_amount(order, actor, amount=amount, reason=request.reason)

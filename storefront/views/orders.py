@@ -7,7 +7,9 @@ from flask_login import current_user, login_required
 
 from core.errors import DomainError, NotFound
 from core.extensions import db
+from core.privacy import shown_address
 from core.qr import qr_svg_response
+from fulfillment.access import whole_for_delivery
 from fulfillment.centers import centers_by_id
 from fulfillment.models import Center, FulfillmentStatus
 
@@ -48,9 +50,12 @@ def order(public_id: str):
     f = order.fulfillment
     is_owner = order.user_id == current_user.id
     ready = f is not None and f.status == FulfillmentStatus.READY and bool(f.pickup_code)
+    # the phones' rule (core.privacy): whole for the owner and the desk that delivers
+    whole = is_owner or whole_for_delivery(current_user._get_current_object(), f)
+    address = shown_address(f.address, whole=whole) if f is not None else None
     return render_template(
         "storefront/order.html", order=order, f=f, center=db.session.get(Center, order.center_id),
-        is_owner=is_owner, show_code=is_owner and ready,
+        address=address, is_owner=is_owner, show_code=is_owner and ready,
         can_cancel=is_owner and order.is_open and (
             f is None or f.status == FulfillmentStatus.RESERVED))
 

@@ -12,6 +12,7 @@ from core.models import Role
 from core.signals import delivery_failed, fulfillment_completed, fulfillment_no_show
 from fulfillment import pickup, services
 from fulfillment.delivery import fail_delivery
+from fulfillment.errors import WrongAmount
 from fulfillment.ledger import verify_ledger
 from fulfillment.models import Slot, Stock
 from storefront.models import Order
@@ -70,21 +71,26 @@ def test_partial_collection_then_the_rest_with_the_payment(session, shop, heard)
     order = session.get(Order, f.order_id)
     assert f.status == "ready" and (order.status, order.paid_amount) == ("confirmed", 12800)
     assert heard == []
+    # The rest: the first unit went without a payment, so the order still owes 52,600;
+    # the desk takes exactly that (less, or more, is refused and changes nothing).
+    with pytest.raises(WrongAmount):
+        pickup.collect(f, f.pickup_code, shop.clerk, collected={"method": "wechat_scan",
+                                                                "amount": 39800})
+    assert f.status == "ready" and heard == []
     pickup.collect(f, f.pickup_code, shop.clerk, collector_name="张阿姨",
                    collector_phone="13911112222", collected={"method": "wechat_scan",
-                                                             "amount": 39800})
+                                                             "amount": 52600})
     assert f.status == "picked_up" and (f.collector_name, f.collector_phone) == (
         "张阿姨", "13911112222")
     assert stock_of(session, shop.store, shop.products[0]) == (8, 0)
     assert stock_of(session, shop.store, shop.products[1]) == (9, 0)
     assert heard == [("completed", f.id, {"collected": {"method": "wechat_scan",
-                                                        "amount": 39800}})]
+                                                        "amount": 52600}})]
     session.expire_all()
     order = session.get(Order, f.order_id)
-    # The first unit went without a payment recorded: the desk took 52,600 of 65,400.
-    assert (order.status, order.paid_amount, order.total_amount) == ("fulfilled", 52600, 65400)
+    assert (order.status, order.paid_amount, order.total_amount) == ("fulfilled", 65400, 65400)
     assert sorted((p.method, p.amount) for p in session.execute(sa.select(Payment).where(
-        Payment.order_id == order.id)).scalars()) == [("cash", 12800), ("wechat_scan", 39800)]
+        Payment.order_id == order.id)).scalars()) == [("cash", 12800), ("wechat_scan", 52600)]
     assert verify_ledger() == []
 
 
@@ -181,8 +187,13 @@ def test_desk_api_steps_and_boundaries(client, session, shop, token_for):
                                                                        "amount": 1}},
                       headers=clerk)
     assert bad.status_code == 400 and bad.get_json()["code"] == "validation_error"
+    # Nothing was paid for the unit taken first: the rest takes the whole 65,400.
+    wrong = client.post(url, json={"code": f.pickup_code,
+                                   "collected": {"method": "cash", "amount": 52600}},
+                        headers=clerk)
+    assert wrong.status_code == 409 and wrong.get_json()["amount_due"] == 65400
     done = client.post(url, json={"code": f.pickup_code,
-                                  "collected": {"method": "cash", "amount": 52600}},
+                                  "collected": {"method": "cash", "amount": 65400}},
                        headers=clerk)
     assert done.status_code == 200 and done.get_json()["status"] == "picked_up"
     base = f"/api/v1/staff/fulfillments/{d.id}"
