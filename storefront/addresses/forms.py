@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired, Length
 
-from ..forms import _phone, _strip
+from ..forms import _strip, phone_validators
 from .services import LIMITS
 
 
@@ -16,7 +16,7 @@ def _text(label, name: str) -> StringField:
 
 class AddressForm(FlaskForm):
     name = _text(_l("Recipient"), "name")
-    phone = StringField(_l("Phone"), filters=[_strip], validators=_phone())
+    phone = StringField(_l("Phone"), filters=[_strip], validators=phone_validators())
     province = _text(_l("Province"), "province")
     city = _text(_l("City"), "city")
     district = _text(_l("District"), "district")

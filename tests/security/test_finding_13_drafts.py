@@ -41,6 +41,7 @@ def articles(session):
 def member(session, make_user):
     user = make_user()
     sign_up_member(user, name="王丽", phone="13800000001")
+    session.commit()  # a 404 rolls back what is not committed
     return user
 
 
