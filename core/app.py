@@ -17,6 +17,7 @@ from .errors import register_errorhandlers
 from .extensions import babel, cache, csrf, db, login_manager, migrate
 from .i18n import register_i18n, select_locale, select_timezone
 from .inputs import register_inputs
+from .instance import secure_folder
 from .ratelimit import attempts
 
 
@@ -32,7 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),
     )
-    os.makedirs(app.instance_path, exist_ok=True)
+    secure_folder(app.instance_path)  # 0700: the key, the database, uploads
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)

@@ -1,22 +1,20 @@
 """Configuration from the environment, with zero-set-up defaults."""
 
 import os
-import secrets
 from pathlib import Path
+
+from .instance import secret_key
 
 
 def _secret_key(instance_path: str) -> str:
     """Return SECRET_KEY from the environment, or one kept in the instance folder.
 
-    Kept in a file so that every gunicorn worker and every restart signs cookies alike.
+    Kept in a file (0600, see ``core.instance``) so that every gunicorn worker and every
+    restart signs cookies alike.
     """
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
-    path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-    return path.read_text().strip()
+    return secret_key(instance_path)
 
 
 def load_config(instance_path: str) -> dict:
