@@ -19,6 +19,7 @@ from .i18n import register_i18n, select_locale, select_timezone
 from .inputs import register_inputs
 from .instance import secure_folder
 from .ratelimit import attempts
+from .security import register_security
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(root, "translations"))
     logging.basicConfig(level=logging.INFO)
 
+    register_security(app)
     register_inputs(app)
     register_extensions(app)
     register_blueprints(app)
@@ -197,13 +199,6 @@ def register_template_context(app: Flask) -> None:
     @app.context_processor
     def shop_context():
         return {"shop_name": app.config["SHOP_NAME"], "user": current_user}
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
     @app.before_request
     def _reset_request_state():

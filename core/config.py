@@ -17,6 +17,14 @@ def _secret_key(instance_path: str) -> str:
     return secret_key(instance_path)
 
 
+def _whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip() or str(default)
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
 def load_config(instance_path: str) -> dict:
     """The app's settings; every one can be overridden by an environment variable."""
     redis_url = os.environ.get("REDIS_URL")
@@ -34,6 +42,11 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE") == "1",
+        #: Strict-Transport-Security max-age, sent while SESSION_COOKIE_SECURE is on
+        "HSTS_SECONDS": _whole_number("HSTS_SECONDS", 365 * 24 * 3600),
+        #: reverse proxies in front of the shop whose X-Forwarded-For/-Proto/-Host are
+        #: trusted (0: none, the headers are ignored)
+        "PROXY_HOPS": _whole_number("PROXY_HOPS", 0),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
