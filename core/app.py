@@ -12,12 +12,14 @@ from flask_login import current_user
 
 from . import cache as _cache  # noqa: F401  (connects the after-commit cache listener)
 from . import database as _database  # noqa: F401  (SQLite settings)
+from .accesslog import redact_development_server_log
 from .config import load_config
 from .errors import register_errorhandlers
 from .extensions import babel, cache, csrf, db, login_manager, migrate
 from .i18n import register_i18n, select_locale, select_timezone
 from .inputs import register_inputs
 from .instance import secure_folder
+from .privacy import redact_logged_errors
 from .ratelimit import attempts
 from .security import register_security
 
@@ -40,6 +42,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(root, "translations"))
     logging.basicConfig(level=logging.INFO)
+    redact_development_server_log()  # gunicorn's access log: gunicorn.conf.py
+    # where failures are logged (unhandled errors, jobs, the outbox): no row values
+    redact_logged_errors(logging.getLogger("core.errors"), app.logger)
 
     register_security(app)
     register_inputs(app)
