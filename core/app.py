@@ -155,7 +155,7 @@ def register_listeners(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     from crm.care import complaints
     from crm.club import events
-    from crm.customers import figures, tagging
+    from crm.customers import figures, import_previews, tagging
     from crm.followups import rules as followup_rules
     from crm.outreach import outbox
     from fulfillment import pickup, slots
@@ -182,6 +182,7 @@ def register_jobs(app: Flask) -> None:
     register_job(app, "complaint_escalation", complaints.escalate_overdue)
     register_job(app, "event_reminders", events.send_due_reminders)
     register_job(app, "deliver_outbox", outbox.deliver_outbox)
+    register_job(app, "import_previews", import_previews.purge_import_previews)
 
 
 def register_commands(app: Flask) -> None:

@@ -67,6 +67,9 @@ def load_config(instance_path: str) -> dict:
         #: unknown VIP cards a member of staff may look up at the desk before waiting
         "DESK_CARD_LOOKUP_LIMIT": "20 per 15 minutes",
         "API_TOKEN_DAYS": 30,
+        #: minutes an uploaded customer sheet waits for its import to be confirmed; the
+        #: import_previews job removes older ones
+        "IMPORT_PREVIEW_MINUTES": _whole_number("IMPORT_PREVIEW_MINUTES", 60),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
