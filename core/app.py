@@ -40,6 +40,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
+    # A form's CSRF token is good as long as the session it belongs to: Flask refuses a
+    # session cookie older than PERMANENT_SESSION_LIFETIME, and from now on a token too
+    # (a desk page left open all day still submits; a token copied from an old page does not).
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT",
+                          int(app.permanent_session_lifetime.total_seconds()))
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(root, "translations"))
     logging.basicConfig(level=logging.INFO)
     redact_development_server_log()  # gunicorn's access log: gunicorn.conf.py

@@ -51,7 +51,6 @@ def load_config(instance_path: str) -> dict:
         "PROXY_HOPS": _whole_number("PROXY_HOPS", 0),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "SHOP_LOCALES": ["zh_CN", "en"],
