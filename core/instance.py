@@ -26,16 +26,15 @@ class InsecureInstance(RuntimeError):
 
 def secure_folder(path: str | os.PathLike) -> None:
     """Create the instance folder 0700, or take group and world access off an existing one
-    (left alone, with a warning, when it belongs to another user)."""
+    (left alone, with a warning, when it cannot be changed)."""
     folder = Path(path)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     mode = stat.S_IMODE(folder.stat().st_mode)
     if mode & 0o077:
         try:
             folder.chmod(0o700)
-        except PermissionError:
-            log.warning("cannot make %s private (mode %o): it belongs to another user",
-                        folder, mode)
+        except OSError as exc:  # another user's folder, a read-only mount
+            log.warning("cannot make %s private (mode %o): %s", folder, mode, exc.strerror)
 
 
 def _read_key(path: Path) -> str:
@@ -97,5 +96,5 @@ def make_private(path: str | os.PathLike) -> None:
             os.chmod(path, mode & 0o700)
     except FileNotFoundError:
         pass
-    except PermissionError:
-        log.warning("cannot make %s private: it belongs to another user", path)
+    except OSError as exc:  # another user's file, a read-only mount
+        log.warning("cannot make %s private: %s", path, exc.strerror)
