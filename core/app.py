@@ -12,12 +12,16 @@ from flask_login import current_user
 
 from . import cache as _cache  # noqa: F401  (connects the after-commit cache listener)
 from . import database as _database  # noqa: F401  (SQLite settings)
+from .accesslog import redact_development_server_log
 from .config import load_config
 from .errors import register_errorhandlers
 from .extensions import babel, cache, csrf, db, login_manager, migrate
 from .i18n import register_i18n, select_locale, select_timezone
 from .inputs import register_inputs
+from .instance import secure_folder
+from .privacy import redact_logged_errors
 from .ratelimit import attempts
+from .security import register_security
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -32,13 +36,22 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),
     )
-    os.makedirs(app.instance_path, exist_ok=True)
+    secure_folder(app.instance_path)  # 0700: the key, the database, uploads
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
+    # A form's CSRF token is good as long as the session it belongs to: Flask refuses a
+    # session cookie older than PERMANENT_SESSION_LIFETIME, and from now on a token too
+    # (a desk page left open all day still submits; a token copied from an old page does not).
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT",
+                          int(app.permanent_session_lifetime.total_seconds()))
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(root, "translations"))
     logging.basicConfig(level=logging.INFO)
+    redact_development_server_log()  # gunicorn's access log: gunicorn.conf.py
+    # where failures are logged (unhandled errors, jobs, the outbox): no row values
+    redact_logged_errors(logging.getLogger("core.errors"), app.logger)
 
+    register_security(app)
     register_inputs(app)
     register_extensions(app)
     register_blueprints(app)
@@ -155,7 +168,7 @@ def register_listeners(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     from crm.care import complaints
     from crm.club import events
-    from crm.customers import figures, tagging
+    from crm.customers import figures, import_previews, tagging
     from crm.followups import rules as followup_rules
     from crm.outreach import outbox
     from fulfillment import pickup, slots
@@ -184,6 +197,7 @@ def register_jobs(app: Flask) -> None:
     register_job(app, "complaint_escalation", complaints.escalate_overdue)
     register_job(app, "event_reminders", events.send_due_reminders)
     register_job(app, "deliver_outbox", outbox.deliver_outbox)
+    register_job(app, "import_previews", import_previews.purge_import_previews)
 
 
 def register_commands(app: Flask) -> None:
@@ -206,13 +220,6 @@ def register_template_context(app: Flask) -> None:
     @app.context_processor
     def shop_context():
         return {"shop_name": app.config["SHOP_NAME"], "user": current_user}
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
     @app.before_request
     def _reset_request_state():

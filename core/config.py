@@ -1,23 +1,29 @@
 """Configuration from the environment, with zero-set-up defaults."""
 
 import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
+
+from .instance import secret_key
 
 
 def _secret_key(instance_path: str) -> str:
     """Return SECRET_KEY from the environment, or one kept in the instance folder.
 
-    Kept in a file so that every gunicorn worker and every restart signs cookies alike.
+    Kept in a file (0600, see ``core.instance``) so that every gunicorn worker and every
+    restart signs cookies alike.
     """
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
-    path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-    return path.read_text().strip()
+    return secret_key(instance_path)
+
+
+def _whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip() or str(default)
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
 
 
 def load_config(instance_path: str) -> dict:
@@ -34,7 +40,9 @@ def load_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        #: hide_parameters: an error's text (and so the log) never holds the values of a
+        #: statement (phones, e-mails, codes)
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,
@@ -44,7 +52,11 @@ def load_config(instance_path: str) -> dict:
         #: how long a signed-in browser lasts at most (server-side session and remember-me)
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
-        "WTF_CSRF_TIME_LIMIT": None,
+        #: Strict-Transport-Security max-age, sent while SESSION_COOKIE_SECURE is on
+        "HSTS_SECONDS": _whole_number("HSTS_SECONDS", 365 * 24 * 3600),
+        #: reverse proxies in front of the shop whose X-Forwarded-For/-Proto/-Host are
+        #: trusted (0: none, the headers are ignored)
+        "PROXY_HOPS": _whole_number("PROXY_HOPS", 0),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "SHOP_LOCALES": ["zh_CN", "en"],
@@ -73,6 +85,9 @@ def load_config(instance_path: str) -> dict:
         "CODE_MINUTES": 5,
         "LINK_MINUTES": 60,
         "API_TOKEN_DAYS": 30,
+        #: minutes an uploaded customer sheet waits for its import to be confirmed; the
+        #: import_previews job removes older ones
+        "IMPORT_PREVIEW_MINUTES": _whole_number("IMPORT_PREVIEW_MINUTES", 60),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),

@@ -4,6 +4,9 @@ SQLite: foreign keys on, WAL so readers do not block the writer, a generous busy
 and every transaction opened with BEGIN IMMEDIATE. A deferred transaction that reads and
 then writes can fail at once with "database is locked" when another writer got in between;
 taking the write lock up front makes concurrent orders queue instead (Rails does the same).
+
+A new database file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm
+files the same mode), and an older one readable by others is made private on connect.
 """
 
 import sqlite3
@@ -13,12 +16,36 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import db
+from .instance import create_private_file, make_private
+
+
+def _sqlite_file(cargs, cparams) -> str | None:
+    """The file a SQLite connection opens; None for memory and URI forms."""
+    name = cargs[0] if cargs else cparams.get("database")
+    if not name or name == ":memory:" or cparams.get("uri") or str(name).startswith("file:"):
+        return None
+    return str(name)
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_private_file(dialect, record, cargs, cparams):
+    if dialect.name != "sqlite":
+        return None
+    path = _sqlite_file(cargs, cparams)
+    if path is not None:
+        create_private_file(path)
+        record.info["sqlite_file"] = path
+    return None  # SQLAlchemy connects as usual
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_on_connect(dbapi_connection, _record):
+def _sqlite_on_connect(dbapi_connection, record):
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
+    path = record.info.get("sqlite_file")
+    if path is not None:
+        for name in (path, path + "-wal", path + "-shm"):
+            make_private(name)
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")

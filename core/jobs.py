@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import current_app
 
 from .extensions import db
+from .privacy import redact_database_values
 
 JobFn = Callable[[datetime], str]
 
@@ -28,7 +29,7 @@ def run_job(name: str, now: datetime) -> str:
     except Exception as exc:  # one job's failure must not stop the others
         db.session.rollback()
         current_app.logger.exception("job %s failed", name)
-        summary = f"failed: {exc}"
+        summary = f"failed: {redact_database_values(str(exc))}"
     return summary
 
 

@@ -12,6 +12,7 @@ from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.forms import apply_domain_errors, form_status
 from core.qr import qr_svg_response
+from crm.customers.export import export_person_data
 from storefront.loyalty import points as points_ledger
 from storefront.loyalty.membership import membership_of
 from storefront.loyalty.tiers import tier_progress
@@ -207,15 +208,27 @@ def _date(value):
         return None
 
 
+def _download(data: dict, filename: str) -> Response:
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-store"})
+
+
 @bp.route("/member/data.json")
 @login_required
 def member_data():
     membership, page = _member_or_join()
     if page:
         return page
-    body = json.dumps(members.export_member_data(membership), ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{membership.card_number}.json"'})
+    return _download(members.export_member_data(membership), f"{membership.card_number}.json")
+
+
+@bp.route("/account/data.json")
+@login_required
+def account_data():
+    """Every shopper's copy of their data, member or not (linked from the account page)."""
+    return _download(export_person_data(current_user._get_current_object()), "my-data.json")
 
 
 @bp.route("/member/close", methods=["POST"])

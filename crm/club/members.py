@@ -13,10 +13,10 @@ from core.extensions import db
 from core.models import User
 from core.signals import member_closed
 from crm.customers.erasure import ANONYMIZED_NAME
+from crm.customers.export import export_person_data
 from storefront.forms import PHONE_PATTERN
 from storefront.loyalty.membership import change_birthday
-from storefront.loyalty.models import Membership, PointsEntry
-from storefront.models import Order
+from storefront.loyalty.models import Membership
 
 from .audience import child_dates
 from .events import cancel_registration
@@ -64,36 +64,9 @@ def update_profile(membership: Membership, data: dict) -> Membership:
 
 
 def export_member_data(membership: Membership) -> dict:
-    """Everything the club holds about the member, as plain JSON."""
-    user = db.session.get(User, membership.user_id)
-    entries = db.session.execute(sa.select(PointsEntry).where(
-        PointsEntry.membership_id == membership.id).order_by(PointsEntry.id)).scalars()
-    registrations = db.session.execute(sa.select(EventRegistration).where(
-        EventRegistration.membership_id == membership.id)).scalars()
-    orders = db.session.execute(sa.select(Order).where(Order.user_id == membership.user_id)
-                                .order_by(Order.id)).scalars()
-
-    def iso(value):
-        return value.isoformat() if value is not None else None
-
-    return {
-        "account": {"email": user.email, "name": user.name, "phone": user.phone},
-        "membership": {
-            "card_number": membership.card_number, "tier": membership.tier,
-            "points": membership.points, "name": membership.name, "phone": membership.phone,
-            "birthday": iso(membership.birthday), "baby_birthday": iso(membership.baby_birthday),
-            "children": membership.children, "city": membership.city,
-            "interests": membership.interests, "channels": membership.channels,
-            "marketing_consent": membership.marketing_consent,
-            "joined_at": iso(membership.joined_at)},
-        "points": [{"kind": e.kind, "delta": e.delta, "balance_after": e.balance_after,
-                    "reason": e.reason, "at": iso(e.created_at)} for e in entries],
-        "events": [{"event": r.event.title, "starts_at": iso(r.event.starts_at),
-                    "attendees": r.attendees, "status": r.status,
-                    "checked_in_at": iso(r.checked_in_at)} for r in registrations],
-        "orders": [{"number": o.number, "status": o.status, "total": o.total_amount,
-                    "currency": o.currency, "created_at": iso(o.created_at)} for o in orders],
-    }
+    """Everything the shop holds about the member, as plain JSON (the same download every
+    shopper has: ``crm.customers.export``)."""
+    return export_person_data(db.session.get(User, membership.user_id))
 
 
 def close_membership(membership: Membership) -> Membership:

@@ -11,6 +11,8 @@ from crm.outreach.models import OutboxMessage, OutboxStatus
 from fulfillment.models import Fulfillment
 from storefront.models import Order, OrderStatus
 
+from .erasure_texts import scrub_complaints, scrub_manual_tags, scrub_payment_records
+from .import_previews import forget_previews_naming
 from .models import Child, Customer, CustomerTag
 from .services import customer_for_user
 
@@ -46,7 +48,8 @@ def _scrub_contacts(customer: Customer, user_id: int | None) -> None:
         who = sa.or_(who, OutboxMessage.user_id == user_id)
     db.session.execute(sa.update(OutboxMessage).where(
         who, OutboxMessage.status == OutboxStatus.PENDING).values(status=OutboxStatus.SKIPPED))
-    db.session.execute(sa.update(OutboxMessage).where(who).values(to=None, body="", subject=""))
+    db.session.execute(sa.update(OutboxMessage).where(who).values(to=None, body="", subject="",
+                                                                   last_error=None))
     if user_id is None:
         return
     # Open orders still need their contact to be delivered; finished ones do not (the open
@@ -61,7 +64,7 @@ def _scrub_orders(order_ids) -> None:
                        .values(contact_name=None, contact_phone=None, note=None))
     db.session.execute(sa.update(Fulfillment).where(Fulfillment.order_id.in_(order_ids)).values(
         contact_name=None, contact_phone=None, address=None, collector_name=None,
-        collector_phone=None, received_by_name=None))
+        collector_phone=None, received_by_name=None, last_failure_reason=None))
 
 
 def is_erased(customer: Customer | None) -> bool:
@@ -79,13 +82,23 @@ def scrub_finished_order(order: Order) -> bool:
 
 def anonymize_person(user: User) -> Customer | None:
     """Scrub the person behind ``user``: their customer profile (name, contact, birthday,
-    address, children, interests, notes; consents off; tagged ``closed``), their calls and
-    messages, the contact on their finished orders, and the account's name and phone."""
-    user.name, user.phone = ANONYMIZED_NAME, None
+    address, children, interests, notes, tags given by hand; consents off; tagged
+    ``closed``), their calls and messages, what was written about their complaints, the
+    contact on their finished orders, the reasons written for their refunds, coupon notes,
+    Stripe's events about their payments (ids and amounts stay), any customer sheet
+    waiting to be imported that names them, and the account's name and phone."""
     customer = customer_for_user(user.id)
+    phones = [user.phone] + ([customer.phone] if customer is not None else [])
+    emails = [user.email] + ([customer.email] if customer is not None else [])
+    user.name, user.phone = ANONYMIZED_NAME, None
     if customer is not None:
+        scrub_manual_tags(customer.id, keep=CLOSED_TAG)
+        db.session.expire(customer, ["tags"])
         _scrub_customer(customer)
         _scrub_contacts(customer, user.id)
+        scrub_complaints(customer.id)
+    scrub_payment_records(user.id)
+    forget_previews_naming(phones=phones, emails=emails)
     db.session.flush()
     return customer
 

@@ -1,9 +1,6 @@
 """Pages for needs and groups: tag rules, saved segments (live count, CSV export), and the
 customer import."""
 
-import secrets
-from pathlib import Path
-
 import sqlalchemy as sa
 from flask import (
     Response,
@@ -29,7 +26,7 @@ from crm.web import CRM_ROLES, bp
 from fulfillment.models import Center
 from storefront.models import Category
 
-from . import importing, segments, tagging
+from . import import_previews, importing, segments, tagging
 from .figures import Segment
 from .forms import ImportForm, SegmentForm, TagRuleForm
 from .labels import SEGMENT_LABELS, STAGE_LABELS
@@ -169,12 +166,6 @@ def segment_export(segment_id: int):
 # --- import ------------------------------------------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @bp.route("/crm/import", methods=["GET", "POST"])
 @roles_required(*CRM_ROLES)
 def import_customers():
@@ -182,8 +173,8 @@ def import_customers():
     form = ImportForm()
     token = request.form.get("token", "")
     if token:
-        path = _upload_dir() / f"{token}.csv"
-        if not token.isalnum() or not path.exists():
+        path = import_previews.find_preview(token)
+        if path is None:
             flash(_("That preview has expired; upload the file again."), "error")
             return redirect(url_for("crm.import_customers"))
         try:
@@ -206,6 +197,5 @@ def import_customers():
     except ValidationFailed as err:
         apply_domain_errors(form, err)
         return render_template("crm/import.html", form=form, preview=None), 400
-    token = secrets.token_hex(12)
-    (_upload_dir() / f"{token}.csv").write_bytes(data)
+    token = import_previews.save_preview(data)
     return render_template("crm/import.html", form=form, preview=result, token=token)

@@ -14,6 +14,15 @@
       .then(send);
   }
 
+  // A select marked data-autosubmit sends its form when a choice is made (the admin's
+  // center picker); without JavaScript a button does it.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select && select.matches && select.matches("select[data-autosubmit]") && select.form) {
+      select.form.submit();
+    }
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form || !form.getAttribute) { return; }

@@ -83,3 +83,8 @@ def people(request, browser, live_shop, shots):
             except Exception:  # noqa: BLE001 - the failure itself is what matters
                 pass
         actor.context.close()
+    # Whatever a test filters out of its problems, the Content-Security-Policy may refuse
+    # nothing the shop's pages do.
+    violations = [f"{a.name}: {v}" for a in actors for v in a.csp_violations]
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))

@@ -153,12 +153,16 @@ class Actor:
         self.name, self.context, self.shots = name, context, shots
         self.page = context.new_page()
         self.problems: list[str] = []
+        #: what the page's Content-Security-Policy refused (any one fails the test)
+        self.csp_violations: list[str] = []
         self.page.on("pageerror", lambda exc: self.problems.append(f"JS error: {exc}"))
         self.page.on("console", self._console)
         self.page.on("response", self._response)
         self.page.on("requestfailed", self._failed)
 
     def _console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{self.page.url}: {message.text}")
         # Failed loads are judged by their responses; a refused code is a designed 400 page.
         if message.type == "error" and "Failed to load resource" not in message.text:
             self.problems.append(f"console error: {message.text}")

@@ -47,7 +47,7 @@ def test_api_errors_are_json_with_a_code(client):
 def test_security_headers(client):
     response = client.get("/healthz")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert response.headers["X-Frame-Options"] == "DENY"
 
 
 def test_users_create_and_jobs_run_due(runner, shop, session):
