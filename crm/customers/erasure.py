@@ -9,6 +9,8 @@ from core.models import User
 from crm.followups.models import FollowUp, FollowUpStatus
 from crm.outreach.models import OutboxMessage, OutboxStatus
 from fulfillment.models import Fulfillment
+from storefront.accounts.models import OneTimeCode
+from storefront.addresses.services import forget_addresses
 from storefront.models import Order, OrderStatus
 
 from .erasure_texts import scrub_complaints, scrub_manual_tags, scrub_payment_records
@@ -86,11 +88,19 @@ def anonymize_person(user: User) -> Customer | None:
     ``closed``), their calls and messages, what was written about their complaints, the
     contact on their finished orders, the reasons written for their refunds, coupon notes,
     Stripe's events about their payments (ids and amounts stay), any customer sheet
-    waiting to be imported that names them, and the account's name and phone."""
+    waiting to be imported that names them, the saved addresses, the codes and links sent
+    to them, and the account's name and phone. A phone that is the account's only way to
+    sign in stays (the account is not closed, only the membership)."""
     customer = customer_for_user(user.id)
     phones = [user.phone] + ([customer.phone] if customer is not None else [])
     emails = [user.email] + ([customer.email] if customer is not None else [])
-    user.name, user.phone = ANONYMIZED_NAME, None
+    user.name = ANONYMIZED_NAME
+    if user.email is not None or user.phone_verified_at is None:
+        user.phone, user.phone_verified_at = None, None
+    forget_addresses(user)
+    targets = [t for t in phones + [e.lower() for e in emails if e] if t]
+    db.session.execute(sa.delete(OneTimeCode).where(
+        sa.or_(OneTimeCode.user_id == user.id, OneTimeCode.target.in_(targets))))
     if customer is not None:
         scrub_manual_tags(customer.id, keep=CLOSED_TAG)
         db.session.expire(customer, ["tags"])

@@ -20,6 +20,9 @@ from crm.customers.services import ensure_customer
 from crm.followups.models import FollowUp
 from crm.outreach.outbox import enqueue
 from fulfillment import services
+from storefront.accounts import codes
+from storefront.accounts.models import Purpose
+from storefront.addresses.services import add_address
 from storefront.coupon_models import CouponSource
 from storefront.coupons import issue_coupon
 from storefront.loyalty.membership import membership_of, sign_up_member
@@ -181,6 +184,10 @@ def test_closing_the_membership_leaves_no_free_text_behind(session, shop, make_u
     # an order still on its way keeps its contact until it is finished (tested in
     # tests/crm/test_club_erasure.py); this one was called off
     cancel_order(on_its_way, user)
+    add_address(user, {"name": NAME, "phone": PHONE, "province": "上海市", "city": "上海市",
+                       "district": "徐汇区", "street": ADDRESS})
+    codes.issue_code(Purpose.SIGN_IN, PHONE, user_id=user.id)
+    codes.issue_link(Purpose.VERIFY_EMAIL, EMAIL, user_id=user.id)
     session.flush()
     assert _every_row(session)  # the person is all over the database before
 

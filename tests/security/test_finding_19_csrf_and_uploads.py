@@ -28,7 +28,7 @@ SHEET = "姓名,手机\n沈清秋,13811112222\n"
 def test_a_token_lives_as_long_as_the_session(app):
     lifetime = app.permanent_session_lifetime
     assert app.config["WTF_CSRF_TIME_LIMIT"] == int(lifetime.total_seconds())
-    assert lifetime == timedelta(days=31)  # Flask's default; the sessions may shorten it
+    assert lifetime == timedelta(days=30)  # a signed-in browser's 30 days, at most
 
 
 def _token(client) -> str:
