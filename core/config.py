@@ -136,6 +136,9 @@ def load_config(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS") == "1",
         "MAIL_TIMEOUT": 10,
+        #: keep messages nothing can send (no SMS provider, no MAIL_SERVER) whole in
+        #: instance/demo-inbox.txt (0600), to try codes and links; scripts/serve turns it on
+        "DEMO_INBOX": os.environ.get("DEMO_INBOX") == "1",
         #: "module:Class" of the SMS provider (core.messaging.SmsProvider)
         "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "core.messaging:LoggingSmsProvider"),
         #: marketing messages per customer per 7 days (service notices are not counted)

@@ -5,6 +5,7 @@ through them at once, before any row is locked: nothing here runs while a reques
 """
 
 import logging
+import os
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -41,7 +42,20 @@ class LoggingSmsProvider(SmsProvider):
         ref = make_msgid(domain="sms.local")
         log.info("SMS to %s not sent (no SMS provider set): %d characters, %s",
                  mask_phone(to), len(body), ref)
+        keep_in_demo_inbox(f"SMS to {to}", body)
         return ref
+
+
+def keep_in_demo_inbox(heading: str, body: str) -> None:
+    """With ``DEMO_INBOX`` on (the demo run, ``scripts/serve``), a message nothing can send
+    is kept whole in ``instance/demo-inbox.txt``, readable by the shop's user only, so that
+    codes and links can be tried without an SMS contract or a mail server. Never the log."""
+    if not current_app.config.get("DEMO_INBOX"):
+        return
+    path = os.path.join(current_app.instance_path, "demo-inbox.txt")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as inbox:
+        inbox.write(f"--- {heading}\n{body}\n\n")
 
 
 def sms_provider() -> SmsProvider:
@@ -74,6 +88,7 @@ def send_email(to: str, subject: str, body: str) -> str:
         # neither subject nor body: either may carry a code or a person's details
         log.info("e-mail to %s not sent (no MAIL_SERVER set): %d characters, %s",
                  mask_email(to), len(body), message["Message-ID"])
+        keep_in_demo_inbox(f"e-mail to {to}: {subject}", body)
         return message["Message-ID"]
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],

@@ -48,7 +48,7 @@ CONFIG = schemathesis.Config.from_dict({
 
 # The document is the same for every database: read it once, at collection, from an app of
 # its own (it touches no database), so that schemathesis can make one test per operation.
-_document_app = make_app("sqlite://", Path(tempfile.gettempdir()) / "shop-openapi-document")
+_document_app = make_app("sqlite://", Path(tempfile.mkdtemp(prefix="shop-openapi-document-")))
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _document_app, config=CONFIG)
 
 
