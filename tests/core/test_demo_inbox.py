@@ -14,7 +14,7 @@ def test_codes_go_to_a_private_demo_inbox_and_never_to_the_log(app, session, mon
     inbox = tmp_path / "demo-inbox.txt"
     with app.test_request_context():
         monkeypatch.setitem(app.config, "DEMO_INBOX", False)
-        LoggingSmsProvider(app).send("13812345678", "code 123456")
+        LoggingSmsProvider(app).send("13812345678", "code 987650")
         assert not inbox.exists()
         monkeypatch.setitem(app.config, "DEMO_INBOX", True)
         with caplog.at_level(logging.INFO, logger="core.messaging"):
@@ -22,7 +22,7 @@ def test_codes_go_to_a_private_demo_inbox_and_never_to_the_log(app, session, mon
             send_email("mei@example.com", "Confirm", "open https://shop.test/x/TOKEN42")
     text = inbox.read_text()
     assert "13812345678" in text and "654321" in text and "TOKEN42" in text
-    assert "123456" not in text
+    assert "987650" not in text
     assert stat.S_IMODE(os.stat(inbox).st_mode) == 0o600
     assert "654321" not in caplog.text and "TOKEN42" not in caplog.text
     assert "13812345678" not in caplog.text
