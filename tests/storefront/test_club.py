@@ -240,6 +240,7 @@ def test_birthday_month_doubles_points_once_a_year(session, shop, member):
     from datetime import UTC, datetime
 
     may = datetime(2027, 5, 3, 4, tzinfo=UTC)
+    member.birthday_set_at = datetime(2026, 4, 1, tzinfo=UTC)  # set well before that May
     assert "0 birthday" in points.grant_birthday_perks(datetime(2027, 4, 3, tzinfo=UTC))
     assert "1 birthday" in points.grant_birthday_perks(may)
     assert "0 birthday" in points.grant_birthday_perks(may + timedelta(days=1))
