@@ -149,3 +149,24 @@ def test_an_older_readable_database_is_made_private(tmp_path):
     app = start(instance)
     _write_something(app)
     assert mode(database) == 0o600
+
+
+def test_the_refusal_is_a_message_not_a_traceback(tmp_path):
+    """``gunicorn wsgi:app`` and ``flask`` on an instance whose key others can read."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o700)
+    key = instance / "secret_key"
+    key.write_text("k" * 64)
+    key.chmod(0o644)
+    root = Path(__file__).resolve().parents[2]
+    env = {"PATH": "/usr/bin:/bin", "SHOP_INSTANCE_PATH": str(instance),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'shop.db'}"}
+    done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "will not start" in done.stderr and "chmod 600" in done.stderr
+    assert "Traceback" not in done.stderr
