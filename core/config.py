@@ -75,8 +75,10 @@ def load_config(instance_path: str) -> dict:
         #: address over all accounts, before 429 (nothing limits an account alone)
         "SIGNIN_LIMIT_PER_ACCOUNT_ADDRESS": "5 per 15 minutes",
         "SIGNIN_LIMIT_PER_ADDRESS": "30 per hour",
-        #: SMS codes sent to one phone, and asked for from one client address
+        #: SMS codes sent to one phone from one client address, to one phone from anywhere
+        #: (looser: a stranger cannot use up a shopper's codes), and from one client address
         "CODE_LIMIT_PER_PHONE": "1 per minute; 5 per hour",
+        "CODE_LIMIT_PER_PHONE_ALONE": "3 per minute; 10 per hour; 30 per day",
         "CODE_LIMIT_PER_ADDRESS": "20 per hour",
         #: e-mails (links) asked for one address, and registrations from one client address
         "LINK_LIMIT_PER_EMAIL": "1 per minute; 5 per hour",

@@ -11,6 +11,7 @@ from limits import parse, parse_many, storage, strategies
 
 from .clock import utcnow
 from .errors import TooManyRequests
+from .phones import mobile_number
 
 
 class AttemptLimiter:
@@ -54,6 +55,15 @@ class AttemptLimiter:
         for item in parse_many(limits):
             self._strategy.hit(item, key)
 
+    def take(self, key: str, limits: str) -> int:
+        """Count one attempt of ``key`` atomically, if every limit allows it: 0 when it
+        did, else the seconds to wait (nothing counted). Requests that race cannot both
+        take the last place."""
+        for item in parse_many(limits):
+            if not self._strategy.hit(item, key):
+                return self.wait(key, limits) or 1
+        return 0
+
     def clear(self, key: str, limits: str) -> None:
         for item in parse_many(limits):
             self._strategy.clear(item, key)
@@ -70,26 +80,28 @@ def client_address() -> str:
 class SignInGuard:
     """The limits on guessing, the same on the pages and the API.
 
-    Failures count by account and client address together (so the owner elsewhere is never
-    locked out by a stranger) and by client address alone (one address guessing many
-    accounts). Nothing counts by account alone: that would let anyone lock an admin out.
+    Tries count by account and client address together (so the owner elsewhere is never
+    locked out by a stranger): each try takes its place before the password or code is
+    looked at, atomically, so tries sent at once cannot outrun the limit; a success gives
+    the places back. Failures also count by client address alone (one address guessing
+    many accounts). Nothing counts by account alone: that would let anyone lock an admin
+    out. An account is named the same however it is spelt (``+86 138-1234-5678`` is
+    ``13812345678``; e-mails without case or spaces).
     """
 
-    def check(self, identifier: str) -> None:
+    def attempt(self, identifier: str) -> None:
+        """Take a try for ``identifier`` from this address, or raise ``TooManyRequests``."""
         config = current_app.config
         address = client_address()
-        seconds = max(attempts.wait(self._pair(identifier, address),
-                                    config["SIGNIN_LIMIT_PER_ACCOUNT_ADDRESS"]),
-                      attempts.wait(f"signin-addr:{address}", config["SIGNIN_LIMIT_PER_ADDRESS"]))
+        seconds = attempts.wait(f"signin-addr:{address}", config["SIGNIN_LIMIT_PER_ADDRESS"])
+        seconds = seconds or attempts.take(self._pair(identifier, address),
+                                           config["SIGNIN_LIMIT_PER_ACCOUNT_ADDRESS"])
         if seconds:
             raise TooManyRequests(seconds)
 
     def failed(self, identifier: str) -> None:
-        config = current_app.config
-        address = client_address()
-        attempts.count(self._pair(identifier, address),
-                       config["SIGNIN_LIMIT_PER_ACCOUNT_ADDRESS"])
-        attempts.count(f"signin-addr:{address}", config["SIGNIN_LIMIT_PER_ADDRESS"])
+        attempts.count(f"signin-addr:{client_address()}",
+                       current_app.config["SIGNIN_LIMIT_PER_ADDRESS"])
 
     def passed(self, identifier: str) -> None:
         attempts.clear(self._pair(identifier, client_address()),
@@ -97,7 +109,8 @@ class SignInGuard:
 
     @staticmethod
     def _pair(identifier: str, address: str) -> str:
-        return f"signin:{identifier.strip().lower()}|{address}"
+        named = mobile_number(identifier) or "".join(identifier.split()).lower()
+        return f"signin:{named}|{address}"
 
 
 sign_in_guard = SignInGuard()

@@ -143,6 +143,7 @@ class DemoShop(Shoppers, Orders):
             email = f"{local}{n}@{domain}"
         password = secrets.token_urlsafe(9)
         user = User(email=email, name=name, role=role, phone=None, locale=None, active=True,
+                    email_verified_at=self.window_start - timedelta(days=60),
                     center_id=center.id if center is not None else None,
                     created_at=self.window_start - timedelta(days=60))
         user.set_password(password)

@@ -21,6 +21,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from werkzeug.serving import make_server
 
 from core.app import create_app
+from core.clock import utcnow
 from core.extensions import cache, db
 from core.models import ApiToken, Role, User
 from core.ratelimit import attempts
@@ -274,11 +275,13 @@ def password_hash(password: str) -> str:
 def make_user(session):
     counter = iter(range(1, 10_000))
 
-    def make(role=Role.CUSTOMER, center=None, email=None, name=None, phone=None, password=PASSWORD):
+    def make(role=Role.CUSTOMER, center=None, email=None, name=None, phone=None, password=PASSWORD,
+             email_verified=True):
         n = next(counter)
         user = User(email=email or f"{role}{n}-{uuid.uuid4().hex[:6]}@example.com",
                     name=name or f"{role.title()} {n}", role=role, phone=phone,
-                    center_id=center.id if center is not None else None)
+                    center_id=center.id if center is not None else None,
+                    email_verified_at=utcnow() if email_verified else None)
         user.password_hash = password_hash(password)
         session.add(user)
         session.flush()
@@ -385,11 +388,28 @@ def fresh_requests(monkeypatch):
     monkeypatch.setattr(FlaskClient, "open", open_afresh)
 
 
+def _responses_closed(monkeypatch):
+    """Test-client responses read whole and closed, as a WSGI server closes them: what the
+    shop sends once its answer has left (``call_on_close``) is sent by then."""
+    from flask.testing import FlaskClient
+
+    real = FlaskClient.open
+
+    def open_and_close(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return real(self, *args, **kwargs)
+
+    if not getattr(FlaskClient.open, "closes_responses", False):
+        open_and_close.closes_responses = True
+        monkeypatch.setattr(FlaskClient, "open", open_and_close)
+
+
 @pytest.fixture()
 def sms(app, monkeypatch):
     """Every SMS the app sends in this test, kept instead of sent."""
     recorder = RecordingSms(app)
     monkeypatch.setitem(app.extensions, "shop_sms_provider", recorder)
+    _responses_closed(monkeypatch)
     return recorder
 
 
@@ -397,7 +417,9 @@ def sms(app, monkeypatch):
 def mailbox(monkeypatch):
     """Every code or link e-mail the accounts send in this test, kept instead of sent."""
     box = Mailbox()
+    monkeypatch.setattr("core.messaging.send_email", box)
     monkeypatch.setattr("storefront.accounts.notify.send_email", box)
+    _responses_closed(monkeypatch)
     return box
 
 

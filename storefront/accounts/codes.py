@@ -29,17 +29,29 @@ def _digest(*parts: str) -> str:
     return hmac.new(key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
-def _retire(purpose: str, target: str) -> None:
-    db.session.execute(
-        sa.update(OneTimeCode)
-        .where(OneTimeCode.purpose == purpose, OneTimeCode.target == target,
-               OneTimeCode.used_at.is_(None))
-        .values(used_at=utcnow()))
+#: codes of one purpose and number that stay good at once: a code asked for by someone else
+#: (or a second tap on "send") does not take away the one on its way
+LIVE_CODES = 3
+
+
+def _retire(purpose: str, target: str, *, keep: int = 0) -> None:
+    """Retire the unused codes of ``purpose`` sent to ``target`` but the ``keep`` newest."""
+    newest = sa.select(OneTimeCode.id).where(
+        OneTimeCode.purpose == purpose, OneTimeCode.target == target,
+        OneTimeCode.used_at.is_(None)).order_by(OneTimeCode.id.desc()).limit(keep)
+    query = sa.update(OneTimeCode).where(
+        OneTimeCode.purpose == purpose, OneTimeCode.target == target,
+        OneTimeCode.used_at.is_(None))
+    if keep:
+        query = query.where(OneTimeCode.id.not_in(newest.scalar_subquery()))
+    db.session.execute(query.values(used_at=utcnow()), execution_options={
+        "synchronize_session": False})
 
 
 def issue_code(purpose: str, phone: str, *, user_id: int | None = None) -> str:
-    """A new 6-digit code for ``phone``; any earlier one of the same purpose is retired."""
-    _retire(purpose, phone)
+    """A new 6-digit code for ``phone``; the two newest earlier ones of the same purpose stay
+    good (so nobody's "send" takes away a code on its way), older ones retire."""
+    _retire(purpose, phone, keep=LIVE_CODES - 1)
     code = f"{secrets.randbelow(10**6):06d}"
     db.session.add(OneTimeCode(
         purpose=purpose, target=phone, user_id=user_id, code_hash=_digest(purpose, phone, code),
@@ -50,27 +62,31 @@ def issue_code(purpose: str, phone: str, *, user_id: int | None = None) -> str:
 
 def use_code(purpose: str, phone: str, code: str) -> OneTimeCode | None:
     """Spend the code ``code`` sent to ``phone``: the row when it is right, unused and in
-    time; else None, and a wrong try counts (the fifth burns the code). The caller commits
-    either way, so that wrong tries stay counted."""
+    time; else None. Every try counts first, with one conditional UPDATE, so requests that
+    race cannot try more than ``MAX_TRIES`` times; the fifth wrong try burns the number's
+    live codes. The caller commits either way, so that wrong tries stay counted."""
     now = utcnow()
-    row = db.session.execute(
-        sa.select(OneTimeCode)
-        .where(OneTimeCode.purpose == purpose, OneTimeCode.target == phone,
-               OneTimeCode.used_at.is_(None), OneTimeCode.expires_at > now)
-        .order_by(OneTimeCode.id.desc()).limit(1)).scalar_one_or_none()
-    if row is None:
-        return None
-    good = code.isdigit() and hmac.compare_digest(row.code_hash, _digest(purpose, phone, code))
-    if good:
+    live = (OneTimeCode.purpose == purpose, OneTimeCode.target == phone,
+            OneTimeCode.used_at.is_(None), OneTimeCode.expires_at > now)
+    claimed = db.session.execute(
+        sa.update(OneTimeCode).where(*live, OneTimeCode.tries < MAX_TRIES)
+        .values(tries=OneTimeCode.tries + 1)
+        .returning(OneTimeCode.id, OneTimeCode.code_hash),
+        execution_options={"synchronize_session": False}).all()
+    wanted = _digest(purpose, phone, code) if code.isdigit() else ""
+    match = next((row_id for row_id, digest in claimed
+                  if wanted and hmac.compare_digest(digest, wanted)), None)
+    if match is not None:
         spent = db.session.execute(
-            sa.update(OneTimeCode)
-            .where(OneTimeCode.id == row.id, OneTimeCode.used_at.is_(None))
-            .values(used_at=now)).rowcount
-        return row if spent == 1 else None
+            sa.update(OneTimeCode).where(OneTimeCode.id == match, OneTimeCode.used_at.is_(None))
+            .values(used_at=now), execution_options={"synchronize_session": False}).rowcount
+        if spent == 1:
+            _retire(purpose, phone)  # the number is proven: the other codes are no use now
+            return db.session.get(OneTimeCode, match)
+        return None
     db.session.execute(
-        sa.update(OneTimeCode).where(OneTimeCode.id == row.id)
-        .values(tries=OneTimeCode.tries + 1,
-                used_at=sa.case((OneTimeCode.tries + 1 >= MAX_TRIES, now), else_=None)))
+        sa.update(OneTimeCode).where(*live, OneTimeCode.tries >= MAX_TRIES)
+        .values(used_at=now), execution_options={"synchronize_session": False})
     return None
 
 

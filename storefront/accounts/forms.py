@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp
 
 from core.phones import mobile_number
@@ -82,6 +82,7 @@ class ResetRequestForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
+    token = HiddenField(validators=[Optional(), Length(max=100)])
     password = PasswordField(_l("New password"), validators=[_required(), PASSWORD_RULE])
     confirm = PasswordField(_l("Repeat the new password"), validators=[
         _required(), EqualTo("password", message=_l("The two passwords differ."))])
@@ -99,3 +100,9 @@ class ChangePasswordForm(NewPasswordForm):
 class VerifyPhoneForm(FlaskForm):
     code = CodeField(_l("Code from the SMS"), validators=[
         _required(), Regexp(r"^[0-9]{6}$", message=_l("The code has 6 digits."))])
+
+
+class ConfirmEmailForm(FlaskForm):
+    token = HiddenField(validators=[Optional(), Length(max=100)])
+    password = PasswordField(_l("The password you chose"), validators=[_required(),
+                                                                       Length(max=200)])

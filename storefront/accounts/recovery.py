@@ -18,7 +18,6 @@ from .signin import (
     account_by_email,
     account_by_phone,
     verify_email,
-    verify_phone,
 )
 
 
@@ -58,15 +57,13 @@ def reset_with_link(token: str, password: str) -> User:
 
 
 def reset_with_code(phone: str, code: str, password: str) -> User | None:
-    """Set ``password`` on the account of ``phone`` when ``code`` is right; None otherwise
-    (the caller commits either way, so that wrong tries count)."""
+    """Set ``password`` on the account that verified ``phone`` when ``code`` is right; None
+    otherwise (the caller commits either way, so that wrong tries count)."""
     row = codes.use_code(Purpose.PASSWORD_RESET, phone, code)
     user = db.session.get(User, row.user_id) if row is not None else None
     if user is None or not user.active:
         return None
     _set_password(user, password)
-    if user.phone == phone and user.phone_verified_at is None:
-        verify_phone(user, phone)
     return user
 
 

@@ -17,6 +17,7 @@ from core.errors import Unauthorized
 from core.extensions import db
 from core.models import ApiToken, Role, User, dummy_password_hash
 from core.phones import mobile_number
+from core.sessions import end_sessions
 from core.signals import contact_verified, user_registered
 
 from . import codes
@@ -39,32 +40,33 @@ def account_by_email(email: str) -> User | None:
 
 
 def account_by_phone(phone: str) -> User | None:
-    """The account that verified ``phone``; failing that, the only account that gave it."""
-    verified = db.session.execute(
+    """The account that verified ``phone`` (a number merely typed into an account proves
+    nothing: whoever holds it must not reach that account through it)."""
+    return db.session.execute(
         sa.select(User).where(User.phone == phone, User.phone_verified_at.is_not(None))
     ).scalar_one_or_none()
-    if verified is not None:
-        return verified
-    given = db.session.execute(
-        sa.select(User).where(User.phone == phone).limit(2)).scalars().all()
-    return given[0] if len(given) == 1 else None
 
 
 def account_by_identifier(identifier: str) -> User | None:
     """The account named by an e-mail address or a mobile number."""
     phone = mobile_number(identifier)
     if phone:
-        user = db.session.execute(
-            sa.select(User).where(User.phone == phone, User.phone_verified_at.is_not(None))
-        ).scalar_one_or_none()
-        return user
+        return account_by_phone(phone)
     return account_by_email(identifier)
 
 
-def authenticate(identifier: str, password: str) -> User | None:
+class Unconfirmed:
+    """The password was right, but the account was named by an e-mail nobody confirmed."""
+
+    def __init__(self, account: User):
+        self.account = account
+
+
+def authenticate(identifier: str, password: str) -> User | Unconfirmed | None:
     """The active account with this e-mail (or verified phone) and password, or None.
 
-    Unknown accounts cost the same scrypt check as known ones.
+    Unknown accounts cost the same scrypt check as known ones. An e-mail signs in only once
+    confirmed (``Unconfirmed`` otherwise): before, anyone could have typed it.
     """
     user = account_by_identifier(identifier)
     if user is None:
@@ -72,6 +74,8 @@ def authenticate(identifier: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.active:
         return None
+    if user.email_verified_at is None and not mobile_number(identifier):
+        return Unconfirmed(user)
     return user
 
 
@@ -95,14 +99,18 @@ def register_user(*, email: str, password: str, name: str, phone: str | None = N
     return user, codes.issue_link(Purpose.VERIFY_EMAIL, email, user_id=user.id)
 
 
-def confirm_email(token: str) -> User | None:
-    """Spend a confirmation link: its account, with the address now verified, or None."""
-    row = codes.use_link(Purpose.VERIFY_EMAIL, token)
-    if row is None:
+def confirm_email(token: str, password: str) -> User | None:
+    """Spend a confirmation link with the account's password: the account, its address now
+    verified and every other session and token of it ended, or None (the link stays)."""
+    row = codes.peek_link(Purpose.VERIFY_EMAIL, token)
+    user = db.session.get(User, row.user_id) if row is not None else None
+    if user is None or not user.active or user.email != row.target \
+            or not user.check_password(password) or codes.use_link(
+                Purpose.VERIFY_EMAIL, token) is None:
+        if user is None:
+            check_password_hash(dummy_password_hash(), password)
         return None
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active or user.email != row.target:
-        return None
+    end_sessions(user)
     verify_email(user)
     return user
 
@@ -124,9 +132,12 @@ def verify_phone(user: User, phone: str) -> None:
     if holder is not None:
         raise PhoneTaken()
     if user.phone != phone or user.phone_verified_at is None:
-        user.phone = phone
-        user.phone_verified_at = utcnow()
-        db.session.flush()
+        try:
+            with db.session.begin_nested():  # another account may verify it this very moment
+                user.phone = phone
+                user.phone_verified_at = utcnow()
+        except sa.exc.IntegrityError:
+            raise PhoneTaken() from None
         contact_verified.send(user, channel="phone", value=phone)
 
 

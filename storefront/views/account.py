@@ -12,7 +12,7 @@ from core.sessions import sign_out
 from core.urls import local_path
 
 from ..accounts import codes, edge, signin
-from ..accounts.forms import CodeForm, LoginForm, PhoneForm, RegisterForm
+from ..accounts.forms import CodeForm, ConfirmEmailForm, LoginForm, PhoneForm, RegisterForm
 from ..accounts.models import Purpose
 from ..accounts.pages import finish_sign_in, limited
 from ..loyalty.membership import membership_of
@@ -125,17 +125,26 @@ def register():
     return render_template("storefront/check_inbox.html", email=form.email.data.strip().lower())
 
 
-@bp.route("/account/confirm-email/<token>", methods=["GET", "POST"])
-def confirm_email(token):
-    """The e-mailed link: a button (mail scanners open links; only a person presses it)."""
-    if request.method == "GET":
-        live = codes.peek_link(Purpose.VERIFY_EMAIL, token) is not None
-        return render_template("storefront/confirm_email.html", token=token, live=live), (
-            200 if live else 400)
-    user = signin.confirm_email(token)
-    if user is None:
-        db.session.rollback()
-        return render_template("storefront/confirm_email.html", token=token, live=False), 400
+@bp.route("/account/confirm-email", methods=["GET", "POST"])
+def confirm_email():
+    """The e-mailed link (its token in the query, which access logs redact): the person
+    types the password they chose, which proves they opened the account (anyone could have
+    typed this address); mail scanners that open links change nothing."""
+    form = ConfirmEmailForm(token=request.args.get("token", ""))
+    form.token.data = form.token.data or request.args.get("token", "")
+    live = codes.peek_link(Purpose.VERIFY_EMAIL, form.token.data) is not None
+    context = {"form": form, "live": live}
+    if request.method != "POST" or not live:
+        return render_template("storefront/confirm_email.html", **context), (200 if live else 400)
+    if not form.validate():
+        return render_template("storefront/confirm_email.html", **context), 400
+    try:
+        user = edge.confirm_email(form.token.data, form.password.data)
+    except TooManyRequests as err:
+        return limited("storefront/confirm_email.html", err, form.password, **context)
+    except signin.InvalidCredentials:
+        form.password.errors.append(_("This is not the password the account was opened with."))
+        return render_template("storefront/confirm_email.html", **context), 400
     if current_user.is_authenticated:
         sign_out(current_user._get_current_object())
     return finish_sign_in(user, next_url=url_for(".account"), message=_(

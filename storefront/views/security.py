@@ -71,25 +71,25 @@ def password_reset_code():
     return _signed_in_with_new_password(user)
 
 
-@bp.route("/password-reset/<token>", methods=["GET", "POST"])
-def password_reset_link(token):
-    form = NewPasswordForm()
+@bp.route("/password-reset/new", methods=["GET", "POST"])
+def password_reset_link():
+    """The e-mailed link, its token in the query (which access logs redact) and then in the
+    form's hidden field."""
+    form = NewPasswordForm(token=request.args.get("token", ""))
+    token = form.token.data = form.token.data or request.args.get("token", "")
     live = codes.peek_link(Purpose.PASSWORD_RESET, token) is not None
+    context = {"form": form, "live": live}
     if not live:
-        return render_template("storefront/password_new.html", form=form, token=token,
-                               live=False), 400
+        return render_template("storefront/password_new.html", **context), 400
     if request.method != "POST":
-        return render_template("storefront/password_new.html", form=form, token=token,
-                               live=True)
+        return render_template("storefront/password_new.html", **context)
     if not form.validate():
-        return render_template("storefront/password_new.html", form=form, token=token,
-                               live=True), 400
+        return render_template("storefront/password_new.html", **context), 400
     try:
         user = recovery.reset_with_link(token, form.password.data)
     except recovery.InvalidOrExpired:
         db.session.rollback()
-        return render_template("storefront/password_new.html", form=form, token=token,
-                               live=False), 400
+        return render_template("storefront/password_new.html", form=form, live=False), 400
     return _signed_in_with_new_password(user)
 
 

@@ -31,11 +31,20 @@ def test_register_opens_an_account_confirmed_by_the_link(client, session, mailbo
     # The customer center knows the new account at once.
     assert session.execute(sa.select(Customer).where(Customer.user_id == user.id)).scalar_one()
     # The link e-mailed confirms the address.
+    first = mailbox.link_for("mei.lin@example.com")
+    assert first.startswith("/account/confirm-email?token=")
+    # before the link, the password does not sign in (anyone could have typed the address);
+    # the right password sends a new link instead, which retires the first
+    assert client.post(f"{API}/auth/token", json={"email": "mei.lin@example.com",
+                                                  "password": "s3cret-enough"}).status_code == 401
     link = mailbox.link_for("mei.lin@example.com")
-    assert link.startswith("/account/confirm-email/")
-    assert client.post(link).status_code == 302
+    assert link != first and client.get(first).status_code == 400
+    assert client.post(link, data={"password": "not it"}).status_code == 400
+    assert client.post(link, data={"password": "s3cret-enough"}).status_code == 302
     session.refresh(user)
     assert user.email_verified_at is not None
+    assert client.post(f"{API}/auth/token", json={"email": "mei.lin@example.com",
+                                                  "password": "s3cret-enough"}).status_code == 200
 
 
 def test_register_twice_answers_the_same_and_tells_the_owner(client, session, mailbox):

@@ -79,3 +79,14 @@ def test_codes_are_guessed_no_better(client, sms, session):
         _token(client, {"phone": phone, "code": f"{i:06d}"}, ATTACKER).status_code
         for i in range(200) if f"{i:06d}" != sms.code_for(phone)]
     assert set(statuses[:5]) == {401} and set(statuses[5:]) == {429}
+
+
+def test_spelling_a_number_another_way_is_the_same_account(client, make_user, session):
+    user = make_user(phone="13812345678")
+    user.phone_verified_at = user.created_at
+    session.commit()
+    spellings = ["13812345678", "+8613812345678", "138 1234 5678", "138-1234-5678",
+                 "(138)12345678", "+86 138 1234 5678", "86 13812345678", " 13812345678 "]
+    statuses = [_token(client, {"email": spelt, "password": "wrong"}, ATTACKER).status_code
+                for spelt in spellings]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}

@@ -10,6 +10,7 @@ from ..api.conftest import API
 @pytest.fixture()
 def known(make_user, session):
     user = make_user(email="known@example.com", phone="13911112222")
+    user.phone_verified_at = user.created_at
     session.commit()
     return user
 

@@ -34,6 +34,7 @@ def _fresh_request_state(client, monkeypatch):
     def fresh_open(*args, **kwargs):
         for name in ("_login_user", "_flask_babel", "csrf_token"):
             g.pop(name, None)
+        kwargs.setdefault("buffered", True)  # read whole and closed, as a server does
         return open_(*args, **kwargs)
 
     monkeypatch.setattr(client, "open", fresh_open)
@@ -337,7 +338,7 @@ def test_register_confirms_by_link_and_never_tells_an_address_is_taken(client, s
     first = response.get_data(as_text=True)
     assert response.status_code == 200 and "Look in your inbox" in first
     assert client.get("/account").status_code == 302  # not signed in before the link
-    response = client.post(mailbox.link_for("mei@example.com"))
+    response = client.post(mailbox.link_for("mei@example.com"), data={"password": "long enough"})
     assert response.status_code == 302 and response.headers["Location"] == "/account"
     html = page(client, "/account")
     assert "mei@example.com" in html and "李梅" in html

@@ -1,0 +1,308 @@
+"""Checkout under a flash sale: the shop's ``POST /api/v1/orders`` against a floor.
+
+    .venv/bin/python bench/checkout.py [--duration 10] [--connections 16] [--keep]
+
+On a fresh PostgreSQL database (``TEST_PG_ADMIN_URL``, default the local server's
+``postgres`` database) it builds the demo shop (``flask db upgrade``, ``flask demo``), gives
+every pickup store plenty of every product (counted in through the stock service, so the
+ledger and lots stay exact) and makes 32 shoppers with API tokens. Then it serves the shop
+and bench/bare_checkout.py (the floor: Flask and psycopg doing an order's essential writes
+in one transaction) under the same gunicorn settings (2 workers x 4 threads), and loads
+each with wrk (bench/checkout.lua: 16 connections, the 32 tokens in turn), back to back:
+
+- ``hot``: every order is one unit of one product at one store (a live-stream drop);
+- ``spread``: every order is one unit of a random product at a random store.
+
+It prints orders/s, p50 and p99 of each and the ratios shop/floor, then checks the shop's
+books: orders placed = 201 answers, units reserved = orders placed, ``flask stock verify``
+clean. Requires wrk (``apt-get install wrk``). Loopback only; about two minutes.
+See bench/README.md.
+"""
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VENV_BIN = ROOT / ".venv" / "bin"
+HOST = "127.0.0.1"
+PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL",
+                          "postgresql://postgres@127.0.0.1:5432/postgres")
+SHOPPERS = 32
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--customers", type=int, default=300, help="flask demo --customers")
+    parser.add_argument("--keep", action="store_true", help="keep the database and folder")
+    parser.add_argument("--prepare", help=argparse.SUPPRESS)  # internal: run in the app
+    args = parser.parse_args(argv)
+    if args.prepare:
+        return _prepare(Path(args.prepare))
+    if not shutil.which("wrk"):
+        parser.error("wrk is not installed (apt-get install wrk)")
+
+    import psycopg
+
+    started = time.monotonic()
+    name = f"bench_checkout_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    folder = Path(tempfile.mkdtemp(prefix="bench-checkout-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "FLASK_DEBUG")}
+    env.update(SHOP_INSTANCE_PATH=str(folder / "instance"), FLASK_APP="wsgi",
+               DATABASE_URL=url, SECRET_KEY="bench-checkout", PYTHONUNBUFFERED="1")
+    processes = []
+    try:
+        step("building the demo shop on PostgreSQL", name)
+        _run([VENV_BIN / "flask", "db", "upgrade"], env)
+        _run([VENV_BIN / "flask", "demo", "--customers", str(args.customers), "--seed", "42"],
+             env)
+        _run([VENV_BIN / "python", __file__, "--prepare", str(folder)], env)
+        reserved_before = _reserved(url)
+        shop_port, bare_port = _free_port(), _free_port()
+        processes.append(_serve("wsgi:app", shop_port, args, env, folder, "shop"))
+        processes.append(_serve("bench.bare_checkout:app", bare_port, args, env, folder, "bare"))
+        for port, process in zip((shop_port, bare_port), processes, strict=True):
+            _wait(port, process)
+        results = {}
+        for mode in ("hot", "spread"):
+            for label, port in (("shop", shop_port), ("floor", bare_port)):
+                _load(port, folder, mode, 2, args.connections)  # warm-up
+                before = _orders(url)
+                run = _load(port, folder, mode, args.duration, args.connections)
+                run["rows"] = _orders(url) - before
+                results[(mode, label)] = run
+                step(mode, label, f"{run['rps']:.0f} orders/s", f"p99 {run['p99']}",
+                     run["statuses"])
+        books = _check_books(url, env, reserved_before)
+        _report(results, books, args, time.monotonic() - started)
+        return 0 if books["clean"] else 1
+    finally:
+        for process in processes:
+            _stop(process)
+        if not args.keep:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            step("kept", folder, name)
+
+
+# --- inside the app: stock for everyone, shoppers with tokens ----------------------------------
+
+
+def _prepare(folder: Path) -> int:
+    import sqlalchemy as sa
+
+    from core.extensions import db
+    from core.models import ApiToken, Role, User
+    from fulfillment.models import Center
+    from fulfillment.services import set_stock
+    from storefront.models import Product
+    from wsgi import app
+
+    with app.app_context():
+        admin = db.session.execute(sa.select(User).where(User.role == Role.ADMIN)).scalars().first()
+        stores = db.session.execute(sa.select(Center).where(Center.is_pickup.is_(True))
+                                    .order_by(Center.id)).scalars().all()
+        products = db.session.execute(sa.select(Product).where(Product.active.is_(True))
+                                      .order_by(Product.id)).scalars().all()
+        targets = []
+        for store in stores:
+            for product in products:
+                set_stock(store.id, product.id, 1_000_000, admin, reason="bench",
+                          lot={"batch": f"BENCH-{store.id}-{product.id}",
+                               "expires_on": _far_future()})
+                targets.append(f"{product.sku}\t{store.id}")
+        tokens = []
+        for n in range(SHOPPERS):
+            user = User(email=f"bench{n}@example.com", name=f"Bench {n}", role=Role.CUSTOMER)
+            user.set_password("bench-password")
+            db.session.add(user)
+            db.session.flush()
+            tokens.append(ApiToken.issue(user, 1)[1])
+        db.session.commit()
+    (folder / "tokens.txt").write_text("\n".join(tokens) + "\n")
+    (folder / "targets.txt").write_text("\n".join(targets) + "\n")
+    return 0
+
+
+def _far_future():
+    from core.clock import shop_today
+
+    return shop_today().replace(year=shop_today().year + 3)
+
+
+# --- around ------------------------------------------------------------------------------------
+
+
+def step(*parts) -> None:
+    print("·", *parts, flush=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def _healthy(port: int) -> bool:
+    conn = http.client.HTTPConnection(HOST, port, timeout=5)
+    try:
+        conn.request("GET", "/healthz")
+        return conn.getresponse().status == 200
+    finally:
+        conn.close()
+
+
+def _run(command: list, env: dict) -> None:
+    done = subprocess.run([str(c) for c in command], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=900)
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"{' '.join(str(c) for c in command)} failed ({done.returncode})")
+
+
+def _serve(app: str, port: int, args, env: dict, folder: Path, name: str):
+    log = open(folder / f"gunicorn-{name}.log", "wb")  # noqa: SIM115 - closed with the process
+    command = [str(VENV_BIN / "gunicorn"), "--workers", str(args.workers), "--worker-class",
+               "gthread", "--threads", str(args.threads), "--bind", f"{HOST}:{port}",
+               "--log-level", "warning", app]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    process.log = log
+    return process
+
+
+def _wait(port: int, process, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited; see {process.log.name}")
+        try:
+            if _healthy(port):
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn on {port} did not come up; see {process.log.name}")
+
+
+def _stop(process) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    process.log.close()
+
+
+def _load(port: int, folder: Path, mode: str, duration: float, connections: int) -> dict:
+    script = Path(__file__).with_name("checkout.lua")
+    done = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{max(duration, 1):g}s", "--latency",
+         "--timeout", "10s", "-s", str(script), f"http://{HOST}:{port}/api/v1/orders", "--",
+         str(folder / "tokens.txt"), str(folder / "targets.txt"), mode],
+        capture_output=True, text=True, timeout=duration + 60)
+    out = done.stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if done.returncode != 0 or rps is None:
+        raise SystemExit(f"wrk failed: {out}{done.stderr}")
+    statuses = {int(s): int(n) for s, n in re.findall(r"^status (\d+) (\d+)$", out, re.M)}
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                        out)
+    took = re.search(r"requests in ([\d.]+\w+)", out)
+    seconds = (_ms(took) or duration * 1000) / 1000
+    return {"rps": statuses.get(201, 0) / seconds,
+            "requests_per_s": float(rps.group(1)), "statuses": statuses,
+            "socket_errors": sockets.groups() if sockets else None,
+            "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out)),
+            "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out))}
+
+
+def _ms(match) -> float | None:
+    if match is None:
+        return None
+    value, unit = re.fullmatch(r"([\d.]+)(\w+)", match.group(1)).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def _orders(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM orders o JOIN users u ON u.id = o.user_id "
+                            "WHERE u.email LIKE 'bench%%@example.com'").fetchone()[0]
+
+
+def _reserved(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT coalesce(sum(reserved), 0) FROM stock").fetchone()[0]
+
+
+def _check_books(url: str, env: dict, reserved_before: int) -> dict:
+    """Units the bench's orders hold against the units reserved since, and the ledger."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        orders = conn.execute(
+            "SELECT coalesce(sum(l.quantity), 0) FROM order_lines l JOIN orders o "
+            "ON o.id = l.order_id JOIN users u ON u.id = o.user_id "
+            "WHERE u.email LIKE 'bench%%@example.com' AND o.status <> 'cancelled'").fetchone()[0]
+        reserved = conn.execute("SELECT coalesce(sum(reserved), 0) FROM stock").fetchone()[0]
+        negative = conn.execute(
+            "SELECT count(*) FROM stock WHERE reserved > on_hand OR reserved < 0").fetchone()[0]
+    verify = subprocess.run([str(VENV_BIN / "flask"), "stock", "verify"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    added = reserved - reserved_before
+    return {"units_ordered": orders, "units_reserved": added, "oversold_rows": negative,
+            "verify_rc": verify.returncode,
+            "verify": (verify.stdout + verify.stderr).strip().splitlines()[-3:],
+            "clean": negative == 0 and verify.returncode == 0 and added == orders}
+
+
+def _report(results: dict, books: dict, args, seconds: float) -> None:
+    load = os.getloadavg()
+    print()
+    print(f"checkout, {args.workers} workers x {args.threads} threads, wrk -c{args.connections}, "
+          f"{args.duration:g}s each, PostgreSQL; load average {load[0]:.2f} {load[1]:.2f}")
+    print(f"{'':8} {'':6} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8}  statuses")
+    for mode in ("hot", "spread"):
+        for label in ("shop", "floor"):
+            r = results[(mode, label)]
+            print(f"{mode:8} {label:6} {r['rps']:9.1f} {r['p50'] or 0:8.1f} {r['p99'] or 0:8.1f}"
+                  f"  {r['statuses']} rows {r['rows']}")
+        shop, floor = results[(mode, "shop")], results[(mode, "floor")]
+        ratio = shop["rps"] / floor["rps"] if floor["rps"] else float("nan")
+        p99 = (shop["p99"] or 0) / floor["p99"] if floor["p99"] else float("nan")
+        print(f"{mode:8} ratio  {ratio:9.2f}x orders/s, p99 {p99:.2f}x the floor's")
+    print(f"books: units ordered {books['units_ordered']}, units reserved since "
+          f"{books['units_reserved']}; every placed order is in the database: "
+          f"{all(r['rows'] == r['statuses'].get(201, 0) for r in results.values())}; "
+          f"rows over their stock: {books['oversold_rows']}; "
+          f"flask stock verify: {'clean' if books['verify_rc'] == 0 else 'NOT CLEAN'} "
+          f"({' / '.join(books['verify'])})")
+    print(f"({seconds:.0f} s in all)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
