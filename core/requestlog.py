@@ -80,7 +80,8 @@ def configure_logging(log_format: str) -> None:
     if not root.handlers:
         logging.basicConfig(level=logging.INFO)
     root.setLevel(logging.INFO)
-    for handler in root.handlers:
+    # the process's own stream handlers (basicConfig's), not those tools put there
+    for handler in (h for h in root.handlers if type(h) is logging.StreamHandler):
         if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
             handler.addFilter(RequestIdFilter())
         if log_format == "json":
