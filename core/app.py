@@ -212,9 +212,10 @@ def register_commands(app: Flask) -> None:
     from fulfillment.cli import stock_cli
     from storefront.payments.cli import payments_cli
 
-    from .cli import jobs_cli, users_cli
+    from .cli import jobs_cli, storage_cli, users_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(storage_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(payments_cli)

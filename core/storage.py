@@ -137,7 +137,7 @@ class S3Storage(Storage):
         self.client.head_bucket(Bucket=self.bucket)
 
 
-def _s3_client(endpoint_url: str | None):
+def s3_client(endpoint_url: str | None):
     import boto3  # noqa: PLC0415 - only a shop with STORAGE_URL loads the AWS SDK
     from botocore.config import Config  # noqa: PLC0415
 
@@ -154,7 +154,7 @@ def storage_from_config(config) -> Storage:
     parts = urlsplit(url)
     if parts.scheme != "s3" or not parts.netloc:
         raise ValueError(f"STORAGE_URL must look like s3://bucket/prefix, not {url!r}")
-    return S3Storage(parts.netloc, parts.path, _s3_client(config.get("S3_ENDPOINT_URL")))
+    return S3Storage(parts.netloc, parts.path, s3_client(config.get("S3_ENDPOINT_URL")))
 
 
 def storage() -> Storage:

@@ -7,8 +7,8 @@ import os
 import pytest
 import redis
 
-from tests.cluster.nodes import S3Server
 from tests.conftest import IN_CI
+from tests.support.s3 import S3Server
 
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14").rsplit("/", 1)[0]
 

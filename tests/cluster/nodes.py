@@ -1,5 +1,5 @@
 """Real processes for the cluster tests: gunicorn nodes of the shop as the README starts them,
-an S3 server (moto's server mode), and a small shop written into a fresh database."""
+and a small shop written into a fresh database."""
 
 import os
 import signal
@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import requests
@@ -87,38 +86,6 @@ class Node:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
-
-
-class S3Server:
-    """moto's S3 in server mode on a loopback port: a real HTTP S3 endpoint."""
-
-    def __init__(self):
-        from moto.server import ThreadedMotoServer
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port,
-                                          verbose=False)
-
-    def start(self) -> "S3Server":
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def bucket(self) -> str:
-        import boto3
-
-        name = f"shop-{uuid.uuid4().hex[:10]}"
-        boto3.client("s3", endpoint_url=self.url, region_name="us-east-1",
-                     aws_access_key_id="test", aws_secret_access_key="test"
-                     ).create_bucket(Bucket=name)
-        return name
-
-
-S3_KEYS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 def seed_shop(app, *, stock: int = 1000) -> dict:
