@@ -161,7 +161,7 @@ def load_config(instance_path: str) -> dict:
         "OUTBOX_MAX_ATTEMPTS": 8,
         #: first retry after this many seconds, doubling each time
         "OUTBOX_RETRY_SECONDS": 60,
-        "OUTBOX_BATCH": 100,
+        "OUTBOX_BATCH": _whole_number("OUTBOX_BATCH", 100),
         #: with a broker the jobs run as Celery tasks (core/tasks.py) on this schedule
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL"),
         "CELERY_RESULT_BACKEND": os.environ.get("CELERY_RESULT_BACKEND"),

@@ -19,8 +19,8 @@ def _missing(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture()
-def redis_url(worker_id):
+@pytest.fixture(scope="module")
+def cluster_redis(worker_id):
     """A Redis database of this test's own (10-13 by xdist worker), emptied before and after;
     no other database of the server is touched."""
     number = 10 + (int(worker_id[2:]) % 4 if worker_id.startswith("gw") else 0)
@@ -43,7 +43,7 @@ def s3_server():
     server.stop()
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def pg_database(migrated_database):
     """A fresh PostgreSQL database with the migrations' schema (fails under CI if none)."""
     from tests.conftest import _pg_available

@@ -1,0 +1,163 @@
+"""Two gunicorn nodes of the shop on loopback ports (two workers each, instance folders of
+their own) with one PostgreSQL database, one Redis and one S3 server: what one node does,
+the other sees."""
+
+import re
+import time
+import uuid
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from core.extensions import db
+from tests.cluster.nodes import PASSWORD, Node, seed_shop
+from tests.conftest import make_app
+from tests.support.images import png_bytes
+from tests.support.s3 import S3_KEYS
+
+pytestmark = [pytest.mark.cluster, pytest.mark.realtime]
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf(http: requests.Session, url: str) -> str:
+    page = http.get(url, timeout=10)
+    assert page.status_code == 200, (url, page.status_code)
+    found = _CSRF.search(page.text)
+    assert found, f"no CSRF token on {url}"
+    return found.group(1) or found.group(2)
+
+
+@pytest.fixture(scope="module")
+def cluster(pg_database, cluster_redis, s3_server, tmp_path_factory):
+    from types import SimpleNamespace
+
+    base = tmp_path_factory.mktemp("cluster")
+    bucket = s3_server.bucket()
+    app = make_app(pg_database, base / "seed-instance")
+    shop = seed_shop(app)
+    env = {"DATABASE_URL": pg_database, "REDIS_URL": cluster_redis,
+           "STORAGE_URL": f"s3://{bucket}/images", "S3_ENDPOINT_URL": s3_server.url,
+           "SECRET_KEY": "cluster-secret", "SMS_PROVIDER": "tests.cluster.sms:FileSms",
+           "CLUSTER_SMS_LOG": str(base / "sms.log"), **S3_KEYS}
+    nodes = []
+    try:
+        for name in ("a", "b"):
+            nodes.append(Node({**env, "SHOP_INSTANCE_PATH": str(base / f"instance-{name}")},
+                              base, workers=2, name=name).start())
+        yield SimpleNamespace(a=nodes[0], b=nodes[1], app=app, shop=shop, env=env, base=base)
+    finally:
+        for node in nodes:
+            node.stop()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def admin_session(node) -> requests.Session:
+    """An admin signed in through ``node``'s own sign-in page."""
+    http = requests.Session()
+    http.cookies.set("lang", "en")
+    token = csrf(http, node.url + "/login")
+    answer = http.post(node.url + "/login", data={
+        "identifier": "admin@example.com", "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False, timeout=10)
+    assert answer.status_code == 302, answer.text[:500]
+    return http
+
+
+def test_a_session_made_on_a_works_on_b(cluster):
+    http = admin_session(cluster.a)
+    on_b = http.get(cluster.b.url + "/admin/", allow_redirects=False, timeout=10)
+    assert on_b.status_code == 200
+    stranger = requests.get(cluster.b.url + "/admin/", allow_redirects=False, timeout=10)
+    assert stranger.status_code in (302, 403)
+
+
+def test_an_image_uploaded_through_a_is_served_by_b(cluster):
+    from storefront.models import Product
+
+    http = admin_session(cluster.a)
+    image = png_bytes(note=uuid.uuid4().hex)
+    slug = f"gift-{uuid.uuid4().hex[:8]}"
+    form = {"sku": slug.upper(), "slug": slug, "name_zh": "礼盒", "name_en": "Gift box",
+            "description_zh": "礼盒", "description_en": "", "position": "1", "active": "y",
+            "category_id": "1", "price": "88.00", "member_price": "", "days_of_supply": "",
+            "csrf_token": csrf(http, cluster.a.url + "/admin/products/new")}
+    answer = http.post(cluster.a.url + "/admin/products/new", data=form,
+                       files={"image": ("box.png", image, "image/png")},
+                       allow_redirects=False, timeout=20)
+    assert answer.status_code == 302, answer.text[:800]
+    with cluster.app.app_context():
+        name = db.session.execute(sa.select(Product.image).where(Product.slug == slug)
+                                  ).scalar_one()
+    served = requests.get(f"{cluster.b.url}/uploads/{name}", timeout=10)
+    assert served.status_code == 200 and served.content == image
+    assert "immutable" in served.headers["Cache-Control"]
+    assert f"/uploads/{name}" in requests.get(f"{cluster.b.url}/products/{slug}",
+                                              timeout=10).text
+
+
+def test_a_price_changed_through_a_is_on_bs_cached_catalog_within_a_second(cluster):
+    from storefront.models import Product
+
+    with cluster.app.app_context():
+        product = db.session.execute(sa.select(Product).where(Product.sku == "SKU-2")
+                                     ).scalar_one()
+        product_id, slug = product.id, product.slug
+    page = f"{cluster.b.url}/products/{slug}"
+    for _ in range(3):  # B has the page cached (Redis) from here on
+        assert "128.00" in requests.get(page, timeout=10).text
+    http = admin_session(cluster.a)
+    edit = f"{cluster.a.url}/admin/products/{product_id}/edit"
+    form = {"sku": "SKU-2", "slug": slug, "name_zh": "商品2", "name_en": "Product 2",
+            "description_zh": "描述", "description_en": "", "position": "0", "active": "y",
+            "category_id": "1", "price": "234.56", "member_price": "",
+            "days_of_supply": "", "csrf_token": csrf(http, edit)}
+    assert http.post(edit, data=form, allow_redirects=False, timeout=10).status_code == 302
+    changed = time.monotonic()
+    while "234.56" not in requests.get(page, timeout=10).text:
+        assert time.monotonic() - changed < 1.0, "B still shows the old price after 1 s"
+        time.sleep(0.05)
+
+
+def _place_order(node, shop, key=None, timeout=20):
+    headers = {"Authorization": f"Bearer {shop['tokens']['customer']}"}
+    if key:
+        headers["Idempotency-Key"] = key
+    return requests.post(node.url + "/api/v1/orders", headers=headers, timeout=timeout, json={
+        "lines": [{"sku": shop["skus"][0], "quantity": 1}],
+        "fulfillment": {"method": "pickup", "center_id": shop["store"]},
+        "payment_method": "pay_at_pickup"})
+
+
+def test_wrong_pickup_codes_split_across_nodes_are_limited_at_the_same_total(cluster):
+    from fulfillment.models import Fulfillment
+    from storefront.models import Order
+
+    shop = cluster.shop
+    order = _place_order(cluster.a, shop)
+    assert order.status_code == 201
+    with cluster.app.app_context():
+        fulfillment = db.session.execute(sa.select(Fulfillment).join(
+            Order, Order.id == Fulfillment.order_id).where(
+            Order.public_id == order.json()["id"])).scalar_one()
+        fid = fulfillment.id
+    clerk = {"Authorization": f"Bearer {shop['tokens']['staff']}"}
+    ready = requests.post(f"{cluster.b.url}/api/v1/staff/fulfillments/{fid}/ready",
+                          headers=clerk, timeout=10)
+    assert ready.status_code == 200, ready.text
+    with cluster.app.app_context():
+        code = db.session.get(Fulfillment, fid).pickup_code
+    wrong = "000000" if code != "000000" else "111111"
+    statuses = []
+    for n in range(8):
+        node = (cluster.a, cluster.b)[n % 2]
+        answer = requests.post(f"{node.url}/api/v1/staff/fulfillments/{fid}/handover",
+                               headers=clerk, json={"code": wrong}, timeout=10)
+        statuses.append(answer.status_code)
+    # HANDOVER_WRONG_CODE_LIMIT is 5 per 15 minutes: five wrong codes in all, then 429
+    assert statuses == [400] * 5 + [429] * 3
+    right = requests.post(f"{cluster.a.url}/api/v1/staff/fulfillments/{fid}/handover",
+                          headers=clerk, json={"code": code}, timeout=10)
+    assert right.status_code == 429  # the desk waits, on every node
