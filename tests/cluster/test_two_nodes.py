@@ -2,16 +2,22 @@
 their own) with one PostgreSQL database, one Redis and one S3 server: what one node does,
 the other sees."""
 
+import os
 import re
+import subprocess
+import sys
+import threading
 import time
 import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 import sqlalchemy as sa
 
 from core.extensions import db
-from tests.cluster.nodes import PASSWORD, Node, seed_shop
+from tests.cluster.nodes import PASSWORD, ROOT, Node, seed_shop
 from tests.conftest import make_app
 from tests.support.images import png_bytes
 from tests.support.s3 import S3_KEYS
@@ -161,3 +167,125 @@ def test_wrong_pickup_codes_split_across_nodes_are_limited_at_the_same_total(clu
     right = requests.post(f"{cluster.a.url}/api/v1/staff/fulfillments/{fid}/handover",
                           headers=clerk, json={"code": code}, timeout=10)
     assert right.status_code == 429  # the desk waits, on every node
+
+
+def _celery_worker(cluster, queue: str, name: str, beat: bool = False):
+    env = {**os.environ, **cluster.env, "CELERY_BROKER_URL": cluster.env["REDIS_URL"],
+           "CELERY_QUEUE": queue, "OUTBOX_BATCH": "5",
+           "SHOP_INSTANCE_PATH": str(cluster.base / f"instance-{name}")}
+    args = [sys.executable, "-m", "celery", "-A", "wsgi:celery", "worker", "--pool", "solo",
+            "-Q", queue, "-n", f"{name}@%h", "--without-heartbeat", "--without-gossip",
+            "--without-mingle", "--loglevel", "WARNING"]
+    if beat:
+        args += ["-B", "-s", str(cluster.base / f"beat-{name}")]
+    log = open(cluster.base / f"{name}.log", "ab")  # noqa: SIM115 - closed below
+    try:
+        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    finally:
+        log.close()
+
+
+def test_the_outbox_job_delivers_each_message_once_with_two_workers(cluster):
+    from crm.outreach.models import OutboxMessage
+
+    phones = [f"1390000{n:04d}" for n in range(60)]
+    with cluster.app.app_context():
+        db.session.add_all([OutboxMessage(channel="sms", kind="notice", purpose="service",
+                                          to=phone, body="您的订单已备好", status="pending")
+                            for phone in phones])
+        db.session.commit()
+    queue = f"shop-cluster-{uuid.uuid4().hex[:8]}"
+    # one worker with the beat (it sends deliver_outbox every minute), one without
+    workers = [_celery_worker(cluster, queue, "w1", beat=True),
+               _celery_worker(cluster, queue, "w2")]
+    try:
+        from core.tasks import make_celery
+
+        app = make_app(cluster.env["DATABASE_URL"], cluster.base / "sender",
+                       CELERY_BROKER_URL=cluster.env["REDIS_URL"], CELERY_QUEUE=queue)
+        with app.app_context():
+            celery = make_celery(app)
+            results = [celery.send_task("shop.jobs.deliver_outbox", queue=queue)
+                       for _ in range(6)]
+            summaries = [result.get(timeout=120) for result in results]
+        sent_by = {}
+        for line in (cluster.base / "sms.log").read_text().splitlines():
+            pid, to = line.split()
+            if to in phones:
+                sent_by.setdefault(to, []).append(pid)
+        assert sorted(sent_by) == sorted(phones)
+        assert all(len(pids) == 1 for pids in sent_by.values()), "a message went out twice"
+        both = {pid for pids in sent_by.values() for pid in pids}
+        assert len(both) == 2, f"both workers delivered: {summaries}"
+        with cluster.app.app_context():
+            statuses = db.session.execute(sa.select(OutboxMessage.status).where(
+                OutboxMessage.to.in_(phones))).scalars().all()
+        assert statuses == ["sent"] * len(phones)
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def test_killing_a_node_mid_checkout_loses_nothing(cluster):
+    """200 checkouts over both nodes, node A killed part-way: every 201 is an order in the
+    database with its stock reserved, every other attempt got an answer or a connection
+    error, and retrying those on B with their Idempotency-Key places each exactly once."""
+    from fulfillment.models import Stock
+    from storefront.models import IdempotencyKey, Order
+
+    shop = cluster.shop
+    with cluster.app.app_context():
+        orders_before = db.session.execute(sa.select(sa.func.count(Order.id))).scalar_one()
+        reserved_before = db.session.execute(sa.select(Stock.reserved).where(
+            Stock.product_id == shop["products"][0])).scalar_one()
+    keys = [f"kill-{uuid.uuid4().hex}" for _ in range(200)]
+    outcome: dict[str, object] = {}
+    lock = threading.Lock()
+
+    def attempt(n_key):
+        n, key = n_key
+        node = (cluster.a, cluster.b)[n % 2]
+        try:
+            answer = _place_order(node, shop, key, timeout=30)
+            result = (answer.status_code, answer.json().get("id"))
+        except requests.RequestException as exc:
+            result = ("connection", type(exc).__name__)
+        with lock:
+            outcome[key] = result
+            if len(outcome) == 80:
+                cluster.a.kill()
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(attempt, enumerate(keys)))
+    assert cluster.a.process.poll() is not None, "node A was killed"
+    created = {key: oid for key, (status, oid) in outcome.items() if status == 201}
+    failed = [key for key, (status, _) in outcome.items() if status != 201]
+    assert all(status in (201, "connection") or isinstance(status, int)
+               for status, _ in outcome.values())
+    assert failed, "some attempts met the dead node"
+    print("checkouts while node A died:", Counter(status for status, _ in outcome.values()))
+    with cluster.app.app_context():
+        in_db = set(db.session.execute(sa.select(Order.public_id)).scalars())
+    assert set(created.values()) <= in_db  # every 201 is in the database
+    # retry every other attempt on B with its key: each lands once (a replay if A had
+    # committed it before it died)
+    for key in failed:
+        answer = _place_order(cluster.b, shop, key)
+        assert answer.status_code == 201, answer.text
+        created[key] = answer.json()["id"]
+    for key in list(created)[:20]:  # and a second retry only replays
+        assert _place_order(cluster.b, shop, key).json()["id"] == created[key]
+    assert len(set(created.values())) == len(keys)
+    with cluster.app.app_context():
+        orders_after = db.session.execute(sa.select(sa.func.count(Order.id))).scalar_one()
+        reserved_after = db.session.execute(sa.select(Stock.reserved).where(
+            Stock.product_id == shop["products"][0])).scalar_one()
+        keyed = db.session.execute(sa.select(sa.func.count(IdempotencyKey.id)).where(
+            IdempotencyKey.key.like("kill-%"))).scalar_one()
+    assert orders_after - orders_before == len(keys) == keyed
+    assert reserved_after - reserved_before == len(keys)  # one unit reserved per order
