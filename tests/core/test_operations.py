@@ -125,3 +125,46 @@ def test_jobs_run_and_failed_are_counted(app, session, monkeypatch):
     text = metrics.exposition().decode()
     assert sample(text, "shop_jobs_total", job="probe_ok", outcome="ok") == ok + 1
     assert sample(text, "shop_jobs_total", job="probe_broken", outcome="failed") == failed + 1
+
+
+def test_payments_are_counted_when_they_commit_and_not_when_rolled_back(client, session,
+                                                                        shop, token_for):
+    from core.signals import order_paid, order_refunded
+    from storefront.models import Order
+
+    headers = token_for(shop.shopper)
+    session.commit()
+    body = {"lines": [{"sku": shop.products[0].sku, "quantity": 1}],
+            "fulfillment": {"method": "pickup", "center_id": shop.store.id},
+            "payment_method": "pay_at_pickup"}
+    public_id = client.post("/api/v1/orders", headers=headers, json=body).get_json()["id"]
+    order = session.query(Order).filter_by(public_id=public_id).one()
+
+    def figures():
+        text = metrics.exposition().decode()
+        return (sample(text, "shop_payments_total", event="paid"),
+                sample(text, "shop_payments_amount_fen_total", event="paid"),
+                sample(text, "shop_payments_total", event="refunded"))
+
+    paid, amount, refunded = figures()
+    order_refunded.send(order, amount=500)
+    session.rollback()  # the refund did not happen
+    order = session.query(Order).filter_by(public_id=public_id).one()
+    order_paid.send(order)
+    session.commit()
+    assert figures() == (paid + 1, amount + order.total_amount, refunded)
+
+
+def test_outbox_deliveries_are_counted(app, session, sms):
+    from crm.outreach.models import OutboxMessage
+
+    session.add(OutboxMessage(channel="sms", kind="notice", purpose="service",
+                              to="13900001111", body="您的订单已备好", status="pending"))
+    session.commit()
+    before = sample(metrics.exposition().decode(), "shop_outbox_messages_total",
+                    outcome="sent")
+    from core.clock import utcnow
+
+    assert "1 sent" in run_job("deliver_outbox", utcnow())
+    after = sample(metrics.exposition().decode(), "shop_outbox_messages_total", outcome="sent")
+    assert after == before + 1
