@@ -166,6 +166,8 @@ def load_config(instance_path: str) -> dict:
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL"),
         "CELERY_RESULT_BACKEND": os.environ.get("CELERY_RESULT_BACKEND"),
         "CELERY_QUEUE": os.environ.get("CELERY_QUEUE", "shop"),
+        #: host:port where a Celery worker serves its figures (jobs, outbox) for Prometheus
+        "WORKER_METRICS_BIND": os.environ.get("WORKER_METRICS_BIND") or None,
         "JOB_SCHEDULE_SECONDS": {"default": 300, "deliver_outbox": 60,
                                  "recompute_figures": 3600, "tag_rules": 3600,
                                  "purge_idempotency_keys": 3600},

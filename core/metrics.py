@@ -14,6 +14,9 @@ multiprocess mode). Without that folder (tests, ``flask run``) the figures are t
 - ``shop_jobs_total{job, outcome}`` (``ok`` or ``failed``) and ``shop_job_seconds{job}``;
 - ``shop_outbox_messages_total{outcome}`` (``sent``, ``failed``, ``retrying``, ...).
 
+Jobs run in the Celery workers: each worker serves its own figures at
+``WORKER_METRICS_BIND`` (``host:port``), summed over its pool's processes the same way.
+
 Only clients in ``METRICS_ALLOW`` (addresses or networks, comma-separated; default the
 loopback) may read it; the client's address is ProxyFix's, so behind ``PROXY_HOPS`` proxies
 it is the real client's.
@@ -31,6 +34,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -145,13 +149,25 @@ def client_allowed(address: str | None, networks) -> bool:
     return any(ip in network for network in networks)
 
 
+def registry():
+    """What is read out: every worker's figures summed when they share a folder."""
+    if MULTIPROC_DIR and os.path.isdir(MULTIPROC_DIR):
+        summed = CollectorRegistry()
+        multiprocess.MultiProcessCollector(summed, path=MULTIPROC_DIR)
+        return summed
+    return REGISTRY
+
+
 def exposition() -> bytes:
     """The figures in Prometheus' text format, summed over the workers when several."""
-    if MULTIPROC_DIR and os.path.isdir(MULTIPROC_DIR):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=MULTIPROC_DIR)
-        return generate_latest(registry)
-    return generate_latest(REGISTRY)
+    return generate_latest(registry())
+
+
+def serve_worker_metrics(bind: str) -> None:
+    """A Celery worker's figures (jobs, outbox) at ``http://<bind>/metrics``; ``bind`` is
+    ``host:port`` (``WORKER_METRICS_BIND``), an address only the monitoring network reaches."""
+    host, _, port = bind.rpartition(":")
+    start_http_server(int(port), addr=host or "127.0.0.1", registry=registry())
 
 
 def register_metrics(app: Flask) -> None:

@@ -17,8 +17,9 @@ import requests
 import sqlalchemy as sa
 
 from core.extensions import db
-from tests.cluster.nodes import PASSWORD, ROOT, Node, seed_shop
+from tests.cluster.nodes import PASSWORD, ROOT, Node, free_port, seed_shop
 from tests.conftest import make_app
+from tests.core.test_operations import sample
 from tests.support.images import png_bytes
 from tests.support.s3 import S3_KEYS
 
@@ -170,9 +171,14 @@ def test_wrong_pickup_codes_split_across_nodes_are_limited_at_the_same_total(clu
 
 
 def _celery_worker(cluster, queue: str, name: str, beat: bool = False):
+    metrics_dir = cluster.base / f"metrics-{name}"
+    metrics_dir.mkdir()
+    port = free_port()
     env = {**os.environ, **cluster.env, "CELERY_BROKER_URL": cluster.env["REDIS_URL"],
            "CELERY_QUEUE": queue, "OUTBOX_BATCH": "5",
-           "SHOP_INSTANCE_PATH": str(cluster.base / f"instance-{name}")}
+           "SHOP_INSTANCE_PATH": str(cluster.base / f"instance-{name}"),
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+           "WORKER_METRICS_BIND": f"127.0.0.1:{port}"}
     args = [sys.executable, "-m", "celery", "-A", "wsgi:celery", "worker", "--pool", "solo",
             "-Q", queue, "-n", f"{name}@%h", "--without-heartbeat", "--without-gossip",
             "--without-mingle", "--loglevel", "WARNING"]
@@ -180,9 +186,11 @@ def _celery_worker(cluster, queue: str, name: str, beat: bool = False):
         args += ["-B", "-s", str(cluster.base / f"beat-{name}")]
     log = open(cluster.base / f"{name}.log", "ab")  # noqa: SIM115 - closed below
     try:
-        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     finally:
         log.close()
+    worker.metrics_url = f"http://127.0.0.1:{port}/metrics"
+    return worker
 
 
 def test_the_outbox_job_delivers_each_message_once_with_two_workers(cluster):
@@ -221,6 +229,15 @@ def test_the_outbox_job_delivers_each_message_once_with_two_workers(cluster):
             statuses = db.session.execute(sa.select(OutboxMessage.status).where(
                 OutboxMessage.to.in_(phones))).scalars().all()
         assert statuses == ["sent"] * len(phones)
+        # each worker's figures for Prometheus: the jobs it ran and what it delivered
+        texts = [requests.get(worker.metrics_url, timeout=10).text for worker in workers]
+        with cluster.app.app_context():  # the pickup test's notice went out too
+            every_sent = db.session.execute(sa.select(sa.func.count(OutboxMessage.id)).where(
+                OutboxMessage.status == "sent")).scalar_one()
+        assert sum(sample(t, "shop_outbox_messages_total", outcome="sent")
+                   for t in texts) == every_sent >= len(phones)
+        assert sum(sample(t, "shop_jobs_total", job="deliver_outbox", outcome="ok")
+                   for t in texts) >= len(results)
     finally:
         for worker in workers:
             worker.terminate()
