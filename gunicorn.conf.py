@@ -8,21 +8,20 @@ import tempfile
 #: the access log keeps paths, never the values of searches, codes or card numbers
 logger_class = "core.accesslog.RedactingLogger"
 
+
 # /metrics sums every worker's figures (prometheus_client's multiprocess mode): the workers
-# write them to one folder, named here before any worker imports the client. The operator
-# may name it (PROMETHEUS_MULTIPROC_DIR); else a fresh one per start of the master.
-_owned = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
-if _owned:
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="haiyun-metrics-")
-
-
+# write them to one folder, named in the master before any worker loads the app. The
+# operator may name it (PROMETHEUS_MULTIPROC_DIR); else a fresh one per start of the master.
 def on_starting(server):
-    """Figures of an earlier run of the master do not count."""
-    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-    os.makedirs(folder, exist_ok=True)
-    for name in os.listdir(folder):
-        if name.endswith(".db"):
-            os.unlink(os.path.join(folder, name))
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for name in os.listdir(folder):  # figures of an earlier run do not count
+            if name.endswith(".db"):
+                os.unlink(os.path.join(folder, name))
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="haiyun-metrics-")
+        server._haiyun_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def child_exit(server, worker):
@@ -33,5 +32,6 @@ def child_exit(server, worker):
 
 
 def on_exit(server):
-    if _owned:
-        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    owned = getattr(server, "_haiyun_metrics_dir", None)
+    if owned:
+        shutil.rmtree(owned, ignore_errors=True)

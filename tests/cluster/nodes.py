@@ -51,8 +51,9 @@ class Node:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"{name}-{self.port}.log"
-        # gunicorn.conf.py makes a metrics folder of its own unless the test names one
+        # the workers' metrics folder: the test's, or one in the node's log folder
         self.env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+        self.env["PROMETHEUS_MULTIPROC_DIR"] = str(log_dir / f"metrics-{name}-{self.port}")
         self.env.update(env)
         self.workers = workers
         self.process = None

@@ -10,7 +10,7 @@ import requests
 from core.extensions import db
 from tests.cluster.nodes import Node, seed_shop
 from tests.conftest import make_app
-from tests.core.test_operations import sample
+from tests.support.metrics import sample
 
 pytestmark = [pytest.mark.cluster, pytest.mark.realtime]
 ORDERS = 24

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from core.extensions import db
 from tests.cluster.nodes import PASSWORD, ROOT, Node, free_port, seed_shop
 from tests.conftest import make_app
-from tests.core.test_operations import sample
 from tests.support.images import png_bytes
+from tests.support.metrics import sample
 from tests.support.s3 import S3_KEYS
 
 pytestmark = [pytest.mark.cluster, pytest.mark.realtime]

@@ -1,8 +1,6 @@
 """What an operator reads: /healthz, /readyz naming what is down, /metrics (Prometheus) only
 for METRICS_ALLOW, counting requests, orders placed on commit and jobs."""
 
-import re
-
 import pytest
 
 from core import metrics
@@ -10,17 +8,7 @@ from core.jobs import register_job, run_job
 from core.metrics import allowed_networks, client_allowed
 from core.storage import LocalStorage
 from tests.conftest import make_app
-
-
-def sample(text: str, name: str, **labels) -> float:
-    """The value of one sample in Prometheus' text format (0 when absent)."""
-    for line in text.splitlines():
-        if line.startswith("#") or not line.startswith(name + "{"):
-            continue
-        found = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}", 1)[0]))
-        if all(found.get(k) == v for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+from tests.support.metrics import sample
 
 
 def test_healthz_answers_while_the_process_serves(client):
