@@ -2,6 +2,7 @@
 their own) with one PostgreSQL database, one Redis and one S3 server: what one node does,
 the other sees."""
 
+import json
 import os
 import re
 import subprocess
@@ -47,7 +48,7 @@ def cluster(pg_database, cluster_redis, s3_server, tmp_path_factory):
     env = {"DATABASE_URL": pg_database, "REDIS_URL": cluster_redis,
            "STORAGE_URL": f"s3://{bucket}/images", "S3_ENDPOINT_URL": s3_server.url,
            "SECRET_KEY": "cluster-secret", "SMS_PROVIDER": "tests.cluster.sms:FileSms",
-           "CLUSTER_SMS_LOG": str(base / "sms.log"), **S3_KEYS}
+           "CLUSTER_SMS_LOG": str(base / "sms.log"), "LOG_FORMAT": "json", **S3_KEYS}
     nodes = []
     try:
         for name in ("a", "b"):
@@ -75,8 +76,17 @@ def admin_session(node) -> requests.Session:
 
 def test_a_session_made_on_a_works_on_b(cluster):
     http = admin_session(cluster.a)
-    on_b = http.get(cluster.b.url + "/admin/", allow_redirects=False, timeout=10)
+    on_b = http.get(cluster.b.url + "/admin/", allow_redirects=False, timeout=10,
+                    headers={"X-Request-ID": "lb-request-000042"})
     assert on_b.status_code == 200
+    # B's JSON log line of that request: its id (the proxy's), the admin by id, nothing more
+    time.sleep(0.2)
+    logged = [json.loads(line) for line in cluster.b.log().splitlines()
+              if line.startswith("{") and "lb-request-000042" in line]
+    assert [(line["endpoint"], line["status"], line["user_id"]) for line in logged] == [
+        ("storefront_admin.index", 200, cluster.shop["admin"])]
+    for node in (cluster.a, cluster.b):
+        assert "admin@example.com" not in node.log() and PASSWORD not in node.log()
     stranger = requests.get(cluster.b.url + "/admin/", allow_redirects=False, timeout=10)
     assert stranger.status_code in (302, 403)
 
