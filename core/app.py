@@ -19,8 +19,10 @@ from .extensions import babel, cache, csrf, db, login_manager, migrate
 from .i18n import register_i18n, select_locale, select_timezone
 from .inputs import register_inputs
 from .instance import secure_folder
+from .metrics import register_metrics
 from .privacy import redact_logged_errors
 from .ratelimit import attempts
+from .requestlog import configure_logging, init_error_reporting, register_request_log
 from .security import register_security
 
 
@@ -47,11 +49,15 @@ def create_app(config: dict | None = None) -> Flask:
                           int(app.permanent_session_lifetime.total_seconds()))
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(root, "translations"))
     logging.basicConfig(level=logging.INFO)
+    configure_logging(app.config.get("LOG_FORMAT", "text"))
+    init_error_reporting(app)
     redact_development_server_log()  # gunicorn's access log: gunicorn.conf.py
     # where failures are logged (unhandled errors, jobs, the outbox): no row values
     redact_logged_errors(logging.getLogger("core.errors"), app.logger)
 
     register_security(app)
+    register_request_log(app)
+    register_metrics(app)
     register_inputs(app)
     register_extensions(app)
     register_blueprints(app)
@@ -206,9 +212,10 @@ def register_commands(app: Flask) -> None:
     from fulfillment.cli import stock_cli
     from storefront.payments.cli import payments_cli
 
-    from .cli import jobs_cli, users_cli
+    from .cli import jobs_cli, storage_cli, users_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(storage_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(payments_cli)

@@ -1,4 +1,4 @@
-"""Commands of the kernel: users and jobs."""
+"""Commands of the kernel: users, jobs and the image store."""
 
 from datetime import UTC, datetime
 
@@ -11,6 +11,7 @@ from .clock import utcnow
 from .extensions import db
 from .jobs import run_due
 from .models import Role, User
+from .storage import LocalStorage, migrate_local_files, storage
 
 users_cli = AppGroup("users", help="Manage accounts.")
 jobs_cli = AppGroup("jobs", help="Run scheduled jobs.")
@@ -75,3 +76,20 @@ def jobs_run_due(now_text):
     for name, summary in run_due(now):
         click.echo(f"{name}: {summary}")
     current_app.logger.info("jobs run as of %s", now.isoformat())
+
+
+storage_cli = AppGroup("storage", help="The store of uploaded images.")
+
+
+@storage_cli.command("migrate")
+@click.option("--folder", default=None,
+              help="The local folder to copy from (default: UPLOAD_FOLDER).")
+def storage_migrate(folder: str | None) -> None:
+    """Copy every image of the local upload folder to the store of STORAGE_URL (those
+    already there are left alone; names stay, so pages need no change). Safe to repeat."""
+    target = storage()
+    if isinstance(target, LocalStorage):
+        raise click.UsageError("STORAGE_URL is not set: the images already live in the folder")
+    source = LocalStorage(folder or current_app.config["UPLOAD_FOLDER"])
+    copied, present = migrate_local_files(source, target)
+    click.echo(f"{copied} copied, {present} already in the store")

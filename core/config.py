@@ -63,6 +63,14 @@ def load_config(instance_path: str) -> dict:
         "SHOP_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Asia/Shanghai"),
         "SHOP_CURRENCY": "CNY",
         "SHOP_NAME": os.environ.get("SHOP_NAME", "Haiyun"),
+        "REDIS_URL": redis_url,
+        #: who may read /metrics: addresses or networks, comma-separated
+        "METRICS_ALLOW": os.environ.get("METRICS_ALLOW", "127.0.0.0/8,::1"),
+        #: "json": one JSON object a log line, and one a request (core/requestlog.py)
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
+        #: error reports to Sentry (personal data scrubbed); empty: none
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN") or None,
+        "SENTRY_ENVIRONMENT": os.environ.get("SENTRY_ENVIRONMENT") or None,
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,
         "CACHE_DEFAULT_TIMEOUT": 300,
@@ -91,6 +99,12 @@ def load_config(instance_path: str) -> dict:
         #: import_previews job removes older ones
         "IMPORT_PREVIEW_MINUTES": _whole_number("IMPORT_PREVIEW_MINUTES", 60),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        #: uploaded images in an S3-compatible store (s3://bucket/prefix; core/storage.py),
+        #: its address (empty for AWS; keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY),
+        #: and the address pages link images at instead of /uploads/ (a CDN, the bucket)
+        "STORAGE_URL": os.environ.get("STORAGE_URL") or None,
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
+        "STORAGE_PUBLIC_URL": os.environ.get("STORAGE_PUBLIC_URL") or None,
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
@@ -149,11 +163,13 @@ def load_config(instance_path: str) -> dict:
         "OUTBOX_MAX_ATTEMPTS": 8,
         #: first retry after this many seconds, doubling each time
         "OUTBOX_RETRY_SECONDS": 60,
-        "OUTBOX_BATCH": 100,
+        "OUTBOX_BATCH": _whole_number("OUTBOX_BATCH", 100),
         #: with a broker the jobs run as Celery tasks (core/tasks.py) on this schedule
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL"),
         "CELERY_RESULT_BACKEND": os.environ.get("CELERY_RESULT_BACKEND"),
         "CELERY_QUEUE": os.environ.get("CELERY_QUEUE", "shop"),
+        #: host:port where a Celery worker serves its figures (jobs, outbox) for Prometheus
+        "WORKER_METRICS_BIND": os.environ.get("WORKER_METRICS_BIND") or None,
         "JOB_SCHEDULE_SECONDS": {"default": 300, "deliver_outbox": 60,
                                  "recompute_figures": 3600, "tag_rules": 3600,
                                  "purge_idempotency_keys": 3600},

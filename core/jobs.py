@@ -4,12 +4,14 @@ Modules register theirs from the composition root; ``flask jobs run-due`` (cron)
 them all, each committed on its own, so one failing job does not undo another.
 """
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 
 from flask import current_app
 
 from .extensions import db
+from .metrics import record_job
 from .privacy import redact_database_values
 
 JobFn = Callable[[datetime], str]
@@ -23,6 +25,7 @@ def run_job(name: str, now: datetime) -> str:
     """Run one registered job as of ``now`` and commit; a failure is rolled back and
     reported in the summary (so a Celery task and the CLI behave alike)."""
     fn = current_app.extensions["shop_jobs"][name]
+    started = time.perf_counter()
     try:
         summary = fn(now)
         db.session.commit()
@@ -30,6 +33,9 @@ def run_job(name: str, now: datetime) -> str:
         db.session.rollback()
         current_app.logger.exception("job %s failed", name)
         summary = f"failed: {redact_database_values(str(exc))}"
+        record_job(name, time.perf_counter() - started, failed=True)
+        return summary
+    record_job(name, time.perf_counter() - started, failed=False)
     return summary
 
 

@@ -3,9 +3,10 @@
 - ``Content-Security-Policy`` on every page: scripts only from the shop's own files and
   Stripe.js (no inline script, no ``on...=`` attributes, no ``eval``), Stripe's frames, images
   from the shop itself (and ``data:``), no plugins, no ``<base>``, forms posting only back to
-  the shop, and no framing. Styles come from the shop's stylesheets and from ``style``
-  attributes: the pages use them for computed widths and colours (charts, progress bars) and
-  Stripe.js writes its own on its elements. An inline style cannot run script, and what it
+  the shop, and no framing (uploaded images also from ``STORAGE_PUBLIC_URL``'s origin).
+  Styles come from the shop's stylesheets and from ``style`` attributes: the pages use them
+  for computed widths and colours (charts, progress bars) and Stripe.js writes its own on its
+  elements. An inline style cannot run script, and what it
   could load is held to ``img-src``/``default-src`` 'self'.
 - ``X-Frame-Options: DENY`` (nothing of the shop frames its pages), ``nosniff``, and
   ``Referrer-Policy: same-origin`` on every response.
@@ -48,11 +49,12 @@ def content_security_policy(config) -> str:
         scripts.append(stripe_js)
         frames.append(stripe_js)
         connect.append(stripe_js)
+    images = _origin(config.get("STORAGE_PUBLIC_URL"))  # uploaded images from the store
     directives = {
         "default-src": ["'self'"],
         "script-src": scripts,
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:"] + ([images] if images else []),
         "connect-src": connect,
         "frame-src": frames or ["'none'"],
         "object-src": ["'none'"],

@@ -3,14 +3,19 @@
 
     celery -A wsgi:celery worker -B      # one machine: worker and scheduler
     celery -A wsgi:celery worker         # more machines: more workers (one beat only)
+
+With ``WORKER_METRICS_BIND`` (``host:port``) a worker serves its jobs' figures for
+Prometheus there (with ``PROMETHEUS_MULTIPROC_DIR`` summed over its pool's processes).
 """
 
 from datetime import datetime, timedelta
 
 from celery import Celery
+from celery.signals import worker_ready
 
 from .clock import utcnow
 from .jobs import run_job
+from .metrics import serve_worker_metrics
 
 
 def make_celery(app) -> Celery:
@@ -30,6 +35,9 @@ def make_celery(app) -> Celery:
         schedule[name] = {"task": f"shop.jobs.{name}", "schedule": timedelta(seconds=every)}
     celery.conf.beat_schedule = schedule
     app.extensions["celery"] = celery
+    bind = app.config.get("WORKER_METRICS_BIND")
+    if bind:  # the worker's figures for Prometheus, once it is up
+        worker_ready.connect(lambda **_kwargs: serve_worker_metrics(bind), weak=False)
     return celery
 
 

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from core.auth import roles_required
 from core.forms import form_status, submit_form
 from core.models import Role
+from core.storage import upload_url
 
 from . import admin_services
 from .admin_forms import CategoryForm, ProductForm, TierForm
@@ -24,7 +25,7 @@ def image_url(product: Product) -> str | None:
         return None
     if product.image.startswith("static/"):
         return url_for("static", filename=product.image[len("static/"):])
-    return url_for("core.uploaded_file", filename=product.image)
+    return upload_url(product.image)
 
 
 @bp.route("/")

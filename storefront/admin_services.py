@@ -6,8 +6,6 @@ changed, so cached catalog pages refresh after the commit.
 """
 
 import re
-import secrets
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,6 +16,7 @@ from core.database import paginate
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
+from core.storage import storage
 from fulfillment.models import Center, Fulfillment, FulfillmentStatus
 
 from .loyalty.tiers import set_member_prices
@@ -68,12 +67,9 @@ def check_image(upload) -> str:
 
 
 def store_image(upload, kind: str) -> str:
-    """Save an already checked image under a random name in the upload folder; returns it."""
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}.{kind}"
-    upload.save(folder / name)
-    return name
+    """Keep an already checked image in the shop's store (core/storage.py) under its
+    content's hash; returns the name."""
+    return storage().save(upload.stream.read(), kind)
 
 
 def _check_product(data: dict, product: Product | None) -> dict:

@@ -32,6 +32,7 @@ from core.cache import key as cache_key
 from core.cache import version
 from core.extensions import cache
 from core.i18n import current_locale
+from core.storage import upload_url
 
 from .labels import (
     fulfillment_status_label,
@@ -58,7 +59,7 @@ def stored_image_url(image: str | None) -> str | None:
         return None  # no third-party hosts: shops in mainland China cannot rely on them
     if image.startswith("static/"):
         return url_for("static", filename=image[len("static/"):])
-    return url_for("core.uploaded_file", filename=image)
+    return upload_url(image)
 
 
 TEMPLATE_GLOBALS = {

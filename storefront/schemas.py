@@ -21,6 +21,7 @@ from marshmallow import (
 from core.clock import shop_today
 from core.models import Role
 from core.privacy import shown_address, shown_phone
+from core.storage import upload_url
 from fulfillment.access import whole_for_delivery
 from fulfillment.models import FulfillmentStatus, Method
 from fulfillment.schemas import (
@@ -137,7 +138,7 @@ class ProductSchema(Schema):
             return None
         if product.image.startswith("static/"):
             return url_for("static", filename=product.image.removeprefix("static/"))
-        return url_for("core.uploaded_file", filename=product.image)
+        return upload_url(product.image)
 
 
 class ProductDetailSchema(ProductSchema):

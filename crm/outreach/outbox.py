@@ -19,6 +19,8 @@ from core.errors import IllegalTransition
 from core.extensions import db
 from core.i18n import localized
 from core.messaging import DeliveryError, send_email, send_sms
+from core.metrics import OUTBOX as OUTBOX_METRIC
+from core.metrics import count_on_commit
 from core.models import User
 from crm.customers.models import Customer
 from crm.customers.services import customer_for_user
@@ -173,7 +175,9 @@ def deliver_outbox(now) -> str:
         claimed = db.session.execute(sa.select(OutboxMessage).where(
             OutboxMessage.claim_token == token).order_by(OutboxMessage.id)).scalars().all()
         for message in claimed:
-            counts[_deliver_one(message, now)] += 1
+            outcome = _deliver_one(message, now)
+            counts[outcome] += 1
+            count_on_commit(db.session(), OUTBOX_METRIC, {"outcome": outcome})
             message.claim_token = None
             db.session.commit()
         if len(claimed) < batch:

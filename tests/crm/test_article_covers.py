@@ -1,7 +1,9 @@
 """Article covers: staff upload an image like a product's (same checks, same storage); the
 staff list, the member's guide list and the article show it; a bad file changes nothing."""
 
+import hashlib
 import io
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -26,14 +28,16 @@ def test_staff_upload_a_cover_and_members_see_it(client, shop, session, app, tok
     sign_up_member(shop.shopper, name="王丽", phone="13800000001", city="上海市")
     login(client, shop.agent)
     before = uploads(app)
+    image = png_bytes(note=uuid.uuid4().hex)
     response = client.post("/crm/club/articles/new", content_type="multipart/form-data",
-                           data=_form(cover=(io.BytesIO(png_bytes()), "封面.png")))
+                           data=_form(cover=(io.BytesIO(image), "封面.png")))
     assert response.status_code == 302, response.get_data(as_text=True)
     article = _article(session)
-    assert article.cover_image.endswith(".png") and "封面" not in article.cover_image
+    # named by its content's hash, never by the file's name
+    assert article.cover_image == hashlib.sha256(image).hexdigest() + ".png"
     assert uploads(app) - before == {article.cover_image}
     served = client.get(f"/uploads/{article.cover_image}")
-    assert served.status_code == 200 and served.data == png_bytes()
+    assert served.status_code == 200 and served.data == image
     src = f"/uploads/{article.cover_image}"
     assert src in client.get("/crm/club/articles").get_data(as_text=True)
     assert src in client.get(f"/crm/club/articles/{article.id}/edit").get_data(as_text=True)
