@@ -206,3 +206,16 @@ class CustomerMerge(db.Model):
     duplicates = sa.Column(sa.JSON, nullable=False, default=dict)
     actor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ImportPreview(db.Model):
+    """A customer sheet uploaded for an import, waiting for the agent to confirm it. It is
+    kept in the database, so the confirmation may reach any app node; the
+    ``import_previews`` job removes sheets older than ``IMPORT_PREVIEW_MINUTES``."""
+
+    __tablename__ = "import_previews"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    token = sa.Column(sa.String(32), nullable=False, unique=True)
+    data = sa.Column(sa.LargeBinary, nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)

@@ -173,18 +173,18 @@ def import_customers():
     form = ImportForm()
     token = request.form.get("token", "")
     if token:
-        path = import_previews.find_preview(token)
-        if path is None:
+        sheet = import_previews.find_preview(token)
+        if sheet is None:
             flash(_("That preview has expired; upload the file again."), "error")
             return redirect(url_for("crm.import_customers"))
         try:
-            result = importing.import_customers(path.read_bytes(), current_user)
+            result = importing.import_customers(sheet, current_user)
         except ValidationFailed as err:
             db.session.rollback()
             apply_domain_errors(form, err)
             return render_template("crm/import.html", form=form, preview=None), 400
+        import_previews.drop_preview(token)
         db.session.commit()
-        path.unlink(missing_ok=True)
         flash(_("%(n)d customer(s) imported; %(known)d already known, %(bad)d bad row(s) "
                 "skipped.", n=len(result.rows), known=len(result.known), bad=len(result.bad)),
               "success")
@@ -198,4 +198,5 @@ def import_customers():
         apply_domain_errors(form, err)
         return render_template("crm/import.html", form=form, preview=None), 400
     token = import_previews.save_preview(data)
+    db.session.commit()
     return render_template("crm/import.html", form=form, preview=result, token=token)

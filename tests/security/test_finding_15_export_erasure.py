@@ -210,7 +210,7 @@ def test_closing_the_membership_leaves_no_free_text_behind(session, shop, make_u
         "metadata": {"order": order.public_id}}
     assert import_previews.find_preview(naming) is None
     assert import_previews.find_preview(other) is not None  # someone else's sheet waits on
-    import_previews.find_preview(other).unlink()
+    import_previews.drop_preview(other)
 
 
 def test_system_reasons_stay_readable(session, shop, make_user):

@@ -4,8 +4,6 @@ sheets uploaded for an import preview stayed in ``instance/imports`` for ever.
 Now a token is good as long as its session (``PERMANENT_SESSION_LIFETIME``), and a sheet
 waits an hour for its confirmation: the ``import_previews`` job removes older ones."""
 
-import os
-import stat
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -15,7 +13,8 @@ from flask import g
 
 from core.clock import utcnow
 from core.jobs import run_job
-from crm.customers.models import Customer
+from crm.customers import import_previews
+from crm.customers.models import Customer, ImportPreview
 from tests.support.pages import login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,17 +77,17 @@ def test_an_uploaded_sheet_is_private_and_removed_after_an_hour(app, client, ses
                                                                 runner, clock):
     login(client, shop.agent)
     token = _upload(client)
-    sheet = Path(app.instance_path) / "imports" / f"{token}.csv"
-    assert sheet.exists()
-    assert stat.S_IMODE(os.stat(sheet).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(sheet.parent).st_mode) == 0o700
+    # in the database (any node confirms it), never in a node's folder
+    assert import_previews.find_preview(token) == SHEET.encode()
+    assert not (Path(app.instance_path) / "imports" / f"{token}.csv").exists()
 
     assert run_job("import_previews", utcnow() + timedelta(minutes=59)) == "0 removed"
-    assert sheet.exists()
+    assert import_previews.find_preview(token) is not None
     later = (utcnow() + timedelta(minutes=61)).isoformat()
     result = runner.invoke(args=["jobs", "run-due", "--now", later])
     assert "import_previews: 1 removed" in result.output, result.output
-    assert not sheet.exists()
+    assert session.execute(sa.select(ImportPreview).where(ImportPreview.token == token)
+                           ).first() is None
     result = runner.invoke(args=["jobs", "run-due", "--now", later])  # again: nothing to do
     assert "import_previews: 0 removed" in result.output
 
@@ -110,6 +109,7 @@ def test_a_preview_confirmed_within_the_hour_imports(client, session, shop, cloc
     clock.shift(timedelta(minutes=50))
     assert client.post("/crm/import", data={"token": token}).status_code == 302
     assert session.execute(sa.select(Customer).where(Customer.name == "沈清秋")).first()
+    assert import_previews.find_preview(token) is None  # imported: the sheet is gone
 
 
 # --- rate limits without Redis ---------------------------------------------------------------
