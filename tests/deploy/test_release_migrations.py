@@ -52,6 +52,8 @@ def _value(column, checks, position: int, ids: dict, flag: bool, numbers: str, s
         return {"up": position + 1, "down": 100 - position, "one": 1}[numbers]
     if isinstance(kind, sa.JSON | sa.dialects.postgresql.JSONB):
         return {}
+    if isinstance(kind, sa.LargeBinary):
+        return f"{'xyz'[copy]}{position}".encode()
     length = getattr(kind, "length", None) or 40
     return f"{'xyz'[copy]}{position}"[:length]
 
