@@ -34,8 +34,8 @@ from .followups.rules import plan_for_order, plan_satisfaction_call
 from .outreach.outbox import notify_ready_for_pickup
 
 
-def _refresh_for_user(user_id: int) -> None:
-    user = db.session.get(User, user_id)
+def _refresh_for_user(user_id: int | None) -> None:
+    user = db.session.get(User, user_id) if user_id is not None else None
     if user is not None and not user.is_staff_member:
         refresh_figures(ensure_customer(user))
 

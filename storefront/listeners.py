@@ -55,7 +55,7 @@ def on_order_cancelled(order, expired=False, reason=None, **_):
 
 
 def _membership_for(order):
-    user = db.session.get(User, order.user_id)
+    user = db.session.get(User, order.user_id) if order.user_id is not None else None
     return membership_of(user) if user is not None else None
 
 

@@ -208,7 +208,7 @@ def notify_ready_for_pickup(fulfillment) -> list[OutboxMessage]:
     """Tell the shopper their order waits at the desk, with the pickup code: an SMS to the
     order's contact phone and an e-mail to the account's address (each once)."""
     order = db.session.get(Order, fulfillment.order_id)
-    user = db.session.get(User, order.user_id)
+    user = db.session.get(User, order.user_id) if order.user_id is not None else None
     phone = fulfillment.contact_phone or order.contact_phone or (user.phone if user else None)
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         values = {"shop": current_app.config["SHOP_NAME"], "number": order.number,
