@@ -28,7 +28,7 @@ from .models import OutboxMessage, OutboxStatus
 
 CHANNELS = ("email", "sms")
 #: notices about the customer's own business: need the service consent, skip the cap
-SERVICE_KINDS = frozenset({"ready_for_pickup", "order_update", "complaint_update",
+SERVICE_KINDS = frozenset({"ready_for_pickup", "order_update", "complaint_update", "receipt",
                            "event_reminder"})
 #: a claim older than this is taken back (the run that held it died mid-way)
 CLAIM_TIMEOUT = timedelta(minutes=10)

@@ -132,6 +132,23 @@ def test_wrong_payments_are_refused_and_change_nothing(session, shop, payments, 
     assert counts(session) == before and on_hand(session, shop.store, product) == (10, 0)
 
 
+def test_one_payment_may_pay_the_rest(session, shop):
+    order = sell_at_counter(shop.store, shop.clerk, [{"sku": shop.products[0].sku, "quantity": 2}],
+                            payments=[{"method": "card_terminal", "amount": 5600},
+                                      {"method": CASH, "tendered": 20000}])
+    rows = session.execute(sa.select(Payment.method, Payment.amount, Payment.tendered_amount)
+                           .where(Payment.order_id == order.id).order_by(Payment.id)).all()
+    assert rows == [("card_terminal", 5600, None), (CASH, 20000, 20000)]
+    for payments, code in (([{"method": CASH, "tendered": 100}], "underpaid"),
+                           ([{"method": CASH}, {"method": "wechat_scan"}], "validation_error"),
+                           ([{"method": "wechat_scan", "amount": 30000}, {"method": CASH}],
+                            "overpaid")):
+        with pytest.raises(ValidationFailed) as err:
+            sell_at_counter(shop.store, shop.clerk, [{"sku": shop.products[0].sku}],
+                            payments=payments)
+        assert err.value.code == code
+
+
 def test_underpaid_message_names_the_amounts(session, shop):
     with pytest.raises(ValidationFailed) as err:
         sell_at_counter(shop.store, shop.clerk, [{"sku": shop.products[0].sku, "quantity": 1}],
