@@ -41,13 +41,12 @@
       if (!codes.reader) {
         var hints = new Map();
         hints.set(Z.DecodeHintType.POSSIBLE_FORMATS, [Z.BarcodeFormat.EAN_13, Z.BarcodeFormat.QR_CODE]);
-        hints.set(Z.DecodeHintType.TRY_HARDER, true);
         codes.reader = new Z.MultiFormatReader();
         codes.reader.setHints(hints);
       }
       try {
         var source = new Z.HTMLCanvasElementLuminanceSource(canvas);
-        var result = codes.reader.decode(new Z.BinaryBitmap(new Z.HybridBinarizer(source)));
+        var result = codes.reader.decodeWithState(new Z.BinaryBitmap(new Z.HybridBinarizer(source)));
         return result ? result.getText() : null;
       } catch (err) {
         return null; /* nothing readable in this frame */
