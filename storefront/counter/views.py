@@ -17,7 +17,9 @@ from flask_wtf import FlaskForm
 from core.auth import roles_required
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.extensions import db
+from core.i18n import current_locale
 from core.models import Role, User
+from core.money import format_money
 from core.privacy import mask_phone
 from core.qr import qr_svg_response
 from fulfillment.access import check_center_access
@@ -27,9 +29,10 @@ from ..admin_forms import fen_to_yuan, yuan_to_fen
 from ..loyalty.points import discount_for
 from ..models import Channel, Order
 from ..orders import MAX_QUANTITY as MAX_QUANTITY_AT_COUNTER
-from ..payments.records import payments_of
+from ..payments.records import payments_of, refunds_of
 from . import desk
 from .claims import claim_problem, claim_sale, claimable_sale
+from .returns import return_at_counter, returnable_lines
 from .sales import sell_at_counter
 from .tender import TENDER_METHODS
 
@@ -224,12 +227,51 @@ def _sale(public_id: str) -> Order:
 @bp.route("/desk/sales/<public_id>")
 @roles_required(Role.STAFF, Role.ADMIN)
 def receipt(public_id: str):
-    order = _sale(public_id)
+    return _receipt(_sale(public_id))
+
+
+def _receipt(order: Order, errors: dict | None = None, status: int = 200):
+    refunds = refunds_of(order)
     return render_template(
         "counter/receipt.html", order=order, center=db.session.get(Center, order.center_id),
         clerk=db.session.get(User, order.clerk_id) if order.clerk_id else None,
-        payments=payments_of(order), methods=METHOD_WORDS, mask_phone=mask_phone,
-        claim_url=url_for("counter.claim", public_id=order.public_id, _external=True))
+        payments=payments_of(order), refunds=refunds, methods=METHOD_WORDS,
+        mask_phone=mask_phone, returnable=returnable_lines(order), errors=errors or {},
+        can_return=(current_user.role == Role.STAFF
+                    and current_user.center_id == order.center_id),
+        paid_by={p.id: p.method for p in payments_of(order)},
+        claim_url=url_for("counter.claim", public_id=order.public_id, _external=True)), status
+
+
+@bp.route("/desk/sales/<public_id>/return", methods=["POST"])
+@roles_required(Role.STAFF)
+def take_back(public_id: str):
+    """Goods brought back against this receipt: into their lots, the money the way it came."""
+    order = _sale(public_id)
+    form = TicketForm()
+    if not form.validate():
+        return _receipt(order, {"form": [str(_l("The form expired. Please try again."))]}, 400)
+    units, errors = {}, {}
+    for line in order.lines:
+        text = (request.form.get(f"back-{line.id}") or "0").strip()
+        if not text.isdigit():
+            errors["lines"] = [str(_l("Enter a whole number, 0 or more."))]
+        elif int(text):
+            units[line.id] = int(text)
+    if not errors:
+        try:
+            refunds = return_at_counter(order, current_user._get_current_object(), units,
+                                        reason=request.form.get("reason", ""))
+        except DomainError as err:
+            db.session.rollback()
+            errors["return"] = _messages(err)
+        else:
+            total = sum(r.amount for r in refunds)
+            db.session.commit()
+            flash(_("%(amount)s given back; the goods are back in stock.",
+                    amount=format_money(total, order.currency, current_locale())), "success")
+            return redirect(url_for(".receipt", public_id=public_id))
+    return _receipt(order, errors, 400)
 
 
 @bp.route("/desk/sales/<public_id>/qr.svg")

@@ -127,3 +127,26 @@ def test_an_anonymous_sale_is_claimed_once_within_30_days(client, session, count
     expired = client.post(f"/account/receipts/{late.public_id}")
     assert expired.status_code == 409 and "within 30 days" in expired.get_data(as_text=True)
     assert client.get("/account/receipts/nothing-here").status_code == 404
+
+
+def test_goods_come_back_from_the_receipt_page(client, session, counter):
+    from storefront.counter.sales import sell_at_counter
+    from storefront.payments.models import Refund
+
+    order = sell_at_counter(counter.store, counter.clerk,
+                            [{"sku": counter.products[0].sku, "quantity": 2}],
+                            payments=[{"method": "card_terminal", "amount": 25600}])
+    session.commit()
+    line = order.lines[0]
+    page = client.get(f"/desk/sales/{order.public_id}").get_data(as_text=True)
+    assert f'name="back-{line.id}"' in page
+    bad = client.post(f"/desk/sales/{order.public_id}/return", data={f"back-{line.id}": "3",
+                                                                    "reason": "x"})
+    assert bad.status_code == 400 and "can still come back" in bad.get_data(as_text=True)
+    done = client.post(f"/desk/sales/{order.public_id}/return",
+                       data={f"back-{line.id}": "1", "reason": "罐子压瘪"})
+    assert done.status_code == 302
+    [refund] = session.execute(sa.select(Refund)).scalars()
+    assert refund.amount == 12800
+    text = client.get(f"/desk/sales/{order.public_id}").get_data(as_text=True)
+    assert "Card terminal" in text and "−¥128.00" in text
