@@ -19,7 +19,7 @@ from core.extensions import db
 from core.models import Role, User
 from fulfillment import services as desk
 from fulfillment.errors import InsufficientStock
-from fulfillment.models import Center, Fulfillment, Method
+from fulfillment.models import Center, Fulfillment, FulfillmentLine, Method
 
 from ..barcodes import clean_barcode
 from ..loyalty import points as points_ledger
@@ -138,8 +138,12 @@ def sell_at_counter(center: Center, clerk: User, lines: list[dict], member: User
         _describe_shortage(err, items, Method.PICKUP, None, near=center)
         raise
     _record_tender(order, tender, clerk)
+    # Its lines and their lots in one go each, whatever the session still holds: the
+    # hand-over's statements stay the same for the same number of lines.
     fulfillment = db.session.execute(
-        sa.select(Fulfillment).where(Fulfillment.order_id == order.id)).scalar_one()
+        sa.select(Fulfillment).where(Fulfillment.order_id == order.id)
+        .options(sa.orm.selectinload(Fulfillment.lines).selectinload(FulfillmentLine.lots))
+        .execution_options(populate_existing=True)).scalar_one()
     desk.complete_pickup(fulfillment, clerk)  # fulfils the order (storefront.listeners)
     return order
 
