@@ -246,12 +246,19 @@ def customer_360(customer: Customer, viewer: User, *, channel: str = "web") -> d
         sa.select(Complaint).where(Complaint.customer_id == customer.id)
         .order_by(Complaint.created_at.desc())).scalars())
     db.session.flush()
+    by_channel = {"web": [0, 0], "store": [0, 0]}  # orders and amount, side by side
+    for order in orders:
+        if order.status in _COUNTED:
+            by_channel.setdefault(order.channel, [0, 0])
+            by_channel[order.channel][0] += 1
+            by_channel[order.channel][1] += order.total_amount
     recency = None
     if customer.last_order_at is not None:
         recency = (utcnow() - customer.last_order_at).days
     return {
         "customer": customer, "membership": membership, "orders": orders,
         "followups": followups, "complaints": complaints, "recency_days": recency,
+        "by_channel": by_channel,
         "segment": customer.stage,
         "favourite_center": (db.session.get(Center, customer.favourite_center_id)
                              if customer.favourite_center_id is not None else None),
