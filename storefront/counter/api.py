@@ -10,7 +10,6 @@ from core.auth import api_auth
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role
-from fulfillment.access import check_center_access
 from fulfillment.models import Center
 from fulfillment.schemas import plain_key
 
@@ -18,8 +17,9 @@ from ..api import bp
 from ..idempotency import hold_key, stored_response
 from ..models import Channel, Order
 from . import desk
+from .aisle import sell_from_elsewhere
 from .returns import return_at_counter
-from .sales import sell_at_counter
+from .sales import check_sale_access, sell_at_counter
 from .schemas import ReturnCreateSchema, SaleCreateSchema, SaleSchema
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -27,7 +27,8 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 KEY_PREFIX = "sale:"
 SALE_ERRORS = ("400:validation_error", "400:overpaid", "400:underpaid", "404:unknown_member",
                "409:insufficient_stock", "409:insufficient_points",
-               "409:idempotency_conflict")
+               "409:idempotency_conflict", "409:courier_unavailable",
+               "422:no_center_serves_address", "422:below_minimum_order")
 
 
 def _key() -> str | None:
@@ -63,9 +64,16 @@ def create_sale():
     if who:
         member = desk.find_member(who).user
     center = db.session.get(Center, clerk.center_id) if clerk.center_id else None
-    order = sell_at_counter(center, clerk, data["lines"], member=member,
-                            payments=data["payments"], points=data["points"],
-                            note=data.get("note"))
+    if data.get("deliver"):
+        order = sell_from_elsewhere(center, clerk, data["lines"], member=member,
+                                    method=data["deliver"]["method"],
+                                    address=data["deliver"]["address"],
+                                    payments=data["payments"], points=data["points"],
+                                    note=data.get("note"))
+    else:
+        order = sell_at_counter(center, clerk, data["lines"], member=member,
+                                payments=data["payments"], points=data["points"],
+                                note=data.get("note"))
     body = SaleSchema().dump(order)
     if record is not None:
         record.status_code, record.response = 201, body
@@ -80,7 +88,7 @@ def _sale(public_id: str) -> Order:
         Order.public_id == public_id, Order.channel == Channel.STORE)).scalar_one_or_none()
     if order is None:
         raise NotFound()
-    check_center_access(g.api_user, order.center_id)
+    check_sale_access(g.api_user, order)
     return order
 
 

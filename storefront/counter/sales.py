@@ -18,6 +18,7 @@ from core.errors import Forbidden, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 from fulfillment import services as desk
+from fulfillment.access import check_center_access
 from fulfillment.errors import InsufficientStock
 from fulfillment.models import Center, Fulfillment, FulfillmentLine, Method
 
@@ -96,6 +97,37 @@ def sell_at_counter(center: Center, clerk: User, lines: list[dict], member: User
     lines short and the nearest stores holding them); nothing is written then.
     """
     check_clerk(center, clerk)
+    order, items, tender = new_sale(center.id, clerk, lines, member, payments, points=points,
+                                    note=note)
+    try:
+        desk_routing = {"center_id": center.id, "code": center.code, "reason": COUNTER_SALE,
+                        "runners_up": []}
+        record_order(order, items, center=center, address=None, actor_id=clerk.id,
+                     routing=desk_routing)
+    except InsufficientStock as err:
+        _describe_shortage(err, items, Method.PICKUP, None, near=center)
+        raise
+    record_tender(order, tender, clerk)
+    # Its lines and their lots in one go each, whatever the session still holds: the
+    # hand-over's statements stay the same for the same number of lines.
+    fulfillment = db.session.execute(
+        sa.select(Fulfillment).where(Fulfillment.order_id == order.id)
+        .options(sa.orm.selectinload(Fulfillment.lines).selectinload(FulfillmentLine.lots))
+        .execution_options(populate_existing=True)).scalar_one()
+    desk.complete_pickup(fulfillment, clerk)  # fulfils the order (storefront.listeners)
+    return order
+
+
+def new_sale(center_id: int, clerk: User, lines: list[dict], member: User | None,
+             payments: list[dict] | None, *, points: int = 0, note: str | None = None,
+             method: str = Method.PICKUP, fee=lambda subtotal: 0,
+             address: dict | None = None) -> tuple[Order, list, list[dict]]:
+    """A counter sale's order, priced for ``member`` (tier prices, ``points`` spent) with
+    ``fee(subtotal)`` on top, added and flushed, with its payments checked against the
+    total (to record once the stock is held): ``(order, [(product, units)], payments)``.
+
+    ``method`` is how the goods reach the customer: picked up (handed over at once), or
+    delivered / shipped to ``address`` (the endless aisle)."""
     if member is not None and (member.is_staff_member or not member.active):
         raise ValidationFailed(errors={"member": [str(_l("This is not a customer's account."))]})
     items = resolve_lines(by_sku(lines))
@@ -105,18 +137,23 @@ def sell_at_counter(center: Center, clerk: User, lines: list[dict], member: User
     priced = [(p, q, *unit_price(p, is_member, tier_prices.get(p.id))) for p, q in items]
     subtotal = sum(price * q for _, q, price, _ in priced)
     discount = _points_discount(membership, subtotal, points)
-    total = max(0, subtotal - discount)
+    delivery_fee = fee(subtotal)
+    total = max(0, subtotal - discount + delivery_fee)
     tender = check_tender(payments, total)
+    contact = (address or {}).get("name"), (address or {}).get("phone")
     order = Order(
         user_id=member.id if member is not None else None, channel=Channel.STORE,
         clerk_id=clerk.id, status=OrderStatus.CONFIRMED,
         currency=current_app.config["SHOP_CURRENCY"], subtotal_amount=subtotal,
-        delivery_fee_amount=0, total_amount=total,
+        delivery_fee_amount=delivery_fee, total_amount=total,
         points_redeemed=points if discount else 0, points_discount_amount=discount,
-        payment_method=PaymentMethod.PAY_AT_PICKUP, fulfillment_method=Method.PICKUP,
-        center_id=center.id,
-        contact_name=(membership.name if membership else member.name if member else None),
-        contact_phone=(membership.phone if membership else member.phone if member else None),
+        payment_method=(PaymentMethod.PAY_AT_PICKUP if method == Method.PICKUP
+                        else PaymentMethod.CASH_ON_DELIVERY),
+        fulfillment_method=method, center_id=center_id,
+        contact_name=contact[0] or (membership.name if membership
+                                    else member.name if member else None),
+        contact_phone=contact[1] or (membership.phone if membership
+                                     else member.phone if member else None),
         note=(note or "").strip()[:500] or None,
         lines=[OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
                          quantity=q, unit_price_amount=price, line_total_amount=price * q,
@@ -129,26 +166,10 @@ def sell_at_counter(center: Center, clerk: User, lines: list[dict], member: User
     db.session.flush()
     if discount:
         points_ledger.redeem_points(membership, order, points)
-    try:
-        desk_routing = {"center_id": center.id, "code": center.code, "reason": COUNTER_SALE,
-                        "runners_up": []}
-        record_order(order, items, center=center, address=None, actor_id=clerk.id,
-                     routing=desk_routing)
-    except InsufficientStock as err:
-        _describe_shortage(err, items, Method.PICKUP, None, near=center)
-        raise
-    _record_tender(order, tender, clerk)
-    # Its lines and their lots in one go each, whatever the session still holds: the
-    # hand-over's statements stay the same for the same number of lines.
-    fulfillment = db.session.execute(
-        sa.select(Fulfillment).where(Fulfillment.order_id == order.id)
-        .options(sa.orm.selectinload(Fulfillment.lines).selectinload(FulfillmentLine.lots))
-        .execution_options(populate_existing=True)).scalar_one()
-    desk.complete_pickup(fulfillment, clerk)  # fulfils the order (storefront.listeners)
-    return order
+    return order, items, tender
 
 
-def _record_tender(order: Order, tender: list[dict], clerk: User) -> None:
+def record_tender(order: Order, tender: list[dict], clerk: User) -> None:
     """The money taken at the counter: one payment each, then the order is paid."""
     now = utcnow()
     for pay in tender:
@@ -159,3 +180,17 @@ def _record_tender(order: Order, tender: list[dict], clerk: User) -> None:
         log_event(order, "collected", amount=pay["amount"], detail=pay["method"])
     order.status = OrderStatus.PAID
     record_payment(order, order.total_amount, paid_at=now)
+
+
+def sold_at(order: Order) -> int | None:
+    """The store whose counter sold the order (its clerk's), even when another center
+    delivers it (the endless aisle)."""
+    clerk = db.session.get(User, order.clerk_id) if order.clerk_id else None
+    return clerk.center_id if clerk is not None else None
+
+
+def check_sale_access(actor: User, order: Order) -> None:
+    """Staff of the store that sold it or of the center that fulfils it; admins."""
+    if actor.role == Role.STAFF and actor.center_id == sold_at(order):
+        return
+    check_center_access(actor, order.center_id)

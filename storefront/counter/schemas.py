@@ -9,7 +9,7 @@ from fulfillment.schemas import NO_CONTROL, Localized, PlainText
 from ..models import OrderStatus
 from ..orders import MAX_QUANTITY
 from ..payments.records import payments_of, refunds_of
-from ..schemas import Money
+from ..schemas import AddressSchema, Money
 from .tender import MAX_PAYMENTS, TENDER_METHODS
 
 _FEN = {"strict": True, "validate": validate.Range(min=1, max=100_000_000)}
@@ -37,6 +37,11 @@ class TenderInSchema(Schema):
                        "difference."}, **_FEN)
 
 
+class DeliverSchema(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(("delivery", "courier")))
+    address = fields.Nested(AddressSchema, required=True)
+
+
 class SaleCreateSchema(Schema):
     lines = fields.List(fields.Nested(SaleLineInSchema), required=True,
                         validate=validate.Length(min=1, max=50))
@@ -52,6 +57,9 @@ class SaleCreateSchema(Schema):
                                               "an amount paying the rest); empty when points "
                                               "pay it all."})
     note = PlainText(allow_none=True, allow_blank=True, validate=validate.Length(max=500))
+    deliver = fields.Nested(DeliverSchema, allow_none=True, metadata={
+        "description": "The store lacks it: another center delivers it (or a warehouse ships "
+                       "it) to this address, routed as a web order; paid now, fee included."})
 
 
 class SaleLineSchema(Schema):

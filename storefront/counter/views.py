@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from marshmallow import ValidationError
 
 from core.auth import roles_required
 from core.errors import DomainError, NotFound, ValidationFailed
@@ -22,7 +23,6 @@ from core.models import Role, User
 from core.money import format_money
 from core.privacy import mask_phone
 from core.qr import qr_svg_response
-from fulfillment.access import check_center_access
 from fulfillment.models import Center
 
 from ..admin_forms import fen_to_yuan, yuan_to_fen
@@ -30,16 +30,22 @@ from ..loyalty.points import discount_for
 from ..models import Channel, Order
 from ..orders import MAX_QUANTITY as MAX_QUANTITY_AT_COUNTER
 from ..payments.records import payments_of, refunds_of
+from ..schemas import AddressSchema
 from . import desk
+from .aisle import ELSEWHERE, sell_from_elsewhere
 from .claims import claim_problem, claim_sale, claimable_sale
 from .returns import return_at_counter, returnable_lines
-from .sales import sell_at_counter
+from .sales import check_sale_access, sell_at_counter, sold_at
 from .tender import TENDER_METHODS
 
 bp = Blueprint("counter", __name__)
 
 METHOD_WORDS = {"cash": _l("Cash"), "card_terminal": _l("Card terminal"),
                 "wechat_scan": _l("WeChat Pay"), "alipay_scan": _l("Alipay")}
+
+
+ADDRESS_WORDS = {"name": _l("Name"), "phone": _l("Phone"), "province": _l("Province"),
+                 "city": _l("City"), "district": _l("District"), "street": _l("Street")}
 
 
 class TicketForm(FlaskForm):
@@ -120,7 +126,8 @@ def sell():
     points = request.form.get("points", type=int) or 0
     discount = discount_for(points) if member and member.membership and points > 0 else 0
     return render_template(
-        "counter/sell.html", form=form, center=center, rows=rows, subtotal=subtotal,
+        "counter/sell.html", form=form, address_fields=ADDRESS_WORDS, center=center,
+        rows=rows, subtotal=subtotal,
         total=max(subtotal - discount, 0), available=available, member=member,
         member_key=member_key, errors=errors, found=found, points=points if discount else 0,
         methods=METHOD_WORDS, mask_phone=mask_phone, fen_to_yuan=fen_to_yuan,
@@ -178,11 +185,17 @@ def _pay(center: Center, lines: dict[str, int], member, errors: dict):
     if errors:
         return None
     points = request.form.get("points", type=int) or 0
+    deliver = request.form.get("deliver") or ""
+    ticket = [{"sku": sku, "quantity": q} for sku, q in lines.items()]
+    buyer = member.user if member else None
     try:
-        order = sell_at_counter(
-            center, current_user._get_current_object(),
-            [{"sku": sku, "quantity": q} for sku, q in lines.items()],
-            member=member.user if member else None, payments=payments, points=points)
+        if deliver in ELSEWHERE:  # the store lacks it: another center sends it
+            order = sell_from_elsewhere(
+                center, current_user._get_current_object(), ticket, method=deliver,
+                address=_address(), member=buyer, payments=payments, points=points)
+        else:
+            order = sell_at_counter(center, current_user._get_current_object(), ticket,
+                                    member=buyer, payments=payments, points=points)
     except DomainError as err:
         db.session.rollback()
         messages = _messages(err)
@@ -190,6 +203,18 @@ def _pay(center: Center, lines: dict[str, int], member, errors: dict):
         return None
     db.session.commit()
     return order
+
+
+ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "street")
+
+
+def _address() -> dict:
+    """The delivery address typed at the counter, checked as checkout checks it."""
+    try:
+        return AddressSchema().load({f: request.form.get(f"address_{f}", "")
+                                     for f in ADDRESS_FIELDS})
+    except ValidationError as err:
+        raise ValidationFailed(errors={"address": err.messages}) from None
 
 
 def _messages(err: DomainError) -> list[str]:
@@ -220,7 +245,7 @@ def _sale(public_id: str) -> Order:
         Order.public_id == public_id, Order.channel == Channel.STORE)).scalar_one_or_none()
     if order is None:
         raise NotFound()
-    check_center_access(current_user, order.center_id)
+    check_sale_access(current_user, order)
     return order
 
 
@@ -232,8 +257,11 @@ def receipt(public_id: str):
 
 def _receipt(order: Order, errors: dict | None = None, status: int = 200):
     refunds = refunds_of(order)
+    store = db.session.get(Center, sold_at(order) or order.center_id)
     return render_template(
-        "counter/receipt.html", order=order, center=db.session.get(Center, order.center_id),
+        "counter/receipt.html", order=order, center=store,
+        sender=(db.session.get(Center, order.center_id) if order.center_id != store.id
+                else None),
         clerk=db.session.get(User, order.clerk_id) if order.clerk_id else None,
         payments=payments_of(order), refunds=refunds, methods=METHOD_WORDS,
         mask_phone=mask_phone, returnable=returnable_lines(order), errors=errors or {},

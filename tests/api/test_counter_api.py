@@ -92,3 +92,17 @@ def test_the_counter_routes_are_in_the_openapi_document(client):
     assert {"201", "400", "401", "403", "409"} <= set(sell["responses"])
     assert "get" in paths["/api/v1/staff/sales/{public_id}"]
     assert "post" in paths["/api/v1/staff/sales/{public_id}/returns"]
+
+
+def test_the_store_lacks_it_another_center_delivers(client, session, shop, token_for, stock):
+    from tests.conftest import delivery_address
+
+    stock(shop.store, shop.products[2], 0)
+    body = {"lines": [{"sku": shop.products[2].sku}], "payments": [{"method": "alipay_scan"}],
+            "deliver": {"method": "delivery", "address": delivery_address()}}
+    made = client.post(f"{API}/staff/sales", json=body, headers=token_for(shop.clerk))
+    assert made.status_code == 201, made.get_json()
+    sale = made.get_json()
+    assert (sale["center_id"], sale["status"]) == (shop.hub.id, "paid")
+    assert client.get(f"{API}/staff/sales/{sale['id']}",
+                      headers=token_for(shop.clerk)).status_code == 200

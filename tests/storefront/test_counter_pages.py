@@ -150,3 +150,24 @@ def test_goods_come_back_from_the_receipt_page(client, session, counter):
     assert refund.amount == 12800
     text = client.get(f"/desk/sales/{order.public_id}").get_data(as_text=True)
     assert "Card terminal" in text and "−¥128.00" in text
+
+
+def test_the_store_lacks_it_so_the_hub_delivers(client, session, counter, stock):
+    stock(counter.store, counter.products[2], 0)
+    session.commit()
+    data = {"sku": counter.products[2].sku, "qty": "1"}
+    html = post(client, data).get_data(as_text=True)
+    assert "0 in store" in html
+    address = {"address_name": "王女士", "address_phone": "13812345678",
+               "address_province": "上海市", "address_city": "上海市",
+               "address_district": "徐汇区", "address_street": "漕溪北路 88 号"}
+    bad = post(client, data, pay="card_terminal", deliver="delivery",
+               **{**address, "address_phone": ""})
+    assert bad.status_code == 400
+    done = post(client, data, pay="card_terminal", deliver="delivery", **address)
+    assert done.status_code == 302
+    order = session.execute(sa.select(Order).where(Order.channel == "store")).scalar_one()
+    assert (order.center_id, order.fulfillment_method) == (counter.hub.id, "delivery")
+    receipt = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="receipt-sender"' in receipt and counter.store.name_en in receipt
+    assert counter.hub.name_en in receipt
