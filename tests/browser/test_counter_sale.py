@@ -15,13 +15,14 @@ from tests.support.barcodes import ean13_data_uri
 from .support import AGENT_EMAIL, DESKTOP, PHONE, SHOP, STAFF_EMAIL, translator
 from .test_desk_member import _seed_member
 from .test_desk_qr import _shopper_qr
-from .test_desks_phone import fits_the_phone
+from .test_desks_phone import HUB_STAFF, fits_the_phone
 
 pytestmark = pytest.mark.browser
 
 t = translator("en")
 BARCODE = "6901234567892"
 SKU = SHOP.products[0]["sku"]  # 1,680.00; 1,580.00 for members
+GIFT_BOX = SHOP.products[2]["sku"]  # 2,980.00; none left at the Jing'an store
 
 #: no BarcodeDetector; the "camera" films a canvas showing the image ``window.__img``
 FAKE_CAMERA = """
@@ -59,6 +60,13 @@ def _seed(app):
     from storefront.models import Product
 
     db.session.execute(sa.update(Product).where(Product.sku == SKU).values(barcode=BARCODE))
+    from fulfillment.models import Center, Stock
+
+    store_id = db.session.execute(sa.select(Center.id).where(
+        Center.code == SHOP.store["code"])).scalar_one()
+    box = db.session.execute(sa.select(Product.id).where(Product.sku == GIFT_BOX)).scalar_one()
+    db.session.execute(sa.update(Stock).where(Stock.center_id == store_id,
+                                              Stock.product_id == box).values(on_hand=0))
 
 
 def _film(page, image: str) -> None:
@@ -124,3 +132,74 @@ def test_a_member_buys_at_the_counter_on_a_phone(people, live_shop):
     expect(agent.page.locator("main")).to_contain_text(number)
     agent.shot("customer-360")
     assert not agent.problems, agent.problems
+
+
+@pytest.mark.parametrize("live_shop", [_seed], indirect=True, ids=["counter"])
+def test_the_store_lacks_it_and_another_center_delivers(people, live_shop):
+    app = live_shop.app
+    staff = people("staff", locale="en-US", **PHONE)
+    staff.context.add_init_script("window.__img = '';" + FAKE_CAMERA)
+    staff.page.goto("/lang/en?next=/login")
+    staff.sign_in(t, STAFF_EMAIL)
+    page = staff.page
+    page.goto("/desk/sell")
+    _film(page, _shopper_qr(app.config["DESK_CARD"]))
+    expect(page.get_by_test_id("counter-member")).to_contain_text("陈思远")
+    page.get_by_test_id("counter-code").fill(GIFT_BOX)
+    page.get_by_test_id("counter-code").press("Enter")  # as a USB scanner does
+    line = page.get_by_test_id(f"line-{GIFT_BOX}")
+    expect(line).to_contain_text(t("%(n)d in store", n=0))
+    page.get_by_test_id("deliver").locator("summary").click()
+    page.get_by_label(t("How it reaches the customer")).select_option("delivery")
+    for field, value in (("Name", "陈思远"), ("Phone", "13700001111"), ("Province", "上海市"),
+                         ("City", "上海市"), ("District", "浦东新区"),
+                         ("Street", "世纪大道 100 号")):
+        page.get_by_label(t(field), exact=True).fill(value)
+    fits_the_phone(page)
+    staff.shot("deliver-instead")
+    page.get_by_role("button", name=t("WeChat Pay"), exact=True).click()
+    sender = page.get_by_test_id("receipt-sender")
+    expect(sender).to_contain_text(SHOP.second["name_en"])
+    number = page.get_by_test_id("receipt-number").inner_text()
+    staff.shot("receipt-delivered-from-elsewhere")
+    fits_the_phone(page)
+    assert not staff.problems, staff.problems
+
+    with app.app_context():  # the Pudong center delivers it
+        from core.extensions import db
+        from core.models import User
+        from fulfillment import services as desk
+        from storefront.loyalty.models import Membership
+        from storefront.models import Order
+
+        order = db.session.execute(sa.select(Order).where(Order.number == number)).scalar_one()
+        courier = db.session.execute(sa.select(User).where(
+            User.email == HUB_STAFF)).scalar_one()
+        assert (order.channel, order.status, order.paid_amount) == (
+            "store", "paid", order.total_amount)
+        desk.dispatch(order.fulfillment, courier)
+        desk.mark_delivered(order.fulfillment, courier, received_by="陈思远")
+        db.session.commit()
+        points = db.session.execute(sa.select(Membership.points).where(
+            Membership.card_number == app.config["DESK_CARD"])).scalar_one()
+        assert db.session.get(Order, order.id).status == "fulfilled"
+        assert points == 2980
+
+
+@pytest.mark.parametrize("live_shop", [_seed], indirect=True, ids=["counter"])
+def test_the_counter_on_a_tablet(people, live_shop):
+    staff = people("staff", locale="en-US", viewport={"width": 1024, "height": 768},
+                   has_touch=True)
+    staff.page.goto("/lang/en?next=/login")
+    staff.sign_in(t, STAFF_EMAIL)
+    page = staff.page
+    page.goto("/desk/sell")
+    page.get_by_test_id("counter-code").fill(BARCODE)
+    page.get_by_test_id("counter-code").press("Enter")
+    expect(page.get_by_test_id(f"line-{SKU}")).to_be_visible()
+    member = page.get_by_test_id("counter-member").bounding_box()
+    ticket = page.get_by_test_id("ticket").bounding_box()
+    assert ticket["x"] > member["x"] + member["width"] - 1  # side by side
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    staff.shot("tablet")
+    assert not staff.problems, staff.problems
