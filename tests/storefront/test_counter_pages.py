@@ -33,6 +33,7 @@ def post(client, data, **fields):
 
 def ticket(html):
     """The hidden ticket of a page: {"sku": [...], "qty": [...], "member": ...}."""
+    assert 'name="member"' in html, html[html.find("<main"):][:2000]
     return {"sku": re.findall(r'name="sku" value="([^"]*)"', html),
             "qty": re.findall(r'name="qty" value="([^"]*)"', html),
             "member": re.search(r'name="member" value="([^"]*)"', html).group(1)}

@@ -91,3 +91,39 @@ def test_a_counter_sale_and_a_web_order_race_for_the_last_unit(live_server_facto
     else:
         assert (on_hand, reserved, by_channel) == (1, 1, {"web": 1})
     assert problems == []
+
+
+def seed_receipt(app):
+    """An anonymous sale of the one unit, and two shoppers with its receipt (ids on the app)."""
+    seed(app)
+    race = app.config["RACE"]
+    clerk = db.session.get(User, race["people"][0])
+    order = sell_at_counter(db.session.get(Center, race["store"]), clerk,
+                            [{"sku": "HS-LAST-1", "quantity": 1}],
+                            payments=[{"method": "cash", "amount": 98800}])
+    shoppers = [race["people"][2]]
+    user = User(email="p9@example.com", name="P9", role=Role.CUSTOMER)
+    user.password_hash = "x"
+    db.session.add(user)
+    db.session.flush()
+    shoppers.append(user.id)
+    race.update(order=order.id, shoppers=shoppers)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_shoppers_claim_one_receipt_once(live_server_factory, backend):
+    from storefront.counter.claims import AlreadyClaimed, claim_sale
+
+    server = live_server_factory(backend, seed=seed_receipt)
+    race = server.app.config["RACE"]
+
+    def claim(user_id):
+        claim_sale(db.session.get(Order, race["order"]), db.session.get(User, user_id))
+        return user_id
+
+    results = race_in_sessions(server.app, claim, race["shoppers"], refused=AlreadyClaimed,
+                               refused_as="taken")
+    assert results.count("taken") == 1
+    winner = next(r for r in results if r != "taken")
+    with server.app.app_context():
+        assert db.session.get(Order, race["order"]).user_id == winner
