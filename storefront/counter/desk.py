@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from core.errors import NotFound
 from core.extensions import db
@@ -55,7 +57,8 @@ class Member:
 
     user: User
     membership: Membership | None
-    #: what identified them (a card number or a phone), carried with the ticket
+    #: carried with the ticket in the page: the account's id, signed (neither the phone,
+    #: which the screen shows masked, nor anything a clerk could edit into another person)
     key: str
 
 
@@ -82,13 +85,29 @@ def find_member(code: str) -> Member:
                 Membership.phone == phone, Membership.closed_at.is_(None)).limit(2)).scalars().all()
             membership = found[0] if len(found) == 1 else None
             user = db.session.get(User, membership.user_id) if membership else None
-        text = phone
+    return _member(user, membership)
+
+
+def _member(user: User | None, membership: Membership | None = None) -> Member:
     if user is None or user.role != Role.CUSTOMER or not user.active:
         raise UnknownMember()
     if membership is None:
         membership = db.session.execute(sa.select(Membership).where(
             Membership.user_id == user.id, Membership.closed_at.is_(None))).scalar_one_or_none()
-    return Member(user=user, membership=membership, key=text)
+    return Member(user=user, membership=membership, key=_signer().dumps(user.id))
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="counter-member")
+
+
+def member_from_key(key: str) -> Member:
+    """The member a page's ticket names (``Member.key``); ``UnknownMember`` for anything else."""
+    try:
+        user_id = _signer().loads(key or "")
+    except BadSignature:
+        raise UnknownMember() from None
+    return _member(db.session.get(User, user_id) if isinstance(user_id, int) else None)
 
 
 def product_for_code(code: str) -> Product | None:

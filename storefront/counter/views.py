@@ -100,13 +100,13 @@ def sell():
     center = _store()
     form = TicketForm()
     lines = _ticket()
-    member_key = desk.normalize(request.form.get("member"))
+    member_key = (request.form.get("member") or "")[:200]
     errors: dict = {}
     found: list = []
     member = None
     if member_key:
         try:
-            member = desk.find_member(member_key)
+            member = desk.member_from_key(member_key)
         except DomainError:
             member_key = ""
     if request.method == "POST":

@@ -76,6 +76,8 @@ def test_words_search_then_add_and_phone_is_masked(client, session, counter):
     unknown = post(client, {}, do="code", code="13900000000")
     assert unknown.status_code == 400 and "No member has this card" in unknown.get_data(
         as_text=True)
+    forged = post(client, {"member": "13800000001"}, do="points").get_data(as_text=True)
+    assert ticket(forged)["member"] == ""  # only a key the page was given names a member
     nothing = post(client, {}, do="code", code="4006381333931")
     assert nothing.status_code == 400 and "No product on sale" in nothing.get_data(as_text=True)
 
