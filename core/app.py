@@ -131,6 +131,10 @@ def register_blueprints(app: Flask) -> None:
     from storefront import order_admin as storefront_order_admin
     from storefront import web as storefront_web
     from storefront.accounts import api as _storefront_accounts_api  # noqa: F401
+
+    # the counter's API puts its routes on storefront_api.bp as it is imported
+    from storefront.counter import api as _storefront_counter_api  # noqa: F401
+    from storefront.counter import views as storefront_counter_views
     from storefront.payments import api as storefront_payment_api
     from storefront.payments import views as storefront_payment_views
 
@@ -151,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(storefront_admin.bp)
     app.register_blueprint(storefront_payment_views.bp)
     app.register_blueprint(storefront_order_admin.bp)
+    app.register_blueprint(storefront_counter_views.bp)
     app.register_blueprint(fulfillment_web.bp)
     app.register_blueprint(fulfillment_admin.bp)
     app.register_blueprint(crm_web.bp)

@@ -133,6 +133,8 @@ def load_config(instance_path: str) -> dict:
         "COURIER_FEE_AMOUNT": int(os.environ.get("COURIER_FEE_AMOUNT", 2000)),
         #: days a ready pickup waits before it goes back to stock as a no-show
         "PICKUP_NO_SHOW_DAYS": int(os.environ.get("PICKUP_NO_SHOW_DAYS", 7)),
+        #: days after a counter sale its goods can come back at the counter
+        "COUNTER_RETURN_DAYS": int(os.environ.get("COUNTER_RETURN_DAYS", 7)),
         #: VIP points: how many make one yuan at checkout, the largest share of an order
         #: they may pay, and how long earned points last
         "POINTS_PER_YUAN": int(os.environ.get("POINTS_PER_YUAN", 100)),

@@ -29,6 +29,9 @@ order_paid = _signals.signal("order-paid")
 order_cancelled = _signals.signal("order-cancelled")
 #: sender: the Order, fulfilled (handed over or delivered)
 order_fulfilled = _signals.signal("order-fulfilled")
+#: sender: the Order, an anonymous sale at a store's counter that a shopper just claimed as
+#: theirs (its ``user_id`` is now set): what an order earns its owner follows
+order_claimed = _signals.signal("order-claimed")
 #: sender: the Membership, new VIP
 member_joined = _signals.signal("member-joined")
 #: sender: the User, newly registered shopper

@@ -15,6 +15,7 @@ from core.signals import (
     member_closed,
     member_joined,
     order_cancelled,
+    order_claimed,
     order_fulfilled,
     order_placed,
     order_refunded,
@@ -32,10 +33,11 @@ from .customers.services import ensure_customer, refresh_figures, verified_conta
 from .followups.models import FollowUpKind
 from .followups.rules import plan_for_order, plan_satisfaction_call
 from .outreach.outbox import notify_ready_for_pickup
+from .outreach.receipts import send_counter_receipt
 
 
-def _refresh_for_user(user_id: int) -> None:
-    user = db.session.get(User, user_id)
+def _refresh_for_user(user_id: int | None) -> None:
+    user = db.session.get(User, user_id) if user_id is not None else None
     if user is not None and not user.is_staff_member:
         refresh_figures(ensure_customer(user))
 
@@ -55,6 +57,12 @@ def on_order_changed(order, expired=False, **_):
     _refresh_for_user(order.user_id)
     if not expired:  # an expired order comes back if its late payment arrives
         scrub_finished_order(order)
+
+
+def on_counter_sale(order, **_):
+    """A member's sale at a store's counter: the e-receipt goes out by SMS or e-mail."""
+    if order.channel == "store" and order.user_id is not None:
+        send_counter_receipt(order)
 
 
 def on_member_joined(membership, **_):
@@ -110,6 +118,8 @@ def connect() -> None:
     order_placed.connect(on_order_changed)
     order_cancelled.connect(on_order_changed)
     order_fulfilled.connect(on_order_changed)
+    order_fulfilled.connect(on_counter_sale)
+    order_claimed.connect(on_order_changed)
     member_joined.connect(on_member_joined)
     fulfillment_completed.connect(on_fulfillment_completed)
     fulfillment_ready.connect(on_fulfillment_ready)

@@ -192,7 +192,8 @@ def recall_lot(lot: Lot) -> list[dict]:
         .join(FulfillmentLine, FulfillmentLine.id == LotAllocation.line_id)
         .join(Fulfillment, Fulfillment.id == FulfillmentLine.fulfillment_id)
         .join(_orders, _orders.c.id == Fulfillment.order_id)
-        .join(User, User.id == _orders.c.user_id)
+        # an anonymous sale at a store's counter has no customer yet: listed all the same
+        .outerjoin(User, User.id == _orders.c.user_id)
         .where(LotAllocation.lot_id == lot.id)
         .order_by(_orders.c.created_at)
     ).all()

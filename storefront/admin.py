@@ -81,7 +81,8 @@ def new_product():
 def edit_product(product_id: int):
     product = admin_services.get_product(product_id)
     form = _product_form(data={
-        "sku": product.sku, "slug": product.slug, "name_zh": product.name_zh,
+        "sku": product.sku, "barcode": product.barcode, "slug": product.slug,
+        "name_zh": product.name_zh,
         "name_en": product.name_en, "description_zh": product.description_zh,
         "description_en": product.description_en, "category_id": product.category_id,
         "price": product.price_amount, "member_price": product.member_price_amount,

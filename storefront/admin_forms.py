@@ -80,6 +80,9 @@ class ProductForm(FlaskForm):
     sku = StringField(_l("SKU"), validators=[
         DataRequired(), Length(max=40),
         Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, dots, dashes only."))])
+    barcode = StringField(_l("Barcode (EAN-13)"), validators=[Optional(), Length(max=20)],
+                          description=_l("The 13 digits under the barcode on the box; "
+                                         "leave empty for none."))
     slug = StringField(_l("Web address"), validators=[
         DataRequired(), Length(max=80),
         Regexp(SLUG_PATTERN, message=_l("Lower-case letters, digits and dashes, "
@@ -115,7 +118,8 @@ class ProductForm(FlaskForm):
 
     def data_for_service(self) -> dict:
         return {
-            "sku": self.sku.data, "slug": self.slug.data, "name_zh": self.name_zh.data,
+            "sku": self.sku.data, "barcode": self.barcode.data,
+            "slug": self.slug.data, "name_zh": self.name_zh.data,
             "name_en": self.name_en.data, "description_zh": self.description_zh.data,
             "description_en": self.description_en.data, "category_id": self.category_id.data,
             "price_amount": self.price.data, "member_price_amount": self.member_price.data,

@@ -19,6 +19,7 @@ from core.models import Role, User
 from core.storage import storage
 from fulfillment.models import Center, Fulfillment, FulfillmentStatus
 
+from .barcodes import clean_barcode, is_ean13
 from .loyalty.tiers import set_member_prices
 from .models import Category, Order, Product
 
@@ -116,9 +117,25 @@ def _check_product(data: dict, product: Product | None) -> dict:
         errors["days_of_supply"] = [str(_l("A whole number of days, 1 or more."))]
     if clean["category_id"] is None or db.session.get(Category, clean["category_id"]) is None:
         errors["category_id"] = [str(_l("Choose a category."))]
+    if "barcode" in data:
+        _check_barcode(data.get("barcode"), own_id, clean, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     return clean
+
+
+def _check_barcode(value, own_id: int, clean: dict, errors: dict) -> None:
+    """An optional EAN-13 (check digit verified), no other product's; empty clears it."""
+    code = clean_barcode(value)
+    clean["barcode"] = code or None
+    if not code:
+        return
+    if not is_ean13(code):
+        errors["barcode"] = [str(_l("An EAN-13 barcode has 13 digits, the last one a check "
+                                    "digit; check the number on the box."))]
+    elif db.session.execute(sa.select(Product.id).where(
+            Product.barcode == code, Product.id != own_id)).first():
+        errors["barcode"] = [str(_l("Another product has this barcode."))]
 
 
 def _is_amount(value) -> bool:

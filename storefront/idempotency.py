@@ -4,7 +4,11 @@ that clears the keys past that window."""
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import jsonify
+from flask_babel import lazy_gettext as _l
 
+from core.clock import utcnow
+from core.errors import Conflict
 from core.extensions import db
 
 from .models import IdempotencyKey
@@ -22,3 +26,43 @@ def purge_idempotency_keys(now: datetime) -> str:
         sa.delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_WINDOW)
     ).rowcount
     return f"{deleted} idempotency key(s) purged"
+
+
+def stored_response(user_id: int, key: str):
+    """The replayed response for this user's key, or None (clearing a key past its window)."""
+    record = db.session.execute(
+        sa.select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
+                                        IdempotencyKey.key == key)).scalar_one_or_none()
+    if record is None:
+        return None
+    if record.created_at < utcnow() - IDEMPOTENCY_WINDOW:
+        db.session.delete(record)
+        db.session.flush()
+        return None
+    if record.response is None:
+        return None
+    response = jsonify(record.response)
+    response.status_code = record.status_code
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def hold_key(user_id: int, key: str):
+    """Insert the key's row before the work, in its transaction; ``(row, None)``.
+
+    A concurrent duplicate waits on the unique constraint, then gets ``(None, response)``
+    (the first one's, to replay) or, while the first is still under way, a 409
+    ``idempotency_conflict``. The caller stores the response on the row before committing;
+    a failure rolls the key back, so it may be retried.
+    """
+    record = IdempotencyKey(user_id=user_id, key=key)
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except sa.exc.IntegrityError:
+        replay = stored_response(user_id, key)
+        if replay is not None:
+            return None, replay
+        raise Conflict(_l("A request with this Idempotency-Key is still being handled."),
+                       code="idempotency_conflict") from None
+    return record, None

@@ -96,3 +96,11 @@ def method_label(method: str | None) -> str:
 
 def payment_label(method: str | None) -> str:
     return _label(PAYMENT_LABELS, method)
+
+
+#: where an order was placed (``models.Channel``), as the customer center reads it
+CHANNEL_LABELS = {"web": _l("Online"), "store": _l("In store")}
+
+
+def channel_label(channel: str | None) -> str:
+    return _label(CHANNEL_LABELS, channel)

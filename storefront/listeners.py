@@ -7,6 +7,7 @@ from core.signals import (
     fulfillment_no_show,
     fulfillment_part_collected,
     order_cancelled,
+    order_claimed,
     order_fulfilled,
     order_refunded,
 )
@@ -55,7 +56,7 @@ def on_order_cancelled(order, expired=False, reason=None, **_):
 
 
 def _membership_for(order):
-    user = db.session.get(User, order.user_id)
+    user = db.session.get(User, order.user_id) if order.user_id is not None else None
     return membership_of(user) if user is not None else None
 
 
@@ -88,6 +89,7 @@ def connect() -> None:
     fulfillment_no_show.connect(on_fulfillment_no_show)
     fulfillment_part_collected.connect(on_fulfillment_part_collected)
     order_fulfilled.connect(on_order_fulfilled)
+    order_claimed.connect(on_order_fulfilled)  # the sale claimed earns what it would have
     order_cancelled.connect(on_order_cancelled)
     order_cancelled.connect(on_order_cancelled_give_points_back)
     order_cancelled.connect(on_order_cancelled_give_coupon_back)

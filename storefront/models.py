@@ -37,6 +37,8 @@ class Product(db.Model):
 
     id = sa.Column(sa.Integer, primary_key=True)
     sku = sa.Column(sa.String(40), nullable=False, unique=True)
+    #: the EAN-13 printed on the tin or box (check digit verified); None when it has none
+    barcode = sa.Column(sa.String(13), unique=True)
     slug = sa.Column(sa.String(80), nullable=False, unique=True)
     name_zh = sa.Column(sa.String(200), nullable=False)
     name_en = sa.Column(sa.String(200))
@@ -97,6 +99,14 @@ class PaymentMethod(StrEnum):
     ALL = nonmember((PAY_AT_PICKUP, CASH_ON_DELIVERY, STRIPE))
 
 
+class Channel(StrEnum):
+    """Where an order was placed: the web shop (and its API), or a store's counter."""
+
+    WEB = "web"
+    STORE = "store"
+    ALL = nonmember((WEB, STORE))
+
+
 class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
@@ -104,6 +114,8 @@ class Order(db.Model):
         sa.CheckConstraint("subtotal_amount >= 0", name="subtotal_nonnegative"),
         one_of("status", OrderStatus, name="status_known"),
         one_of("payment_method", PaymentMethod, name="payment_method_known"),
+        one_of("channel", Channel, name="channel_known"),
+        sa.CheckConstraint("user_id IS NOT NULL OR channel = 'store'", name="web_has_user"),
         sa.Index("ix_orders_user_created", "user_id", "created_at"),
     )
 
@@ -112,8 +124,14 @@ class Order(db.Model):
     public_id = sa.Column(sa.String(24), nullable=False, unique=True, default=random_token)
     #: for people: SH-YYYYMMDD-NNNN
     number = sa.Column(sa.String(32), unique=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
+    #: the shopper; None only for an anonymous sale at a store's counter (until claimed)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     status = sa.Column(sa.String(16), nullable=False)
+    #: web (the shop and its API) or store (sold at a store's counter)
+    channel = sa.Column(sa.String(8), nullable=False, default=Channel.WEB,
+                        server_default=Channel.WEB.value)
+    #: the clerk who sold it at the counter (store channel)
+    clerk_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     currency = sa.Column(sa.String(3), nullable=False, default="CNY")
     subtotal_amount = sa.Column(sa.Integer, nullable=False)
     delivery_fee_amount = sa.Column(sa.Integer, nullable=False, default=0)

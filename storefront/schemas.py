@@ -125,6 +125,8 @@ class CategorySchema(Schema):
 class ProductSchema(Schema):
     id = fields.Integer()
     sku = fields.String()
+    barcode = fields.String(allow_none=True, metadata={
+        "description": "The EAN-13 on the box; null when the product has none."})
     slug = fields.String()
     name = Localized("name")
     price = Money("price_amount")

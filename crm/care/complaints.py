@@ -85,6 +85,9 @@ def open_complaint(*, actor: User, customer: Customer | None = None, order: Orde
         if order is None:
             raise ValidationFailed(errors={"customer_id": [str(_l(
                 "Name the customer or the order."))]})
+        if order.user_id is None:  # an anonymous sale at a counter: whose complaint is it?
+            raise ValidationFailed(errors={"customer_id": [str(_l(
+                "This sale has no customer yet; name the customer."))]})
         customer = ensure_customer(db.session.get(User, order.user_id))
     elif order is not None and customer.user_id != order.user_id:
         raise ValidationFailed(errors={"order_id": [str(_l(

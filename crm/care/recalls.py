@@ -59,7 +59,8 @@ def affected(lot: Lot) -> dict[int, dict]:
     """``{user id: {"quantity", "orders": [(order id, number)], ...}}``: one entry per
     customer, however many orders brought them units of the lot."""
     people: dict[int, dict] = {}
-    rows = [r for r in recall_lot(lot) if r["order_status"] not in SKIPPED_ORDER_STATUSES]
+    rows = [r for r in recall_lot(lot) if r["order_status"] not in SKIPPED_ORDER_STATUSES
+            and r["user_id"] is not None]  # a walk-in without a card has nobody to call
     numbers = {r["order_id"] for r in rows}
     ids = dict(db.session.execute(sa.select(Order.public_id, Order.id)
                                   .where(Order.public_id.in_(numbers))).all()) if numbers else {}

@@ -76,7 +76,8 @@ def is_erased(customer: Customer | None) -> bool:
 def scrub_finished_order(order: Order) -> bool:
     """An order that was still open when its person left the club loses its contact once
     it is delivered, collected or cancelled; True if it was scrubbed."""
-    if order.status in OrderStatus.OPEN or not is_erased(customer_for_user(order.user_id)):
+    if (order.user_id is None or order.status in OrderStatus.OPEN
+            or not is_erased(customer_for_user(order.user_id))):
         return False
     _scrub_orders([order.id])
     return True

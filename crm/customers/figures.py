@@ -91,7 +91,8 @@ _TMP = sa.Table(
 
 def _aggregates(now) -> sa.Select:
     """One row per buyer: figures, favourite center and category, RFM scores."""
-    counted = Order.status.in_(COUNTED)
+    # an anonymous sale at a counter belongs to nobody until a member claims it
+    counted = sa.and_(Order.status.in_(COUNTED), Order.user_id.is_not(None))
     in_year = Order.created_at >= now - YEAR
     # By (user, center) in one scan of orders; user totals as window sums over that.
     by_center = (sa.select(

@@ -246,12 +246,19 @@ def customer_360(customer: Customer, viewer: User, *, channel: str = "web") -> d
         sa.select(Complaint).where(Complaint.customer_id == customer.id)
         .order_by(Complaint.created_at.desc())).scalars())
     db.session.flush()
+    # every purchase online and in store, side by side: orders and amount (one GROUP BY)
+    by_channel = {channel: [int(n), int(amount or 0)] for channel, n, amount in (
+        db.session.execute(
+            sa.select(Order.channel, sa.func.count(Order.id), sa.func.sum(Order.total_amount))
+            .where(Order.user_id == customer.user_id, Order.status.in_(_COUNTED))
+            .group_by(Order.channel)).all() if customer.user_id is not None else [])}
     recency = None
     if customer.last_order_at is not None:
         recency = (utcnow() - customer.last_order_at).days
     return {
         "customer": customer, "membership": membership, "orders": orders,
         "followups": followups, "complaints": complaints, "recency_days": recency,
+        "by_channel": by_channel,
         "segment": customer.stage,
         "favourite_center": (db.session.get(Center, customer.favourite_center_id)
                              if customer.favourite_center_id is not None else None),

@@ -279,7 +279,7 @@ def run_rules(now) -> str:
 def plan_for_order(kind: str, order: Order, now) -> object | None:
     """An apology call (refund for a late payment), an ask-why call (no-show), ..."""
     rule = active_rule(kind)
-    user = db.session.get(User, order.user_id)
+    user = db.session.get(User, order.user_id) if order.user_id is not None else None
     if rule is None or user is None or user.is_staff_member:
         return None
     return plan(rule, ensure_customer(user), reason=f"{kind}:order:{order.id}",
@@ -290,7 +290,7 @@ def plan_satisfaction_call(fulfillment: Fulfillment):
     """From the hand-over or delivery signal: the satisfaction call, by the rule."""
     rule = active_rule(FollowUpKind.SATISFACTION)
     order = db.session.get(Order, fulfillment.order_id)
-    user = db.session.get(User, order.user_id)
+    user = db.session.get(User, order.user_id) if order.user_id is not None else None
     if rule is None or user is None:
         return None
     return plan(rule, ensure_customer(user), reason=f"satisfaction:order:{order.id}",

@@ -30,7 +30,7 @@ from .models import OutboxMessage, OutboxStatus
 
 CHANNELS = ("email", "sms")
 #: notices about the customer's own business: need the service consent, skip the cap
-SERVICE_KINDS = frozenset({"ready_for_pickup", "order_update", "complaint_update",
+SERVICE_KINDS = frozenset({"ready_for_pickup", "order_update", "complaint_update", "receipt",
                            "event_reminder"})
 #: a claim older than this is taken back (the run that held it died mid-way)
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -212,7 +212,7 @@ def notify_ready_for_pickup(fulfillment) -> list[OutboxMessage]:
     """Tell the shopper their order waits at the desk, with the pickup code: an SMS to the
     order's contact phone and an e-mail to the account's address (each once)."""
     order = db.session.get(Order, fulfillment.order_id)
-    user = db.session.get(User, order.user_id)
+    user = db.session.get(User, order.user_id) if order.user_id is not None else None
     phone = fulfillment.contact_phone or order.contact_phone or (user.phone if user else None)
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         values = {"shop": current_app.config["SHOP_NAME"], "number": order.number,

@@ -54,6 +54,20 @@ def sales_by_center_and_method(now=None, days: int = 30) -> list[tuple[str, str,
     return [(zh, en, method, int(n), int(a or 0)) for zh, en, method, n, a in rows]
 
 
+def sales_by_channel_and_store(now=None, days: int = 30) -> list[tuple[str, str, str, int, int]]:
+    """``(center name zh, en, channel, orders, amount)`` over the last ``days`` days: what
+    the web shop and each store's counter sold (web orders by the center that fulfils)."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(Center.name_zh, Center.name_en, Order.channel,
+                  sa.func.count(Order.id), sa.func.sum(Order.total_amount))
+        .join(Center, Center.id == Order.center_id)
+        .where(Order.status.in_(COUNTED), Order.created_at >= now - timedelta(days=days))
+        .group_by(Center.id, Center.name_zh, Center.name_en, Order.channel)
+        .order_by(Center.name_zh, Order.channel)).all()
+    return [(zh, en, channel, int(n), int(a or 0)) for zh, en, channel, n, a in rows]
+
+
 def followups_done_vs_due(now=None, days: int = 14) -> list[tuple[str, int, int]]:
     """``(day, due, done)``: follow-ups falling due each day, and those completed."""
     now = now or utcnow()

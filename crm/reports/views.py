@@ -12,6 +12,7 @@ from core.i18n import localized
 from crm.customers.figures import Segment, rfm_grid
 from crm.labels import METHOD_LABELS
 from crm.web import CRM_ROLES, bp
+from storefront.labels import CHANNEL_LABELS as CHANNEL_WORDS
 
 from . import dashboards
 from .charts import bar_chart, line_chart, pivot
@@ -37,6 +38,9 @@ def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
     return {
         "sales-by-day": (["day", "orders", "amount_fen"], dashboards.sales_by_day()),
         "sales-by-center": (["center", "method", "orders", "amount_fen"], by_center),
+        "sales-by-channel": (["center", "channel", "orders", "amount_fen"], [
+            (localized(_Named(zh, en), "name"), channel, n, amount)
+            for zh, en, channel, n, amount in dashboards.sales_by_channel_and_store()]),
         "followups": (["day", "due", "done"], dashboards.followups_done_vs_due()),
         "complaints": (["category", "complaints_90_days", "hours_to_first_response",
                         "hours_to_resolution"], complaints["by_category"]),
@@ -63,6 +67,7 @@ def dashboard():
     follow = dashboards.followups_done_vs_due()
     members = dashboards.member_growth()
     by_center = dashboards.sales_by_center_and_method()
+    by_channel = dashboards.sales_by_channel_and_store()
     complaints = dashboards.complaint_figures()
     method = lambda row: str(METHOD_LABELS.get(row[2], row[2]))  # noqa: E731
     center = lambda row: localized(_Named(row[0], row[1]), "name")  # noqa: E731
@@ -70,6 +75,9 @@ def dashboard():
     charts = {
         "by_center": bar_chart(*pivot(by_center, center, method, yuan),
                                title=_("Sales by center (yuan)")),
+        "by_channel": bar_chart(*pivot(by_channel, center,
+                                       lambda row: str(CHANNEL_WORDS.get(row[2], row[2])), yuan),
+                                title=_("Sales by store: online and at the counter (yuan)")),
         "by_method": bar_chart(*pivot(by_center, method, lambda row: _("Sales (yuan)"), yuan),
                                title=_("Sales by fulfillment method")),
         "complaints_by_center": bar_chart(
@@ -90,6 +98,7 @@ def dashboard():
     }
     return render_template("crm/dashboard.html", grid=grid, peak=peak or 1,
                            segments=Segment.ALL, charts=charts, by_center=by_center,
+                           by_channel=by_channel, channel_words=CHANNEL_WORDS,
                            complaints=complaints, named=_named)
 
 

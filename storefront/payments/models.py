@@ -55,6 +55,8 @@ class Payment(db.Model):
     stripe_method_type = sa.Column(sa.String(30))
     #: why the last attempt failed, in Stripe's words
     failure_message = sa.Column(sa.String(500))
+    #: cash the customer handed over at the counter (the change is this less ``amount``)
+    tendered_amount = sa.Column(sa.Integer)
     #: the clerk who took an offline payment
     collected_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

@@ -1,0 +1,129 @@
+"""The last unit at a store, on SQLite and PostgreSQL: two clerks selling it at the same
+moment sell it once; a counter sale and a web order racing for it, exactly one wins."""
+
+import pytest
+import sqlalchemy as sa
+
+from core.extensions import db
+from core.models import Role, User
+from fulfillment.errors import InsufficientStock
+from fulfillment.ledger import record_movement, verify_ledger
+from fulfillment.models import Center, Stock
+from storefront.counter.sales import sell_at_counter
+from storefront.models import Category, Order, Product
+from storefront.orders import place_order
+from tests.support.race import race_in_sessions
+
+
+def seed(app):
+    """A store holding one unit, two of its clerks and a shopper (ids kept on the app)."""
+    product = Product(sku="HS-LAST-1", slug="last-unit", name_zh="辽参 礼盒", price_amount=98800,
+                      category=Category(slug="haishen", name_zh="海参"))
+    store = Center(code="RACE-C", name_zh="竞赛店", is_pickup=True, province="上海市",
+                   city="上海市", district="静安区", address_zh="南京西路1号", lat=31.2, lng=121.4)
+    db.session.add_all([product, store])
+    db.session.flush()
+    db.session.add(Stock(center_id=store.id, product_id=product.id, on_hand=1, reserved=0))
+    record_movement(store.id, product.id, "adjusted", on_hand=1, reason="count")
+    people = []
+    for i, role in enumerate((Role.STAFF, Role.STAFF, Role.CUSTOMER)):
+        user = User(email=f"p{i}@example.com", name=f"P{i}", role=role,
+                    center_id=store.id if role == Role.STAFF else None)
+        user.password_hash = "x"
+        db.session.add(user)
+        db.session.flush()
+        people.append(user.id)
+    app.config["RACE"] = {"store": store.id, "product": product.id, "people": people}
+
+
+def outcome(app):
+    with app.app_context():
+        race = app.config["RACE"]
+        row = db.session.execute(sa.select(Stock.on_hand, Stock.reserved).where(
+            Stock.product_id == race["product"])).one()
+        by_channel = dict(db.session.execute(sa.select(Order.channel, sa.func.count(Order.id))
+                                             .group_by(Order.channel)).all())
+        return tuple(row), by_channel, verify_ledger()
+
+
+def counter_sale(user_id):
+    clerk = db.session.get(User, user_id)
+    sell_at_counter(db.session.get(Center, clerk.center_id), clerk,
+                    [{"sku": "HS-LAST-1", "quantity": 1}],
+                    payments=[{"method": "cash", "amount": 98800, "tendered": 100000}])
+    return "counter"
+
+
+def web_order(user_id):
+    user = db.session.get(User, user_id)
+    store = db.session.execute(sa.select(Center).where(Center.code == "RACE-C")).scalar_one()
+    place_order(user, lines=[{"sku": "HS-LAST-1", "quantity": 1}],
+                fulfillment={"method": "pickup", "center_id": store.id},
+                payment_method="pay_at_pickup")
+    return "web"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_clerks_sell_the_last_unit_once(live_server_factory, backend):
+    server = live_server_factory(backend, seed=seed)
+    clerks = server.app.config["RACE"]["people"][:2]
+    results = race_in_sessions(server.app, counter_sale, clerks,
+                               refused=InsufficientStock, refused_as="sold_out")
+    assert sorted(results) == ["counter", "sold_out"]
+    assert outcome(server.app) == ((0, 0), {"store": 1}, [])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_counter_sale_and_a_web_order_race_for_the_last_unit(live_server_factory, backend):
+    server = live_server_factory(backend, seed=seed)
+    clerk, _, shopper = server.app.config["RACE"]["people"]
+
+    def attempt(who):
+        return counter_sale(clerk) if who == "counter" else web_order(shopper)
+
+    results = race_in_sessions(server.app, attempt, ["counter", "web"],
+                               refused=InsufficientStock, refused_as="sold_out")
+    assert results.count("sold_out") == 1
+    (on_hand, reserved), by_channel, problems = outcome(server.app)
+    won = next(r for r in results if r != "sold_out")
+    if won == "counter":
+        assert (on_hand, reserved, by_channel) == (0, 0, {"store": 1})
+    else:
+        assert (on_hand, reserved, by_channel) == (1, 1, {"web": 1})
+    assert problems == []
+
+
+def seed_receipt(app):
+    """An anonymous sale of the one unit, and two shoppers with its receipt (ids on the app)."""
+    seed(app)
+    race = app.config["RACE"]
+    clerk = db.session.get(User, race["people"][0])
+    order = sell_at_counter(db.session.get(Center, race["store"]), clerk,
+                            [{"sku": "HS-LAST-1", "quantity": 1}],
+                            payments=[{"method": "cash", "amount": 98800}])
+    shoppers = [race["people"][2]]
+    user = User(email="p9@example.com", name="P9", role=Role.CUSTOMER)
+    user.password_hash = "x"
+    db.session.add(user)
+    db.session.flush()
+    shoppers.append(user.id)
+    race.update(order=order.id, shoppers=shoppers)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_shoppers_claim_one_receipt_once(live_server_factory, backend):
+    from storefront.counter.claims import AlreadyClaimed, claim_sale
+
+    server = live_server_factory(backend, seed=seed_receipt)
+    race = server.app.config["RACE"]
+
+    def claim(user_id):
+        claim_sale(db.session.get(Order, race["order"]), db.session.get(User, user_id))
+        return user_id
+
+    results = race_in_sessions(server.app, claim, race["shoppers"], refused=AlreadyClaimed,
+                               refused_as="taken")
+    assert results.count("taken") == 1
+    winner = next(r for r in results if r != "taken")
+    with server.app.app_context():
+        assert db.session.get(Order, race["order"]).user_id == winner
