@@ -3,7 +3,7 @@
 walk-in, until claimed); a cash payment keeps what was handed over.
 
 Revision ID: 6b6071a5cebd
-Revises: d4e8a2c6f913
+Revises: 343c5cb8e26d
 Create Date: 2026-12-05 11:10:51.862178
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '6b6071a5cebd'
-down_revision = 'd4e8a2c6f913'
+down_revision = '343c5cb8e26d'
 branch_labels = None
 depends_on = None
 
