@@ -9,23 +9,14 @@ from flask_babel import gettext as _
 from core import spreadsheet
 from core.auth import roles_required
 from core.i18n import localized
+from crm.care.labels import CATEGORY_LABELS
 from crm.customers.figures import Segment, rfm_grid
 from crm.labels import METHOD_LABELS
 from crm.web import CRM_ROLES, bp
 
 from . import dashboards
 from .charts import bar_chart, line_chart, pivot
-
-
-class _Named:
-    def __init__(self, zh, en):
-        self.name_zh, self.name_en = zh, en
-
-
-def _named(names: tuple[str, str | None] | None) -> str:
-    """A center's or product's name in the page's language; "—" for none (no order or
-    product named)."""
-    return localized(_Named(*names), "name") if names else "—"
+from .measure_views import _Named, _named, measure_tables, measures_context
 
 
 def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
@@ -39,7 +30,9 @@ def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
         "sales-by-center": (["center", "method", "orders", "amount_fen"], by_center),
         "followups": (["day", "due", "done"], dashboards.followups_done_vs_due()),
         "complaints": (["category", "complaints_90_days", "hours_to_first_response",
-                        "hours_to_resolution"], complaints["by_category"]),
+                        "hours_to_resolution"],
+                       [(str(CATEGORY_LABELS.get(c, c)), *rest)
+                        for c, *rest in complaints["by_category"]]),
         "complaints-by-center": (
             ["center", "complaints_90_days", "open", "sla_breaches", "hours_to_first_response",
              "hours_to_resolution"],
@@ -90,13 +83,14 @@ def dashboard():
     }
     return render_template("crm/dashboard.html", grid=grid, peak=peak or 1,
                            segments=Segment.ALL, charts=charts, by_center=by_center,
-                           complaints=complaints, named=_named)
+                           complaints=complaints, named=_named, categories=CATEGORY_LABELS,
+                           measures=measures_context())
 
 
 @bp.route("/crm/dashboard/<name>.csv")
 @roles_required(*CRM_ROLES)
 def dashboard_csv(name: str):
-    tables = _tables()
+    tables = _tables() | measure_tables()
     if name not in tables:
         abort(404)
     header, rows = tables[name]

@@ -96,7 +96,9 @@ def test_each_csv_holds_what_the_shop_did(client, session, shop, make_order):
     assert all(row[1:] == ["0", "0"] for row in followups[1:-1])
     complaint_rows = table("complaints")
     assert complaint_rows[0][:2] == ["category", "complaints_90_days"]
-    assert [row[:2] for row in complaint_rows[1:]] == [["quality", "1"]]
+    assert [row[:2] for row in complaint_rows[1:]] == [["Quality", "1"]]  # a word, not a code
+    page = client.get("/crm/dashboard").get_data(as_text=True)
+    assert "<td>Quality</td>" in page and "<td>quality</td>" not in page
     members = table("members")
     assert members[0] == ["month", "joined", "members"] and members[-1] == [month, "1", "1"]
     rfm = table("rfm")
