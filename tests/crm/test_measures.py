@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from core.clock import utcnow
 from crm.care.models import Complaint
 from crm.customers import profiles, snapshots
-from crm.customers.models import Customer, SegmentSnapshot
+from crm.customers.models import SegmentSnapshot
 from crm.followups.models import FollowUp
 from crm.reports import measures
 from crm.reports.measure_views import measure_tables
