@@ -7,9 +7,11 @@ it held them out) and lasts the campaign's ``attribution_days``. In it: did the 
 order, how many orders, the revenue, and did they come to a store (a pickup order).
 
 The difference contacted - held out has a 95 % interval by the normal approximation:
-for a share, the difference of two proportions with the unpooled (Wald) standard error;
-for a per-customer mean, the difference of means with Welch's standard error. When the
-interval holds 0 the difference is within noise.
+for a share, the Agresti-Caffo interval for a difference of two proportions (the Wald
+interval after adding one success and one failure to each group, which keeps its
+coverage with small groups and shares near 0 or 1); for a per-customer mean, the
+difference of means with Welch's standard error. When the interval holds 0, or either
+group has fewer than MIN_GROUP customers, the difference is within noise.
 
 One statement: the groups as a UNION ALL, each customer's orders in the window grouped per
 customer, then summed per group (count, sum and sum of squares).
@@ -33,6 +35,8 @@ from storefront.models import Order
 from .models import Campaign, CampaignHoldout, OutboxMessage, OutboxStatus
 
 Z95 = 1.959963984540054
+#: fewer customers than this in either group: too few to tell anything from noise
+MIN_GROUP = 20
 CONTACTED, HELD_OUT = "contacted", "held_out"
 MEASURES = ("ordered", "orders", "revenue", "store")
 SHARES = ("ordered", "store")
@@ -47,11 +51,14 @@ class Difference:
     diff: float
     low: float
     high: float
+    #: a group has fewer than MIN_GROUP customers
+    too_few: bool = False
 
     @property
     def noise(self) -> bool:
-        """The interval holds 0: no difference can be told from chance."""
-        return self.low <= 0 <= self.high
+        """The interval holds 0 (or the groups are too small): no difference can be told
+        from chance."""
+        return self.too_few or self.low <= 0 <= self.high
 
     @property
     def relative(self) -> float | None:
@@ -60,11 +67,12 @@ class Difference:
 
 
 def proportion_difference(x1: int, n1: int, x0: int, n0: int, z: float = Z95) -> Difference:
-    """Share ``x1/n1`` less ``x0/n0`` with the Wald interval (unpooled standard error)."""
-    p1, p0 = x1 / n1, x0 / n0
-    se = math.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
-    d = p1 - p0
-    return Difference(p1, p0, d, d - z * se, d + z * se)
+    """Share ``x1/n1`` less ``x0/n0`` with the Agresti-Caffo interval."""
+    a1, a0 = (x1 + 1) / (n1 + 2), (x0 + 1) / (n0 + 2)
+    se = math.sqrt(a1 * (1 - a1) / (n1 + 2) + a0 * (1 - a0) / (n0 + 2))
+    mid = a1 - a0
+    return Difference(x1 / n1, x0 / n0, x1 / n1 - x0 / n0, mid - z * se, mid + z * se,
+                      min(n1, n0) < MIN_GROUP)
 
 
 def mean_difference(s1: float, q1: float, n1: int, s0: float, q0: float, n0: int,
@@ -76,7 +84,7 @@ def mean_difference(s1: float, q1: float, n1: int, s0: float, q0: float, n0: int
     v0 = max(q0 - n0 * m0 * m0, 0) / (n0 - 1) if n0 > 1 else 0.0
     se = math.sqrt(v1 / n1 + v0 / n0)
     d = m1 - m0
-    return Difference(m1, m0, d, d - z * se, d + z * se)
+    return Difference(m1, m0, d, d - z * se, d + z * se, min(n1, n0) < MIN_GROUP)
 
 
 def _groups(campaign: Campaign) -> sa.Subquery:

@@ -228,4 +228,13 @@ def test_the_page_sends_with_a_control_group_and_shows_the_verdict(client, sessi
     page = client.get(f"/crm/campaigns/{campaign.id}").get_data(as_text=True)
     section = page[page.index('data-testid="outcome"'):][:3000]
     assert 'data-testid="verdict-ordered"><strong>A real difference' in page, section
-    assert "difference of two proportions (Wald)" in page
+    assert "difference of two proportions (Agresti-Caffo)" in page
+
+
+def test_small_groups_or_a_zero_share_are_not_called_real():
+    # 10 of 20 contacted ordered, 0 of 5 held out: Wald would call it real; too few to tell
+    small = uplift.proportion_difference(10, 20, 0, 5)
+    assert small.too_few and small.noise
+    # enough customers, nobody held out ordered: the interval still has width
+    zero = uplift.proportion_difference(3, 300, 0, 40)
+    assert zero.low < 0 < zero.high and zero.noise
