@@ -31,9 +31,9 @@ from .bulk import Batch
 MONTHS = 12
 #: (name, days ago, hold-out share of buyers in the window, of the others, script)
 CAMPAIGNS = [
-    ("老客户回购关怀（短信）", 45, 0.03, 0.22,
+    ("老客户回购关怀（短信）", 45, 0.1, 0.45,
      "{name}您好，{shop}为老客户准备了回购礼遇，到店自提再享好礼。"),
-    ("新品上市通知（短信）", 40, 0.12, 0.12, "{name}您好，{shop}新品礼盒已上市，欢迎选购。"),
+    ("新品上市通知（短信）", 40, 0.35, 0.35, "{name}您好，{shop}新品礼盒已上市，欢迎选购。"),
 ]
 
 
@@ -86,7 +86,7 @@ def _campaigns(agent: User, now, rng) -> int:
     for name, days_ago, held_buyers, held_others, script in CAMPAIGNS:
         sent = now - timedelta(days=days_ago)
         campaign = Campaign(name=name, segment_id=everyone.id, channel="sms",
-                            purpose="marketing", script=script, holdout_percent=10,
+                            purpose="marketing", script=script, holdout_percent=35,
                             attribution_days=30, created_by_id=agent.id, sent_by_id=agent.id,
                             created_at=sent - timedelta(days=1), sent_at=sent)
         db.session.add(campaign)
