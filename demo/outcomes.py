@@ -2,7 +2,8 @@
 campaigns with control groups, so the dashboard's segment movement and profile collection
 and a campaign's uplift have something to show.
 
-This month's snapshot is the snapshot job's own (``snapshots.take_snapshot``). The eleven
+Most parents' required profiles are first completed, as the center's calls would. This
+month's snapshot is the snapshot job's own (``snapshots.take_snapshot``). The eleven
 months before it are a made-up history walked back from it: each month some customers sat
 in another segment, and some complete profiles were not complete yet (so the collection
 rate rises toward today). The campaigns were sent 45 and 40 days ago, their 30 days are
@@ -21,12 +22,13 @@ from core.extensions import db
 from core.models import User
 from crm.customers import snapshots
 from crm.customers.figures import COUNTED, Segment
-from crm.customers.models import Customer, SegmentSnapshot
+from crm.customers.models import Child, Customer, SegmentSnapshot
 from crm.customers.segments import save_segment
 from crm.outreach.models import Campaign, CampaignHoldout, OutboxMessage
 from storefront.models import Order
 
 from .bulk import Batch
+from .data import AREAS, INTERESTS
 
 MONTHS = 12
 #: (name, days ago, hold-out share of buyers in the window, of the others, script)
@@ -37,9 +39,43 @@ CAMPAIGNS = [
 ]
 
 
+#: what the customer center's calls add to a parent's profile
+OCCUPATIONS = ["教师", "医生", "工程师", "会计", "公务员", "设计师", "销售经理", "自由职业"]
+CHANNELS, TIMES = ["phone", "sms", "wechat", "email"], ["morning", "afternoon", "evening"]
+#: the share of parents whose required profile the center has completed
+COLLECTED = 0.85
+
+
 def build_outcomes(agent: User, now, seed: int | None) -> dict:
     rng = random.Random(None if seed is None else seed + 17)
+    _collect_profiles(rng)
     return {"snapshots": _snapshots(now, rng), "campaigns": _campaigns(agent, now, rng)}
+
+
+def _collect_profiles(rng) -> None:
+    """Most parents' profiles completed by the follow-up calls: district, address,
+    occupation, interests, preferred channel and time (the others have no child on file,
+    so their profile cannot be complete)."""
+    parents = db.session.execute(
+        sa.select(Customer.id, Customer.city).where(
+            sa.exists().where(Child.customer_id == Customer.id))
+        .order_by(Customer.id)).all()
+    rows = []
+    for cid, city in parents:
+        if rng.random() >= COLLECTED:
+            continue
+        district = rng.choice(list(AREAS.get(city) or ["市辖区"]))
+        rows.append({"cid": cid, "district": district,
+                     "address": f"{district}幸福路 {rng.randint(1, 999)} 号",
+                     "occupation": rng.choice(OCCUPATIONS),
+                     "interests": ",".join(sorted(rng.sample(INTERESTS, 2))),
+                     "preferred_channel": rng.choice(CHANNELS),
+                     "preferred_time": rng.choice(TIMES)})
+    if rows:
+        c = Customer.__table__
+        db.session.execute(
+            sa.update(c).where(c.c.id == sa.bindparam("cid")).values(
+                {k: sa.bindparam(k) for k in rows[0] if k != "cid"}), rows)
 
 
 def _month_start(month: str) -> datetime:

@@ -61,6 +61,9 @@
       d.borderColor = color;
       d.spanGaps = true;
     });
+    var counts = !isPercent && data.datasets.every(function (d) {
+      return d.data.every(function (v) { return v === null || Number.isInteger(v); });
+    });
     var max = el.hasAttribute("data-max") ? parseFloat(el.getAttribute("data-max")) : undefined;
     new window.Chart(el, {
       type: el.getAttribute("data-chart"),
@@ -70,7 +73,8 @@
         interaction: {mode: "index", intersect: false},
         scales: {
           x: {ticks: {font: {size: 13}, maxRotation: 45, autoSkip: true}},
-          y: {beginAtZero: true, max: max, ticks: {font: {size: 13}, callback: fmt}}
+          y: {beginAtZero: true, max: max,
+              ticks: {font: {size: 13}, callback: fmt, precision: counts ? 0 : undefined}}
         },
         plugins: {
           legend: {display: data.datasets.length > 1, labels: {font: {size: 13}}},

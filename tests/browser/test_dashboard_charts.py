@@ -74,6 +74,10 @@ def test_the_dashboard_and_a_campaign_read_well(people, live_shop, size):
                     "Satisfaction from follow-up calls", "Complaints against the SLA"):
         expect(page.get_by_role("heading", name=t(heading))).to_be_visible()
     agent.shot(f"dashboard-{size}")
+    # what the screen shows first, and the measures, as the agent sees them (not the whole page)
+    page.screenshot(path=str(agent.shots.folder / f"dashboard-{size}-screen.png"))
+    page.get_by_role("heading", name=t("Profile collection")).scroll_into_view_if_needed()
+    page.screenshot(path=str(agent.shots.folder / f"dashboard-{size}-measures-screen.png"))
 
     cell = page.locator("[data-testid^='move-']").first
     cell.scroll_into_view_if_needed()
