@@ -26,13 +26,19 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
 from core.extensions import db
+from core.models import UTCDateTime
 from core.sql import plus_days
+from crm.club.models import EventRegistration, RegistrationStatus
 from crm.customers.figures import COUNTED
 from crm.customers.models import Customer
 from crm.followups.models import FollowUp, FollowUpStatus
+from storefront.loyalty.models import Membership
 from storefront.models import Order
 
 from .models import Campaign, CampaignHoldout, OutboxMessage, OutboxStatus
+
+#: orders within this many days of an event count as its outcome
+EVENT_DAYS = 30
 
 Z95 = 1.959963984540054
 #: fewer customers than this in either group: too few to tell anything from noise
@@ -104,11 +110,12 @@ def _groups(campaign: Campaign) -> sa.Subquery:
     return sa.union_all(contacted, held).subquery("grp")
 
 
-def _sums(campaign: Campaign) -> dict[str, dict]:
-    g = _groups(campaign)
+def _sums(g: sa.Subquery, days: int) -> dict[str, dict]:
+    """Per group of ``g`` (``customer_id, grp, start``): customers, the last start, and the
+    sums of their orders in the ``days`` from each one's start."""
     in_window = sa.and_(Order.user_id == Customer.user_id, Order.status.in_(COUNTED),
                         Order.created_at >= g.c.start,
-                        Order.created_at < plus_days(g.c.start, campaign.attribution_days))
+                        Order.created_at < plus_days(g.c.start, days))
     per_customer = (sa.select(
         g.c.grp, g.c.customer_id, sa.func.max(g.c.start).label("start"),
         sa.func.count(Order.id).label("orders"),
@@ -137,12 +144,37 @@ def outcome(campaign: Campaign, now) -> dict:
     before anyone was contacted); measuring until the window of the last sending ends
     (``until``); done with the group sizes and a ``Difference`` per measure (``ordered``
     and ``store`` are shares; ``orders`` and ``revenue`` in yuan are per customer)."""
-    sums = _sums(campaign)
+    return compare(_groups(campaign), campaign.attribution_days, now)
+
+
+def event_outcome(event, now) -> dict:
+    """``outcome`` for an event: those who came (checked in: CONTACTED) against members
+    registered who did not (HELD_OUT), orders within EVENT_DAYS of its start. Not before
+    it has started."""
+    came = EventRegistration.checked_in_at.is_not(None)
+    groups = (sa.select(Customer.id.label("customer_id"),
+                        sa.case((came, CONTACTED), else_=HELD_OUT).label("grp"),
+                        sa.literal(event.starts_at, UTCDateTime()).label("start"))
+              .select_from(EventRegistration)
+              .join(Membership, Membership.id == EventRegistration.membership_id)
+              .join(Customer, Customer.user_id == Membership.user_id)
+              .where(EventRegistration.event_id == event.id,
+                     EventRegistration.status == RegistrationStatus.REGISTERED)
+              .subquery("grp"))
+    if now < _as_utc(event.starts_at):
+        return {"state": "none"}
+    return compare(groups, EVENT_DAYS, now)
+
+
+def compare(groups: sa.Subquery, days: int, now) -> dict:
+    """``outcome`` for any two groups: ``groups`` selects ``customer_id``, ``grp``
+    (CONTACTED or HELD_OUT) and ``start``; orders count for ``days`` from each start."""
+    sums = _sums(groups, days)
     a, b = sums.get(CONTACTED), sums.get(HELD_OUT)
     if not b:
         return {"state": "none"}
     last = max(_as_utc(x["last_start"]) for x in (a, b) if x)
-    until = last + timedelta(days=campaign.attribution_days)
+    until = last + timedelta(days=days)
     if now < until:
         return {"state": "measuring", "until": until, "contacted": a["n"] if a else 0,
                 "held_out": b["n"]}
@@ -150,7 +182,7 @@ def outcome(campaign: Campaign, now) -> dict:
         return {"state": "none"}
     n1, n0 = a["n"], b["n"]
     return {
-        "state": "done", "until": until, "contacted": n1, "held_out": b["n"],
+        "state": "done", "until": until, "days": days, "contacted": n1, "held_out": b["n"],
         "ordered": proportion_difference(a["ordered"], n1, b["ordered"], n0),
         "store": proportion_difference(a["store"], n1, b["store"], n0),
         "orders": mean_difference(*a["orders"], n1, *b["orders"], n0),

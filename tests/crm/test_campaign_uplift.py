@@ -238,3 +238,36 @@ def test_small_groups_or_a_zero_share_are_not_called_real():
     # enough customers, nobody held out ordered: the interval still has width
     zero = uplift.proportion_difference(3, 300, 0, 40)
     assert zero.low < 0 < zero.high and zero.noise
+
+
+def test_an_event_compares_those_who_came_with_registered_no_shows(client, session, shop,
+                                                                   make_user, make_order):
+    from crm.club.models import Event, EventRegistration
+    from crm.customers.services import ensure_customer
+    from storefront.loyalty.membership import sign_up_member
+
+    e = Event(title="品鉴会", starts_at=utcnow() - timedelta(days=40), city="上海市",
+              address="静安区某路1号", capacity=100, seats_taken=0, tiers=[], interests=[],
+              cities=[])
+    session.add(e)
+    session.flush()
+    rng = random.Random(11)
+    for i in range(60):
+        user = make_user()
+        ensure_customer(user)
+        m = sign_up_member(user, name=f"会员{i}", phone=f"1370000{i:04d}", city="上海市")
+        came = i % 2 == 0
+        session.add(EventRegistration(event_id=e.id, membership_id=m.id, attendees=1,
+                                      status="registered",
+                                      checked_in_at=e.starts_at if came else None))
+        if rng.random() < (0.7 if came else 0.1):
+            make_order(user, shop.products[0], shop.store, days_ago=30)  # 10 days after
+    session.flush()
+    result = uplift.event_outcome(e, utcnow())
+    assert (result["contacted"], result["held_out"]) == (30, 30)
+    assert not result["ordered"].noise and result["ordered"].diff > 0.3
+
+    login(client, shop.agent)
+    page = client.get(f"/crm/club/events/{e.id}").get_data(as_text=True)
+    assert 'data-testid="verdict-ordered"><strong>A real difference' in page
+    assert "What the event brought" in page
