@@ -41,18 +41,10 @@ def _namer(model, ids):
     return lambda i: _named(names.get(i))
 
 
-def measure_tables() -> dict[str, tuple[list[str], list[tuple]]]:
-    """Each measure's table: header and rows (rates as fractions, scores 1-5)."""
-    now = utcnow()
-    latest, before = snapshots.latest_months()
+def _profile(now) -> dict:
+    latest, _before = snapshots.latest_months()
     by_center = snapshots.profile_rate_by_center(latest) if latest else []
-    sat = measures.satisfaction(now)
-    ret = measures.return_rate(now)
-    sla = measures.complaint_sla(now)
-    center = _namer(Center, [r[0] for r in by_center + sat["by_center"] + ret["by_center"]
-                             + sla["by_center"]])
-    product = _namer(Product, [r[0] for r in sat["by_product"]])
-    moves = snapshots.movement(before, latest) if before else {}
+    center = _namer(Center, [r[0] for r in by_center])
     return {
         "profile-rate": (["month", "complete", "customers", "rate", "goal"],
                          [(m, c, n, _rate(c, n), snapshots.PROFILE_GOAL)
@@ -62,6 +54,14 @@ def measure_tables() -> dict[str, tuple[list[str], list[tuple]]]:
         "missing-fields": (["field", "missing", "customers", "share"],
                            [(str(FIELD_LABELS[f]), k, n, _rate(k, n))
                             for f, k, n in snapshots.missing_fields()]),
+    }
+
+
+def _satisfaction(now) -> dict:
+    sat = measures.satisfaction(now)
+    center = _namer(Center, [r[0] for r in sat["by_center"]])
+    product = _namer(Product, [r[0] for r in sat["by_product"]])
+    return {
         "satisfaction": (["month", "calls", "mean_score"], sat["by_month"]),
         "satisfaction-by-center": (["center", "calls", "mean_score"],
                                    [(center(i), n, s) for i, n, s in sat["by_center"]]),
@@ -69,19 +69,60 @@ def measure_tables() -> dict[str, tuple[list[str], list[tuple]]]:
                                     [(product(i), n, s) for i, n, s in sat["by_product"]]),
         "satisfaction-by-agent": (["agent", "calls", "mean_score"],
                                   [(a or "—", n, s) for a, n, s in sat["by_agent"]]),
+    }
+
+
+def _returns(now) -> dict:
+    ret = measures.return_rate(now)
+    center = _namer(Center, [r[0] for r in ret["by_center"]])
+    return {
         "return-rate": (["month", "buyers", "returned_within_90_days", "rate", "final"],
                         [(m, b, r, _rate(r, b), final) for m, b, r, final in ret["by_month"]]),
         "return-rate-by-center": (["center", "buyers", "returned_within_90_days", "rate"],
                                   [(center(i), b, r, _rate(r, b))
                                    for i, b, r in ret["by_center"]]),
+    }
+
+
+def _sla(now) -> dict:
+    sla = measures.complaint_sla(now)
+    center = _namer(Center, [r[0] for r in sla["by_center"]])
+    return {
         "complaint-sla": (["month", "complaints", "answered_in_time", "resolved_in_time"],
                           sla["by_month"]),
         "complaint-sla-by-center": (
             ["center", "complaints", "answered_in_time", "resolved_in_time"],
             [(center(i), n, a, r) for i, n, a, r in sla["by_center"]]),
-        "segment-moves": (["from", "to", "customers"],
-                          [(f, t, n) for (f, t), n in sorted(moves.items())]),
     }
+
+
+def _moves(now) -> dict:
+    latest, before = snapshots.latest_months()
+    moves = snapshots.movement(before, latest) if before else {}
+    return {"segment-moves": (["from", "to", "customers"],
+                              [(f, t, n) for (f, t), n in sorted(moves.items())])}
+
+
+#: each family of tables, computed together, and the tables it gives
+FAMILIES = {_profile: ("profile-rate", "profile-rate-by-center", "missing-fields"),
+            _satisfaction: ("satisfaction", "satisfaction-by-center",
+                            "satisfaction-by-product", "satisfaction-by-agent"),
+            _returns: ("return-rate", "return-rate-by-center"),
+            _sla: ("complaint-sla", "complaint-sla-by-center"),
+            _moves: ("segment-moves",)}
+MEASURE_TABLES = {name: family for family, names in FAMILIES.items() for name in names}
+
+
+def measure_tables() -> dict[str, tuple[list[str], list[tuple]]]:
+    """Each measure's table: header and rows (rates as fractions, scores 1-5)."""
+    now = utcnow()
+    return {name: table for family in FAMILIES for name, table in family(now).items()}
+
+
+def measure_table(name: str) -> tuple[list[str], list[tuple]] | None:
+    """One measure's table (only its family is computed), or None for no such table."""
+    family = MEASURE_TABLES.get(name)
+    return family(utcnow())[name] if family else None
 
 
 def measures_context() -> dict:

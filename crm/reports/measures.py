@@ -80,21 +80,25 @@ def return_rate(now=None, months: int = 12) -> dict[str, list[tuple]]:
     purchase of the month has had its RETURN_DAYS) and ``(center id, buyers, returned)``
     over the months shown (the center of the first purchase)."""
     now = now or utcnow()
-    again = sa.orm.aliased(Order)
-    came_back = sa.exists().where(
-        again.user_id == Order.user_id, again.status.in_(COUNTED),
-        again.created_at > Order.created_at,
-        again.created_at <= plus_days(Order.created_at, RETURN_DAYS))
-    returned = sa.func.count(sa.distinct(sa.case((came_back, Order.user_id))))
-    month = _month(Order.created_at)
     labels = months_back(now, months)
-    where = (Order.status.in_(COUNTED), Order.created_at >= _since(now, months), month >= labels[0])
+    # each purchase with the buyer's next one (LEAD over one sort of the window's orders:
+    # the next purchase of one in the window is in it too)
+    nxt = sa.func.lead(Order.created_at).over(partition_by=Order.user_id,
+                                              order_by=(Order.created_at, Order.id))
+    o = (sa.select(Order.user_id, Order.center_id, Order.created_at,
+                   _month(Order.created_at).label("month"), nxt.label("next_at"))
+         .where(Order.status.in_(COUNTED), Order.created_at >= _since(now, months))
+         .subquery("o"))
+    came_back = sa.and_(o.c.next_at > o.c.created_at,
+                        o.c.next_at <= plus_days(o.c.created_at, RETURN_DAYS))
+    returned = sa.func.count(sa.distinct(sa.case((came_back, o.c.user_id))))
+    buyers = sa.func.count(sa.distinct(o.c.user_id))
+    shown = o.c.month >= labels[0]
     by_month = dict((m, (int(b), int(r))) for m, b, r in db.session.execute(
-        sa.select(month, sa.func.count(sa.distinct(Order.user_id)), returned)
-        .where(*where).group_by(month)).all())
+        sa.select(o.c.month, buyers, returned).where(shown).group_by(o.c.month)).all())
     by_center = [(c, int(b), int(r)) for c, b, r in db.session.execute(
-        sa.select(Order.center_id, sa.func.count(sa.distinct(Order.user_id)), returned)
-        .where(*where).group_by(Order.center_id)).all()]
+        sa.select(o.c.center_id, buyers, returned).where(shown)
+        .group_by(o.c.center_id)).all()]
     today = shop_date(now)
     rows = []
     for m in labels:

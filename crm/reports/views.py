@@ -14,7 +14,7 @@ from crm.labels import METHOD_LABELS
 from crm.web import CRM_ROLES, bp
 
 from . import dashboards
-from .measure_views import _Named, _named, measure_tables, measures_context
+from .measure_views import _Named, _named, measure_table, measures_context
 
 
 def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
@@ -60,7 +60,10 @@ def dashboard():
 
 
 def _table(name: str) -> tuple[list[str], list[tuple]]:
-    tables = _tables() | measure_tables()
+    """One table; a measure's alone (its family), not every figure of the dashboard."""
+    if (table := measure_table(name)) is not None:
+        return table
+    tables = _tables()
     if name not in tables:
         abort(404)
     return tables[name]

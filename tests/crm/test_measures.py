@@ -157,3 +157,13 @@ def test_every_measure_has_its_csv(client, session, shop):
         response = client.get(f"/crm/dashboard/{name}.csv")
         assert response.status_code == 200, name
         assert response.mimetype == "text/csv"
+
+
+def test_a_charts_json_computes_its_own_table_only(client, session, shop):
+    login(client, shop.agent)
+    client.get("/crm/dashboard/return-rate.json")  # the session's first request, warmed up
+    with count_statements() as seen:
+        table = client.get("/crm/dashboard/return-rate.json").get_json()
+    assert table["header"][:3] == ["month", "buyers", "returned_within_90_days"]
+    assert not [s for s in seen if "followups" in s or "segment_snapshots" in s
+                or "complaints" in s]
