@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from core.models import User
-from crm.customers.models import Child, Customer
+from crm.customers.models import Child, Customer, SegmentSnapshot
 from crm.followups.models import FollowUp
 from fulfillment.models import Fulfillment, FulfillmentLine
 from storefront.loyalty.models import Membership
@@ -21,9 +21,9 @@ class Batch:
     TABLES = {"users": User, "customers": Customer, "memberships": Membership, "orders": Order,
               "order_lines": OrderLine, "fulfillments": Fulfillment,
               "fulfillment_lines": FulfillmentLine, "followups": FollowUp,
-              "customer_children": Child}
+              "customer_children": Child, "segment_snapshots": SegmentSnapshot}
     ORDER = ("users", "customers", "customer_children", "memberships", "orders", "order_lines",
-             "fulfillments", "fulfillment_lines", "followups")
+             "fulfillments", "fulfillment_lines", "followups", "segment_snapshots")
 
     def __init__(self):
         self.rows: dict[str, list[dict]] = {name: [] for name in self.ORDER}

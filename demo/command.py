@@ -27,6 +27,7 @@ from storefront.models import Product
 
 from .care import build_care
 from .club import build_club
+from .outcomes import build_outcomes
 from .shop import DemoShop
 
 
@@ -72,4 +73,8 @@ def demo_command(customers, orders, if_empty, seed):
         db.session.commit()
         click.echo(f"Customer center: {care['complaints']} complaint(s), "
                    f"{care['coupons']} coupon(s) given.")
+        outcomes = build_outcomes(shop.agent, shop.now, seed)
+        db.session.commit()
+        click.echo(f"Outcomes: {outcomes['snapshots']} monthly segment snapshot row(s), "
+                   f"{outcomes['campaigns']} finished campaign(s) with a control group.")
     shop.report(time.monotonic() - started)

@@ -12,11 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.auth import roles_required
+from core.clock import utcnow
 from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.forms import apply_domain_errors, form_status, submit_form
 from core.i18n import localized
 from core.models import Role
+from crm.outreach import uplift
 from fulfillment.models import Center
 
 from . import audience, content, desk, events
@@ -206,9 +208,12 @@ def event_detail(event_id: int):
                 if not form.card_number.errors:
                     form.card_number.errors = [str(err.message)]
                 status = err.status
+    outcome = uplift.event_outcome(event, utcnow())
     return render_template("crm/club/event.html", event=event, form=form,
                            registrations=events.registrations(event),
-                           figures=events.event_figures(event)), status
+                           figures=events.event_figures(event), outcome=outcome,
+                           outcome_rows=uplift.outcome_rows(outcome)
+                           if outcome["state"] == "done" else []), status
 
 
 @bp.route("/events/<int:event_id>/attendees.csv")

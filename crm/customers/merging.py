@@ -85,7 +85,8 @@ def _references():
 
 def _unique_partners(table, column) -> list[list]:
     """For each unique rule of ``table`` that holds ``column``: its other columns."""
-    rules = [list(c.columns) for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
+    rules = [list(c.columns) for c in table.constraints
+             if isinstance(c, sa.UniqueConstraint | sa.PrimaryKeyConstraint)]
     rules += [list(i.columns) for i in table.indexes if i.unique]
     if column.unique:
         rules.append([column])

@@ -219,3 +219,20 @@ class ImportPreview(db.Model):
     token = sa.Column(sa.String(32), nullable=False, unique=True)
     data = sa.Column(sa.LargeBinary, nullable=False)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+
+class SegmentSnapshot(db.Model):
+    """A customer as the month's snapshot job found them (``snapshots.take_snapshot``): the
+    RFM segment, whether the required profile was complete, the favourite center. The last
+    run in a month stands for the month."""
+
+    __tablename__ = "segment_snapshots"
+
+    #: 'YYYY-MM' in the shop's zone
+    month = sa.Column(sa.String(7), primary_key=True)
+    customer_id = sa.Column(sa.Integer, sa.ForeignKey("customers.id"), primary_key=True,
+                            index=True)
+    segment = sa.Column(sa.String(20))
+    profile_complete = sa.Column(sa.Boolean, nullable=False, default=False)
+    center_id = sa.Column(sa.Integer, sa.ForeignKey("centers.id"))
+    taken_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

@@ -22,9 +22,10 @@ from crm.followups.models import FollowUp, FollowUpKind, FollowUpStatus
 from crm.followups.planning import no_order, plan_contacts, script_text
 from crm.followups.rules import render_script, script_problem
 
-from .models import Campaign, OutboxMessage, OutboxStatus
+from .models import Campaign, CampaignHoldout, OutboxMessage, OutboxStatus
 
 CHANNELS = ("sms", "email", "phone")
+MAX_HOLDOUT_PERCENT = 50
 PURPOSES = ("marketing", "service")
 
 
@@ -86,14 +87,24 @@ def reach(campaign: Campaign, now=None) -> dict:
     return {"total": total, "reachable": reachable, "no_consent": total - reachable}
 
 
-def _left_out(campaign: Campaign, now) -> int:
-    """Customers of the segment without the consent who have no message (call) of the
-    campaign; one who has is counted by what became of it (skipped at delivery, say)."""
-    sent = (sa.exists().where(FollowUp.campaign_id == campaign.id,
+def _sent(campaign: Campaign) -> sa.ColumnElement:
+    """The customer has a message (call) of the campaign."""
+    return (sa.exists().where(FollowUp.campaign_id == campaign.id,
                               FollowUp.customer_id == Customer.id)
             if campaign.channel == "phone" else
             sa.exists().where(OutboxMessage.campaign_id == campaign.id,
                               OutboxMessage.customer_id == Customer.id))
+
+
+def _held_out(campaign: Campaign) -> sa.ColumnElement:
+    return sa.exists().where(CampaignHoldout.campaign_id == campaign.id,
+                             CampaignHoldout.customer_id == Customer.id)
+
+
+def _left_out(campaign: Campaign, now) -> int:
+    """Customers of the segment without the consent who have no message (call) of the
+    campaign; one who has is counted by what became of it (skipped at delivery, say)."""
+    sent = _sent(campaign)
     return db.session.execute(segment_query(campaign.segment.filters, now).with_only_columns(
         sa.func.count(Customer.id)).where(~_consent(campaign.purpose), ~sent)).scalar_one()
 
@@ -108,11 +119,48 @@ def preview(campaign: Campaign, customer: Customer | None = None, *, agent: str 
     return customer, render_script(campaign.script, customer, agent=agent)
 
 
+def hold_out(campaign: Campaign, now) -> int:
+    """Hold out ``holdout_percent`` of the customers the sending would reach for the first
+    time, chosen at random (ORDER BY random()), into ``campaign_holdouts``; returns how
+    many. Set-based: one count and one INSERT ... SELECT."""
+    if not campaign.holdout_percent:
+        return 0
+    fresh = audience(campaign, now).where(~_sent(campaign), ~_held_out(campaign))
+    count = db.session.execute(fresh.with_only_columns(sa.func.count(Customer.id))
+                               ).scalar_one()
+    share = round(count * campaign.holdout_percent / 100)
+    if not share:
+        return 0
+    chosen = (fresh.with_only_columns(sa.literal(campaign.id), Customer.id, at(now))
+              .order_by(sa.func.random()).limit(share))
+    db.session.execute(sa.insert(CampaignHoldout).from_select(
+        ["campaign_id", "customer_id", "created_at"], chosen))
+    return share
+
+
+def choose_control(campaign: Campaign, *, holdout_percent, attribution_days) -> None:
+    """The hold-out share (0-50 %) and the attribution window (1-365 days), chosen when
+    the campaign is first sent and kept after."""
+    if campaign.sent_at is not None:
+        return
+    errors = {}
+    if not isinstance(holdout_percent, int) or not 0 <= holdout_percent <= MAX_HOLDOUT_PERCENT:
+        errors["holdout_percent"] = [str(_l("Between 0 and %(max)d %%.",
+                                            max=MAX_HOLDOUT_PERCENT))]
+    if not isinstance(attribution_days, int) or not 1 <= attribution_days <= 365:
+        errors["attribution_days"] = [str(_l("Between 1 and 365 days."))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    campaign.holdout_percent, campaign.attribution_days = holdout_percent, attribution_days
+
+
 def send_campaign(campaign: Campaign, agent: User | None, now) -> int:
     """Message (or plan a call for) every customer reached who has not had this campaign
-    yet; returns how many. Set-based: one INSERT ... SELECT (``planning.plan_contacts``)."""
+    yet, less the share held out; returns how many. Set-based: one INSERT ... SELECT
+    (``planning.plan_contacts``)."""
+    hold_out(campaign, now)
     key = sa.literal(f"campaign:{campaign.id}:customer:") + text(Customer.id)
-    candidates = audience(campaign, now).with_only_columns(
+    candidates = audience(campaign, now).where(~_held_out(campaign)).with_only_columns(
         Customer.id.label("customer_id"), no_order(), key.label("reason"),
         at(now).label("due_at"))
     # (a campaign's calls and messages name their kind alike: "campaign")
@@ -130,9 +178,14 @@ def results(campaign_ids: list[int]) -> dict[int, dict]:
     """Per campaign: sent (messages queued or calls planned), delivered (sent / reached),
     failed (failed / unreached), waiting, and skipped for want of consent."""
     out = {cid: dict.fromkeys(("sent", "delivered", "failed", "waiting", "skipped",
-                               "no_address"), 0) for cid in campaign_ids}
+                               "no_address", "held_out"), 0) for cid in campaign_ids}
     if not campaign_ids:
         return out
+    for cid, n in db.session.execute(
+            sa.select(CampaignHoldout.campaign_id, sa.func.count())
+            .where(CampaignHoldout.campaign_id.in_(campaign_ids))
+            .group_by(CampaignHoldout.campaign_id)):
+        out[cid]["held_out"] = n
     for cid, skipped in db.session.execute(sa.select(Campaign.id, Campaign.skipped_count).where(
             Campaign.id.in_(campaign_ids))):
         out[cid]["skipped"] = skipped

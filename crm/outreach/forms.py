@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class CampaignForm(FlaskForm):
@@ -23,3 +23,16 @@ class CampaignForm(FlaskForm):
                            validators=[DataRequired(), Length(max=2000)],
                            description=_l("Placeholders: {name}, {baby_age}, {shop}; "
                                           "{agent} in a call script."))
+
+
+class SendForm(FlaskForm):
+    """The first sending: the share held out as the control group and the window in which
+    orders count as the campaign's outcome."""
+
+    holdout_percent = IntegerField(
+        _l("Hold out as control group (%)"), default=0,
+        validators=[NumberRange(min=0, max=50)],
+        description=_l("Chosen at random; they get nothing. 0 for no control group."))
+    attribution_days = IntegerField(
+        _l("Measure orders for (days)"), default=30,
+        validators=[NumberRange(min=1, max=365)])

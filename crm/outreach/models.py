@@ -91,6 +91,8 @@ class Campaign(db.Model):
         one_of("channel", (Channel.SMS, Channel.EMAIL, Channel.PHONE), name="channel_known"),
         one_of("purpose", Purpose, name="purpose_known"),
         sa.CheckConstraint("skipped_count >= 0", name="skipped_nonnegative"),
+        sa.CheckConstraint("holdout_percent BETWEEN 0 AND 50", name="holdout_percent_range"),
+        sa.CheckConstraint("attribution_days BETWEEN 1 AND 365", name="attribution_days_range"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -106,9 +108,27 @@ class Campaign(db.Model):
     #: customers of the segment left out for want of consent at the last sending (those with
     #: a message or call of it are counted by its outcome instead: each customer once)
     skipped_count = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    #: the share of each sending's audience held out at random as the control group (their
+    #: customers get nothing); chosen at the first sending and kept
+    holdout_percent = sa.Column(sa.SmallInteger, nullable=False, default=0, server_default="0")
+    #: orders within this many days of a customer's sending are the campaign's outcome
+    attribution_days = sa.Column(sa.SmallInteger, nullable=False, default=30,
+                                 server_default="30")
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     sent_at = sa.Column(UTCDateTime)
     sent_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
 
     segment = relationship(SavedSegment)
+
+
+class CampaignHoldout(db.Model):
+    """A customer of a campaign's audience held out at random (the control group): no
+    message, no call; ``created_at`` is the sending that held them out."""
+
+    __tablename__ = "campaign_holdouts"
+
+    campaign_id = sa.Column(sa.Integer, sa.ForeignKey("campaigns.id"), primary_key=True)
+    customer_id = sa.Column(sa.Integer, sa.ForeignKey("customers.id"), primary_key=True,
+                            index=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

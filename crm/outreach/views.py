@@ -19,8 +19,8 @@ from crm.customers.models import SavedSegment
 from crm.customers.services import mask_phone
 from crm.web import CRM_ROLES, bp
 
-from . import campaigns
-from .forms import CampaignForm
+from . import campaigns, uplift
+from .forms import CampaignForm, SendForm
 from .models import OutboxMessage, OutboxStatus
 from .outbox import list_outbox, requeue_message
 
@@ -65,25 +65,45 @@ def campaign_edit(campaign_id: int | None):
             form_status(form))
 
 
+def _campaign_page(campaign, form: SendForm, status: int = 200):
+    customer, text = campaigns.preview(campaign, agent=current_user.name)
+    outcome = uplift.outcome(campaign, utcnow())
+    rows = uplift.outcome_rows(outcome) if outcome["state"] == "done" else []
+    return render_template("crm/campaign.html", campaign=campaign, form=form,
+                           reach=campaigns.reach(campaign),
+                           counts=campaigns.results([campaign.id])[campaign.id],
+                           outcome=outcome, outcome_rows=rows,
+                           preview_customer=customer, preview_text=text), status
+
+
 @bp.route("/crm/campaigns/<int:campaign_id>")
 @roles_required(*CRM_ROLES)
 def campaign_show(campaign_id: int):
-    campaign = campaigns.get_campaign(campaign_id)
-    customer, text = campaigns.preview(campaign, agent=current_user.name)
-    return render_template("crm/campaign.html", campaign=campaign,
-                           reach=campaigns.reach(campaign),
-                           counts=campaigns.results([campaign.id])[campaign.id],
-                           preview_customer=customer, preview_text=text)
+    # a share is suggested; a sending that names none holds out nobody
+    return _campaign_page(campaigns.get_campaign(campaign_id),
+                          SendForm(data={"holdout_percent": 10, "attribution_days": 30}))
 
 
 @bp.route("/crm/campaigns/<int:campaign_id>/send", methods=["POST"])
 @roles_required(*CRM_ROLES)
 def campaign_send(campaign_id: int):
-    planned = campaigns.send_campaign(campaigns.get_campaign(campaign_id), current_user,
-                                      utcnow())
-    db.session.commit()
-    flash(_("%(n)d new message(s) or call(s) planned.", n=planned), "success")
-    return redirect(url_for("crm.campaign_show", campaign_id=campaign_id))
+    """The first sending takes the hold-out share and the window; later ones keep them."""
+    campaign = campaigns.get_campaign(campaign_id)
+    form = SendForm(data={"holdout_percent": campaign.holdout_percent,
+                          "attribution_days": campaign.attribution_days}
+                    if campaign.sent_at is not None else None)
+    saved = {}
+
+    def action():
+        if campaign.sent_at is None:
+            campaigns.choose_control(campaign, holdout_percent=form.holdout_percent.data,
+                                     attribution_days=form.attribution_days.data)
+        saved["planned"] = campaigns.send_campaign(campaign, current_user, utcnow())
+        return saved["planned"]
+
+    if submit_form(form, action, lambda n: _("%(n)d new message(s) or call(s) planned.", n=n)):
+        return redirect(url_for("crm.campaign_show", campaign_id=campaign_id))
+    return _campaign_page(campaign, form, 400)
 
 
 # --- the outbox --------------------------------------------------------------------------------

@@ -1,1 +1,2 @@
-"""The customer center's dashboards: the figures, and the SVG charts drawn from them."""
+"""The customer center's dashboards: the figures, their tables (CSV and JSON), and the
+pages that chart them."""

@@ -1,32 +1,21 @@
-"""The customer center's dashboards: sales, the RFM grid, follow-ups, complaints, members.
-Charts are SVG drawn here; every table is also a CSV."""
+"""The customer center's dashboards: sales, the RFM grid, follow-ups, complaints, members,
+the outcome measures. Every table is a CSV and a JSON; the charts draw the JSON."""
 
 import io
 
-from flask import Response, abort, render_template
-from flask_babel import gettext as _
+from flask import Response, abort, jsonify, render_template
 
 from core import spreadsheet
 from core.auth import roles_required
 from core.i18n import localized
+from crm.care.labels import CATEGORY_LABELS
 from crm.customers.figures import Segment, rfm_grid
 from crm.labels import METHOD_LABELS
 from crm.web import CRM_ROLES, bp
 from storefront.labels import CHANNEL_LABELS as CHANNEL_WORDS
 
 from . import dashboards
-from .charts import bar_chart, line_chart, pivot
-
-
-class _Named:
-    def __init__(self, zh, en):
-        self.name_zh, self.name_en = zh, en
-
-
-def _named(names: tuple[str, str | None] | None) -> str:
-    """A center's or product's name in the page's language; "—" for none (no order or
-    product named)."""
-    return localized(_Named(*names), "name") if names else "—"
+from .measure_views import _Named, _named, measure_table, measures_context
 
 
 def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
@@ -43,7 +32,9 @@ def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
             for zh, en, channel, n, amount in dashboards.sales_by_channel_and_store()]),
         "followups": (["day", "due", "done"], dashboards.followups_done_vs_due()),
         "complaints": (["category", "complaints_90_days", "hours_to_first_response",
-                        "hours_to_resolution"], complaints["by_category"]),
+                        "hours_to_resolution"],
+                       [(str(CATEGORY_LABELS.get(c, c)), *rest)
+                        for c, *rest in complaints["by_category"]]),
         "complaints-by-center": (
             ["center", "complaints_90_days", "open", "sla_breaches", "hours_to_first_response",
              "hours_to_resolution"],
@@ -60,55 +51,42 @@ def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
 @bp.route("/crm/dashboard")
 @roles_required(*CRM_ROLES)
 def dashboard():
-    """Customers by recency and frequency score; each cell lists its customers."""
+    """The figures as tables, each drawn as a chart (static/js/dashboard.js) from the JSON
+    of its table; customers by recency and frequency score, each cell listing them."""
     grid = rfm_grid()
     peak = max(grid["cells"].values(), default=0)
-    sales = dashboards.sales_by_day()
-    follow = dashboards.followups_done_vs_due()
-    members = dashboards.member_growth()
-    by_center = dashboards.sales_by_center_and_method()
-    by_channel = dashboards.sales_by_channel_and_store()
-    complaints = dashboards.complaint_figures()
-    method = lambda row: str(METHOD_LABELS.get(row[2], row[2]))  # noqa: E731
-    center = lambda row: localized(_Named(row[0], row[1]), "name")  # noqa: E731
-    yuan = lambda row: row[4] / 100  # noqa: E731
-    charts = {
-        "by_center": bar_chart(*pivot(by_center, center, method, yuan),
-                               title=_("Sales by center (yuan)")),
-        "by_channel": bar_chart(*pivot(by_channel, center,
-                                       lambda row: str(CHANNEL_WORDS.get(row[2], row[2])), yuan),
-                                title=_("Sales by store: online and at the counter (yuan)")),
-        "by_method": bar_chart(*pivot(by_center, method, lambda row: _("Sales (yuan)"), yuan),
-                               title=_("Sales by fulfillment method")),
-        "complaints_by_center": bar_chart(
-            [_named(names) for names, *_rest in complaints["by_center"]],
-            {_("Open"): [row[2] for row in complaints["by_center"]],
-             _("SLA breaches"): [row[3] for row in complaints["by_center"]]},
-            title=_("Complaints open and SLA breaches by center")),
-        "sales": bar_chart([d[5:] for d, _n, _a in sales],
-                           {_("Sales (yuan)"): [a / 100 for _d, _n, a in sales]},
-                           title=_("Sales by day")),
-        "followups": bar_chart([d[5:] for d, _due, _done in follow],
-                               {_("Due"): [x for _d, x, _y in follow],
-                                _("Done"): [y for _d, _x, y in follow]},
-                               title=_("Follow-ups done vs due")),
-        "members": line_chart([m for m, _j, _t in members],
-                              {_("Members"): [t for _m, _j, t in members]},
-                              title=_("Member growth")),
-    }
     return render_template("crm/dashboard.html", grid=grid, peak=peak or 1,
-                           segments=Segment.ALL, charts=charts, by_center=by_center,
-                           by_channel=by_channel, channel_words=CHANNEL_WORDS,
-                           complaints=complaints, named=_named)
+                           segments=Segment.ALL,
+                           by_center=dashboards.sales_by_center_and_method(),
+                           complaints=dashboards.complaint_figures(), named=_named,
+                           categories=CATEGORY_LABELS, methods=METHOD_LABELS,
+                           by_channel=dashboards.sales_by_channel_and_store(),
+                           channel_words=CHANNEL_WORDS, measures=measures_context())
+
+
+def _table(name: str) -> tuple[list[str], list[tuple]]:
+    """One table; a measure's alone (its family), not every figure of the dashboard."""
+    if (table := measure_table(name)) is not None:
+        return table
+    tables = _tables()
+    if name not in tables:
+        abort(404)
+    return tables[name]
+
+
+@bp.route("/crm/dashboard/<name>.json")
+@roles_required(*CRM_ROLES)
+def dashboard_json(name: str):
+    """A dashboard table as ``{"header": [...], "rows": [[...], ...]}``: what its chart
+    draws, the same rows as its CSV."""
+    header, rows = _table(name)
+    return jsonify(header=header, rows=[list(row) for row in rows])
 
 
 @bp.route("/crm/dashboard/<name>.csv")
 @roles_required(*CRM_ROLES)
 def dashboard_csv(name: str):
-    tables = _tables()
-    if name not in tables:
-        abort(404)
-    header, rows = tables[name]
+    header, rows = _table(name)
     buffer = io.StringIO()
     writer = spreadsheet.writer(buffer)
     writer.writerow(header)

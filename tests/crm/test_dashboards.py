@@ -1,7 +1,10 @@
-"""Dashboards: sales, follow-ups, complaints, members; SVG charts and CSV numbers."""
+"""Dashboards: sales, follow-ups, complaints, members; charts drawn from each table's JSON
+(the same rows as its CSV)."""
 
 import csv
 import io
+import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,18 +14,23 @@ from crm.care import complaints
 from crm.customers.figures import recompute_figures
 from crm.customers.services import ensure_customer
 from crm.reports import dashboards
-from crm.reports.charts import pivot
 from storefront.loyalty.membership import sign_up_member
 from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
 
 
-def section(page: str, testid: str) -> str:
-    """The SVG inside the element marked ``data-testid=testid``."""
-    start = page.index(f'data-testid="{testid}"')
-    svg = page.index("<svg", start)
-    return page[svg:page.index("</svg>", svg) + 6]
+def canvas(page: str, testid: str) -> dict[str, str]:
+    """The data- attributes of the chart (a canvas) marked ``data-testid=testid``."""
+    from html import unescape
+
+    tag = next(t for t in re.findall(r"<canvas [^>]*>", page) if f'data-testid="{testid}"' in t)
+    return {k: unescape(v) for k, v in re.findall(r'data-([a-z-]+)="([^"]*)"', tag)}
+
+
+def drawn_from(client, chart: dict) -> dict:
+    """The JSON table a chart draws."""
+    return client.get(chart["src"]).get_json()
 
 
 def test_figures(session, shop, make_order):
@@ -58,15 +66,22 @@ def test_complaint_and_followup_figures(session, shop, make_order):
     assert sum(due for _d, due, _done in rows) == 1
 
 
-def test_dashboard_page_draws_svg_and_serves_csv(client, session, shop, make_order):
+def test_dashboard_page_charts_its_tables_and_serves_csv(client, session, shop, make_order):
     make_order(shop.shopper, shop.products[0], shop.store, days_ago=0)
     login(client, shop.agent)
     page = client.get("/crm/dashboard").get_data(as_text=True)
-    assert page.count("<svg") >= 3 and "cdn" not in page.lower()
+    assert page.count("<canvas data-chart=") >= 10 and "<svg" not in page
+    assert "cdn" not in page.lower() and not re.search(r"<script(?![^>]*\bsrc=)", page)
+    assert "/static/vendor/chartjs-4.6.2/chart.umd.min.js" in page
     body = client.get("/crm/dashboard/sales-by-day.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[0] == ["day", "orders", "amount_fen"] and rows[-1][1:] == ["1", "12800"]
+    sales = canvas(page, "chart-sales")
+    assert json.loads(sales["y"]) == ["amount_fen"] and sales["scale"] == "0.01"
+    table = drawn_from(client, sales)
+    assert table["header"] == rows[0] and table["rows"][-1][1:] == [1, 12800]
     assert client.get("/crm/dashboard/secrets.csv").status_code == 404
+    assert client.get("/crm/dashboard/secrets.json").status_code == 404
 
 
 def test_each_csv_holds_what_the_shop_did(client, session, shop, make_order):
@@ -96,7 +111,9 @@ def test_each_csv_holds_what_the_shop_did(client, session, shop, make_order):
     assert all(row[1:] == ["0", "0"] for row in followups[1:-1])
     complaint_rows = table("complaints")
     assert complaint_rows[0][:2] == ["category", "complaints_90_days"]
-    assert [row[:2] for row in complaint_rows[1:]] == [["quality", "1"]]
+    assert [row[:2] for row in complaint_rows[1:]] == [["Quality", "1"]]  # a word, not a code
+    page = client.get("/crm/dashboard").get_data(as_text=True)
+    assert "<td>Quality</td>" in page and "<td>quality</td>" not in page
     members = table("members")
     assert members[0] == ["month", "joined", "members"] and members[-1] == [month, "1", "1"]
     rfm = table("rfm")
@@ -130,11 +147,12 @@ def test_complaints_by_center_and_product(client, session, shop, make_order):
     login(client, shop.agent)
     page = client.get("/crm/dashboard").get_data(as_text=True)
     assert 'data-testid="complaints-by-center"' in page and shop.far_store.name_en in page
-    chart = section(page, "chart-complaints-by-center")
-    assert chart.startswith("<svg") and chart.count("<rect") >= 6  # 3 centers x 2 + legend
-    assert f"{shop.far_store.name_en} · Open: 2</title>" in chart
-    assert f"{shop.far_store.name_en} · SLA breaches: 1</title>" in chart
-    assert f"{shop.store.name_en} · SLA breaches: 0</title>" in chart
+    chart = canvas(page, "chart-complaints-by-center")
+    assert json.loads(chart["y"]) == ["open", "sla_breaches"]
+    assert json.loads(chart["names"]) == ["Open", "SLA breaches"]
+    table = drawn_from(client, chart)
+    drawn = {row[0]: row[2:4] for row in table["rows"]}
+    assert drawn[shop.far_store.name_en] == [2, 1] and drawn[shop.store.name_en] == [1, 0]
     body = client.get("/crm/dashboard/complaints-by-center.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[0][:4] == ["center", "complaints_90_days", "open", "sla_breaches"]
@@ -146,12 +164,6 @@ def test_complaints_by_center_and_product(client, session, shop, make_order):
     assert [shop.products[1].name_en, "2", "", ""] in rows
 
 
-def test_pivot_sums_rows_into_series():
-    rows = [("a", "x", 1), ("b", "y", 2), ("a", "x", 3), ("a", "y", 4)]
-    labels, series = pivot(rows, lambda r: r[0], lambda r: r[1], lambda r: r[2])
-    assert labels == ["a", "b"] and series == {"x": [4, 0], "y": [4, 2]}
-
-
 def test_sales_charts_by_center_and_method(client, session, shop, make_order):
     make_order(shop.shopper, shop.products[0], shop.store, days_ago=0)
     make_order(shop.shopper, shop.products[1], shop.far_store, days_ago=1)
@@ -159,11 +171,12 @@ def test_sales_charts_by_center_and_method(client, session, shop, make_order):
     delivered.fulfillment_method = "delivery"
     login(client, shop.agent)
     page = client.get("/crm/dashboard").get_data(as_text=True)
-    by_center = section(page, "chart-sales-by-center")
-    assert f"{shop.store.name_en} · Pickup: 128</title>" in by_center
-    assert f"{shop.far_store.name_en} · Pickup: 398</title>" in by_center
-    assert f"{shop.hub.name_en} · Delivery: 268</title>" in by_center
-    assert f"{shop.hub.name_en} · Pickup: 0</title>" in by_center
-    by_method = section(page, "chart-sales-by-method")
-    assert "Pickup · Sales (yuan): 526</title>" in by_method
-    assert "Delivery · Sales (yuan): 268</title>" in by_method
+    by_center = canvas(page, "chart-sales-by-center")
+    assert (by_center["group"], by_center["value"]) == ("method", "amount_fen")
+    assert json.loads(by_center["words"])["delivery"] == "Delivery"  # words, not codes
+    rows = {(c, m): a for c, m, _n, a in drawn_from(client, by_center)["rows"]}
+    assert rows == {(shop.store.name_en, "pickup"): 12800,
+                    (shop.far_store.name_en, "pickup"): 39800,
+                    (shop.hub.name_en, "delivery"): 26800}
+    by_method = canvas(page, "chart-sales-by-method")
+    assert by_method["x"] == "method" and by_method["src"] == by_center["src"]

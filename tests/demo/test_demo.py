@@ -256,3 +256,22 @@ def test_the_customer_center_has_complaints_and_coupons_to_work_on(demo, session
     assert len(coupons) == int(found.group(2)) and {c.source for c in coupons} == {
         "complaint", "manual"}
     assert all(c.note for c in coupons if c.source == "manual")
+
+
+def test_a_year_of_snapshots_and_two_finished_campaigns(demo, session):
+    from crm.customers import snapshots
+    from crm.outreach import uplift
+    from crm.outreach.models import Campaign
+
+    found = re.search(r"Outcomes: (\d+) monthly segment snapshot row\(s\), 2 finished", demo)
+    assert found, demo
+    rates = snapshots.profile_rate_by_month()
+    assert len(rates) == 12 and rates[-1][1] > 0  # some profiles completed
+    assert rates[0][1] / rates[0][2] <= rates[-1][1] / rates[-1][2]  # more complete by now
+    latest, before = snapshots.latest_months()
+    assert sum(snapshots.movement(before, latest).values()) > 0
+    worked, noise = _all(session, sa.select(Campaign).order_by(Campaign.id))
+    results = [uplift.outcome(c, utcnow()) for c in (worked, noise)]
+    assert [r["state"] for r in results] == ["done", "done"]
+    assert results[0]["ordered"].diff > 0  # fewer buyers were held out
+    assert results[1]["ordered"].noise  # as many buyers held out as others

@@ -1,0 +1,129 @@
+"""The dashboard's outcome measures and a campaign's uplift against one full scan of orders.
+
+    .venv/bin/python bench/crm_measures.py [--customers 100000] [--orders 1000000]
+        [--database-url postgresql://...] [--rounds 3] [--keep]
+
+The database is made and seeded as ``bench/crm_recompute.py`` does (``flask demo``, which
+also seeds a year of monthly snapshots and two finished campaigns). It then times, best of
+``--rounds``, each beside the floor (``SELECT sum(total_amount), max(created_at) FROM
+orders``): the snapshot job (``snapshots.take_snapshot``, committed), every measure table
+of the dashboard (``measure_views.measure_tables``, each table alone and all together),
+and ``uplift.outcome`` of each demo campaign; with the statements each issues.
+"""
+
+import argparse
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.crm_recompute import flask  # noqa: E402
+
+
+def measure(db, app, rounds: int) -> None:
+    from core.clock import utcnow
+    from crm.customers import snapshots
+    from crm.outreach import uplift
+    from crm.outreach.models import Campaign
+    from crm.reports import measures
+    from crm.reports.measure_views import measure_tables
+    from tests.support.queries import count_statements
+
+    counts = {t: db.session.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
+              for t in ("customers", "orders", "segment_snapshots", "followups", "complaints")}
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+    print("database: " + ", ".join(f"{n} {t}" for t, n in counts.items()), flush=True)
+    latest, before = snapshots.latest_months()
+    campaigns = db.session.execute(sa.select(Campaign).order_by(Campaign.id)).scalars().all()
+    jobs = {
+        "floor (one scan of orders)": lambda: db.session.execute(
+            sa.text("SELECT sum(total_amount), max(created_at) FROM orders")).one(),
+        "snapshot job (committed)": lambda: (snapshots.take_snapshot(utcnow()),
+                                             db.session.commit()),
+        "profile rate by month": snapshots.profile_rate_by_month,
+        "fields missing": snapshots.missing_fields,
+        "segment movement": lambda: snapshots.movement(before, latest),
+        "satisfaction": lambda: measures.satisfaction(utcnow()),
+        "return rate": lambda: measures.return_rate(utcnow()),
+        "complaints vs SLA": lambda: measures.complaint_sla(utcnow()),
+        "all measure tables": measure_tables,
+        **{f"uplift: {c.name}": (lambda c=c: uplift.outcome(c, utcnow())) for c in campaigns},
+    }
+    runs = {label: [] for label in jobs}
+    statements = {}
+    with app.test_request_context():
+        for _ in range(rounds):
+            for label, job in jobs.items():
+                with count_statements() as seen:
+                    started = time.perf_counter()
+                    job()
+                    runs[label].append(time.perf_counter() - started)
+                statements[label] = len(seen)
+                db.session.rollback()
+    floor = min(runs["floor (one scan of orders)"])
+    for label, times in runs.items():
+        best = min(times)
+        print(f"{label:40s} {best:8.3f} s   ratio to floor {best / floor:6.1f}   "
+              f"statements {statements[label]:3d}   rounds: "
+              + " ".join(f"{t:.3f}" for t in times), flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    admin_url = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    url, drop = args.database_url, None
+    if url is None:
+        name = f"crm_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = admin_url.rsplit("/", 1)[0] + "/" + name
+
+        def drop():
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    env = dict(os.environ, DATABASE_URL=url,
+               SHOP_INSTANCE_PATH=os.environ.get("SHOP_INSTANCE_PATH", "/tmp/crm-bench-instance"))
+    os.environ.update(env)
+    try:
+        from core.app import create_app
+        from core.extensions import db
+
+        flask(["db", "upgrade"], env)
+        app = create_app()
+        with app.app_context():
+            empty = db.session.execute(sa.text("SELECT count(*) FROM products")).scalar() == 0
+        if empty:
+            print(f"seeding {args.customers} customers and {args.orders} orders ...", flush=True)
+            started = time.perf_counter()
+            flask(["demo", "--customers", str(args.customers), "--orders", str(args.orders),
+                   "--seed", "7"], env)
+            print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+        with app.app_context():
+            measure(db, app, args.rounds)
+            db.engine.dispose()
+    finally:
+        if drop is not None and not args.keep:
+            drop()
+        elif drop is not None:
+            print(f"kept: {url}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
