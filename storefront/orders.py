@@ -149,7 +149,8 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
 
     membership = membership_of(user)
     is_member = membership is not None
-    tier_prices = tiers.tier_prices_for([p for p, _ in items], is_member and membership.tier)
+    tier_prices, set_for_tier = tiers.prices_for_member([p for p, _ in items],
+                                                        is_member and membership.tier)
     priced = [(p, q, *unit_price(p, is_member, tier_prices.get(p.id))) for p, q in items]
     subtotal = sum(price * q for _, q, price, _ in priced)
     fee = (delivery_terms(center, address, subtotal) if method == Method.DELIVERY
@@ -173,7 +174,7 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
                          quantity=q, unit_price_amount=price, line_total_amount=price * q,
                          member_price=is_member_price,
                          price_tier=(membership.tier if is_member_price
-                                     and tier_prices.get(p.id) == price else None))
+                                     and tiers.tier_price_applied(p, set_for_tier) else None))
                for p, q, price, is_member_price in priced],
     )
     db.session.add(order)
