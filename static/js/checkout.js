@@ -83,6 +83,8 @@
     var discount = parseInt(total.getAttribute("data-discount"), 10) || 0;
     total.textContent = money(Math.max(0, subtotal - discount + (method === "delivery" ? feeNow
                                           : method === "courier" ? courierFee : 0)));
+    var sticky = form.querySelector("[data-sticky-total]");
+    if (sticky) { sticky.textContent = total.textContent; }
   }
   function text(name, values) {
     var t = box.getAttribute("data-text-" + name) || "";
@@ -223,6 +225,26 @@
     });
   });
   if (form.querySelector("input[name=address_id]")) { applyAddress(); }
+
+  // Choices made fold away (on a phone, where CSS hides the others): the chosen one stays
+  // with a button to change it; choosing again folds the list again.
+  form.querySelectorAll("[data-collapsible]").forEach(function (list) {
+    var button = list.parentNode.querySelector("[data-expand]");
+    function fold() {
+      var chosen = list.querySelector("input[type=radio]:checked");
+      var many = list.querySelectorAll("input[type=radio]:not([disabled])").length > 1;
+      if (chosen && many) { list.setAttribute("data-collapsed", ""); } else { list.removeAttribute("data-collapsed"); }
+      if (button) { button.hidden = !list.hasAttribute("data-collapsed"); }
+    }
+    list.addEventListener("change", fold);
+    if (button) {
+      button.addEventListener("click", function () {
+        list.removeAttribute("data-collapsed");
+        button.hidden = true;
+      });
+    }
+    fold();
+  });
 
   // Distance: ask once per visit, and offer a button to ask again.
   var button = document.querySelector("[data-geolocate]");
