@@ -136,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.views import cart as _storefront_cart_views  # noqa: F401
     from storefront.views import catalog as _storefront_catalog_views  # noqa: F401
     from storefront.views import checkout as _storefront_checkout_views  # noqa: F401
+    from storefront.views import city as _storefront_city_views  # noqa: F401
     from storefront.views import orders as _storefront_orders_views  # noqa: F401
     from storefront.views import security as _storefront_security_views  # noqa: F401
     from storefront.views import vip as _storefront_vip_views  # noqa: F401
