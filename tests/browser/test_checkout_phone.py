@@ -41,6 +41,7 @@ def test_checkout_fits_a_phone(people, live_shop):
     assert in_view(page, add) and box["y"] + box["height"] <= 760, box
     shopper.shot("product-above-the-fold")
     add.click()
+    expect(page.locator(".flash.success")).to_be_visible()  # in the cart
     shopper.sign_in(t, SHOPPER_EMAIL)
     page.goto("/checkout")
 
