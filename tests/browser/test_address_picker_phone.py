@@ -60,3 +60,33 @@ def test_the_address_is_picked_from_the_divisions(people, live_shop, lang):
     expect(page.locator("main")).to_contain_text("浦东新区")
     shopper.shot(f"order-{lang}")
     assert not shopper.problems, shopper.problems
+
+
+@pytest.mark.parametrize("live_shop", [_seed], indirect=True, ids=["book"])
+def test_the_address_book_uses_the_picker_in_english(people, live_shop):
+    t = translator("en")
+    shopper = people("shopper", locale="en-US", **PHONE)
+    page = shopper.page
+    page.goto("/lang/en?next=/login")
+    shopper.sign_in(t, SHOPPER_EMAIL)
+    page.goto("/account/addresses")
+    form = page.get_by_test_id("address-form")
+    form.get_by_label(t("Recipient"), exact=True).fill("Li Na")
+    form.get_by_label(t("Phone"), exact=True).fill("138 0000 5555")
+    form.get_by_test_id("pick-province").select_option(label="浙江省")
+    form.get_by_test_id("pick-city").select_option(label="杭州市")
+    form.get_by_test_id("pick-district").select_option(label="滨江区")
+    form.get_by_label(t("Street and number"), exact=True).fill("588 Jiangnan Avenue")
+    fits_the_phone(page)
+    shopper.shot("book-picked")
+    form.get_by_role("button", name=t("Save address")).click()
+    expect(page.locator(".flash.success")).to_have_text(t("The address is saved."))
+    expect(page.get_by_test_id("address").first).to_contain_text("浙江省杭州市滨江区")
+    with live_shop.app.app_context():
+        from core.extensions import db
+        from storefront.addresses.models import Address
+
+        saved = db.session.query(Address).one()
+        assert (saved.province_code, saved.city_code, saved.district_code) == (
+            "330000", "330100", "330108")
+    assert not shopper.problems, shopper.problems
