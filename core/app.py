@@ -14,6 +14,7 @@ from . import cache as _cache  # noqa: F401  (connects the after-commit cache li
 from . import database as _database  # noqa: F401  (SQLite settings)
 from .accesslog import redact_development_server_log
 from .config import load_config
+from .database import include_in_migrations
 from .errors import register_errorhandlers
 from .extensions import babel, cache, csrf, db, login_manager, migrate
 from .i18n import register_i18n, select_locale, select_timezone
@@ -72,7 +73,8 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
-                     render_as_batch=True, compare_type=True)
+                     render_as_batch=True, compare_type=True,
+                     include_object=include_in_migrations)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -144,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from storefront.views import cart as _storefront_cart_views  # noqa: F401
     from storefront.views import catalog as _storefront_catalog_views  # noqa: F401
     from storefront.views import checkout as _storefront_checkout_views  # noqa: F401
+    from storefront.views import city as _storefront_city_views  # noqa: F401
     from storefront.views import orders as _storefront_orders_views  # noqa: F401
     from storefront.views import security as _storefront_security_views  # noqa: F401
     from storefront.views import vip as _storefront_vip_views  # noqa: F401

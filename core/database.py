@@ -98,3 +98,15 @@ def paginate(query, *, page: int, per_page: int, total: int | None = None,
     result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
     items = [tuple(r) for r in result] if rows else list(result.scalars())
     return items, page, pages
+
+
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    """What autogenerate compares: not the search structures the migrations make by hand
+    for one dialect (SQLite's ``*_fts`` tables and their shadow tables, PostgreSQL's
+    ``*_trgm`` indexes), which no model declares."""
+    if reflected and compare_to is None and name:
+        if type_ == "table" and ("_fts" in name):
+            return False
+        if type_ == "index" and name.endswith("_trgm"):
+            return False
+    return True

@@ -4,9 +4,10 @@ from datetime import datetime
 from functools import cached_property, lru_cache
 
 from babel import Locale
+from babel.dates import get_datetime_format
 from babel.support import NullTranslations, Translations
 from flask import current_app, has_app_context, has_request_context, request
-from flask_babel import Babel, Domain, format_datetime, get_locale
+from flask_babel import Babel, Domain, format_date, format_datetime, format_time, get_locale
 
 from .money import format_money
 
@@ -52,8 +53,14 @@ def money_filter(amount: int | None, currency: str = "CNY") -> str:
 
 
 def localtime_filter(value: datetime | None, fmt: str = "medium") -> str:
+    """A UTC time in the shop's zone. "medium" (the default) is the day and the minute:
+    seconds say nothing to a reader ("2026年11月29日 15:08", "Nov 29, 2026, 3:08 PM")."""
     if value is None:
         return ""
+    if fmt == "medium":
+        pattern = get_datetime_format("medium", locale=get_locale())
+        return pattern.replace("'", "").format(format_time(value, "short"),
+                                               format_date(value, "medium"))
     return format_datetime(value, fmt)
 
 

@@ -17,11 +17,12 @@ from core.signals import (
     order_cancelled,
     order_claimed,
     order_fulfilled,
+    order_paid,
     order_placed,
     order_refunded,
     user_registered,
 )
-from storefront.models import Order
+from storefront.models import Order, OrderStatus
 from storefront.payments.refund_requests import register_source
 
 from .care.labels import STATUS_LABELS as COMPLAINT_STATUS_LABELS
@@ -32,6 +33,7 @@ from .customers.merging import join_verified_prospects
 from .customers.services import ensure_customer, refresh_figures, verified_contacts
 from .followups.models import FollowUpKind
 from .followups.rules import plan_for_order, plan_satisfaction_call
+from .outreach.confirmations import notify_order_confirmed
 from .outreach.outbox import notify_ready_for_pickup
 from .outreach.receipts import send_counter_receipt
 
@@ -51,6 +53,16 @@ def on_user_registered(user, **_):
 def on_contact_verified(user, channel=None, value=None, **_):
     """The account proved a phone or e-mail: the prospects with it are this person."""
     join_verified_prospects(user, channel, value)
+
+
+def on_order_placed(order, **_):
+    """An order paid offline is confirmed now; one paid online once it is paid."""
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        notify_order_confirmed(order)
+
+
+def on_order_paid(order, **_):
+    notify_order_confirmed(order)
 
 
 def on_order_changed(order, expired=False, **_):
@@ -116,6 +128,8 @@ def connect() -> None:
     user_registered.connect(on_user_registered)
     contact_verified.connect(on_contact_verified)
     order_placed.connect(on_order_changed)
+    order_placed.connect(on_order_placed)
+    order_paid.connect(on_order_paid)
     order_cancelled.connect(on_order_changed)
     order_fulfilled.connect(on_order_changed)
     order_fulfilled.connect(on_counter_sale)

@@ -55,6 +55,8 @@ def build_club() -> None:
 
 
 def _tier_prices() -> None:
+    for rule in db.session.execute(sa.select(TierRule)).scalars():
+        rule.price_rounding = 100  # the brand's member prices are whole yuan
     for p in db.session.execute(sa.select(Product).where(
             Product.member_price_amount.is_not(None))).scalars():
         base = p.member_price_amount

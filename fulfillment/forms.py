@@ -10,6 +10,7 @@ from wtforms import (
     EmailField,
     FloatField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -67,6 +68,11 @@ class CodeForm(FlaskForm):
         DataRequired(message=_l("Type the code the customer shows.")), Length(max=20)])
 
 
+#: how a customer pays at the desk (``dues.COLLECT_METHODS``), in the order the desk shows them
+PAID_BY = {"cash": _l("Cash"), "wechat_scan": _l("WeChat Pay (scan)"),
+           "alipay_scan": _l("Alipay (scan)"), "card_terminal": _l("Card terminal")}
+
+
 class HandOverForm(FlaskForm):
     """The last look before hand-over: the code, who collects, and how the customer paid.
 
@@ -79,11 +85,13 @@ class HandOverForm(FlaskForm):
     collector_name = StringField(_l("Collected by (if not the customer)"),
                                  validators=[Optional(), Length(max=100)])
     collector_phone = StringField(_l("Their phone"), validators=[Optional(), Length(max=32)])
-    paid_method = SelectField(_l("Paid by"), default="", choices=[
-        SelectChoice("", _l("— not recorded —")), SelectChoice("cash", _l("Cash")),
-        SelectChoice("card_terminal", _l("Card terminal")),
-        SelectChoice("wechat_scan", _l("WeChat Pay (scan)")),
-        SelectChoice("alipay_scan", _l("Alipay (scan)"))])
+    paid_method = RadioField(_l("How the customer paid"), default=None,
+                             choices=[SelectChoice(k, v) for k, v in PAID_BY.items()],
+                             validators=[Optional()])
+    #: cash handed over by the shopper, in yuan, to work out the change (not stored)
+    tendered = DecimalField(_l("Cash received"), places=2, validators=[
+        Optional(), NumberRange(min=0, max=1_000_000,
+                                message=_l("Enter the cash received, e.g. 400."))])
 
 
 class AlertForm(FlaskForm):

@@ -3,11 +3,14 @@
 from enum import StrEnum, nonmember
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
 from core.models import UTCDateTime, one_of
+
+from . import divisions
 
 
 class Center(db.Model):
@@ -155,6 +158,9 @@ class CenterDistrict(db.Model):
     province = sa.Column(sa.String(40), nullable=False)
     city = sa.Column(sa.String(40), nullable=False)
     district = sa.Column(sa.String(40), nullable=False)
+    #: the district's code in the national divisions (written from the names; None when
+    #: they name no known place): what an address is matched by
+    district_code = sa.Column(sa.String(6), index=True)
     #: the zone (fee, minimum) this district belongs to; NULL: delivered free, no minimum
     zone_id = sa.Column(sa.Integer, sa.ForeignKey("delivery_zones.id", ondelete="CASCADE"),
                         index=True)
@@ -366,3 +372,10 @@ from .stock_models import (  # noqa: E402,F401
     TransferLot,
     TransferStatus,
 )
+
+
+@event.listens_for(CenterDistrict, "before_insert")
+@event.listens_for(CenterDistrict, "before_update")
+def _district_code(_mapper, _connection, row: CenterDistrict) -> None:
+    place = divisions.resolve(row.province, row.city, row.district)
+    row.district_code = place.district.code if place is not None else None

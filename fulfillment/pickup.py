@@ -15,7 +15,7 @@ from core.models import User
 from core.signals import fulfillment_no_show, fulfillment_part_collected
 
 from .access import check_center_access, lock_fulfillment, lock_fulfillments, require_state
-from .dues import check_collected
+from .dues import amount_due, check_collected
 from .ledger import record_movement
 from .lots import consume_line_lots
 from .models import Fulfillment, FulfillmentStatus, Method, MovementKind, Stock
@@ -35,7 +35,8 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
     payment the clerk took: for the part taken (sent with ``fulfillment_part_collected``),
     or for the rest when the last units leave (with ``fulfillment_completed``). Without an
     amount it is ``dues.amount_due`` (nothing is recorded when that is 0); another amount
-    than that is refused (``dues.check_collected``), nothing changed.
+    than that is refused (``dues.check_collected``), nothing changed. The last units never
+    leave an order that still owes money without it: no way of paying is assumed.
 
     Locked and read again first (``lock_fulfillment``): the no-show job releasing the same
     pickup at that moment either got there first (the hand-over is refused) or waits.
@@ -63,12 +64,16 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
             taking[line_id] = units
     if lines is not None and not taking:
         raise ValidationFailed(errors={"lines": [str(_l("Choose what the customer takes."))]})
-    collected = check_collected(f, collected, lines)
-    check_code(f, code)
-    if name:
-        f.collector_name, f.collector_phone = name, phone
     everything = lines is None or all(taking.get(ln.id, 0) == ln.remaining
                                       for ln in f.lines if ln.remaining)
+    collected = check_collected(f, collected, lines)
+    check_code(f, code)
+    if collected is None and everything and amount_due(f, lines):
+        # the last units leave while money is owed: the clerk says how it was paid
+        raise ValidationFailed(errors={"collected": {"method": [str(_l(
+            "Choose how the customer paid."))]}})
+    if name:
+        f.collector_name, f.collector_phone = name, phone
     if everything:
         return complete_pickup(f, actor, collected)
     for line_id, units in sorted(taking.items()):

@@ -9,6 +9,7 @@ from flask import current_app
 from core.extensions import db
 from core.i18n import localized
 
+from . import divisions
 from .errors import InsufficientStock, NoCenterServesAddress
 from .lots import sell_by_cutoff
 from .models import (
@@ -157,10 +158,13 @@ def delivery_candidates(province: str, city: str, district: str,
     index, and a box around the point as wide as the largest radius; so the cost does not
     grow with the number of centers in the network.
     """
+    place = divisions.resolve(province, city, district)  # by its code, however it is typed
+    by_name = sa.and_(CenterDistrict.province == province, CenterDistrict.city == city,
+                      CenterDistrict.district == district)
     by_district = set(db.session.execute(
         sa.select(CenterDistrict.center_id).where(
-            CenterDistrict.province == province, CenterDistrict.city == city,
-            CenterDistrict.district == district)).scalars())
+            by_name if place is None else sa.or_(
+                CenterDistrict.district_code == place.district.code, by_name))).scalars())
     near = None
     located = lat is not None and lng is not None
     if located:

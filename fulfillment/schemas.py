@@ -338,7 +338,8 @@ class HandoverSchema(Schema):
         "description": "Someone collecting for the shopper."})
     collected = fields.Nested(HandoverCollectedSchema, metadata={
         "description": "Offline payment taken: for the units taken now, or for the rest "
-                       "when the last units leave."})
+                       "when the last units leave (required then if the order still owes "
+                       "money: no way of paying is assumed)."})
 
 
 class DispatchSchema(Schema):

@@ -14,6 +14,7 @@ from core.cache import mark_changed
 from core.errors import ValidationFailed
 from core.extensions import db
 
+from . import divisions
 from .errors import BelowMinimumOrder
 from .models import Center, CenterDistrict, DeliveryZone, Slot
 from .routing import Lines, haversine_km, route_delivery
@@ -41,8 +42,9 @@ def delivery_areas() -> list[tuple[str, str, str]]:
 def zone_for(center: Center, address: dict) -> tuple[bool, DeliveryZone | None]:
     """Whether ``center`` delivers to ``address``, and the zone that prices it (or None)."""
     place = (address.get("province"), address.get("city"), address.get("district"))
+    code = address.get("district_code")
     for d in center.districts:
-        if (d.province, d.city, d.district) == place:
+        if (d.province, d.city, d.district) == place or (code and d.district_code == code):
             return True, d.zone
     distance = _distance(center, address)
     if distance is None:
@@ -89,6 +91,7 @@ def quote_delivery(address: dict, lines: Lines, *, now) -> Quote:
 
     Raises what routing raises: ``NoCenterServesAddress`` or ``InsufficientStock``.
     """
+    address = divisions.canonical(address)  # "上海 / 上海 / 徐汇" is 上海市 / 上海市 / 徐汇区
     center = route_delivery(address, lines)
     _covered, zone = zone_for(center, address)
     return Quote(center, zone, offered_slots(center.id, "delivery", now=now))

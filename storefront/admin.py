@@ -142,7 +142,8 @@ def edit_tier(code: str):
         abort(404)
     form = TierForm(data={"name_zh": rule.name_zh, "name_en": rule.name_en,
                           "threshold": rule.threshold_amount,
-                          "points_per_100_yuan": rule.points_per_100_yuan})
+                          "points_per_100_yuan": rule.points_per_100_yuan,
+                          "price_rounding": rule.price_rounding})
     if submit_form(form, lambda: update_tier_rule(rule, form.data_for_service(), current_user),
                    lambda _result: _("Tier %(name)s saved.", name=rule.name_zh)):
         return redirect(url_for("storefront_admin.tiers"))

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -19,6 +20,7 @@ from wtforms.validators import (
 from core.forms import IntegerField
 
 from .admin_services import IMAGE_EXTENSIONS, MAX_PRICE_AMOUNT
+from .loyalty.tiers import ROUNDING
 
 _YUAN_RE = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -138,11 +140,15 @@ class TierForm(FlaskForm):
         message=_l("Enter an amount in yuan, 0 or more, like 128.00."))])
     points_per_100_yuan = IntegerField(_l("Points per 100 yuan"), validators=[
         InputRequired(), NumberRange(min=0, max=10_000)])
+    price_rounding = SelectField(_l("Member prices of this tier"), coerce=int,
+                                 choices=[SelectChoice(k, v) for k, v in ROUNDING.items()],
+                                 description=_l("Rounded down, in the member's favour."))
 
     def data_for_service(self) -> dict:
         return {"name_zh": self.name_zh.data, "name_en": self.name_en.data,
                 "threshold_amount": self.threshold.data,
-                "points_per_100_yuan": self.points_per_100_yuan.data}
+                "points_per_100_yuan": self.points_per_100_yuan.data,
+                "price_rounding": self.price_rounding.data}
 
 
 class CategoryForm(FlaskForm):

@@ -84,12 +84,11 @@ def vip_signup():
 
 def _with_tier_prices(rows: list[dict], products: list[Product]) -> list[dict]:
     """A signed-in member sees their own tier's price as ``member_price``, as on the catalog
-    page (absent where they pay the list price); everyone else the general member price."""
+    page (absent where they pay the list price); everyone else what a new member pays (the
+    entry tier's price)."""
     user = g.get("api_user")
     member = membership.membership_of(user) if user is not None else None
-    if member is None:
-        return rows
-    prices = catalog_prices(products, member.tier)["prices"]
+    prices = catalog_prices(products, member.tier if member is not None else None)["prices"]
     for row, product in zip(rows, products, strict=True):
         if product.id in prices:
             row["member_price"] = {"amount": prices[product.id], "currency": product.currency}

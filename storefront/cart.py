@@ -102,14 +102,24 @@ def count_and_tier(user: User) -> tuple[int, str | None]:
     return count_, tier
 
 
-def merge_guest_cart(user: User, guest_cart: dict) -> None:
-    """At sign-in, the guest's lines join the account's cart (quantities add up)."""
+def merge_guest_cart(user: User, guest_cart: dict) -> tuple[bool, list[Product]]:
+    """At sign-in, the guest's lines join the account's cart (quantities add up).
+
+    Returns whether the account's cart held anything before, and the products whose
+    quantities were added up, for the shopper to be told.
+    """
+    had = set(db.session.execute(sa.select(CartItem.product_id).where(
+        CartItem.user_id == user.id)).scalars())
+    added_to = []
     for key, quantity in list(guest_cart.items()):
         product = db.session.get(Product, int(key))
         if product is None or not product.active or quantity <= 0:
             continue
         add_item(user, {}, product.id, min(int(quantity), MAX_QUANTITY))
+        if product.id in had:
+            added_to.append(product)
     guest_cart.clear()
+    return bool(had), added_to
 
 
 def clear(user: User | None, guest_cart: dict) -> None:

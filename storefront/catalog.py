@@ -6,6 +6,7 @@ from core.database import paginate
 from core.errors import NotFound
 from core.extensions import db
 
+from . import search
 from .models import Category, Product
 
 PAGE_SIZE = 24
@@ -18,19 +19,21 @@ def categories() -> list[Category]:
 
 def search_products(*, q: str | None = None, category: str | None = None, page: int = 1,
                     per_page: int = PAGE_SIZE) -> tuple[list[Product], int]:
-    """Active products matching ``q`` (name, SKU) in ``category`` (slug); returns (items, pages).
+    """Active products matching ``q`` in ``category`` (slug); returns (items, pages).
 
-    Two queries whatever the page size: the count and the page (category joined).
+    ``q`` is searched in the names, SKU, category, descriptions and their synonyms
+    (``storefront.search``), hits in the names and category first. Two queries whatever
+    the page size: the count and the page (category joined).
     """
     query = sa.select(Product).where(Product.active.is_(True))
     if category:
         query = query.join(Category).where(Category.slug == category)
-    if q:
-        like = f"%{q.strip()}%"
-        query = query.where(sa.or_(Product.name_zh.ilike(like), Product.name_en.ilike(like),
-                                   Product.sku.ilike(like)))
-    items, _page, pages = paginate(query.order_by(Product.position, Product.id), page=page,
-                                   per_page=per_page)
+    order = (Product.position, Product.id)
+    found = search.match_and_rank(Product, q, db.session.get_bind().dialect.name)
+    if found is not None:
+        where, rank = found
+        query, order = query.where(where), (rank, *order)
+    items, _page, pages = paginate(query.order_by(*order), page=page, per_page=per_page)
     return items, pages
 
 

@@ -12,7 +12,7 @@ from core.signals import (
     order_refunded,
 )
 
-from . import coupons
+from . import coupons, search
 from .loyalty import points, tiers
 from .loyalty.membership import membership_of
 from .models import Order, PaymentMethod
@@ -85,6 +85,7 @@ def on_order_refunded(order, amount=0, full=False, reason=None, **_):
 
 
 def connect() -> None:
+    search.install()  # products keep their search columns written
     fulfillment_completed.connect(on_fulfillment_completed)
     fulfillment_no_show.connect(on_fulfillment_no_show)
     fulfillment_part_collected.connect(on_fulfillment_part_collected)

@@ -58,6 +58,10 @@ class Product(db.Model):
     active = sa.Column(sa.Boolean, nullable=False, default=True)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    #: names, SKU, category and their synonyms, normalized for search (``storefront.search``)
+    search_name = sa.Column(sa.Text, nullable=False, default="", server_default="")
+    #: the descriptions and their synonyms, normalized for search
+    search_text = sa.Column(sa.Text, nullable=False, default="", server_default="")
 
     category = relationship(Category, lazy="joined")
 

@@ -1,7 +1,6 @@
-"""Placing, reading and cancelling orders.
-
-``place_order`` is one transaction: price the lines, choose the center, reserve the stock
-(fulfillment's conditional updates), write the order. No payment call happens inside it.
+"""Placing, reading and cancelling orders. ``place_order`` is one transaction: price the
+lines, choose the center, reserve the stock (fulfillment's conditional updates), write the
+order (its address's place as the national divisions name it). No payment call inside it.
 """
 
 from datetime import timedelta
@@ -16,6 +15,7 @@ from core.extensions import db
 from core.i18n import localized
 from core.models import Role, User
 from core.signals import order_cancelled, order_fulfilled, order_placed
+from fulfillment import divisions
 from fulfillment import services as desk
 from fulfillment.access import check_center_access
 from fulfillment.courier import decide_courier
@@ -124,7 +124,7 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
 
     items = resolve_lines(lines)
     pairs = [(p.id, q) for p, q in items]
-    address = fulfillment.get("address")
+    address = divisions.canonical(fulfillment["address"]) if fulfillment.get("address") else None
     # where the shopper is (the page may know it for pickup too): ranks the alternatives
     position = address or {"lat": fulfillment.get("lat"), "lng": fulfillment.get("lng")}
     if method == Method.PICKUP:
@@ -149,7 +149,8 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
 
     membership = membership_of(user)
     is_member = membership is not None
-    tier_prices = tiers.tier_prices_for([p for p, _ in items], is_member and membership.tier)
+    tier_prices, set_for_tier = tiers.prices_for_member([p for p, _ in items],
+                                                        is_member and membership.tier)
     priced = [(p, q, *unit_price(p, is_member, tier_prices.get(p.id))) for p, q in items]
     subtotal = sum(price * q for _, q, price, _ in priced)
     fee = (delivery_terms(center, address, subtotal) if method == Method.DELIVERY
@@ -173,7 +174,7 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
                          quantity=q, unit_price_amount=price, line_total_amount=price * q,
                          member_price=is_member_price,
                          price_tier=(membership.tier if is_member_price
-                                     and tier_prices.get(p.id) == price else None))
+                                     and tiers.tier_price_applied(p, set_for_tier) else None))
                for p, q, price, is_member_price in priced],
     )
     db.session.add(order)

@@ -41,6 +41,7 @@ from .labels import (
     payment_label,
     tier_label,
 )
+from .nearby import CITY_COOKIE, chosen_city
 
 #: stands for the visitor's CSRF token inside cached HTML
 CSRF_PLACEHOLDER = "__csrf_token_placeholder__"
@@ -70,6 +71,7 @@ TEMPLATE_GLOBALS = {
     "payment_label": payment_label,
     "product_image_url": product_image_url,
     "stored_image_url": stored_image_url,
+    "chosen_city": chosen_city,
 }
 
 
@@ -147,7 +149,8 @@ def serve_catalog_page(name: str, parts: tuple, build: Callable[[], dict], *,
         return _finish(html.encode(), public=False, token=_token(has_form, fresh))
     else:
         count = guest_cart_count()
-    page_key = cache_key("page", name, current_locale(), *_versions(), request.full_path, count)
+    page_key = cache_key("page", name, current_locale(), *_versions(), request.full_path, count,
+                         request.cookies.get(CITY_COOKIE, ""))  # the header names the city
     etag = None
     if not has_form:
         etag = hashlib.blake2b(page_key.encode(), digest_size=12).hexdigest()

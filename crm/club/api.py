@@ -10,6 +10,7 @@ from core.api import api_blueprint, load_body, load_query, ok, route
 from core.auth import api_auth
 from core.errors import Forbidden, NotFound
 from core.extensions import db
+from core.i18n import localized
 from storefront.loyalty import points as points_ledger
 from storefront.loyalty.membership import membership_of
 from storefront.loyalty.tiers import tier_progress
@@ -149,7 +150,7 @@ def card():
     progress = tier_progress(membership)
     return ok(CardSchema().dump({
         "card_number": membership.card_number, "tier": membership.tier,
-        "tier_name": progress.current.name_zh if progress.current else membership.tier,
+        "tier_name": localized(progress.current, "name") if progress.current else membership.tier,
         "points": membership.points, "qr_text": membership.card_number,
         "spend_12_months": progress.spend,
         "next_tier": progress.next.code if progress.next else None,

@@ -31,7 +31,7 @@ from .models import OutboxMessage, OutboxStatus
 CHANNELS = ("email", "sms")
 #: notices about the customer's own business: need the service consent, skip the cap
 SERVICE_KINDS = frozenset({"ready_for_pickup", "order_update", "complaint_update", "receipt",
-                           "event_reminder"})
+                           "event_reminder", "order_confirmed"})
 #: a claim older than this is taken back (the run that held it died mid-way)
 CLAIM_TIMEOUT = timedelta(minutes=10)
 #: the longest wait between two attempts

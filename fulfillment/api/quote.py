@@ -4,6 +4,7 @@ table, by name."""
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
 
 from core.api import load_query, ok, route
 from core.clock import utcnow
@@ -11,7 +12,7 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.i18n import localized
 
-from .. import zones
+from .. import divisions, zones
 from ..errors import InsufficientStock
 from ..schemas import QuoteQuerySchema, QuoteSchema
 from .common import PRODUCTS, bp
@@ -62,3 +63,35 @@ def delivery_quote():
     if zone is not None and zone.free_over_amount is not None:
         body["free_over"] = _money(zone.free_over_amount, currency)
     return ok(QuoteSchema().dump(body))
+
+
+class DivisionQuerySchema(Schema):
+    province = fields.String(validate=validate.Regexp(r"^\d{6}$"), metadata={
+        "description": "A province's code: its cities (a municipality's city is itself)."})
+    city = fields.String(validate=validate.Regexp(r"^\d{6}$"), metadata={
+        "description": "A city's code: its districts."})
+
+
+class DivisionSchema(Schema):
+    code = fields.String(metadata={"description": "GB/T 2260 code, e.g. 310104"})
+    name = fields.String(metadata={"example": "徐汇区"})
+
+
+class DivisionListSchema(Schema):
+    items = fields.List(fields.Nested(DivisionSchema))
+
+
+@route(bp, "/divisions", summary="The national administrative divisions: provinces, a "
+       "province's cities, a city's districts (for the address picker)", tag="catalog",
+       query=DivisionQuerySchema, response=DivisionListSchema, auth=False,
+       errors=("400:validation_error",))
+def list_divisions():
+    args = load_query(DivisionQuerySchema())
+    if "city" in args:
+        found = divisions.districts_of(args["city"])
+    elif "province" in args:
+        found = divisions.cities_of(args["province"])
+    else:
+        found = divisions.provinces()
+    return ok(DivisionListSchema().dump({"items": [{"code": d.code, "name": d.name}
+                                                   for d in found]}))

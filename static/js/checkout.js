@@ -83,6 +83,8 @@
     var discount = parseInt(total.getAttribute("data-discount"), 10) || 0;
     total.textContent = money(Math.max(0, subtotal - discount + (method === "delivery" ? feeNow
                                           : method === "courier" ? courierFee : 0)));
+    var sticky = form.querySelector("[data-sticky-total]");
+    if (sticky) { sticky.textContent = total.textContent; }
   }
   function text(name, values) {
     var t = box.getAttribute("data-text-" + name) || "";
@@ -102,7 +104,18 @@
     input.checked = checked;
     return el("label", {"class": "choice", "data-testid": "slot-option"}, [input, " ", el("span", {}, [label])]);
   }
+  // The delivery time the shopper chose: kept through every new quote (a field losing
+  // focus asks again), and chosen again when the new quote still offers it.
+  var chosenSlot = "";
+  form.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.name === "slot_id" && box && box.contains(input) && input.checked) {
+      chosenSlot = input.value;
+    }
+  });
   function render(body, status) {
+    var current = box.querySelector("input[name=slot_id]:checked");
+    if (current) { chosenSlot = current.value; }
     box.textContent = "";
     if (status !== 200) {
       feeNow = 0;
@@ -120,9 +133,15 @@
       line.appendChild(el("span", {"class": "muted"}, [" · " + text("free-over", {amount: money(body.free_over.amount)})]));
     }
     box.appendChild(line);
+    var kept = chosenSlot && body.slots.some(function (slot) { return String(slot.id) === chosenSlot; });
+    if (chosenSlot && !kept) {
+      box.appendChild(el("p", {"class": "flash warning", "role": "status", "data-testid": "slot-gone"}, [text("slot-gone")]));
+      chosenSlot = "";
+    }
     if (body.slots.length) {
+      box.appendChild(el("h3", {}, [text("times")]));
       var list = el("div", {"class": "options slot-list", "data-delivery-slots": ""});
-      var any = slotChoice("", text("any"), true);
+      var any = slotChoice("", text("any"), !kept);
       any.querySelector("input").setAttribute("data-any-slot", "delivery");
       list.appendChild(any);
       var when = new Intl.DateTimeFormat(box.getAttribute("data-locale") || "zh-CN",
@@ -132,7 +151,7 @@
       body.slots.forEach(function (slot) {
         var label = when.format(new Date(slot.starts_at)) + "–" + until.format(new Date(slot.ends_at)) +
           " · " + text("left", {n: slot.left});
-        list.appendChild(slotChoice(String(slot.id), label, false));
+        list.appendChild(slotChoice(String(slot.id), label, kept && String(slot.id) === chosenSlot));
       });
       box.appendChild(list);
     }
@@ -156,17 +175,25 @@
     where.lng = own ? saved.getAttribute("data-lng") : get("lng");
     return where;
   }
+  // Only a changed address is asked about again, and only the latest answer is drawn.
+  var asked = null, asking = 0;
   function ask() {
     var where = place();
-    if (!where.province || !where.city || !where.district) { return false; }
+    if (!where.province || !where.city || !where.district) { asked = null; return false; }
     var params = new URLSearchParams({province: where.province, city: where.city, district: where.district});
     var skus = JSON.parse(box.getAttribute("data-lines") || "[]");
     var quantities = JSON.parse(box.getAttribute("data-quantities") || "[]");
     skus.forEach(function (sku, i) { params.append("sku", sku); params.append("quantity", quantities[i]); });
     if (where.lat && where.lng) { params.set("lat", where.lat); params.set("lng", where.lng); }
-    fetch(box.getAttribute("data-url") + "?" + params.toString(), {headers: {Accept: "application/json"}})
-      .then(function (r) { return r.json().then(function (b) { render(b, r.status); }); })
-      .catch(function () { /* offline: the order page still says the fee */ });
+    var query = params.toString();
+    if (query === asked) { return true; }
+    asked = query;
+    var mine = ++asking;
+    fetch(box.getAttribute("data-url") + "?" + query, {headers: {Accept: "application/json"}})
+      .then(function (r) {
+        return r.json().then(function (b) { if (mine === asking) { render(b, r.status); } });
+      })
+      .catch(function () { asked = null; /* offline: the order page still says the fee */ });
     return true;
   }
   if (box) {
@@ -198,6 +225,26 @@
     });
   });
   if (form.querySelector("input[name=address_id]")) { applyAddress(); }
+
+  // Choices made fold away (on a phone, where CSS hides the others): the chosen one stays
+  // with a button to change it; choosing again folds the list again.
+  form.querySelectorAll("[data-collapsible]").forEach(function (list) {
+    var button = list.parentNode.querySelector("[data-expand]");
+    function fold() {
+      var chosen = list.querySelector("input[type=radio]:checked");
+      var many = list.querySelectorAll("input[type=radio]:not([disabled])").length > 1;
+      if (chosen && many) { list.setAttribute("data-collapsed", ""); } else { list.removeAttribute("data-collapsed"); }
+      if (button) { button.hidden = !list.hasAttribute("data-collapsed"); }
+    }
+    list.addEventListener("change", fold);
+    if (button) {
+      button.addEventListener("click", function () {
+        list.removeAttribute("data-collapsed");
+        button.hidden = true;
+      });
+    }
+    fold();
+  });
 
   // Distance: ask once per visit, and offer a button to ask again.
   var button = document.querySelector("[data-geolocate]");

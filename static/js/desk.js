@@ -117,3 +117,31 @@
       }).catch(function () { scan.hidden = true; });
   });
 })();
+
+/* The hand-over's last look: the cash box only when cash is chosen, and the change for the
+   cash received worked out as it is typed (the server works it out again). */
+(function () {
+  "use strict";
+  var choice = document.querySelector(".pay-choice");
+  var box = document.querySelector(".cash-change");
+  if (!choice || !box) { return; }
+  var due = parseInt(choice.getAttribute("data-due"), 10) || 0;
+  var input = box.querySelector("input");
+  var out = box.querySelector(".change");
+  var show = function () {
+    var picked = choice.querySelector("input:checked");
+    box.hidden = !picked || picked.value !== "cash";
+    var text = "";
+    var raw = (input.value || "").replace(/[¥,\s]/g, "");
+    if (!box.hidden && /^\d+(\.\d{1,2})?$/.test(raw)) {
+      var change = Math.round(parseFloat(raw) * 100) - due;
+      text = change < 0 ? out.getAttribute("data-short")
+        : out.getAttribute("data-label") + " " + out.getAttribute("data-symbol") +
+          (change / 100).toFixed(2);
+    }
+    out.textContent = text;
+  };
+  choice.addEventListener("change", show);
+  input.addEventListener("input", show);
+  show();
+})();

@@ -6,6 +6,7 @@ from werkzeug.routing import BuildError
 
 from core.errors import TooManyRequests
 from core.extensions import db
+from core.i18n import localized
 from core.models import Role
 from core.sessions import sign_in
 
@@ -31,11 +32,17 @@ def finish_sign_in(user, *, remember=False, next_url=None, message=None):
     """Sign ``user`` in on this browser, bring the guest's cart along, commit, go on."""
     sign_in(user, remember=remember)
     guest = dict(guest_cart())
-    if guest:
-        carts.merge_guest_cart(user, guest)
+    had_items, added_up = carts.merge_guest_cart(user, guest) if guest else (False, [])
     session.pop("cart", None)
     db.session.commit()
     flash(message or _("Welcome back, %(name)s.", name=user.name), "success")
+    if added_up:
+        flash(_("Your cart now also holds what you chose before signing in; the quantities "
+                "of %(names)s were added up. Please check them in the cart.",
+                names="、".join(localized(p, "name") for p in added_up)), "warning")
+    elif had_items:
+        flash(_("What you chose before signing in was added to the items already in your "
+                "cart. Please check the cart."), "warning")
     return redirect(next_url or _landing(user))
 
 

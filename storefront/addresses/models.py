@@ -1,10 +1,12 @@
 """The ``addresses`` table: where a shopper has things delivered, as they saved it."""
 
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from core.clock import utcnow
 from core.extensions import db
 from core.models import UTCDateTime
+from fulfillment import divisions
 
 #: the partial index's condition: one default address per user
 DEFAULT = sa.text("is_default")
@@ -35,6 +37,11 @@ class Address(db.Model):
     lng = sa.Column(sa.Float)
     is_default = sa.Column(sa.Boolean, nullable=False, default=False)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    #: the national divisions' codes of the province, city and district (None: a place
+    #: they do not name), written with the names (``fulfillment.divisions``)
+    province_code = sa.Column(sa.String(6))
+    city_code = sa.Column(sa.String(6))
+    district_code = sa.Column(sa.String(6))
 
     def as_delivery(self) -> dict:
         """The address as an order's fulfillment takes it (the position only when known)."""
@@ -43,3 +50,15 @@ class Address(db.Model):
         if self.lat is not None and self.lng is not None:
             address["lat"], address["lng"] = self.lat, self.lng
         return address
+
+
+@event.listens_for(Address, "before_insert")
+@event.listens_for(Address, "before_update")
+def _named_by_the_divisions(_mapper, _connection, address: Address) -> None:
+    """The place as the divisions name it ("上海 / 徐汇" is 上海市 / 徐汇区), codes beside."""
+    place = divisions.resolve(address.province, address.city, address.district)
+    if place is None:
+        address.province_code = address.city_code = address.district_code = None
+        return
+    for key, value in {**place.names(), **place.codes()}.items():
+        setattr(address, key, value)

@@ -75,6 +75,7 @@ class TierRule(db.Model):
         one_of("code", Tier, name="code_known"),
         sa.CheckConstraint("threshold_amount >= 0", name="threshold_nonnegative"),
         sa.CheckConstraint("points_per_100_yuan >= 0", name="rate_nonnegative"),
+        sa.CheckConstraint("price_rounding IN (1, 10, 100, 1000)", name="rounding_known"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -86,6 +87,9 @@ class TierRule(db.Model):
     threshold_amount = sa.Column(sa.Integer, nullable=False, default=0)
     #: points earned per 100 yuan of a fulfilled order
     points_per_100_yuan = sa.Column(sa.Integer, nullable=False, default=100)
+    #: the tier's member prices are rounded down to a multiple of this (fen): 1 none,
+    #: 10 to the jiao, 100 to the yuan, 1000 to ten yuan (``tiers.ROUNDING``)
+    price_rounding = sa.Column(sa.Integer, nullable=False, default=1, server_default="1")
 
 
 class MemberPrice(db.Model):

@@ -161,7 +161,7 @@ def _ladder_errors(rule: TierRule, threshold: int) -> dict:
 
 
 def update_tier_rule(rule: TierRule, data: dict, actor: User) -> TierRule:
-    """Admin: rename a tier, set its threshold (fen) and points rate."""
+    """Admin: rename a tier, set its threshold (fen), points rate and price rounding."""
     if actor.role != Role.ADMIN:
         raise Forbidden()
     errors = {}
@@ -177,8 +177,14 @@ def update_tier_rule(rule: TierRule, data: dict, actor: User) -> TierRule:
         errors.update(_ladder_errors(rule, threshold))
     if not isinstance(rate, int) or not 0 <= rate <= 10_000:
         errors["points_per_100_yuan"] = [str(_l("Enter a whole number from 0 to 10000."))]
+    rounding = data.get("price_rounding", rule.price_rounding)
+    if rounding not in ROUNDING:
+        errors["price_rounding"] = [str(_l("Choose how member prices are rounded."))]
     if errors:
         raise ValidationFailed(errors=errors)
+    if rounding != rule.price_rounding:
+        rule.price_rounding = rounding
+        mark_changed(db.session, "catalog")
     rule.name_zh = name
     rule.name_en = (data.get("name_en") or "").strip() or None
     rule.threshold_amount = threshold
@@ -190,8 +196,40 @@ def update_tier_rule(rule: TierRule, data: dict, actor: User) -> TierRule:
 # --- member prices ----------------------------------------------------------------------------
 
 
+#: how a tier's member prices may be rounded (down, in the shopper's favour): step in fen
+ROUNDING = {1: _l("Exact (no rounding)"), 10: _l("Down to the jiao (0.10 yuan)"),
+            100: _l("Down to the whole yuan"), 1000: _l("Down to ten yuan")}
+
+
+def round_price(amount: int, step: int) -> int:
+    """``amount`` rounded down to a multiple of ``step`` (fen)."""
+    return amount - amount % step if step > 1 else amount
+
+
 def tier_prices_for(products: list[Product], tier: str | None) -> dict[int, int]:
-    """``{product_id: price}`` set for this tier on these products (one query)."""
+    """``{product_id: what a member of this tier pays}`` for these products (two queries).
+
+    The lower of the product's member price and the price set for the tier, rounded down
+    by the tier's rule (``TierRule.price_rounding``); only where it beats the list price.
+    """
+    ids = [p.id for p in products]
+    if not tier or not ids:
+        return {}
+    step = db.session.execute(
+        sa.select(TierRule.price_rounding).where(TierRule.code == tier)).scalar() or 1
+    own = explicit_tier_prices(products, tier)
+    prices = {}
+    for p in products:
+        offers = [a for a in (p.member_price_amount, own.get(p.id)) if a is not None]
+        if offers:
+            price = round_price(min(offers), step)
+            if price < p.price_amount:
+                prices[p.id] = price
+    return prices
+
+
+def explicit_tier_prices(products: list[Product], tier: str | None) -> dict[int, int]:
+    """``{product_id: price}`` the admin set for this tier on these products (one query)."""
     ids = [p.id for p in products]
     if not tier or not ids:
         return {}
@@ -200,37 +238,38 @@ def tier_prices_for(products: list[Product], tier: str | None) -> dict[int, int]
         .where(MemberPrice.tier == tier, MemberPrice.product_id.in_(ids))).all())
 
 
-def lowest_member_prices(products: list[Product]) -> dict[int, int]:
-    """``{product_id: the lowest member price of any tier}``: the teaser for non-members."""
-    ids = [p.id for p in products]
-    lowest = {p.id: p.member_price_amount for p in products
-              if p.member_price_amount is not None and p.member_price_amount < p.price_amount}
-    if ids:
-        rows = db.session.execute(
-            sa.select(MemberPrice.product_id, sa.func.min(MemberPrice.price_amount))
-            .where(MemberPrice.product_id.in_(ids)).group_by(MemberPrice.product_id)).all()
-        prices = {p.id: p.price_amount for p in products}
-        for pid, amount in rows:
-            if amount < prices[pid] and (lowest.get(pid) is None or amount < lowest[pid]):
-                lowest[pid] = amount
-    return lowest
+def prices_for_member(products: list[Product], tier: str | None) -> tuple[dict, dict]:
+    """``tier_prices_for`` and ``explicit_tier_prices`` at once, for pricing an order."""
+    return tier_prices_for(products, tier), explicit_tier_prices(products, tier)
+
+
+def tier_price_applied(product: Product, set_for_tier: dict[int, int]) -> bool:
+    """The price set for the member's tier (``explicit_tier_prices``) made the member price."""
+    own = set_for_tier.get(product.id)
+    return own is not None and (product.member_price_amount is None
+                                or own <= product.member_price_amount)
+
+
+def entry_tier() -> TierRule | None:
+    """The tier a new member starts on (the lowest threshold)."""
+    return db.session.execute(
+        sa.select(TierRule).order_by(TierRule.threshold_amount, TierRule.position).limit(1)
+    ).scalar()
 
 
 def catalog_prices(products: list[Product], tier: str | None) -> dict:
-    """What the catalog shows: a member's own prices, or the lowest member price as a teaser.
+    """What the catalog shows: a member's own prices; to everyone else, what a new member
+    pays (the entry tier's prices, with that tier named), never a higher tier's.
 
-    ``{"tier": tier or None, "prices": {product_id: amount}}``, only for products where a
-    member price beats the list price.
+    ``{"tier": the viewer's tier or None, "entry": the entry TierRule (guests) or None,
+    "prices": {product_id: amount}}``, only for products where a member price beats the
+    list price.
     """
-    if not tier:
-        return {"tier": None, "prices": lowest_member_prices(products)}
-    own = tier_prices_for(products, tier)
-    prices = {}
-    for p in products:
-        offers = [a for a in (p.member_price_amount, own.get(p.id)) if a is not None]
-        if offers and min(offers) < p.price_amount:
-            prices[p.id] = min(offers)
-    return {"tier": tier, "prices": prices}
+    if tier:
+        return {"tier": tier, "entry": None, "prices": tier_prices_for(products, tier)}
+    entry = entry_tier()
+    return {"tier": None, "entry": entry,
+            "prices": tier_prices_for(products, entry.code if entry else Tier.CLASSIC)}
 
 
 def member_prices_of(product: Product) -> dict[str, int]:

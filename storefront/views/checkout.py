@@ -30,6 +30,7 @@ from ..coupons import CouponRefused, applicable, usable_coupons
 from ..forms import CheckoutForm
 from ..loyalty.membership import membership_of
 from ..loyalty.points import POINTS_REFUSALS, discount_for, points_per_yuan, redeemable
+from ..nearby import default_store, order_for_shopper, place_hint
 from ..orders import MAX_QUANTITY, place_order
 from ..web import bp, priced_lines
 
@@ -186,6 +187,9 @@ def checkout():
     if lat is None and form.position() is not None:  # the hidden fields the page filled in
         lat, lng = form.position()
     options = pickup_options([(p.id, q) for p, q in requested] or None, lat, lng)
+    hint = place_hint(user)
+    if lat is None:  # no position: the last store used, then the shopper's city
+        options = order_for_shopper(options, hint)
     form.center_ids = tuple(o.center.id for o in options)
     problem, status = None, 200
     if request.method == "POST" and not request.form.get("apply_coupon"):
@@ -197,7 +201,7 @@ def checkout():
                 return redirect(url_for("payments.pay", public_id=order.public_id))
             return redirect(url_for(".order", public_id=order.public_id))
     elif options:
-        form.center_id.data = next((o for o in options if o.has_stock), options[0]).center.id
+        form.center_id.data = default_store(options, hint).center.id
     rows, total, is_member = priced_lines(user, requested)
     usable_points = redeemable(membership_of(user), total) if is_member else 0
     coupon_off = _coupon_preview(user, form, total, usable_points)
@@ -205,6 +209,7 @@ def checkout():
     return render_template(
         "storefront/checkout.html", empty=False, form=form, options=options, by_id=by_id,
         rows=rows, total=total, is_member=is_member, problem=problem, located=lat is not None,
+        hint=hint,
         coupons=usable_coupons(user), coupon_off=coupon_off,
         areas=delivery_areas(), action=action, usable_points=usable_points,
         addresses=book, book_full=len(book) >= MAX_ADDRESSES,

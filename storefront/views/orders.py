@@ -1,12 +1,16 @@
 """The shopper's orders: the list (with their coupons), one order, its pickup code as a
 QR image once it is ready, and cancelling it."""
 
-from flask import flash, redirect, render_template, url_for
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core.errors import DomainError, NotFound
 from core.extensions import db
+from core.i18n import localized
 from core.privacy import shown_address
 from core.qr import qr_svg_response
 from fulfillment.access import whole_for_delivery
@@ -53,11 +57,29 @@ def order(public_id: str):
     # the phones' rule (core.privacy): whole for the owner and the desk that delivers
     whole = is_owner or whole_for_delivery(current_user._get_current_object(), f)
     address = shown_address(f.address, whole=whole) if f is not None else None
+    center = db.session.get(Center, order.center_id)
     return render_template(
-        "storefront/order.html", order=order, f=f, center=db.session.get(Center, order.center_id),
+        "storefront/order.html", order=order, f=f, center=center,
         address=address, is_owner=is_owner, show_code=is_owner and ready,
+        pickup_deadline=pickup_deadline(f) if ready else None, map_link=map_link(center),
         can_cancel=is_owner and order.is_open and (
             f is None or f.status == FulfillmentStatus.RESERVED))
+
+
+def pickup_deadline(f):
+    """When a ready pickup is released if nobody collects it (``PICKUP_NO_SHOW_DAYS``)."""
+    if f is None or f.ready_at is None:
+        return None
+    return f.ready_at + timedelta(days=current_app.config.get("PICKUP_NO_SHOW_DAYS", 7))
+
+
+def map_link(center) -> str | None:
+    """A plain link that opens the center in the maps app (Amap's URI, WGS-84 position)."""
+    if center is None or center.lat is None or center.lng is None:
+        return None
+    return "https://uri.amap.com/marker?" + urlencode({
+        "position": f"{center.lng:.6f},{center.lat:.6f}", "name": localized(center, "name"),
+        "coordinate": "wgs84", "callnative": "1"})
 
 
 @bp.route("/orders/<public_id>/qr.svg")

@@ -106,8 +106,8 @@ def test_ready_then_hand_over_with_the_code(session, client, shop, token_for, pi
     assert ready.get_json()["status"] == "ready" and "pickup_code" not in ready.get_json()
     code = client.get(f"{API}/orders/{pickup_order['id']}", headers=token_for(shop.shopper)
                       ).get_json()["fulfillment"]["pickup_code"]
-    handed = client.post(f"{API}/staff/fulfillments/{fid}/handover", json={"code": code.lower()},
-                         headers=clerk)
+    handed = client.post(f"{API}/staff/fulfillments/{fid}/handover", headers=clerk,
+                         json={"code": code.lower(), "collected": {"method": "cash"}})
     assert handed.status_code == 200 and handed.get_json()["status"] == "picked_up"
     row = stock_row(session, shop.store, shop.products[0])
     assert (row.on_hand, row.reserved) == (8, 0)

@@ -7,8 +7,11 @@ from core.extensions import db
 
 
 def test_models_and_migrations_agree(app, session):
+    from core.database import include_in_migrations
+
     context = MigrationContext.configure(
-        session.connection(), opts={"compare_type": True, "render_as_batch": True})
+        session.connection(), opts={"compare_type": True, "render_as_batch": True,
+                                    "include_object": include_in_migrations})
     diff = compare_metadata(context, db.metadata)
     assert diff == []
 

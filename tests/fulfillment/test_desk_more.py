@@ -41,6 +41,7 @@ def test_last_look_then_part_of_the_order(client, session, shop, order_at):  # n
     line = f.lines[0]
     response = client.post(f"/desk/fulfillments/{f.id}/handover",
                            data={"code": f.pickup_code, f"take-{line.id}": "1",
+                                 "confirming": "1", "paid_method": "wechat_scan",
                                  "collector_name": "李先生", "collector_phone": "13600001111"})
     assert response.status_code == 302
     f = reread(session, f)
@@ -95,6 +96,7 @@ def test_bad_collector_phone_is_shown_on_the_desk(client, session, shop, order_a
     login(client, shop.clerk)
     response = client.post(f"/desk/fulfillments/{f.id}/handover",
                            data={"code": f.pickup_code, "collector_name": "李先生",
+                                 "confirming": "1", "paid_method": "cash",
                                  "collector_phone": "abc"})
     assert response.status_code == 400 and "Write their phone number" in response.get_data(
         as_text=True)

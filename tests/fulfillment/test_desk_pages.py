@@ -163,8 +163,12 @@ def test_hand_over_with_the_right_code(client, shop, order_at, session):
     order = order_at(shop.store, quantity=2)
     f = ready(session, shop, order)
     login(client, shop.clerk)
-    response = client.post(f"/desk/fulfillments/{f.id}/handover",
-                           data={"code": f.pickup_code.lower()}, follow_redirects=True)
+    # the row's code opens the last look, where the clerk says how the customer paid
+    look = client.post(f"/desk/fulfillments/{f.id}/handover", data={"code": f.pickup_code.lower()})
+    assert look.status_code == 200 and fulfillment_of(session, order).status == "ready"
+    response = client.post(f"/desk/fulfillments/{f.id}/handover", follow_redirects=True,
+                           data={"code": f.pickup_code.lower(), "confirming": "1",
+                                 "paid_method": "cash"})
     assert response.status_code == 200
     assert "handed over" in response.get_data(as_text=True)
     assert fulfillment_of(session, order).status == "picked_up"
@@ -195,7 +199,8 @@ def test_code_box_finds_the_order_and_confirms(client, shop, order_at, session):
     assert shop.products[0].name_en in html
     assert "128.00" in html  # the amount to collect, pay at pickup
     assert fulfillment_of(session, order).status == "ready"  # nothing happens before confirming
-    done = client.post(f"/desk/fulfillments/{f.id}/handover", data={"code": f.pickup_code})
+    done = client.post(f"/desk/fulfillments/{f.id}/handover",
+                       data={"code": f.pickup_code, "confirming": "1", "paid_method": "cash"})
     assert done.status_code == 302
     assert fulfillment_of(session, order).status == "picked_up"
 

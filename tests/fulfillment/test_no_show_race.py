@@ -67,7 +67,7 @@ def test_a_late_shopper_and_the_no_show_job_never_both_win(live_server_factory, 
             if who == "job":
                 return release_no_shows(utcnow())
             f = db.session.get(Fulfillment, fid)  # as the desk page and the staff API do
-            collect(f, code, db.session.get(User, race["clerk"]))
+            collect(f, code, db.session.get(User, race["clerk"]), collected={"method": "cash"})
             return "handed over"
 
         job, desk = race_in_sessions(app, attempt, ["job", "desk"], refused=IllegalTransition,

@@ -76,7 +76,8 @@ def test_a_cash_refund_never_pays_out_more_than_was_taken(client, session, shop,
     base, due = f"{API}/staff/fulfillments/{order.fulfillment.id}", order.total_amount
     client.post(f"{base}/ready", headers=clerk)
     code = _order(session, pickup_order["id"]).fulfillment.pickup_code
-    assert client.post(f"{base}/handover", headers=clerk, json={"code": code}).status_code == 200
+    assert client.post(f"{base}/handover", headers=clerk, json={
+        "code": code, "collected": {"method": "cash"}}).status_code == 200
     order = _order(session, pickup_order["id"])
     billing.record_offline_payment(order, {"method": "cash", "amount": 100_000_000})
     session.commit()

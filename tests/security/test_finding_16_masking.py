@@ -44,7 +44,8 @@ def test_the_staff_api_masks_a_pickups_phones(client, session, shop, token_for, 
     assert client.post(f"{API}/staff/fulfillments/{f_id}/ready", headers=clerk).status_code == 200
     code = _order(session, placed.get_json()["id"]).fulfillment.pickup_code
     done = client.post(f"{API}/staff/fulfillments/{f_id}/handover", headers=clerk, json={
-        "code": code, "collector": {"name": "张阿姨", "phone": "13911112222"}})
+        "code": code, "collector": {"name": "张阿姨", "phone": "13911112222"},
+        "collected": {"method": "cash"}})
     assert done.status_code == 200
     body = done.get_json()
     assert (body["contact_phone"], body["collector_phone"]) == (MASKED, "*******2222")

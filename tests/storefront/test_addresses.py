@@ -286,7 +286,7 @@ def test_checkout_to_a_saved_address_routes_like_the_typed_one(client, session, 
     assert response.status_code == 302
     session.expire_all()
     first, second = session.execute(sa.select(Order).order_by(Order.id)).scalars().all()
-    assert second.fulfillment.address == saved.as_delivery()
+    assert without_codes(second.fulfillment.address) == saved.as_delivery()
     assert (second.contact_name, second.contact_phone) == ("王太太", "13900001111")
     assert (second.center_id, second.delivery_fee_amount) == (first.center_id, 1200)
     assert second.center_id == shop.hub.id
@@ -309,7 +309,8 @@ def test_a_saved_address_without_a_position_takes_the_pages(
     session.expire_all()
     order = session.execute(sa.select(Order)).scalar_one()
     assert order.center_id == ring.id and order.delivery_fee_amount == 700
-    assert order.fulfillment.address == dict(saved.as_delivery(), lat=31.31, lng=121.51)
+    assert without_codes(order.fulfillment.address) == dict(saved.as_delivery(), lat=31.31,
+                                                            lng=121.51)
 
 
 def test_checkout_saves_a_new_address_when_asked(client, session, shop):
@@ -371,3 +372,8 @@ def test_closing_an_account_can_forget_its_addresses(session, make_user):
     services.add_address(other, HOME)
     assert services.forget_addresses(user) == 2
     assert book(session, user) == [] and len(book(session, other)) == 1
+
+
+def without_codes(address: dict) -> dict:
+    """An order's address without the divisions' codes the order keeps beside the names."""
+    return {k: v for k, v in address.items() if not k.endswith("_code")}

@@ -50,7 +50,9 @@ def test_catalog_shows_a_member_their_own_price(client, shop, session, make_prod
     stock(shop.store, product, 5)
     tiers.set_member_prices(product, {Tier.GOLD: 33800})
     anonymous = client.get(f"/products/{product.slug}").get_data(as_text=True)
-    assert "¥338.00" in anonymous and "CN¥" not in anonymous  # the teaser: lowest member price
+    # a guest sees what a new member pays (the entry tier's price, named), not gold's
+    assert "会员价（普卡）¥378.00 起" in anonymous and "338.00" not in anonymous
+    assert "CN¥" not in anonymous
     membership = sign_up_member(shop.shopper, name="王丽", phone="13800000001")
     membership.tier = Tier.GOLD
     login(client, shop.shopper)

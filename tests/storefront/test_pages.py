@@ -145,9 +145,9 @@ def test_catalog_shows_the_member_price_teaser(client, make_product):
     without = make_product(price=26800)
     english(client)
     html = page(client, "/products")
-    assert "VIP ¥358.00" in html
+    assert "Member price (Classic) from ¥358.00" in html
     card = html.split(without.name_en)[1].split("</article>")[0]
-    assert "VIP" not in card and with_member.name_en in html
+    assert "Member price" not in card and with_member.name_en in html
 
 
 def test_product_page_shows_prices_supply_and_stock(client, shop, make_product, stock):
