@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 from babel.support import NullTranslations, Translations
 
+from core.translations import compile_catalogs
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,6 +45,7 @@ _catalogues: dict[str, NullTranslations] = {}
 def translator(locale: str):
     """``t(msgid, **values)`` as the shop renders it in ``locale`` (the compiled catalogue)."""
     if locale not in _catalogues:
+        compile_catalogs()  # at collection, before the session compiles: never a stale .mo
         _catalogues[locale] = Translations.load(str(ROOT / "translations"), [locale])
 
     def t(msgid: str, **values) -> str:

@@ -247,6 +247,7 @@ def test_pickup_path_zh_cn(people, live_shop):
     expect(desk.get_by_test_id("collect")).to_contain_text("1,680")
     expect(desk.locator("main")).to_contain_text(SEA_CUCUMBER["name_zh"])
     staff.shot("confirm-hand-over")
+    desk.get_by_test_id("paid-method").get_by_label(t("Cash")).check()  # the clerk must say
     desk.get_by_role("button", name=t("Confirm hand-over")).click()
     desk.wait_for_url(re.compile(r"/desk\?tab=pickup$"))
     expect(desk.locator(".flash.success")).to_contain_text(number)
@@ -346,12 +347,14 @@ def test_pickup_path_en(people, live_shop):
     staff.shot("desk-wrong-code")
     assert read_pickup_code(shopper, t, order_url) == code
 
-    # The right one hands it over.
+    # The right one opens the last look; the clerk says how the customer paid.
     item.get_by_label("Pickup code").fill(code)
     item.get_by_role("button", name="Hand over").click()
+    staff.page.get_by_test_id("paid-method").get_by_label("Cash").check()
+    staff.page.get_by_role("button", name="Confirm hand-over").click()
     staff.page.wait_for_url(re.compile(r"/desk\?tab=pickup$"))
     expect(staff.page.locator(".flash.success")).to_have_text(
-        re.compile(rf"Order {number} handed over\. Collected ¥796\.00\."))
+        re.compile(rf"Order {number} handed over\. Collected ¥796\.00 \(Cash\)\."))
     expect(desk_item(staff, number).locator(".head .badge")).to_have_text("Picked up")
     staff.shot("desk-handed-over")
     see_picked_up(shopper, t, order_url)
