@@ -1,6 +1,7 @@
 """Catching the SMS and e-mails the shop sends at once (codes and links), in tests."""
 
 import re
+import time
 
 from core.messaging import SmsProvider, sms_provider
 
@@ -15,6 +16,17 @@ class RecordingSms(SmsProvider):
     def send(self, to: str, body: str) -> str:
         self.sent.append((to, body))
         return f"test-{len(self.sent)}"
+
+    def next_code(self, phone: str, *, after: int, timeout: float = 10) -> str:
+        """The code of the first SMS to ``phone`` sent after the first ``after`` messages,
+        waiting for it: a live server may send once its answer has left."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for to, body in self.sent[after:]:
+                if to == phone:
+                    return re.search(r"\b(\d{6})\b", body).group(1)
+            time.sleep(0.05)
+        raise AssertionError(f"no new SMS to {phone}: {self.sent[after:]}")
 
     def code_for(self, phone: str) -> str:
         """The 6-digit code of the last SMS to ``phone``."""
