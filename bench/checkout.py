@@ -110,6 +110,7 @@ def main(argv=None) -> int:
 def _prepare(folder: Path) -> int:
     import sqlalchemy as sa
 
+    from core.clock import utcnow
     from core.extensions import db
     from core.models import ApiToken, Role, User
     from fulfillment.models import Center
@@ -132,7 +133,8 @@ def _prepare(folder: Path) -> int:
                 targets.append(f"{product.sku}\t{store.id}")
         tokens = []
         for n in range(SHOPPERS):
-            user = User(email=f"bench{n}@example.com", name=f"Bench {n}", role=Role.CUSTOMER)
+            user = User(email=f"bench{n}@example.com", name=f"Bench {n}", role=Role.CUSTOMER,
+                        email_verified_at=utcnow())
             user.set_password("bench-password")
             db.session.add(user)
             db.session.flush()

@@ -92,6 +92,7 @@ class Node:
 def seed_shop(app, *, stock: int = 1000) -> dict:
     """A pickup store with two products in stock, a shopper with an API token, an admin and
     a clerk; returns their ids, SKUs and tokens."""
+    from core.clock import utcnow
     from core.extensions import db
     from core.models import ApiToken, Role, User
     from fulfillment.ledger import record_movement
@@ -120,7 +121,8 @@ def seed_shop(app, *, stock: int = 1000) -> dict:
                             (Role.ADMIN, "admin@example.com"),
                             (Role.STAFF, "clerk@example.com")):
             user = User(email=email, name=email.split("@")[0], role=role,
-                        center_id=store.id if role == Role.STAFF else None)
+                        center_id=store.id if role == Role.STAFF else None,
+                        email_verified_at=utcnow())  # confirmed: signs in by password
             user.password_hash = password_hash(PASSWORD)
             db.session.add(user)
             db.session.flush()
