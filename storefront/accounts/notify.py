@@ -1,10 +1,8 @@
 """The texts of codes and links, and sending them at once (they are no use on a schedule).
 
 Each function writes its message in the request's language and returns a ``deliver()``
-that sends it; the edge calls it after the commit, never while rows are locked, either at
-once (a sign-in code, whose failure the person must hear of) or once the answer has left
-(a reset or a registration e-mail, so that the answer takes the same time whether or not
-an account exists). An SMS names neither the account nor what it unlocks beyond the
+that sends it; the edge calls it after the commit, never while rows are locked. An SMS
+names neither the account nor what it unlocks beyond the
 purpose; e-mails carry the link only, its token in the query (which access logs redact).
 """
 
