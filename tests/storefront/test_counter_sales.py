@@ -205,6 +205,7 @@ def test_downstream_sees_an_ordinary_order(session, shop, member, clock):
 
 
 def test_birthday_month_doubles_points_at_the_counter(session, shop, member, clock):
+    member.birthday_set_at = datetime(2026, 4, 1, tzinfo=UTC)  # set well before that May
     clock.move_to(datetime(2027, 5, 3, 4, tzinfo=UTC))
     assert "1 birthday" in points.grant_birthday_perks(clock.now)
     sell_at_counter(shop.store, shop.clerk, [{"sku": shop.products[0].sku, "quantity": 1}],
