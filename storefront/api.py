@@ -6,13 +6,13 @@ Each view validates with a schema, calls services, commits once, and dumps with 
 from collections import Counter
 
 import sqlalchemy as sa
-from flask import g, jsonify, request
+from flask import g, request
 from flask_babel import lazy_gettext as _l
 
 from core.api import api_blueprint, load_body, load_query, ok, route
 from core.auth import api_auth
 from core.clock import utcnow
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from fulfillment.errors import InsufficientStock
 from fulfillment.models import Method
@@ -24,12 +24,11 @@ from fulfillment.schemas import (
     plain_key,
 )
 
-from . import catalog, coupons, orders
+from . import catalog, coupons, idempotency, orders
 from .addresses.services import saved_delivery_address
-from .idempotency import IDEMPOTENCY_WINDOW
 from .loyalty import membership
 from .loyalty.tiers import catalog_prices
-from .models import IdempotencyKey, Product
+from .models import Product
 from .payments import refunds
 from .schemas import (
     CouponListSchema,
@@ -175,22 +174,15 @@ def place_order():
         if not 1 <= len(key) <= 255 or not key.isprintable():
             raise ValidationFailed(errors={IDEMPOTENCY_HEADER: [
                 str(_l("Between 1 and 255 characters."))]})
-        replay = _stored_response(user.id, key)
+        replay = idempotency.stored_response(user.id, key)
         if replay is not None:
             return replay
     data = load_body(OrderCreateSchema())
     record = None
     if key is not None:
-        record = IdempotencyKey(user_id=user.id, key=key)
-        try:
-            with db.session.begin_nested():
-                db.session.add(record)
-        except sa.exc.IntegrityError:
-            replay = _stored_response(user.id, key)
-            if replay is not None:
-                return replay
-            raise Conflict(_l("A request with this Idempotency-Key is still being handled."),
-                           code="idempotency_conflict") from None
+        record, replay = idempotency.hold_key(user.id, key)
+        if replay is not None:
+            return replay
     try:
         order = orders.place_order(
             user, lines=data["lines"], fulfillment=_fulfillment_choice(user, data["fulfillment"]),
@@ -205,25 +197,6 @@ def place_order():
         record.status_code, record.response = 201, body
     db.session.commit()
     return ok(body, 201)
-
-
-def _stored_response(user_id: int, key: str):
-    """The replayed response for this user's key, or None (clearing a key past its window)."""
-    record = db.session.execute(
-        sa.select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
-                                        IdempotencyKey.key == key)).scalar_one_or_none()
-    if record is None:
-        return None
-    if record.created_at < utcnow() - IDEMPOTENCY_WINDOW:
-        db.session.delete(record)
-        db.session.flush()
-        return None
-    if record.response is None:
-        return None
-    response = jsonify(record.response)
-    response.status_code = record.status_code
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
 
 
 def _fulfillment_choice(user, choice: dict) -> dict:
