@@ -68,13 +68,14 @@ def race_in_sessions(app, attempt: Callable, args: Sequence, *,
     def run(arg, go):
         with app.app_context():
             go()
+            started = time.monotonic()
             if db.session.get_bind().dialect.name == "postgresql":
                 db.session.execute(sa.text("SELECT 1"))  # the transaction is open from here
+                started = time.monotonic()  # under way: a thread woken late still overlaps
                 with counted:  # the first two wait for each other (a moment, not forever)
                     opened[0] += 1
                     counted.notify_all()
                     counted.wait_for(lambda: opened[0] >= 2, timeout=OPEN_TOGETHER_WAIT)
-            started = time.monotonic()
             try:
                 outcome = attempt(arg)
                 db.session.commit()
