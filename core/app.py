@@ -182,7 +182,7 @@ def register_listeners(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     from crm.care import complaints
     from crm.club import events
-    from crm.customers import figures, import_previews, snapshots, tagging
+    from crm.customers import figures, import_previews, refresh, snapshots, tagging
     from crm.followups import rules as followup_rules
     from crm.outreach import outbox
     from fulfillment import pickup, slots
@@ -205,6 +205,7 @@ def register_jobs(app: Flask) -> None:
     register_job(app, "coupon_expiry", coupons.expire_coupons)
     register_job(app, "tier_review", tiers.review_tiers)
     register_job(app, "birthday_perks", points.grant_birthday_perks)
+    register_job(app, "refresh_figures_due", refresh.refresh_figures_due)
     register_job(app, "recompute_figures", figures.recompute_figures)
     register_job(app, "segment_snapshot", snapshots.take_snapshot)
     register_job(app, "tag_rules", tagging.apply_tag_rules)

@@ -172,7 +172,11 @@ def load_config(instance_path: str) -> dict:
         "CELERY_QUEUE": os.environ.get("CELERY_QUEUE", "shop"),
         #: host:port where a Celery worker serves its figures (jobs, outbox) for Prometheus
         "WORKER_METRICS_BIND": os.environ.get("WORKER_METRICS_BIND") or None,
-        "JOB_SCHEDULE_SECONDS": {"default": 300, "deliver_outbox": 60,
+        #: a new order's buyer gets their CRM figures refreshed by the request that placed it,
+        #: after its commit; "0" leaves them to the job refresh_figures_due (a flash sale
+        #: with a Celery worker: the web workers spend nothing on them)
+        "CRM_FIGURES_AFTER_REQUEST": os.environ.get("CRM_FIGURES_AFTER_REQUEST", "1") != "0",
+        "JOB_SCHEDULE_SECONDS": {"default": 300, "deliver_outbox": 60, "refresh_figures_due": 10,
                                  "recompute_figures": 3600, "tag_rules": 3600,
                                  "segment_snapshot": 86400,
                                  "purge_idempotency_keys": 3600},

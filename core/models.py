@@ -193,9 +193,8 @@ class ApiToken(db.Model):
     @classmethod
     def find_user(cls, plain: str) -> User | None:
         """The active user a valid, unexpired token belongs to, or None."""
-        row = db.session.execute(
-            sa.select(cls).where(cls.token_hash == cls.hash(plain))
+        return db.session.execute(  # one statement: every API call starts here
+            sa.select(User).join(cls, cls.user_id == User.id)
+            .where(cls.token_hash == cls.hash(plain), cls.expires_at > utcnow(),
+                   User.active.is_(True))
         ).scalar_one_or_none()
-        if row is None or row.expires_at <= utcnow() or not row.user.active:
-            return None
-        return row.user

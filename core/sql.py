@@ -78,3 +78,11 @@ def insert_ignoring_twins(model, names: list[str], select: sa.Select, key: str) 
                  .on_conflict_do_nothing(index_elements=[key]).returning(model.id))
     # (counted from RETURNING: drivers do not all report the row count of INSERT ... SELECT)
     return len(db.session.execute(statement).all())
+
+
+def insert_ignoring(model, values: dict, key: str) -> None:
+    """INSERT one row into ``model``'s table, nothing when its ``key`` is taken already
+    (ON CONFLICT DO NOTHING): no savepoint, no read first."""
+    dialect = postgresql if _pg() else sqlite
+    db.session.execute(dialect.insert(model.__table__).values(**values)
+                       .on_conflict_do_nothing(index_elements=[key]))

@@ -28,6 +28,7 @@ from storefront.payments.refund_requests import register_source
 from .care.labels import STATUS_LABELS as COMPLAINT_STATUS_LABELS
 from .care.models import Complaint
 from .club.desk_views import on_desk_code
+from .customers import refresh as figures_due
 from .customers.erasure import anonymize_person, scrub_finished_order, welcome_back
 from .customers.merging import join_verified_prospects
 from .customers.services import ensure_customer, refresh_figures, verified_contacts
@@ -58,7 +59,7 @@ def on_contact_verified(user, channel=None, value=None, **_):
 def on_order_placed(order, **_):
     """An order paid offline is confirmed now; one paid online once it is paid."""
     if order.status != OrderStatus.PENDING_PAYMENT:
-        notify_order_confirmed(order)
+        notify_order_confirmed(order, new=True)
 
 
 def on_order_paid(order, **_):
@@ -69,6 +70,13 @@ def on_order_changed(order, expired=False, **_):
     _refresh_for_user(order.user_id)
     if not expired:  # an expired order comes back if its late payment arrives
         scrub_finished_order(order)
+
+
+def on_order_placed_figures(order, **_):
+    """A new order's buyer: figures refreshed after the commit (``refresh``), so the
+    checkout neither waits for them nor holds its stock rows while they are computed."""
+    if order.user_id is not None:
+        figures_due.mark(order.user_id)
 
 
 def on_counter_sale(order, **_):
@@ -127,7 +135,7 @@ def connect() -> None:
     register_source("complaint", _describe_complaint)
     user_registered.connect(on_user_registered)
     contact_verified.connect(on_contact_verified)
-    order_placed.connect(on_order_changed)
+    order_placed.connect(on_order_placed_figures)
     order_placed.connect(on_order_placed)
     order_paid.connect(on_order_paid)
     order_cancelled.connect(on_order_changed)

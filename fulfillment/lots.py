@@ -101,37 +101,66 @@ def receive_lot(center_id: int, product_id: int, *, batch: str, expires_on: date
     return lot
 
 
-def allocate_lots(center_id: int, line: FulfillmentLine, *, today: date | None = None) -> None:
-    """Take the line's units from the lots expiring first (not past the sell-by margin).
-
-    Called after the stock row was reserved (which holds its lock), so the lots of this
-    product at this center are not changing under us; each lot is still updated with a
-    condition. Raises ``InsufficientStock`` when the sellable lots cannot cover the line.
-    A product the center does not keep in lots is left alone.
-    """
-    if not is_tracked(center_id, line.product_id):
-        return
-    left = line.quantity
+def plan_lots(center_id: int, line: FulfillmentLine, *,
+              today: date | None = None) -> list[tuple[int, int]] | None:
+    """The lots the line's units would come from, read before any row is locked:
+    ``[(lot id, units free)]`` expiring first (not past the sell-by margin), or None when
+    the center does not keep this product in lots. ``allocate_lots`` takes from them."""
     lots = db.session.execute(
         sa.select(Lot.id, Lot.on_hand - Lot.reserved)
         .where(Lot.center_id == center_id, Lot.product_id == line.product_id,
                Lot.expires_on >= sell_by_cutoff(today), Lot.on_hand > Lot.reserved)
         .order_by(Lot.expires_on, Lot.id)).all()
-    for lot_id, available in lots:
-        take = min(left, available)
-        done = db.session.execute(
-            sa.update(Lot).where(Lot.id == lot_id, Lot.on_hand - Lot.reserved >= take)
-            .values(reserved=Lot.reserved + take).execution_options(synchronize_session=False))
-        if done.rowcount == 1:
-            line.lots.append(LotAllocation(lot_id=lot_id, quantity=take))
-            left -= take
-        if left == 0:
-            break
+    if not lots and not is_tracked(center_id, line.product_id):
+        return None
+    return [(lot_id, available) for lot_id, available in lots]
+
+
+def allocate_lots(center_id: int, line: FulfillmentLine, *, today: date | None = None,
+                  plan: list[tuple[int, int]] | None | bool = False) -> None:
+    """Take the line's units from the lots expiring first (not past the sell-by margin).
+
+    Called after the stock row was reserved (which holds its lock), so the lots of this
+    product at this center are not changing under us; each lot is still updated with a
+    condition. ``plan`` is what ``plan_lots`` read before the lock: tried first, and where
+    another order took those units meanwhile the lots are read again. Raises
+    ``InsufficientStock`` when the sellable lots cannot cover the line. A product the
+    center does not keep in lots is left alone.
+    """
+    if plan is False:
+        plan = plan_lots(center_id, line, today=today)
+    if plan is None:
+        return
+    left = _take_from(line, plan, line.quantity)
+    if left:
+        left = _take_from(line, plan_lots(center_id, line, today=today) or [], left)
     if left:
         raise InsufficientStock(extra={"lines": [{
             "product_id": line.product_id, "requested": line.quantity,
             "available": line.quantity - left}]})
     db.session.flush()
+
+
+def _take_from(line: FulfillmentLine, lots: list[tuple[int, int]], left: int) -> int:
+    """Reserve up to ``left`` units from ``lots`` in turn; the units still to find. Stops at
+    the first lot that no longer holds what was read (the caller reads the lots again), so
+    a lot expiring sooner is never skipped for a later one."""
+    for lot_id, available in lots:
+        if left == 0:
+            break
+        take = min(left, available)
+        done = db.session.execute(
+            sa.update(Lot).where(Lot.id == lot_id, Lot.on_hand - Lot.reserved >= take)
+            .values(reserved=Lot.reserved + take).execution_options(synchronize_session=False))
+        if done.rowcount != 1:
+            break
+        held = next((a for a in line.lots if a.lot_id == lot_id), None)
+        if held is None:
+            line.lots.append(LotAllocation(lot_id=lot_id, quantity=take))
+        else:  # read again after a stale plan: more from a lot already taken from
+            held.quantity += take
+        left -= take
+    return left
 
 
 def release_lots(f: Fulfillment) -> None:

@@ -25,7 +25,7 @@ from .dues import check_collected
 from .errors import InsufficientStock, SlotUnavailable, WrongCode
 from .labels import status_word
 from .ledger import record_movement
-from .lots import allocate_lots, consume_lots, release_lots
+from .lots import allocate_lots, consume_lots, plan_lots, release_lots
 from .models import (
     Center,
     Fulfillment,
@@ -48,13 +48,18 @@ def reserve_stock(center_id: int, lines: Lines, *, fulfillment_id: int | None = 
     """Reserve every line at the center, or none; each line is a ``reserved`` movement.
 
     One conditional UPDATE per line (``... WHERE on_hand - reserved >= q``); a row count
-    of 0 means another order got there first. Lines go in product order so two orders
-    never wait on each other's rows in opposite orders. On failure, raises
-    ``InsufficientStock`` listing the lines short; the caller's rollback undoes the lines
-    already reserved (and their movements).
+    of 0 means another order got there first. The movements are written first and the
+    UPDATEs last, so a stock row's lock (a flash sale's hot row) is held for as little of
+    the transaction as possible. Lines go in product order so two orders never wait on each
+    other's rows in opposite orders. On failure, raises ``InsufficientStock`` listing the
+    lines short; the caller's rollback undoes the lines already reserved and the movements.
     """
+    merged = merge_lines(lines)
+    for product_id, quantity in merged:
+        record_movement(center_id, product_id, MovementKind.RESERVED, reserved=quantity,
+                        actor_id=actor_id, fulfillment_id=fulfillment_id, reason="order")
     short = []
-    for product_id, quantity in merge_lines(lines):
+    for product_id, quantity in merged:
         result = db.session.execute(
             sa.update(Stock)
             .where(Stock.center_id == center_id, Stock.product_id == product_id,
@@ -64,9 +69,6 @@ def reserve_stock(center_id: int, lines: Lines, *, fulfillment_id: int | None = 
         )
         if result.rowcount != 1:
             short.append((product_id, quantity))
-            continue
-        record_movement(center_id, product_id, MovementKind.RESERVED, reserved=quantity,
-                        actor_id=actor_id, fulfillment_id=fulfillment_id, reason="order")
     if short:
         available = available_by_center([center_id], [pid for pid, _ in short]).get(center_id, {})
         raise InsufficientStock(extra={"lines": shortages(available, short)})
@@ -109,16 +111,31 @@ def create_fulfillment(*, order_id: int, center: Center, method: str, lines: lis
                        contact_name: str | None = None, contact_phone: str | None = None,
                        address: dict | None = None, slot_id: int | None = None,
                        actor_id: int | None = None, routing: dict | None = None) -> Fulfillment:
-    """Reserve the lines at ``center`` (and a place in ``slot_id``) and open its work.
+    """Reserve the lines at ``center`` (and a place in ``slot_id``) and open its work:
+    ``open_fulfillment`` then ``reserve_fulfillment``. Raises ``InsufficientStock`` or
+    ``SlotUnavailable``; the caller's rollback undoes the rest.
+    """
+    fulfillment = open_fulfillment(
+        order_id=order_id, center=center, method=method, lines=lines,
+        contact_name=contact_name, contact_phone=contact_phone, address=address,
+        slot_id=slot_id, routing=routing)
+    return reserve_fulfillment(fulfillment, actor_id=actor_id)
 
-    ``lines`` are dicts with ``product_id, sku, name_zh, name_en, quantity``; ``actor_id``
-    is the shopper (the ledger's "who" for the reservation). Raises ``InsufficientStock``
-    or ``SlotUnavailable``; the caller's rollback undoes the rest.
+
+def open_fulfillment(*, order_id: int, center: Center, method: str, lines: list[dict],
+                     contact_name: str | None = None, contact_phone: str | None = None,
+                     address: dict | None = None, slot_id: int | None = None,
+                     routing: dict | None = None) -> Fulfillment:
+    """The center's work for an order, nothing reserved yet (``reserve_fulfillment`` does,
+    last thing before the commit, so the hot rows are locked briefly).
+
+    ``lines`` are dicts with ``product_id, sku, name_zh, name_en, quantity``; ``slot_id``
+    is the window chosen (its place is taken by ``reserve_fulfillment``).
     """
     if method not in Method.ORDER:
         raise ValidationFailed(errors={"method": [str(_l("Unknown fulfillment method."))]})
     fulfillment = Fulfillment(
-        slot_id=None, routing=routing,
+        slot_id=slot_id, routing=routing,
         order_id=order_id, center=center, method=method, status=FulfillmentStatus.RESERVED,
         contact_name=contact_name, contact_phone=contact_phone, address=address,
         lines=[FulfillmentLine(product_id=ln["product_id"], sku=ln["sku"], name_zh=ln["name_zh"],
@@ -127,14 +144,25 @@ def create_fulfillment(*, order_id: int, center: Center, method: str, lines: lis
     )
     db.session.add(fulfillment)
     db.session.flush()
-    reserve_stock(center.id, [(ln["product_id"], ln["quantity"]) for ln in lines],
+    return fulfillment
+
+
+def reserve_fulfillment(fulfillment: Fulfillment, *, actor_id: int | None = None) -> Fulfillment:
+    """Reserve an opened fulfillment's lines (stock, then lots, first expired first out)
+    and its place in its slot. The lots are looked up before the stock rows are locked;
+    only the conditional UPDATEs and the allocations come after. ``actor_id`` is the
+    ledger's "who". Raises ``InsufficientStock`` or ``SlotUnavailable``; the caller's
+    rollback undoes the rest.
+    """
+    center_id = fulfillment.center_id
+    plans = [(line, plan_lots(center_id, line)) for line in fulfillment.lines]
+    reserve_stock(center_id, [(ln.product_id, ln.quantity) for ln in fulfillment.lines],
                   fulfillment_id=fulfillment.id, actor_id=actor_id)
-    for line in fulfillment.lines:
-        allocate_lots(center.id, line)
-    if slot_id is not None:
-        reserve_slot(slot_id, center_id=center.id, kind=method, now=utcnow())
-        fulfillment.slot_id = slot_id
-        db.session.flush()
+    for line, plan in plans:
+        allocate_lots(center_id, line, plan=plan)
+    if fulfillment.slot_id is not None:
+        reserve_slot(fulfillment.slot_id, center_id=center_id, kind=fulfillment.method,
+                     now=utcnow())
     return fulfillment
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import shop_zone, utcnow
 from core.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
@@ -195,26 +196,31 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
 def record_order(order: Order, items: list[tuple[Product, int]], *, center: Center,
                  address: dict | None, actor_id: int, routing: dict,
                  slot_id: int | None = None) -> Order:
-    """Write a priced order: its number, its fulfillment at ``center`` reserving ``items``
-    (``[(product, units)]``) by the order's method, then ``order_placed``.
+    """Write a priced order: its number, its fulfillment at ``center`` for ``items``
+    (``[(product, units)]``) by the order's method, ``order_placed``, and last the
+    reservation of the stock, its lots and the slot.
 
-    Shared by checkout and replacement orders. ``address`` is where a delivery or courier
-    shipment goes (None for pickup), ``actor_id`` the ledger's "who", ``routing`` the
-    decision recorded on the fulfillment. Raises ``InsufficientStock`` or
-    ``SlotUnavailable``; the caller's rollback undoes the rest.
+    Shared by checkout, the counter and replacement orders. ``address`` is where a delivery
+    or courier shipment goes (None for pickup), ``actor_id`` the ledger's "who",
+    ``routing`` the decision recorded on the fulfillment. Everything the order causes (the
+    listeners of ``order_placed`` included) is written before the stock rows are locked, so
+    in a flash sale the hot row is held from its UPDATE to the commit only. Raises
+    ``InsufficientStock`` or ``SlotUnavailable``; the caller's rollback undoes the rest.
     """
     db.session.add(order)
     db.session.flush()
     order.number = _next_number(order)
-    desk.create_fulfillment(
+    fulfillment = desk.open_fulfillment(
         order_id=order.id, center=center, method=order.fulfillment_method,
         lines=[{"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh,
                 "name_en": p.name_en, "quantity": q} for p, q in items],
         contact_name=order.contact_name, contact_phone=order.contact_phone, address=address,
-        slot_id=slot_id, actor_id=actor_id, routing=routing,
+        slot_id=slot_id, routing=routing,
     )
-    db.session.flush()
+    set_committed_value(order, "fulfillment", fulfillment)  # known: no query to load it
     order_placed.send(order)
+    desk.reserve_fulfillment(fulfillment, actor_id=actor_id)
+    db.session.flush()
     return order
 
 

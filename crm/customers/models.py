@@ -236,3 +236,15 @@ class SegmentSnapshot(db.Model):
     profile_complete = sa.Column(sa.Boolean, nullable=False, default=False)
     center_id = sa.Column(sa.Integer, sa.ForeignKey("centers.id"))
     taken_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class FiguresDue(db.Model):
+    """A customer whose figures an order changed and who waits for their refresh
+    (``refresh.refresh_due``): written in the order's transaction, cleared once the figures
+    are recomputed after the commit, by the request that placed it or by the job."""
+
+    __tablename__ = "crm_figures_due"
+
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+                        primary_key=True)
+    since = sa.Column(UTCDateTime, nullable=False, default=utcnow)

@@ -45,9 +45,10 @@ def _next_steps(order: Order) -> str:
     return steps
 
 
-def notify_order_confirmed(order: Order) -> list[OutboxMessage]:
+def notify_order_confirmed(order: Order, *, new: bool = False) -> list[OutboxMessage]:
     """Queue the confirmation of ``order`` (nothing when it was queued before, nor for a sale
-    at the counter: the shopper is there, and a member gets the e-receipt instead)."""
+    at the counter: the shopper is there, and a member gets the e-receipt instead). ``new``:
+    the order is being placed in this transaction, so nothing was queued for it yet."""
     if order.user_id is None or getattr(order, "channel", "web") == "store":
         return []
     user = db.session.get(User, order.user_id)
@@ -62,9 +63,9 @@ def notify_order_confirmed(order: Order) -> list[OutboxMessage]:
     if phone:
         made.append(enqueue(channel="sms", kind="order_confirmed", subject=subject,
                             body=f"【{shop}】{body}", user_id=order.user_id, to=phone,
-                            dedupe_key=f"confirmed:{order.id}:sms"))
+                            dedupe_key=f"confirmed:{order.id}:sms", fresh=new))
     if user is not None and user.email:
         made.append(enqueue(channel="email", kind="order_confirmed", subject=subject,
                             body=body, user_id=order.user_id, to=user.email,
-                            dedupe_key=f"confirmed:{order.id}:email"))
+                            dedupe_key=f"confirmed:{order.id}:email", fresh=new))
     return [m for m in made if m is not None]

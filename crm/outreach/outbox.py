@@ -46,24 +46,29 @@ def purpose_of(kind: str) -> str:
 def enqueue(*, channel: str, kind: str, subject: str, body: str, user_id: int | None = None,
             customer_id: int | None = None, to: str | None = None,
             dedupe_key: str | None = None, send_after=None,
-            purpose: str | None = None) -> OutboxMessage | None:
+            purpose: str | None = None, fresh: bool = False) -> OutboxMessage | None:
     """Put a message in the outbox; returns it, or None when ``dedupe_key`` was used before.
 
     ``purpose`` defaults from ``kind`` (service notices vs marketing). Without ``to`` the
-    address is taken from the customer's profile when the message is delivered.
+    address is taken from the customer's profile when the message is delivered. ``fresh``:
+    the key names something made in this very transaction (a new order), so it cannot
+    have been used: no look-up and no savepoint (the unique key still stands guard).
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     if customer_id is None and user_id is not None:
         customer = customer_for_user(user_id)
         customer_id = customer.id if customer is not None else None
-    if dedupe_key is not None and db.session.execute(sa.select(OutboxMessage.id).where(
-            OutboxMessage.dedupe_key == dedupe_key)).first():
+    if dedupe_key is not None and not fresh and db.session.execute(
+            sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first():
         return None
     message = OutboxMessage(
         channel=channel, kind=kind, purpose=purpose or purpose_of(kind), subject=subject or "",
         body=body, user_id=user_id, customer_id=customer_id, to=to, dedupe_key=dedupe_key,
         status=OutboxStatus.PENDING, send_after=send_after or utcnow(), attempts=0)
+    if fresh:
+        db.session.add(message)
+        return message
     # A savepoint, so a concurrent twin (unique key) costs this one row, not the transaction.
     try:
         with db.session.begin_nested():

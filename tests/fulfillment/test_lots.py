@@ -104,3 +104,32 @@ def test_staff_receive_only_at_their_center(session, shop, make_product, today):
     with pytest.raises(NotFound):
         receive_lot(shop.far_store.id, make_product().id, batch="X", quantity=1,
                     expires_on=today + timedelta(days=300), actor=shop.clerk)
+
+
+def test_lots_read_before_the_lock_are_read_again_when_another_order_took_them(
+        session, shop, lots, monkeypatch):
+    """The lots are looked up before the stock row is locked; where another order took
+    those units in between, the allocation reads them again and still goes first expired
+    first out, one allocation per lot."""
+    from fulfillment import services
+    from fulfillment.lots import plan_lots
+
+    product, late, soon, _stale = lots
+    read_early = {}
+
+    def stale_plan(center_id, line, **kwargs):
+        if not read_early:  # what this order saw before the other one came
+            read_early["plan"] = plan_lots(center_id, line, **kwargs)
+            order(shop, product, 2)  # takes 2 of the 3 in the soon lot meanwhile
+        return read_early["plan"]
+
+    monkeypatch.setattr(services, "plan_lots", stale_plan)
+    placed = order(shop, product, 4)
+    assert read_early["plan"][0] == (soon.id, 3)  # the plan was stale
+    [line] = placed.fulfillment.lines
+    assert sorted((a.lot_id, a.quantity) for a in line.lots) == sorted(
+        [(soon.id, 1), (late.id, 3)])
+    session.refresh(soon)
+    session.refresh(late)
+    assert (soon.reserved, late.reserved) == (3, 3)
+    assert verify_ledger() == []

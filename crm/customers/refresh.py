@@ -1,0 +1,124 @@
+"""A customer's figures after an order, out of the order's transaction.
+
+Placing an order marks its buyer as due (``mark``: one INSERT into ``crm_figures_due``,
+committed with the order, so no order is ever lost to the figures), and the figures are
+recomputed after the commit: by the request that placed the order, once its response is
+ready (``CRM_FIGURES_AFTER_REQUEST``, on by default), and by the job
+``refresh_figures_due`` for whatever is left (a worker that stopped between the commit and
+the refresh, or a shop that leaves it all to the job in a flash sale). Figures may lag by
+the job's interval at most; the checkout never waits for them, nor holds a stock row while
+they are computed.
+
+Outside a request (a job, a command) the figures are refreshed at once, in the caller's
+transaction, as before.
+"""
+
+import sqlalchemy as sa
+from flask import after_this_request, current_app, has_request_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.extensions import db
+from core.models import User
+from core.sql import insert_ignoring
+
+from .models import FiguresDue
+from .services import ensure_customer, refresh_figures
+
+#: how many customers one run of the job refreshes at most
+BATCH = 500
+_MARKED = "crm_figures_marked"  # marked in the open transaction
+_COMMITTED = "crm_figures_committed"  # marked and committed: the request refreshes them
+_WROTE = "crm_figures_wrote"  # the transaction open now has written something
+
+
+def mark(user_id: int) -> None:
+    """The buyer's figures are due: refreshed after this transaction commits."""
+    insert_ignoring(FiguresDue, {"user_id": user_id, "since": utcnow()}, "user_id")
+    if not has_request_context():
+        refresh_due([user_id])
+        return
+    if not current_app.config.get("CRM_FIGURES_AFTER_REQUEST", True):
+        return
+    info = db.session.info
+    if not info.get(_MARKED) and not info.get(_COMMITTED):
+        after_this_request(_refresh_after_request)
+    info.setdefault(_MARKED, set()).add(user_id)
+
+
+def refresh_due(user_ids: list[int] | None = None, *, limit: int = BATCH) -> int:
+    """Recompute the figures of the customers due (of ``user_ids``, or the oldest
+    ``limit``), clearing their marks in the same statement; how many. A mark another run
+    takes at the same moment is refreshed by one of them only."""
+    chosen = sa.select(FiguresDue.user_id).order_by(FiguresDue.since).limit(limit)
+    if user_ids is not None:
+        chosen = chosen.where(FiguresDue.user_id.in_(user_ids))
+    due = db.session.execute(
+        sa.delete(FiguresDue).where(FiguresDue.user_id.in_(chosen.scalar_subquery()))
+        .returning(FiguresDue.user_id).execution_options(synchronize_session=False)
+    ).scalars().all()
+    if not due:
+        return 0
+    users = db.session.execute(sa.select(User).where(User.id.in_(due))).scalars().all()
+    for user in users:
+        if not user.is_staff_member:
+            refresh_figures(ensure_customer(user))
+    return len(due)
+
+
+def refresh_figures_due(now) -> str:
+    """Job: the figures of every customer still due (a batch at a time until none are)."""
+    total = 0
+    while True:
+        done = refresh_due()
+        total += done
+        if done < BATCH:
+            break
+        db.session.commit()
+    return f"{total} customer(s) refreshed"
+
+
+def _refresh_after_request(response):
+    """After the view: the buyers marked in a transaction that committed, in one of their own.
+    Skipped (the job takes them) when the view left work uncommitted; a failure is logged,
+    never shown to the shopper."""
+    info = db.session.info
+    user_ids = info.pop(_COMMITTED, None)
+    info.pop(_MARKED, None)
+    if not user_ids or info.get(_WROTE) or db.session.new or db.session.dirty \
+            or db.session.deleted:
+        return response
+    try:
+        refresh_due(sorted(user_ids))
+        db.session.commit()
+    except Exception:  # the marks stay; the job refreshes them
+        db.session.rollback()
+        current_app.logger.exception("refreshing the figures after the order failed")
+    return response
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session, _flush_context):
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state):
+    if not state.is_select:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session):
+    session.info.pop(_WROTE, None)
+    marked = session.info.pop(_MARKED, None)
+    if marked:
+        session.info.setdefault(_COMMITTED, set()).update(marked)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session, previous_transaction):
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(_WROTE, None)
+        session.info.pop(_MARKED, None)
