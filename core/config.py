@@ -174,6 +174,6 @@ def load_config(instance_path: str) -> dict:
         "WORKER_METRICS_BIND": os.environ.get("WORKER_METRICS_BIND") or None,
         "JOB_SCHEDULE_SECONDS": {"default": 300, "deliver_outbox": 60,
                                  "recompute_figures": 3600, "tag_rules": 3600,
-                                 "segment_snapshot": 86400,
+                                 "segment_snapshot": 86400, "measure_months": 3600,
                                  "purge_idempotency_keys": 3600},
     }
