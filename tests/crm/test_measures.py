@@ -277,3 +277,51 @@ def test_a_charts_json_computes_its_own_table_only(client, session, shop):
     assert table["header"][:3] == ["month", "buyers", "returned_within_90_days"]
     assert not [s for s in seen if "followups" in s or "segment_snapshots" in s
                 or "complaints" in s or "FROM orders" in s]
+
+
+def test_a_past_snapshot_is_derived_from_the_orders_placed_by_then(session, shop, make_order,
+                                                                   make_user):
+    """``take_snapshot_as_of`` finds, at ``now``, the segments the figure job finds; at an
+    earlier month's end, only the orders placed by then count, and customers who came
+    later are not in it."""
+    from crm.customers.figures import recompute_figures
+    from crm.customers.models import Customer
+
+    users = [make_user() for _ in range(8)]
+    for k, user in enumerate(users):
+        profiles.create_prospect(shop.agent, {"name": f"买{k}", "phone": None}).user_id = user.id
+        for n in range(k % 4 + 1):
+            make_order(user, shop.products[k % 3], shop.store if k % 2 else shop.far_store,
+                       days_ago=5 + 40 * n + k)
+    late = make_user()  # buys only in the last few days
+    profiles.create_prospect(shop.agent, {"name": "新客", "phone": None}).user_id = late.id
+    make_order(late, shop.products[0], shop.store, days_ago=2)
+    session.execute(sa.update(Customer).values(created_at=utcnow() - timedelta(days=400)))
+    session.flush()
+    now = utcnow()
+    recompute_figures(now)
+    month = snapshots.month_of(now)
+    snapshots.take_snapshot_as_of(month, now)
+    found = dict(session.execute(
+        sa.select(SegmentSnapshot.customer_id, SegmentSnapshot.segment)
+        .where(SegmentSnapshot.month == month)).all())
+    assert found == dict(session.execute(sa.select(Customer.id, Customer.rfm_segment)).all())
+
+    # as the day 3 days ago ended: the late customer had not bought, others had fewer orders
+    then = now - timedelta(days=3)
+    snapshots.take_snapshot_as_of("2000-01", then)
+    rows = {cid: (segment, center) for cid, segment, center in session.execute(
+        sa.select(SegmentSnapshot.customer_id, SegmentSnapshot.segment,
+                  SegmentSnapshot.center_id).where(SegmentSnapshot.month == "2000-01"))}
+    late_customer = session.execute(sa.select(Customer.id).where(
+        Customer.user_id == late.id)).scalar_one()
+    assert rows[late_customer] == (None, None)
+    assert all(segment is not None for cid, (segment, _c) in rows.items()
+               if cid != late_customer)
+    # nobody created after the moment is in it
+    session.execute(sa.update(Customer).where(Customer.id == late_customer)
+                    .values(created_at=now - timedelta(hours=1)))
+    snapshots.take_snapshot_as_of("2000-01", then)
+    assert late_customer not in set(session.execute(sa.select(SegmentSnapshot.customer_id)
+                                                    .where(SegmentSnapshot.month == "2000-01"))
+                                    .scalars())
