@@ -45,26 +45,27 @@ def _namer(model, ids):
 
 
 def _sum(rows, *, by: str) -> dict:
-    """``{key: [base, part, second_part]}`` of stored rows of one breakdown, months added up."""
+    """``{item: [base, part, second_part]}`` of stored rows of one breakdown, months added
+    up."""
     out: dict = {}
     for r in rows:
-        if r.by == by:
-            cell = out.setdefault(r.key, [0, 0, 0])
+        if r.breakdown == by:
+            cell = out.setdefault(r.item, [0, 0, 0])
             cell[0] += r.base
             cell[1] += r.part
             cell[2] += r.second_part
     return out
 
 
-def _id(key: str | None) -> int | None:
-    return int(key) if key is not None else None
+def _id(item: str | None) -> int | None:
+    return int(item) if item is not None else None
 
 
 class _Names:
     """The names of the centers, products and agents the rows name, one statement each."""
 
     def __init__(self, rows):
-        ids = {by: {_id(r.key) for r in rows if r.by == by} - {None}
+        ids = {by: {_id(r.item) for r in rows if r.breakdown == by} - {None}
                for by in ("center", "product", "agent")}
         self.center = _namer(Center, ids["center"])
         self.product = _namer(Product, ids["product"])
@@ -72,13 +73,13 @@ class _Names:
             User.id.in_(ids["agent"]))).all()) if ids["agent"] else {}
         self.agent = lambda key: agents.get(key) or "—"
 
-    def __call__(self, by: str, key: str | None) -> str:
-        return getattr(self, by)(_id(key))
+    def __call__(self, breakdown: str, item: str | None) -> str:
+        return getattr(self, breakdown)(_id(item))
 
 
 def _by_center_month(rows, names, fields) -> list[tuple]:
     """``(month, center, *fields(row))`` of the rows by center, by month then center name."""
-    out = [(r.month, names("center", r.key), *fields(r)) for r in rows if r.by == "center"]
+    out = [(r.month, names("center", r.item), *fields(r)) for r in rows if r.breakdown == "center"]
     return sorted(out, key=lambda row: (row[0], row[1]))
 
 
@@ -88,20 +89,20 @@ def _mean(total: int, n: int) -> float | None:
 
 def _profile(rows, names, now) -> dict:
     whole = [r for r in rows if r.measure == "profile"]
-    months = [r.month for r in whole if r.by == "all" and r.base]
+    months = [r.month for r in whole if r.breakdown == "all" and r.base]
     latest = months[-1] if months else None
     last = [r for r in whole if r.month == latest]
-    missing = sorted(((r.key, r.part, r.base) for r in rows if r.measure == "missing"),
+    missing = sorted(((r.item, r.part, r.base) for r in rows if r.measure == "missing"),
                      key=lambda r: (-r[1], REQUIRED_FIELDS.index(r[0])
                                     if r[0] in REQUIRED_FIELDS else 99))
     return {
         "profile-rate": (["month", "complete", "customers", "rate", "goal"],
                          [(r.month, r.part, r.base, _rate(r.part, r.base),
                            snapshots.PROFILE_GOAL)
-                          for r in whole if r.by == "all" and r.base]),
+                          for r in whole if r.breakdown == "all" and r.base]),
         "profile-rate-by-center": (["center", "complete", "customers", "rate"], sorted(
-            ((names("center", r.key), r.part, r.base, _rate(r.part, r.base))
-             for r in last if r.by == "center"), key=lambda row: row[0])),
+            ((names("center", r.item), r.part, r.base, _rate(r.part, r.base))
+             for r in last if r.breakdown == "center"), key=lambda row: row[0])),
         "profile-rate-by-center-month": (
             ["month", "center", "complete", "customers", "rate"],
             _by_center_month([r for r in whole if r.month in months], names,
@@ -123,7 +124,7 @@ def _satisfaction(rows, names, now) -> dict:
     return {
         "satisfaction": (["month", "calls", "mean_score"],
                          [(r.month, r.base, _mean(r.part, r.base))
-                          for r in sat if r.by == "all" and r.base]),
+                          for r in sat if r.breakdown == "all" and r.base]),
         "satisfaction-by-center": (["center", "calls", "mean_score"], table("center")),
         "satisfaction-by-center-month": (
             ["month", "center", "calls", "mean_score"],
@@ -138,7 +139,7 @@ def _returns(rows, names, now) -> dict:
     return {
         "return-rate": (["month", "buyers", "returned_within_90_days", "rate", "final"],
                         [(r.month, r.base, r.part, _rate(r.part, r.base),
-                          measures.is_final(r.month, now)) for r in ret if r.by == "all"]),
+                          measures.is_final(r.month, now)) for r in ret if r.breakdown == "all"]),
         "return-rate-by-center": (["center", "buyers", "returned_within_90_days", "rate"],
                                   sorted(((names("center", key), b, k, _rate(k, b))
                                           for key, (b, k, _x) in _sum(ret, by="center").items()),
@@ -155,7 +156,7 @@ def _sla(rows, names, now) -> dict:
     return {
         "complaint-sla": (["month", "complaints", "answered_in_time", "resolved_in_time"],
                           [(r.month, r.base, r.part, r.second_part)
-                           for r in sla if r.by == "all" and r.base]),
+                           for r in sla if r.breakdown == "all" and r.base]),
         "complaint-sla-by-center": (
             ["center", "complaints", "answered_in_time", "resolved_in_time"],
             sorted(((names("center", key), n, a, b)
@@ -168,7 +169,7 @@ def _sla(rows, names, now) -> dict:
 
 
 def _moves(rows, names, now) -> dict:
-    moves = sorted(tuple(r.key.split(">", 1)) + (r.base,) for r in rows
+    moves = sorted(tuple(r.item.split(">", 1)) + (r.base,) for r in rows
                    if r.measure == "moves")
     return {"segment-moves": (["from", "to", "customers"], moves)}
 
@@ -219,7 +220,7 @@ def measures_context() -> dict:
     rows = measures.stored(measures.BY_MONTH + measures.LATEST_ONLY, now)
     tables = _computed(rows, now, FAMILIES)
     # the two latest snapshots: the months with a profile figure
-    taken = [r.month for r in rows if r.measure == "profile" and r.by == "all" and r.base]
+    taken = [r.month for r in rows if r.measure == "profile" and r.breakdown == "all" and r.base]
     latest = taken[-1] if taken else None
     before = taken[-2] if len(taken) > 1 else None
     moved = {r.month for r in rows if r.measure == "moves"}

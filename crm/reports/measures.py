@@ -39,7 +39,8 @@ MONTHS = 12
 #: the measures stored by month (and the latest snapshot's, kept for its month only)
 BY_MONTH = ("satisfaction", "return", "sla", "profile")
 LATEST_ONLY = ("missing", "moves")
-_COLUMNS = ["measure", "month", "by", "key", "base", "part", "second_part", "computed_at"]
+_COLUMNS = ["measure", "month", "breakdown", "item", "base", "part", "second_part",
+            "computed_at"]
 
 
 def _month(column):
@@ -80,12 +81,12 @@ def _code(value: str):
     return sa.literal_column(f"'{value}'", sa.String)
 
 
-def _no_key():
+def _no_item():
     return sa.cast(sa.null(), sa.String)
 
 
-def _row(measure, month, by, key, base, part, second=None, *, now):
-    return (_code(measure), month, _code(by), key, base,
+def _row(measure, month, breakdown, item, base, part, second=None, *, now):
+    return (_code(measure), month, _code(breakdown), item, base,
             sa.func.coalesce(part, 0), sa.func.coalesce(second, 0) if second is not None
             else sa.literal_column("0", sa.Integer), at(now))
 
@@ -102,7 +103,7 @@ def _satisfaction(start, now) -> list[sa.Select]:
              .distinct().subquery("pairs"))
     pm = _month(pairs.c.completed_at)
     return [
-        sa.select(*_row("satisfaction", month, "all", _no_key(), sa.func.count(), total,
+        sa.select(*_row("satisfaction", month, "all", _no_item(), sa.func.count(), total,
                         now=now)).where(scored).group_by(month),
         sa.select(*_row("satisfaction", month, "center", text(Order.center_id),
                         sa.func.count(), total, now=now))
@@ -134,7 +135,7 @@ def _returns(start, now) -> list[sa.Select]:
     returned = sa.func.count(sa.distinct(sa.case((came_back, o.c.user_id))))
     buyers = sa.func.count(sa.distinct(o.c.user_id))
     return [
-        sa.select(*_row("return", o.c.month, "all", _no_key(), buyers, returned, now=now))
+        sa.select(*_row("return", o.c.month, "all", _no_item(), buyers, returned, now=now))
         .group_by(o.c.month),
         sa.select(*_row("return", o.c.month, "center", text(o.c.center_id), buyers, returned,
                         now=now)).group_by(o.c.month, o.c.center_id),
@@ -150,7 +151,7 @@ def _sla(start, now) -> list[sa.Select]:
     month = _month(c.created_at)
     since = c.created_at >= start
     return [
-        sa.select(*_row("sla", month, "all", _no_key(), sa.func.count(c.id), answered,
+        sa.select(*_row("sla", month, "all", _no_item(), sa.func.count(c.id), answered,
                         resolved, now=now)).where(since).group_by(month),
         sa.select(*_row("sla", month, "center", text(Order.center_id), sa.func.count(c.id),
                         answered, resolved, now=now))
@@ -166,7 +167,7 @@ def _profile(first_month: str, now) -> list[sa.Select]:
     complete = sa.func.sum(sa.case((s.profile_complete, 1), else_=0))
     since = s.month >= first_month
     return [
-        sa.select(*_row("profile", s.month, "all", _no_key(), sa.func.count(), complete,
+        sa.select(*_row("profile", s.month, "all", _no_item(), sa.func.count(), complete,
                         now=now)).where(since).group_by(s.month),
         sa.select(*_row("profile", s.month, "center", text(s.center_id), sa.func.count(),
                         complete, now=now)).where(since).group_by(s.month, s.center_id),
@@ -181,7 +182,7 @@ def _first_to_compute(now, labels: list[str]) -> str:
     figures were never stored."""
     stored = set(db.session.execute(
         sa.select(MeasureMonth.month).distinct()
-        .where(MeasureMonth.measure == "return", MeasureMonth.by == "all",
+        .where(MeasureMonth.measure == "return", MeasureMonth.breakdown == "all",
                MeasureMonth.month >= labels[0])).scalars())
     return next(m for m in labels if m not in stored or not is_final(m, now))
 
@@ -191,6 +192,11 @@ def store_months(now) -> str:
     the year not stored yet), replacing what was stored for them; the latest snapshot's
     missing fields and segment moves. Set-based: a fixed number of statements."""
     labels = months_back(now)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # two runs at once (cron and a worker) would each delete, then both insert: the
+        # second waits here for the first to commit (readers are not blocked; SQLite's
+        # writers queue anyway)
+        db.session.execute(sa.text("LOCK TABLE measure_months IN SHARE ROW EXCLUSIVE MODE"))
     first = _first_to_compute(now, labels)
     start = month_start(first)
     m = MeasureMonth
@@ -203,18 +209,19 @@ def store_months(now) -> str:
     # (so a quiet month is not taken for one never computed)
     months = [x for x in labels if x >= first]
     have = set(map(tuple, db.session.execute(sa.select(m.measure, m.month).where(
-        m.by == "all", m.month >= first)).all()))
-    zeros = [{"measure": name, "month": x, "by": "all", "key": None, "base": 0, "part": 0,
+        m.breakdown == "all", m.month >= first)).all()))
+    zeros = [{"measure": name, "month": x, "breakdown": "all", "item": None, "base": 0, "part": 0,
               "second_part": 0, "computed_at": now}
              for name in BY_MONTH for x in months if (name, x) not in have]
     latest, before = snapshots.latest_months()
     rows = zeros
     if latest:
-        rows += [{"measure": "missing", "month": latest, "by": "field", "key": field,
+        rows += [{"measure": "missing", "month": latest, "breakdown": "field", "item": field,
                   "base": customers, "part": missing, "second_part": 0, "computed_at": now}
                  for field, missing, customers in snapshots.missing_fields()]
     if before:
-        rows += [{"measure": "moves", "month": latest, "by": "segments", "key": f"{a}>{b}",
+        rows += [{"measure": "moves", "month": latest, "breakdown": "segments",
+                  "item": f"{a}>{b}",
                   "base": n, "part": n, "second_part": 0, "computed_at": now}
                  for (a, b), n in snapshots.movement(before, latest).items()]
     if rows:
@@ -226,12 +233,12 @@ def store_months(now) -> str:
 
 
 def stored(measures: tuple[str, ...], now) -> list[sa.Row]:
-    """The stored rows of ``measures`` for the months shown (``measure, month, by, key,
-    base, part, second_part, computed_at``); one statement."""
+    """The stored rows of ``measures`` for the months shown (``measure, month, breakdown,
+    item, base, part, second_part, computed_at``); one statement."""
     m = MeasureMonth
     return db.session.execute(
-        sa.select(m.measure, m.month, m.by, m.key, m.base, m.part, m.second_part,
+        sa.select(m.measure, m.month, m.breakdown, m.item, m.base, m.part, m.second_part,
                   m.computed_at)
         .where(m.measure.in_(measures),
                sa.or_(m.month >= months_back(now)[0], m.measure.in_(LATEST_ONLY)))
-        .order_by(m.month, m.measure, m.by, m.key)).all()
+        .order_by(m.month, m.measure, m.breakdown, m.item)).all()

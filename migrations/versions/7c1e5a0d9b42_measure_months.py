@@ -24,14 +24,14 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('measure', sa.String(length=20), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
-    sa.Column('by', sa.String(length=10), nullable=False),
-    sa.Column('key', sa.String(length=60), nullable=True),
+    sa.Column('breakdown', sa.String(length=10), nullable=False),
+    sa.Column('item', sa.String(length=60), nullable=True),
     sa.Column('base', sa.Integer(), nullable=False),
     sa.Column('part', sa.Integer(), nullable=False),
     sa.Column('second_part', sa.Integer(), nullable=False),
     sa.Column('computed_at', core.models.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("measure IN ('satisfaction', 'return', 'sla', 'profile', 'missing', 'moves')", name=op.f('ck_measure_months_measure_known')),
-    sa.CheckConstraint("by IN ('all', 'center', 'product', 'agent', 'field', 'segments')", name=op.f('ck_measure_months_by_known')),
+    sa.CheckConstraint("breakdown IN ('all', 'center', 'product', 'agent', 'field', 'segments')", name=op.f('ck_measure_months_breakdown_known')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_measure_months'))
     )
     with op.batch_alter_table('measure_months', schema=None) as batch_op:
