@@ -102,16 +102,6 @@ def profile_rate_by_month() -> list[tuple[str, int, int]]:
                   sa.func.count()).group_by(s.month).order_by(s.month)).all()]
 
 
-def profile_rate_by_center(month: str) -> list[tuple[int | None, int, int]]:
-    """``(center id, complete, customers)`` in the month's snapshot (favourite center;
-    None for customers without orders)."""
-    s = SegmentSnapshot
-    return [(c, int(k or 0), int(n)) for c, k, n in db.session.execute(
-        sa.select(s.center_id, sa.func.sum(sa.case((s.profile_complete, 1), else_=0)),
-                  sa.func.count()).where(s.month == month)
-        .group_by(s.center_id)).all()]
-
-
 def latest_months() -> tuple[str | None, str | None]:
     """The last snapshot's month and the one before it that has a snapshot."""
     months = db.session.execute(sa.select(SegmentSnapshot.month).distinct()

@@ -244,7 +244,9 @@ def test_the_job_recomputes_only_the_months_that_can_change(session, shop, make_
     assert len(measure_tables()["return-rate"][1]) == measures.MONTHS
 
 
-def test_the_dashboard_says_when_the_measures_were_computed(client, session, shop):
+def test_the_dashboard_says_when_the_measures_were_computed(app, client, session, shop):
+    jobs = list(app.extensions["shop_jobs"])  # run by jobs run-due, after the snapshot
+    assert jobs.index("segment_snapshot") < jobs.index("measure_months")
     login(client, shop.agent)
     page = client.get("/crm/dashboard").get_data(as_text=True)
     assert "flask jobs run-due" in page
