@@ -6,9 +6,11 @@
 The database is made and seeded as ``bench/crm_recompute.py`` does (``flask demo``, which
 also seeds a year of monthly snapshots and two finished campaigns). It then times, best of
 ``--rounds``, each beside the floor (``SELECT sum(total_amount), max(created_at) FROM
-orders``): the snapshot job (``snapshots.take_snapshot``, committed), every measure table
-of the dashboard (``measure_views.measure_tables``, each table alone and all together),
-and ``uplift.outcome`` of each demo campaign; with the statements each issues.
+orders``): the snapshot job (``snapshots.take_snapshot``, committed), the measure job
+(``measures.store_months``, committed: the whole year from nothing, and a run that
+refreshes the open months only), what the dashboard reads (``measure_views.measure_tables``,
+all together and each family through one of its tables), and ``uplift.outcome`` of each
+demo campaign; with the statements each issues.
 """
 
 import argparse
@@ -33,7 +35,8 @@ def measure(db, app, rounds: int) -> None:
     from crm.outreach import uplift
     from crm.outreach.models import Campaign
     from crm.reports import measures
-    from crm.reports.measure_views import measure_tables
+    from crm.reports.measure_views import measure_table, measure_tables
+    from crm.reports.models import MeasureMonth
     from tests.support.queries import count_statements
 
     counts = {t: db.session.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
@@ -41,20 +44,21 @@ def measure(db, app, rounds: int) -> None:
     db.session.execute(sa.text("ANALYZE"))
     db.session.commit()
     print("database: " + ", ".join(f"{n} {t}" for t, n in counts.items()), flush=True)
-    latest, before = snapshots.latest_months()
     campaigns = db.session.execute(sa.select(Campaign).order_by(Campaign.id)).scalars().all()
     jobs = {
         "floor (one scan of orders)": lambda: db.session.execute(
             sa.text("SELECT sum(total_amount), max(created_at) FROM orders")).one(),
         "snapshot job (committed)": lambda: (snapshots.take_snapshot(utcnow()),
                                              db.session.commit()),
-        "profile rate by month": snapshots.profile_rate_by_month,
-        "fields missing": snapshots.missing_fields,
-        "segment movement": lambda: snapshots.movement(before, latest),
-        "satisfaction": lambda: measures.satisfaction(utcnow()),
-        "return rate": lambda: measures.return_rate(utcnow()),
-        "complaints vs SLA": lambda: measures.complaint_sla(utcnow()),
-        "all measure tables": measure_tables,
+        "measure job, whole year (committed)": lambda: (
+            db.session.execute(sa.delete(MeasureMonth)), measures.store_months(utcnow()),
+            db.session.commit()),
+        "measure job, open months (committed)": lambda: (measures.store_months(utcnow()),
+                                                         db.session.commit()),
+        **{f"read: {name}": (lambda name=name: measure_table(name))
+           for name in ("profile-rate", "satisfaction", "return-rate", "complaint-sla",
+                        "segment-moves")},
+        "read: all measure tables": measure_tables,
         **{f"uplift: {c.name}": (lambda c=c: uplift.outcome(c, utcnow())) for c in campaigns},
     }
     runs = {label: [] for label in jobs}

@@ -87,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     from crm.customers import models as _crm_customers_models  # noqa: F401
     from crm.followups import models as _crm_followups_models  # noqa: F401
     from crm.outreach import models as _crm_outreach_models  # noqa: F401
+    from crm.reports import models as _crm_reports_models  # noqa: F401
     from fulfillment import models as _fulfillment_models  # noqa: F401
     from storefront import models as _storefront_models  # noqa: F401
     from storefront.accounts import models as _storefront_accounts_models  # noqa: F401
@@ -185,6 +186,7 @@ def register_jobs(app: Flask) -> None:
     from crm.customers import figures, import_previews, refresh, snapshots, tagging
     from crm.followups import rules as followup_rules
     from crm.outreach import outbox
+    from crm.reports import measures
     from fulfillment import pickup, slots
     from storefront import coupons, idempotency
     from storefront.accounts import codes
@@ -208,6 +210,8 @@ def register_jobs(app: Flask) -> None:
     register_job(app, "refresh_figures_due", refresh.refresh_figures_due)
     register_job(app, "recompute_figures", figures.recompute_figures)
     register_job(app, "segment_snapshot", snapshots.take_snapshot)
+    # after the snapshot: the measures read the month's snapshot
+    register_job(app, "measure_months", measures.store_months)
     register_job(app, "tag_rules", tagging.apply_tag_rules)
     register_job(app, "followup_rules", followup_rules.run_rules)
     register_job(app, "complaint_escalation", complaints.escalate_overdue)

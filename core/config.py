@@ -178,6 +178,6 @@ def load_config(instance_path: str) -> dict:
         "CRM_FIGURES_AFTER_REQUEST": os.environ.get("CRM_FIGURES_AFTER_REQUEST", "1") != "0",
         "JOB_SCHEDULE_SECONDS": {"default": 300, "deliver_outbox": 60, "refresh_figures_due": 10,
                                  "recompute_figures": 3600, "tag_rules": 3600,
-                                 "segment_snapshot": 86400,
+                                 "segment_snapshot": 86400, "measure_months": 3600,
                                  "purge_idempotency_keys": 3600},
     }

@@ -1,4 +1,5 @@
-"""Commands of the customer center: import customers, export a segment."""
+"""Commands of the customer center: import customers, export a segment, recalls, send a
+campaign (with its control group) and print its uplift."""
 
 import sys
 
@@ -13,8 +14,9 @@ from core.extensions import db
 from .care import recalls
 from .customers import importing, segments
 from .customers.models import SavedSegment
-from .outreach.campaigns import send_campaign
-from .outreach.models import Campaign
+from .outreach import uplift
+from .outreach.campaigns import choose_control, send_campaign
+from .outreach.models import Campaign, CampaignHoldout
 
 crm_cli = AppGroup("crm", help="Customer center: import and export, recalls.")
 
@@ -81,11 +83,85 @@ def recall_command(lot, advice):
 
 @crm_cli.command("campaign-send")
 @click.argument("campaign_id", type=int)
-def campaign_send_command(campaign_id):
-    """Send a campaign to every customer of its segment who has not had it yet."""
+@click.option("--holdout", "holdout", type=int, default=None, metavar="PERCENT",
+              help="Hold out this share of the audience (0-50 %%) at random: they get "
+                   "nothing and are the control group. Chosen at the first sending only.")
+@click.option("--attribution-days", type=int, default=None,
+              help="Days after the sending that its outcome is measured (1-365; default 30).")
+def campaign_send_command(campaign_id, holdout, attribution_days):
+    """Send a campaign to every customer of its segment who has not had it yet, holding
+    out a control group the first time when --holdout says so."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         raise click.ClickException(f"no campaign {campaign_id}")
+    if holdout is not None or attribution_days is not None:
+        if campaign.sent_at is not None:
+            raise click.ClickException(
+                f"campaign {campaign_id} was sent: its hold-out share "
+                f"({campaign.holdout_percent} %) and window ({campaign.attribution_days} days) "
+                "were chosen then; send again without --holdout or --attribution-days")
+        try:
+            choose_control(campaign,
+                           holdout_percent=campaign.holdout_percent if holdout is None
+                           else holdout,
+                           attribution_days=campaign.attribution_days
+                           if attribution_days is None else attribution_days)
+        except ValidationFailed as err:
+            raise click.ClickException("; ".join(
+                f"{field}: {m}" for field, ms in err.errors.items() for m in ms)) from None
+    held_out = sa.select(sa.func.count()).where(CampaignHoldout.campaign_id == campaign.id)
+    before = db.session.execute(held_out).scalar_one()
     planned = send_campaign(campaign, None, utcnow())
+    held = db.session.execute(held_out).scalar_one() - before
     db.session.commit()
-    click.echo(f"campaign {campaign_id}: {planned} new message(s) or call(s)")
+    click.echo(f"campaign {campaign_id}: {planned} new message(s) or call(s)"
+               + (f", {held} held out ({campaign.holdout_percent} %)" if held else ""))
+
+
+def _share(x: float) -> str:
+    return f"{x * 100:.1f} %"
+
+
+def _points(x: float) -> str:
+    return f"{x * 100:+.1f}"
+
+
+@crm_cli.command("campaign-uplift")
+@click.argument("campaign_id", type=int)
+def campaign_uplift_command(campaign_id):
+    """Print what a campaign caused: contacted against held out, once its attribution
+    window is over (customers who ordered, orders and revenue per customer, store visits),
+    each difference with its 95 % interval and whether it is within noise."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(f"no campaign {campaign_id}")
+    result = uplift.outcome(campaign, utcnow())
+    click.echo(f"campaign {campaign.id}: {campaign.name}")
+    click.echo(f"hold-out share {campaign.holdout_percent} %, "
+               f"attribution window {campaign.attribution_days} days")
+    if result["state"] == "none":
+        click.echo("no control group to compare with (nobody held out, or nobody contacted "
+                   "yet)")
+        return
+    if result["state"] == "measuring":
+        click.echo(f"measuring: {result['contacted']} contacted, {result['held_out']} held "
+                   f"out; results after {result['until'].isoformat(timespec='minutes')}")
+        return
+    click.echo(f"contacted {result['contacted']}, held out {result['held_out']}; orders "
+               f"within {result['days']} days of each one's sending")
+    click.echo(f"{'measure':<28}{'contacted':>12}{'held out':>12}{'uplift':>10}"
+               f"{'95 % interval':>22}  verdict")
+    for key, label in (("ordered", "customers who ordered"),
+                       ("orders", "orders per customer"),
+                       ("revenue", "revenue per customer (yuan)"),
+                       ("store", "came to a store (pickup)")):
+        d = result[key]
+        if key in uplift.SHARES:  # shares, their difference in percentage points
+            row = (_share(d.contacted), _share(d.held_out), f"{_points(d.diff)} pt",
+                   f"[{_points(d.low)}, {_points(d.high)}] pt")
+        else:
+            row = (f"{d.contacted:.2f}", f"{d.held_out:.2f}", f"{d.diff:+.2f}",
+                   f"[{d.low:+.2f}, {d.high:+.2f}]")
+        verdict = ("too few customers to tell" if d.too_few else
+                   "within noise" if d.noise else "a real difference")
+        click.echo(f"{label:<28}{row[0]:>12}{row[1]:>12}{row[2]:>10}{row[3]:>22}  {verdict}")

@@ -4,12 +4,13 @@ and a campaign's uplift have something to show.
 
 Most parents' required profiles are first completed, as the center's calls would. This
 month's snapshot is the snapshot job's own (``snapshots.take_snapshot``). The eleven
-months before it are a made-up history walked back from it: each month some customers sat
-in another segment, and some complete profiles were not complete yet (so the collection
-rate rises toward today). The campaigns were sent 45 and 40 days ago, their 30 days are
-over: the first holds out fewer of the customers who then ordered (it "worked"), the second
-holds out the same share of buyers and non-buyers (a difference within noise). Their
-orders are the demo's own; no order is added.
+months before it are derived from the demo's own orders: each month-end's segments and
+favourite centers computed set-based from the orders placed by then, so the movement
+matrix agrees with the customers' orders (see ``_snapshots`` for the profile). The
+campaigns were sent 45 and 40 days ago, their 30 days are over: the first holds out fewer
+of the customers who then ordered (it "worked"), the second holds out the same share of
+buyers and non-buyers (a difference within noise). Their orders are the demo's own; no
+order is added. Last, the measure job stores the dashboard's measures.
 """
 
 import random
@@ -18,16 +19,17 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from core.clock import shop_zone
 from core.extensions import db
 from core.models import User
 from crm.customers import snapshots
-from crm.customers.figures import COUNTED, Segment
+from crm.customers.figures import COUNTED
 from crm.customers.models import Child, Customer, SegmentSnapshot
 from crm.customers.segments import save_segment
 from crm.outreach.models import Campaign, CampaignHoldout, OutboxMessage
+from crm.reports import measures
 from storefront.models import Order
 
-from .bulk import Batch
 from .data import AREAS, INTERESTS
 
 MONTHS = 12
@@ -49,7 +51,10 @@ COLLECTED = 0.85
 def build_outcomes(agent: User, now, seed: int | None) -> dict:
     rng = random.Random(None if seed is None else seed + 17)
     _collect_profiles(rng)
-    return {"snapshots": _snapshots(now, rng), "campaigns": _campaigns(agent, now, rng)}
+    result = {"snapshots": _snapshots(now), "campaigns": _campaigns(agent, now, rng)}
+    # the measures the dashboard reads, as the measure job stores them
+    measures.store_months(now)
+    return result
 
 
 def _collect_profiles(rng) -> None:
@@ -78,43 +83,36 @@ def _collect_profiles(rng) -> None:
                 {k: sa.bindparam(k) for k in rows[0] if k != "cid"}), rows)
 
 
-def _month_start(month: str) -> datetime:
-    return datetime(int(month[:4]), int(month[5:]), 1, tzinfo=UTC)
+def _month_end(month: str) -> datetime:
+    """The moment ``month`` ended in the shop's zone (the next one began), in UTC."""
+    year, mon = int(month[:4]), int(month[5:])
+    year, mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
+    return datetime(year, mon, 1, tzinfo=shop_zone()).astimezone(UTC)
 
 
-def _snapshots(now, rng) -> int:
-    snapshots.take_snapshot(now)
+def _snapshots(now) -> int:
+    """This month's snapshot (the job's own), and each of the eleven months before it as it
+    ended: the customers there were, each one's RFM segment and favourite center computed
+    from the demo's orders placed by then (``snapshots.take_snapshot_as_of``, one statement
+    a month). The profile keeps no history; the demo's story is that the center completes
+    a parent's profile at the calls after the first purchase, so a profile complete now
+    counts as complete in a month only if the customer had bought by its end (prospects
+    who never bought were entered complete)."""
+    written = 0
     month = snapshots.month_of(now)
-    rows = db.session.execute(
-        sa.select(SegmentSnapshot.customer_id, SegmentSnapshot.segment,
-                  SegmentSnapshot.profile_complete, SegmentSnapshot.center_id,
-                  Customer.created_at)
-        .join(Customer, Customer.id == SegmentSnapshot.customer_id)
-        .where(SegmentSnapshot.month == month)).all()
-    state = {cid: [segment, complete, center, created]
-             for cid, segment, complete, center, created in rows}
-    batch, written = Batch(), 0
+    snapshots.take_snapshot(now)
+    written += db.session.execute(sa.select(sa.func.count()).where(
+        SegmentSnapshot.month == month)).scalar_one()
     for _ in range(MONTHS - 1):
-        after = month
         month = snapshots.previous_month(month)
-        end = _month_start(after)
-        for cid, row in state.items():
-            segment, complete, center, created = row
-            if created is None or _aware(created) >= end:
-                continue
-            if segment is not None and rng.random() < 0.18:
-                row[0] = segment = rng.choice(Segment.ALL)
-            if complete and rng.random() < 0.07:
-                row[1] = complete = False
-            batch.add("segment_snapshots", month=month, customer_id=cid, segment=segment,
-                      profile_complete=complete, center_id=center, taken_at=end)
-            written += 1
-    batch.write()
-    return written + len(rows)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        written += snapshots.take_snapshot_as_of(month, _month_end(month))
+        s = SegmentSnapshot
+        db.session.execute(
+            sa.update(s).where(s.month == month, s.segment.is_(None), s.profile_complete,
+                               s.customer_id.in_(sa.select(Customer.id).where(
+                                   Customer.orders_count > 0)))
+            .values(profile_complete=False).execution_options(synchronize_session=False))
+    return written
 
 
 def _campaigns(agent: User, now, rng) -> int:

@@ -89,10 +89,14 @@ _TMP = sa.Table(
     sa.Column("m", sa.Integer), sa.Column("active", sa.Boolean))
 
 
-def _aggregates(now) -> sa.Select:
-    """One row per buyer: figures, favourite center and category, RFM scores."""
+def _aggregates(now, *, until=None, with_category: bool = True) -> sa.Select:
+    """One row per buyer: figures, favourite center and category, RFM scores. ``until``:
+    only the orders placed before it; without ``with_category`` the favourite category is
+    left out (None), which spares a pass over the order lines."""
     # an anonymous sale at a counter belongs to nobody until a member claims it
     counted = sa.and_(Order.status.in_(COUNTED), Order.user_id.is_not(None))
+    if until is not None:
+        counted = sa.and_(counted, Order.created_at < until)
     in_year = Order.created_at >= now - YEAR
     # By (user, center) in one scan of orders; user totals as window sums over that.
     by_center = (sa.select(
@@ -127,17 +131,32 @@ def _aggregates(now) -> sa.Select:
         .group_by(Order.user_id, Product.category_id).subquery())
     active = per_user.c.last >= now - YEAR
     ranked = {"partition_by": active}
-    return (sa.select(
+    select = (sa.select(
         per_user.c.user_id, per_user.c.n, per_user.c.lifetime, per_user.c.first,
         per_user.c.last, per_user.c.freq, per_user.c.mon, per_user.c.center,
-        by_category.c.category_id.label("category"),
+        (by_category.c.category_id if with_category
+         else sa.cast(sa.null(), sa.Integer)).label("category"),
         _quintile(per_user.c.last, **ranked).label("r"),
         _quintile(per_user.c.freq, **ranked).label("f"),
         _quintile(per_user.c.mon, **ranked).label("m"),
         active.label("active"))
-        .join_from(per_user, by_category, sa.and_(by_category.c.user_id == per_user.c.user_id,
-                                                  by_category.c.rn == 1))
         .where(per_user.c.rn == 1))
+    if not with_category:
+        return select.select_from(per_user)
+    return select.join_from(per_user, by_category,
+                            sa.and_(by_category.c.user_id == per_user.c.user_id,
+                                    by_category.c.rn == 1))
+
+
+def segments_as_of(end) -> sa.Subquery:
+    """``(user_id, segment, center)``: each buyer's named RFM segment and favourite center
+    as ``recompute_figures`` would have found them at ``end``, from the orders placed
+    before it (their status as it is now). One query, set-based."""
+    t = _aggregates(end, until=end, with_category=False).subquery("as_of")
+    segment = sa.case((t.c.active, _segment_case(t.c.r, t.c.f, t.c.m, t.c.n)),
+                      else_=Segment.LOST)
+    return sa.select(t.c.user_id, segment.label("segment"), t.c.center.label("center")
+                     ).subquery("segments_as_of")
 
 
 class CreateTempTableAs(Executable, ClauseElement):

@@ -11,6 +11,7 @@ from core.clock import shop_date
 from core.extensions import db
 from core.models import UTCDateTime
 
+from . import figures
 from .models import Child, Customer, SegmentSnapshot
 from .profiles import REQUIRED_FIELDS
 
@@ -51,10 +52,36 @@ def take_snapshot(now) -> str:
     rows = sa.select(sa.literal(month), Customer.id, Customer.rfm_segment,
                      sa.case((profile_complete(), True), else_=False),
                      Customer.favourite_center_id, sa.literal(now, UTCDateTime()))
-    n = db.session.execute(sa.insert(SegmentSnapshot).from_select(
+    db.session.execute(sa.insert(SegmentSnapshot).from_select(
         ["month", "customer_id", "segment", "profile_complete", "center_id", "taken_at"],
-        rows)).rowcount
-    return f"{n} customer(s) in the {month} snapshot"
+        rows))
+    return f"{_rows(month)} customer(s) in the {month} snapshot"
+
+
+def _rows(month: str) -> int:
+    """The rows of the month's snapshot (counted: drivers do not all report the row count
+    of INSERT ... SELECT)."""
+    return db.session.execute(sa.select(sa.func.count()).where(
+        SegmentSnapshot.month == month)).scalar_one()
+
+
+def take_snapshot_as_of(month: str, end) -> int:
+    """The snapshot ``month`` would have had, taken as it ended (``end``): every customer
+    created before ``end``, with the RFM segment and favourite center computed from the
+    orders placed before it (``figures.segments_as_of``), and the required profile as it is
+    now (the profile keeps no history). Replaces the month's rows; one INSERT ... SELECT
+    (for a history the snapshot job did not take, such as the demo's year)."""
+    db.session.execute(sa.delete(SegmentSnapshot).where(SegmentSnapshot.month == month))
+    then = figures.segments_as_of(end)
+    rows = (sa.select(sa.literal(month), Customer.id, then.c.segment,
+                      sa.case((profile_complete(), True), else_=False), then.c.center,
+                      sa.literal(end, UTCDateTime()))
+            .select_from(Customer).outerjoin(then, then.c.user_id == Customer.user_id)
+            .where(Customer.created_at < end))
+    db.session.execute(sa.insert(SegmentSnapshot).from_select(
+        ["month", "customer_id", "segment", "profile_complete", "center_id", "taken_at"],
+        rows))
+    return _rows(month)
 
 
 def missing_fields() -> list[tuple[str, int, int]]:
@@ -73,16 +100,6 @@ def profile_rate_by_month() -> list[tuple[str, int, int]]:
     return [(m, int(c or 0), int(n)) for m, c, n in db.session.execute(
         sa.select(s.month, sa.func.sum(sa.case((s.profile_complete, 1), else_=0)),
                   sa.func.count()).group_by(s.month).order_by(s.month)).all()]
-
-
-def profile_rate_by_center(month: str) -> list[tuple[int | None, int, int]]:
-    """``(center id, complete, customers)`` in the month's snapshot (favourite center;
-    None for customers without orders)."""
-    s = SegmentSnapshot
-    return [(c, int(k or 0), int(n)) for c, k, n in db.session.execute(
-        sa.select(s.center_id, sa.func.sum(sa.case((s.profile_complete, 1), else_=0)),
-                  sa.func.count()).where(s.month == month)
-        .group_by(s.center_id)).all()]
 
 
 def latest_months() -> tuple[str | None, str | None]:

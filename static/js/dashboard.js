@@ -25,30 +25,37 @@
       if (per >= 0) return row[per] ? v / row[per] : null;
       return v * scale;
     };
+    var goal = el.hasAttribute("data-goal") ? parseFloat(el.getAttribute("data-goal")) : null;
+    function withGoal(labels, datasets) {
+      if (goal !== null) {
+        datasets.push({label: el.getAttribute("data-goal-name"), type: "line", borderDash: [6, 4],
+                       pointRadius: 0, data: labels.map(function () { return goal; })});
+      }
+      return {labels: labels, datasets: datasets};
+    }
     var group = el.getAttribute("data-group");
-    if (group) {  // one series per value of the group column, summed per x
+    if (group) {  // one series per value of the group column (a line per center, say), summed per x
       var g = col(group), v = col(el.getAttribute("data-value")), labels = [], names = [], cells = {};
       table.rows.forEach(function (row) {
-        var l = word(row[x]), n = word(row[g]);
+        var l = word(row[x]), n = word(row[g]), k = l + "\u0000" + n, y = value(row, v);
         if (labels.indexOf(l) < 0) labels.push(l);
         if (names.indexOf(n) < 0) names.push(n);
-        cells[l + "\u0000" + n] = (cells[l + "\u0000" + n] || 0) + value(row, v);
+        if (y !== null) cells[k] = (cells[k] || 0) + y;
       });
-      return {labels: labels, datasets: names.map(function (n) {
-        return {label: n, data: labels.map(function (l) { return cells[l + "\u0000" + n] || 0; })};
-      })};
+      // a center without figures in a month is a gap in its line, not a zero
+      return withGoal(labels, names.map(function (n) {
+        return {label: n, data: labels.map(function (l) {
+          var c = cells[l + "\u0000" + n];
+          return c === undefined ? null : c;
+        })};
+      }));
     }
     var ys = json(el, "data-y", []), names = json(el, "data-names", ys);
     var datasets = ys.map(function (y, k) {
       var i = col(y);
       return {label: names[k], data: table.rows.map(function (row) { return value(row, i); })};
     });
-    if (el.hasAttribute("data-goal")) {
-      var goal = parseFloat(el.getAttribute("data-goal"));
-      datasets.push({label: el.getAttribute("data-goal-name"), type: "line", borderDash: [6, 4],
-                     pointRadius: 0, data: table.rows.map(function () { return goal; })});
-    }
-    return {labels: table.rows.map(function (row) { return word(row[x]); }), datasets: datasets};
+    return withGoal(table.rows.map(function (row) { return word(row[x]); }), datasets);
   }
 
   function draw(el, table) {

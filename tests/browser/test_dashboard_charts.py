@@ -78,6 +78,16 @@ def test_the_dashboard_and_a_campaign_read_well(people, live_shop, size):
     page.screenshot(path=str(agent.shots.folder / f"dashboard-{size}-screen.png"))
     page.get_by_role("heading", name=t("Profile collection")).scroll_into_view_if_needed()
     page.screenshot(path=str(agent.shots.folder / f"dashboard-{size}-measures-screen.png"))
+    # each measure by center and month: a line per center, drawn from its own table
+    for name in ("profile-rate", "satisfaction", "return-rate", "complaint-sla-answered",
+                 "complaint-sla-resolved"):
+        chart = page.locator(f"canvas[data-testid^='chart-{name}'][data-testid$='by-center-month']")
+        expect(chart).to_have_count(1)
+        expect(chart).to_have_attribute("data-drawn", "1")
+    for section in ("profile-rate", "satisfaction", "return-rate", "complaint-sla"):
+        page.locator(f"section[data-testid='{section}']").screenshot(
+            path=str(agent.shots.folder / f"dashboard-{size}-{section}.png"))
+    expect(page.get_by_test_id("satisfaction-product-note")).to_be_visible()
 
     cell = page.locator("[data-testid^='move-']").first
     cell.scroll_into_view_if_needed()

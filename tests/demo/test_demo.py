@@ -260,14 +260,17 @@ def test_the_customer_center_has_complaints_and_coupons_to_work_on(demo, session
 
 def test_a_year_of_snapshots_and_two_finished_campaigns(demo, session):
     from crm.customers import snapshots
+    from crm.customers.models import SegmentSnapshot
     from crm.outreach import uplift
     from crm.outreach.models import Campaign
 
     found = re.search(r"Outcomes: (\d+) monthly segment snapshot row\(s\), 2 finished", demo)
     assert found, demo
+    assert int(found.group(1)) == session.execute(
+        sa.select(sa.func.count()).select_from(SegmentSnapshot)).scalar_one()
     rates = snapshots.profile_rate_by_month()
     assert len(rates) == 12 and rates[-1][1] > 0  # some profiles completed
-    assert rates[0][1] / rates[0][2] <= rates[-1][1] / rates[-1][2]  # more complete by now
+    assert [n for _m, _c, n in rates] == sorted(n for _m, _c, n in rates)  # customers come
     latest, before = snapshots.latest_months()
     assert sum(snapshots.movement(before, latest).values()) > 0
     worked, noise = _all(session, sa.select(Campaign).order_by(Campaign.id))
@@ -275,3 +278,47 @@ def test_a_year_of_snapshots_and_two_finished_campaigns(demo, session):
     assert [r["state"] for r in results] == ["done", "done"]
     assert results[0]["ordered"].diff > 0  # fewer buyers were held out
     assert results[1]["ordered"].noise  # as many buyers held out as others
+
+
+def test_the_past_snapshots_agree_with_the_orders(demo, session):
+    """Each past month's snapshot holds the customers there were at its end, with a segment
+    exactly when they had bought by then (and 'lost' when not within the year before it);
+    the measures the dashboard reads are stored."""
+    from crm.customers.figures import COUNTED
+    from crm.customers.models import SegmentSnapshot
+    from crm.reports import measures
+    from crm.reports.measure_views import measure_tables
+
+    s = SegmentSnapshot
+    months = session.execute(sa.select(s.month).distinct().order_by(s.month)).scalars().all()
+    assert len(months) == 12
+    for month in months[:-1]:
+        end = measures.month_start(measures.months_back(utcnow(), 13)[
+            measures.months_back(utcnow(), 13).index(month) + 1])
+        bought = (sa.select(sa.func.max(Order.created_at)).where(
+            Order.user_id == Customer.user_id, Order.status.in_(COUNTED),
+            Order.created_at < end).scalar_subquery())
+        rows = session.execute(sa.select(s.segment, bought, Customer.created_at)
+                               .join(Customer, Customer.id == s.customer_id)
+                               .where(s.month == month)).all()
+        assert rows and all((segment is None) == (last is None) for segment, last, _c in rows)
+        assert all(_aware(created) < end for _s, _l, created in rows)
+        assert all((segment == "lost") == (_aware(last) < end - timedelta(days=365))
+                   for segment, last, _c in rows if last is not None)
+        # a profile counts as collected at the calls after the first purchase
+        collected = session.execute(
+            sa.select(sa.func.count()).select_from(s).join(Customer, Customer.id == s.customer_id)
+            .where(s.month == month, s.profile_complete, s.segment.is_(None),
+                   Customer.orders_count > 0)).scalar_one()
+        assert collected == 0
+    tables = measure_tables()
+    assert len(tables["profile-rate"][1]) == 12 and tables["return-rate"][1]
+    assert tables["satisfaction-by-center-month"][1] and tables["segment-moves"][1]
+
+
+def _aware(value):
+    from datetime import UTC, datetime
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
