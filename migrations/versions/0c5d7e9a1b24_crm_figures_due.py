@@ -1,7 +1,7 @@
 """A customer's figures are refreshed after the order's commit: the queue of those due
 
 Revision ID: 0c5d7e9a1b24
-Revises: 155278893f8b
+Revises: 7c1e5a0d9b42
 Create Date: 2026-12-05 14:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import core.models
 
 revision = "0c5d7e9a1b24"
-down_revision = "155278893f8b"
+down_revision = "7c1e5a0d9b42"
 branch_labels = None
 depends_on = None
 

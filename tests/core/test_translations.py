@@ -116,3 +116,22 @@ def test_the_shop_speaks_its_default_locale(app):
     with app.test_request_context("/?lang=en"):
         refresh()
         assert gettext("Cart") == "Cart"
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_every_msgid_has_its_msgstr(locale):
+    """Merging two branches that append the same entry can drop a ``msgstr`` line (the
+    catalogues merge by union); gettext then reads the next entry's text as this one's."""
+    lines = (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").read_text(
+        encoding="utf-8").split("\n")
+    orphans = []
+    for i, line in enumerate(lines):
+        if not line.startswith("msgid "):
+            continue
+        j = i + 1
+        while j < len(lines) and lines[j].startswith('"'):
+            j += 1
+        following = lines[j] if j < len(lines) else ""
+        if not following.startswith(("msgstr", "msgid_plural")):
+            orphans.append(f"line {i + 1}: {line[:60]}")
+    assert orphans == [], orphans[:10]
