@@ -99,6 +99,8 @@ PICTURES: dict[str, Picture] = {
                           "the outbox: messages to customers and what became of them"),
     "ops-followup-rules": Picture("admin", "/crm/followup-rules", "desktop",
                                   "the follow-up rules the jobs plan from"),
+    "ops-readyz": Picture("admin", "/readyz", "desktop",
+                          "the readiness check: database, Redis, image store"),
     # the API
     "api-products": Picture("shopper", "/api/v1/products?category=gift-boxes", "desktop",
                             "an API answer in the browser: the products"),

@@ -186,24 +186,32 @@ def take(actor: Actor, shop, name: str) -> None:
         f"{response.status if response else 'nothing'}"
     assert page.locator("html").get_attribute("lang") in ("zh-CN", None), name
     page.evaluate("document.fonts.ready.then(() => true)")
-    if path.startswith("/api/"):
-        show_json(page, path)
+    clip = None
+    if response.headers.get("content-type", "").startswith("application/json"):
+        clip = show_json(page, path)
     if path.split("?")[0] in DRAWN:
         page.wait_for_function("[...document.querySelectorAll('canvas')]"
                                ".every(c => c.width > 0)")
         page.wait_for_timeout(1200)  # Chart.js animates its first drawing
     FOLDER.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(FOLDER / f"{name}.png"), animations="disabled", caret="hide")
+    page.screenshot(path=str(FOLDER / f"{name}.png"), animations="disabled", caret="hide",
+                    clip=clip)
 
 
-def show_json(page, path: str) -> None:
-    """The API's answer laid out as a reader would want it (indented, Chinese unescaped):
-    Chromium's own JSON view keeps ``\\u`` escapes and hides its pretty-print switch."""
+def show_json(page, path: str) -> dict:
+    """The JSON answer laid out as a reader would want it (indented, Chinese unescaped):
+    Chromium's own JSON view keeps ``\\u`` escapes and hides its pretty-print switch.
+    Returns the part of the screen the answer takes (at most the screen)."""
     answer = json.loads(page.locator("body").inner_text())
     page.set_content(
-        "<html lang='zh-CN'><body style='margin:16px;font:15px/1.45 monospace'>"
+        "<html lang='zh-CN'><body style='margin:16px;font:15px/1.45 monospace;"
+        "display:inline-block'>"
         f"<p style='font-weight:bold'>GET {html.escape(path)}</p>"
         f"<pre>{html.escape(json.dumps(answer, ensure_ascii=False, indent=2))}</pre></body></html>")
+    box = page.locator("body").bounding_box()
+    screen = page.viewport_size
+    return {"x": 0, "y": 0, "width": min(box["width"] + 48, screen["width"]),
+            "height": min(box["height"] + 32, screen["height"])}
 
 
 def pictures_of(who: str) -> list[tuple[str, str]]:
