@@ -55,6 +55,8 @@ def test_the_site_builds_strictly_and_offline(tmp_path):
         text = html.read_text(encoding="utf-8")
         # theme.font: false - no page loads a font (or anything else) from Google
         assert "fonts.googleapis.com" not in text and "fonts.gstatic.com" not in text, html
+    assert '<html lang="zh-CN"' in (site / "zh" / "clerk.html").read_text(encoding="utf-8")
+    assert '<html lang="en"' in (site / "clerk.html").read_text(encoding="utf-8")
     # the reference lists every operation of the document the app serves
     document = json.loads((site / "openapi.json").read_text(encoding="utf-8"))
     reference = (site / "api-reference.html").read_text(encoding="utf-8")
@@ -69,7 +71,7 @@ def test_a_broken_link_fails_the_build(tmp_path):
     shutil.copytree(DOCS, copy / "docs")
     shutil.copy(ROOT / "mkdocs.yml", copy / "mkdocs.yml")
     (copy / "scripts").mkdir()
-    shutil.copy(ROOT / "scripts" / "mkdocs_openapi.py", copy / "scripts")
+    shutil.copy(ROOT / "scripts" / "mkdocs_hooks.py", copy / "scripts")
     guide = copy / "docs" / "shopper.md"
     guide.write_text(guide.read_text(encoding="utf-8") + "\nSee [the old page](no-such-page.md).\n",
                      encoding="utf-8")

@@ -4,14 +4,15 @@ The states and codes page: every code the shop shows in words (order and fulfill
 complaint steps, tiers, ...) with its English and Chinese label, read from the ``labels``
 modules through the app's own translations.
 
-The API reference page and ``openapi.json``:
-The shop serves its OpenAPI document at ``/api/v1/openapi.json`` (``core.api``, built from
-the routes' own declarations). This hook asks a fresh app for it through Flask's test client
-(no server, no network, an empty in-memory database) and adds two generated files to the
-site: the document itself, and ``api-reference.md``, a plain page that lists every operation
-by tag (method, path, who may call it, parameters, body, answers) and every schema with its
-fields. So the page is always the document as served, and a broken link in it fails the
-strict build like any other.
+The Chinese pages under ``zh/`` are marked ``lang="zh-CN"`` (the theme's language is English).
+
+The API reference page and ``openapi.json``: the shop serves its OpenAPI document at
+``/api/v1/openapi.json`` (``core.api``, built from the routes' own declarations). This hook
+asks a fresh app for it through Flask's test client (no server, no network, an empty
+in-memory database) and adds two generated files to the site: the document itself, and
+``api-reference.md``, a plain page that lists every operation by tag (method, path, who may
+call it, parameters, body, answers) and every schema with its fields. So the page is always
+the document as served, and a broken link in it fails the strict build like any other.
 """
 
 import importlib
@@ -205,6 +206,13 @@ def render(document: dict) -> str:
                        f"{'yes' if field in required else 'no'} |")
         out.append("")
     return "\n".join(out) + "\n"
+
+
+def on_post_page(output, page, config):
+    """The Chinese pages (``zh/``) say so to browsers, screen readers and search."""
+    if page.file.src_uri.startswith("zh/"):
+        return output.replace('<html lang="en"', '<html lang="zh-CN"', 1)
+    return output
 
 
 def on_files(files, config):
