@@ -115,7 +115,7 @@ def test_a_preview_confirmed_within_the_hour_imports(client, session, shop, cloc
 # --- rate limits without Redis ---------------------------------------------------------------
 
 
-def test_the_readme_says_limits_are_per_worker_without_redis():
-    readme = (ROOT / "README.md").read_text()
-    assert "Without `REDIS_URL` the rate-limit counters" in readme
-    assert "twice its number" in readme
+def test_the_operator_guide_says_limits_are_per_worker_without_redis():
+    guide = (ROOT / "docs" / "operator.md").read_text()
+    assert "Without `REDIS_URL` the rate-limit counters" in guide
+    assert "twice its number" in guide
