@@ -172,6 +172,9 @@ def load_config(instance_path: str) -> dict:
         "CELERY_QUEUE": os.environ.get("CELERY_QUEUE", "shop"),
         #: host:port where a Celery worker serves its figures (jobs, outbox) for Prometheus
         "WORKER_METRICS_BIND": os.environ.get("WORKER_METRICS_BIND") or None,
+        #: the longest a checkout waits for a stock row another checkout holds (a flash
+        #: sale's hot product) before answering 503 busy with Retry-After
+        "CHECKOUT_LOCK_WAIT_MS": _whole_number("CHECKOUT_LOCK_WAIT_MS", 3000),
         #: a new order's buyer gets their CRM figures refreshed by the request that placed it,
         #: after its commit; "0" leaves them to the job refresh_figures_due (a flash sale
         #: with a Celery worker: the web workers spend nothing on them)

@@ -76,6 +76,25 @@ def tune_for_bulk(connection) -> None:
         connection.exec_driver_sql(f"SET LOCAL {name} = '{value}'")
 
 
+def limit_lock_wait(session, milliseconds: int) -> None:
+    """A row lock waited for longer than this, in the rest of the current transaction, ends
+    it with an error the edges answer as 503 ``busy`` with ``Retry-After`` (PostgreSQL's
+    ``lock_timeout``; SQLite waits its busy timeout, then says the same)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(milliseconds)}")
+
+
+def is_busy_error(err: Exception) -> bool:
+    """Whether a database error means "locked by others for too long" (a lock or statement
+    timeout, SQLite's busy database), not a fault."""
+    orig = getattr(err, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate in ("55P03", "57014"):  # lock_not_available, query_canceled (a timeout)
+        return True
+    return "database is locked" in str(orig or err)
+
+
 def analyze(connection, table: str) -> None:
     """Statistics for a temporary table just filled, so the statements that join it plan
     for its real size (autovacuum never sees temporary tables)."""

@@ -8,6 +8,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,19 @@ class TooManyRequests(DomainError):
         self.retry_after = max(1, int(retry_after))
 
 
+class Busy(DomainError):
+    """Too many people at once (a flash sale's hot product): nothing was done; try again."""
+
+    code = "busy"
+    status = 503
+    message = _l("So many people are ordering right now that we could not take yours. "
+                 "Nothing was charged or reserved: please try again in a moment.")
+
+    def __init__(self, retry_after: int = 1, message=None):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
 # Werkzeug's HTTP errors, by status, as stable codes for the API.
 _HTTP_CODES = {
     400: "bad_request",
@@ -157,8 +171,12 @@ def register_errorhandlers(app) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):
+        from .database import is_busy_error
         from .extensions import db
 
         db.session.rollback()
+        if isinstance(err, sa_exc.OperationalError) and is_busy_error(err):
+            log.warning("busy on %s %s: %s", request.method, request.path, type(err.orig))
+            return handle_domain(Busy())
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", _l("Something went wrong on our side."))

@@ -158,7 +158,7 @@ def _lines_for_skus(skus: list[str]) -> list[tuple[int, int]]:
                "409:insufficient_points", "409:courier_unavailable",
                "409:coupon_invalid", "409:coupon_used", "409:coupon_expired",
                "409:coupon_minimum", "422:no_center_serves_address",
-               "422:below_minimum_order", "503:payments_unavailable"))
+               "422:below_minimum_order", "503:payments_unavailable", "503:busy"))
 @api_auth()
 def place_order():
     """Validate, place, commit; under an ``Idempotency-Key`` the first response is replayed.

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import shop_zone, utcnow
+from core.database import limit_lock_wait
 from core.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import localized
@@ -116,6 +117,9 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     after points (``coupons.CouponInvalid``, ``CouponUsed``, ``CouponExpired``,
     ``CouponMinimum``); it is used once, even by two checkouts at the same moment.
     """
+    # In a flash sale the hot stock row is waited for; past this, the shopper is told to
+    # try again (503 busy, Retry-After) instead of waiting in a growing queue.
+    limit_lock_wait(db.session, current_app.config["CHECKOUT_LOCK_WAIT_MS"])
     method = fulfillment["method"]
     if payment_method not in _METHODS_FOR[method]:
         raise ValidationFailed(errors={"payment_method": [str(_l(

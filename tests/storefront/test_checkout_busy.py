@@ -1,0 +1,83 @@
+"""Overload is polite: a checkout that cannot get its stock row in time is told to come
+back (503 ``busy`` with ``Retry-After``) and nothing of it stays."""
+
+import sqlite3
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from core.database import is_busy_error
+from core.extensions import db
+from core.models import ApiToken, Role, User
+from fulfillment.ledger import record_movement, verify_ledger
+from fulfillment.models import Center, Stock
+from storefront.models import Category, Order, Product
+
+BODY = {"lines": [{"sku": "HS-DROP-1", "quantity": 1}], "payment_method": "pay_at_pickup"}
+
+
+def seed(app):
+    product = Product(sku="HS-DROP-1", slug="drop", name_zh="直播 海参", price_amount=68800,
+                      category=Category(slug="haishen", name_zh="海参"))
+    store = Center(code="DROP-C", name_zh="直播店", is_pickup=True, province="上海市",
+                   city="上海市", district="静安区", address_zh="南京西路1号", lat=31.2, lng=121.4)
+    shopper = User(email="drop@example.com", name="Drop", role=Role.CUSTOMER)
+    shopper.password_hash = "x"
+    db.session.add_all([product, store, shopper])
+    db.session.flush()
+    db.session.add(Stock(center_id=store.id, product_id=product.id, on_hand=50, reserved=0))
+    record_movement(store.id, product.id, "adjusted", on_hand=50, reason="count")
+    _, token = ApiToken.issue(shopper, 1)
+    app.config["DROP"] = {"store": store.id, "product": product.id, "token": token}
+
+
+def test_a_checkout_waiting_too_long_for_the_hot_row_is_told_to_retry(live_server_factory):
+    app = live_server_factory("postgresql", seed=seed, CHECKOUT_LOCK_WAIT_MS=300).app
+    drop = app.config["DROP"]
+    body = dict(BODY, fulfillment={"method": "pickup", "center_id": drop["store"]})
+    headers = {"Authorization": f"Bearer {drop['token']}"}
+    client = app.test_client()
+    with app.app_context():
+        holder = db.engine.connect()  # another checkout, holding the row
+        held = holder.begin()
+        holder.execute(sa.text("SELECT 1 FROM stock WHERE product_id = :p FOR UPDATE"),
+                       {"p": drop["product"]})
+    # the holder lets go after 5 s at the latest, so a checkout that waits on finishes
+    let_go = threading.Lock()
+
+    def release():
+        with let_go:
+            if not holder.closed:
+                held.rollback()
+                holder.close()
+
+    timer = threading.Timer(5, release)
+    timer.start()
+    started = time.monotonic()
+    response = client.post("/api/v1/orders", json=body, headers=headers)
+    waited = time.monotonic() - started
+    timer.cancel()
+    release()
+    assert response.status_code == 503
+    assert response.get_json()["code"] == "busy"
+    assert response.headers["Retry-After"] == "1"
+    assert waited < 3  # told at once, not after a long queue
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(Order)).scalar() == 0
+        assert db.session.execute(sa.select(Stock.reserved)).scalar_one() == 0
+    again = client.post("/api/v1/orders", json=body, headers=headers)
+    assert again.status_code == 201  # once the row is free, the same request goes through
+    with app.app_context():
+        assert db.session.execute(sa.select(Stock.reserved)).scalar_one() == 1
+        assert verify_ledger() == []
+
+
+@pytest.mark.parametrize(("error", "busy"), [
+    (sqlite3.OperationalError("database is locked"), True),
+    (sqlite3.OperationalError("no such table: orders"), False),
+])
+def test_sqlite_busy_is_busy_and_other_errors_are_faults(error, busy):
+    wrapped = sa.exc.OperationalError("INSERT ...", {}, error)
+    assert is_busy_error(wrapped) is busy
