@@ -21,7 +21,6 @@ from core.models import User
 from .access import check_center_access
 from .errors import InsufficientStock
 from .ledger import record_movement
-from .lot_moves import is_tracked
 from .models import Fulfillment, FulfillmentLine, Lot, LotAllocation, MovementKind, Stock
 
 MAX_RECEIVE = 100_000
@@ -106,14 +105,20 @@ def plan_lots(center_id: int, line: FulfillmentLine, *,
     """The lots the line's units would come from, read before any row is locked:
     ``[(lot id, units free)]`` expiring first (not past the sell-by margin), or None when
     the center does not keep this product in lots. ``allocate_lots`` takes from them."""
-    lots = db.session.execute(
-        sa.select(Lot.id, Lot.on_hand - Lot.reserved)
-        .where(Lot.center_id == center_id, Lot.product_id == line.product_id,
-               Lot.expires_on >= sell_by_cutoff(today), Lot.on_hand > Lot.reserved)
-        .order_by(Lot.expires_on, Lot.id)).all()
-    if not lots and not is_tracked(center_id, line.product_id):
+    here = (Lot.center_id == center_id, Lot.product_id == line.product_id)
+    sellable = (sa.select(Lot.id.label("id"), (Lot.on_hand - Lot.reserved).label("free"),
+                          Lot.expires_on.label("expires_on"))
+                .where(*here, Lot.expires_on >= sell_by_cutoff(today),
+                       Lot.on_hand > Lot.reserved))
+    # one round trip: a row of NULLs says the center keeps no lot of it at all
+    untracked = sa.select(sa.null(), sa.null(), sa.null()).where(
+        ~sa.exists().where(*here))
+    both = sa.union_all(sellable, untracked).subquery()
+    rows = db.session.execute(sa.select(both.c.id, both.c.free)
+                              .order_by(both.c.expires_on, both.c.id)).all()
+    if rows and rows[0][0] is None:
         return None
-    return [(lot_id, available) for lot_id, available in lots]
+    return [(lot_id, available) for lot_id, available in rows]
 
 
 def allocate_lots(center_id: int, line: FulfillmentLine, *, today: date | None = None,
