@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from .clock import utcnow
 from .extensions import db
-from .jobs import run_due
+from .jobs import run_due, run_job
 from .models import Role, User
 from .storage import LocalStorage, migrate_local_files, storage
 
@@ -59,20 +59,34 @@ def users_create(email, password, name, role, center_code):
     click.echo(f"created {user.email} ({user.role})")
 
 
+def _as_of(now_text: str | None) -> datetime:
+    if not now_text:
+        return utcnow()
+    try:
+        now = datetime.fromisoformat(now_text)
+    except ValueError:
+        raise click.BadParameter("use ISO 8601, e.g. 2026-11-23T09:00:00+08:00",
+                                 param_hint="--now") from None
+    return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+@click.option("--now", "now_text", default=None, help="ISO 8601 time to run as of.")
+def jobs_run(name, now_text):
+    """Run one job by its name (as the schedule names it) as of --now; safe to repeat."""
+    jobs = current_app.extensions.get("shop_jobs", {})
+    if name not in jobs:
+        raise click.BadParameter(f"no job {name!r}; the jobs: {', '.join(sorted(jobs))}",
+                                 param_hint="NAME")
+    click.echo(f"{name}: {run_job(name, _as_of(now_text))}")
+
+
 @jobs_cli.command("run-due")
 @click.option("--now", "now_text", default=None, help="ISO 8601 time to run as of.")
 def jobs_run_due(now_text):
     """Run every due job (expiry, follow-up rules, ...) as of --now; safe to repeat."""
-    if now_text:
-        try:
-            now = datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.BadParameter("use ISO 8601, e.g. 2026-11-23T09:00:00+08:00",
-                                     param_hint="--now") from None
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)
-    else:
-        now = utcnow()
+    now = _as_of(now_text)
     for name, summary in run_due(now):
         click.echo(f"{name}: {summary}")
     current_app.logger.info("jobs run as of %s", now.isoformat())

@@ -95,3 +95,15 @@ def test_a_staff_buyer_gets_no_figures(session, shop, place, make_user, stock):
     assert place(clerk, pickup_body(shop)).status_code == 201
     assert due(session) == []
     assert figures(session, clerk) is None
+
+
+def test_one_job_runs_by_name_from_the_command_line(app, session, shop, place, runner,
+                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "CRM_FIGURES_AFTER_REQUEST", False)
+    assert place(shop.shopper, pickup_body(shop)).status_code == 201
+    result = runner.invoke(args=["jobs", "run", "refresh_figures_due"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "refresh_figures_due: 1 customer(s) refreshed"
+    assert figures(session, shop.shopper) == (1, 12800)
+    unknown = runner.invoke(args=["jobs", "run", "no_such_job"])
+    assert unknown.exit_code != 0 and "no job 'no_such_job'" in unknown.output
