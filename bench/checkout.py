@@ -39,6 +39,7 @@ HOST = "127.0.0.1"
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL",
                           "postgresql://postgres@127.0.0.1:5432/postgres")
 SHOPPERS = 32
+LABELS = ("shop", "shop-job", "floor")
 
 
 def main(argv=None) -> int:
@@ -48,6 +49,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--customers", type=int, default=300, help="flask demo --customers")
+    parser.add_argument("--overload", type=int, default=64,
+                        help="connections of the overload run on the hot product (0: none)")
     parser.add_argument("--keep", action="store_true", help="keep the database and folder")
     parser.add_argument("--prepare", help=argparse.SUPPRESS)  # internal: run in the app
     args = parser.parse_args(argv)
@@ -75,21 +78,36 @@ def main(argv=None) -> int:
              env)
         _run([VENV_BIN / "python", __file__, "--prepare", str(folder)], env)
         reserved_before = _reserved(url)
-        shop_port, bare_port = _free_port(), _free_port()
-        processes.append(_serve("wsgi:app", shop_port, args, env, folder, "shop"))
-        processes.append(_serve("bench.bare_checkout:app", bare_port, args, env, folder, "bare"))
-        for port, process in zip((shop_port, bare_port), processes, strict=True):
-            _wait(port, process)
+        ports = {label: _free_port() for label in LABELS}
+        # the shop as it ships (the buyer's figures refreshed by the request after the
+        # commit), the shop leaving them to the job, and the floor
+        apps = {"shop": ("wsgi:app", {}),
+                "shop-job": ("wsgi:app", {"CRM_FIGURES_AFTER_REQUEST": "0"}),
+                "floor": ("bench.bare_checkout:app", {})}
+        for label in LABELS:
+            app, extra = apps[label]
+            processes.append(_serve(app, ports[label], args, dict(env, **extra), folder, label))
+        for label, process in zip(LABELS, processes, strict=True):
+            _wait(ports[label], process)
         results = {}
-        for mode in ("hot", "spread"):
-            for label, port in (("shop", shop_port), ("floor", bare_port)):
-                _load(port, folder, mode, 2, args.connections)  # warm-up
+        runs = [(mode, args.connections) for mode in ("hot", "spread")]
+        if args.overload:
+            runs.append(("overload", args.overload))
+        for mode, connections in runs:
+            for label in LABELS:
+                if mode == "overload" and label == "shop-job":
+                    continue
+                load_mode = "hot" if mode == "overload" else mode
+                who = "floor" if label == "floor" else "bench"
+                _load(ports[label], folder, load_mode, 2, connections, who)  # warm-up
                 before = _orders(url)
-                run = _load(port, folder, mode, args.duration, args.connections)
-                run["rows"] = _orders(url) - before
+                run = _load(ports[label], folder, load_mode, args.duration, connections, who)
+                run["rows"] = _settled_orders(url) - before
                 results[(mode, label)] = run
                 step(mode, label, f"{run['rps']:.0f} orders/s", f"p99 {run['p99']}",
-                     run["statuses"])
+                     run["statuses"], f"socket errors {run['socket_errors']}")
+        for process in processes:  # nothing in flight while the books are read
+            _stop(process)
         books = _check_books(url, env, reserved_before)
         _report(results, books, args, time.monotonic() - started)
         return 0 if books["clean"] else 1
@@ -131,16 +149,18 @@ def _prepare(folder: Path) -> int:
                           lot={"batch": f"BENCH-{store.id}-{product.id}",
                                "expires_on": _far_future()})
                 targets.append(f"{product.sku}\t{store.id}")
-        tokens = []
-        for n in range(SHOPPERS):
-            user = User(email=f"bench{n}@example.com", name=f"Bench {n}", role=Role.CUSTOMER,
-                        email_verified_at=utcnow())
-            user.set_password("bench-password")
-            db.session.add(user)
-            db.session.flush()
-            tokens.append(ApiToken.issue(user, 1)[1])
+        # the floor's shoppers are others: it keeps no CRM figures, the shop's are checked
+        for who in ("bench", "floor"):
+            tokens = []
+            for n in range(SHOPPERS):
+                user = User(email=f"{who}{n}@example.com", name=f"{who} {n}",
+                            role=Role.CUSTOMER, email_verified_at=utcnow())
+                user.set_password("bench-password")
+                db.session.add(user)
+                db.session.flush()
+                tokens.append(ApiToken.issue(user, 1)[1])
+            (folder / f"tokens-{who}.txt").write_text("\n".join(tokens) + "\n")
         db.session.commit()
-    (folder / "tokens.txt").write_text("\n".join(tokens) + "\n")
     (folder / "targets.txt").write_text("\n".join(targets) + "\n")
     return 0
 
@@ -216,12 +236,13 @@ def _stop(process) -> None:
     process.log.close()
 
 
-def _load(port: int, folder: Path, mode: str, duration: float, connections: int) -> dict:
+def _load(port: int, folder: Path, mode: str, duration: float, connections: int,
+          who: str = "bench") -> dict:
     script = Path(__file__).with_name("checkout.lua")
     done = subprocess.run(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{max(duration, 1):g}s", "--latency",
          "--timeout", "10s", "-s", str(script), f"http://{HOST}:{port}/api/v1/orders", "--",
-         str(folder / "tokens.txt"), str(folder / "targets.txt"), mode],
+         str(folder / f"tokens-{who}.txt"), str(folder / "targets.txt"), mode],
         capture_output=True, text=True, timeout=duration + 60)
     out = done.stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -251,7 +272,19 @@ def _orders(url: str) -> int:
 
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT count(*) FROM orders o JOIN users u ON u.id = o.user_id "
-                            "WHERE u.email LIKE 'bench%%@example.com'").fetchone()[0]
+                            "WHERE u.email LIKE 'bench%%@example.com' "
+                            "OR u.email LIKE 'floor%%@example.com'").fetchone()[0]
+
+
+def _settled_orders(url: str) -> int:
+    """The bench's orders once the requests still in flight when wrk stopped are done."""
+    count = _orders(url)
+    while True:
+        time.sleep(0.3)
+        now = _orders(url)
+        if now == count:
+            return count
+        count = now
 
 
 def _reserved(url: str) -> int:
@@ -269,17 +302,33 @@ def _check_books(url: str, env: dict, reserved_before: int) -> dict:
         orders = conn.execute(
             "SELECT coalesce(sum(l.quantity), 0) FROM order_lines l JOIN orders o "
             "ON o.id = l.order_id JOIN users u ON u.id = o.user_id "
-            "WHERE u.email LIKE 'bench%%@example.com' AND o.status <> 'cancelled'").fetchone()[0]
+            "WHERE (u.email LIKE 'bench%%@example.com' OR u.email LIKE 'floor%%@example.com') "
+            "AND o.status <> 'cancelled'").fetchone()[0]
         reserved = conn.execute("SELECT coalesce(sum(reserved), 0) FROM stock").fetchone()[0]
         negative = conn.execute(
             "SELECT count(*) FROM stock WHERE reserved > on_hand OR reserved < 0").fetchone()[0]
     verify = subprocess.run([str(VENV_BIN / "flask"), "stock", "verify"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=300)
+    # the figures the job left for later: after it, every bench shopper's count of orders
+    # is their orders' (none lost between the commit and the refresh)
+    job = subprocess.run([str(VENV_BIN / "flask"), "jobs", "run", "refresh_figures_due"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    with psycopg.connect(url) as conn:
+        wrong_figures = conn.execute(
+            "SELECT count(*) FROM users u LEFT JOIN customers c ON c.user_id = u.id "
+            "WHERE u.email LIKE 'bench%%@example.com' AND coalesce(c.orders_count, 0) <> "
+            "(SELECT count(*) FROM orders o WHERE o.user_id = u.id "
+            " AND o.status IN ('paid', 'confirmed', 'fulfilled'))").fetchone()[0]
+        cancelled = conn.execute(
+            "SELECT count(*) FROM orders o JOIN users u ON u.id = o.user_id "
+            "WHERE u.email LIKE 'bench%%@example.com' AND o.status = 'cancelled'").fetchone()[0]
     added = reserved - reserved_before
     return {"units_ordered": orders, "units_reserved": added, "oversold_rows": negative,
-            "verify_rc": verify.returncode,
+            "verify_rc": verify.returncode, "cancelled": cancelled,
             "verify": (verify.stdout + verify.stderr).strip().splitlines()[-3:],
-            "clean": negative == 0 and verify.returncode == 0 and added == orders}
+            "figures_job": job.stdout.strip(), "wrong_figures": wrong_figures,
+            "clean": negative == 0 and verify.returncode == 0 and added == orders
+            and job.returncode == 0 and wrong_figures == 0}
 
 
 def _report(results: dict, books: dict, args, seconds: float) -> None:
@@ -287,22 +336,32 @@ def _report(results: dict, books: dict, args, seconds: float) -> None:
     print()
     print(f"checkout, {args.workers} workers x {args.threads} threads, wrk -c{args.connections}, "
           f"{args.duration:g}s each, PostgreSQL; load average {load[0]:.2f} {load[1]:.2f}")
-    print(f"{'':8} {'':6} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8}  statuses")
-    for mode in ("hot", "spread"):
-        for label in ("shop", "floor"):
-            r = results[(mode, label)]
-            print(f"{mode:8} {label:6} {r['rps']:9.1f} {r['p50'] or 0:8.1f} {r['p99'] or 0:8.1f}"
-                  f"  {r['statuses']} rows {r['rows']}")
-        shop, floor = results[(mode, "shop")], results[(mode, "floor")]
-        ratio = shop["rps"] / floor["rps"] if floor["rps"] else float("nan")
-        p99 = (shop["p99"] or 0) / floor["p99"] if floor["p99"] else float("nan")
-        print(f"{mode:8} ratio  {ratio:9.2f}x orders/s, p99 {p99:.2f}x the floor's")
-    print(f"books: units ordered {books['units_ordered']}, units reserved since "
-          f"{books['units_reserved']}; every placed order is in the database: "
-          f"{all(r['rows'] == r['statuses'].get(201, 0) for r in results.values())}; "
+    print(f"{'':8} {'':8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8}  statuses, socket errors "
+          "(connect, read, write, timeout)")
+    for mode in ("hot", "spread", "overload"):
+        for label in LABELS:
+            r = results.get((mode, label))
+            if r is None:
+                continue
+            print(f"{mode:8} {label:8} {r['rps']:9.1f} {r['p50'] or 0:8.1f} "
+                  f"{r['p99'] or 0:8.1f}  {r['statuses']} rows {r['rows']} "
+                  f"sockets {r['socket_errors']}")
+        floor = results.get((mode, "floor"))
+        for label in ("shop", "shop-job"):
+            shop = results.get((mode, label))
+            if shop is None or floor is None:
+                continue
+            ratio = shop["rps"] / floor["rps"] if floor["rps"] else float("nan")
+            p99 = (shop["p99"] or 0) / floor["p99"] if floor["p99"] else float("nan")
+            print(f"{mode:8} {label:8} {ratio:9.2f}x the floor's orders/s, p99 {p99:.2f}x")
+    print(f"books: units ordered {books['units_ordered']} (cancelled orders "
+          f"{books['cancelled']}), units reserved since {books['units_reserved']}; every "
+          f"placed order is in the database: "
+          f"{all(r['rows'] >= r['statuses'].get(201, 0) for r in results.values())}; "
           f"rows over their stock: {books['oversold_rows']}; "
           f"flask stock verify: {'clean' if books['verify_rc'] == 0 else 'NOT CLEAN'} "
-          f"({' / '.join(books['verify'])})")
+          f"({' / '.join(books['verify'])}); figures after the job "
+          f"({books['figures_job']}): shoppers whose count is wrong {books['wrong_figures']}")
     print(f"({seconds:.0f} s in all)")
 
 
