@@ -34,6 +34,7 @@ def test_sold_here_delivered_from_the_center_serving_the_address(session, shop, 
     assert order.fulfillment.method == "delivery"
     assert order.fulfillment.routing["sold_at"] == shop.store.code
     assert order.paid_amount == order.total_amount == 39800 + order.delivery_fee_amount
+    assert order.payment_method == "wechat_scan"  # paid now, not "cash on delivery"
     assert to_collect(order) == 0
     reserved = session.execute(sa.select(Stock.reserved).where(
         Stock.center_id == shop.hub.id, Stock.product_id == product.id)).scalar_one()
