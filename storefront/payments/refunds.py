@@ -16,6 +16,7 @@ from core.extensions import db
 from core.models import Role, User
 from core.signals import order_refunded
 from fulfillment import services as desk
+from fulfillment import transfer_pickups
 from fulfillment.models import FulfillmentStatus
 from fulfillment.returns import return_to_stock, returnable
 
@@ -81,6 +82,8 @@ def refund_succeeded(refund: Refund) -> None:
         f = order.fulfillment
         if f is not None and f.status in (FulfillmentStatus.RESERVED, FulfillmentStatus.READY):
             desk.cancel_fulfillment(f)
+        elif f is not None and f.status == FulfillmentStatus.TRANSFERRING:
+            transfer_pickups.cancel_waiting(f, reason="refunded")
         order.status = OrderStatus.REFUNDED
         db.session.flush()
     order_refunded.send(order, refund=refund, amount=refund.amount, full=whole,

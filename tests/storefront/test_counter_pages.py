@@ -174,3 +174,35 @@ def test_the_store_lacks_it_so_the_hub_delivers(client, session, counter, stock)
     receipt = client.get(done.headers["Location"]).get_data(as_text=True)
     assert 'data-testid="receipt-sender"' in receipt and counter.store.name_en in receipt
     assert counter.hub.name_en in receipt
+
+
+def test_the_store_lacks_it_so_a_transfer_brings_it(client, session, counter, stock):
+    from fulfillment import transfers
+    from fulfillment.models import Transfer
+
+    stock(counter.store, counter.products[2], 0)
+    session.commit()
+    data = {"sku": counter.products[2].sku, "qty": "1"}
+    page = post(client, data).get_data(as_text=True)
+    assert 'value="transfer"' in page
+    bad = post(client, data, pay="cash", deliver="transfer")
+    assert bad.status_code == 400 and "A phone number" in bad.get_data(as_text=True)
+    done = post(client, data, pay="wechat_scan", deliver="transfer",
+                address_name="陈先生", address_phone="13900000002")
+    assert done.status_code == 302
+    order = session.execute(sa.select(Order).where(Order.channel == "store")).scalar_one()
+    assert (order.center_id, order.fulfillment.status, order.payment_method) == (
+        counter.store.id, "transferring", "wechat_scan")
+    receipt = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="receipt-transfer"' in receipt
+    transfer = session.execute(sa.select(Transfer)).scalar_one()
+    source_clerk = counter.far_clerk if transfer.from_center_id == counter.far_store.id \
+        else counter.hub_clerk
+    transfers.ship_transfer(transfer, source_clerk)
+    transfers.receive_transfer(transfer, counter.clerk)
+    session.commit()
+    f = session.get(Order, order.id).fulfillment
+    assert f.status == "ready"
+    sms = session.execute(sa.select(OutboxMessage.to).where(
+        OutboxMessage.kind == "ready_for_pickup")).scalars().all()
+    assert sms == ["13900000002"]
