@@ -2,6 +2,12 @@
 (``COUNTER_RETURN_DAYS``), to the store that sold them, each unit back into the lot it left
 from (``fulfillment.returns.return_to_stock``), the money back the way it was paid.
 
+An endless-aisle sale (delivered or shipped from another center) comes back at the store
+that sold it too. The units stay in this store, where the customer brought them: into its
+stock, in a lot of the batch and dates they left with, by ``returned`` movements at this
+store naming the order (``return_at_center``); the center that sent them keeps its sale.
+Carrying them back would be a transfer of its own, if ever wanted.
+
 A sale paid several ways is refunded through its payments in turn
 (``payments.refunds.refund_sequence``): the card terminal and the WeChat / Alipay scans
 first, back to the account that paid, cash last, so a return never turns a card or scan
@@ -19,13 +25,14 @@ from flask_babel import lazy_gettext as _l
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.models import Role, User
-from fulfillment.returns import return_to_stock
+from fulfillment.returns import return_at_center, return_to_stock
 
 from ..errors import NothingToRefund
 from ..models import Channel, Order
 from ..payments.models import Refund, RefundLine
 from ..payments.records import lock_order, refundable, refunded_quantities
 from ..payments.refunds import refund_through_payments
+from .sales import sold_at
 
 #: the shop's rule when ``COUNTER_RETURN_DAYS`` is not set: a week from the sale
 RETURN_DAYS = 7
@@ -41,8 +48,8 @@ def return_days() -> int:
 
 
 def _check(order: Order, clerk: User, now) -> None:
-    if (clerk.role != Role.STAFF or clerk.center_id != order.center_id
-            or order.channel != Channel.STORE):
+    if (clerk.role != Role.STAFF or order.channel != Channel.STORE
+            or clerk.center_id not in (order.center_id, sold_at(order))):
         raise Forbidden(_l("Goods come back at the store that sold them, against its receipt."))
     if order.fulfilled_at is None or now - order.created_at > timedelta(days=return_days()):
         raise ReturnWindowClosed()
@@ -86,8 +93,14 @@ def return_at_counter(order: Order, clerk: User, lines: dict[int, int], *, reaso
         raise NothingToRefund()
     refunds = refund_through_payments(order, amount, reason=reason, actor=clerk,
                                       lines=refund_lines)
-    return_to_stock(order.fulfillment, units_back, clerk,
-                    reason=f"returned at the counter, refund {refunds[0].id}")
+    f = order.fulfillment
+    if clerk.center_id == f.center_id:
+        return_to_stock(f, units_back, clerk,
+                        reason=f"returned at the counter, refund {refunds[0].id}")
+    else:  # an endless-aisle sale brought back to the store that sold it: kept here
+        return_at_center(f, units_back, clerk, center_id=clerk.center_id,
+                         reason=f"returned at the counter that sold it (sent by center "
+                                f"{f.center_id}), refund {refunds[0].id}")
     return refunds
 
 

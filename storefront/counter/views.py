@@ -272,7 +272,7 @@ def _receipt(order: Order, errors: dict | None = None, status: int = 200):
         payments=payments_of(order), refunds=refunds, methods=METHOD_WORDS,
         mask_phone=mask_phone, returnable=returnable_lines(order), errors=errors or {},
         can_return=(current_user.role == Role.STAFF
-                    and current_user.center_id == order.center_id),
+                    and current_user.center_id in (order.center_id, store.id)),
         paid_by={p.id: p.method for p in payments_of(order)},
         claim_url=url_for("counter.claim", public_id=order.public_id, _external=True)), status
 
