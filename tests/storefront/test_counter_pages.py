@@ -122,6 +122,12 @@ def test_an_anonymous_sale_is_claimed_once_within_30_days(client, session, count
     session.expire_all()
     assert session.get(Order, order.id).user_id == counter.shopper.id
     assert session.get(type(member), member.id).points == 128
+    # the e-receipt follows the claim, to the member's phone, once
+    sent = session.execute(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "receipt")).scalars().all()
+    assert [(m.channel, m.to, m.user_id) for m in sent] == [
+        ("sms", "13800000001", counter.shopper.id)]
+    assert order.number in sent[0].body
     other = make_user()
     login(client, other)
     again = client.post(f"/account/receipts/{order.public_id}")
@@ -206,3 +212,21 @@ def test_the_store_lacks_it_so_a_transfer_brings_it(client, session, counter, st
     sms = session.execute(sa.select(OutboxMessage.to).where(
         OutboxMessage.kind == "ready_for_pickup")).scalars().all()
     assert sms == ["13900000002"]
+
+
+def test_a_claimed_sale_mails_its_receipt_to_a_shopper_without_a_phone(session, counter,
+                                                                        make_user):
+    from storefront.counter.claims import claim_sale
+    from storefront.counter.sales import sell_at_counter
+
+    order = sell_at_counter(counter.store, counter.clerk,
+                            [{"sku": counter.products[0].sku, "quantity": 1}],
+                            payments=[{"method": "alipay_scan"}])
+    assert session.execute(sa.select(sa.func.count(OutboxMessage.id)).where(
+        OutboxMessage.kind == "receipt")).scalar_one() == 0  # nobody to send it to yet
+    shopper = make_user(email="claimer@example.com")
+    shopper.phone = None
+    claim_sale(order, shopper)
+    [mail] = session.execute(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "receipt")).scalars()
+    assert (mail.channel, mail.to) == ("email", "claimer@example.com")
