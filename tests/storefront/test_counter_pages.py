@@ -204,6 +204,11 @@ def test_the_store_lacks_it_so_a_transfer_brings_it(client, session, counter, st
     transfer = session.execute(sa.select(Transfer)).scalar_one()
     source_clerk = counter.far_clerk if transfer.from_center_id == counter.far_store.id \
         else counter.hub_clerk
+    login(client, source_clerk)
+    listing = client.get("/desk/transfers").get_data(as_text=True)
+    assert 'data-testid="transfer-order"' in listing
+    assert f"/desk/transfers/{transfer.id}/cancel" not in listing  # held for a paid sale
+    assert f"/desk/transfers/{transfer.id}/ship" in listing
     transfers.ship_transfer(transfer, source_clerk)
     transfers.receive_transfer(transfer, counter.clerk)
     session.commit()
