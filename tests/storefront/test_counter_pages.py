@@ -201,6 +201,8 @@ def test_the_store_lacks_it_so_a_transfer_brings_it(client, session, counter, st
         counter.store.id, "transferring", "wechat_scan")
     receipt = client.get(done.headers["Location"]).get_data(as_text=True)
     assert 'data-testid="receipt-transfer"' in receipt
+    queue = client.get("/desk").get_data(as_text=True)
+    assert order.number in queue and "Awaiting transfer" in queue
     transfer = session.execute(sa.select(Transfer)).scalar_one()
     source_clerk = counter.far_clerk if transfer.from_center_id == counter.far_store.id \
         else counter.hub_clerk
@@ -217,6 +219,11 @@ def test_the_store_lacks_it_so_a_transfer_brings_it(client, session, counter, st
     sms = session.execute(sa.select(OutboxMessage.to).where(
         OutboxMessage.kind == "ready_for_pickup")).scalars().all()
     assert sms == ["13900000002"]
+    login(client, counter.clerk)  # the customer shows the code at this store's desk
+    handed = client.post(f"/desk/fulfillments/{f.id}/handover", data={"code": f.pickup_code})
+    assert handed.status_code == 302
+    session.expire_all()
+    assert session.get(Order, order.id).status == "fulfilled"
 
 
 def test_a_claimed_sale_mails_its_receipt_to_a_shopper_without_a_phone(session, counter,
