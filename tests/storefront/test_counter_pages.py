@@ -159,6 +159,9 @@ def test_goods_come_back_from_the_receipt_page(client, session, counter):
     assert refund.amount == 12800
     text = client.get(f"/desk/sales/{order.public_id}").get_data(as_text=True)
     assert "Card terminal" in text and "−¥128.00" in text
+    login(client, counter.admin)  # the back office's order page says how it went back
+    admin = client.get(f"/admin/orders/{order.public_id}").get_data(as_text=True)
+    assert re.findall(r'data-testid="refund-method">([^<]*)<', admin) == ["card terminal"]
 
 
 def test_the_store_lacks_it_so_the_hub_delivers(client, session, counter, stock):
