@@ -80,7 +80,9 @@ def on_order_placed_figures(order, **_):
 
 
 def on_counter_sale(order, **_):
-    """A member's sale at a store's counter: the e-receipt goes out by SMS or e-mail."""
+    """A member's sale at a store's counter: the e-receipt goes out by SMS or e-mail; also
+    when an anonymous sale is claimed from its receipt's QR (it is the member's now). Once
+    per order, whichever comes first."""
     if order.channel == "store" and order.user_id is not None:
         send_counter_receipt(order)
 
@@ -142,6 +144,7 @@ def connect() -> None:
     order_fulfilled.connect(on_order_changed)
     order_fulfilled.connect(on_counter_sale)
     order_claimed.connect(on_order_changed)
+    order_claimed.connect(on_counter_sale)
     member_joined.connect(on_member_joined)
     fulfillment_completed.connect(on_fulfillment_completed)
     fulfillment_ready.connect(on_fulfillment_ready)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from core.errors import ValidationFailed
 from core.extensions import db
 
-from .errors import WrongAmount
+from .errors import PaymentMethodRequired, WrongAmount
 from .models import Fulfillment
 
 #: how an offline order was paid at the counter (see ``core.signals.fulfillment_completed``)
@@ -90,3 +90,17 @@ def check_collected(f: Fulfillment, collected: dict | None,
         order = _order_row(f)
         raise WrongAmount(amount=due, currency=order.currency if order else "CNY")
     return {"method": method, "amount": amount}
+
+
+def require_collected(f: Fulfillment, collected: dict | None,
+                      lines: dict[int, int] | None = None) -> dict | None:
+    """``check_collected``, and when money is still due the clerk must have said how it was
+    paid: no way of paying is assumed (``PaymentMethodRequired``, nothing changed). None
+    when nothing is due."""
+    checked = check_collected(f, collected, lines)
+    if checked is None:
+        due = amount_due(f, lines)
+        if due:
+            order = _order_row(f)
+            raise PaymentMethodRequired(amount=due, currency=order.currency if order else "CNY")
+    return checked

@@ -67,3 +67,16 @@ class WrongAmount(DomainError):
             errors={"collected": {"amount": [str(_l("Take %(amount)s.", amount=format_money(
                 amount, currency, current_locale())))]}},
             extra={"amount_due": amount})
+
+
+class PaymentMethodRequired(DomainError):
+    """Money is still owed and the clerk did not say how it was paid: nothing is assumed
+    (booking it as cash would count a WeChat or Alipay scan as cash)."""
+
+    code = "payment_method_required"
+    status = 422
+    message = _l("Choose how the customer paid.")
+
+    def __init__(self, *, amount: int | None = None, currency: str = "CNY"):
+        extra = {} if amount is None else {"amount_due": amount}
+        super().__init__(errors={"collected": {"method": [str(self.message)]}}, extra=extra)

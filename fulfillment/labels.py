@@ -17,6 +17,7 @@ STATUS_LABELS = {
     FulfillmentStatus.DISPATCHED: _l("On the way"),
     FulfillmentStatus.DELIVERED: _l("Delivered"),
     FulfillmentStatus.CANCELLED: _l("Cancelled"),
+    FulfillmentStatus.TRANSFERRING: _l("Awaiting transfer"),
 }
 #: a delivery waiting at the center is not "to prepare" but "to dispatch"
 DELIVERY_STATUS_LABELS = {FulfillmentStatus.RESERVED: _l("To dispatch")}
@@ -28,6 +29,11 @@ PAYMENT_LABELS = {
     "pay_at_pickup": _l("Pay at pickup"),
     "cash_on_delivery": _l("Cash on delivery"),
     "stripe": _l("Paid online"),
+    "cash": _l("Paid in cash at the counter"),
+    "card_terminal": _l("Paid by card terminal at the counter"),
+    "wechat_scan": _l("Paid by WeChat Pay scan at the counter"),
+    "alipay_scan": _l("Paid by Alipay scan at the counter"),
+    "split": _l("Paid at the counter, split over several ways"),
 }
 TRANSFER_STATUS_LABELS = {
     TransferStatus.REQUESTED: _l("Requested"),
@@ -43,6 +49,7 @@ STATUS_WORDS = {
     FulfillmentStatus.DISPATCHED: _l("out for delivery"),
     FulfillmentStatus.DELIVERED: _l("delivered"),
     FulfillmentStatus.CANCELLED: _l("cancelled"),
+    FulfillmentStatus.TRANSFERRING: _l("on its way from another store"),
 }
 METHOD_WORDS = {Method.PICKUP: _l("store pickup"), Method.DELIVERY: _l("home delivery"),
                 Method.COURIER: _l("courier shipment")}

@@ -201,9 +201,13 @@ class FulfillmentStatus(StrEnum):
     DISPATCHED = "dispatched"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
-    OPEN = nonmember((RESERVED, READY, DISPATCHED))
+    #: a pickup sold at a store's counter and paid, its units reserved at another center and
+    #: on their way here by transfer; ready (with its code) once they are received
+    TRANSFERRING = "transferring"
+    OPEN = nonmember((RESERVED, READY, DISPATCHED, TRANSFERRING))
     DONE = nonmember((PICKED_UP, DELIVERED))
-    ALL = nonmember((RESERVED, READY, PICKED_UP, DISPATCHED, DELIVERED, CANCELLED))
+    ALL = nonmember((RESERVED, READY, PICKED_UP, DISPATCHED, DELIVERED, CANCELLED,
+                     TRANSFERRING))
 
 
 class Method(StrEnum):

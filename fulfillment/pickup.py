@@ -15,7 +15,7 @@ from core.models import User
 from core.signals import fulfillment_no_show, fulfillment_part_collected
 
 from .access import check_center_access, lock_fulfillment, lock_fulfillments, require_state
-from .dues import amount_due, check_collected
+from .dues import check_collected, require_collected
 from .ledger import record_movement
 from .lots import consume_line_lots
 from .models import Fulfillment, FulfillmentStatus, Method, MovementKind, Stock
@@ -68,10 +68,8 @@ def collect(f: Fulfillment, code: str, actor: User, *, lines: dict[int, int] | N
                                       for ln in f.lines if ln.remaining)
     collected = check_collected(f, collected, lines)
     check_code(f, code)
-    if collected is None and everything and amount_due(f, lines):
-        # the last units leave while money is owed: the clerk says how it was paid
-        raise ValidationFailed(errors={"collected": {"method": [str(_l(
-            "Choose how the customer paid."))]}})
+    if everything:  # the last units never leave while money is owed without how it was paid
+        collected = require_collected(f, collected, lines)
     if name:
         f.collector_name, f.collector_phone = name, phone
     if everything:

@@ -298,7 +298,8 @@ class StaffQueueQuerySchema(Schema):
 class CollectedSchema(Schema):
     """The offline payment taken at hand-over or on delivery: exactly what the order still
     owes, computed by the shop (another amount answers 409 ``wrong_amount``, with
-    ``amount_due``)."""
+    ``amount_due``). Required while the order owes anything: without it the step answers
+    422 ``payment_method_required`` (with ``amount_due``) and nothing is booked."""
 
     method = fields.String(required=True, validate=validate.OneOf(
         ("cash", "card_terminal", "wechat_scan", "alipay_scan")))

@@ -21,7 +21,7 @@ from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillme
 
 from . import lot_moves
 from .access import check_center_access, lock_fulfillment, require_state
-from .dues import check_collected
+from .dues import check_collected, require_collected
 from .errors import InsufficientStock, SlotUnavailable, WrongCode
 from .labels import status_word
 from .ledger import record_movement
@@ -226,8 +226,12 @@ def complete_pickup(f: Fulfillment, actor: User, collected: dict | None = None) 
     return f
 
 
-def hand_over(f: Fulfillment, code: str, actor: User) -> Fulfillment:
+def hand_over(f: Fulfillment, code: str, actor: User,
+              collected: dict | None = None) -> Fulfillment:
     """Hand the order to the shopper who shows its code. Wrong codes are counted and limited.
+
+    ``collected`` (``{"method", "amount"?}``) is how an order still owing money was paid:
+    required then (``PaymentMethodRequired``: nothing is booked as cash by default).
 
     Locked and read again first (``lock_fulfillment``): the no-show job releasing the same
     pickup at that moment either got there first (the hand-over is refused) or waits.
@@ -235,8 +239,9 @@ def hand_over(f: Fulfillment, code: str, actor: User) -> Fulfillment:
     check_center_access(actor, f.center_id)
     lock_fulfillment(f)
     require_state(f, method=Method.PICKUP, states=(FulfillmentStatus.READY,))
+    check_collected(f, collected)  # a wrong amount is refused before the code is tried
     check_code(f, code)
-    return complete_pickup(f, actor)
+    return complete_pickup(f, actor, require_collected(f, collected))
 
 
 def find_by_code(center_id: int, code: str) -> Fulfillment:
@@ -277,13 +282,14 @@ def mark_delivered(f: Fulfillment, actor: User, *, received_by: str | None = Non
                    collected: dict | None = None) -> Fulfillment:
     """Delivered to the door: the stock is sold.
 
-    ``received_by`` is who took it; ``collected`` (``{"method", "amount"}``) the cash on
-    delivery the courier took, passed on with ``fulfillment_completed``: exactly what the
-    order still owes (``dues.check_collected``; another amount is refused, nothing changed).
+    ``received_by`` is who took it; ``collected`` (``{"method", "amount"}``) the money the
+    courier took, passed on with ``fulfillment_completed``: exactly what the order still
+    owes (``dues.check_collected``; another amount is refused, nothing changed), and
+    required while it owes anything (``PaymentMethodRequired``: no method is assumed).
     """
     check_center_access(actor, f.center_id)
     require_state(f, method=Method.SHIPPED, states=(FulfillmentStatus.DISPATCHED,))
-    collected = check_collected(f, collected)
+    collected = require_collected(f, collected)
     f.status = FulfillmentStatus.DELIVERED
     f.completed_at = utcnow()
     f.handed_over_by_id = actor.id

@@ -146,6 +146,10 @@ class Transfer(db.Model):
     shipped_at = sa.Column(UTCDateTime)
     received_at = sa.Column(UTCDateTime)
     cancelled_at = sa.Column(UTCDateTime)
+    #: the order whose units it carries: sold and paid at the receiving store's counter,
+    #: reserved here at the sending center (they leave the reservation when shipped, and
+    #: are reserved for the order when received); None for a restocking transfer
+    fulfillment_id = sa.Column(sa.Integer, sa.ForeignKey("fulfillments.id"), index=True)
 
     lots = relationship("TransferLot", cascade="all, delete-orphan", order_by="TransferLot.id")
 

@@ -16,6 +16,7 @@ from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 
+from . import transfer_pickups
 from .access import check_center_access
 from .errors import InsufficientStock
 from .labels import transfer_word
@@ -57,6 +58,9 @@ def ship_transfer(transfer: Transfer, actor: User) -> Transfer:
     """The sending center packs the units: they leave its stock (only what is not promised)."""
     check_center_access(actor, transfer.from_center_id)
     _step(transfer, TransferStatus.REQUESTED)
+    if transfer.fulfillment_id is not None:  # the units an order holds here: those go
+        transfer_pickups.ship_reserved(transfer, actor)
+        return _shipped(transfer, actor)
     moved = db.session.execute(
         sa.update(Stock).where(Stock.center_id == transfer.from_center_id,
                                Stock.product_id == transfer.product_id,
@@ -76,6 +80,10 @@ def ship_transfer(transfer: Transfer, actor: User) -> Transfer:
     record_by_lot(transfer.from_center_id, transfer.product_id, MovementKind.TRANSFERRED,
                   -transfer.quantity, chunks, actor_id=actor.id,
                   reason=f"transfer {transfer.id} to center {transfer.to_center_id}")
+    return _shipped(transfer, actor)
+
+
+def _shipped(transfer: Transfer, actor: User) -> Transfer:
     transfer.status = TransferStatus.SHIPPED
     transfer.shipped_at, transfer.shipped_by_id = utcnow(), actor.id
     db.session.flush()
@@ -108,6 +116,8 @@ def receive_transfer(transfer: Transfer, actor: User) -> Transfer:
     transfer.status = TransferStatus.RECEIVED
     transfer.received_at, transfer.received_by_id = utcnow(), actor.id
     db.session.flush()
+    if transfer.fulfillment_id is not None:  # reserved for its order at once; ready once all in
+        transfer_pickups.reserve_received(transfer, actor)
     mark_changed(db.session, "stock")
     return transfer
 
@@ -118,6 +128,9 @@ def cancel_transfer(transfer: Transfer, actor: User) -> Transfer:
                                                             transfer.to_center_id):
         raise NotFound()
     _step(transfer, TransferStatus.REQUESTED)
+    if transfer.fulfillment_id is not None:
+        raise IllegalTransition(_l("This transfer carries a sale paid at the counter: ship "
+                                   "it, or refund the sale."), extra={"status": transfer.status})
     transfer.status = TransferStatus.CANCELLED
     transfer.cancelled_at = utcnow()
     db.session.flush()

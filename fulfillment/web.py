@@ -28,7 +28,8 @@ from . import lots, services, slots, transfers
 from .access import check_center_access, whole_for_delivery
 from .centers import active_centers
 from .dues import to_collect
-from .forms import ActionForm, CodeForm
+from .errors import PaymentMethodRequired, WrongAmount
+from .forms import PAID_BY, ActionForm, CodeForm
 from .labels import PAYMENT_LABELS, routing_word, status_label
 from .labels import ROUTING_WORDS as ROUTING_REASONS
 from .models import Center, Fulfillment, Method
@@ -102,7 +103,7 @@ def common_context(center: Center) -> dict:
         "center": center, "is_admin": is_admin(), "center_arg": center_arg(center.id),
         "centers": active_centers() if is_admin() else [], "mask_phone": mask_phone,
         "contact_phone": contact_phone,
-        "status_label": status_label, "payment_labels": PAYMENT_LABELS,
+        "status_label": status_label, "payment_labels": PAYMENT_LABELS, "paid_by": PAID_BY,
         "routing_reasons": ROUTING_REASONS,
     }
 
@@ -163,7 +164,7 @@ def one_click_step(fulfillment_id: int, action, done_message):
         return redirect(desk_url(f.center_id, f.method))
     try:
         action(f, current_user)
-    except (IllegalTransition, ValidationFailed) as err:
+    except (IllegalTransition, ValidationFailed, PaymentMethodRequired, WrongAmount) as err:
         db.session.rollback()
         flash("; ".join(str(m) for ms in err.errors.values() for m in ms)
               if isinstance(err, ValidationFailed) and err.errors else str(err.message), "error")

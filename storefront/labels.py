@@ -38,6 +38,7 @@ FULFILLMENT_STATUS_LABELS = {
     FulfillmentStatus.DISPATCHED: _l("Out for delivery"),
     FulfillmentStatus.DELIVERED: _l("Delivered"),
     FulfillmentStatus.CANCELLED: _l("Cancelled"),
+    FulfillmentStatus.TRANSFERRING: _l("On its way to the store"),
 }
 
 METHOD_LABELS = {

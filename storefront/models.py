@@ -96,11 +96,26 @@ class OrderStatus(StrEnum):
 
 
 class PaymentMethod(StrEnum):
+    """How an order is paid: chosen at checkout, or, for a counter sale (paid on the spot),
+    how the customer really paid (one way, or ``split`` over several; each tender is a
+    payment row of its own)."""
+
     PAY_AT_PICKUP = "pay_at_pickup"
     CASH_ON_DELIVERY = "cash_on_delivery"
     STRIPE = "stripe"
+    CASH = "cash"
+    CARD_TERMINAL = "card_terminal"
+    WECHAT_SCAN = "wechat_scan"
+    ALIPAY_SCAN = "alipay_scan"
+    SPLIT = "split"
+    #: paid later, at the desk or the door (the clerk records how)
     OFFLINE = nonmember((PAY_AT_PICKUP, CASH_ON_DELIVERY))
-    ALL = nonmember((PAY_AT_PICKUP, CASH_ON_DELIVERY, STRIPE))
+    #: what a shopper chooses at checkout (the web and the order API)
+    CHECKOUT = nonmember((PAY_AT_PICKUP, CASH_ON_DELIVERY, STRIPE))
+    #: paid at the counter when the sale was made
+    AT_COUNTER = nonmember((CASH, CARD_TERMINAL, WECHAT_SCAN, ALIPAY_SCAN, SPLIT))
+    ALL = nonmember((PAY_AT_PICKUP, CASH_ON_DELIVERY, STRIPE, CASH, CARD_TERMINAL,
+                     WECHAT_SCAN, ALIPAY_SCAN, SPLIT))
 
 
 class Channel(StrEnum):

@@ -207,7 +207,8 @@ class OrderCreateSchema(Schema):
     lines = fields.List(fields.Nested(OrderLineInSchema), required=True,
                         validate=validate.Length(min=1, max=50))
     fulfillment = fields.Nested(FulfillmentChoiceSchema, required=True)
-    payment_method = fields.String(required=True, validate=validate.OneOf(PaymentMethod.ALL))
+    payment_method = fields.String(required=True,
+                                    validate=validate.OneOf(PaymentMethod.CHECKOUT))
     #: VIP points to spend on the order (members; up to a share of the subtotal)
     points = fields.Integer(strict=True, load_default=0,
                             validate=validate.Range(min=0, max=100_000_000))

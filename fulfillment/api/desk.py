@@ -105,7 +105,7 @@ def mark_ready(fulfillment_id: int):
        summary="Hand over against the shopper's pickup code (all, or some lines now)",
        tag="desk", body=HandoverSchema, response=StaffFulfillmentSchema, auth="staff, admin",
        errors=("400:wrong_code", "400:validation_error", *STEP_ERRORS, "409:wrong_amount",
-               "429:too_many_attempts"))
+               "422:payment_method_required", "429:too_many_attempts"))
 @api_auth(*DESK_ROLES)
 def hand_over(fulfillment_id: int):
     f = _fulfillment(fulfillment_id)
@@ -164,7 +164,8 @@ def dispatch(fulfillment_id: int):
 @route(bp, "/staff/fulfillments/<int:fulfillment_id>/delivered", ("POST",),
        summary="Delivered to the door (who took it, cash taken)", tag="desk",
        body=DeliveredSchema, response=StaffFulfillmentSchema, auth="staff, admin",
-       errors=("400:validation_error", *STEP_ERRORS, "409:wrong_amount"))
+       errors=("400:validation_error", *STEP_ERRORS, "409:wrong_amount",
+               "422:payment_method_required"))
 @api_auth(*DESK_ROLES)
 def delivered(fulfillment_id: int):
     f = _fulfillment(fulfillment_id)

@@ -37,8 +37,10 @@ def ship_courier(fulfillment_id: int):
 @bp.route("/desk/fulfillments/<int:fulfillment_id>/delivered", methods=["POST"])
 @roles_required(*DESK_ROLES)
 def delivered(fulfillment_id: int):
+    paid = request.form.get("paid_method") or None
     return one_click_step(fulfillment_id, lambda f, actor: services.mark_delivered(
-        f, actor, received_by=request.form.get("received_by")),
+        f, actor, received_by=request.form.get("received_by"),
+        collected={"method": paid} if paid else None),
         _("Order %(number)s is delivered."))
 
 

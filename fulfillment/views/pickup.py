@@ -12,7 +12,7 @@ from core.i18n import money_filter
 from core.signals import desk_code_received
 
 from .. import dues, pickup, services
-from ..errors import WrongCode
+from ..errors import PaymentMethodRequired, WrongCode
 from ..forms import PAID_BY, CodeForm, HandOverForm
 from ..models import Fulfillment, FulfillmentStatus, Method
 from ..web import (
@@ -80,7 +80,8 @@ def hand_over(fulfillment_id: int):
                        collector_name=form.collector_name.data,
                        collector_phone=form.collector_phone.data,
                        collected={"method": paid, "amount": collect} if paid and collect else None)
-    except (WrongCode, TooManyAttempts, IllegalTransition, ValidationFailed) as err:
+    except (WrongCode, TooManyAttempts, IllegalTransition, ValidationFailed,
+            PaymentMethodRequired) as err:
         db.session.rollback()
         message = str(err.message)
         if isinstance(err, ValidationFailed) and err.errors:

@@ -17,7 +17,7 @@ from ..api import bp
 from ..idempotency import hold_key, stored_response
 from ..models import Channel, Order
 from . import desk
-from .aisle import sell_from_elsewhere
+from .aisle import sell_for_transfer, sell_from_elsewhere
 from .returns import return_at_counter
 from .sales import check_sale_access, sell_at_counter
 from .schemas import ReturnCreateSchema, SaleCreateSchema, SaleSchema
@@ -64,7 +64,12 @@ def create_sale():
     if who:
         member = desk.find_member(who).user
     center = db.session.get(Center, clerk.center_id) if clerk.center_id else None
-    if data.get("deliver"):
+    if data.get("collect_here") is not None:
+        order = sell_for_transfer(center, clerk, data["lines"], member=member,
+                                  contact=data["collect_here"].get("contact"),
+                                  payments=data["payments"], points=data["points"],
+                                  note=data.get("note"))
+    elif data.get("deliver"):
         order = sell_from_elsewhere(center, clerk, data["lines"], member=member,
                                     method=data["deliver"]["method"],
                                     address=data["deliver"]["address"],

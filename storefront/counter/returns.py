@@ -2,10 +2,19 @@
 (``COUNTER_RETURN_DAYS``), to the store that sold them, each unit back into the lot it left
 from (``fulfillment.returns.return_to_stock``), the money back the way it was paid.
 
-A sale paid several ways is refunded from the last payment backwards (change given in cash
-last is the first handed back), each part a refund of its own payment, so the books show
-which terminal, scan or till each yuan went back through. ``order_refunded`` follows each
-part (points taken back, figures, follow-ups), as for any refund.
+An endless-aisle sale (delivered or shipped from another center) comes back at the store
+that sold it too. The units stay in this store, where the customer brought them: into its
+stock, in a lot of the batch and dates they left with, by ``returned`` movements at this
+store naming the order (``return_at_center``); the center that sent them keeps its sale.
+Carrying them back would be a transfer of its own, if ever wanted.
+
+A sale paid several ways is refunded through its payments in turn
+(``payments.refunds.refund_sequence``): the card terminal and the WeChat / Alipay scans
+first, back to the account that paid, cash last, so a return never turns a card or scan
+payment into cash from the till; each part is a refund of its own payment and method, so
+the books show which terminal, scan or till each yuan went back through.
+``order_refunded`` follows each part (points taken back, figures, follow-ups), as for any
+refund.
 """
 
 from datetime import timedelta
@@ -16,13 +25,14 @@ from flask_babel import lazy_gettext as _l
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.models import Role, User
-from fulfillment.returns import return_to_stock
+from fulfillment.returns import return_at_center, return_to_stock
 
 from ..errors import NothingToRefund
 from ..models import Channel, Order
-from ..payments.models import PaymentStatus, Refund, RefundLine, RefundStatus
-from ..payments.records import lock_order, payments_of, refundable, refunded_quantities, refunds_of
-from ..payments.refunds import queue_refund
+from ..payments.models import Refund, RefundLine
+from ..payments.records import lock_order, refundable, refunded_quantities
+from ..payments.refunds import refund_through_payments
+from .sales import sold_at
 
 #: the shop's rule when ``COUNTER_RETURN_DAYS`` is not set: a week from the sale
 RETURN_DAYS = 7
@@ -38,8 +48,8 @@ def return_days() -> int:
 
 
 def _check(order: Order, clerk: User, now) -> None:
-    if (clerk.role != Role.STAFF or clerk.center_id != order.center_id
-            or order.channel != Channel.STORE):
+    if (clerk.role != Role.STAFF or order.channel != Channel.STORE
+            or clerk.center_id not in (order.center_id, sold_at(order))):
         raise Forbidden(_l("Goods come back at the store that sold them, against its receipt."))
     if order.fulfilled_at is None or now - order.created_at > timedelta(days=return_days()):
         raise ReturnWindowClosed()
@@ -81,31 +91,16 @@ def return_at_counter(order: Order, clerk: User, lines: dict[int, int], *, reaso
     amount = min(refundable(order), sum(r.amount for r in refund_lines))
     if amount <= 0:
         raise NothingToRefund()
-    refunds = _refund_by_payment(order, clerk, amount, reason, refund_lines)
-    return_to_stock(order.fulfillment, units_back, clerk,
-                    reason=f"returned at the counter, refund {refunds[0].id}")
-    return refunds
-
-
-def _refund_by_payment(order: Order, clerk: User, amount: int, reason: str,
-                       refund_lines: list[RefundLine]) -> list[Refund]:
-    """``amount`` back through the sale's payments, the last first; the lines go with the
-    first refund (so each unit is counted back once)."""
-    given: dict[int, int] = {}
-    for r in refunds_of(order):
-        if r.status in (RefundStatus.SUCCEEDED, RefundStatus.PENDING):
-            given[r.payment_id] = given.get(r.payment_id, 0) + r.amount
-    refunds, left = [], amount
-    whole = amount >= refundable(order)
-    for payment in reversed(payments_of(order)):
-        room = payment.amount - given.get(payment.id, 0)
-        if payment.status != PaymentStatus.SUCCEEDED or room <= 0 or left <= 0:
-            continue
-        part = min(room, left)
-        left -= part
-        refunds.append(queue_refund(order, payment, part, reason=reason,
-                                    full=whole and left == 0,
-                                    lines=refund_lines if not refunds else None, actor=clerk))
+    refunds = refund_through_payments(order, amount, reason=reason, actor=clerk,
+                                      lines=refund_lines)
+    f = order.fulfillment
+    if clerk.center_id == f.center_id:
+        return_to_stock(f, units_back, clerk,
+                        reason=f"returned at the counter, refund {refunds[0].id}")
+    else:  # an endless-aisle sale brought back to the store that sold it: kept here
+        return_at_center(f, units_back, clerk, center_id=clerk.center_id,
+                         reason=f"returned at the counter that sold it (sent by center "
+                                f"{f.center_id}), refund {refunds[0].id}")
     return refunds
 
 

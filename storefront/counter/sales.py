@@ -147,8 +147,7 @@ def new_sale(center_id: int, clerk: User, lines: list[dict], member: User | None
         currency=current_app.config["SHOP_CURRENCY"], subtotal_amount=subtotal,
         delivery_fee_amount=delivery_fee, total_amount=total,
         points_redeemed=points if discount else 0, points_discount_amount=discount,
-        payment_method=(PaymentMethod.PAY_AT_PICKUP if method == Method.PICKUP
-                        else PaymentMethod.CASH_ON_DELIVERY),
+        payment_method=paid_by(tender),
         fulfillment_method=method, center_id=center_id,
         contact_name=contact[0] or (membership.name if membership
                                     else member.name if member else None),
@@ -167,6 +166,16 @@ def new_sale(center_id: int, clerk: User, lines: list[dict], member: User | None
     if discount:
         points_ledger.redeem_points(membership, order, points)
     return order, items, tender
+
+
+def paid_by(tender: list[dict]) -> str:
+    """How a counter sale was paid, as the order records it: its one way of paying, or
+    ``split`` when several (each is a payment row of its own). Paid now, at the counter,
+    whatever way the goods reach the customer: never "at pickup" nor "on delivery"."""
+    methods = {pay["method"] for pay in tender}
+    if len(methods) > 1:
+        return PaymentMethod.SPLIT
+    return PaymentMethod(methods.pop()) if methods else PaymentMethod.CASH
 
 
 def record_tender(order: Order, tender: list[dict], clerk: User) -> None:

@@ -42,6 +42,17 @@ class DeliverSchema(Schema):
     address = fields.Nested(AddressSchema, required=True)
 
 
+class ContactInSchema(Schema):
+    name = PlainText(allow_none=True, validate=validate.Length(max=100))
+    phone = fields.String(allow_none=True, validate=[validate.Length(max=20), NO_CONTROL])
+
+
+class CollectHereSchema(Schema):
+    contact = fields.Nested(ContactInSchema, allow_none=True, metadata={
+        "description": "Who to tell when the goods have arrived (a phone is required "
+                       "without a member)."})
+
+
 class SaleCreateSchema(Schema):
     lines = fields.List(fields.Nested(SaleLineInSchema), required=True,
                         validate=validate.Length(min=1, max=50))
@@ -60,6 +71,15 @@ class SaleCreateSchema(Schema):
     deliver = fields.Nested(DeliverSchema, allow_none=True, metadata={
         "description": "The store lacks it: another center delivers it (or a warehouse ships "
                        "it) to this address, routed as a web order; paid now, fee included."})
+    collect_here = fields.Nested(CollectHereSchema, allow_none=True, metadata={
+        "description": "The store lacks it: reserved at the nearest other center holding "
+                       "it all, brought here by a transfer, and collected at this store once "
+                       "received (the customer is told, with the pickup code); paid now."})
+
+    @validates_schema
+    def _one_way_to_reach_the_customer(self, data, **_):
+        if data.get("deliver") and data.get("collect_here") is not None:
+            raise ValidationError("Give deliver or collect_here, not both.", "collect_here")
 
 
 class SaleLineSchema(Schema):
@@ -111,15 +131,28 @@ class SaleSchema(Schema):
     claim_url = fields.Function(lambda o: url_for("counter.claim", public_id=o.public_id,
                                                   _external=True), metadata={
         "type": "string", "description": "What the receipt's QR holds."})
+    payment_method = fields.String(metadata={
+        "description": "How it was paid: cash, card_terminal, wechat_scan, alipay_scan, or "
+                       "split (several payments)."})
+    fulfillment = fields.Method("_fulfillment", metadata={"type": "object", "description": (
+        "How the goods reach the customer: {method, status, center_id, transfer_from?}; "
+        "status transferring while a transfer brings them to this store.")})
     created_at = fields.DateTime()
 
     def _payments(self, order):
         return TenderSchema(many=True).dump(payments_of(order))
 
     def _refunds(self, order):
-        by_id = {p.id: p.method for p in payments_of(order)}
-        return [{**SaleRefundSchema().dump(r), "method": by_id.get(r.payment_id)}
-                for r in refunds_of(order)]
+        return SaleRefundSchema(many=True).dump(refunds_of(order))
+
+    def _fulfillment(self, order):
+        f = order.fulfillment
+        if f is None:
+            return None
+        out = {"method": f.method, "status": f.status, "center_id": f.center_id}
+        if (f.routing or {}).get("transfer_from"):
+            out["transfer_from"] = f.routing["transfer_from"]
+        return out
 
 
 class ReturnLineInSchema(Schema):

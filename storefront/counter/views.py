@@ -32,7 +32,7 @@ from ..orders import MAX_QUANTITY as MAX_QUANTITY_AT_COUNTER
 from ..payments.records import payments_of, refunds_of
 from ..schemas import AddressSchema
 from . import desk
-from .aisle import ELSEWHERE, sell_from_elsewhere
+from .aisle import ELSEWHERE, sell_for_transfer, sell_from_elsewhere
 from .claims import claim_problem, claim_sale, claimable_sale
 from .returns import return_at_counter, returnable_lines
 from .sales import check_sale_access, sell_at_counter, sold_at
@@ -189,7 +189,13 @@ def _pay(center: Center, lines: dict[str, int], member, errors: dict):
     ticket = [{"sku": sku, "quantity": q} for sku, q in lines.items()]
     buyer = member.user if member else None
     try:
-        if deliver in ELSEWHERE:  # the store lacks it: another center sends it
+        if deliver == "transfer":  # the store lacks it: brought here, collected later
+            order = sell_for_transfer(
+                center, current_user._get_current_object(), ticket, member=buyer,
+                payments=payments, points=points,
+                contact={"name": request.form.get("address_name"),
+                         "phone": request.form.get("address_phone")})
+        elif deliver in ELSEWHERE:  # the store lacks it: another center sends it
             order = sell_from_elsewhere(
                 center, current_user._get_current_object(), ticket, method=deliver,
                 address=_address(), member=buyer, payments=payments, points=points)
@@ -266,7 +272,7 @@ def _receipt(order: Order, errors: dict | None = None, status: int = 200):
         payments=payments_of(order), refunds=refunds, methods=METHOD_WORDS,
         mask_phone=mask_phone, returnable=returnable_lines(order), errors=errors or {},
         can_return=(current_user.role == Role.STAFF
-                    and current_user.center_id == order.center_id),
+                    and current_user.center_id in (order.center_id, store.id)),
         paid_by={p.id: p.method for p in payments_of(order)},
         claim_url=url_for("counter.claim", public_id=order.public_id, _external=True)), status
 

@@ -23,7 +23,7 @@ from core.extensions import db
 from core.models import User
 from core.signals import order_paid
 from fulfillment import services as desk
-from fulfillment.errors import InsufficientStock
+from fulfillment.errors import InsufficientStock, PaymentMethodRequired
 
 from ..errors import PaymentGatewayError, PaymentsUnavailable
 from ..models import Order, OrderStatus, PaymentMethod
@@ -261,15 +261,21 @@ def record_offline_payment(order: Order, collected: dict | None,
                            actor_id: int | None = None) -> int:
     """The desk took the money at hand-over; returns the amount (fen).
 
-    ``collected`` is ``{"method": cash|card_terminal|wechat_scan|alipay_scan, "amount"}``;
-    without it, cash for what is left to pay (the total, less what the desk took before).
+    ``collected`` is ``{"method": cash|card_terminal|wechat_scan|alipay_scan, "amount"?}``
+    (without an amount: what is left to pay, the total less what the desk took before).
+    No way of paying is assumed: without a method nothing is recorded when nothing is
+    left to pay, and ``PaymentMethodRequired`` is raised when something is.
     """
     collected = collected or {}
-    method = collected.get("method") or Collection.CASH
-    if method not in Collection.OFFLINE:
-        raise ValidationFailed(errors={"method": [str(_l("Unknown way of paying."))]})
+    method = collected.get("method")
     amount = collected.get("amount")
     amount = max(order.total_amount - paid_total(order), 0) if amount is None else int(amount)
+    if method is None:
+        if amount:
+            raise PaymentMethodRequired(amount=amount, currency=order.currency)
+        return 0
+    if method not in Collection.OFFLINE:
+        raise ValidationFailed(errors={"method": [str(_l("Unknown way of paying."))]})
     if amount < 0:
         raise ValidationFailed(errors={"amount": [str(_l("Enter an amount of 0 or more."))]})
     db.session.add(Payment(order_id=order.id, method=method, status=PaymentStatus.SUCCEEDED,

@@ -117,8 +117,9 @@ class Refund(db.Model):
     payment_id = sa.Column(sa.Integer, sa.ForeignKey("payments.id"), nullable=False)
     amount = sa.Column(sa.Integer, nullable=False)
     currency = sa.Column(sa.String(3), nullable=False, default="CNY")
-    #: stripe (through Stripe) or cash (handed back at the desk)
-    method = sa.Column(sa.String(10), nullable=False)
+    #: the way the money goes back, that of its payment (``Collection``): stripe (through
+    #: Stripe), or at the desk: cash, card_terminal, wechat_scan, alipay_scan
+    method = sa.Column(sa.String(20), nullable=False)
     status = sa.Column(sa.String(10), nullable=False, default=RefundStatus.PENDING)
     #: why: the staff's words, or a code such as late_payment, cancelled, stripe
     reason = sa.Column(sa.String(500), nullable=False)

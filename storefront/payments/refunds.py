@@ -16,6 +16,7 @@ from core.extensions import db
 from core.models import Role, User
 from core.signals import order_refunded
 from fulfillment import services as desk
+from fulfillment import transfer_pickups
 from fulfillment.models import FulfillmentStatus
 from fulfillment.returns import return_to_stock, returnable
 
@@ -45,22 +46,24 @@ from .records import (
     refundable,
     refunded_quantities,
     refunded_total,
+    refunds_of,
 )
 from .refund_requests import close_requests
 
 
 def queue_refund(order: Order, payment: Payment, amount: int, *, reason: str, full: bool,
                   lines: list[RefundLine] | None = None, actor: User | None = None) -> Refund:
-    """Write a refund: done at once for cash, ``pending`` until Stripe answers otherwise."""
+    """Write a refund of ``payment``, by the same way it was paid: done at once at the desk
+    (cash, card terminal, WeChat or Alipay scan), ``pending`` until Stripe answers otherwise."""
     refund = Refund(order_id=order.id, payment_id=payment.id, amount=amount,
                     currency=payment.currency, full=full, reason=reason[:500],
-                    method=Collection.STRIPE if payment.method == Collection.STRIPE else "cash",
+                    method=payment.method,  # back the way it came: cash, terminal, scan, Stripe
                     status=RefundStatus.PENDING, actor_id=actor.id if actor else None,
                     lines=lines or [])
     db.session.add(refund)
     db.session.flush()
     close_requests(order.id, refund)
-    if refund.method == "cash":
+    if refund.method != Collection.STRIPE:  # handed back at the desk there and then
         refund_succeeded(refund)
     else:
         log_event(order, "refund_pending", amount=amount, detail=reason)
@@ -79,10 +82,56 @@ def refund_succeeded(refund: Refund) -> None:
         f = order.fulfillment
         if f is not None and f.status in (FulfillmentStatus.RESERVED, FulfillmentStatus.READY):
             desk.cancel_fulfillment(f)
+        elif f is not None and f.status == FulfillmentStatus.TRANSFERRING:
+            transfer_pickups.cancel_waiting(f, reason="refunded")
         order.status = OrderStatus.REFUNDED
         db.session.flush()
     order_refunded.send(order, refund=refund, amount=refund.amount, full=whole,
                         reason=refund.reason)
+
+
+def refund_sequence(order: Order) -> list[Payment]:
+    """The order's payments in the order a refund goes back through them: the card terminal,
+    WeChat and Alipay scans (and Stripe) first, the latest first, back to the account that
+    paid; cash last. So a return never turns a card or scan payment into cash from the till
+    (the loss-prevention rule a store manager applies), and a sale paid in one way is simply
+    refunded that way."""
+    succeeded = [p for p in payments_of(order) if p.status == PaymentStatus.SUCCEEDED]
+    return sorted(succeeded, key=lambda p: (p.method == Collection.CASH, -p.id))
+
+
+def refund_through_payments(order: Order, amount: int, *, reason: str, actor: User | None,
+                            lines: list[RefundLine] | None = None) -> list[Refund]:
+    """Give ``amount`` back through the order's payments (``refund_sequence``), each part a
+    refund of its own payment and method, never more than a payment took less what went
+    back through it before. The ``lines`` go with the first part (each unit is counted back
+    once). The order must be locked by the caller; returns the refunds, first to last."""
+    given: dict[int, int] = {}
+    for r in refunds_of(order):
+        if r.status in (RefundStatus.SUCCEEDED, RefundStatus.PENDING):
+            given[r.payment_id] = given.get(r.payment_id, 0) + r.amount
+    whole = amount >= refundable(order)
+    refunds: list[Refund] = []
+    left = amount
+    for payment in refund_sequence(order):
+        room = payment.amount - given.get(payment.id, 0)
+        if room <= 0 or left <= 0:
+            continue
+        part = min(room, left)
+        left -= part
+        refunds.append(queue_refund(order, payment, part, reason=reason,
+                                    full=whole and left == 0,
+                                    lines=lines if not refunds else None, actor=actor))
+    if not refunds:
+        raise NothingToRefund()
+    return refunds
+
+
+def _several_tenders(order: Order) -> bool:
+    """Paid at the desk in more than one payment (a split counter sale)."""
+    offline = [p for p in payments_of(order)
+               if p.status == PaymentStatus.SUCCEEDED and p.method != Collection.STRIPE]
+    return len(offline) > 1
 
 
 def can_refund(order: Order, actor: User) -> bool:
@@ -182,8 +231,12 @@ def refund_order(order: Order, actor: User | None, *, reason: str,
             raise ValidationFailed(errors={"lines": [str(_l("Choose at least one unit."))]})
         amount = min(left, sum(r.amount for r in refund_lines))
         full = amount >= left
-    refund = queue_refund(order, payment, amount, reason=reason, full=full, lines=refund_lines,
-                          actor=actor)
+    if _several_tenders(order):
+        refund = refund_through_payments(order, amount, reason=reason, actor=actor,
+                                         lines=refund_lines)[0]
+    else:
+        refund = queue_refund(order, payment, amount, reason=reason, full=full,
+                              lines=refund_lines, actor=actor)
     if restock:
         products = {line.id: line.product_id for line in order.lines}
         return_to_stock(order.fulfillment, {products[rl.order_line_id]: rl.quantity
@@ -203,6 +256,8 @@ def refund_amount(order: Order, actor: User, *, amount: int, reason: str) -> Ref
     order, left, payment, reason = _open_refund(order, actor, reason)
     if amount > left:
         raise RefundExceedsRefundable(left, order.currency)
+    if _several_tenders(order):
+        return refund_through_payments(order, amount, reason=reason, actor=actor)[0]
     return queue_refund(order, payment, amount, reason=reason, full=amount >= left,
                         actor=actor)
 

@@ -44,7 +44,10 @@ def test_a_clerk_sells_reads_and_takes_back(client, session, shop, token_for):
                        json={"lines": [{"sku": shop.products[0].sku, "quantity": 1}],
                              "reason": "罐子压瘪"})
     assert back.status_code == 201, back.get_json()
-    assert [(r["method"], r["amount"]) for r in back.get_json()["refunds"]] == [("cash", 12800)]
+    # back to the WeChat account that paid first; the till keeps its cash
+    assert [(r["method"], r["amount"]) for r in back.get_json()["refunds"]] == [
+        ("wechat_scan", 12800)]
+    assert sale["payment_method"] == "split"
     # others do not see it
     far = client.get(f"{API}/staff/sales/{sale['id']}", headers=token_for(shop.far_clerk))
     assert far.status_code == 404
@@ -106,3 +109,25 @@ def test_the_store_lacks_it_another_center_delivers(client, session, shop, token
     assert (sale["center_id"], sale["status"]) == (shop.hub.id, "paid")
     assert client.get(f"{API}/staff/sales/{sale['id']}",
                       headers=token_for(shop.clerk)).status_code == 200
+
+
+def test_collected_here_after_a_transfer(client, session, shop, token_for, stock):
+    stock(shop.store, shop.products[2], 0)  # the far store and the hub still hold 10
+    session.commit()
+    headers = token_for(shop.clerk)
+    body = {"lines": [{"sku": shop.products[2].sku, "quantity": 2}],
+            "payments": [{"method": "alipay_scan"}]}
+    nobody = client.post(f"{API}/staff/sales", headers=headers,
+                         json={**body, "collect_here": {}})
+    assert nobody.status_code == 400 and "contact" in nobody.get_json()["errors"]
+    both = client.post(f"{API}/staff/sales", headers=headers, json={
+        **body, "collect_here": {}, "deliver": {"method": "courier", "address": {}}})
+    assert both.status_code == 400
+    made = client.post(f"{API}/staff/sales", headers=headers, json={
+        **body, "collect_here": {"contact": {"name": "陈先生", "phone": "13900000002"}}})
+    assert made.status_code == 201, made.get_json()
+    sale = made.get_json()
+    assert (sale["status"], sale["payment_method"], sale["center_id"]) == (
+        "paid", "alipay_scan", shop.store.id)
+    assert sale["fulfillment"]["status"] == "transferring"
+    assert sale["fulfillment"]["transfer_from"] in (shop.far_store.code, shop.hub.code)

@@ -24,7 +24,8 @@ def people(session, shop, make_user, place):
     placed = place(buyer, pickup_body(shop)).get_json()
     order = session.execute(sa.select(Order).where(Order.public_id == placed["id"])).scalar_one()
     desk.mark_ready(order.fulfillment, shop.clerk)
-    desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, shop.clerk)
+    desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, shop.clerk,
+                   collected={"method": "cash"})
     prospect = Customer(name="赵先生", phone="13700005555", source="event")
     session.add(prospect)
     customer = customer_for_user(buyer.id)

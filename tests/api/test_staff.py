@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from crm.followups.models import FollowUp
 from fulfillment.models import Fulfillment, Stock
 from storefront.models import Order
+from storefront.payments.models import Payment
 from tests.conftest import delivery_address
 
 from .conftest import API, assert_error, delivery_body, pickup_body
@@ -229,8 +230,20 @@ def test_dispatch_then_delivered(session, client, shop, token_for, delivery_orde
     dispatched = client.post(f"{API}/staff/fulfillments/{fid}/dispatch", headers=hub)
     assert dispatched.status_code == 200 and dispatched.get_json()["status"] == "dispatched"
     assert dispatched.get_json()["dispatched_at"]
-    delivered = client.post(f"{API}/staff/fulfillments/{fid}/delivered", headers=hub)
+    # cash on delivery: the courier says how the money came, nothing is booked as cash
+    refused = assert_error(client.post(f"{API}/staff/fulfillments/{fid}/delivered",
+                                       headers=hub, json={"received_by": "门卫"}),
+                           422, "payment_method_required")
+    assert list(refused["errors"]["collected"]) == ["method"]
+    assert refused["amount_due"] > 0
+    assert stock_row(session, shop.hub, shop.products[1]).reserved == 2  # nothing changed
+    delivered = client.post(f"{API}/staff/fulfillments/{fid}/delivered", headers=hub,
+                            json={"collected": {"method": "wechat_scan",
+                                                "amount": refused["amount_due"]}})
     assert delivered.status_code == 200 and delivered.get_json()["status"] == "delivered"
+    assert session.execute(sa.select(Payment.method).join(Order, Order.id == Payment.order_id)
+                           .where(Order.public_id == delivery_order["id"])).scalars().all() \
+        == ["wechat_scan"]
     row = stock_row(session, shop.hub, shop.products[1])
     assert (row.on_hand, row.reserved) == (8, 0)
     order = client.get(f"{API}/orders/{delivery_order['id']}",

@@ -40,7 +40,8 @@ def seed_day(app) -> None:
                         fulfillment={"method": "pickup", "center_id": store.id},
                         payment_method="pay_at_pickup")
     desk.mark_ready(order.fulfillment, clerk)
-    desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, clerk)
+    desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, clerk,
+                   collected={"method": "cash"})
     call = db.session.execute(sa.select(FollowUp).where(FollowUp.order_id == order.id)
                               ).scalar_one()
     call.due_at = utcnow() - timedelta(hours=1)

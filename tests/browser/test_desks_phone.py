@@ -104,6 +104,7 @@ def test_delivery_desk_on_a_phone(people, live_shop):
     item.get_by_role("button", name=t("Dispatch")).click()
     item = page.locator("article.work-item").filter(has_text="世纪大道")
     item.get_by_placeholder(t("Received by")).fill("前台")
+    item.get_by_test_id("paid-method").select_option("wechat_scan")  # nothing is assumed
     item.get_by_role("button", name=t("Delivered")).click()
     expect(page.locator(".flash.success")).to_contain_text("is delivered")
     fits_the_phone(page)
@@ -116,6 +117,10 @@ def test_delivery_desk_on_a_phone(people, live_shop):
             Fulfillment.method == "delivery")).scalar_one()
         assert (f.status, f.failed_attempts, f.last_failure_reason, f.received_by_name) == (
             "delivered", 1, "家中无人", "前台")
+        from storefront.payments.models import Payment
+
+        assert db.session.execute(sa.select(Payment.method).where(
+            Payment.order_id == f.order_id)).scalars().all() == ["wechat_scan"]
     assert not staff.problems, staff.problems
 
 

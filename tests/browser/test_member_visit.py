@@ -116,6 +116,7 @@ def _pickup_at_the_desk(app, phone: str) -> None:
                             fulfillment={"method": "pickup", "center_id": store.id},
                             payment_method="pay_at_pickup")
         desk.mark_ready(order.fulfillment, clerk)
-        desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, clerk)
+        desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, clerk,
+                       collected={"method": "cash"})
         db.session.commit()
         db.session.remove()

@@ -94,3 +94,56 @@ def test_sqlite_table_rebuilds_keep_rows_that_others_point_at(tmp_path):
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
         db.engine.dispose()
+
+
+def test_counter_sales_and_desk_refunds_say_how_they_were_paid_after_the_upgrade(tmp_path):
+    """The migration that records money as it was paid puts existing rows right: a counter
+    sale's method from its payments (one way, or split), a desk refund's from its payment."""
+    import sqlalchemy as sa
+    from alembic.script import ScriptDirectory
+    from flask_migrate import upgrade
+
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'shop.db'}", tmp_path / "instance")
+    order = ("INSERT INTO orders (id, public_id, user_id, status, currency, subtotal_amount, "
+             "delivery_fee_amount, total_amount, paid_amount, payment_method, "
+             "fulfillment_method, center_id, created_at, channel) VALUES ({id}, 'p{id}', "
+             "NULL, 'fulfilled', 'CNY', 1000, 0, 1000, 1000, '{method}', '{how}', 1, "
+             "'2026-01-01', '{channel}')")
+    payment = ("INSERT INTO payments (id, order_id, method, status, amount, currency, "
+               "created_at, updated_at) VALUES ({id}, {order}, '{method}', 'succeeded', "
+               "{amount}, 'CNY', '2026-01-01', '2026-01-01')")
+    rows = [
+        "INSERT INTO users (id, email, password_hash, name, role, active, created_at) "
+        "VALUES (1, 'a@example.com', 'x', '王', 'customer', 1, '2026-01-01')",
+        "INSERT INTO centers (id, code, name_zh, is_pickup, is_delivery, province, city, "
+        "district, address_zh, lat, lng, opens_at, closes_at, active, created_at) VALUES "
+        "(1, 'SH-JA', '静安店', 1, 0, '上海市', '上海市', '静安区', '南京西路', 31.2, 121.4, "
+        "'10:00', '21:00', 1, '2026-01-01')",
+        order.format(id=1, method="pay_at_pickup", how="pickup", channel="store"),
+        order.format(id=2, method="cash_on_delivery", how="delivery", channel="store"),
+        order.format(id=3, method="pay_at_pickup", how="pickup", channel="store"),
+        payment.format(id=1, order=1, method="wechat_scan", amount=600),
+        payment.format(id=2, order=1, method="cash", amount=400),
+        payment.format(id=3, order=2, method="alipay_scan", amount=1000),
+        payment.format(id=4, order=3, method="card_terminal", amount=1000),
+        "INSERT INTO refunds (id, order_id, payment_id, amount, currency, method, status, "
+        "reason, \"full\", created_at) VALUES (1, 3, 4, 300, 'CNY', 'cash', 'succeeded', "
+        "'x', 0, '2026-01-01')",
+    ]
+    with app.app_context():
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+        before = script.get_revision("a8c4e2d9f1b3").down_revision
+        upgrade(revision=before)
+        with db.engine.begin() as connection:
+            for row in rows:
+                connection.exec_driver_sql(row)
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text(
+                "SELECT id, payment_method FROM orders ORDER BY id")).all() == [
+                (1, "split"), (2, "alipay_scan"), (3, "card_terminal")]
+            assert connection.execute(sa.text("SELECT method FROM refunds")).scalar() \
+                == "card_terminal"
+        db.engine.dispose()

@@ -40,7 +40,7 @@ def _member_with_history(session, shop, make_user):
     f = session.execute(sa.select(Fulfillment).where(Fulfillment.order_id == order.id)
                         ).scalar_one()
     services.mark_ready(f, shop.clerk)
-    services.hand_over(f, f.pickup_code, shop.clerk)
+    services.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     customer = customer_for_user(user.id)
     customer.address, customer.notes = "常熟路 100 号", "奶粉过敏"
     profiles.add_tag(customer, shop.agent, "vip-gift")
@@ -117,7 +117,7 @@ def test_an_order_still_open_at_closing_loses_its_contact_once_collected(session
     # Still to be collected: the desk needs to know who comes.
     assert (open_order.contact_name, open_order.contact_phone) == ("王丽丽", "13800000009")
     services.mark_ready(f, shop.clerk)
-    services.hand_over(f, f.pickup_code, shop.clerk)
+    services.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     session.flush()
     session.expire_all()
     done = session.get(Order, open_order.id)

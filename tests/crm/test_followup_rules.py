@@ -48,7 +48,8 @@ def test_satisfaction_rule_delay_channel_and_off(session, shop, make_order):
                         fulfillment={"method": "pickup", "center_id": shop.store.id},
                         payment_method="pay_at_pickup")
     desk.mark_ready(order.fulfillment, shop.clerk)
-    desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, shop.clerk)
+    desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, shop.clerk,
+                   collected={"method": "cash"})
     [call] = planned(session, "satisfaction")
     assert call.due_at - order.fulfillment.completed_at == timedelta(days=5)
     rule(session, "satisfaction", active=False)

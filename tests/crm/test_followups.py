@@ -27,7 +27,8 @@ def buy(shop, qty=1, product=0):
 def handed_over(shop):
     order = buy(shop)
     desk.mark_ready(order.fulfillment, shop.clerk)
-    desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, shop.clerk)
+    desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, shop.clerk,
+                   collected={"method": "cash"})
     return order
 
 

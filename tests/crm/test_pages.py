@@ -26,7 +26,7 @@ def picked_up(shop, make_user, session):
                         payment_method="pay_at_pickup")
     f = session.execute(sa.select(Fulfillment).where(Fulfillment.order_id == order.id)).scalar_one()
     services.mark_ready(f, shop.clerk)
-    services.hand_over(f, f.pickup_code, shop.clerk)
+    services.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     followup = session.execute(
         sa.select(FollowUp).where(FollowUp.order_id == order.id)).scalar_one()
     followup.due_at = utcnow() - timedelta(hours=2)  # due: make it overdue

@@ -31,7 +31,7 @@ def order(shop, product, quantity, user, *, hand_over=True):
     if hand_over:
         f = placed.fulfillment
         desk.mark_ready(f, shop.clerk)
-        desk.hand_over(f, f.pickup_code, shop.clerk)
+        desk.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     return placed
 
 

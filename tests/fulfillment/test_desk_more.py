@@ -126,7 +126,8 @@ def test_delivery_desk_courier_received_and_failed(client, session, shop, make_u
     f = fulfillment_of(session, order)
     assert (f.status, f.last_failure_reason, f.slot_id) == ("reserved", "无人在家", slot.id)
     client.post(f"/desk/fulfillments/{f.id}/dispatch", data={})
-    client.post(f"/desk/fulfillments/{f.id}/delivered", data={"received_by": "前台"})
+    client.post(f"/desk/fulfillments/{f.id}/delivered", data={"received_by": "前台",
+                                                             "paid_method": "cash"})
     f = fulfillment_of(session, order)
     assert (f.status, f.received_by_name) == ("delivered", "前台")
 

@@ -257,7 +257,13 @@ def test_dispatch_and_deliver(client, shop, shopper, session):
     f = fulfillment_of(session, order)
     assert client.post(f"/desk/fulfillments/{f.id}/dispatch").status_code == 302
     assert fulfillment_of(session, order).status == "dispatched"
+    assert 'data-testid="paid-method"' in client.get("/desk?tab=delivery").get_data(as_text=True)
     assert client.post(f"/desk/fulfillments/{f.id}/delivered").status_code == 302
+    assert fulfillment_of(session, order).status == "dispatched"  # how was it paid?
+    page = client.get("/desk?tab=delivery").get_data(as_text=True)
+    assert "Choose how the customer paid." in page
+    assert client.post(f"/desk/fulfillments/{f.id}/delivered",
+                       data={"paid_method": "alipay_scan"}).status_code == 302
     assert fulfillment_of(session, order).status == "delivered"
     assert stock_row(session, shop.hub, shop.products[1]).on_hand == 9
     login(client, shop.clerk)

@@ -100,8 +100,9 @@ def test_the_api_hand_over_asks_how_the_customer_paid(
     session.commit()
     url = f"/api/v1/staff/fulfillments/{f.id}/handover"
     refused = client.post(url, headers=clerk, json={"code": f.pickup_code})
-    assert refused.status_code == 400
-    assert refused.get_json()["code"] == "validation_error"
+    assert refused.status_code == 422
+    assert refused.get_json()["code"] == "payment_method_required"
+    assert refused.get_json()["amount_due"] == 12800
     assert reread(session, f).status == "ready" and payments_of(session, f.order_id) == []
     done = client.post(url, headers=clerk, json={"code": f.pickup_code,
                                                  "collected": {"method": "alipay_scan"}})

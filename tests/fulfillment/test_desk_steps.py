@@ -205,5 +205,10 @@ def test_desk_api_steps_and_boundaries(client, session, shop, token_for):
     failed = client.post(f"{base}/failed", json={"reason": "电话未接"}, headers=hub)
     assert failed.status_code == 200 and failed.get_json()["failed_attempts"] == 1
     assert client.post(f"{base}/dispatch", headers=hub).status_code == 200
-    delivered = client.post(f"{base}/delivered", json={"received_by": "本人"}, headers=hub)
+    unsaid = client.post(f"{base}/delivered", json={"received_by": "本人"}, headers=hub)
+    assert unsaid.status_code == 422 and unsaid.get_json()["code"] == "payment_method_required"
+    delivered = client.post(f"{base}/delivered", json={
+        "received_by": "本人", "collected": {"method": "cash",
+                                            "amount": unsaid.get_json()["amount_due"]}},
+        headers=hub)
     assert delivered.status_code == 200 and delivered.get_json()["received_by_name"] == "本人"

@@ -34,7 +34,7 @@ def test_reserve_sell_release_and_count_are_movements(session, shop):
     assert (reserved.kind, reserved.on_hand_delta, reserved.reserved_delta,
             reserved.actor_id) == ("reserved", 0, 2, shop.shopper.id)
     desk.mark_ready(f, shop.clerk)
-    desk.hand_over(f, f.pickup_code, shop.clerk)
+    desk.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     sold = movements(session, fulfillment_id=f.id, kind="sold")
     assert [(m.on_hand_delta, m.reserved_delta, m.actor_id) for m in sold] == [
         (-2, -2, shop.clerk.id)]
@@ -73,7 +73,7 @@ def test_delivery_sells_on_delivered(session, shop):
                         payment_method="cash_on_delivery")
     f = order.fulfillment
     desk.dispatch(f, shop.hub_clerk)
-    desk.mark_delivered(f, shop.hub_clerk)
+    desk.mark_delivered(f, shop.hub_clerk, collected={"method": "cash"})
     kinds = [(m.kind, m.on_hand_delta, m.reserved_delta)
              for m in movements(session, fulfillment_id=f.id)]
     assert kinds == [("reserved", 0, 3), ("sold", -3, -3)]

@@ -71,7 +71,7 @@ def test_cancel_frees_the_lots_and_hand_over_sells_them(session, shop, lots):
     second = order(shop, product, 2)
     f = second.fulfillment
     desk.mark_ready(f, shop.clerk)
-    desk.hand_over(f, f.pickup_code, shop.clerk)
+    desk.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     session.refresh(soon)
     assert (soon.on_hand, soon.reserved) == (1, 0)
     assert verify_ledger() == []

@@ -49,7 +49,7 @@ def _fill_queue(shop, session, shopper, n: int) -> list:
             services.mark_ready(f, shop.clerk)
         elif i % 3 == 2:
             services.mark_ready(f, shop.clerk)
-            services.hand_over(f, f.pickup_code, shop.clerk)
+            services.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     session.commit()
     return orders
 

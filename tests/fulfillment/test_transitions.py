@@ -48,7 +48,8 @@ def test_hand_over_with_the_code_moves_stock_and_signals(session, shop, pickup):
     services.mark_ready(pickup, shop.clerk)
     seen = []
     with fulfillment_completed.connected_to(lambda sender, **_: seen.append(sender)):
-        services.hand_over(pickup, pickup.pickup_code.lower(), shop.clerk)
+        services.hand_over(pickup, pickup.pickup_code.lower(), shop.clerk,
+                           collected={"method": "cash"})
     assert pickup.status == "picked_up" and seen == [pickup]
     row = stock_of(session, shop.store, shop.products[0])
     assert (row.on_hand, row.reserved) == (8, 0)
@@ -58,9 +59,9 @@ def test_wrong_code_is_refused_then_rate_limited(session, shop, pickup):
     services.mark_ready(pickup, shop.clerk)
     for _ in range(5):
         with pytest.raises(WrongCode):
-            services.hand_over(pickup, "WRONG123", shop.clerk)
+            services.hand_over(pickup, "WRONG123", shop.clerk, collected={"method": "cash"})
     with pytest.raises(TooManyAttempts):
-        services.hand_over(pickup, pickup.pickup_code, shop.clerk)
+        services.hand_over(pickup, pickup.pickup_code, shop.clerk, collected={"method": "cash"})
     assert pickup.status == "ready"
 
 
@@ -91,12 +92,12 @@ def test_delivery_path(session, shop, delivery):
     with pytest.raises(IllegalTransition):
         services.mark_ready(delivery, shop.hub_clerk)
     with pytest.raises(IllegalTransition):
-        services.mark_delivered(delivery, shop.hub_clerk)
+        services.mark_delivered(delivery, shop.hub_clerk, collected={"method": "cash"})
     services.dispatch(delivery, shop.hub_clerk)
     assert delivery.status == "dispatched" and delivery.courier_id == shop.hub_clerk.id
     with pytest.raises(IllegalTransition):
         services.cancel_fulfillment(delivery)
-    services.mark_delivered(delivery, shop.hub_clerk)
+    services.mark_delivered(delivery, shop.hub_clerk, collected={"method": "cash"})
     assert delivery.status == "delivered"
     row = stock_of(session, shop.hub, shop.products[1])
     assert (row.on_hand, row.reserved) == (9, 0)

@@ -52,7 +52,8 @@ def _picked_up_order(session, shop, user):
                         payment_method="pay_at_pickup")
     order.contact_name, order.contact_phone = NAME, PHONE
     services.mark_ready(order.fulfillment, shop.clerk)
-    services.hand_over(order.fulfillment, order.fulfillment.pickup_code, shop.clerk)
+    services.hand_over(order.fulfillment, order.fulfillment.pickup_code, shop.clerk,
+                       collected={"method": "cash"})
     session.flush()
     return order
 

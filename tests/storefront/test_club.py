@@ -38,7 +38,8 @@ def buy(shop, product=None, quantity=1, points_spent=0, user=None):
 
 def pick_up(shop, order):
     desk.mark_ready(order.fulfillment, shop.clerk)
-    desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, shop.clerk)
+    desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, shop.clerk,
+                   collected={"method": "cash"})
     return order
 
 

@@ -122,6 +122,12 @@ def test_an_anonymous_sale_is_claimed_once_within_30_days(client, session, count
     session.expire_all()
     assert session.get(Order, order.id).user_id == counter.shopper.id
     assert session.get(type(member), member.id).points == 128
+    # the e-receipt follows the claim, to the member's phone, once
+    sent = session.execute(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "receipt")).scalars().all()
+    assert [(m.channel, m.to, m.user_id) for m in sent] == [
+        ("sms", "13800000001", counter.shopper.id)]
+    assert order.number in sent[0].body
     other = make_user()
     login(client, other)
     again = client.post(f"/account/receipts/{order.public_id}")
@@ -153,6 +159,9 @@ def test_goods_come_back_from_the_receipt_page(client, session, counter):
     assert refund.amount == 12800
     text = client.get(f"/desk/sales/{order.public_id}").get_data(as_text=True)
     assert "Card terminal" in text and "−¥128.00" in text
+    login(client, counter.admin)  # the back office's order page says how it went back
+    admin = client.get(f"/admin/orders/{order.public_id}").get_data(as_text=True)
+    assert re.findall(r'data-testid="refund-method">([^<]*)<', admin) == ["card terminal"]
 
 
 def test_the_store_lacks_it_so_the_hub_delivers(client, session, counter, stock):
@@ -174,3 +183,65 @@ def test_the_store_lacks_it_so_the_hub_delivers(client, session, counter, stock)
     receipt = client.get(done.headers["Location"]).get_data(as_text=True)
     assert 'data-testid="receipt-sender"' in receipt and counter.store.name_en in receipt
     assert counter.hub.name_en in receipt
+
+
+def test_the_store_lacks_it_so_a_transfer_brings_it(client, session, counter, stock):
+    from fulfillment import transfers
+    from fulfillment.models import Transfer
+
+    stock(counter.store, counter.products[2], 0)
+    session.commit()
+    data = {"sku": counter.products[2].sku, "qty": "1"}
+    page = post(client, data).get_data(as_text=True)
+    assert 'value="transfer"' in page
+    bad = post(client, data, pay="cash", deliver="transfer")
+    assert bad.status_code == 400 and "A phone number" in bad.get_data(as_text=True)
+    done = post(client, data, pay="wechat_scan", deliver="transfer",
+                address_name="陈先生", address_phone="13900000002")
+    assert done.status_code == 302
+    order = session.execute(sa.select(Order).where(Order.channel == "store")).scalar_one()
+    assert (order.center_id, order.fulfillment.status, order.payment_method) == (
+        counter.store.id, "transferring", "wechat_scan")
+    receipt = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="receipt-transfer"' in receipt
+    queue = client.get("/desk").get_data(as_text=True)
+    assert order.number in queue and "Awaiting transfer" in queue
+    transfer = session.execute(sa.select(Transfer)).scalar_one()
+    source_clerk = counter.far_clerk if transfer.from_center_id == counter.far_store.id \
+        else counter.hub_clerk
+    login(client, source_clerk)
+    listing = client.get("/desk/transfers").get_data(as_text=True)
+    assert 'data-testid="transfer-order"' in listing
+    assert f"/desk/transfers/{transfer.id}/cancel" not in listing  # held for a paid sale
+    assert f"/desk/transfers/{transfer.id}/ship" in listing
+    transfers.ship_transfer(transfer, source_clerk)
+    transfers.receive_transfer(transfer, counter.clerk)
+    session.commit()
+    f = session.get(Order, order.id).fulfillment
+    assert f.status == "ready"
+    sms = session.execute(sa.select(OutboxMessage.to).where(
+        OutboxMessage.kind == "ready_for_pickup")).scalars().all()
+    assert sms == ["13900000002"]
+    login(client, counter.clerk)  # the customer shows the code at this store's desk
+    handed = client.post(f"/desk/fulfillments/{f.id}/handover", data={"code": f.pickup_code})
+    assert handed.status_code == 302
+    session.expire_all()
+    assert session.get(Order, order.id).status == "fulfilled"
+
+
+def test_a_claimed_sale_mails_its_receipt_to_a_shopper_without_a_phone(session, counter,
+                                                                        make_user):
+    from storefront.counter.claims import claim_sale
+    from storefront.counter.sales import sell_at_counter
+
+    order = sell_at_counter(counter.store, counter.clerk,
+                            [{"sku": counter.products[0].sku, "quantity": 1}],
+                            payments=[{"method": "alipay_scan"}])
+    assert session.execute(sa.select(sa.func.count(OutboxMessage.id)).where(
+        OutboxMessage.kind == "receipt")).scalar_one() == 0  # nobody to send it to yet
+    shopper = make_user(email="claimer@example.com")
+    shopper.phone = None
+    claim_sale(order, shopper)
+    [mail] = session.execute(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "receipt")).scalars()
+    assert (mail.channel, mail.to) == ("email", "claimer@example.com")

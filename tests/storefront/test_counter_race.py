@@ -127,3 +127,53 @@ def test_two_shoppers_claim_one_receipt_once(live_server_factory, backend):
     winner = next(r for r in results if r != "taken")
     with server.app.app_context():
         assert db.session.get(Order, race["order"]).user_id == winner
+
+
+def seed_two_stores(app):
+    """``seed``, and a second store without the product, with a clerk of its own."""
+    seed(app)
+    race = app.config["RACE"]
+    other = Center(code="RACE-D", name_zh="竞赛二店", is_pickup=True, province="上海市",
+                   city="上海市", district="徐汇区", address_zh="漕溪北路1号", lat=31.19,
+                   lng=121.43)
+    db.session.add(other)
+    db.session.flush()
+    clerk = User(email="p8@example.com", name="P8", role=Role.STAFF, center_id=other.id)
+    clerk.password_hash = "x"
+    db.session.add(clerk)
+    db.session.flush()
+    race.update(other_clerk=clerk.id)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_counter_sale_and_a_sale_for_collection_elsewhere_race_for_the_last_unit(
+        live_server_factory, backend):
+    """The store's clerk sells its last unit while another store's clerk sells the same unit
+    to be transferred there: it is reserved once, sold once, the ledger exact."""
+    from fulfillment.models import Transfer
+    from storefront.counter.aisle import sell_for_transfer
+
+    server = live_server_factory(backend, seed=seed_two_stores)
+    race = server.app.config["RACE"]
+
+    def attempt(who):
+        if who == "counter":
+            return counter_sale(race["people"][0])
+        clerk = db.session.get(User, race["other_clerk"])
+        sell_for_transfer(db.session.get(Center, clerk.center_id), clerk,
+                          [{"sku": "HS-LAST-1", "quantity": 1}],
+                          payments=[{"method": "wechat_scan"}],
+                          contact={"phone": "13900000002"})
+        return "transfer"
+
+    results = race_in_sessions(server.app, attempt, ["counter", "transfer"],
+                               refused=InsufficientStock, refused_as="sold_out")
+    assert results.count("sold_out") == 1
+    (on_hand, reserved), by_channel, problems = outcome(server.app)
+    assert by_channel == {"store": 1} and problems == []
+    with server.app.app_context():
+        transfers = db.session.execute(sa.select(Transfer.status)).scalars().all()
+    if "counter" in results:
+        assert ((on_hand, reserved), transfers) == ((0, 0), [])
+    else:
+        assert ((on_hand, reserved), transfers) == ((1, 1), ["requested"])

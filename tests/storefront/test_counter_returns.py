@@ -1,6 +1,7 @@
 """Goods brought back to the counter against the receipt: within the return window, at the
 store that sold them, each unit back into the lot it left from, the money back the way it
-was paid (the last payment first); ``flask stock verify`` is clean after."""
+was paid (the card terminal and scans first, back to the account that paid, cash last);
+``flask stock verify`` is clean after."""
 
 from datetime import date, timedelta
 
@@ -49,10 +50,10 @@ def test_a_return_goes_back_into_its_lots_and_the_way_it_was_paid(session, shop,
     assert lots(session, soon, late) == (0, 4)
     line = order.lines[0]
     refunds = return_at_counter(order, shop.clerk, {line.id: 2}, reason="包装破损")
-    # 256.00 back: the cash (84.00) first, then 172.00 of the WeChat payment
+    # 256.00 back, all of it to the WeChat account that paid 300.00: no cash leaves the till
     paid_by = {p.id: p.method for p in session.execute(sa.select(Payment)).scalars()}
-    assert [(paid_by[r.payment_id], r.amount, r.status) for r in refunds] == [
-        ("cash", 8400, "succeeded"), ("wechat_scan", 17200, "succeeded")]
+    assert [(paid_by[r.payment_id], r.method, r.amount, r.status) for r in refunds] == [
+        ("wechat_scan", "wechat_scan", 25600, "succeeded")]
     assert lots(session, soon, late) == (2, 4)  # both left from the lot expiring first
     moves = session.execute(sa.select(StockMovement.lot_id, StockMovement.on_hand_delta).where(
         StockMovement.kind == "returned")).all()
@@ -63,8 +64,11 @@ def test_a_return_goes_back_into_its_lots_and_the_way_it_was_paid(session, shop,
     result = runner.invoke(args=["stock", "verify"])
     assert result.exit_code == 0 and "stock ledger OK" in result.output
     assert session.get(Order, order.id).status == "fulfilled"  # one tin kept
-    # the last tin: its lot is the later one; the order is refunded in full then
-    return_at_counter(order, shop.clerk, {line.id: 1}, reason="不要了")
+    # the last tin (128.00): the 44.00 left of the WeChat payment, then 84.00 in cash;
+    # its lot is the later one; the order is refunded in full then
+    last = return_at_counter(order, shop.clerk, {line.id: 1}, reason="不要了")
+    assert [(r.method, r.amount) for r in last] == [("wechat_scan", 4400), ("cash", 8400)]
+    assert [bool(r.lines) for r in last] == [True, False]  # the tin is counted back once
     assert lots(session, soon, late) == (2, 5)
     assert session.get(Order, order.id).status == "refunded"
     assert runner.invoke(args=["stock", "verify"]).exit_code == 0

@@ -21,7 +21,7 @@ from storefront.counter.sales import sell_at_counter
 from storefront.loyalty import points
 from storefront.loyalty.membership import sign_up_member
 from storefront.models import Order
-from storefront.payments.models import Payment
+from storefront.payments.models import Payment, Refund
 from tests.support.rules import rule
 
 pytestmark = pytest.mark.dates
@@ -65,6 +65,7 @@ def test_a_member_buys_with_cash_and_change(session, shop, member):
     assert (order.channel, order.status, order.clerk_id, order.user_id) == (
         "store", "fulfilled", shop.clerk.id, shop.shopper.id)
     assert order.number.startswith("SH-") and order.paid_amount == 25600
+    assert order.payment_method == "cash"  # as it was paid, not "pay at pickup"
     assert order.fulfillment.status == "picked_up"
     assert order.fulfillment.routing["reason"] == "counter_sale"
     [pay] = session.execute(sa.select(Payment).where(Payment.order_id == order.id)).scalars()
@@ -108,7 +109,33 @@ def test_tier_prices_and_points_spent_then_split_payment(session, shop, member):
     methods = session.execute(sa.select(Payment.method, Payment.amount).where(
         Payment.order_id == order.id).order_by(Payment.id)).all()
     assert methods == [("wechat_scan", 30000), (CASH, 4800)]
+    assert order.payment_method == "split"
     assert member.points == 5000 - 3000 + 348
+
+
+def test_a_refund_of_a_split_sale_goes_back_each_way_it_came(session, shop, member):
+    """A refund from the order's page (not a return at the counter) of a sale paid by card
+    and in cash: the card terminal first, cash last, each a refund of its own method, the
+    money exact to the fen; the member's points follow."""
+    from storefront.payments.refunds import refund_amount, refund_order
+
+    order = sell_at_counter(shop.store, shop.clerk,
+                            [{"sku": shop.products[0].sku, "quantity": 3}],  # 384.00
+                            member=shop.shopper,
+                            payments=[{"method": CASH, "amount": 10001, "tendered": 20000},
+                                      {"method": "card_terminal"}])
+    assert order.payment_method == "split"
+    first = refund_amount(order, shop.admin, amount=30000, reason="价格调整")
+    refunds = session.execute(sa.select(Refund.method, Refund.amount, Refund.status).where(
+        Refund.order_id == order.id).order_by(Refund.id)).all()
+    assert first.method == "card_terminal"
+    assert refunds == [("card_terminal", 28399, "succeeded"), (CASH, 1601, "succeeded")]
+    refund_order(order, shop.admin, reason="全部退回")
+    refunds = session.execute(sa.select(Refund.method, Refund.amount).where(
+        Refund.order_id == order.id).order_by(Refund.id)).all()
+    assert refunds[2:] == [(CASH, 8400)]
+    assert sum(a for _m, a in refunds) == 38400
+    assert session.get(Order, order.id).status == "refunded"
 
 
 @pytest.mark.parametrize("payments, code", [

@@ -87,7 +87,7 @@ def test_api_offers_the_courier_then_ships_it(client, session, shop, warehouse, 
     shown = page(client, f"/orders/{order['id']}")
     assert "顺丰速运" in shown and "SF1234567890" in shown
     login(client, clerk)
-    client.post(f"/desk/fulfillments/{f.id}/delivered", data={})
+    client.post(f"/desk/fulfillments/{f.id}/delivered", data={"paid_method": "cash"})
     session.expire_all()
     assert session.get(Fulfillment, f.id).status == "delivered"
     assert session.execute(sa.select(Order.status).where(Order.public_id == order["id"])

@@ -24,7 +24,7 @@ def test_cash_order_shows_what_was_collected_and_given_back(client, session, sho
                         fulfillment={"method": "pickup", "center_id": shop.store.id},
                         payment_method="pay_at_pickup")
     f = desk.mark_ready(order.fulfillment, shop.clerk)
-    desk.hand_over(f, f.pickup_code, shop.clerk)
+    desk.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     line = order.lines[0]
     refund_order(order, shop.admin, reason="one tin dented", lines={line.id: 1})
     public_id, unit, total = order.public_id, line.unit_price_amount, order.total_amount

@@ -174,7 +174,8 @@ def test_hand_over_fulfills_the_order_and_collects_payment(session, shop):
     order = orders.place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1}],
                                fulfillment=pickup_at(shop.store), payment_method="pay_at_pickup")
     desk.mark_ready(order.fulfillment, shop.clerk)
-    desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, shop.clerk)
+    desk.hand_over(order.fulfillment, order.fulfillment.pickup_code, shop.clerk,
+                   collected={"method": "cash"})
     assert order.status == "fulfilled" and order.paid_amount == order.total_amount
     with pytest.raises(IllegalTransition):
         orders.cancel_order(order, shop.admin)

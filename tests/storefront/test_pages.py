@@ -626,7 +626,7 @@ def test_picked_up_order_says_so(client, shop, session):
     order = _pickup_order(shop)
     f = _fulfillment(session, order)
     desk.mark_ready(f, shop.clerk)
-    desk.hand_over(f, f.pickup_code, shop.clerk)
+    desk.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     login(client, shop.shopper)
     html = page(client, f"/orders/{order.public_id}")
     assert "Picked up. Enjoy!" in html and 'class="pickup-code"' not in html

@@ -390,17 +390,41 @@ def test_offline_payment_is_recorded_at_hand_over(session, shop, make_user):
         "wechat_scan", 12000, "fulfilled", 12000)
 
 
-def test_cash_is_the_default_at_hand_over(session, shop):
+def test_no_way_of_paying_is_assumed_at_hand_over(session, shop):
+    """An order still owing money leaves the desk only when the clerk says how it was
+    paid: no cash by default (a WeChat scan is not booked as cash)."""
     from fulfillment import services as desk
+    from fulfillment.errors import PaymentMethodRequired
     from storefront.orders import place_order
 
     order = place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1}],
                         fulfillment={"method": "pickup", "center_id": shop.store.id},
                         payment_method="pay_at_pickup")
     f = desk.mark_ready(order.fulfillment, shop.clerk)
-    desk.hand_over(f, f.pickup_code, shop.clerk)
+    with pytest.raises(PaymentMethodRequired) as refused:
+        desk.hand_over(f, f.pickup_code, shop.clerk)
+    assert refused.value.code == "payment_method_required" and refused.value.status == 422
+    assert refused.value.extra["amount_due"] == order.total_amount
+    assert f.status == "ready"
+    assert session.execute(sa.select(Payment).where(Payment.order_id == order.id)).first() is None
+    desk.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "alipay_scan"})
     payment = session.execute(sa.select(Payment).where(Payment.order_id == order.id)).scalar_one()
-    assert (payment.method, payment.amount) == ("cash", order.total_amount)
+    assert (payment.method, payment.amount) == ("alipay_scan", order.total_amount)
+
+
+def test_billing_records_no_cash_it_was_not_told_of(session, shop):
+    from fulfillment.errors import PaymentMethodRequired
+    from storefront.orders import place_order
+    from storefront.payments import billing
+
+    order = place_order(shop.shopper, lines=[{"sku": shop.products[0].sku, "quantity": 1}],
+                        fulfillment={"method": "pickup", "center_id": shop.store.id},
+                        payment_method="pay_at_pickup")
+    with pytest.raises(PaymentMethodRequired):
+        billing.record_offline_payment(order, None)
+    with pytest.raises(PaymentMethodRequired):
+        billing.record_offline_payment(order, {"amount": order.total_amount})
+    assert session.execute(sa.select(Payment).where(Payment.order_id == order.id)).first() is None
 
 
 def test_payment_intent_is_for_the_owner_of_a_pending_online_order(client, shop, headers,
@@ -422,7 +446,7 @@ def test_cash_refund_by_lines_for_an_order_paid_at_the_desk(client, session, sho
                         fulfillment={"method": "pickup", "center_id": shop.store.id},
                         payment_method="pay_at_pickup")
     f = desk.mark_ready(order.fulfillment, shop.clerk)
-    desk.hand_over(f, f.pickup_code, shop.clerk)
+    desk.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     public_id, line = order.public_id, order.lines[0]
     _login(client, shop.admin)
     page = client.get(f"/admin/orders/{public_id}")

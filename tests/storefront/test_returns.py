@@ -27,7 +27,7 @@ def _handed_over(session, shop, make_product):
                         fulfillment={"method": "pickup", "center_id": shop.store.id},
                         payment_method="pay_at_pickup")
     f = desk.mark_ready(order.fulfillment, shop.clerk)
-    desk.hand_over(f, f.pickup_code, shop.clerk)
+    desk.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     session.commit()
     return order, product, soon, late
 
@@ -103,7 +103,7 @@ def test_only_goods_handed_over_can_return(session, shop):
     f = desk.mark_ready(order.fulfillment, shop.clerk)
     with pytest.raises(ValidationFailed):
         return_to_stock(f, {product.id: 1}, shop.clerk)
-    desk.hand_over(f, f.pickup_code, shop.clerk)
+    desk.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     with pytest.raises(ValidationFailed):
         return_to_stock(f, {product.id: 3}, shop.clerk)
     return_to_stock(f, {product.id: 2}, shop.clerk)  # a product not kept in lots

@@ -28,7 +28,7 @@ def _message(app, lang, step) -> str:
 def test_a_step_refused_names_the_fulfillment_state(app, session, shop, lang, word):
     order = _pickup_order(shop)
     f = desk.mark_ready(order.fulfillment, shop.clerk)
-    desk.hand_over(f, f.pickup_code, shop.clerk)
+    desk.hand_over(f, f.pickup_code, shop.clerk, collected={"method": "cash"})
     again = _message(app, lang, lambda: desk.mark_ready(f, shop.clerk))
     cancel = _message(app, lang, lambda: desk.cancel_fulfillment(f, actor=shop.clerk))
     for text in (again, cancel):
