@@ -24,7 +24,9 @@ def test_save_list_and_choose_the_default(client, shop, token_for):
     first = client.post(URL, json=HOME, headers=headers)
     assert first.status_code == 201, first.get_json()
     home = first.get_json()
-    assert home == dict(HOME, id=home["id"], is_default=True)  # the first one; no position
+    assert home == dict(HOME, id=home["id"], is_default=True,  # the first one; no position
+                        province_code="310000", city_code="310000", district_code="310104",
+                        province_en="Shanghai", city_en="Shanghai", district_en="Xuhui District")
     office = client.post(URL, json=dict(OFFICE, lat=31.2286, lng=121.4547, is_default=True),
                          headers=headers)
     assert office.status_code == 201, office.get_json()
