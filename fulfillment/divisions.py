@@ -221,6 +221,15 @@ def key_of(province: str, city: str, district: str) -> str | tuple[str, str, str
     return place.district.code if place is not None else (province, city, district)
 
 
+def with_english(address: dict | None) -> dict | None:
+    """``address`` with ``province_en``, ``city_en`` and ``district_en`` beside the names,
+    from its codes (as an order's address keeps them); unchanged without codes."""
+    if not address or not address.get("district_code"):
+        return address
+    return {**address, **{f"{level}_en": english_of(address.get(f"{level}_code"))
+                          for level in ("province", "city", "district")}}
+
+
 def canonical(address: dict) -> dict:
     """``address`` with its province, city and district as the divisions name them, and
     their codes beside them; unchanged when they name no known place."""

@@ -201,7 +201,11 @@ def test_an_order_in_english_names_keeps_the_chinese_names_and_codes(client, ses
     assert response.status_code == 201, response.get_json()
     from storefront.models import Order
 
-    order = session.query(Order).filter_by(public_id=response.get_json()["id"]).one()
+    body = response.get_json()
+    shown = body["fulfillment"]["address"]
+    assert (shown["district"], shown["district_code"], shown["district_en"]) == (
+        "徐汇区", "310104", "Xuhui District")
+    order = session.query(Order).filter_by(public_id=body["id"]).one()
     address = order.fulfillment.address
     assert (address["province"], address["district"], address["district_code"]) == (
         "上海市", "徐汇区", "310104")
