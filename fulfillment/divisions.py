@@ -139,6 +139,19 @@ def districts_of(city_code: str) -> list[Division]:
     return [_division(c) for c in districts.get(city_code, [])]
 
 
+@lru_cache(maxsize=1)
+def _all_cities() -> tuple[Division, ...]:
+    _, cities, _ = _tree()
+    return tuple(_division(c) for codes in cities.values() for c in codes)
+
+
+def city_name(name: str | None, locale: str | None = None) -> str:
+    """A city written by its name (a store's 上海市, 杭州市) in the reader's language; the
+    name as written when it names no city, or more than one."""
+    city = _find(name, list(_all_cities()))
+    return city.local(locale) if city is not None else (name or "")
+
+
 def place_of(district_code: str | None) -> Place | None:
     """The province, city and district of a district's code; None for any other code."""
     _, cities, districts = _tree()

@@ -38,6 +38,7 @@ bp = Blueprint("fulfillment", __name__)
 bp.add_app_template_global(routing_word)
 #: a division's name in the reader's language, from its code (addresses keep the Chinese)
 bp.add_app_template_global(divisions.local_name, "division_name")
+bp.add_app_template_global(divisions.city_name, "city_name")
 
 DESK_ROLES = (Role.STAFF, Role.ADMIN)
 
