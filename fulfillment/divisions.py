@@ -152,14 +152,20 @@ def city_name(name: str | None, locale: str | None = None) -> str:
     return city.local(locale) if city is not None else (name or "")
 
 
+@lru_cache(maxsize=1)
+def _city_of_district() -> dict[str, str]:
+    """``{district code: its city's code}``."""
+    _, _, districts = _tree()
+    return {d: city for city, codes in districts.items() for d in codes}
+
+
 def place_of(district_code: str | None) -> Place | None:
     """The province, city and district of a district's code; None for any other code."""
-    _, cities, districts = _tree()
-    for city_code, codes in districts.items():
-        if district_code in codes:
-            province = city_code[:2] + "0000"
-            return Place(_division(province), _division(city_code), _division(district_code))
-    return None
+    city_code = _city_of_district().get(district_code or "")
+    if city_code is None:
+        return None
+    province = city_code[:2] + "0000"
+    return Place(_division(province), _division(city_code), _division(district_code))
 
 
 def _bare(name: str) -> str:
