@@ -35,6 +35,11 @@ WHOLE_NAMES = {
     "呼和浩特市": "Hohhot",
     "乌鲁木齐市": "Urumqi",
     "拉萨市": "Lhasa",
+    "神农架林区": "Shennongjia Forestry District",  # 林区 elsewhere is a name's 林 + 区 (碑林区)
+    # the people and the place share the name
+    "东乡族自治县": "Dongxiang Autonomous County", "鄂温克族自治旗": "Ewenke Autonomous Banner",
+    # the new areas (新区 elsewhere is a name's 新 + 区: 清新区 is Qingxin District)
+    "浦东新区": "Pudong New Area", "滨海新区": "Binhai New Area", "沈北新区": "Shenbei New Area",
     "新疆维吾尔自治区": "Xinjiang",
     "香港特别行政区": "Hong Kong",
     "澳门特别行政区": "Macao",
@@ -42,7 +47,8 @@ WHOLE_NAMES = {
 #: characters read otherwise in a place name than pypinyin reads them alone (checked by hand
 #: against the places' official romanization)
 READINGS = {
-    "长": ["chang"], "都": ["du"], "佛": ["fo"], "尾": ["wei"], "曾": ["zeng"], "勒": ["le"],
+    "长": ["chang"], "都": ["du"], "什": ["shi"], "佛": ["fo"], "尾": ["wei"], "曾": ["zeng"],
+    "勒": ["le"],
     "六合": ["lu", "he"], "闵行": ["min", "hang"],
     "六安": ["lu", "an"], "蚌埠": ["beng", "bu"], "乐亭": ["lao", "ting"],
     "乐清": ["yue", "qing"], "番禺": ["pan", "yu"], "涡阳": ["guo", "yang"],
@@ -65,13 +71,15 @@ NATIONALITIES = sorted((
     "仡佬族", "锡伯族", "阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族",
     "鄂温克族", "德昂族", "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族",
     "赫哲族", "门巴族", "珞巴族", "基诺族",
+    # Xinjiang's autonomous places name their people without 族
+    "蒙古", "哈萨克", "柯尔克孜", "塔吉克", "锡伯",
 ), key=len, reverse=True)
 #: a name's ending and what it is called in English, longest first; None: left out
 #: (a province or a city is called by its name alone: 广东, 杭州)
 ENDINGS = (
     ("特别行政区", None), ("自治区", None), ("自治州", "Autonomous Prefecture"),
-    ("自治县", "Autonomous County"), ("自治旗", "Autonomous Banner"), ("新区", "New Area"),
-    ("林区", "Forestry District"), ("矿区", "Mining District"), ("特区", "Special District"),
+    ("自治县", "Autonomous County"), ("自治旗", "Autonomous Banner"),
+    ("矿区", "Mining District"), ("特区", "Special District"),
     ("地区", "Prefecture"), ("省", None), ("市", None), ("区", "District"), ("县", "County"),
     ("旗", "Banner"), ("盟", "League"),
 )

@@ -91,7 +91,8 @@
         select.appendChild(option);
         if (!chosen && names(item, wanted)) { chosen = item; }
       });
-      if (!chosen && items.length === 1 && level === "city") { chosen = items[0]; }
+      // a municipality's only city (上海市), a county-level city's only district (仙桃市)
+      if (!chosen && items.length === 1 && level !== "province") { chosen = items[0]; }
       select.value = chosen ? chosen.code : "";
       select.disabled = items.length === 0;
       select._items = items;

@@ -99,7 +99,10 @@
       });
       select.disabled = items.length === 0;
       select._items = items;
-      if (level === "city" && items.length === 1) { select.value = items[0].code; }
+      if (level !== "province" && items.length === 1) {  // 上海市's only city, 仙桃市's district
+        select.value = items[0].code;
+        if (level === "district") { add.disabled = false; }
+      }
     }
     function chosen(level) {
       var select = selects[level];

@@ -38,6 +38,13 @@ def test_the_vendored_english_names_are_what_the_script_builds(build):
     ("长白朝鲜族自治县", True, "Changbai Autonomous County"), ("闵行区", True, "Minhang District"),
     ("辛集市", True, "Xinji City"), ("锡林郭勒盟", False, "Xilinguole League"),
     ("新疆维吾尔自治区", False, "Xinjiang"), ("香港特别行政区", False, "Hong Kong"),
+    # an ending that is part of a name: 碑林 + 区, 清新 + 区
+    ("碑林区", True, "Beilin District"), ("清新区", True, "Qingxin District"),
+    ("神农架林区", True, "Shennongjia Forestry District"),
+    # Xinjiang names its people without 族; 什 is shi in place names
+    ("伊犁哈萨克自治州", False, "Yili Autonomous Prefecture"),
+    ("塔什库尔干塔吉克自治县", True, "Tashiku'ergan Autonomous County"),
+    ("东乡族自治县", True, "Dongxiang Autonomous County"),
 ])
 def test_a_name_in_english(build, name, district_level, english):
     assert build.english_name(name, municipal_district=district_level) == english
