@@ -60,7 +60,7 @@ READINGS = {
     "监利": ["jian", "li"], "荥阳": ["xing", "yang"], "长治": ["chang", "zhi"],
     "长春": ["chang", "chun"], "长沙": ["chang", "sha"], "重庆": ["chong", "qing"],
     "厦门": ["xia", "men"], "朝阳": ["chao", "yang"], "长安": ["chang", "an"],
-    "长子": ["zhang", "zi"],
+    "长子": ["zhang", "zi"], "漯": ["luo"], "繁峙": ["fan", "shi"],
 }
 #: the 56 nationalities (and 各族) as autonomous places name them, longest first
 NATIONALITIES = sorted((

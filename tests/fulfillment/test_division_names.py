@@ -45,6 +45,8 @@ def test_the_vendored_english_names_are_what_the_script_builds(build):
     ("伊犁哈萨克自治州", False, "Yili Autonomous Prefecture"),
     ("塔什库尔干塔吉克自治县", True, "Tashiku'ergan Autonomous County"),
     ("东乡族自治县", True, "Dongxiang Autonomous County"),
+    ("漯河市", False, "Luohe"), ("繁峙县", True, "Fanshi County"),
+    ("番禺区", True, "Panyu District"),
 ])
 def test_a_name_in_english(build, name, district_level, english):
     assert build.english_name(name, municipal_district=district_level) == english
