@@ -151,6 +151,7 @@ def test_an_order_to_a_saved_address(client, shop, token_for, place, session):
     order = response.get_json()
     assert without_codes(order["fulfillment"]["address"]) == dict(HOME, name="王太太")
     assert order["fulfillment"]["address"]["district_code"]  # the divisions' codes beside
+    assert order["fulfillment"]["address"]["district_en"] == "Xuhui District"
     assert order["contact_name"] == "王太太"
     assert (order["center_id"], order["delivery_fee"]) == (
         typed.get_json()["center_id"], typed.get_json()["delivery_fee"])
@@ -214,5 +215,6 @@ def test_the_openapi_document_lists_the_address_book(client):
 
 
 def without_codes(address: dict) -> dict:
-    """An order's address without the divisions' codes the order keeps beside the names."""
-    return {k: v for k, v in address.items() if not k.endswith("_code")}
+    """An order's address without the divisions' codes the order keeps beside the names,
+    and the English names the API adds from them."""
+    return {k: v for k, v in address.items() if not k.endswith(("_code", "_en"))}
