@@ -225,4 +225,24 @@ def test_the_admin_picks_a_zones_districts(people, live_shop):
         zone = db.session.query(DeliveryZone).one()
         assert [(d.district_code, d.district) for d in zone.districts] == [
             ("310104", "徐汇区")]
+
+    # the center's own districts (outside its zones) are picked the same way
+    page.goto(f"/admin/centers/{center_id}/edit")
+    picker = page.get_by_test_id("district-picker")
+    expect(picker.get_by_test_id("picked-district")).to_have_text(
+        ["Shanghai / Shanghai / Pudong New Area Remove"], use_inner_text=True)
+    picker.get_by_label(t("Province"), exact=True).select_option(label="Shanghai")
+    picker.get_by_label(t("District"), exact=True).select_option(label="Changning District")
+    picker.get_by_test_id("add-district").click()
+    expect(picker.get_by_test_id("picked-district")).to_have_count(2)
+    admin.shot("center-districts")
+    page.get_by_role("button", name=t("Save center")).click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    with live_shop.app.app_context():
+        from core.extensions import db
+        from fulfillment.models import CenterDistrict
+
+        rows = db.session.query(CenterDistrict).filter_by(center_id=center_id).all()
+        assert sorted((r.district_code, r.zone_id is None) for r in rows) == [
+            ("310104", False), ("310105", True), ("310115", True)]
     assert not admin.problems, admin.problems
