@@ -99,6 +99,8 @@ def list_divisions():
         found = divisions.cities_of(args["province"])
     else:
         found = divisions.provinces()
-    return ok(DivisionListSchema().dump({"items": [
+    response, status = ok(DivisionListSchema().dump({"items": [
         {"code": d.code, "name": d.name, "name_en": d.name_en, "label": d.local()}
         for d in found]}))
+    response.vary.add("Accept-Language")  # the label follows the reader's language
+    return response, status

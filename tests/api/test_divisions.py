@@ -90,8 +90,10 @@ def test_the_divisions_api_feeds_the_picker(client):
 
 
 def test_the_divisions_api_labels_in_the_readers_language(client):
-    english = client.get(f"{API}/divisions", query_string={"city": "310000"},
-                         headers={"Accept-Language": "en"}).get_json()["items"]
+    response = client.get(f"{API}/divisions", query_string={"city": "310000"},
+                          headers={"Accept-Language": "en"})
+    assert "Accept-Language" in response.headers["Vary"]
+    english = response.get_json()["items"]
     assert {"code": "310104", "name": "徐汇区", "name_en": "Xuhui District",
             "label": "Xuhui District"} in english
     assert client.get(f"{API}/divisions", query_string={"city": "999999"}).get_json() == {
