@@ -11,6 +11,7 @@ from core.clock import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.forms import form_status, submit_form
+from core.i18n import current_locale
 from core.labels import ROLE_LABELS
 from core.models import Role, User
 from core.privacy import mask_phone
@@ -48,7 +49,8 @@ def new_center():
 @roles_required(Role.ADMIN)
 def edit_center(center_id: int):
     center = admin_services.get_center(center_id)
-    form = CenterForm(data=admin_services.center_form_data(center))
+    form = CenterForm(data=admin_services.center_form_data(
+        center, english=current_locale() == "en"))
     if submit_form(form, lambda: admin_services.update_center(
             center, form.data_for_service(), current_user),
             lambda _result: _("Center %(code)s saved.", code=center.code)):

@@ -16,6 +16,7 @@ from core.errors import Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 
+from . import divisions
 from .hours import format_holidays, format_week, parse_holidays, parse_week, write_week
 from .models import Center, CenterDistrict
 
@@ -38,10 +39,23 @@ def _text(value) -> str:
     return str(value or "").strip()
 
 
-def parse_districts(text: str | None) -> list[District]:
-    """Lines of "province city district" -> unique triples, in the order given.
+def _split_district(line: str) -> list[str]:
+    """A line's province, city and district: split at "/", "," or "、" when it has one (the
+    English names have spaces: "Shanghai / Shanghai / Xuhui District"), else at spaces."""
+    if re.search(r"[/,，、]", line):
+        return [p.strip() for p in re.split(r"[/,，、]+", line) if p.strip()]
+    return [p for p in _DISTRICT_SPLIT.split(line) if p]
 
-    Raises ``ValidationFailed`` naming each line that does not have exactly three parts.
+
+def parse_districts(text: str | None) -> list[District]:
+    """Lines naming districts of the national divisions -> unique (province, city,
+    district) triples as the divisions name them in Chinese, in the order given.
+
+    A line is a district's code, optionally followed by its names (what the picker
+    writes: "310104 上海市 上海市 徐汇区"; the code decides), or the province, city and
+    district in Chinese or English, read as addresses are ("上海 上海 徐汇", "Shanghai /
+    Shanghai / Xuhui District"). Raises ``ValidationFailed`` naming each line that names no
+    district.
     """
     result: list[District] = []
     problems = []
@@ -49,13 +63,19 @@ def parse_districts(text: str | None) -> list[District]:
         line = line.strip()
         if not line:
             continue
-        parts = [p for p in _DISTRICT_SPLIT.split(line) if p]
-        if len(parts) != 3 or any(len(p) > 40 for p in parts):
+        code = re.match(r"^(\d{6})(?:\s|$)", line)
+        if code:
+            place = divisions.place_of(code.group(1))
+        else:
+            parts = _split_district(line)
+            place = divisions.resolve(*parts) if len(parts) == 3 else None
+        if place is None:
             problems.append(str(_l(
-                "Line %(number)d (%(line)s): write province, city and district, "
-                "separated by spaces.", number=number, line=line[:60])))
+                "Line %(number)d (%(line)s) is not a district of the national divisions: "
+                "choose it from the lists, or write province, city and district, e.g. "
+                "上海市 上海市 徐汇区.", number=number, line=line[:60])))
             continue
-        triple = (parts[0], parts[1], parts[2])
+        triple = (place.province.name, place.city.name, place.district.name)
         if triple not in result:
             result.append(triple)
     if problems:
@@ -63,19 +83,29 @@ def parse_districts(text: str | None) -> list[District]:
     return result
 
 
-def format_districts(center: Center) -> str:
+def district_line(row, english: bool = False) -> str:
+    """A district as the textarea and the picker write it: its code, then its names."""
+    place = divisions.place_of(row.district_code)
+    if place is None:
+        return f"{row.province} {row.city} {row.district}"
+    if english:
+        return f"{place.district.code} " + " / ".join(
+            (place.province.name_en, place.city.name_en, place.district.name_en))
+    return f"{place.district.code} {place.province.name} {place.city.name} {place.district.name}"
+
+
+def format_districts(center: Center, english: bool = False) -> str:
     """The center's districts outside any zone, as the textarea shows them."""
-    return "\n".join(f"{d.province} {d.city} {d.district}" for d in center.districts
-                     if d.zone_id is None)
+    return "\n".join(district_line(d, english) for d in center.districts if d.zone_id is None)
 
 
-def center_form_data(center: Center) -> dict:
+def center_form_data(center: Center, english: bool = False) -> dict:
     """A center's fields as the edit form shows them (districts as lines)."""
     names = ("code", "name_zh", "name_en", "is_pickup", "is_delivery", "is_warehouse",
              "province", "city", "district", "address_zh", "address_en", "lat", "lng", "phone",
              "contact_person", "opens_at", "closes_at", "radius_km", "active")
     data = {name: getattr(center, name) for name in names}
-    data["districts"] = format_districts(center)
+    data["districts"] = format_districts(center, english)
     data["weekly_hours"] = format_week(center)
     data["holidays"] = format_holidays(center)
     return data
@@ -164,13 +194,16 @@ def _write_center(center: Center, clean: dict) -> None:
         setattr(center, name, value)
     # Keep rows that stay, drop the others, add the new ones: re-adding a row in the same
     # flush would collide with its own unique key. A zone's districts are the zone's to edit.
-    existing = {(d.province, d.city, d.district): d for d in center.districts}
+    # Rows are matched by their district's code (a row typed "上海 上海 徐汇" is 徐汇区).
+    existing = {divisions.key_of(d.province, d.city, d.district): d for d in center.districts}
+    keys = {divisions.key_of(*key): key for key in wanted}
     for key, row in existing.items():
-        if key not in wanted and row.zone_id is None:
+        if key not in keys and row.zone_id is None:
             center.districts.remove(row)
-    for key in wanted:
+    for key, names in keys.items():
         if key not in existing:
-            center.districts.append(CenterDistrict(province=key[0], city=key[1], district=key[2]))
+            center.districts.append(CenterDistrict(province=names[0], city=names[1],
+                                                   district=names[2]))
 
 
 def create_center(data: dict, actor: User) -> Center:

@@ -125,6 +125,12 @@ class StockForm(FlaskForm):
         return None
 
 
+#: how districts are typed where the picker is not (no JavaScript)
+DISTRICTS_HELP = _l("One district a line, from the national divisions: its code, or province, "
+                    "city and district, e.g. 310104, 上海市 上海市 徐汇区 or Shanghai / Shanghai "
+                    "/ Xuhui District.")
+
+
 class CenterForm(FlaskForm):
     code = StringField(_l("Code"), validators=[
         DataRequired(), Length(max=20),
@@ -155,8 +161,7 @@ class CenterForm(FlaskForm):
         Optional(), NumberRange(min=0, max=500)],
         description=_l("A delivery center also serves addresses within this distance."))
     districts = TextAreaField(_l("Delivery districts"), validators=[Optional(), Length(max=20000)],
-                              description=_l("One per line: province city district, "
-                                             "e.g. 上海市 上海市 徐汇区"))
+                              description=DISTRICTS_HELP)
     weekly_hours = TextAreaField(_l("Hours by weekday"), validators=[
         Optional(), Length(max=2000)], description=_l(
         "Only the days that differ from the usual hours, one per line, e.g. "
@@ -209,7 +214,7 @@ class ZoneForm(FlaskForm):
     radius_km = NumberField(_l("Radius (km)"), validators=[Optional(), NumberRange(min=0.1,
                                                                                   max=500)])
     districts = TextAreaField(_l("Districts"), validators=[Optional(), Length(max=20000)],
-                              description=_l("One per line: province city district."))
+                              description=DISTRICTS_HELP)
 
     def data_for_service(self) -> dict:
         return {"name": (self.name.data or "").strip(), "fee_amount": _fen(self.fee.data),

@@ -24,7 +24,7 @@ from core.extensions import db
 from core.models import Role, User
 from core.privacy import mask_phone, shown_phone
 
-from . import lots, services, slots, transfers
+from . import divisions, lots, services, slots, transfers
 from .access import check_center_access, whole_for_delivery
 from .centers import active_centers
 from .dues import to_collect
@@ -37,6 +37,9 @@ from .queue import group_by_slot
 
 bp = Blueprint("fulfillment", __name__)
 bp.add_app_template_global(routing_word)
+#: a division's name in the reader's language, from its code (addresses keep the Chinese)
+bp.add_app_template_global(divisions.local_name, "division_name")
+bp.add_app_template_global(divisions.city_name, "city_name")
 
 DESK_ROLES = (Role.STAFF, Role.ADMIN)
 

@@ -6,6 +6,7 @@ covers the address, sets the fee; coverage without a zone is delivered free.
 """
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -28,15 +29,39 @@ def _distance(center: Center, address: dict) -> float | None:
     return haversine_km(lat, lng, center.lat, center.lng)
 
 
-def delivery_areas() -> list[tuple[str, str, str]]:
-    """The (province, city, district) our active delivery centers serve, in order."""
-    return list(db.session.execute(
-        sa.select(CenterDistrict.province, CenterDistrict.city, CenterDistrict.district)
+class Area(NamedTuple):
+    """A district a delivery center serves, as the center wrote it, and its code."""
+
+    province: str
+    city: str
+    district: str
+    district_code: str | None
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        """(province, city, district) in the reader's language (as written when the code
+        is unknown)."""
+        place = divisions.place_of(self.district_code)
+        if place is None:
+            return self.province, self.city, self.district
+        return place.province.local(), place.city.local(), place.district.local()
+
+
+def delivery_areas() -> list[Area]:
+    """The districts our active delivery centers serve, in order, each once."""
+    rows = db.session.execute(
+        sa.select(CenterDistrict.province, CenterDistrict.city, CenterDistrict.district,
+                  CenterDistrict.district_code)
         .join(Center, Center.id == CenterDistrict.center_id)
         .where(Center.active.is_(True), Center.is_delivery.is_(True))
         .distinct().order_by(CenterDistrict.province, CenterDistrict.city,
                              CenterDistrict.district)
-    ).all())
+    ).all()
+    areas: dict = {}
+    for row in rows:
+        areas.setdefault(row.district_code or (row.province, row.city, row.district),
+                         Area(*row))
+    return list(areas.values())
 
 
 def zone_for(center: Center, address: dict) -> tuple[bool, DeliveryZone | None]:
@@ -119,8 +144,9 @@ def add_zone(center: Center, *, name: str, fee_amount: int, free_over_amount: in
         errors["radius_km"] = [str(_l("Enter a distance from 0 to 500 km."))]
     if not districts and radius_km is None:
         errors["districts"] = [str(_l("A zone needs districts, a radius, or both."))]
-    rows = {(d.province, d.city, d.district): d for d in center.districts}
-    taken = [" ".join(key) for key in districts if key in rows and rows[key].zone_id is not None]
+    rows = {divisions.key_of(d.province, d.city, d.district): d for d in center.districts}
+    taken = [" ".join(key) for key in districts if (row := rows.get(divisions.key_of(*key)))
+             is not None and row.zone_id is not None]
     if taken:
         errors["districts"] = [str(_l("Already in another zone: %(districts)s",
                                       districts=", ".join(taken)))]
@@ -131,7 +157,7 @@ def add_zone(center: Center, *, name: str, fee_amount: int, free_over_amount: in
                         radius_km=radius_km)
     db.session.add(zone)
     for key in districts:
-        row = rows.get(key)
+        row = rows.get(divisions.key_of(*key))
         if row is None:
             row = CenterDistrict(province=key[0], city=key[1], district=key[2])
             center.districts.append(row)

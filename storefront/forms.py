@@ -16,6 +16,7 @@ from wtforms import (
     FloatField,
     Form,
     FormField,
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectMultipleField,
@@ -34,6 +35,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from core.clock import shop_today
 from core.forms import IntegerField
+from fulfillment import divisions
 from fulfillment.models import Method
 
 from .models import PaymentMethod
@@ -105,7 +107,36 @@ class CheckoutLineForm(Form):
     quantity = _quantity_field()
 
 
-class CheckoutForm(FlaskForm):
+class PickedPlace:
+    """The address picker's codes (hidden fields it fills beside the names): when a district
+    code is sent, the codes say the place and the names follow them; a code that names no
+    district, or three that are not one place, is an error on the district. Without codes
+    (no JavaScript, or an app) the typed names are read as they are, in Chinese or English.
+    """
+
+    province_code = HiddenField(filters=[lambda v: (v or "").strip()])
+    city_code = HiddenField(filters=[lambda v: (v or "").strip()])
+    district_code = HiddenField(filters=[lambda v: (v or "").strip()])
+
+    def take_picked_place(self) -> bool:
+        """Fill the names from the codes, when there are codes; False when they are wrong."""
+        code = self.district_code.data
+        if not code:
+            return True
+        place = divisions.resolve_codes(self.province_code.data, self.city_code.data, code)
+        if place is None:
+            return False
+        self.province.data = place.province.name
+        self.city.data = place.city.name
+        self.district.data = place.district.name
+        return True
+
+    def refuse_picked_place(self) -> None:
+        self.district.errors = [*self.district.errors, _l(
+            "Please choose the district from the list.")]
+
+
+class CheckoutForm(PickedPlace, FlaskForm):
     """Pickup at a store or delivery to an address, and how to pay.
 
     The view sets ``center_ids`` (the stores on offer) before validating; the address is
@@ -161,7 +192,11 @@ class CheckoutForm(FlaskForm):
                 PaymentMethod.STRIPE, _l("Pay online: card, Alipay or WeChat Pay"))]
 
     def validate(self, extra_validators=None) -> bool:
+        picked = self.take_picked_place()
         valid = super().validate(extra_validators)
+        if not picked and self.method.data in Method.SHIPPED and not self.uses_saved_address():
+            self.refuse_picked_place()
+            valid = False
         if self.method.data == Method.PICKUP:
             if self.center_id.data not in self.center_ids and not self.center_id.errors:
                 self.center_id.errors = [_l("Please choose a store.")]

@@ -22,6 +22,7 @@ from core.clock import shop_today
 from core.models import Role
 from core.privacy import shown_address, shown_phone
 from core.storage import upload_url
+from fulfillment import divisions
 from fulfillment.access import whole_for_delivery
 from fulfillment.models import FulfillmentStatus, Method
 from fulfillment.schemas import (
@@ -171,6 +172,11 @@ class OrderLineInSchema(Schema):
 
 
 class AddressSchema(Schema):
+    """Province, city and district in Chinese (上海市, or 上海), in English (Shanghai, Xuhui
+    District, or Xuhui) or as their GB/T 2260 codes: the order keeps them as the divisions
+    name them in Chinese, with ``province_code``, ``city_code``, ``district_code`` and the
+    English names (``province_en``, ...) beside them."""
+
     name = PlainText(required=True, validate=validate.Length(min=1, max=100))
     phone = PlainText(required=True, validate=[validate.Length(max=32), PHONE])
     province = PlainText(required=True, validate=validate.Length(min=1, max=40))
@@ -257,7 +263,10 @@ class OrderFulfillmentSchema(Schema):
     pickup_code = fields.Method("_hidden", metadata={
         "type": "string",
         "description": "Only for the order's owner, and only once the order is ready."})
-    address = fields.Dict(allow_none=True)
+    address = fields.Dict(allow_none=True, metadata={
+        "description": "name, phone, province, city, district, street (lat, lng when known); "
+                       "for a place of the national divisions also province_code, city_code, "
+                       "district_code and province_en, city_en, district_en"})
     slot = fields.Nested(SlotSchema, allow_none=True)
     ready_at = fields.DateTime(allow_none=True)
     dispatched_at = fields.DateTime(allow_none=True)
@@ -329,7 +338,8 @@ class OrderSchema(Schema):
             or whole_for_delivery(self.viewer, f)
         data["contact_phone"] = shown_phone(order.contact_phone, whole=whole)
         if f is not None:
-            data["fulfillment"]["address"] = shown_address(f.address, whole=whole)
+            data["fulfillment"]["address"] = divisions.with_english(
+                shown_address(f.address, whole=whole))
         return data
 
 

@@ -74,7 +74,12 @@ class DivisionQuerySchema(Schema):
 
 class DivisionSchema(Schema):
     code = fields.String(metadata={"description": "GB/T 2260 code, e.g. 310104"})
-    name = fields.String(metadata={"example": "徐汇区"})
+    name = fields.String(metadata={"description": "The Chinese name, as addresses keep it",
+                                   "example": "徐汇区"})
+    name_en = fields.String(metadata={"description": "The English name (pinyin)",
+                                      "example": "Xuhui District"})
+    label = fields.String(metadata={"description": "The name in the reader's language (the "
+                                    "lang cookie or Accept-Language): name_en in English"})
 
 
 class DivisionListSchema(Schema):
@@ -82,7 +87,8 @@ class DivisionListSchema(Schema):
 
 
 @route(bp, "/divisions", summary="The national administrative divisions: provinces, a "
-       "province's cities, a city's districts (for the address picker)", tag="catalog",
+       "province's cities, a city's districts (for the address picker), named in Chinese "
+       "and English", tag="catalog",
        query=DivisionQuerySchema, response=DivisionListSchema, auth=False,
        errors=("400:validation_error",))
 def list_divisions():
@@ -93,5 +99,8 @@ def list_divisions():
         found = divisions.cities_of(args["province"])
     else:
         found = divisions.provinces()
-    return ok(DivisionListSchema().dump({"items": [{"code": d.code, "name": d.name}
-                                                   for d in found]}))
+    response, status = ok(DivisionListSchema().dump({"items": [
+        {"code": d.code, "name": d.name, "name_en": d.name_en, "label": d.local()}
+        for d in found]}))
+    response.vary.add("Accept-Language")  # the label follows the reader's language
+    return response, status

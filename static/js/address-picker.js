@@ -1,7 +1,11 @@
 /* The address picker: province -> city -> district from the national divisions
-   (/api/v1/divisions), three lists above the typed fields. Choosing fills the fields with
-   the divisions' names (a "change" event, so the delivery quote follows); the fields can
-   still be typed, and without JavaScript they are all there is. */
+   (/api/v1/divisions), named in the page's language (English names are the pinyin:
+   Shanghai, Xuhui District). With it the picker is the way in: the typed fields become
+   hidden fields it fills with the divisions' Chinese names (what a courier reads), and the
+   hidden *_code fields with their codes; a "change" event follows, so the delivery quote
+   does too. A field's error moves under its list. Without JavaScript, or when the lists
+   cannot be loaded, the typed fields are all there is (the server reads Chinese or English
+   names tolerantly). */
 (function () {
   "use strict";
   var LEVELS = ["province", "city", "district"];
@@ -9,29 +13,68 @@
   function bare(name) {
     return (name || "").replace(/\s+/g, "").replace(/(省|市|区|县|自治区|特别行政区)$/, "");
   }
+  function latin(name) {
+    return (name || "").toLowerCase().replace(/[\s'’.\-]+/g, "")
+      .replace(/(district|county|city|newarea|prefecture)$/, "");
+  }
+  function names(item, wanted) {
+    if (!wanted) { return false; }
+    return item.code === wanted || item.name === wanted || bare(item.name) === bare(wanted) ||
+      (!!item.name_en && latin(item.name_en) === latin(wanted));
+  }
 
   document.querySelectorAll("[data-address-picker]").forEach(function (grid) {
     var url = grid.getAttribute("data-url");
-    var inputs = {}, selects = {};
+    var english = grid.getAttribute("data-lang") === "en";
+    var inputs = {}, codes = {}, selects = {}, wrappers = {};
     var ok = LEVELS.every(function (level) {
       inputs[level] = grid.querySelector("input[name=" + level + "]");
-      return !!inputs[level];
+      codes[level] = grid.querySelector("input[name=" + level + "_code]");
+      return !!inputs[level] && !!codes[level];
     });
     if (!ok || !url) { return; }
-    // a row of three lists above the typed fields; the fields stay (typing still works,
-    // read tolerantly by the server: "上海 / 徐汇" is 上海市 / 徐汇区)
     var row = document.createElement("div");
     row.className = "picker-row";
     row.setAttribute("data-testid", "address-picker");
+    row.setAttribute("role", "group");
     LEVELS.forEach(function (level) {
+      var input = inputs[level];
+      var field = document.createElement("div");
+      field.className = "field";
       var select = document.createElement("select");
+      select.id = "pick-" + level + "-" + (input.id || level);
       select.setAttribute("data-testid", "pick-" + level);
-      select.setAttribute("aria-label", grid.getAttribute("data-label-" + level) || level);
-      row.appendChild(select);
+      var label = document.createElement("label");
+      label.setAttribute("for", select.id);
+      label.textContent = grid.getAttribute("data-label-" + level) || level;
+      field.appendChild(label);
+      field.appendChild(select);
+      row.appendChild(field);
       selects[level] = select;
+      wrappers[level] = input.closest(".field") || input;
     });
-    var firstField = inputs.province.closest(".field") || inputs.province;
-    firstField.parentNode.insertBefore(row, firstField);
+    wrappers.province.parentNode.insertBefore(row, wrappers.province);
+
+    // the typed fields become hidden fields; their errors (from the server) go under the lists
+    function useTyped(yes) {
+      row.hidden = yes;
+      LEVELS.forEach(function (level) {
+        wrappers[level].hidden = !yes;
+        inputs[level].type = yes ? "text" : "hidden";
+      });
+    }
+    LEVELS.forEach(function (level) {
+      var errors = wrappers[level].querySelector(".errors");
+      if (errors) {
+        var copy = errors.cloneNode(true);
+        copy.id = selects[level].id + "-error";
+        selects[level].parentNode.appendChild(copy);
+        selects[level].parentNode.classList.add("has-error");
+        selects[level].setAttribute("aria-invalid", "true");
+        selects[level].setAttribute("aria-describedby", copy.id);
+      }
+    });
+    useTyped(false);
 
     function fill(level, items, wanted) {
       var select = selects[level];
@@ -44,64 +87,74 @@
       items.forEach(function (item) {
         var option = document.createElement("option");
         option.value = item.code;
-        option.textContent = item.name;
+        option.textContent = english && item.name_en ? item.name_en : item.name;
         select.appendChild(option);
-        if (wanted && (item.name === wanted || bare(item.name) === bare(wanted))) { chosen = item; }
+        if (!chosen && names(item, wanted)) { chosen = item; }
       });
-      if (!chosen && items.length === 1 && level === "city") { chosen = items[0]; }
+      // a municipality's only city (上海市), a county-level city's only district (仙桃市)
+      if (!chosen && items.length === 1 && level !== "province") { chosen = items[0]; }
       select.value = chosen ? chosen.code : "";
       select.disabled = items.length === 0;
+      select._items = items;
       return chosen;
     }
     function load(query) {
       return fetch(url + (query ? "?" + query : ""), {headers: {Accept: "application/json"}})
-        .then(function (r) { return r.ok ? r.json() : {items: []}; })
+        .then(function (r) {
+          if (!r.ok) { throw new Error("divisions " + r.status); }
+          return r.json();
+        })
         .then(function (body) { return body.items || []; });
     }
-    function set(level, name) {
+    function set(level, item) {
+      var name = item ? item.name : "", code = item ? item.code : "";
+      codes[level].value = code;
       if (inputs[level].value !== name) {
         inputs[level].value = name;
         inputs[level].dispatchEvent(new Event("change", {bubbles: true}));
       }
     }
-    function nameOf(level) {
+    function chosen(level) {
       var select = selects[level];
-      return select.value ? select.options[select.selectedIndex].textContent : "";
+      return (select._items || []).filter(function (item) { return item.code === select.value; })[0] || null;
     }
-    function loadDistricts(cityCode, wanted) {
-      if (!cityCode) { fill("district", [], null); set("district", ""); return Promise.resolve(); }
-      return load("city=" + cityCode).then(function (items) {
-        var chosen = fill("district", items, wanted);
-        set("district", chosen ? chosen.name : "");
+    function loadDistricts(city, wanted) {
+      if (!city) { fill("district", [], null); set("district", null); return Promise.resolve(); }
+      return load("city=" + city.code).then(function (items) {
+        set("district", fill("district", items, wanted));
       });
     }
-    function loadCities(provinceCode, wantedCity, wantedDistrict) {
-      if (!provinceCode) { fill("city", [], null); fill("district", [], null); set("city", ""); set("district", ""); return Promise.resolve(); }
-      return load("province=" + provinceCode).then(function (items) {
-        var chosen = fill("city", items, wantedCity);
-        set("city", chosen ? chosen.name : "");
-        return loadDistricts(chosen ? chosen.code : "", wantedDistrict);
+    function loadCities(province, wantedCity, wantedDistrict) {
+      if (!province) {
+        fill("city", [], null); fill("district", [], null);
+        set("city", null); set("district", null);
+        return Promise.resolve();
+      }
+      return load("province=" + province.code).then(function (items) {
+        var city = fill("city", items, wantedCity);
+        set("city", city);
+        return loadDistricts(city, wantedDistrict);
       });
     }
     selects.province.addEventListener("change", function () {
-      set("province", nameOf("province"));
-      loadCities(selects.province.value, null, null);
+      var province = chosen("province");
+      set("province", province);
+      loadCities(province, null, null).catch(function () { useTyped(true); });
     });
     selects.city.addEventListener("change", function () {
-      set("city", nameOf("city"));
-      loadDistricts(selects.city.value, null);
+      var city = chosen("city");
+      set("city", city);
+      loadDistricts(city, null).catch(function () { useTyped(true); });
     });
-    selects.district.addEventListener("change", function () { set("district", nameOf("district")); });
+    selects.district.addEventListener("change", function () { set("district", chosen("district")); });
 
     var start = {province: inputs.province.value, city: inputs.city.value, district: inputs.district.value};
     load("").then(function (items) {
-      var chosen = fill("province", items, start.province);
-      if (chosen) {
-        set("province", chosen.name);
-        return loadCities(chosen.code, start.city, start.district);
-      }
+      var province = fill("province", items, start.province);
+      set("province", province);
+      if (province) { return loadCities(province, start.city, start.district); }
       fill("city", [], null);
       fill("district", [], null);
-    }).catch(function () { row.hidden = true; });
+    }).catch(function () { useTyped(true); });
   });
 })();

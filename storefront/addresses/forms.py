@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired, Length
 
-from ..forms import _strip, phone_validators
+from ..forms import PickedPlace, _strip, phone_validators
 from .services import LIMITS
 
 
@@ -14,7 +14,7 @@ def _text(label, name: str) -> StringField:
         InputRequired(message=_l("Please fill this in.")), Length(max=LIMITS[name])])
 
 
-class AddressForm(FlaskForm):
+class AddressForm(PickedPlace, FlaskForm):
     name = _text(_l("Recipient"), "name")
     phone = StringField(_l("Phone"), filters=[_strip], validators=phone_validators())
     province = _text(_l("Province"), "province")
@@ -22,6 +22,13 @@ class AddressForm(FlaskForm):
     district = _text(_l("District"), "district")
     street = _text(_l("Street and number"), "street")
     is_default = BooleanField(_l("Use as my default address"))
+
+    def validate(self, extra_validators=None) -> bool:
+        picked = self.take_picked_place()
+        valid = super().validate(extra_validators)
+        if not picked:
+            self.refuse_picked_place()
+        return valid and picked
 
     def address(self) -> dict:
         return {name: getattr(self, name).data

@@ -3,6 +3,7 @@ what it gets back."""
 
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
+from fulfillment import divisions
 from fulfillment.schemas import PlainText
 
 from ..forms import PHONE_PATTERN
@@ -23,7 +24,10 @@ def _coordinate(bound: int) -> fields.Float:
 
 class SavedAddressPatchSchema(Schema):
     """A change: only the fields given change. Changing the place without a new position
-    forgets the old one; ``is_default`` true makes this the default."""
+    forgets the old one; ``is_default`` true makes this the default. The province, city and
+    district may be given in Chinese (上海市, or 上海), in English (Shanghai, Xuhui District,
+    Xuhui) or as their codes: they are kept as the divisions name them in Chinese, with
+    their codes (and English names) beside them."""
 
     name = _text("name", False)
     phone = _text("phone", False)
@@ -64,6 +68,15 @@ class SavedAddressSchema(Schema):
     city = fields.String()
     district = fields.String()
     street = fields.String()
+    province_code = fields.String(allow_none=True, metadata={
+        "description": "GB/T 2260 code of the province; null when the names are no known place"})
+    city_code = fields.String(allow_none=True)
+    district_code = fields.String(allow_none=True)
+    province_en = fields.Function(lambda a: divisions.english_of(a.province_code),
+                                  allow_none=True, metadata={"example": "Shanghai"})
+    city_en = fields.Function(lambda a: divisions.english_of(a.city_code), allow_none=True)
+    district_en = fields.Function(lambda a: divisions.english_of(a.district_code),
+                                  allow_none=True, metadata={"example": "Xuhui District"})
     lat = fields.Float(metadata={"description": "Absent when the position is not known."})
     lng = fields.Float(metadata={"description": "Absent when the position is not known."})
     is_default = fields.Boolean()

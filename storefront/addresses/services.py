@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
+from fulfillment import divisions
 
 from ..forms import PHONE_PATTERN
 from .models import Address
@@ -210,7 +211,9 @@ def remember_address(user: User, address: dict) -> Address | None:
     """Save an address typed at checkout (without the page's position, which is where the
     shopper was, not the address): the saved twin if there is one, None when the book is
     full, else the new address."""
-    fields = clean_address({k: v for k, v in address.items() if k in LIMITS})
+    fields = divisions.canonical(clean_address({k: v for k, v in address.items()
+                                                if k in LIMITS}))
+    fields = {k: v for k, v in fields.items() if k in LIMITS}  # as saved: "Xuhui" is 徐汇区
     for saved in addresses_of(user):
         if all(getattr(saved, name) == value for name, value in fields.items()):
             return saved

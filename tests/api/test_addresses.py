@@ -24,7 +24,9 @@ def test_save_list_and_choose_the_default(client, shop, token_for):
     first = client.post(URL, json=HOME, headers=headers)
     assert first.status_code == 201, first.get_json()
     home = first.get_json()
-    assert home == dict(HOME, id=home["id"], is_default=True)  # the first one; no position
+    assert home == dict(HOME, id=home["id"], is_default=True,  # the first one; no position
+                        province_code="310000", city_code="310000", district_code="310104",
+                        province_en="Shanghai", city_en="Shanghai", district_en="Xuhui District")
     office = client.post(URL, json=dict(OFFICE, lat=31.2286, lng=121.4547, is_default=True),
                          headers=headers)
     assert office.status_code == 201, office.get_json()
@@ -149,6 +151,7 @@ def test_an_order_to_a_saved_address(client, shop, token_for, place, session):
     order = response.get_json()
     assert without_codes(order["fulfillment"]["address"]) == dict(HOME, name="王太太")
     assert order["fulfillment"]["address"]["district_code"]  # the divisions' codes beside
+    assert order["fulfillment"]["address"]["district_en"] == "Xuhui District"
     assert order["contact_name"] == "王太太"
     assert (order["center_id"], order["delivery_fee"]) == (
         typed.get_json()["center_id"], typed.get_json()["delivery_fee"])
@@ -212,5 +215,6 @@ def test_the_openapi_document_lists_the_address_book(client):
 
 
 def without_codes(address: dict) -> dict:
-    """An order's address without the divisions' codes the order keeps beside the names."""
-    return {k: v for k, v in address.items() if not k.endswith("_code")}
+    """An order's address without the divisions' codes the order keeps beside the names,
+    and the English names the API adds from them."""
+    return {k: v for k, v in address.items() if not k.endswith(("_code", "_en"))}
