@@ -89,12 +89,16 @@ _TMP = sa.Table(
     sa.Column("m", sa.Integer), sa.Column("active", sa.Boolean))
 
 
-def _aggregates(now, *, until=None, with_category: bool = True) -> sa.Select:
+def _aggregates(now, *, until=None, with_category: bool = True,
+                users: list[int] | None = None) -> sa.Select:
     """One row per buyer: figures, favourite center and category, RFM scores. ``until``:
     only the orders placed before it; without ``with_category`` the favourite category is
-    left out (None), which spares a pass over the order lines."""
+    left out (None), which spares a pass over the order lines; ``users``: only these
+    buyers (their RFM scores are then ranked among themselves only: not to be kept)."""
     # an anonymous sale at a counter belongs to nobody until a member claims it
     counted = sa.and_(Order.status.in_(COUNTED), Order.user_id.is_not(None))
+    if users is not None:
+        counted = sa.and_(counted, Order.user_id.in_(users))
     if until is not None:
         counted = sa.and_(counted, Order.created_at < until)
     in_year = Order.created_at >= now - YEAR
@@ -182,6 +186,26 @@ def _stage(orders_count, last_order_at, is_member, now):
         (orders_count > 1, Stage.REPEAT),
         (orders_count == 1, Stage.FIRST_TIME),
         else_=Stage.PROSPECT)
+
+
+def refresh_buyers(user_ids: list[int], now) -> int:
+    """The figures of these buyers after their orders changed, in one UPDATE from their
+    orders: count, spend, recency, favourite center and category, stage; how many rows.
+    The RFM scores and segment rank a buyer among everyone: ``recompute_figures`` keeps
+    those. A buyer with no order counted any more keeps their figures until it runs."""
+    if not user_ids:
+        return 0
+    c = Customer.__table__
+    t = _aggregates(now, users=list(user_ids)).subquery("buyers")
+    is_member = sa.exists().where(Membership.user_id == c.c.user_id,
+                                  Membership.closed_at.is_(None))
+    return db.session.execute(
+        sa.update(c).where(c.c.user_id == t.c.user_id).values(
+            orders_count=t.c.n, lifetime_amount=t.c.lifetime, first_order_at=t.c.first,
+            last_order_at=t.c.last, frequency=t.c.freq, monetary_amount=t.c.mon,
+            avg_basket_amount=t.c.lifetime // t.c.n, favourite_center_id=t.c.center,
+            favourite_category_id=t.c.category, stage=_stage(t.c.n, t.c.last, is_member, now))
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def recompute_figures(now) -> str:

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import User
+from core.models import Role, User
 from core.sql import insert_ignoring
 
-from .models import FiguresDue
-from .services import ensure_customer, refresh_figures
+from .figures import refresh_buyers
+from .models import Customer, FiguresDue
+from .services import ensure_customer
 
 #: how many customers one run of the job refreshes at most
 BATCH = 500
@@ -60,10 +61,17 @@ def refresh_due(user_ids: list[int] | None = None, *, limit: int = BATCH) -> int
     ).scalars().all()
     if not due:
         return 0
-    users = db.session.execute(sa.select(User).where(User.id.in_(due))).scalars().all()
-    for user in users:
-        if not user.is_staff_member:
-            refresh_figures(ensure_customer(user))
+    buyers = db.session.execute(
+        sa.select(User.id, Customer.id).outerjoin(Customer, Customer.user_id == User.id)
+        .where(User.id.in_(due), User.role.not_in(Role.STAFF_MEMBERS))).all()
+    for user_id, customer_id in buyers:
+        if customer_id is None:  # a first order: the profile is made (or a prospect's taken)
+            ensure_customer(db.session.get(User, user_id))
+    user_ids = [user_id for user_id, _ in buyers]
+    refresh_buyers(user_ids, utcnow())
+    for obj in list(db.session.identity_map.values()):  # what the UPDATE wrote, read afresh
+        if isinstance(obj, Customer) and obj.user_id in user_ids:
+            db.session.expire(obj)
     return len(due)
 
 

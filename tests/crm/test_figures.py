@@ -8,7 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from core.clock import utcnow
-from crm.customers.figures import Segment, recompute_figures, rfm_grid, segment_of
+from crm.customers.figures import (
+    Segment,
+    recompute_figures,
+    refresh_buyers,
+    rfm_grid,
+    segment_of,
+)
 from crm.customers.models import Customer
 from crm.customers.services import ensure_customer, refresh_figures
 from storefront.models import Category, Order
@@ -58,6 +64,35 @@ def test_bulk_recompute_agrees_with_the_per_customer_figures(session, shop, make
     assert a_row.avg_basket_amount == (12800 + 2 * 88800 + 88800) // 3
     assert [session.get(Customer, x.id).stage for x in customers] == [
         "repeat", "dormant", "prospect", "lost"]
+
+
+def test_the_buyers_refreshed_after_their_orders_agree_with_the_per_customer_figures(
+        session, shop, make_user, make_product, make_order):
+    """``refresh_buyers`` (after a checkout's commit) writes what ``refresh_figures`` would,
+    for the buyers named and no one else."""
+    gifts = Category(slug="gift-boxes", name_zh="礼盒")
+    box = make_product(price=88800, category=gifts)
+    a, b, other = (make_user() for _ in range(3))
+    make_order(a, shop.products[0], shop.store, days_ago=3)
+    make_order(a, box, shop.far_store, days_ago=40, quantity=2)
+    make_order(a, box, shop.far_store, days_ago=400)
+    make_order(b, shop.products[1], shop.store, days_ago=200)
+    make_order(other, shop.products[0], shop.hub, days_ago=5)
+    customers = [ensure_customer(u) for u in (a, b, other)]
+    now = utcnow()
+    expected = {}
+    for customer in customers:
+        refresh_figures(customer, now)
+        expected[customer.id] = snapshot(customer)
+    session.execute(sa.update(Customer).values(orders_count=7, lifetime_amount=1, stage="vip",
+                                               favourite_center_id=None))
+    session.expire_all()
+
+    assert refresh_buyers([a.id, b.id], now) == 2
+    for customer in customers[:2]:
+        assert snapshot(session.get(Customer, customer.id)) == expected[customer.id]
+    untouched = session.get(Customer, customers[2].id)
+    assert (untouched.orders_count, untouched.stage) == (7, "vip")
 
 
 def test_rfm_quintiles_and_segments(session, shop, make_user, make_order):
