@@ -4,6 +4,7 @@
 import sqlalchemy as sa
 
 from core.signals import order_paid
+from crm.customers.services import customer_for_user
 from crm.outreach.confirmations import notify_order_confirmed
 from crm.outreach.models import OutboxMessage
 from storefront.orders import place_order
@@ -31,6 +32,11 @@ def test_a_pickup_order_is_confirmed_with_what_happens_next(session, shop):
         assert "¥128.00" in message.body  # paid at the desk
     assert sms.body.startswith("【")
     assert notify_order_confirmed(order) == []  # once
+    # the customer the messages count against, looked up by the INSERT itself
+    customer = customer_for_user(shop.shopper.id)
+    session.expire_all()
+    assert customer is not None
+    assert {m.customer_id for m in confirmations(session, order)} == {customer.id}
 
 
 def test_a_delivery_order_says_who_delivers(session, shop):
