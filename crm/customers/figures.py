@@ -8,6 +8,7 @@ table, so 100,000 customers and a million orders take seconds on PostgreSQL.
 
 from datetime import timedelta
 from enum import StrEnum, nonmember
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -15,6 +16,7 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from core.database import analyze, tune_for_bulk
 from core.extensions import db
+from core.models import UTCDateTime
 from storefront.loyalty.models import Membership
 from storefront.models import Order, OrderLine, OrderStatus, Product
 
@@ -89,16 +91,12 @@ _TMP = sa.Table(
     sa.Column("m", sa.Integer), sa.Column("active", sa.Boolean))
 
 
-def _aggregates(now, *, until=None, with_category: bool = True,
-                users: list[int] | None = None) -> sa.Select:
+def _aggregates(now, *, until=None, with_category: bool = True) -> sa.Select:
     """One row per buyer: figures, favourite center and category, RFM scores. ``until``:
     only the orders placed before it; without ``with_category`` the favourite category is
-    left out (None), which spares a pass over the order lines; ``users``: only these
-    buyers (their RFM scores are then ranked among themselves only: not to be kept)."""
+    left out (None), which spares a pass over the order lines."""
     # an anonymous sale at a counter belongs to nobody until a member claims it
     counted = sa.and_(Order.status.in_(COUNTED), Order.user_id.is_not(None))
-    if users is not None:
-        counted = sa.and_(counted, Order.user_id.in_(users))
     if until is not None:
         counted = sa.and_(counted, Order.created_at < until)
     in_year = Order.created_at >= now - YEAR
@@ -179,9 +177,14 @@ def _create_temp_table_as(element, compiler, **kw):
 
 def _stage(orders_count, last_order_at, is_member, now):
     """The stage in SQL, as ``services.derive_stage`` decides it."""
+    return _stage_by(orders_count, last_order_at, is_member, now - LOST_AFTER,
+                     now - DORMANT_AFTER)
+
+
+def _stage_by(orders_count, last_order_at, is_member, lost_before, dormant_before):
     return sa.case(
-        (sa.and_(orders_count > 0, last_order_at < now - LOST_AFTER), Stage.LOST),
-        (sa.and_(orders_count > 0, last_order_at < now - DORMANT_AFTER), Stage.DORMANT),
+        (sa.and_(orders_count > 0, last_order_at < lost_before), Stage.LOST),
+        (sa.and_(orders_count > 0, last_order_at < dormant_before), Stage.DORMANT),
         (is_member, Stage.VIP),
         (orders_count > 1, Stage.REPEAT),
         (orders_count == 1, Stage.FIRST_TIME),
@@ -192,20 +195,51 @@ def refresh_buyers(user_ids: list[int], now) -> int:
     """The figures of these buyers after their orders changed, in one UPDATE from their
     orders: count, spend, recency, favourite center and category, stage; how many rows.
     The RFM scores and segment rank a buyer among everyone: ``recompute_figures`` keeps
-    those. A buyer with no order counted any more keeps their figures until it runs."""
+    those. A buyer with no order counted any more keeps their figures until it runs.
+    (The statement is built once and run with new values: it runs after every checkout.)"""
     if not user_ids:
         return 0
+    return db.session.execute(_buyers_update(), {
+        "users": list(user_ids), "year_ago": now - YEAR, "lost_before": now - LOST_AFTER,
+        "dormant_before": now - DORMANT_AFTER}).rowcount
+
+
+@lru_cache(maxsize=1)
+def _buyers_update() -> sa.Update:
     c = Customer.__table__
-    t = _aggregates(now, users=list(user_ids)).subquery("buyers")
+    when = {name: sa.bindparam(name, type_=UTCDateTime())
+            for name in ("year_ago", "lost_before", "dormant_before")}
+    counted = sa.and_(Order.status.in_(COUNTED),
+                      Order.user_id.in_(sa.bindparam("users", expanding=True)))
+    in_year = Order.created_at >= when["year_ago"]
+    t = (sa.select(
+        Order.user_id.label("user_id"), sa.func.count(Order.id).label("n"),
+        sa.func.sum(Order.total_amount).label("lifetime"),
+        sa.func.min(Order.created_at).label("first"), sa.func.max(Order.created_at).label("last"),
+        sa.func.sum(sa.case((in_year, 1), else_=0)).label("freq"),
+        sa.func.sum(sa.case((in_year, Order.total_amount), else_=0)).label("mon"),
+    ).where(counted).group_by(Order.user_id).subquery("buyers"))
+    own = sa.and_(Order.user_id == c.c.user_id, Order.status.in_(COUNTED))
+    center = (sa.select(Order.center_id).where(own).group_by(Order.center_id)
+              .order_by(sa.func.count().desc(), sa.func.max(Order.created_at).desc(),
+                        Order.center_id).limit(1).scalar_subquery())
+    category = (sa.select(Product.category_id).select_from(Order)
+                .join(OrderLine, OrderLine.order_id == Order.id)
+                .join(Product, Product.id == OrderLine.product_id).where(own)
+                .group_by(Product.category_id)
+                .order_by(sa.func.sum(OrderLine.line_total_amount).desc(),
+                          sa.func.max(Order.created_at).desc(), Product.category_id)
+                .limit(1).scalar_subquery())
     is_member = sa.exists().where(Membership.user_id == c.c.user_id,
                                   Membership.closed_at.is_(None))
-    return db.session.execute(
-        sa.update(c).where(c.c.user_id == t.c.user_id).values(
-            orders_count=t.c.n, lifetime_amount=t.c.lifetime, first_order_at=t.c.first,
-            last_order_at=t.c.last, frequency=t.c.freq, monetary_amount=t.c.mon,
-            avg_basket_amount=t.c.lifetime // t.c.n, favourite_center_id=t.c.center,
-            favourite_category_id=t.c.category, stage=_stage(t.c.n, t.c.last, is_member, now))
-        .execution_options(synchronize_session=False)).rowcount
+    n = sa.cast(t.c.n, sa.Integer)
+    return (sa.update(c).where(c.c.user_id == t.c.user_id).values(
+        orders_count=n, lifetime_amount=t.c.lifetime, first_order_at=t.c.first,
+        last_order_at=t.c.last, frequency=t.c.freq, monetary_amount=t.c.mon,
+        avg_basket_amount=t.c.lifetime // n, favourite_center_id=center,
+        favourite_category_id=category,
+        stage=_stage_by(n, t.c.last, is_member, when["lost_before"], when["dormant_before"]))
+        .execution_options(synchronize_session=False))
 
 
 def recompute_figures(now) -> str:
