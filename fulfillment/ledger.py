@@ -13,13 +13,16 @@ from core.extensions import db
 
 from .models import Stock, StockMovement
 
+_MOVEMENT = sa.insert(StockMovement.__table__)
+
 
 def record_movement(center_id: int, product_id: int, kind: str, *, on_hand: int = 0,
                     reserved: int = 0, actor_id: int | None = None,
                     fulfillment_id: int | None = None, lot_id: int | None = None,
                     reason: str | None = None) -> None:
-    """Append one movement (a plain INSERT: the hot path of every checkout goes through it)."""
-    db.session.execute(sa.insert(StockMovement).values(
+    """Append one movement (a plain INSERT, built once: the hot path of every checkout goes
+    through it)."""
+    db.session.execute(_MOVEMENT, dict(
         center_id=center_id, product_id=product_id, kind=kind, on_hand_delta=on_hand,
         reserved_delta=reserved, actor_id=actor_id, fulfillment_id=fulfillment_id, lot_id=lot_id,
         reason=(reason or None) and reason[:200], created_at=utcnow()))

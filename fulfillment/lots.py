@@ -7,6 +7,7 @@ the orders and the customers.
 """
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -105,20 +106,26 @@ def plan_lots(center_id: int, line: FulfillmentLine, *,
     """The lots the line's units would come from, read before any row is locked:
     ``[(lot id, units free)]`` expiring first (not past the sell-by margin), or None when
     the center does not keep this product in lots. ``allocate_lots`` takes from them."""
-    here = (Lot.center_id == center_id, Lot.product_id == line.product_id)
-    sellable = (sa.select(Lot.id.label("id"), (Lot.on_hand - Lot.reserved).label("free"),
-                          Lot.expires_on.label("expires_on"))
-                .where(*here, Lot.expires_on >= sell_by_cutoff(today),
-                       Lot.on_hand > Lot.reserved))
-    # one round trip: a row of NULLs says the center keeps no lot of it at all
-    untracked = sa.select(sa.null(), sa.null(), sa.null()).where(
-        ~sa.exists().where(*here))
-    both = sa.union_all(sellable, untracked).subquery()
-    rows = db.session.execute(sa.select(both.c.id, both.c.free)
-                              .order_by(both.c.expires_on, both.c.id)).all()
+    rows = db.session.execute(_lots_plan(), {
+        "center": center_id, "product": line.product_id, "cutoff": sell_by_cutoff(today)}).all()
     if rows and rows[0][0] is None:
         return None
     return [(lot_id, available) for lot_id, available in rows]
+
+
+@lru_cache(maxsize=1)
+def _lots_plan() -> sa.Select:
+    """The sellable lots of a product at a center, expiring first, in one round trip: a
+    row of NULLs says the center keeps no lot of it at all (built once: every checkout
+    runs it)."""
+    here = (Lot.center_id == sa.bindparam("center"), Lot.product_id == sa.bindparam("product"))
+    sellable = (sa.select(Lot.id.label("id"), (Lot.on_hand - Lot.reserved).label("free"),
+                          Lot.expires_on.label("expires_on"))
+                .where(*here, Lot.expires_on >= sa.bindparam("cutoff", type_=sa.Date()),
+                       Lot.on_hand > Lot.reserved))
+    untracked = sa.select(sa.null(), sa.null(), sa.null()).where(~sa.exists().where(*here))
+    both = sa.union_all(sellable, untracked).subquery()
+    return sa.select(both.c.id, both.c.free).order_by(both.c.expires_on, both.c.id)
 
 
 def allocate_lots(center_id: int, line: FulfillmentLine, *, today: date | None = None,
