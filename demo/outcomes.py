@@ -27,6 +27,7 @@ from crm.customers.figures import COUNTED
 from crm.customers.models import Child, Customer, SegmentSnapshot
 from crm.customers.segments import save_segment
 from crm.outreach.models import Campaign, CampaignHoldout, OutboxMessage
+from crm.outreach.uplift import MIN_GROUP
 from crm.reports import measures
 from storefront.models import Order
 
@@ -133,11 +134,16 @@ def _campaigns(agent: User, now, rng) -> int:
             .where(Customer.marketing_consent.is_(True), Customer.user_id.is_not(None),
                    Customer.created_at < sent)
             .order_by(Customer.id)).all()
-        # the same share of each group held out (stratified): the buyers' share sets the effect
+        # the same share of each group held out (stratified): the buyers' share sets the effect;
+        # both shares grow alike where a small demo would hold out too few to tell anything
+        groups = {buyer: [row[0] for row in audience if bool(row[4]) == buyer]
+                  for buyer in (True, False)}
+        expected = held_buyers * len(groups[True]) + held_others * len(groups[False])
+        scale = max(1.0, (MIN_GROUP + 5) / expected) if expected else 1.0
         out = set()
         for buyer, share in ((True, held_buyers), (False, held_others)):
-            group = [row[0] for row in audience if bool(row[4]) == buyer]
-            out |= set(rng.sample(group, round(share * len(group))))
+            group = groups[buyer]
+            out |= set(rng.sample(group, min(len(group), round(share * scale * len(group)))))
         shop = current_app.config["SHOP_NAME"]
         held, messages = [], []
         for cid, user_id, phone, person, _buyer in audience:

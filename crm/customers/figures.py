@@ -193,7 +193,8 @@ def _stage_by(orders_count, last_order_at, is_member, lost_before, dormant_befor
 
 def refresh_buyers(user_ids: list[int], now) -> int:
     """The figures of these buyers after their orders changed, in one UPDATE from their
-    orders: count, spend, recency, favourite center and category, stage; how many rows.
+    orders: count, spend, recency, favourite center and category, stage, and the open
+    membership's card and marketing consent; how many rows.
     The RFM scores and segment rank a buyer among everyone: ``recompute_figures`` keeps
     those. A buyer with no order counted any more keeps their figures until it runs.
     (The statement is built once and run with new values: it runs after every checkout.)"""
@@ -230,14 +231,21 @@ def _buyers_update() -> sa.Update:
                 .order_by(sa.func.sum(OrderLine.line_total_amount).desc(),
                           sa.func.max(Order.created_at).desc(), Product.category_id)
                 .limit(1).scalar_subquery())
-    is_member = sa.exists().where(Membership.user_id == c.c.user_id,
-                                  Membership.closed_at.is_(None))
+    open_membership = sa.and_(Membership.user_id == c.c.user_id, Membership.closed_at.is_(None))
+    is_member = sa.exists().where(open_membership)
+
+    def of_membership(column):  # the open membership's, else what the profile has
+        mine = (sa.select(column).where(open_membership).order_by(Membership.id.desc())
+                .limit(1).scalar_subquery())
+        return sa.func.coalesce(mine, c.c[column.key])
+
     n = sa.cast(t.c.n, sa.Integer)
     return (sa.update(c).where(c.c.user_id == t.c.user_id).values(
         orders_count=n, lifetime_amount=t.c.lifetime, first_order_at=t.c.first,
         last_order_at=t.c.last, frequency=t.c.freq, monetary_amount=t.c.mon,
         avg_basket_amount=t.c.lifetime // n, favourite_center_id=center,
-        favourite_category_id=category,
+        favourite_category_id=category, card_number=of_membership(Membership.card_number),
+        marketing_consent=of_membership(Membership.marketing_consent),
         stage=_stage_by(n, t.c.last, is_member, when["lost_before"], when["dormant_before"]))
         .execution_options(synchronize_session=False))
 

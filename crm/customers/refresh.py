@@ -9,8 +9,9 @@ the refresh, or a shop that leaves it all to the job in a flash sale). Figures m
 the job's interval at most; the checkout never waits for them, nor holds a stock row while
 they are computed.
 
-Outside a request (a job, a command) the figures are refreshed at once, in the caller's
-transaction, as before.
+Outside a request (a job, a command, the demo) the figures are refreshed at once, in the
+caller's transaction, by the per-customer ``refresh_figures`` (which also takes the
+membership's card, consent and profile details), as before.
 """
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from core.sql import insert_ignoring
 
 from .figures import refresh_buyers
 from .models import Customer, FiguresDue
-from .services import ensure_customer
+from .services import ensure_customer, refresh_figures
 
 #: how many customers one run of the job refreshes at most
 BATCH = 500
@@ -36,10 +37,12 @@ _WROTE = "crm_figures_wrote"  # the transaction open now has written something
 
 def mark(user_id: int) -> None:
     """The buyer's figures are due: refreshed after this transaction commits."""
-    insert_ignoring(FiguresDue, {"user_id": user_id, "since": utcnow()}, "user_id")
-    if not has_request_context():
-        refresh_due([user_id])
+    if not has_request_context():  # a job or a command: at once, the whole profile
+        user = db.session.get(User, user_id)
+        if user is not None and not user.is_staff_member:
+            refresh_figures(ensure_customer(user))
         return
+    insert_ignoring(FiguresDue, {"user_id": user_id, "since": utcnow()}, "user_id")
     if not current_app.config.get("CRM_FIGURES_AFTER_REQUEST", True):
         return
     info = db.session.info

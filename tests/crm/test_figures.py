@@ -17,6 +17,7 @@ from crm.customers.figures import (
 )
 from crm.customers.models import Customer
 from crm.customers.services import ensure_customer, refresh_figures
+from storefront.loyalty.membership import sign_up_member
 from storefront.models import Category, Order
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
@@ -78,21 +79,29 @@ def test_the_buyers_refreshed_after_their_orders_agree_with_the_per_customer_fig
     make_order(a, box, shop.far_store, days_ago=400)
     make_order(b, shop.products[1], shop.store, days_ago=200)
     make_order(other, shop.products[0], shop.hub, days_ago=5)
+    sign_up_member(b, name="王丽", phone="13812345678", marketing_consent=True)
     customers = [ensure_customer(u) for u in (a, b, other)]
     now = utcnow()
     expected = {}
     for customer in customers:
         refresh_figures(customer, now)
-        expected[customer.id] = snapshot(customer)
-    session.execute(sa.update(Customer).values(orders_count=7, lifetime_amount=1, stage="vip",
-                                               favourite_center_id=None))
+        expected[customer.id] = snapshot(customer) | {
+            "card_number": customer.card_number, "marketing_consent": customer.marketing_consent}
+    assert expected[customers[1].id]["card_number"]
+    assert expected[customers[1].id]["marketing_consent"] is True
+    session.execute(sa.update(Customer).values(orders_count=7, lifetime_amount=1, stage="lost",
+                                               favourite_center_id=None, card_number=None,
+                                               marketing_consent=False))
     session.expire_all()
 
     assert refresh_buyers([a.id, b.id], now) == 2
     for customer in customers[:2]:
-        assert snapshot(session.get(Customer, customer.id)) == expected[customer.id]
+        row = session.get(Customer, customer.id)
+        assert snapshot(row) | {"card_number": row.card_number,
+                                "marketing_consent": row.marketing_consent} \
+            == expected[customer.id]
     untouched = session.get(Customer, customers[2].id)
-    assert (untouched.orders_count, untouched.stage) == (7, "vip")
+    assert (untouched.orders_count, untouched.stage) == (7, "lost")
 
 
 def test_rfm_quintiles_and_segments(session, shop, make_user, make_order):
