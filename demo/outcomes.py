@@ -139,7 +139,8 @@ def _campaigns(agent: User, now, rng) -> int:
         groups = {buyer: [row[0] for row in audience if bool(row[4]) == buyer]
                   for buyer in (True, False)}
         expected = held_buyers * len(groups[True]) + held_others * len(groups[False])
-        scale = max(1.0, (MIN_GROUP + 5) / expected) if expected else 1.0
+        scale = (max(1.0, min((MIN_GROUP + 5) / expected, len(audience) / 2 / expected))
+                 if expected else 1.0)  # never more than half of them
         out = set()
         for buyer, share in ((True, held_buyers), (False, held_others)):
             group = groups[buyer]
