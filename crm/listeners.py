@@ -57,7 +57,12 @@ def on_contact_verified(user, channel=None, value=None, **_):
 
 
 def on_order_placed(order, **_):
-    """An order paid offline is confirmed now; one paid online once it is paid."""
+    """The buyer's figures are due (refreshed after the commit, so the checkout neither
+    waits for them nor holds its stock rows meanwhile: ``customers.refresh``); an order
+    paid offline is confirmed now, one paid online once it is paid. In this order: outside
+    a request the figures make the buyer's profile first, which the confirmation names."""
+    if order.user_id is not None:
+        figures_due.mark(order.user_id)
     if order.status != OrderStatus.PENDING_PAYMENT:
         notify_order_confirmed(order, new=True)
 
@@ -70,13 +75,6 @@ def on_order_changed(order, expired=False, **_):
     _refresh_for_user(order.user_id)
     if not expired:  # an expired order comes back if its late payment arrives
         scrub_finished_order(order)
-
-
-def on_order_placed_figures(order, **_):
-    """A new order's buyer: figures refreshed after the commit (``refresh``), so the
-    checkout neither waits for them nor holds its stock rows while they are computed."""
-    if order.user_id is not None:
-        figures_due.mark(order.user_id)
 
 
 def on_counter_sale(order, **_):
@@ -137,7 +135,6 @@ def connect() -> None:
     register_source("complaint", _describe_complaint)
     user_registered.connect(on_user_registered)
     contact_verified.connect(on_contact_verified)
-    order_placed.connect(on_order_placed_figures)
     order_placed.connect(on_order_placed)
     order_paid.connect(on_order_paid)
     order_cancelled.connect(on_order_changed)

@@ -28,6 +28,8 @@ from .figures import refresh_buyers
 from .models import Customer, FiguresDue
 from .services import ensure_customer, refresh_figures
 
+#: the outbox's messages (the customer center's: read by table, not imported)
+_OUTBOX = sa.table("outbox_messages", sa.column("user_id"), sa.column("customer_id"))
 #: how many customers one run of the job refreshes at most
 BATCH = 500
 _MARKED = "crm_figures_marked"  # marked in the open transaction
@@ -67,9 +69,14 @@ def refresh_due(user_ids: list[int] | None = None, *, limit: int = BATCH) -> int
     buyers = db.session.execute(
         sa.select(User.id, Customer.id).outerjoin(Customer, Customer.user_id == User.id)
         .where(User.id.in_(due), User.role.not_in(Role.STAFF_MEMBERS))).all()
-    for user_id, customer_id in buyers:
-        if customer_id is None:  # a first order: the profile is made (or a prospect's taken)
-            ensure_customer(db.session.get(User, user_id))
+    made = [user_id for user_id, customer_id in buyers if customer_id is None]
+    for user_id in made:  # a first order: the profile is made (or a prospect's taken)
+        ensure_customer(db.session.get(User, user_id))
+    if made:  # what was written for them before they had one (the order's confirmation)
+        db.session.execute(
+            sa.update(_OUTBOX).where(_OUTBOX.c.user_id.in_(made), _OUTBOX.c.customer_id.is_(None))
+            .values(customer_id=sa.select(Customer.id).where(
+                Customer.user_id == _OUTBOX.c.user_id).scalar_subquery()))
     user_ids = [user_id for user_id, _ in buyers]
     refresh_buyers(user_ids, utcnow())
     for obj in list(db.session.identity_map.values()):  # what the UPDATE wrote, read afresh

@@ -107,3 +107,22 @@ def test_one_job_runs_by_name_from_the_command_line(app, session, shop, place, r
     assert figures(session, shop.shopper) == (1, 12800)
     unknown = runner.invoke(args=["jobs", "run", "no_such_job"])
     assert unknown.exit_code != 0 and "no job 'no_such_job'" in unknown.output
+
+
+def test_a_first_order_makes_the_profile_and_its_confirmation_names_it(
+        session, shop, place, make_user, token_for):
+    """A buyer without a CRM profile gets one after the commit, and the order's confirmation
+    (written before it existed) is then theirs on the 360."""
+    from crm.outreach.models import OutboxMessage
+
+    newcomer = make_user(phone="13900001111")
+    headers = token_for(newcomer)
+    assert figures(session, newcomer) is None
+    assert place(newcomer, pickup_body(shop), headers=headers).status_code == 201
+    assert figures(session, newcomer) == (1, 12800)
+    customer = session.execute(sa.select(Customer).where(Customer.user_id == newcomer.id)
+                               ).scalar_one()
+    messages = session.execute(sa.select(OutboxMessage).where(
+        OutboxMessage.user_id == newcomer.id, OutboxMessage.kind == "order_confirmed")
+    ).scalars().all()
+    assert messages and {m.customer_id for m in messages} == {customer.id}
