@@ -197,20 +197,27 @@ def prepare_sessions(instance: Path) -> dict:
         about = {"shopper": f"member, {n_orders} orders, 3 products in the cart",
                  "clerk": f"staff of center {clerk.center_id}",
                  "agent": "CRM", "admin": "admin"}
-        serializer = app.session_interface.get_signing_serializer(app)
-        for person, user in (("shopper", shopper), ("clerk", clerk), ("agent", agent),
-                             ("admin", admin)):
-            # The address and User-Agent of the load generator: Flask-Login's session
-            # protection compares its identifier with them on every request.
-            with app.test_request_context("/", environ_base={"REMOTE_ADDR": HOST},
-                                          headers=LOAD_HEADERS):
-                start_session(user)
-                login_user(user)
-                generate_csrf()  # in the session now: no page needs to add it
-                value = serializer.dumps(dict(session))
-                db.session.commit()  # before the request's teardown ends the transaction
-            people[person] = {"cookie": f"{app.config['SESSION_COOKIE_NAME']}={value}",
-                              "name": user.name, "about": about[person]}
+        chosen = {"shopper": shopper.id, "clerk": clerk.id, "agent": agent.id,
+                  "admin": admin.id}
+        names = {"shopper": shopper.name, "clerk": clerk.name, "agent": agent.name,
+                 "admin": admin.name}
+        db.engine.dispose()
+    serializer = app.session_interface.get_signing_serializer(app)
+    for person, user_id in chosen.items():
+        # Its own app context: ``g`` (the CSRF token, the signed-in user) starts empty. The
+        # address and User-Agent are the load generator's: Flask-Login's session protection
+        # compares its identifier with them on every request.
+        with app.app_context(), app.test_request_context(
+                "/", environ_base={"REMOTE_ADDR": HOST}, headers=LOAD_HEADERS):
+            user = db.session.get(User, user_id)
+            start_session(user)
+            login_user(user)
+            generate_csrf()  # in the session now: no page needs to add it
+            value = serializer.dumps(dict(session))
+            db.session.commit()  # before the request's teardown ends the transaction
+        people[person] = {"cookie": f"{app.config['SESSION_COOKIE_NAME']}={value}",
+                          "name": names[person], "about": about[person]}
+    with app.app_context():
         db.engine.dispose()
     return people
 
