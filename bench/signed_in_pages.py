@@ -110,7 +110,7 @@ def main(argv=None) -> int:
         servers.append(common._gunicorn(["bare_app:app"], ROOT / "bench", bare_port,
                                         args.workers, env, instance, "bare"))
         common._wait_healthy(bare_port, servers[-1])
-        status, body = _get(bare_port, BARE_PATH, {})
+        status, body, _response = _get(bare_port, BARE_PATH, {})
         if status != 200:
             raise SystemExit(f"the bare app answered {status} for {BARE_PATH}")
         sizes["bare"] = len(body)
