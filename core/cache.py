@@ -9,14 +9,17 @@ so every worker on the machine sees a change at once.
 """
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .extensions import cache
+from .i18n import current_locale
 
 _BUMP_KEY = "cache_namespaces_changed"
 
@@ -69,6 +72,32 @@ def bump(app, *namespaces: str) -> None:
 
 def key(*parts) -> str:
     return ":".join(str(p) for p in parts)
+
+
+#: stands for the viewer's CSRF token inside cached HTML (``with_csrf_token`` puts it back)
+CSRF_PLACEHOLDER = "__csrf_token_placeholder__"
+
+
+def cached_fragment(name: str, namespaces: tuple[str, ...], parts: tuple,
+                    build: Callable[[], str]) -> str:
+    """HTML shared by everyone who asks with the same ``parts`` in the same language, built by
+    ``build`` on a miss and kept until a version of ``namespaces`` moves on.
+
+    ``parts`` must name everything the HTML depends on besides the namespaces' data and the
+    locale (a center, a role); a form in it carries ``CSRF_PLACEHOLDER`` as its token.
+    """
+    fragment_key = key("fragment", name, current_locale(),
+                       *(f"{ns}={version(ns)}" for ns in namespaces), *parts)
+    html = cache.get(fragment_key)
+    if html is None:
+        html = build()
+        cache.set(fragment_key, html)
+    return html
+
+
+def with_csrf_token(html: str) -> str:
+    """Cached HTML with the viewer's own CSRF token in place of the placeholder."""
+    return html.replace(CSRF_PLACEHOLDER, generate_csrf()) if CSRF_PLACEHOLDER in html else html
 
 
 @event.listens_for(Session, "after_commit")
