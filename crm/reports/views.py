@@ -4,9 +4,12 @@ the outcome measures. Every table is a CSV and a JSON; the charts draw the JSON.
 import io
 
 from flask import Response, abort, jsonify, render_template
+from markupsafe import Markup
 
 from core import spreadsheet
 from core.auth import roles_required
+from core.cache import cached_fragment
+from core.clock import utcnow
 from core.i18n import localized
 from crm.care.labels import CATEGORY_LABELS
 from crm.customers.figures import Segment, rfm_grid
@@ -14,8 +17,9 @@ from crm.labels import METHOD_LABELS
 from crm.web import CRM_ROLES, bp
 from storefront.labels import CHANNEL_LABELS as CHANNEL_WORDS
 
-from . import dashboards
+from . import dashboards, measures
 from .measure_views import _Named, _named, measure_table, measures_context
+from .measures import months_back
 
 
 def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
@@ -61,7 +65,20 @@ def dashboard():
                            complaints=dashboards.complaint_figures(), named=_named,
                            categories=CATEGORY_LABELS, methods=METHOD_LABELS,
                            by_channel=dashboards.sales_by_channel_and_store(),
-                           channel_words=CHANNEL_WORDS, measures=measures_context())
+                           channel_words=CHANNEL_WORDS, measures_html=_measures_html())
+
+
+def _measures_html() -> Markup:
+    """The outcome measure sections, as every agent sees them: kept until the measure job
+    stores new months (the "measures" namespace), a product or center is renamed
+    ("catalog"), or the month turns (the months shown); at most the cache's timeout
+    otherwise (an agent's new name)."""
+    def build():
+        return render_template("crm/_dashboard_measures.html", measures=measures_context())
+
+    month = months_back(utcnow())[-1]
+    return Markup(cached_fragment("dashboard-measures",
+                                  (measures.MEASURES_NAMESPACE, "catalog"), (month,), build))
 
 
 def _table(name: str) -> tuple[list[str], list[tuple]]:
