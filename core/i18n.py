@@ -15,7 +15,10 @@ from flask_babel import (
     format_time,
     get_locale,
     get_timezone,
+    get_translations,
 )
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from .money import format_money
 
@@ -158,8 +161,49 @@ class ShopBabel(Babel):
         return CatalogueDomain(domain=self.domain)
 
 
+def request_translations():
+    """The request's catalogue: the memo ``CatalogueDomain`` keeps, else Flask-Babel's way."""
+    ctx = g.get("_flask_babel")
+    memo = getattr(ctx, "shop_translations", None)
+    if memo is not None and memo[0] is getattr(ctx, "babel_locale", None):
+        return memo[1]
+    return get_translations()
+
+
 def register_i18n(app) -> None:
+    # Flask-Babel's template callables find the domain and the locale again for every
+    # string; these reach the request's catalogue in one look-up (``_()`` is called hundreds
+    # of times on a list page).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
+    # ``_``, ``gettext`` and ``ngettext`` as Jinja's "newstyle" ones behave, in one call
+    # instead of three nested context calls.
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext,
+                                 ngettext=_template_ngettext)
     app.jinja_env.filters["money"] = money_filter
     app.jinja_env.filters["localtime"] = localtime_filter
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["current_locale"] = current_locale
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, **variables):
+    rv = request_translations().ugettext(string)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)
+    # like Jinja's newstyle gettext: always a format string, so "%%" means "%"
+    return rv % variables
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables):
+    variables.setdefault("num", num)
+    rv = request_translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
