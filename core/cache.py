@@ -100,6 +100,43 @@ def with_csrf_token(html: str) -> str:
     return html.replace(CSRF_PLACEHOLDER, generate_csrf()) if CSRF_PLACEHOLDER in html else html
 
 
+# --- tables watched: any ORM write to them moves namespaces on ------------------------------
+
+#: table name -> the namespaces whose cached pages show its rows
+_WATCHED: dict[str, set[str]] = {}
+
+
+def watch_tables(namespace: str, *tables: str) -> None:
+    """Move ``namespace`` on after every commit that wrote any of ``tables`` through the
+    session: an object added, changed or deleted, or an INSERT, UPDATE or DELETE statement
+    (bulk, set-based, ON CONFLICT). For pages whose data many services write, where naming
+    each writer would miss one. Writes that bypass the session (a raw connection) are not
+    seen: mark those with ``mark_changed``."""
+    for table in tables:
+        _WATCHED.setdefault(table, set()).add(namespace)
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session, _context):
+    if not _WATCHED:
+        return
+    for changed in (session.new, session.dirty, session.deleted):
+        for obj in changed:
+            namespaces = _WATCHED.get(getattr(obj, "__tablename__", None))
+            if namespaces:
+                mark_changed(session, *namespaces)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _statement(state):
+    if not _WATCHED or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    namespaces = _WATCHED.get(getattr(table, "name", None))
+    if namespaces:
+        mark_changed(state.session, *namespaces)
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
     changed = session.info.pop(_BUMP_KEY, None)
