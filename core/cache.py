@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
@@ -102,39 +103,55 @@ def with_csrf_token(html: str) -> str:
 
 # --- tables watched: any ORM write to them moves namespaces on ------------------------------
 
-#: table name -> the namespaces whose cached pages show its rows
-_WATCHED: dict[str, set[str]] = {}
+#: table name -> [(namespace, the columns it shows, or None for all)]
+_WATCHED: dict[str, list[tuple[str, frozenset[str] | None]]] = {}
 
 
-def watch_tables(namespace: str, *tables: str) -> None:
+def watch_tables(namespace: str, *tables: str, columns: tuple[str, ...] | None = None) -> None:
     """Move ``namespace`` on after every commit that wrote any of ``tables`` through the
     session: an object added, changed or deleted, or an INSERT, UPDATE or DELETE statement
     (bulk, set-based, ON CONFLICT). For pages whose data many services write, where naming
-    each writer would miss one. Writes that bypass the session (a raw connection) are not
-    seen: mark those with ``mark_changed``."""
+    each writer would miss one. With ``columns``, a row changed (or an UPDATE that sets)
+    only other columns does not count. Writes that bypass the session (a raw connection)
+    are not seen: mark those with ``mark_changed``."""
+    shown = frozenset(columns) if columns else None
     for table in tables:
-        _WATCHED.setdefault(table, set()).add(namespace)
+        _WATCHED.setdefault(table, []).append((namespace, shown))
+
+
+def _changed_columns(obj) -> set[str]:
+    state = sa.inspect(obj)
+    return {attr.key for attr in state.attrs if attr.history.has_changes()}
 
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session, _context):
     if not _WATCHED:
         return
-    for changed in (session.new, session.dirty, session.deleted):
+    for dirty, changed in ((False, session.new), (True, session.dirty),
+                           (False, session.deleted)):
         for obj in changed:
-            namespaces = _WATCHED.get(getattr(obj, "__tablename__", None))
-            if namespaces:
-                mark_changed(session, *namespaces)
+            watchers = _WATCHED.get(getattr(obj, "__tablename__", None))
+            if not watchers:
+                continue
+            columns = _changed_columns(obj) if dirty else None
+            mark_changed(session, *(ns for ns, shown in watchers
+                                    if columns is None or shown is None or shown & columns))
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _statement(state):
     if not _WATCHED or not (state.is_insert or state.is_update or state.is_delete):
         return
-    table = getattr(state.statement, "table", None)
-    namespaces = _WATCHED.get(getattr(table, "name", None))
-    if namespaces:
-        mark_changed(state.session, *namespaces)
+    statement = state.statement
+    watchers = _WATCHED.get(getattr(getattr(statement, "table", None), "name", None))
+    if not watchers:
+        return
+    columns = None
+    if state.is_update and getattr(statement, "_values", None):
+        columns = {getattr(c, "key", str(c)) for c in statement._values}
+    mark_changed(state.session, *(ns for ns, shown in watchers
+                                  if columns is None or shown is None or shown & columns))
 
 
 @event.listens_for(Session, "after_commit")

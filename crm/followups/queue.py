@@ -17,9 +17,10 @@ from .models import FollowUp, FollowUpKind, FollowUpStatus
 
 OUTCOMES = ("reached", "unreached", "wrong_number", "declined")
 #: the cache namespace of the agents' queue page: every write to the follow-ups, or to the
-#: customers they name, moves it on (``core.cache.watch_tables``)
+#: names and phones of the customers they name, moves it on (``core.cache.watch_tables``)
 QUEUE_NAMESPACE = "followups"
-watch_tables(QUEUE_NAMESPACE, FollowUp.__tablename__, Customer.__tablename__)
+watch_tables(QUEUE_NAMESPACE, FollowUp.__tablename__)
+watch_tables(QUEUE_NAMESPACE, Customer.__tablename__, columns=("name", "phone"))
 RETRY_AFTER = timedelta(days=1)
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from core.extensions import cache, db
 from crm.customers import profiles
+from crm.customers.models import Customer
 from crm.followups.models import FollowUp
 from crm.followups.queue import schedule_followup
 from tests.support.pages import login
@@ -45,6 +46,15 @@ def test_every_change_to_the_queue_shows_on_the_next_request(client, shop, custo
     with count_statements() as cold:
         queue_page(client)
     assert len(warm) < len(cold)
+
+    # the customer's figures (as every order's bookkeeping writes them): not shown, so the
+    # cached queue stays
+    customer.orders_count = (customer.orders_count or 0) + 1
+    db.session.execute(sa.update(Customer).where(Customer.id == customer.id)
+                       .values(lifetime_amount=12800))
+    with count_statements() as after_figures:
+        assert queue_page(client) == page
+    assert len(after_figures) == len(warm)
 
     # a new follow-up
     second = schedule_followup(customer, kind="satisfaction", reason="cache:2",
