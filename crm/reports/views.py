@@ -57,9 +57,19 @@ def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
 def dashboard():
     """The figures as tables, each drawn as a chart (static/js/dashboard.js) from the JSON
     of its table; customers by recency and frequency score, each cell listing them."""
+    # The same for every agent: kept until the data of a section changes (the namespaces
+    # of dashboards.DASHBOARD_NAMESPACES) and for the minute it was made in (the windows
+    # of the last 30 or 90 days, and what is overdue, move with time).
+    minute = utcnow().replace(second=0, microsecond=0).isoformat()
+    body = cached_fragment("dashboard", dashboards.DASHBOARD_NAMESPACES, (minute,),
+                           _dashboard_body)
+    return render_template("crm/dashboard.html", body=Markup(body))
+
+
+def _dashboard_body() -> str:
     grid = rfm_grid()
     peak = max(grid["cells"].values(), default=0)
-    return render_template("crm/dashboard.html", grid=grid, peak=peak or 1,
+    return render_template("crm/_dashboard_body.html", grid=grid, peak=peak or 1,
                            segments=Segment.ALL,
                            by_center=dashboards.sales_by_center_and_method(),
                            complaints=dashboards.complaint_figures(), named=_named,

@@ -2,11 +2,14 @@
 stores new months (or a product or center is renamed): a hit reads fewer statements, and
 what the job stored shows on the next request after its commit."""
 
+import re
 from datetime import timedelta
 
 from core.clock import utcnow
 from core.extensions import cache, db
+from crm.care import complaints
 from crm.customers import profiles
+from crm.customers.figures import recompute_figures
 from crm.followups.models import FollowUp
 from crm.reports import measures
 from storefront.admin_services import update_product
@@ -60,3 +63,48 @@ def test_the_measures_show_what_the_job_stored_on_the_next_request(
         "price_amount": product.price_amount, "active": True,
         "category_id": product.category_id}, shop.admin)
     assert "Renamed sea cucumber</td><td class=\"num\">2</td>" in dashboard(client)
+
+
+def sales_row(page: str, center) -> str:
+    """The cells after the center's name in the sales-by-center table (English)."""
+    match = re.search(rf"<tr><td>{re.escape(center.name_en)}</td><td>Pickup</td>(.*?)</tr>",
+                      page)
+    return match.group(1) if match else ""
+
+
+def test_the_figures_show_a_new_order_a_cancellation_a_complaint_and_new_scores(
+        client, session, shop, make_order, fresh_requests):
+    make_order(shop.shopper, shop.products[0], shop.store, days_ago=0)
+    login(client, shop.agent)
+    page = dashboard(client)
+    assert '<td class="num">1</td><td class="num">¥128.00</td>' in sales_row(page, shop.store)
+    with count_statements() as warm:
+        assert dashboard(client) == page
+
+    # a new order (written through the session, as checkout does)
+    second = make_order(shop.shopper, shop.products[1], shop.store, days_ago=0)
+    page = dashboard(client)
+    assert '<td class="num">2</td><td class="num">¥526.00</td>' in sales_row(page, shop.store)
+
+    # its cancellation
+    second.status = "cancelled"
+    page = dashboard(client)
+    assert '<td class="num">1</td><td class="num">¥128.00</td>' in sales_row(page, shop.store)
+
+    # a complaint
+    assert '>0</div><div class="label">Open' in page
+    complaints.open_complaint(actor=shop.agent, order=second, category="quality",
+                              description="破损", severity="high")
+    page = dashboard(client)
+    assert '>1</div><div class="label">Open' in page
+
+    # the figures job's new RFM scores
+    assert 'data-testid="cell-' not in page
+    recompute_figures(utcnow())
+    page = dashboard(client)
+    assert 'data-testid="cell-' in page
+
+    # nothing changed: the cached page again, with the statements of a hit
+    with count_statements() as again:
+        assert dashboard(client) == page
+    assert len(again) == len(warm)
