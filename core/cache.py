@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,6 +24,7 @@ from .extensions import cache
 from .i18n import current_locale
 
 _BUMP_KEY = "cache_namespaces_changed"
+T = TypeVar("T")
 
 
 def mark_changed(session, *namespaces: str) -> None:
@@ -80,9 +82,10 @@ CSRF_PLACEHOLDER = "__csrf_token_placeholder__"
 
 
 def cached_fragment(name: str, namespaces: tuple[str, ...], parts: tuple,
-                    build: Callable[[], str]) -> str:
-    """HTML shared by everyone who asks with the same ``parts`` in the same language, built by
-    ``build`` on a miss and kept until a version of ``namespaces`` moves on.
+                    build: Callable[[], T]) -> T:
+    """HTML (or a dict holding it) shared by everyone who asks with the same ``parts`` in
+    the same language, built by ``build`` on a miss and kept until a version of
+    ``namespaces`` moves on.
 
     ``parts`` must name everything the HTML depends on besides the namespaces' data and the
     locale (a center, a role); a form in it carries ``CSRF_PLACEHOLDER`` as its token.

@@ -7,6 +7,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 from core.extensions import cache, db
 from fulfillment.models import Stock
@@ -35,6 +36,7 @@ def figures(html: str, product) -> tuple[int, int]:
 def stock_page(client) -> str:
     db.session.commit()
     db.session.expire_all()
+    g.pop("csrf_token", None)  # the test's app context outlives requests; so does g
     response = client.get("/desk/stock")
     assert response.status_code == 200
     return response.get_data(as_text=True)
