@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -97,6 +97,13 @@ def cached_fragment(name: str, namespaces: tuple[str, ...], parts: tuple,
         html = build()
         cache.set(fragment_key, html)
     return html
+
+
+def without_csrf_token(html: str) -> str:
+    """Rendered HTML made fit to cache: the CSRF token this request put in it (a form's own
+    ``csrf_token`` field, or ``csrf_token()``) replaced by the placeholder."""
+    token = g.get("csrf_token")
+    return html.replace(token, CSRF_PLACEHOLDER) if token else html
 
 
 def with_csrf_token(html: str) -> str:
