@@ -9,9 +9,9 @@ so every worker on the machine sees a change at once.
 """
 
 import os
+import time
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -42,10 +42,6 @@ def _stamp_file(instance_path: str, namespace: str) -> str:
     return os.path.join(instance_path, "cache-stamps", namespace)
 
 
-def _stamp_path(app, namespace: str) -> Path:
-    return Path(_stamp_file(app.instance_path, namespace))
-
-
 def version(namespace: str) -> str:
     """The current version of ``namespace``: changes whenever its data changes."""
     app = current_app._get_current_object()
@@ -64,12 +60,17 @@ def bump(app, *namespaces: str) -> None:
             with app.app_context():
                 cache.cache._write_client.incr(cache.cache.key_prefix + f"v:{ns}")
             continue
-        path = _stamp_path(app, ns)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        previous = path.stat().st_mtime_ns if path.exists() else 0
-        path.write_text(str(os.getpid()))
-        # Two bumps within the clock's resolution must still differ.
-        now = max(path.stat().st_mtime_ns, previous + 1)
+        # Two system calls on the hot path (a checkout bumps several namespaces): the stamp's
+        # time is set, not written; two bumps within the clock's resolution still differ.
+        path = _stamp_file(app.instance_path, ns)
+        try:
+            previous = os.stat(path).st_mtime_ns
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as stamp:
+                stamp.write(str(os.getpid()))
+            previous = 0
+        now = max(time.time_ns(), previous + 1)
         os.utime(path, ns=(now, now))
 
 
