@@ -232,11 +232,14 @@ def _load(loadgen: str, port: int, path: str, duration: float, connections: int)
     return _python_load(port, path, duration, connections)
 
 
-def _wrk(port: int, path: str, duration: float, connections: int) -> dict:
+def _wrk(port: int, path: str, duration: float, connections: int,
+         headers: dict | None = None) -> dict:
     threads = max(1, min(2, connections))
+    header_args = [arg for name, value in (headers or {}).items()
+                   for arg in ("-H", f"{name}: {value}")]
     done = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(duration, 1):g}s",
-         "--latency", f"http://{HOST}:{port}{path}"],
+         "--latency", *header_args, f"http://{HOST}:{port}{path}"],
         capture_output=True, text=True, timeout=duration + 30)
     out = done.stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -257,7 +260,7 @@ def _wrk(port: int, path: str, duration: float, connections: int) -> dict:
 
 
 def _python_load(port: int, path: str, duration: float, connections: int,
-                 max_requests: int = 500_000) -> dict:
+                 max_requests: int = 500_000, headers: dict | None = None) -> dict:
     """Threads with keep-alive HTTP/1.1 connections, reconnecting when the server closes.
 
     Bounded in time and in count. Python's GIL caps it at a few thousand requests/s, so
@@ -274,7 +277,7 @@ def _python_load(port: int, path: str, duration: float, connections: int,
                 if conn is None:
                     conn = http.client.HTTPConnection(HOST, port, timeout=10)
                 t0 = time.perf_counter()
-                conn.request("GET", path)
+                conn.request("GET", path, headers=headers or {})
                 response = conn.getresponse()
                 response.read()
                 latencies.append(time.perf_counter() - t0)

@@ -9,16 +9,22 @@ so every worker on the machine sees a change at once.
 """
 
 import os
+import time
+from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
+from typing import TypeVar
 
-from flask import current_app
+import sqlalchemy as sa
+from flask import current_app, g
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .extensions import cache
+from .i18n import current_locale
 
 _BUMP_KEY = "cache_namespaces_changed"
+T = TypeVar("T")
 
 
 def mark_changed(session, *namespaces: str) -> None:
@@ -34,10 +40,6 @@ def _uses_redis(app) -> bool:
 def _stamp_file(instance_path: str, namespace: str) -> str:
     # Joined once: ``version`` runs on every cached page view, where pathlib shows up.
     return os.path.join(instance_path, "cache-stamps", namespace)
-
-
-def _stamp_path(app, namespace: str) -> Path:
-    return Path(_stamp_file(app.instance_path, namespace))
 
 
 def version(namespace: str) -> str:
@@ -58,17 +60,109 @@ def bump(app, *namespaces: str) -> None:
             with app.app_context():
                 cache.cache._write_client.incr(cache.cache.key_prefix + f"v:{ns}")
             continue
-        path = _stamp_path(app, ns)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        previous = path.stat().st_mtime_ns if path.exists() else 0
-        path.write_text(str(os.getpid()))
-        # Two bumps within the clock's resolution must still differ.
-        now = max(path.stat().st_mtime_ns, previous + 1)
+        # Two system calls on the hot path (a checkout bumps several namespaces): the stamp's
+        # time is set, not written; two bumps within the clock's resolution still differ.
+        path = _stamp_file(app.instance_path, ns)
+        try:
+            previous = os.stat(path).st_mtime_ns
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as stamp:
+                stamp.write(str(os.getpid()))
+            previous = 0
+        now = max(time.time_ns(), previous + 1)
         os.utime(path, ns=(now, now))
 
 
 def key(*parts) -> str:
     return ":".join(str(p) for p in parts)
+
+
+#: stands for the viewer's CSRF token inside cached HTML (``with_csrf_token`` puts it back)
+CSRF_PLACEHOLDER = "__csrf_token_placeholder__"
+
+
+def cached_fragment(name: str, namespaces: tuple[str, ...], parts: tuple,
+                    build: Callable[[], T]) -> T:
+    """HTML (or a dict holding it) shared by everyone who asks with the same ``parts`` in
+    the same language, built by ``build`` on a miss and kept until a version of
+    ``namespaces`` moves on.
+
+    ``parts`` must name everything the HTML depends on besides the namespaces' data and the
+    locale (a center, a role); a form in it carries ``CSRF_PLACEHOLDER`` as its token.
+    """
+    fragment_key = key("fragment", name, current_locale(),
+                       *(f"{ns}={version(ns)}" for ns in namespaces), *parts)
+    html = cache.get(fragment_key)
+    if html is None:
+        html = build()
+        cache.set(fragment_key, html)
+    return html
+
+
+def without_csrf_token(html: str) -> str:
+    """Rendered HTML made fit to cache: the CSRF token this request put in it (a form's own
+    ``csrf_token`` field, or ``csrf_token()``) replaced by the placeholder."""
+    token = g.get("csrf_token")
+    return html.replace(token, CSRF_PLACEHOLDER) if token else html
+
+
+def with_csrf_token(html: str) -> str:
+    """Cached HTML with the viewer's own CSRF token in place of the placeholder."""
+    return html.replace(CSRF_PLACEHOLDER, generate_csrf()) if CSRF_PLACEHOLDER in html else html
+
+
+# --- tables watched: any ORM write to them moves namespaces on ------------------------------
+
+#: table name -> [(namespace, the columns it shows, or None for all)]
+_WATCHED: dict[str, list[tuple[str, frozenset[str] | None]]] = {}
+
+
+def watch_tables(namespace: str, *tables: str, columns: tuple[str, ...] | None = None) -> None:
+    """Move ``namespace`` on after every commit that wrote any of ``tables`` through the
+    session: an object added, changed or deleted, or an INSERT, UPDATE or DELETE statement
+    (bulk, set-based, ON CONFLICT). For pages whose data many services write, where naming
+    each writer would miss one. With ``columns``, a row changed (or an UPDATE that sets)
+    only other columns does not count. Writes that bypass the session (a raw connection)
+    are not seen: mark those with ``mark_changed``."""
+    shown = frozenset(columns) if columns else None
+    for table in tables:
+        _WATCHED.setdefault(table, []).append((namespace, shown))
+
+
+def _changed_columns(obj) -> set[str]:
+    state = sa.inspect(obj)
+    return {attr.key for attr in state.attrs if attr.history.has_changes()}
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session, _context):
+    if not _WATCHED:
+        return
+    for dirty, changed in ((False, session.new), (True, session.dirty),
+                           (False, session.deleted)):
+        for obj in changed:
+            watchers = _WATCHED.get(getattr(obj, "__tablename__", None))
+            if not watchers:
+                continue
+            columns = _changed_columns(obj) if dirty else None
+            mark_changed(session, *(ns for ns, shown in watchers
+                                    if columns is None or shown is None or shown & columns))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _statement(state):
+    if not _WATCHED or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    statement = state.statement
+    watchers = _WATCHED.get(getattr(getattr(statement, "table", None), "name", None))
+    if not watchers:
+        return
+    columns = None
+    if state.is_update and getattr(statement, "_values", None):
+        columns = {getattr(c, "key", str(c)) for c in statement._values}
+    mark_changed(state.session, *(ns for ns, shown in watchers
+                                  if columns is None or shown is None or shown & columns))
 
 
 @event.listens_for(Session, "after_commit")

@@ -44,6 +44,13 @@ class Money:
 
 def format_money(amount: int, currency: str, locale: str) -> str:
     """``12800, 'CNY', 'zh_CN'`` -> ``'¥128.00'``; in ``'en'`` too (not ``'CN¥128.00'``)."""
+    return _formatted(int(amount), currency, str(locale))
+
+
+@lru_cache(maxsize=8192)
+def _formatted(amount: int, currency: str, locale: str) -> str:
+    # Remembered: a list page shows the same prices on every request, and Babel takes tens
+    # of microseconds for each.
     digits = get_currency_precision(currency)
     return format_currency(Decimal(amount).scaleb(-digits), currency,
                            format=_pattern(str(locale), currency), locale=locale)

@@ -63,7 +63,9 @@ def demo_command(customers, orders, if_empty, seed):
     shop.build_stock()
     shop.fix_sequences()
     build_club()
-    mark_changed(db.session, "catalog", "stock")
+    # the bulk inserts pass by the session's watch (core.cache.watch_tables): say what changed
+    mark_changed(db.session, "catalog", "stock", "followups", "measures", "sales", "complaints",
+                 "rfm")
     db.session.commit()
     click.echo("Figures, RFM segments and needs tags: "
                + "; ".join((recompute_figures(shop.now), apply_tag_rules(shop.now))))

@@ -170,6 +170,7 @@ def set_alert(center_id: int, product_id: int, alert_below: int | None, actor: U
         raise NotFound()
     stock.alert_below = alert_below
     db.session.flush()
+    mark_changed(db.session, "stock")  # the desk's stock page shows it
     return stock
 
 

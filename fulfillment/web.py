@@ -16,8 +16,10 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
+from core.cache import CSRF_PLACEHOLDER, cached_fragment, watch_tables, with_csrf_token
 from core.clock import day_start, shop_today, shop_zone, utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
@@ -42,6 +44,10 @@ bp.add_app_template_global(divisions.local_name, "division_name")
 bp.add_app_template_global(divisions.city_name, "city_name")
 
 DESK_ROLES = (Role.STAFF, Role.ADMIN)
+#: the cache namespace of the desk's queue: any session write to what it shows moves it on
+DESK_NAMESPACE = "desk"
+watch_tables(DESK_NAMESPACE, "fulfillments", "fulfillment_lines", "orders", "slots")
+watch_tables(DESK_NAMESPACE, "users", columns=("name", "role", "center_id", "active"))
 
 def is_admin() -> bool:
     return current_user.role == Role.ADMIN
@@ -113,6 +119,32 @@ def common_context(center: Center) -> dict:
 
 def render_desk(center: Center, *, code_form: CodeForm | None = None,
                  row_errors: dict | None = None, status: int = 200, partial: bool = False):
+    requested = request.args.get("tab")
+    if row_errors:
+        queue = _queue_part(center, requested, row_errors)
+    else:
+        # The queue as this clerk sees it (the courier list preselects them), kept until a
+        # fulfillment, its lines, an order, a slot or the staff change (DESK_NAMESPACE), and
+        # for the minute it was made in (what is today's, which slots are still offered).
+        minute = utcnow().replace(second=0, microsecond=0).isoformat()
+        queue = cached_fragment(
+            "desk-queue", (DESK_NAMESPACE,),
+            (center.id, requested if requested in Method.ORDER else "", current_user.id,
+             is_admin(), minute),
+            lambda: _queue_part(center, requested, {}, placeholder=True))
+    html = Markup(with_csrf_token(queue["html"]))
+    if partial:
+        return html, status
+    context = common_context(center)
+    context.update(queue=html, tab=queue["tab"], code_form=code_form or CodeForm(),
+                   low_stock=transfers.low_stock_named(center.id))
+    return render_template("fulfillment/desk.html", **context), status
+
+
+def _queue_part(center: Center, requested: str | None, row_errors: dict, *,
+                placeholder: bool = False) -> dict:
+    """``{"html", "tab"}``: the desk's tabs and today's work (``_queue.html``); forms carry
+    ``CSRF_PLACEHOLDER`` when the HTML is to be cached."""
     tabs = [m for m, on in ((Method.PICKUP, center.is_pickup),
                             (Method.DELIVERY, center.is_delivery),
                             (Method.COURIER, center.is_warehouse)) if on]
@@ -122,9 +154,7 @@ def render_desk(center: Center, *, code_form: CodeForm | None = None,
         if f.method not in tabs:
             tabs.append(f.method)
     tabs = tabs or [Method.PICKUP]
-    tab = request.args.get("tab")
-    if tab not in tabs:
-        tab = tabs[0]
+    tab = requested if requested in tabs else tabs[0]
     counts = {m: sum(1 for f in queue if f.method == m and f.is_open) for m in tabs}
     mine = [f for f in queue if f.method == tab]
     context = common_context(center)
@@ -133,15 +163,15 @@ def render_desk(center: Center, *, code_form: CodeForm | None = None,
         groups=group_by_slot(mine, today=shop_today(), zone=shop_zone()),
         done=[f for f in mine if not f.is_open],
         orders=orders_by_id({f.order_id for f in queue}), to_collect=to_collect,
-        code_form=code_form or CodeForm(), row_errors=row_errors or {},
-        low_stock=transfers.low_stock_named(center.id),
+        row_errors=row_errors,
         couriers=db.session.execute(
             sa.select(User).where(User.role == Role.STAFF, User.center_id == center.id,
                                   User.active.is_(True)).order_by(User.name)).scalars().all(),
         delivery_slots=slots.offered_slots(center.id, Method.DELIVERY, now=utcnow()),
     )
-    template = "fulfillment/_queue.html" if partial else "fulfillment/desk.html"
-    return render_template(template, **context), status
+    if placeholder:
+        context["csrf_token"] = lambda: CSRF_PLACEHOLDER
+    return {"html": render_template("fulfillment/_queue.html", **context), "tab": tab}
 
 
 def desk_fulfillment(fulfillment_id: int) -> Fulfillment:

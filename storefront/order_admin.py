@@ -10,11 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from core.auth import roles_required
+from core.cache import cached_fragment, watch_tables
 from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.forms import apply_domain_errors
@@ -32,6 +34,10 @@ from .payments.models import RefundRequest
 bp = Blueprint("order_admin", __name__, url_prefix="/admin/orders")
 
 PAGE_SIZE = 50
+#: the cache namespace of the order list: any session write to an order or a refund request
+#: moves it on (``core.cache.watch_tables``)
+ORDER_LIST_NAMESPACE = "order-list"
+watch_tables(ORDER_LIST_NAMESPACE, Order.__tablename__, RefundRequest.__tablename__)
 
 
 class RefundForm(FlaskForm):
@@ -75,25 +81,38 @@ def _visible(public_id: str) -> Order:
 @roles_required(Role.ADMIN, Role.STAFF)
 def index():
     status = request.args.get("status")
+    status = status if status in OrderStatus.ALL or status == "disputed" else None
+    requested = request.args.get("refund_requested") == "1"
+    q = (request.args.get("q") or "").strip()[:40]
+    page = max(1, request.args.get("page", 1, type=int))
+    center_id = current_user.center_id if current_user.role == Role.STAFF else None
+    # The same for everyone who may see these orders: kept until an order or a refund
+    # request is written (ORDER_LIST_NAMESPACE).
+    body = cached_fragment("admin-orders", (ORDER_LIST_NAMESPACE,),
+                           (center_id, status, requested, q, page),
+                           lambda: _list(center_id, status, requested, q, page))
+    return render_template("admin/orders.html", body=Markup(body))
+
+
+def _list(center_id: int | None, status: str | None, requested: bool, q: str,
+          page: int) -> str:
     query = sa.select(Order).order_by(Order.created_at.desc(), Order.id.desc())
-    if current_user.role == Role.STAFF:
-        query = query.where(Order.center_id == current_user.center_id)
+    if center_id is not None:
+        query = query.where(Order.center_id == center_id)
     if status in OrderStatus.ALL:
         query = query.where(Order.status == status)
     elif status == "disputed":
         query = query.where(Order.disputed.is_(True))
-    requested = request.args.get("refund_requested") == "1"
     if requested:
         query = query.where(Order.id.in_(refund_requests.requested_order_ids()))
-    q = (request.args.get("q") or "").strip()[:40]
     if q:
         query = query.where(Order.number.contains(q.upper()))
-    page = max(1, request.args.get("page", 1, type=int))
     rows = db.session.execute(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
                               ).scalars().all()
-    return render_template("admin/orders.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
-                           page=page, status=status, q=q, statuses=OrderStatus.ALL,
-                           online=gateway.enabled(), requested=requested,
+    return render_template("admin/_orders_body.html", rows=rows[:PAGE_SIZE],
+                           more=len(rows) > PAGE_SIZE, page=page, status=status, q=q,
+                           statuses=OrderStatus.ALL, online=gateway.enabled(),
+                           requested=requested,
                            asked=_asked([o.id for o in rows[:PAGE_SIZE]]) if requested else {})
 
 

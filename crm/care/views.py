@@ -7,9 +7,17 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from core.auth import roles_required
+from core.cache import (
+    CSRF_PLACEHOLDER,
+    cached_fragment,
+    watch_tables,
+    with_csrf_token,
+    without_csrf_token,
+)
 from core.clock import utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
@@ -39,6 +47,12 @@ from .lots import lot_groups, lots_of
 from .models import ComplaintStatus
 from .recalls import campaign_of
 
+#: the cache namespace of the complaint log: any session write to the complaints, a
+#: customer's name or phone, the lots and their allocations, or the recalls moves it on
+COMPLAINTS_NAMESPACE = "complaint-list"
+watch_tables(COMPLAINTS_NAMESPACE, "complaints", "lots", "lot_allocations", "recall_campaigns")
+watch_tables(COMPLAINTS_NAMESPACE, "customers", columns=("name", "phone"))
+
 
 @bp.route("/crm/complaints")
 @roles_required(*CRM_ROLES)
@@ -46,18 +60,29 @@ def complaint_list():
     status = request.args.get("status", "unresolved")
     status = status if status in ComplaintStatus.ALL + ("unresolved", "all") else "unresolved"
     overdue = request.args.get("overdue") == "1"
-    lot = db.session.get(Lot, request.args.get("lot", type=int) or 0)
+    lot_id = request.args.get("lot", type=int) or 0
+    # The same for every agent: kept until a complaint, the name or phone of a customer, a
+    # lot, its allocations or a recall changes (COMPLAINTS_NAMESPACE) or a product is renamed,
+    # and for the minute it was made in (what is overdue).
+    minute = utcnow().replace(second=0, microsecond=0).isoformat()
+    body = cached_fragment("complaint-list", (COMPLAINTS_NAMESPACE, "catalog"),
+                           (status, overdue, lot_id, minute),
+                           lambda: _complaint_list(status, overdue, lot_id))
+    return render_template("crm/complaints.html", body=Markup(with_csrf_token(body)))
+
+
+def _complaint_list(status: str, overdue: bool, lot_id: int) -> str:
+    lot = db.session.get(Lot, lot_id)
     items = complaints.list_complaints(status=None if status == "all" else status,
                                        overdue=overdue,
                                        lot_id=lot.id if lot is not None else None)
     groups = lot_groups()
-    return render_template("crm/complaints.html", items=items, status=status, overdue=overdue,
-                           statuses=("unresolved",) + ComplaintStatus.ALL + ("all",),
-                           CL=complaint_labels(),
-                           is_overdue=complaints.is_overdue, now=utcnow(),
-                           mask_phone=mask_phone, lot=lot, groups=groups,
-                           recalls={g["lot"].id: campaign_of(g["lot"].id) for g in groups},
-                           recall_form=RecallForm(formdata=None))
+    return without_csrf_token(render_template(
+        "crm/_complaints_body.html", items=items, status=status, overdue=overdue,
+        statuses=("unresolved",) + ComplaintStatus.ALL + ("all",), CL=complaint_labels(),
+        is_overdue=complaints.is_overdue, now=utcnow(), mask_phone=mask_phone, lot=lot,
+        groups=groups, recalls={g["lot"].id: campaign_of(g["lot"].id) for g in groups},
+        recall_form=RecallForm(formdata=None), csrf_token=lambda: CSRF_PLACEHOLDER))
 
 
 @bp.route("/crm/customers/<int:customer_id>/complaints/new", methods=["GET", "POST"])

@@ -7,7 +7,10 @@ from datetime import date
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from core.cache import cached_fragment, watch_tables
+from core.clock import utcnow
 from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.forms import apply_domain_errors, form_status
@@ -25,6 +28,11 @@ from .labels import POINTS_KIND_LABELS, REGISTRATION_STATUS_LABELS
 bp = Blueprint("club", __name__)
 
 HOME_ARTICLES = 4
+#: the cache namespace of a member's home: any session write to memberships, tiers, points,
+#: orders (the rolling spend), articles, events or registrations moves it on
+MEMBER_NAMESPACE = "member-home"
+watch_tables(MEMBER_NAMESPACE, "memberships", "tiers", "points_entries", "orders",
+             "articles", "events", "event_registrations")
 
 
 @bp.record_once
@@ -51,10 +59,19 @@ def member():
     membership, page = _member_or_join()
     if page:
         return page
+    # This member's own home, kept until what it shows is written (MEMBER_NAMESPACE) and for
+    # the minute it was made in (the rolling year of spend, the next event, birthdays).
+    minute = utcnow().replace(second=0, microsecond=0).isoformat()
+    body = cached_fragment("member-home", (MEMBER_NAMESPACE,), (membership.id, minute),
+                           lambda: _home_body(membership))
+    return render_template("crm/member/home.html", body=Markup(body))
+
+
+def _home_body(membership) -> str:
     upcoming = events.upcoming_for(membership, limit=1)
     return render_template(
-        "crm/member/home.html", membership=membership, progress=tier_progress(membership),
-        next_event=upcoming[0] if upcoming else None,
+        "crm/member/_home_body.html", membership=membership,
+        progress=tier_progress(membership), next_event=upcoming[0] if upcoming else None,
         articles=content.articles_for(membership, limit=HOME_ARTICLES),
         ledger=points_ledger.ledger(membership, per_page=3),
         birthday_double=points_ledger.birthday_double_active(membership))

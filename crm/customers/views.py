@@ -4,8 +4,10 @@ merging two profiles, a new prospect, editing a profile, family and tags, the ac
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from core.auth import roles_required
+from core.cache import cached_fragment, watch_tables
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.forms import flash_errors, form_status, submit_form
@@ -19,18 +21,31 @@ from .forms import ChildForm, CustomerSearchForm, ProfileForm, TagForm
 from .models import Customer, Stage
 from .services import customer_360, get_customer, mask_phone, search_customers
 
+#: the cache namespace of the customer list: any session write to a customer moves it on
+CUSTOMER_LIST_NAMESPACE = "customer-list"
+watch_tables(CUSTOMER_LIST_NAMESPACE, Customer.__tablename__)
+
 
 @bp.route("/crm/customers")
 @roles_required(*CRM_ROLES)
 def customers():
-    form = CustomerSearchForm(request.args)
-    q = (form.q.data or "").strip()[:100] if form.validate() else ""
     page = request.args.get("page", 1, type=int)
     narrow = _list_filters()
+    # The same for every agent: kept until a customer is written (CUSTOMER_LIST_NAMESPACE).
+    body = cached_fragment(
+        "customer-list", (CUSTOMER_LIST_NAMESPACE,),
+        ((request.args.get("q") or "")[:101], page, *sorted(narrow.items())),
+        lambda: _customer_list(page, narrow))
+    return render_template("crm/customers.html", body=Markup(body))
+
+
+def _customer_list(page: int, narrow: dict) -> str:
+    form = CustomerSearchForm(request.args)
+    q = (form.q.data or "").strip()[:100] if form.validate() else ""
     items, pages = search_customers(q or None, page=page, **narrow)
     page = min(max(page, 1), pages)
-    return render_template("crm/customers.html", form=form, q=q, items=items, page=page,
-                           pages=pages, mask_phone=mask_phone, narrow=narrow)
+    return render_template("crm/_customers_body.html", form=form, q=q, items=items,
+                           page=page, pages=pages, mask_phone=mask_phone, narrow=narrow)
 
 
 def _list_filters() -> dict:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.cache import watch_tables
 from core.clock import utcnow
 from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
@@ -15,6 +16,11 @@ from crm.customers.models import Customer
 from .models import FollowUp, FollowUpKind, FollowUpStatus
 
 OUTCOMES = ("reached", "unreached", "wrong_number", "declined")
+#: the cache namespace of the agents' queue page: every write to the follow-ups, or to the
+#: names and phones of the customers they name, moves it on (``core.cache.watch_tables``)
+QUEUE_NAMESPACE = "followups"
+watch_tables(QUEUE_NAMESPACE, FollowUp.__tablename__)
+watch_tables(QUEUE_NAMESPACE, Customer.__tablename__, columns=("name", "phone"))
 RETRY_AFTER = timedelta(days=1)
 
 

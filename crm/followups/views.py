@@ -8,15 +8,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from core.auth import roles_required
+from core.cache import cached_fragment
 from core.clock import day_end, shop_today, shop_zone, utcnow
 from core.errors import IllegalTransition, ValidationFailed
 from core.extensions import db
 from core.forms import apply_domain_errors, form_status, submit_form
 from core.models import Role
-from crm.customers.forms import CustomerSearchForm
 from crm.customers.models import SavedSegment
 from crm.customers.services import customer_360, mask_phone
 from crm.outreach.labels import CHANNEL_LABELS
@@ -32,7 +33,13 @@ from storefront.models import Order
 from .forms import FollowUpOutcomeForm, FollowUpRuleForm
 from .labels import WHEN_LABELS
 from .models import FollowUp, FollowUpRule, FollowUpStatus
-from .queue import complete_followup, due_followups, get_followup, queue_counts
+from .queue import (
+    QUEUE_NAMESPACE,
+    complete_followup,
+    due_followups,
+    get_followup,
+    queue_counts,
+)
 from .rules import get_rule, save_rule
 from .scripts import call_script
 
@@ -52,25 +59,32 @@ def index():
 
     ``?when=overdue|today|week`` and ``?channel=phone|sms|email|...`` narrow the queue; the
     tabs count each time window and each channel."""
-    now = utcnow()
-    tonight = day_end(shop_today())
     when = request.args.get("when") if request.args.get("when") in WHEN else None
+    channel = (request.args.get("channel") or "")[:20] or None
+    # Every agent sees the same queue: it is kept until a follow-up or a customer changes
+    # (QUEUE_NAMESPACE), and for the minute it was made in (what is overdue moves with time).
+    now = utcnow().replace(second=0, microsecond=0)
+    queue = cached_fragment("crm-queue", (QUEUE_NAMESPACE,),
+                            (when, channel, now.isoformat()), lambda: _queue(now, when, channel))
+    return render_template("crm/index.html", queue=Markup(queue))
+
+
+def _queue(now, when, requested_channel) -> str:
+    tonight = day_end(shop_today())
     after, before = WHEN[when](now, tonight) if when else (None, now + timedelta(
         days=UPCOMING_DAYS))
     by_channel = queue_counts(due_before=before, due_after=after)
     channels = list(CHANNEL_LABELS) + sorted(set(by_channel) - set(CHANNEL_LABELS))
-    channel = request.args.get("channel")
-    channel = channel if channel in channels else None
+    channel = requested_channel if requested_channel in channels else None
     queue = due_followups(due_before=before, due_after=after, channel=channel)
     due = [f for f in queue if f.due_at < tonight]
     upcoming = [f for f in queue if f.due_at >= tonight]
     by_when = {key: sum(queue_counts(due_before=b, due_after=a, channel=channel).values())
                for key, (a, b) in ((k, fn(now, tonight)) for k, fn in WHEN.items())}
     return render_template(
-        "crm/index.html", due=due, upcoming=upcoming, now=now, when=when, channel=channel,
+        "crm/_queue.html", due=due, upcoming=upcoming, now=now, when=when, channel=channel,
         channels=channels, by_channel=by_channel, by_when=by_when, when_labels=WHEN_LABELS,
-        numbers=order_numbers({f.order_id for f in queue}), mask_phone=mask_phone,
-        search_form=CustomerSearchForm(request.args))
+        numbers=order_numbers({f.order_id for f in queue}), mask_phone=mask_phone)
 
 
 # --- a follow-up call ------------------------------------------------------------------------

@@ -5,15 +5,26 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from core.cache import watch_tables
 from core.clock import shop_date, shop_zone, utcnow
 from core.extensions import db
 from crm.care.complaints import overdue_filter
 from crm.care.models import Complaint, ComplaintStatus
 from crm.customers.figures import COUNTED
+from crm.customers.models import Customer
 from crm.followups.models import FollowUp, FollowUpStatus
 from fulfillment.models import Center
 from storefront.loyalty.models import Membership
 from storefront.models import Order, Product
+
+#: what the dashboard's figures are kept by (``core.cache``): the orders it sums, the
+#: complaints, the customers' RFM scores, the stored measures, the names of centers and
+#: products
+DASHBOARD_NAMESPACES = ("sales", "complaints", "rfm", "measures", "catalog")
+watch_tables("sales", Order.__tablename__, columns=(
+    "status", "total_amount", "center_id", "fulfillment_method", "channel", "created_at"))
+watch_tables("complaints", Complaint.__tablename__)
+watch_tables("rfm", Customer.__tablename__, columns=("r_score", "f_score", "rfm_segment"))
 
 
 def _local_day(column):

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from core.cache import mark_changed
 from core.clock import shop_date, shop_zone
 from core.extensions import db
 from core.sql import at, plus_days, text
@@ -39,6 +40,8 @@ MONTHS = 12
 #: the measures stored by month (and the latest snapshot's, kept for its month only)
 BY_MONTH = ("satisfaction", "return", "sla", "profile")
 LATEST_ONLY = ("missing", "moves")
+#: the cache namespace of what is computed from the stored measures (``core.cache``)
+MEASURES_NAMESPACE = "measures"
 _COLUMNS = ["measure", "month", "breakdown", "item", "base", "part", "second_part",
             "computed_at"]
 
@@ -226,6 +229,7 @@ def store_months(now) -> str:
                  for (a, b), n in snapshots.movement(before, latest).items()]
     if rows:
         db.session.execute(sa.insert(m), rows)
+    mark_changed(db.session, MEASURES_NAMESPACE)  # the dashboard's cached sections
     return f"months {first} to {labels[-1]} stored"
 
 

@@ -4,9 +4,12 @@ the outcome measures. Every table is a CSV and a JSON; the charts draw the JSON.
 import io
 
 from flask import Response, abort, jsonify, render_template
+from markupsafe import Markup
 
 from core import spreadsheet
 from core.auth import roles_required
+from core.cache import cached_fragment
+from core.clock import utcnow
 from core.i18n import localized
 from crm.care.labels import CATEGORY_LABELS
 from crm.customers.figures import Segment, rfm_grid
@@ -14,8 +17,9 @@ from crm.labels import METHOD_LABELS
 from crm.web import CRM_ROLES, bp
 from storefront.labels import CHANNEL_LABELS as CHANNEL_WORDS
 
-from . import dashboards
+from . import dashboards, measures
 from .measure_views import _Named, _named, measure_table, measures_context
+from .measures import months_back
 
 
 def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
@@ -53,15 +57,38 @@ def _tables() -> dict[str, tuple[list[str], list[tuple]]]:
 def dashboard():
     """The figures as tables, each drawn as a chart (static/js/dashboard.js) from the JSON
     of its table; customers by recency and frequency score, each cell listing them."""
+    # The same for every agent: kept until the data of a section changes (the namespaces
+    # of dashboards.DASHBOARD_NAMESPACES) and for the minute it was made in (the windows
+    # of the last 30 or 90 days, and what is overdue, move with time).
+    minute = utcnow().replace(second=0, microsecond=0).isoformat()
+    body = cached_fragment("dashboard", dashboards.DASHBOARD_NAMESPACES, (minute,),
+                           _dashboard_body)
+    return render_template("crm/dashboard.html", body=Markup(body))
+
+
+def _dashboard_body() -> str:
     grid = rfm_grid()
     peak = max(grid["cells"].values(), default=0)
-    return render_template("crm/dashboard.html", grid=grid, peak=peak or 1,
+    return render_template("crm/_dashboard_body.html", grid=grid, peak=peak or 1,
                            segments=Segment.ALL,
                            by_center=dashboards.sales_by_center_and_method(),
                            complaints=dashboards.complaint_figures(), named=_named,
                            categories=CATEGORY_LABELS, methods=METHOD_LABELS,
                            by_channel=dashboards.sales_by_channel_and_store(),
-                           channel_words=CHANNEL_WORDS, measures=measures_context())
+                           channel_words=CHANNEL_WORDS, measures_html=_measures_html())
+
+
+def _measures_html() -> Markup:
+    """The outcome measure sections, as every agent sees them: kept until the measure job
+    stores new months (the "measures" namespace), a product or center is renamed
+    ("catalog"), or the month turns (the months shown); at most the cache's timeout
+    otherwise (an agent's new name)."""
+    def build():
+        return render_template("crm/_dashboard_measures.html", measures=measures_context())
+
+    month = months_back(utcnow())[-1]
+    return Markup(cached_fragment("dashboard-measures",
+                                  (measures.MEASURES_NAMESPACE, "catalog"), (month,), build))
 
 
 def _table(name: str) -> tuple[list[str], list[tuple]]:

@@ -6,8 +6,10 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from core.auth import roles_required
+from core.cache import CSRF_PLACEHOLDER, cached_fragment, with_csrf_token
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import localized
@@ -15,7 +17,7 @@ from core.i18n import localized
 from .. import lots, services, transfers
 from ..forms import AlertForm, StockForm
 from ..models import Center, Stock
-from ..web import DESK_ROLES, bp, center_arg, common_context, desk_center
+from ..web import DESK_ROLES, bp, center_arg, common_context, desk_center, is_admin
 
 
 def _stock_rows(center_id: int) -> list:
@@ -33,17 +35,35 @@ def _stock_rows(center_id: int) -> list:
         .order_by(products.c.position, products.c.id)))
 
 
+def _table_context(center: Center) -> dict:
+    lots_by_product: dict[int, list] = {}
+    for lot in lots.lots_at(center.id, limit=1000):
+        lots_by_product.setdefault(lot.product_id, []).append(lot)
+    return {"rows": _stock_rows(center.id), "lots_by_product": lots_by_product}
+
+
 def _render_stock(center: Center, *, errors: dict | None = None, values: dict | None = None,
                   status: int = 200, alert_errors: dict | None = None,
                   alert_values: dict | None = None):
     context = common_context(center)
-    lots_by_product: dict[int, list] = {}
-    for lot in lots.lots_at(center.id, limit=1000):
-        lots_by_product.setdefault(lot.product_id, []).append(lot)
-    context.update(rows=_stock_rows(center.id), errors=errors or {}, values=values or {},
-                   lots_by_product=lots_by_product, alert_errors=alert_errors or {},
+    context.update(errors=errors or {}, values=values or {}, alert_errors=alert_errors or {},
                    alert_values=alert_values or {})
+    if errors or values or alert_errors or alert_values:
+        context.update(_table_context(center))
+    else:
+        context["table"] = Markup(with_csrf_token(_cached_table(center, context)))
     return render_template("fulfillment/stock.html", **context), status
+
+
+def _cached_table(center: Center, context: dict) -> str:
+    """The stock table as every clerk of the center sees it, kept until the center's stock
+    (any movement, a lot, an alert level: the "stock" namespace) or a product (the "catalog"
+    namespace) changes. The admin's copy differs in its links (``?center=``)."""
+    def build():
+        return render_template("fulfillment/_stock_table.html", **context,
+                               **_table_context(center), csrf_token=lambda: CSRF_PLACEHOLDER)
+
+    return cached_fragment("desk-stock", ("stock", "catalog"), (center.id, is_admin()), build)
 
 
 @bp.route("/desk/stock")

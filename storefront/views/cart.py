@@ -7,7 +7,9 @@ merges the first into the second (``account``).
 from flask import flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
+from core.cache import CSRF_PLACEHOLDER, cached_fragment, watch_tables, with_csrf_token
 from core.errors import DomainError
 from core.extensions import csrf, db
 from core.urls import local_path
@@ -17,6 +19,11 @@ from .. import catalog
 from ..forms import AddToCartForm, CartQuantityForm, CartRemoveForm
 from ..pages import guest_cart
 from ..web import bp, priced_lines, shopper
+
+#: the cache namespace of a signed-in shopper's cart page: any session write to the cart
+#: lines or the memberships (the tier prices a member pays) moves it on
+CART_NAMESPACE = "cart"
+watch_tables(CART_NAMESPACE, "cart_items", "memberships")
 
 
 def _first_message(errors, default) -> str:
@@ -29,8 +36,21 @@ def _first_message(errors, default) -> str:
 @bp.route("/cart")
 def cart():
     user = shopper()
-    rows, total, is_member = priced_lines(user, carts.lines(user, guest_cart()))
-    return render_template("storefront/cart.html", rows=rows, total=total, is_member=is_member)
+    if user is None:
+        rows, total, is_member = priced_lines(None, carts.lines(None, guest_cart()))
+        return render_template("storefront/cart.html", rows=rows, total=total,
+                               is_member=is_member)
+    # A signed-in shopper's cart, kept until their cart, their membership or the catalog
+    # (products, prices, tier prices) changes; the forms carry their own CSRF token.
+    body = cached_fragment("cart", (CART_NAMESPACE, "catalog"), (user.id,),
+                           lambda: _cart_body(user))
+    return render_template("storefront/cart.html", body=Markup(with_csrf_token(body)))
+
+
+def _cart_body(user) -> str:
+    rows, total, is_member = priced_lines(user, carts.lines(user, {}))
+    return render_template("storefront/_cart_body.html", rows=rows, total=total,
+                           is_member=is_member, csrf_token=lambda: CSRF_PLACEHOLDER)
 
 
 def _change_cart(form, change, done_message: str, valid: bool | None = None):

@@ -4,10 +4,14 @@ QR image once it is ready, and cancelling it."""
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from core.cache import cached_fragment, watch_tables
+from core.clock import utcnow
 from core.errors import DomainError, NotFound
 from core.extensions import db
 from core.i18n import localized
@@ -15,24 +19,56 @@ from core.privacy import shown_address
 from core.qr import qr_svg_response
 from fulfillment.access import whole_for_delivery
 from fulfillment.centers import centers_by_id
-from fulfillment.models import Center, FulfillmentStatus
+from fulfillment.models import Center, Fulfillment, FulfillmentStatus
 
+from ..coupon_models import Coupon
 from ..coupons import coupons_of, state_of
 from ..labels import COUPON_STATE_LABELS
-from ..orders import can_view, cancel_order, get_order, orders_of
+from ..models import Order, OrderLine
+from ..orders import can_view, cancel_order, get_order
 from ..payments import billing
 from ..web import bp
+
+#: the cache namespace of a shopper's order list: any session write to the orders, their
+#: fulfillments and lines, or the coupons moves it on (``core.cache.watch_tables``)
+MY_ORDERS_NAMESPACE = "my-orders"
+watch_tables(MY_ORDERS_NAMESPACE, Order.__tablename__, OrderLine.__tablename__,
+             Fulfillment.__tablename__, Coupon.__tablename__)
 
 
 @bp.route("/orders")
 @login_required
 def orders():
     user = current_user._get_current_object()
-    rows = orders_of(user)
+    # This shopper's own list, kept until an order, its fulfillment or lines, or a coupon is
+    # written (MY_ORDERS_NAMESPACE) or a center renamed, and for the minute it was made in
+    # (coupons expire).
+    minute = utcnow().replace(second=0, microsecond=0).isoformat()
+    body = cached_fragment("my-orders", (MY_ORDERS_NAMESPACE, "catalog"), (user.id, minute),
+                           lambda: _orders_body(user))
+    return render_template("storefront/orders.html", body=Markup(body))
+
+
+def _orders_body(user) -> str:
+    rows, items = _order_list(user)
     centers = centers_by_id(o.center_id for o in rows)
-    return render_template("storefront/orders.html", orders=rows, centers=centers,
-                           coupons=coupons_of(user), coupon_state=state_of,
+    return render_template("storefront/_orders_body.html", orders=rows, items=items,
+                           centers=centers, coupons=coupons_of(user), coupon_state=state_of,
                            coupon_labels=COUPON_STATE_LABELS)
+
+
+def _order_list(user) -> tuple[list[Order], dict[int, int]]:
+    """The shopper's orders, newest first, with their fulfillment, and the units of each
+    (two statements): the list shows no line, so none is loaded."""
+    orders = list(db.session.execute(
+        sa.select(Order).where(Order.user_id == user.id)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .options(sa.orm.selectinload(Order.fulfillment))).scalars())
+    items = dict(db.session.execute(
+        sa.select(OrderLine.order_id, sa.func.sum(OrderLine.quantity))
+        .join(Order, Order.id == OrderLine.order_id).where(Order.user_id == user.id)
+        .group_by(OrderLine.order_id)).all())
+    return orders, items
 
 
 def _visible_order(public_id: str, *, owner_only: bool = False):
