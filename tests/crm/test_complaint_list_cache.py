@@ -72,7 +72,8 @@ def test_each_agent_gets_their_own_token_in_the_recall_form(app, client, shop, m
                          fulfillment={"method": "pickup", "center_id": shop.store.id},
                          payment_method="pay_at_pickup")
     desk.mark_ready(placed.fulfillment, shop.clerk)
-    desk.hand_over(placed.fulfillment, placed.fulfillment.pickup_code, shop.clerk)
+    desk.hand_over(placed.fulfillment, placed.fulfillment.pickup_code, shop.clerk,
+                   collected={"method": "cash"})
     complaints.open_complaint(actor=shop.agent, order=placed, product_id=product.id,
                               category="quality", description="结块")
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
