@@ -137,7 +137,9 @@ def render_desk(center: Center, *, code_form: CodeForm | None = None,
         return html, status
     context = common_context(center)
     context.update(queue=html, tab=queue["tab"], code_form=code_form or CodeForm(),
-                   low_stock=transfers.low_stock_named(center.id))
+                   low_stock=cached_fragment(  # moves on with any stock movement or alert
+                       "desk-low-stock", ("stock", "catalog"), (center.id,),
+                       lambda: transfers.low_stock_named(center.id)))
     return render_template("fulfillment/desk.html", **context), status
 
 

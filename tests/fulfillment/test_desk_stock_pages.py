@@ -172,6 +172,7 @@ def test_low_stock_threshold_set_on_the_stock_page(client, session, shop):
     assert client.post(f"/desk/stock/{product.id}/alert", data={"alert_below": ""}
                        ).status_code == 302
     assert alert_of(session, shop.store, product) is None
+    assert 'data-testid="low-stock"' not in client.get("/desk").get_data(as_text=True)
 
 
 def test_low_stock_threshold_is_for_the_desk(client, session, shop):
