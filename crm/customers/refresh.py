@@ -14,6 +14,8 @@ caller's transaction, by the per-customer ``refresh_figures`` (which also takes 
 membership's card, consent and profile details), as before.
 """
 
+from functools import lru_cache
+
 import sqlalchemy as sa
 from flask import after_this_request, current_app, has_request_context
 from sqlalchemy import event
@@ -57,18 +59,11 @@ def refresh_due(user_ids: list[int] | None = None, *, limit: int = BATCH) -> int
     """Recompute the figures of the customers due (of ``user_ids``, or the oldest
     ``limit``), clearing their marks in the same statement; how many. A mark another run
     takes at the same moment is refreshed by one of them only."""
-    chosen = sa.select(FiguresDue.user_id).order_by(FiguresDue.since).limit(limit)
-    if user_ids is not None:
-        chosen = chosen.where(FiguresDue.user_id.in_(user_ids))
-    due = db.session.execute(
-        sa.delete(FiguresDue).where(FiguresDue.user_id.in_(chosen.scalar_subquery()))
-        .returning(FiguresDue.user_id).execution_options(synchronize_session=False)
-    ).scalars().all()
+    due = db.session.execute(_take_marks(user_ids is not None), {
+        "users": list(user_ids or ()), "limit": limit}).scalars().all()
     if not due:
         return 0
-    buyers = db.session.execute(
-        sa.select(User.id, Customer.id).outerjoin(Customer, Customer.user_id == User.id)
-        .where(User.id.in_(due), User.role.not_in(Role.STAFF_MEMBERS))).all()
+    buyers = db.session.execute(_buyers(), {"users": due}).all()
     made = [user_id for user_id, customer_id in buyers if customer_id is None]
     for user_id in made:  # a first order: the profile is made (or a prospect's taken)
         ensure_customer(db.session.get(User, user_id))
@@ -83,6 +78,26 @@ def refresh_due(user_ids: list[int] | None = None, *, limit: int = BATCH) -> int
         if isinstance(obj, Customer) and obj.user_id in user_ids:
             db.session.expire(obj)
     return len(due)
+
+
+@lru_cache(maxsize=2)
+def _take_marks(named: bool) -> sa.Delete:
+    """Delete the marks of the users named (or the oldest ``limit``), returning them (built
+    once: it runs after every checkout)."""
+    chosen = (sa.select(FiguresDue.user_id).order_by(FiguresDue.since)
+              .limit(sa.bindparam("limit", type_=sa.Integer())))
+    if named:
+        chosen = chosen.where(FiguresDue.user_id.in_(sa.bindparam("users", expanding=True)))
+    return (sa.delete(FiguresDue).where(FiguresDue.user_id.in_(chosen.scalar_subquery()))
+            .returning(FiguresDue.user_id).execution_options(synchronize_session=False))
+
+
+@lru_cache(maxsize=1)
+def _buyers() -> sa.Select:
+    """The shoppers among the users named, each with their profile's id (None: none yet)."""
+    return (sa.select(User.id, Customer.id).outerjoin(Customer, Customer.user_id == User.id)
+            .where(User.id.in_(sa.bindparam("users", expanding=True)),
+                   User.role.not_in(Role.STAFF_MEMBERS)))
 
 
 def refresh_figures_due(now) -> str:
