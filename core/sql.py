@@ -80,9 +80,13 @@ def insert_ignoring_twins(model, names: list[str], select: sa.Select, key: str) 
     return len(db.session.execute(statement).all())
 
 
-def insert_ignoring(model, values: dict, key: str) -> None:
-    """INSERT one row into ``model``'s table, nothing when its ``key`` is taken already
-    (ON CONFLICT DO NOTHING): no savepoint, no read first."""
+def upsert(model, values: dict, key: str) -> None:
+    """INSERT one row into ``model``'s table or, when its ``key`` is taken already, set the
+    other values on that row (ON CONFLICT DO UPDATE): no savepoint, no read first. The row
+    is then this transaction's until it ends, as if inserted (another transaction that
+    deletes it waits for this one)."""
     dialect = postgresql if _pg() else sqlite
-    db.session.execute(dialect.insert(model.__table__).values(**values)
-                       .on_conflict_do_nothing(index_elements=[key]))
+    statement = dialect.insert(model.__table__).values(**values)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[key],
+        set_={name: statement.excluded[name] for name in values if name != key}))

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from core.clock import utcnow
 from core.extensions import db
 from core.models import Role, User
-from core.sql import insert_ignoring
+from core.sql import upsert
 
 from .figures import refresh_buyers
 from .models import Customer, FiguresDue
@@ -46,7 +46,10 @@ def mark(user_id: int) -> None:
         if user is not None and not user.is_staff_member:
             refresh_figures(ensure_customer(user))
         return
-    insert_ignoring(FiguresDue, {"user_id": user_id, "since": utcnow()}, "user_id")
+    # Re-armed by every order, never skipped: a mark another request is about to clear
+    # (its refresh may not see this order yet) is taken by this transaction, so that
+    # refresh waits for this commit and then reads this order too.
+    upsert(FiguresDue, {"user_id": user_id, "since": utcnow()}, "user_id")
     if not current_app.config.get("CRM_FIGURES_AFTER_REQUEST", True):
         return
     info = db.session.info
