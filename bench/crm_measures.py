@@ -13,20 +13,16 @@ all together and each family through one of its tables), and ``uplift.outcome`` 
 demo campaign; with the statements each issues.
 """
 
-import argparse
-import os
 import sys
 import time
-import uuid
 from pathlib import Path
 
-import psycopg
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.crm_recompute import flask  # noqa: E402
+from bench.crm_recompute import run_seeded  # noqa: E402
 
 
 def measure(db, app, rounds: int) -> None:
@@ -81,52 +77,7 @@ def measure(db, app, rounds: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--database-url", default=None)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--keep", action="store_true")
-    args = parser.parse_args()
-
-    admin_url = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    url, drop = args.database_url, None
-    if url is None:
-        name = f"crm_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = admin_url.rsplit("/", 1)[0] + "/" + name
-
-        def drop():
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    env = dict(os.environ, DATABASE_URL=url,
-               SHOP_INSTANCE_PATH=os.environ.get("SHOP_INSTANCE_PATH", "/tmp/crm-bench-instance"))
-    os.environ.update(env)
-    try:
-        from core.app import create_app
-        from core.extensions import db
-
-        flask(["db", "upgrade"], env)
-        app = create_app()
-        with app.app_context():
-            empty = db.session.execute(sa.text("SELECT count(*) FROM products")).scalar() == 0
-        if empty:
-            print(f"seeding {args.customers} customers and {args.orders} orders ...", flush=True)
-            started = time.perf_counter()
-            flask(["demo", "--customers", str(args.customers), "--orders", str(args.orders),
-                   "--seed", "7"], env)
-            print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
-        with app.app_context():
-            measure(db, app, args.rounds)
-            db.engine.dispose()
-    finally:
-        if drop is not None and not args.keep:
-            drop()
-        elif drop is not None:
-            print(f"kept: {url}")
-    return 0
+    return run_seeded(__doc__, measure)
 
 
 if __name__ == "__main__":

@@ -129,7 +129,14 @@ def measure(db, rounds: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    return run_seeded(__doc__, lambda db, app, rounds: measure(db, rounds))
+
+
+def run_seeded(doc: str, measure_in) -> int:
+    """Parse the CRM benches' options, make (or take, ``--database-url``) a PostgreSQL
+    database seeded by ``flask demo``, and run ``measure_in(db, app, rounds)`` in the app;
+    the database is dropped after unless ``--keep``. Shared by bench/crm_measures.py."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=None)
@@ -162,10 +169,12 @@ def main() -> int:
             empty = db.session.execute(sa.text("SELECT count(*) FROM products")).scalar() == 0
         if empty:
             print(f"seeding {args.customers} customers and {args.orders} orders ...", flush=True)
+            started = time.perf_counter()
             flask(["demo", "--customers", str(args.customers), "--orders", str(args.orders),
                    "--seed", "7"], env)
+            print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
         with app.app_context():
-            measure(db, args.rounds)
+            measure_in(db, app, args.rounds)
             db.engine.dispose()
     finally:
         if drop is not None and not args.keep:
