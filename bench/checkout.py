@@ -20,11 +20,9 @@ See bench/README.md.
 """
 
 import argparse
-import http.client
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,8 +32,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-VENV_BIN = ROOT / ".venv" / "bin"
-HOST = "127.0.0.1"
+sys.path.insert(0, str(ROOT / "bench"))
+
+import pages as common  # noqa: E402 - bench/pages.py, beside this file
+
+HOST, VENV_BIN, step = common.HOST, common.VENV_BIN, common.step
+
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL",
                           "postgresql://postgres@127.0.0.1:5432/postgres")
 SHOPPERS = 32
@@ -73,12 +75,12 @@ def main(argv=None) -> int:
     processes = []
     try:
         step("building the demo shop on PostgreSQL", name)
-        _run([VENV_BIN / "flask", "db", "upgrade"], env)
-        _run([VENV_BIN / "flask", "demo", "--customers", str(args.customers), "--seed", "42"],
-             env)
-        _run([VENV_BIN / "python", __file__, "--prepare", str(folder)], env)
+        common._run([VENV_BIN / "flask", "db", "upgrade"], env, timeout=900)
+        common._run([VENV_BIN / "flask", "demo", "--customers", str(args.customers),
+                     "--seed", "42"], env, timeout=900)
+        common._run([VENV_BIN / "python", __file__, "--prepare", str(folder)], env, timeout=900)
         reserved_before = _reserved(url)
-        ports = {label: _free_port() for label in LABELS}
+        ports = {label: common._free_port() for label in LABELS}
         # the shop as it ships (the buyer's figures refreshed by the request after the
         # commit), the shop leaving them to the job, and the floor
         apps = {"shop": ("wsgi:app", {}),
@@ -88,7 +90,7 @@ def main(argv=None) -> int:
             app, extra = apps[label]
             processes.append(_serve(app, ports[label], args, dict(env, **extra), folder, label))
         for label, process in zip(LABELS, processes, strict=True):
-            _wait(ports[label], process)
+            common._wait_healthy(ports[label], process, timeout=60)
         results = {}
         runs = [(mode, args.connections) for mode in ("hot", "spread")]
         if args.overload:
@@ -107,13 +109,13 @@ def main(argv=None) -> int:
                 step(mode, label, f"{run['rps']:.0f} orders/s", f"p99 {run['p99']}",
                      run["statuses"], f"socket errors {run['socket_errors']}")
         for process in processes:  # nothing in flight while the books are read
-            _stop(process)
+            common._stop(process)
         books = _check_books(url, env, reserved_before)
         _report(results, books, args, time.monotonic() - started)
         return 0 if books["clean"] else 1
     finally:
         for process in processes:
-            _stop(process)
+            common._stop(process)
         if not args.keep:
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -174,33 +176,6 @@ def _far_future():
 # --- around ------------------------------------------------------------------------------------
 
 
-def step(*parts) -> None:
-    print("·", *parts, flush=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def _healthy(port: int) -> bool:
-    conn = http.client.HTTPConnection(HOST, port, timeout=5)
-    try:
-        conn.request("GET", "/healthz")
-        return conn.getresponse().status == 200
-    finally:
-        conn.close()
-
-
-def _run(command: list, env: dict) -> None:
-    done = subprocess.run([str(c) for c in command], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=900)
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"{' '.join(str(c) for c in command)} failed ({done.returncode})")
-
-
 def _serve(app: str, port: int, args, env: dict, folder: Path, name: str):
     log = open(folder / f"gunicorn-{name}.log", "wb")  # noqa: SIM115 - closed with the process
     command = [str(VENV_BIN / "gunicorn"), "--workers", str(args.workers), "--worker-class",
@@ -209,31 +184,6 @@ def _serve(app: str, port: int, args, env: dict, folder: Path, name: str):
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     process.log = log
     return process
-
-
-def _wait(port: int, process, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited; see {process.log.name}")
-        try:
-            if _healthy(port):
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"gunicorn on {port} did not come up; see {process.log.name}")
-
-
-def _stop(process) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    process.log.close()
 
 
 def _load(port: int, folder: Path, mode: str, duration: float, connections: int,

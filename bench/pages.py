@@ -122,9 +122,9 @@ def _environment(instance: Path) -> dict:
     return env
 
 
-def _run(command: list, env: dict) -> None:
+def _run(command: list, env: dict, timeout: float = 300) -> None:
     done = subprocess.run([str(c) for c in command], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=timeout)
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
         raise SystemExit(f"{' '.join(str(c) for c in command)} failed ({done.returncode})")
