@@ -8,27 +8,16 @@ import time
 import sqlalchemy as sa
 
 from core.extensions import db
-from core.models import Role, User
+from core.models import User
 from crm.customers.models import Customer, FiguresDue
 from crm.customers.refresh import refresh_due
-from fulfillment.ledger import record_movement
-from fulfillment.models import Center, Stock
-from storefront.models import Category, Product
 from storefront.orders import place_order
+from tests.support.stores import shopper, store_holding
 
 
 def seed(app):
-    product = Product(sku="HS-TWICE-1", slug="twice", name_zh="辽参 礼盒", price_amount=10000,
-                      category=Category(slug="haishen", name_zh="海参"))
-    store = Center(code="TWICE-C", name_zh="两单店", is_pickup=True, province="上海市",
-                   city="上海市", district="静安区", address_zh="南京西路1号", lat=31.2, lng=121.4)
-    shopper = User(email="twice@example.com", name="Twice", role=Role.CUSTOMER)
-    shopper.password_hash = "x"
-    db.session.add_all([product, store, shopper])
-    db.session.flush()
-    db.session.add(Stock(center_id=store.id, product_id=product.id, on_hand=10, reserved=0))
-    record_movement(store.id, product.id, "adjusted", on_hand=10, reason="count")
-    app.config["TWICE"] = {"store": store.id, "shopper": shopper.id}
+    _, store = store_holding("HS-TWICE-1", 10, code="TWICE-C", price=10000)
+    app.config["TWICE"] = {"store": store.id, "shopper": shopper("twice@example.com").id}
 
 
 def order(app):

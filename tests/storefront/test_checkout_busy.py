@@ -10,26 +10,18 @@ import sqlalchemy as sa
 
 from core.database import is_busy_error
 from core.extensions import db
-from core.models import ApiToken, Role, User
-from fulfillment.ledger import record_movement, verify_ledger
-from fulfillment.models import Center, Stock
-from storefront.models import Category, Order, Product
+from core.models import ApiToken
+from fulfillment.ledger import verify_ledger
+from fulfillment.models import Stock
+from storefront.models import Order
+from tests.support.stores import shopper, store_holding
 
 BODY = {"lines": [{"sku": "HS-DROP-1", "quantity": 1}], "payment_method": "pay_at_pickup"}
 
 
 def seed(app):
-    product = Product(sku="HS-DROP-1", slug="drop", name_zh="直播 海参", price_amount=68800,
-                      category=Category(slug="haishen", name_zh="海参"))
-    store = Center(code="DROP-C", name_zh="直播店", is_pickup=True, province="上海市",
-                   city="上海市", district="静安区", address_zh="南京西路1号", lat=31.2, lng=121.4)
-    shopper = User(email="drop@example.com", name="Drop", role=Role.CUSTOMER)
-    shopper.password_hash = "x"
-    db.session.add_all([product, store, shopper])
-    db.session.flush()
-    db.session.add(Stock(center_id=store.id, product_id=product.id, on_hand=50, reserved=0))
-    record_movement(store.id, product.id, "adjusted", on_hand=50, reason="count")
-    _, token = ApiToken.issue(shopper, 1)
+    product, store = store_holding("HS-DROP-1", 50, code="DROP-C", price=68800)
+    _, token = ApiToken.issue(shopper("drop@example.com"), 1)
     app.config["DROP"] = {"store": store.id, "product": product.id, "token": token}
 
 

@@ -7,24 +7,18 @@ import sqlalchemy as sa
 from core.extensions import db
 from core.models import Role, User
 from fulfillment.errors import InsufficientStock
-from fulfillment.ledger import record_movement, verify_ledger
+from fulfillment.ledger import verify_ledger
 from fulfillment.models import Center, Stock
 from storefront.counter.sales import sell_at_counter
-from storefront.models import Category, Order, Product
+from storefront.models import Order
 from storefront.orders import place_order
 from tests.support.race import race_in_sessions
+from tests.support.stores import store_holding
 
 
 def seed(app):
     """A store holding one unit, two of its clerks and a shopper (ids kept on the app)."""
-    product = Product(sku="HS-LAST-1", slug="last-unit", name_zh="辽参 礼盒", price_amount=98800,
-                      category=Category(slug="haishen", name_zh="海参"))
-    store = Center(code="RACE-C", name_zh="竞赛店", is_pickup=True, province="上海市",
-                   city="上海市", district="静安区", address_zh="南京西路1号", lat=31.2, lng=121.4)
-    db.session.add_all([product, store])
-    db.session.flush()
-    db.session.add(Stock(center_id=store.id, product_id=product.id, on_hand=1, reserved=0))
-    record_movement(store.id, product.id, "adjusted", on_hand=1, reason="count")
+    product, store = store_holding("HS-LAST-1", 1, code="RACE-C")
     people = []
     for i, role in enumerate((Role.STAFF, Role.STAFF, Role.CUSTOMER)):
         user = User(email=f"p{i}@example.com", name=f"P{i}", role=role,
