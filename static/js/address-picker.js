@@ -8,7 +8,9 @@
    names tolerantly). */
 (function () {
   "use strict";
-  var LEVELS = ["province", "city", "district"];
+  var D = window.DivisionLists;
+  if (!D) { return; }
+  var LEVELS = D.LEVELS;
 
   function bare(name) {
     return (name || "").replace(/\s+/g, "").replace(/(省|市|区|县|自治区|特别行政区)$/, "");
@@ -33,25 +35,14 @@
       return !!inputs[level] && !!codes[level];
     });
     if (!ok || !url) { return; }
-    var row = document.createElement("div");
-    row.className = "picker-row";
+    var built = D.row(function (level) { return grid.getAttribute("data-label-" + level); },
+                      function (level) { return "pick-" + level + "-" + (inputs[level].id || level); });
+    var row = built.row;
     row.setAttribute("data-testid", "address-picker");
     row.setAttribute("role", "group");
+    selects = built.selects;
     LEVELS.forEach(function (level) {
-      var input = inputs[level];
-      var field = document.createElement("div");
-      field.className = "field";
-      var select = document.createElement("select");
-      select.id = "pick-" + level + "-" + (input.id || level);
-      select.setAttribute("data-testid", "pick-" + level);
-      var label = document.createElement("label");
-      label.setAttribute("for", select.id);
-      label.textContent = grid.getAttribute("data-label-" + level) || level;
-      field.appendChild(label);
-      field.appendChild(select);
-      row.appendChild(field);
-      selects[level] = select;
-      wrappers[level] = input.closest(".field") || input;
+      wrappers[level] = inputs[level].closest(".field") || inputs[level];
     });
     wrappers.province.parentNode.insertBefore(row, wrappers.province);
 
@@ -77,35 +68,14 @@
     useTyped(false);
 
     function fill(level, items, wanted) {
-      var select = selects[level];
-      select.textContent = "";
-      var first = document.createElement("option");
-      first.value = "";
-      first.textContent = grid.getAttribute("data-choose") || "—";
-      select.appendChild(first);
-      var chosen = null;
-      items.forEach(function (item) {
-        var option = document.createElement("option");
-        option.value = item.code;
-        option.textContent = english && item.name_en ? item.name_en : item.name;
-        select.appendChild(option);
-        if (!chosen && names(item, wanted)) { chosen = item; }
-      });
+      D.fill(selects[level], items, english, grid.getAttribute("data-choose"));
+      var chosen = items.filter(function (item) { return names(item, wanted); })[0] || null;
       // a municipality's only city (上海市), a county-level city's only district (仙桃市)
       if (!chosen && items.length === 1 && level !== "province") { chosen = items[0]; }
-      select.value = chosen ? chosen.code : "";
-      select.disabled = items.length === 0;
-      select._items = items;
+      selects[level].value = chosen ? chosen.code : "";
       return chosen;
     }
-    function load(query) {
-      return fetch(url + (query ? "?" + query : ""), {headers: {Accept: "application/json"}})
-        .then(function (r) {
-          if (!r.ok) { throw new Error("divisions " + r.status); }
-          return r.json();
-        })
-        .then(function (body) { return body.items || []; });
-    }
+    function load(query) { return D.load(url, query); }
     function set(level, item) {
       var name = item ? item.name : "", code = item ? item.code : "";
       codes[level].value = code;
@@ -114,10 +84,7 @@
         inputs[level].dispatchEvent(new Event("change", {bubbles: true}));
       }
     }
-    function chosen(level) {
-      var select = selects[level];
-      return (select._items || []).filter(function (item) { return item.code === select.value; })[0] || null;
-    }
+    function chosen(level) { return D.chosen(selects[level]); }
     function loadDistricts(city, wanted) {
       if (!city) { fill("district", [], null); set("district", null); return Promise.resolve(); }
       return load("city=" + city.code).then(function (items) {

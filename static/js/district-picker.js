@@ -6,7 +6,8 @@
    one district a line, and the server refuses a line that names no district. */
 (function () {
   "use strict";
-  var LEVELS = ["province", "city", "district"];
+  var D = window.DivisionLists;
+  if (!D) { return; }
 
   document.querySelectorAll("[data-district-picker]").forEach(function (box) {
     var url = box.getAttribute("data-url");
@@ -17,23 +18,10 @@
     var picker = document.createElement("div");
     picker.className = "stack-sm";
     picker.setAttribute("data-testid", "district-picker");
-    var row = document.createElement("div");
-    row.className = "picker-row";
-    var selects = {};
-    LEVELS.forEach(function (level) {
-      var wrap = document.createElement("div");
-      wrap.className = "field";
-      var select = document.createElement("select");
-      select.id = area.id + "-pick-" + level;
-      select.setAttribute("data-testid", "pick-" + level);
-      var label = document.createElement("label");
-      label.setAttribute("for", select.id);
-      label.textContent = box.getAttribute("data-label-" + level) || level;
-      wrap.appendChild(label);
-      wrap.appendChild(select);
-      row.appendChild(wrap);
-      selects[level] = select;
-    });
+    var built = D.row(function (level) { return box.getAttribute("data-label-" + level); },
+                      function (level) { return area.id + "-pick-" + level; });
+    var row = built.row;
+    var selects = built.selects;
     var add = document.createElement("button");
     add.type = "button";
     add.className = "btn btn-secondary btn-small";
@@ -79,35 +67,16 @@
         list.appendChild(item);
       });
     }
-    function load(query) {
-      return fetch(url + (query ? "?" + query : ""), {headers: {Accept: "application/json"}})
-        .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
-        .then(function (body) { return body.items || []; });
-    }
+    function load(query) { return D.load(url, query); }
     function fill(level, items) {
       var select = selects[level];
-      select.textContent = "";
-      var first = document.createElement("option");
-      first.value = "";
-      first.textContent = box.getAttribute("data-choose") || "—";
-      select.appendChild(first);
-      items.forEach(function (item) {
-        var option = document.createElement("option");
-        option.value = item.code;
-        option.textContent = english && item.name_en ? item.name_en : item.name;
-        select.appendChild(option);
-      });
-      select.disabled = items.length === 0;
-      select._items = items;
+      D.fill(select, items, english, box.getAttribute("data-choose"));
       if (level !== "province" && items.length === 1) {  // 上海市's only city, 仙桃市's district
         select.value = items[0].code;
         if (level === "district") { add.disabled = false; }
       }
     }
-    function chosen(level) {
-      var select = selects[level];
-      return (select._items || []).filter(function (i) { return i.code === select.value; })[0] || null;
-    }
+    function chosen(level) { return D.chosen(selects[level]); }
     function label(item) { return english && item.name_en ? item.name_en : item.name; }
     function districts() {
       var city = chosen("city");
