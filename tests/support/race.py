@@ -12,7 +12,8 @@ transactions open at once: each attempt opens its transaction first thing, and t
 two wait (a few seconds at most) for each other's to be open, so a pool or a lock that
 lets one transaction open at a time shows up as a failure rather than as luck. SQLite
 takes its write lock at BEGIN, so there an attempt is under way from the start, while it
-waits for the lock another holds.
+waits for the lock another holds; the first two wait for each other there too, so a busy
+machine that wakes the second thread late does not make them run in turn.
 """
 
 import json
@@ -68,14 +69,16 @@ def race_in_sessions(app, attempt: Callable, args: Sequence, *,
     def run(arg, go):
         with app.app_context():
             go()
-            started = time.monotonic()
             if db.session.get_bind().dialect.name == "postgresql":
                 db.session.execute(sa.text("SELECT 1"))  # the transaction is open from here
-                started = time.monotonic()  # under way: a thread woken late still overlaps
-                with counted:  # the first two wait for each other (a moment, not forever)
-                    opened[0] += 1
-                    counted.notify_all()
-                    counted.wait_for(lambda: opened[0] >= 2, timeout=OPEN_TOGETHER_WAIT)
+            # Under way from here (on SQLite an attempt then waits at BEGIN for the write
+            # lock another holds); the first two wait for each other (a moment, not forever),
+            # so a thread the machine wakes late still overlaps.
+            started = time.monotonic()
+            with counted:
+                opened[0] += 1
+                counted.notify_all()
+                counted.wait_for(lambda: opened[0] >= 2, timeout=OPEN_TOGETHER_WAIT)
             try:
                 outcome = attempt(arg)
                 db.session.commit()
