@@ -5,7 +5,7 @@ import csv
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -15,6 +15,7 @@ from crm.customers.figures import recompute_figures
 from crm.customers.services import ensure_customer
 from crm.reports import dashboards
 from storefront.loyalty.membership import sign_up_member
+from tests.conftest import SHOP_ZONE
 from tests.support.pages import login
 
 pytestmark = pytest.mark.dates  # calendar rules: CI runs these shifted too
@@ -84,8 +85,10 @@ def test_dashboard_page_charts_its_tables_and_serves_csv(client, session, shop, 
     assert client.get("/crm/dashboard/secrets.json").status_code == 404
 
 
-def test_each_csv_holds_what_the_shop_did(client, session, shop, make_order):
+def test_each_csv_holds_what_the_shop_did(client, session, shop, make_order, clock):
     """Not just a 200: each table's header and the row the shop's day put in it."""
+    # mid-morning in the shop: a follow-up due five minutes ago is due today
+    clock.move_to(datetime.combine(clock.today(), time(10), SHOP_ZONE))
     order = make_order(shop.shopper, shop.products[0], shop.store, days_ago=0)
     complaints.open_complaint(actor=shop.agent, order=order, category="quality",
                               description="x", severity="high")
