@@ -26,6 +26,17 @@ def _whole_number(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
 
 
+def _seconds(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip() or str(default)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise ValueError(f"{name} must be a number of seconds from 0 to 3600, not {value!r}")
+    return seconds
+
+
 def load_config(instance_path: str) -> dict:
     """The app's settings; every one can be overridden by an environment variable."""
     secure_cookies = os.environ.get("SESSION_COOKIE_SECURE") == "1"
@@ -179,6 +190,10 @@ def load_config(instance_path: str) -> dict:
         #: after its commit; "0" leaves them to the job refresh_figures_due (a flash sale
         #: with a Celery worker: the web workers spend nothing on them)
         "CRM_FIGURES_AFTER_REQUEST": os.environ.get("CRM_FIGURES_AFTER_REQUEST", "1") != "0",
+        #: ... by a thread of the worker that gathers this long's buyers and refreshes them
+        #: together (one refresh per moment of a flash sale, not one per order); 0: each
+        #: request refreshes its own buyer before it ends
+        "CRM_FIGURES_BATCH_SECONDS": _seconds("CRM_FIGURES_BATCH_SECONDS", 0.5),
         "JOB_SCHEDULE_SECONDS": {"default": 300, "deliver_outbox": 60, "refresh_figures_due": 10,
                                  "recompute_figures": 3600, "tag_rules": 3600,
                                  "segment_snapshot": 86400, "measure_months": 3600,

@@ -194,6 +194,9 @@ def make_app(database_url: str, instance_path, **extra):
         "CACHE_TYPE": "SimpleCache",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        # the figures refreshed by the request itself, so a test reads them after the answer
+        # (tests/api/test_order_figures.py tries the worker's refresher)
+        "CRM_FIGURES_BATCH_SECONDS": 0,
     }
     config.update(extra)
     return create_app(config)
