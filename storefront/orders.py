@@ -4,6 +4,7 @@ order (its address's place as the national divisions name it). No payment call i
 """
 
 from datetime import timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -213,7 +214,10 @@ def record_order(order: Order, items: list[tuple[Product, int]], *, center: Cent
     """
     db.session.add(order)
     db.session.flush()
-    order.number = _next_number(order)
+    # set as written, by a statement of its own: the unit of work has nothing left to flush
+    number = _next_number(order)
+    db.session.execute(_set_number(), {"order": order.id, "new_number": number})
+    set_committed_value(order, "number", number)
     fulfillment = desk.open_fulfillment(
         order_id=order.id, center=center, method=order.fulfillment_method,
         lines=[{"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh,
@@ -226,6 +230,12 @@ def record_order(order: Order, items: list[tuple[Product, int]], *, center: Cent
     desk.reserve_fulfillment(fulfillment, actor_id=actor_id)
     db.session.flush()
     return order
+
+
+@lru_cache(maxsize=1)
+def _set_number() -> sa.Update:
+    return (sa.update(Order).where(Order.id == sa.bindparam("order"))
+            .values(number=sa.bindparam("new_number")).execution_options(synchronize_session=False))
 
 
 def _points_discount(membership, subtotal: int, points: int) -> int:
