@@ -5,6 +5,8 @@ SQLite keeps timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff' text, PostgreSQL as time
 each helper builds the expression the session's database understands.
 """
 
+from functools import lru_cache
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -85,8 +87,13 @@ def upsert(model, values: dict, key: str) -> None:
     other values on that row (ON CONFLICT DO UPDATE): no savepoint, no read first. The row
     is then this transaction's until it ends, as if inserted (another transaction that
     deletes it waits for this one)."""
-    dialect = postgresql if _pg() else sqlite
-    statement = dialect.insert(model.__table__).values(**values)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=[key],
-        set_={name: statement.excluded[name] for name in values if name != key}))
+    db.session.execute(_upsert(model.__table__, tuple(values), key, _pg()), values)
+
+
+@lru_cache(maxsize=32)
+def _upsert(table: sa.Table, names: tuple[str, ...], key: str, pg: bool) -> sa.Insert:
+    """The statement of ``upsert`` for these columns, built once (a checkout runs one)."""
+    statement = (postgresql if pg else sqlite).insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[key], set_={name: statement.excluded[name] for name in names
+                                    if name != key})
