@@ -246,10 +246,19 @@ def test_reset_by_email_link_on_the_pages(app, client, mailbox, holder, session)
     assert holder.check_password("new password 2") and holder.email_verified_at is not None
 
 
+def link_token(mailbox, email: str) -> str:
+    """The token of the last link e-mailed to ``email`` (it rides in the query)."""
+    link = mailbox.link_for(email)
+    assert "?token=" in link, link
+    return link.split("?token=", 1)[1]
+
+
 def test_a_reset_link_expires(client, mailbox, holder, clock):
     client.post(f"{API}/auth/password-reset", json={"email": holder.email})
-    token = mailbox.link_for(holder.email).rsplit("/", 1)[1]
-    clock.shift(timedelta(minutes=61))
+    token = link_token(mailbox, holder.email)
+    clock.shift(timedelta(minutes=59))
+    assert codes.peek_link(Purpose.PASSWORD_RESET, token) is not None  # still good here
+    clock.shift(timedelta(minutes=2))
     response = client.post(f"{API}/auth/password-reset/confirm",
                            json={"token": token, "password": "new password 3"})
     assert response.status_code == 400 and response.get_json()["code"] == "invalid_or_expired"
@@ -277,3 +286,38 @@ def test_the_sms_that_adds_a_phone_to_an_account_says_so(client, sms, make_user,
     [(to, body)] = sms.sent
     assert to == PHONE and "登录验证码" not in body and "signed in now" not in body
     assert "添加" in body or "add this number" in body
+
+
+def test_a_reset_by_email_link_ends_every_other_session_and_token(app, client, mailbox, holder,
+                                                                  clock):
+    """The link's way, on the page and in the API: the browsers and tokens signed in with the
+    old password stop working at once."""
+    from tests.conftest import PASSWORD
+
+    def token():
+        return client.post(f"{API}/auth/token", json={"email": holder.email,
+                                                      "password": PASSWORD}).get_json()["token"]
+
+    laptop = app.test_client()
+    assert laptop.post("/login", data={"identifier": holder.email, "password": PASSWORD}
+                       ).status_code == 302
+    old = token()
+    client.post(f"{API}/auth/password-reset", json={"email": holder.email})
+    response = client.post(mailbox.link_for(holder.email),
+                           data={"password": "new password 4", "confirm": "new password 4"})
+    assert response.status_code == 302
+    assert laptop.get("/account").status_code == 302
+    assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+
+    laptop.post("/login", data={"identifier": holder.email, "password": "new password 4"})
+    assert laptop.get("/account").status_code == 200
+    old = client.post(f"{API}/auth/token", json={"email": holder.email, "password":
+                                                 "new password 4"}).get_json()["token"]
+    clock.shift(timedelta(minutes=2))  # one link a minute per address
+    assert client.post(f"{API}/auth/password-reset",
+                       json={"email": holder.email}).status_code == 202
+    response = client.post(f"{API}/auth/password-reset/confirm", json={
+        "token": link_token(mailbox, holder.email), "password": "new password 5"})
+    assert response.status_code == 204
+    assert laptop.get("/account").status_code == 302
+    assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
