@@ -321,3 +321,32 @@ def test_a_reset_by_email_link_ends_every_other_session_and_token(app, client, m
     assert response.status_code == 204
     assert laptop.get("/account").status_code == 302
     assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+
+
+def test_an_account_opened_by_code_adds_a_password_later(app, client, sms, session):
+    """No password is needed to open an account by phone; one may be added later (no
+    current one to give), on the page or in the API, and then phone + password signs in."""
+    ask(client)
+    token = sign_in(client, sms.code_for(PHONE)).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"phone": PHONE, "password": "added later 1"}
+    assert client.post(f"{API}/auth/token", json=body).status_code == 401
+    assert client.post(f"{API}/me/password", headers=headers,
+                       json={"password": "added later 1"}).status_code == 204
+    assert client.post(f"{API}/auth/token", json=body).status_code == 200
+    # The page: a second code-only account, its security page asks for no current password.
+    browser = app.test_client()
+    browser.set_cookie("lang", "en")
+    other = "13787654321"
+    browser.post("/login/code/send", data={"phone": other})
+    assert browser.post("/login/code", data={"code": sms.code_for(other)}).status_code == 302
+    page = browser.get("/account/security").get_data(as_text=True)
+    assert 'name="current"' not in page
+    assert browser.post("/account/password", data={
+        "password": "added later 2", "confirm": "added later 2"}).status_code == 302
+    # Once there is one, changing it needs it.
+    assert 'name="current"' in browser.get("/account/security").get_data(as_text=True)
+    assert browser.post("/account/password", data={
+        "password": "added later 3", "confirm": "added later 3"}).status_code == 400
+    assert client.post(f"{API}/auth/token", json={"phone": other, "password": "added later 2"}
+                       ).status_code == 200
