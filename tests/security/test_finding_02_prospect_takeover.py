@@ -193,3 +193,28 @@ def test_a_phone_added_on_the_account_page_joins_only_once_its_code_comes_back(
     assert client.post("/account/phone", data={"code": code}).status_code == 302
     assert SECRET in descriptions(client, headers)
     assert_joined(session, prospect, user)
+
+
+def test_the_360_shows_the_unproven_account_as_a_possible_same_person_and_merges_both(
+        client, session, make_user, mailbox):
+    """Rule 5's other half: until the contact is proven the agent sees the two profiles as
+    possibly one person, is warned that the account proved nothing, and a merge keeps both
+    histories."""
+    import re
+
+    agent = make_user(Role.CRM)
+    prospect = hotline_prospect(session, agent, email="victim@example.org")
+    user_id, _ = register(client, email="victim@example.org")
+    own = customer_for_user(user_id)
+    open_complaint(actor=agent, customer=own, category="delivery", description="late parcel")
+    session.commit()
+    login(client, agent)
+    page = client.get(f"/crm/customers/{prospect.id}").get_data(as_text=True)
+    assert 'data-testid="possible-duplicates"' in page
+    assert own.id in {int(i) for i in re.findall(r'data-customer-id="(\d+)"', page)}
+    merge = f"/crm/customers/{prospect.id}/merge"
+    form = client.get(merge, query_string={"from": own.id}).get_data(as_text=True)
+    assert 'data-testid="merge-unproven"' in form
+    assert client.post(merge, data={"from_id": own.id}).status_code == 303
+    page = client.get(f"/crm/customers/{prospect.id}").get_data(as_text=True)
+    assert "late parcel" in page and "SECRET: baby had a rash" in page
