@@ -50,6 +50,19 @@ def test_a_code_opens_an_account_for_a_new_phone_and_marks_it_verified(client, s
         User.phone == PHONE)).scalar_one() == 1
 
 
+def test_codes_come_from_secrets(client, sms, monkeypatch):
+    """The 6 digits are drawn by ``secrets`` (the OS's random source), not a seeded PRNG."""
+    drawn = []
+
+    def randbelow(n):
+        drawn.append(n)
+        return 4321
+
+    monkeypatch.setattr(codes.secrets, "randbelow", randbelow)
+    assert ask(client).status_code == 202
+    assert drawn == [10**6] and sms.code_for(PHONE) == "004321"
+
+
 def test_codes_are_random_and_stored_only_hashed(client, sms, session):
     seen = set()
     for n in range(5):
