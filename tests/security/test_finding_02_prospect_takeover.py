@@ -119,3 +119,102 @@ def test_a_verified_phone_joins_the_prospects_history_to_the_account(client, ses
     session.expire_all()
     assert session.get(Customer, prospect.id) is None
     assert SECRET in descriptions(client, headers)
+
+
+# --- the proofs themselves, end to end (the tests above send the signal by hand) -------------
+
+
+def assert_joined(session, prospect, user) -> None:
+    """The prospect's profile is the account's now: merged into it, or linked to it."""
+    session.expire_all()
+    joined = session.get(Customer, prospect.id)
+    assert joined is None or joined.user_id == user.id
+    assert customer_for_user(user.id) is not None
+
+
+def token_of(client, **body) -> dict:
+    response = client.post(f"{API}/auth/token", json=body)
+    assert response.status_code in (200, 201), response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def test_the_e_mailed_link_with_the_password_joins_the_prospect(client, session, make_user,
+                                                                mailbox):
+    """Only the address's owner gets the link, and it asks for the password the account was
+    opened with: then, and not before, the prospect's history is the account's."""
+    agent = make_user(Role.CRM)
+    prospect = hotline_prospect(session, agent, email="victim@example.org")
+    body = {"email": "Victim@Example.org", "password": "owner-pass-1", "name": "受害人"}
+    assert client.post(f"{API}/auth/register", json=body).status_code == 202
+    user = session.execute(sa.select(User).where(User.email == "victim@example.org")
+                           ).scalar_one()
+    assert session.get(Customer, prospect.id).user_id is None
+    link = mailbox.link_for("victim@example.org")
+    wrong = client.post(link, data={"password": "attacker-guess"})
+    assert wrong.status_code == 400
+    session.expire_all()
+    assert session.get(Customer, prospect.id).user_id is None  # a wrong password joins nothing
+    assert client.post(link, data={"password": "owner-pass-1"}).status_code == 302
+    assert_joined(session, prospect, user)
+    headers = token_of(client, email="victim@example.org", password="owner-pass-1")
+    assert SECRET in descriptions(client, headers)
+
+
+def test_a_new_account_opened_by_an_sms_code_takes_the_prospects_history(client, session,
+                                                                          make_user, sms):
+    """Signing in with a code proves the phone: the account it opens is the prospect's."""
+    agent = make_user(Role.CRM)
+    prospect = hotline_prospect(session, agent, phone="13912345678")
+    assert client.post(f"{API}/auth/otp", json={"phone": "139 1234 5678"}).status_code == 202
+    headers = token_of(client, phone="13912345678", code=sms.code_for("13912345678"))
+    assert SECRET in descriptions(client, headers)
+    user = session.execute(sa.select(User).where(User.phone == "13912345678")).scalar_one()
+    assert_joined(session, prospect, user)
+
+
+def test_a_phone_added_on_the_account_page_joins_only_once_its_code_comes_back(
+        client, session, make_user, sms):
+    agent = make_user(Role.CRM)
+    prospect = hotline_prospect(session, agent, phone="13912345678")
+    user = make_user(email="someone@example.net")
+    session.commit()
+    _, token = ApiToken.issue(user, 1)
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    login(client, user)
+    assert client.post("/account/phone/send", data={"phone": "13912345678"}).status_code == 302
+    assert SECRET not in descriptions(client, headers)  # typed, not proven
+    session.expire_all()
+    assert session.get(Customer, prospect.id).user_id is None
+    code = sms.code_for("13912345678")
+    wrong = "000000" if code != "000000" else "111111"
+    assert client.post("/account/phone", data={"code": wrong}).status_code == 400
+    assert SECRET not in descriptions(client, headers)
+    assert client.post("/account/phone", data={"code": code}).status_code == 302
+    assert SECRET in descriptions(client, headers)
+    assert_joined(session, prospect, user)
+
+
+def test_the_360_shows_the_unproven_account_as_a_possible_same_person_and_merges_both(
+        client, session, make_user, mailbox):
+    """Rule 5's other half: until the contact is proven the agent sees the two profiles as
+    possibly one person, is warned that the account proved nothing, and a merge keeps both
+    histories."""
+    import re
+
+    agent = make_user(Role.CRM)
+    prospect = hotline_prospect(session, agent, email="victim@example.org")
+    user_id, _ = register(client, email="victim@example.org")
+    own = customer_for_user(user_id)
+    open_complaint(actor=agent, customer=own, category="delivery", description="late parcel")
+    session.commit()
+    login(client, agent)
+    page = client.get(f"/crm/customers/{prospect.id}").get_data(as_text=True)
+    assert 'data-testid="possible-duplicates"' in page
+    assert own.id in {int(i) for i in re.findall(r'data-customer-id="(\d+)"', page)}
+    merge = f"/crm/customers/{prospect.id}/merge"
+    form = client.get(merge, query_string={"from": own.id}).get_data(as_text=True)
+    assert 'data-testid="merge-unproven"' in form
+    assert client.post(merge, data={"from_id": own.id}).status_code == 303
+    page = client.get(f"/crm/customers/{prospect.id}").get_data(as_text=True)
+    assert "late parcel" in page and "SECRET: baby had a rash" in page

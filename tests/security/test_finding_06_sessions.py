@@ -2,7 +2,9 @@
 lasted a year without Secure, API tokens had no revocation, and nobody could change a
 password. Now sessions live on the server and every way in can be ended."""
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 import sqlalchemy as sa
@@ -67,6 +69,8 @@ def test_remember_me_lasts_30_days_and_is_secure_with_the_session_cookie(app, cl
     cookies = response.headers.getlist("Set-Cookie")
     remember = next(c for c in cookies if c.startswith(COOKIE_NAME + "="))
     assert "Secure" in remember and "HttpOnly" in remember
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", remember).group(1))
+    assert expires <= datetime.now(UTC) + timedelta(days=30, minutes=1)
     from core.config import load_config
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")
     config = load_config(app.instance_path)

@@ -8,6 +8,7 @@ statement's values, and no log call in the shop is handed a phone, an e-mail or 
 
 import ast
 import logging
+import re
 import runpy
 from datetime import timedelta
 from pathlib import Path
@@ -213,3 +214,28 @@ def test_no_log_call_in_the_shop_is_handed_personal_data():
                     for name in _personal_names(arg):
                         offenders.append(f"{path.relative_to(ROOT)}:{call.lineno} {name}")
     assert offenders == []
+
+
+def test_a_sign_in_code_leaves_no_code_and_no_whole_number_in_any_log(app, client, caplog,
+                                                                     monkeypatch):
+    """Rule 1, end to end with the default provider: the page and the API ask for a code,
+    the shopper signs in with it; no log line of any logger holds the code or the number."""
+    sent = []
+
+    class Watched(LoggingSmsProvider):
+        def send(self, to, body):
+            sent.append(body)
+            return super().send(to, body)
+
+    monkeypatch.setitem(app.extensions, "shop_sms_provider", Watched(app))
+    monkeypatch.setitem(app.config, "CODE_LIMIT_PER_PHONE", "5 per minute")
+    with caplog.at_level(logging.DEBUG):
+        assert client.post("/login/code/send", data={"phone": PHONE}).status_code == 302
+        assert client.post("/api/v1/auth/otp", json={"phone": f"+86 {PHONE}"}
+                           ).status_code == 202
+        code = re.search(r"\b(\d{6})\b", sent[-1]).group(1)
+        response = client.post("/api/v1/auth/token", json={"phone": PHONE, "code": code})
+        assert response.status_code == 201
+    assert len(sent) == 2
+    assert "*******5678" in caplog.text
+    assert PHONE not in caplog.text and code not in caplog.text

@@ -119,3 +119,6 @@ def test_the_operator_guide_says_limits_are_per_worker_without_redis():
     guide = (ROOT / "docs" / "operator.md").read_text()
     assert "Without `REDIS_URL` the rate-limit counters" in guide
     assert "twice its number" in guide
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "without it each gunicorn worker counts the limits" in readme
+    assert "(docs/operator.md#redis)" in readme and "\n## Redis\n" in guide

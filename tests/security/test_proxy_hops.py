@@ -68,3 +68,44 @@ def test_proxy_hops_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("PROXY_HOPS", "two")
     with pytest.raises(ValueError, match="PROXY_HOPS must be a whole number"):
         load_config(str(tmp_path))
+
+
+# --- the sign-in limits count the client, not the proxy, and not what a client writes -------
+
+
+def test_a_forged_forwarded_for_gives_a_guesser_no_fresh_address(client, make_user, session):
+    """Without PROXY_HOPS, writing another X-Forwarded-For on each try changes nothing."""
+    from tests.conftest import PASSWORD
+
+    user = make_user()
+    session.commit()
+    statuses = [client.post("/api/v1/auth/token", json={"email": user.email, "password": "x"},
+                            headers={"X-Forwarded-For": f"192.0.2.{n}"},
+                            environ_base={"REMOTE_ADDR": "203.0.113.66"}).status_code
+                for n in range(1, 11)]
+    assert statuses == [401] * 5 + [429] * 5
+    assert client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD},
+                       environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 200
+
+
+def test_behind_a_trusted_proxy_the_limits_count_each_client(app, client, make_user, session,
+                                                            monkeypatch):
+    """Every request comes from the proxy's address; with PROXY_HOPS=1 (ProxyFix, as
+    ``core.security`` wraps the app) the guesser is stopped and the owner, behind the same
+    proxy, still signs in at once."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from tests.conftest import PASSWORD
+
+    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1))
+    user = make_user()
+    session.commit()
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+
+    def token(password, client_address):
+        return client.post("/api/v1/auth/token", environ_base=proxy,
+                           json={"email": user.email, "password": password},
+                           headers={"X-Forwarded-For": client_address}).status_code
+
+    assert [token(f"guess{i}", "203.0.113.66") for i in range(8)] == [401] * 5 + [429] * 3
+    assert token(PASSWORD, "198.51.100.7") == 200

@@ -50,6 +50,19 @@ def test_a_code_opens_an_account_for_a_new_phone_and_marks_it_verified(client, s
         User.phone == PHONE)).scalar_one() == 1
 
 
+def test_codes_come_from_secrets(client, sms, monkeypatch):
+    """The 6 digits are drawn by ``secrets`` (the OS's random source), not a seeded PRNG."""
+    drawn = []
+
+    def randbelow(n):
+        drawn.append(n)
+        return 4321
+
+    monkeypatch.setattr(codes.secrets, "randbelow", randbelow)
+    assert ask(client).status_code == 202
+    assert drawn == [10**6] and sms.code_for(PHONE) == "004321"
+
+
 def test_codes_are_random_and_stored_only_hashed(client, sms, session):
     seen = set()
     for n in range(5):
@@ -246,10 +259,19 @@ def test_reset_by_email_link_on_the_pages(app, client, mailbox, holder, session)
     assert holder.check_password("new password 2") and holder.email_verified_at is not None
 
 
+def link_token(mailbox, email: str) -> str:
+    """The token of the last link e-mailed to ``email`` (it rides in the query)."""
+    link = mailbox.link_for(email)
+    assert "?token=" in link, link
+    return link.split("?token=", 1)[1]
+
+
 def test_a_reset_link_expires(client, mailbox, holder, clock):
     client.post(f"{API}/auth/password-reset", json={"email": holder.email})
-    token = mailbox.link_for(holder.email).rsplit("/", 1)[1]
-    clock.shift(timedelta(minutes=61))
+    token = link_token(mailbox, holder.email)
+    clock.shift(timedelta(minutes=59))
+    assert codes.peek_link(Purpose.PASSWORD_RESET, token) is not None  # still good here
+    clock.shift(timedelta(minutes=2))
     response = client.post(f"{API}/auth/password-reset/confirm",
                            json={"token": token, "password": "new password 3"})
     assert response.status_code == 400 and response.get_json()["code"] == "invalid_or_expired"
@@ -277,3 +299,67 @@ def test_the_sms_that_adds_a_phone_to_an_account_says_so(client, sms, make_user,
     [(to, body)] = sms.sent
     assert to == PHONE and "登录验证码" not in body and "signed in now" not in body
     assert "添加" in body or "add this number" in body
+
+
+def test_a_reset_by_email_link_ends_every_other_session_and_token(app, client, mailbox, holder,
+                                                                  clock):
+    """The link's way, on the page and in the API: the browsers and tokens signed in with the
+    old password stop working at once."""
+    from tests.conftest import PASSWORD
+
+    def token():
+        return client.post(f"{API}/auth/token", json={"email": holder.email,
+                                                      "password": PASSWORD}).get_json()["token"]
+
+    laptop = app.test_client()
+    assert laptop.post("/login", data={"identifier": holder.email, "password": PASSWORD}
+                       ).status_code == 302
+    old = token()
+    client.post(f"{API}/auth/password-reset", json={"email": holder.email})
+    response = client.post(mailbox.link_for(holder.email),
+                           data={"password": "new password 4", "confirm": "new password 4"})
+    assert response.status_code == 302
+    assert laptop.get("/account").status_code == 302
+    assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+
+    laptop.post("/login", data={"identifier": holder.email, "password": "new password 4"})
+    assert laptop.get("/account").status_code == 200
+    old = client.post(f"{API}/auth/token", json={"email": holder.email, "password":
+                                                 "new password 4"}).get_json()["token"]
+    clock.shift(timedelta(minutes=2))  # one link a minute per address
+    assert client.post(f"{API}/auth/password-reset",
+                       json={"email": holder.email}).status_code == 202
+    response = client.post(f"{API}/auth/password-reset/confirm", json={
+        "token": link_token(mailbox, holder.email), "password": "new password 5"})
+    assert response.status_code == 204
+    assert laptop.get("/account").status_code == 302
+    assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+
+
+def test_an_account_opened_by_code_adds_a_password_later(app, client, sms, session):
+    """No password is needed to open an account by phone; one may be added later (no
+    current one to give), on the page or in the API, and then phone + password signs in."""
+    ask(client)
+    token = sign_in(client, sms.code_for(PHONE)).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"phone": PHONE, "password": "added later 1"}
+    assert client.post(f"{API}/auth/token", json=body).status_code == 401
+    assert client.post(f"{API}/me/password", headers=headers,
+                       json={"password": "added later 1"}).status_code == 204
+    assert client.post(f"{API}/auth/token", json=body).status_code == 200
+    # The page: a second code-only account, its security page asks for no current password.
+    browser = app.test_client()
+    browser.set_cookie("lang", "en")
+    other = "13787654321"
+    browser.post("/login/code/send", data={"phone": other})
+    assert browser.post("/login/code", data={"code": sms.code_for(other)}).status_code == 302
+    page = browser.get("/account/security").get_data(as_text=True)
+    assert 'name="current"' not in page
+    assert browser.post("/account/password", data={
+        "password": "added later 2", "confirm": "added later 2"}).status_code == 302
+    # Once there is one, changing it needs it.
+    assert 'name="current"' in browser.get("/account/security").get_data(as_text=True)
+    assert browser.post("/account/password", data={
+        "password": "added later 3", "confirm": "added later 3"}).status_code == 400
+    assert client.post(f"{API}/auth/token", json={"phone": other, "password": "added later 2"}
+                       ).status_code == 200
