@@ -141,6 +141,12 @@ def error_response(status: int, code: str, message: str, errors=None):
     return render_template("error.html", status=status, message=message), status
 
 
+def _route() -> str:
+    """The request's route as a pattern (``/orders/<public_id>``), for the log: the address
+    as typed may hold a phone, a code or a token in a segment."""
+    return request.url_rule.rule if request.url_rule is not None else "(no route)"
+
+
 def register_errorhandlers(app) -> None:
     """JSON errors under /api, designed pages elsewhere; never a stack trace."""
 
@@ -176,7 +182,7 @@ def register_errorhandlers(app) -> None:
 
         db.session.rollback()
         if isinstance(err, sa_exc.OperationalError) and is_busy_error(err):
-            log.warning("busy on %s %s: %s", request.method, request.path, type(err.orig))
+            log.warning("busy on %s %s: %s", request.method, _route(), type(err.orig))
             return handle_domain(Busy())
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, _route())
         return error_response(500, "internal_error", _l("Something went wrong on our side."))

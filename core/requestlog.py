@@ -10,8 +10,8 @@
   card number or a token. Plain text otherwise (and gunicorn's redacted access log).
 - ``SENTRY_DSN``: errors go to Sentry (or a compatible service) with ``send_default_pii``
   off, and ``scrub_event`` takes out what could still name a person: request bodies,
-  cookies, headers but a few, query strings, the user but their id, and the values of
-  local variables.
+  cookies, headers but a few, query strings, the user but their id, the values of
+  local variables, a logged error's separate arguments and extra fields.
 """
 
 import json
@@ -145,6 +145,13 @@ def scrub_event(event: dict, _hint: dict | None = None) -> dict:
     user = event.get("user")
     if isinstance(user, dict):
         event["user"] = {"id": user["id"]} if "id" in user else {}
+    entry = event.get("logentry")
+    if isinstance(entry, dict):  # an error logged: its words, never its arguments apart
+        for key in ("message", "formatted"):
+            if isinstance(entry.get(key), str):
+                entry[key] = redact_database_values(entry[key])
+        entry.pop("params", None)
+    event.pop("extra", None)
     for exc in (event.get("exception") or {}).get("values") or []:
         if isinstance(exc.get("value"), str):
             exc["value"] = redact_database_values(exc["value"])

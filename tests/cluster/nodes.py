@@ -47,13 +47,16 @@ class Node:
     """``gunicorn --config gunicorn.conf.py --workers N wsgi:app`` (scripts/serve's command)
     on a loopback port, with its own environment; its output goes to a file."""
 
-    def __init__(self, env: dict, log_dir: Path, workers: int = 2, name: str = "node"):
+    def __init__(self, env: dict, log_dir: Path, workers: int = 2, name: str = "node",
+                 metrics_dir: bool = True):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"{name}-{self.port}.log"
-        # the workers' metrics folder: the test's, or one in the node's log folder
+        # the workers' metrics folder: the test's, or one in the node's log folder; with
+        # metrics_dir=False none at all, as the README starts it (gunicorn.conf.py makes one)
         self.env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-        self.env["PROMETHEUS_MULTIPROC_DIR"] = str(log_dir / f"metrics-{name}-{self.port}")
+        if metrics_dir:
+            self.env["PROMETHEUS_MULTIPROC_DIR"] = str(log_dir / f"metrics-{name}-{self.port}")
         self.env.update(env)
         self.workers = workers
         self.process = None
@@ -70,6 +73,25 @@ class Node:
         log.close()
         wait_for(self.url + "/healthz", process=self.process)
         return self
+
+    def worker_pids(self) -> list[int]:
+        """The master's children: its workers (Linux's /proc)."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:  # "pid (name) state ppid ...": the name may hold spaces, not ")"
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a process that ended meanwhile
+                continue
+            if int(fields[1]) == self.process.pid:
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
+
+    @staticmethod
+    def metrics_files(pid: int) -> set[Path]:
+        """The Prometheus files a worker has mapped (multiprocess mode's ``*_<pid>.db``)."""
+        maps = Path(f"/proc/{pid}/maps").read_text().splitlines()
+        return {Path(line.split(None, 5)[5]) for line in maps
+                if len(line.split(None, 5)) == 6 and line.endswith(f"_{pid}.db")}
 
     def kill(self) -> None:
         """Gone at once, workers and all (a machine that dies)."""

@@ -91,6 +91,18 @@ def test_a_session_made_on_a_works_on_b(cluster):
     assert stranger.status_code in (302, 403)
 
 
+def test_each_node_is_ready_with_the_shared_parts_and_counts_its_own(cluster):
+    for node in (cluster.a, cluster.b):
+        assert requests.get(node.url + "/healthz", timeout=10).json() == {"status": "ok"}
+        ready = requests.get(node.url + "/readyz", timeout=10)
+        assert (ready.status_code, ready.json()) == (
+            200, {"database": "ok", "redis": "ok", "storage": "ok"})
+        figures = requests.get(node.url + "/metrics", timeout=10)
+        assert figures.status_code == 200
+        assert sample(figures.text, "shop_http_requests_total", method="GET",
+                      endpoint="core.ready", status="200") >= 1
+
+
 def test_an_image_uploaded_through_a_is_served_by_b(cluster):
     from storefront.models import Product
 
@@ -123,8 +135,15 @@ def test_a_price_changed_through_a_is_on_bs_cached_catalog_within_a_second(clust
                                      ).scalar_one()
         product_id, slug = product.id, product.slug
     page = f"{cluster.b.url}/products/{slug}"
-    for _ in range(3):  # B has the page cached (Redis) from here on
+    catalog = f"{cluster.b.url}/products"
+    for _ in range(3):  # B has the pages cached (Redis) from here on
         assert "128.00" in requests.get(page, timeout=10).text
+        listed = requests.get(catalog, timeout=10)
+        assert "128.00" in listed.text
+    # B answers the catalog from its cache: the same copy, so "not modified" to a revisit
+    etag = listed.headers["ETag"]
+    again = requests.get(catalog, headers={"If-None-Match": etag}, timeout=10)
+    assert again.status_code == 304
     http = admin_session(cluster.a)
     edit = f"{cluster.a.url}/admin/products/{product_id}/edit"
     form = {"sku": "SKU-2", "slug": slug, "name_zh": "商品2", "name_en": "Product 2",
@@ -133,9 +152,15 @@ def test_a_price_changed_through_a_is_on_bs_cached_catalog_within_a_second(clust
             "days_of_supply": "", "csrf_token": csrf(http, edit)}
     assert http.post(edit, data=form, allow_redirects=False, timeout=10).status_code == 302
     changed = time.monotonic()
-    while "234.56" not in requests.get(page, timeout=10).text:
-        assert time.monotonic() - changed < 1.0, "B still shows the old price after 1 s"
-        time.sleep(0.05)
+    waiting = {page, catalog}
+    while waiting:
+        assert time.monotonic() - changed < 1.0, f"B still shows the old price after 1 s: {waiting}"
+        waiting = {url for url in waiting
+                   if "234.56" not in requests.get(url, timeout=10).text}
+        time.sleep(0.05 if waiting else 0)
+    fresh = requests.get(catalog, headers={"If-None-Match": etag}, timeout=10)
+    assert fresh.status_code == 200 and fresh.headers["ETag"] != etag
+    assert fresh.text.count("128.00") < listed.text.count("128.00")  # SKU-1's price stays
 
 
 def _place_order(node, shop, key=None, timeout=20):
@@ -148,7 +173,8 @@ def _place_order(node, shop, key=None, timeout=20):
         "payment_method": "pay_at_pickup"})
 
 
-def test_wrong_pickup_codes_split_across_nodes_are_limited_at_the_same_total(cluster):
+def _ready_for_pickup(cluster) -> tuple[int, str]:
+    """An order placed and made ready for pickup; its fulfillment's id and code."""
     from fulfillment.models import Fulfillment
     from storefront.models import Order
 
@@ -156,28 +182,42 @@ def test_wrong_pickup_codes_split_across_nodes_are_limited_at_the_same_total(clu
     order = _place_order(cluster.a, shop)
     assert order.status_code == 201
     with cluster.app.app_context():
-        fulfillment = db.session.execute(sa.select(Fulfillment).join(
+        fid = db.session.execute(sa.select(Fulfillment.id).join(
             Order, Order.id == Fulfillment.order_id).where(
             Order.public_id == order.json()["id"])).scalar_one()
-        fid = fulfillment.id
-    clerk = {"Authorization": f"Bearer {shop['tokens']['staff']}"}
     ready = requests.post(f"{cluster.b.url}/api/v1/staff/fulfillments/{fid}/ready",
-                          headers=clerk, timeout=10)
+                          headers=_clerk(shop), timeout=10)
     assert ready.status_code == 200, ready.text
     with cluster.app.app_context():
-        code = db.session.get(Fulfillment, fid).pickup_code
+        return fid, db.session.get(Fulfillment, fid).pickup_code
+
+
+def _clerk(shop) -> dict:
+    return {"Authorization": f"Bearer {shop['tokens']['staff']}"}
+
+
+def _wrong_codes(nodes, shop, fid: int, code: str, tries: int = 8) -> list[int]:
+    """Wrong codes for one fulfillment, taking turns over ``nodes``; the answers' statuses."""
     wrong = "000000" if code != "000000" else "111111"
-    statuses = []
-    for n in range(8):
-        node = (cluster.a, cluster.b)[n % 2]
-        answer = requests.post(f"{node.url}/api/v1/staff/fulfillments/{fid}/handover",
-                               headers=clerk, json={"code": wrong}, timeout=10)
-        statuses.append(answer.status_code)
-    # HANDOVER_WRONG_CODE_LIMIT is 5 per 15 minutes: five wrong codes in all, then 429
-    assert statuses == [400] * 5 + [429] * 3
-    right = requests.post(f"{cluster.a.url}/api/v1/staff/fulfillments/{fid}/handover",
-                          headers=clerk, json={"code": code}, timeout=10)
-    assert right.status_code == 429  # the desk waits, on every node
+    return [requests.post(f"{nodes[n % len(nodes)].url}/api/v1/staff/fulfillments/{fid}"
+                          "/handover", headers=_clerk(shop), json={"code": wrong},
+                          timeout=10).status_code for n in range(tries)]
+
+
+def test_wrong_pickup_codes_split_across_nodes_are_limited_at_the_same_total(cluster):
+    alone_fid, alone_code = _ready_for_pickup(cluster)
+    split_fid, split_code = _ready_for_pickup(cluster)
+    on_one_node = _wrong_codes([cluster.a], cluster.shop, alone_fid, alone_code)
+    split = _wrong_codes([cluster.a, cluster.b], cluster.shop, split_fid, split_code)
+    # HANDOVER_WRONG_CODE_LIMIT is 5 per 15 minutes: five wrong codes in all, then 429,
+    # whether they all reach one node or alternate between two
+    assert on_one_node == [400] * 5 + [429] * 3
+    assert split == on_one_node
+    for node in (cluster.a, cluster.b):  # the desk waits, on every node
+        right = requests.post(f"{node.url}/api/v1/staff/fulfillments/{split_fid}/handover",
+                              headers=_clerk(cluster.shop), json={"code": split_code},
+                              timeout=10)
+        assert right.status_code == 429
 
 
 def _celery_worker(cluster, queue: str, name: str, beat: bool = False):
@@ -248,6 +288,14 @@ def test_the_outbox_job_delivers_each_message_once_with_two_workers(cluster):
                    for t in texts) == every_sent >= len(phones)
         assert sum(sample(t, "shop_jobs_total", job="deliver_outbox", outcome="ok")
                    for t in texts) >= len(results)
+        # the beat sends the jobs on its own: the test sent none but deliver_outbox, and
+        # refresh_figures_due (every 10 s) is run by one of the workers within half a minute
+        deadline = time.monotonic() + 30
+        while not sum(sample(requests.get(worker.metrics_url, timeout=10).text,
+                             "shop_jobs_total", job="refresh_figures_due", outcome="ok")
+                      for worker in workers):
+            assert time.monotonic() < deadline, "the beat sent no job in 30 s"
+            time.sleep(0.5)
     finally:
         for worker in workers:
             worker.terminate()
@@ -262,8 +310,8 @@ def test_killing_a_node_mid_checkout_loses_nothing(cluster):
     """200 checkouts over both nodes, node A killed part-way: every 201 is an order in the
     database with its stock reserved, every other attempt got an answer or a connection
     error, and retrying those on B with their Idempotency-Key places each exactly once."""
-    from fulfillment.models import Stock
-    from storefront.models import IdempotencyKey, Order
+    from fulfillment.models import Fulfillment, Stock
+    from storefront.models import IdempotencyKey, Order, OrderLine
 
     shop = cluster.shop
     with cluster.app.app_context():
@@ -279,9 +327,12 @@ def test_killing_a_node_mid_checkout_loses_nothing(cluster):
         node = (cluster.a, cluster.b)[n % 2]
         try:
             answer = _place_order(node, shop, key, timeout=30)
-            result = (answer.status_code, answer.json().get("id"))
         except requests.RequestException as exc:
             result = ("connection", type(exc).__name__)
+        else:  # an answer is the API's JSON: the order, or an error's code (raises otherwise)
+            body = answer.json()
+            result = (answer.status_code,
+                      body["id"] if answer.status_code == 201 else body["code"])
         with lock:
             outcome[key] = result
             if len(outcome) == 80:
@@ -292,13 +343,25 @@ def test_killing_a_node_mid_checkout_loses_nothing(cluster):
     assert cluster.a.process.poll() is not None, "node A was killed"
     created = {key: oid for key, (status, oid) in outcome.items() if status == 201}
     failed = [key for key, (status, _) in outcome.items() if status != 201]
-    assert all(status in (201, "connection") or isinstance(status, int)
-               for status, _ in outcome.values())
+    # what did not get its order got an error's code, or lost its connection (no hang)
+    assert all(isinstance(status, int) and isinstance(what, str) and what
+               or what in ("ConnectionError", "ChunkedEncodingError")
+               for status, what in outcome.values()), Counter(outcome.values())
     assert failed, "some attempts met the dead node"
     print("checkouts while node A died:", Counter(status for status, _ in outcome.values()))
-    with cluster.app.app_context():
-        in_db = set(db.session.execute(sa.select(Order.public_id)).scalars())
-    assert set(created.values()) <= in_db  # every 201 is in the database
+    with cluster.app.app_context():  # every 201 is in the database, its stock reserved
+        held = dict(db.session.execute(
+            sa.select(Order.public_id, Fulfillment.status)
+            .join(Fulfillment, Fulfillment.order_id == Order.id)
+            .where(Order.public_id.in_(list(created.values())))).all())
+        lines = dict(db.session.execute(
+            sa.select(Order.public_id, sa.func.sum(OrderLine.quantity))
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .where(Order.public_id.in_(list(created.values())))
+            .group_by(Order.public_id)).all())
+    assert set(held) == set(created.values())
+    assert {str(status) for status in held.values()} == {"reserved"}
+    assert set(lines.values()) == {1}
     # retry every other attempt on B with its key: each lands once (a replay if A had
     # committed it before it died)
     for key in failed:

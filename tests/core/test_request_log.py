@@ -28,6 +28,10 @@ def json_app(tmp_path, migrated_database):
         def boom():
             raise RuntimeError("broken for 13812345678")
 
+        @app.route("/boom/<slug>")
+        def boom_at(slug):
+            raise RuntimeError("broken")
+
         app.log_stream = stream
         yield app
     finally:
@@ -102,6 +106,18 @@ def test_an_error_is_logged_with_its_request_id(json_app):
     assert (request_line["status"], request_line["request_id"]) == (500, "proxy-id-0500")
 
 
+def test_an_error_names_the_route_not_the_address_typed(json_app):
+    """A segment of the address may be anything a person typed (a phone, a code): the
+    error's line names the route's pattern."""
+    answer = json_app.test_client().get("/boom/13812345678",
+                                        headers={"X-Request-ID": "proxy-id-0501"})
+    assert answer.status_code == 500
+    (error,) = [line for line in lines(json_app) if line["level"] == "error"]
+    assert error["message"] == "unhandled error on GET /boom/<slug>"
+    assert error["request_id"] == "proxy-id-0501"
+    assert "13812345678" not in json_app.log_stream.getvalue()
+
+
 def test_plain_lines_carry_the_request_id_too():
     record = logging.LogRecord("core.errors", logging.ERROR, __file__, 1, "boom", (), None)
     RequestIdFilter().filter(record)
@@ -121,6 +137,9 @@ def test_error_reports_are_scrubbed():
         "exception": {"values": [{"value": "Key (phone)=(13812345678) already exists.",
                                   "stacktrace": {"frames": [{"vars": {"code": "482913"}}]}}]},
     }
+    event["logentry"] = {"message": "unhandled error on %s %s", "params": ["GET", "482913"],
+                         "formatted": "Key (phone)=(13812345678) already exists."}
+    event["extra"] = {"phone": "13812345678"}
     scrubbed = json.dumps(scrub_event(event))
     for secret in ("482913", "13812345678", "abc", "Bearer", "a@example.com", "1.2.3.4"):
         assert secret not in scrubbed
