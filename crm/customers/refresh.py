@@ -125,14 +125,14 @@ def refresh_figures_due(now) -> str:
 
 
 def _refresh_after_request(response):
-    """After the view: the buyers marked in a transaction that committed, in one of their own.
-    Skipped (the job takes them) when the view left work uncommitted; a failure is logged,
-    never shown to the shopper."""
+    """After the view: the buyers marked in a transaction that committed, handed to the
+    worker's refresher or refreshed in a transaction of their own. Refreshed here only when
+    the view left no work uncommitted (else the job takes them); a failure is logged, never
+    shown to the shopper."""
     info = db.session.info
     user_ids = info.pop(_COMMITTED, None)
     info.pop(_MARKED, None)
-    if not user_ids or info.get(_WROTE) or db.session.new or db.session.dirty \
-            or db.session.deleted:
+    if not user_ids:
         return response
     delay = current_app.config.get("CRM_FIGURES_BATCH_SECONDS", 0)
     if delay > 0:
@@ -141,8 +141,8 @@ def _refresh_after_request(response):
         if refresher is None:
             refresher = app.extensions.setdefault("crm_figures_refresher", _Refresher(app))
         refresher.take(user_ids, delay)
-        return response
-    _refresh_now(sorted(user_ids))
+    elif not (info.get(_WROTE) or db.session.new or db.session.dirty or db.session.deleted):
+        _refresh_now(sorted(user_ids))
     return response
 
 
@@ -162,9 +162,9 @@ class _Refresher:
     """An app's buyers waiting for their figures, refreshed together by one thread.
 
     ``take`` adds buyers and wakes the thread, which waits ``delay`` seconds for more, then
-    refreshes all it has in one transaction of its own. Started on first use in each process
-    (a forked worker starts its own). Buyers it has not refreshed when the process ends keep
-    their marks: their next order's refresh or the job takes them.
+    refreshes all it has in transactions of its own (``BATCH`` buyers each). Started on
+    first use in each process (a forked worker starts its own). Buyers it has not refreshed
+    when the process ends keep their marks: their next order's refresh or the job takes them.
     """
 
     def __init__(self, app):
@@ -195,7 +195,6 @@ class _Refresher:
             if user_ids:
                 with self._app.app_context():
                     _refresh_now(sorted(user_ids))
-
 
 
 @event.listens_for(Session, "after_flush")
