@@ -49,7 +49,7 @@ def figures(app) -> tuple[dict, int]:
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_the_orders_of_a_moment_are_counted_by_one_refresh_after_the_answers(
         live_server_factory, backend):
-    server = live_server_factory(backend, seed=seed, CRM_FIGURES_BATCH_SECONDS=1.5)
+    server = live_server_factory(backend, seed=seed, CRM_FIGURES_BATCH_SECONDS=3)
     app = server.app
     (first, first_token), (second, second_token) = app.config["BATCH"]["tokens"].values()
     refreshes: list[str] = []
