@@ -170,7 +170,6 @@ def _dump_order(order, viewer) -> dict:
         schema.viewer = None
 
 
-
 @route(bp, "/orders", ("POST",), summary="Place an order (honours Idempotency-Key)",
        tag="orders", body=OrderCreateSchema, response=OrderSchema, status=201,
        errors=("400:validation_error", "409:insufficient_stock", "409:slot_unavailable",
