@@ -97,3 +97,37 @@ def _upsert(table: sa.Table, names: tuple[str, ...], key: str, pg: bool) -> sa.I
     return statement.on_conflict_do_update(
         index_elements=[key], set_={name: statement.excluded[name] for name in names
                                     if name != key})
+
+
+def insert_loaded(objects: list, statement: sa.Insert | None = None) -> None:
+    """INSERT new objects of one model (every one with the same attributes set) by one Core
+    ``INSERT ... RETURNING`` the whole row, and make them objects of the session as if loaded:
+    no unit-of-work flush, which costs a checkout more than its statements. Column defaults
+    apply as in a flush; what the objects relate to is the caller's to set as known
+    (``set_committed_value``). ``statement`` (built once by the caller) may compute some
+    columns in SQL; it binds the objects' other attributes by name and returns the row."""
+    if not objects:
+        return
+    table = sa.inspect(type(objects[0])).local_table
+    names = tuple(key for key in table.c.keys() if key in objects[0].__dict__)
+    rows = db.session.execute(
+        statement if statement is not None else insert_returning(table, names),
+        [{name: o.__dict__[name] for name in names} for o in objects]).all()
+    keys = table.c.keys()
+    for obj, row in zip(objects, rows, strict=True):
+        obj.__dict__.update(zip(keys, row, strict=True))
+    session = db.session()
+    session.add_all(objects)
+    # what a flush does once its INSERTs ran: the objects become persistent, their values
+    # as written, and new in this transaction (a rollback takes them out of the session)
+    session._register_persistent({sa.inspect(obj) for obj in objects})
+
+
+@lru_cache(maxsize=32)
+def insert_returning(table: sa.Table, names: tuple[str, ...], **computed) -> sa.Insert:
+    """``INSERT INTO table (names) ... RETURNING`` every column, the values bound by name
+    (``computed``: columns given as SQL expressions instead), built once per shape."""
+    return (sa.insert(table).values({**{name: sa.bindparam(name, type_=table.c[name].type)
+                                        for name in names if name not in computed},
+                                     **computed})
+            .returning(*table.c, sort_by_parameter_order=True))

@@ -20,6 +20,7 @@ from core.extensions import db
 from core.models import Role, User
 from core.ratelimit import attempts
 from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillment_ready
+from core.sql import insert_loaded
 
 from . import lot_moves
 from .access import check_center_access, lock_fulfillment, require_state
@@ -147,26 +148,21 @@ def open_fulfillment(*, order_id: int, center: Center, method: str, lines: list[
     # Two INSERTs returning the rows as objects of this session, without the unit of work's
     # flush (a checkout's hot path): what they relate to is set as known, so nothing is
     # loaded again.
-    fulfillment = db.session.execute(_insert_returning(Fulfillment), [dict(
+    fulfillment = Fulfillment(
         slot_id=slot_id, routing=routing, order_id=order_id, center_id=center.id,
         method=method, status=FulfillmentStatus.RESERVED, contact_name=contact_name,
-        contact_phone=contact_phone, address=address)]).scalar_one()
-    made = db.session.execute(_insert_returning(FulfillmentLine), [dict(
-        fulfillment_id=fulfillment.id, product_id=ln["product_id"], sku=ln["sku"],
-        name_zh=ln["name_zh"], name_en=ln.get("name_en"), quantity=ln["quantity"])
-        for ln in lines]).scalars().all()
+        contact_phone=contact_phone, address=address)
+    insert_loaded([fulfillment])
+    made = [FulfillmentLine(fulfillment_id=fulfillment.id, product_id=ln["product_id"],
+                            sku=ln["sku"], name_zh=ln["name_zh"], name_en=ln.get("name_en"),
+                            quantity=ln["quantity"]) for ln in lines]
+    insert_loaded(made)
     for line in made:
         set_committed_value(line, "fulfillment", fulfillment)
         set_committed_value(line, "lots", [])
     set_committed_value(fulfillment, "lines", sorted(made, key=lambda line: line.id))
     set_committed_value(fulfillment, "center", center)
     return fulfillment
-
-
-@lru_cache(maxsize=4)
-def _insert_returning(model) -> sa.Insert:
-    """``INSERT INTO model ... RETURNING`` the whole row, as the model's objects."""
-    return sa.insert(model).returning(model, sort_by_parameter_order=True)
 
 
 def reserve_fulfillment(fulfillment: Fulfillment, *, actor_id: int | None = None) -> Fulfillment:

@@ -18,6 +18,7 @@ from core.extensions import db
 from core.i18n import localized
 from core.models import Role, User
 from core.signals import order_cancelled, order_fulfilled, order_placed
+from core.sql import insert_loaded
 from fulfillment import divisions
 from fulfillment import services as desk
 from fulfillment.access import check_center_access
@@ -176,15 +177,15 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
         coupon_discount_amount=coupon_off,
         payment_method=payment_method, fulfillment_method=method, center_id=center.id,
         contact_name=contact_name, contact_phone=contact_phone, note=note,
-        lines=[OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
-                         quantity=q, unit_price_amount=price, line_total_amount=price * q,
-                         member_price=is_member_price,
-                         price_tier=(membership.tier if is_member_price
-                                     and tiers.tier_price_applied(p, set_for_tier) else None))
-               for p, q, price, is_member_price in priced],
     )
-    db.session.add(order)
-    db.session.flush()  # the points and the coupon name the order
+    # the points and the coupon name the order: written now, by two INSERTs
+    write_order(order, [
+        OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
+                  quantity=q, unit_price_amount=price, line_total_amount=price * q,
+                  member_price=is_member_price,
+                  price_tier=(membership.tier if is_member_price
+                              and tiers.tier_price_applied(p, set_for_tier) else None))
+        for p, q, price, is_member_price in priced])
     if discount:
         points_ledger.redeem_points(membership, order, points)
     if used_coupon is not None:
@@ -196,6 +197,20 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
         _describe_shortage(err, items, method, position,
                            near=center if method == Method.PICKUP else None)
         raise
+
+
+def write_order(order: Order, lines: list[OrderLine]) -> Order:
+    """Write a new order and its lines (built without each other) by two INSERTs returning
+    their rows, the lines set as the order's known lines: no unit-of-work flush, which costs
+    a checkout more than the statements do."""
+    insert_loaded([order])
+    for line in lines:
+        line.order_id = order.id
+    insert_loaded(lines)
+    set_committed_value(order, "lines", lines)
+    for line in lines:
+        set_committed_value(line, "order", order)
+    return order
 
 
 def record_order(order: Order, items: list[tuple[Product, int]], *, center: Center,
@@ -212,8 +227,9 @@ def record_order(order: Order, items: list[tuple[Product, int]], *, center: Cent
     in a flash sale the hot row is held from its UPDATE to the commit only. Raises
     ``InsufficientStock`` or ``SlotUnavailable``; the caller's rollback undoes the rest.
     """
-    db.session.add(order)
-    db.session.flush()
+    if sa.inspect(order).transient:  # the counter's and replacements' orders
+        db.session.add(order)
+        db.session.flush()
     # set as written, by a statement of its own: the unit of work has nothing left to flush
     number = _next_number(order)
     db.session.execute(_set_number(), {"order": order.id, "new_number": number})

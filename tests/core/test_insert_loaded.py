@@ -1,0 +1,86 @@
+"""``core.sql.insert_loaded``: a checkout's rows written by INSERT ... RETURNING, their objects
+then the session's as if loaded (no unit-of-work flush), on both databases."""
+
+import sqlalchemy as sa
+
+from core.cache import version
+from core.models import Role
+from storefront.models import Order, OrderLine, OrderStatus
+from storefront.orders import write_order
+
+
+def _new_order(user, center, product, note=None):
+    order = Order(user_id=user.id, status=OrderStatus.CONFIRMED, subtotal_amount=12800,
+                  total_amount=12800, payment_method="pay_at_pickup",
+                  fulfillment_method="pickup", center_id=center.id, note=note)
+    line = OrderLine(product_id=product.id, sku=product.sku, name_zh=product.name_zh,
+                     name_en=product.name_en, quantity=1, unit_price_amount=12800,
+                     line_total_amount=12800, member_price=False, price_tier=None)
+    return write_order(order, [line])
+
+
+def _statements(session):
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    sa.event.listen(session.get_bind(), "before_cursor_execute", count)
+    return seen, lambda: sa.event.remove(session.get_bind(), "before_cursor_execute", count)
+
+
+def test_the_rows_come_back_as_loaded_objects(session, make_user, make_center, make_product):
+    user, center, product = make_user(), make_center(), make_product()
+    seen, stop = _statements(session)
+    try:
+        order = _new_order(user, center, product)
+        assert len(seen) == 2  # the order and its line; nothing else
+        # the column defaults a flush would apply, read back from the row
+        assert order.id and order.public_id and order.created_at.tzinfo is not None
+        assert order.channel == "web" and order.paid_amount == 0 and order.disputed is False
+        line = order.lines[0]
+        assert line.id and line.order_id == order.id and line.order is order
+        assert not session.new and not session.dirty and order in session
+        assert sa.inspect(order).persistent and sa.inspect(line).persistent
+        session.flush()
+        assert len(seen) == 2  # nothing was left to flush, nothing was loaded again
+    finally:
+        stop()
+    row = session.execute(sa.select(Order.public_id, Order.total_amount, OrderLine.sku)
+                          .join(OrderLine).where(Order.id == order.id)).one()
+    assert tuple(row) == (order.public_id, 12800, product.sku)
+
+
+def test_a_later_change_is_an_update(session, make_user, make_center, make_product):
+    order = _new_order(make_user(), make_center(), make_product())
+    order.note = "leave it at the desk"
+    session.flush()
+    session.expire_all()
+    assert session.get(Order, order.id).note == "leave it at the desk"
+    assert session.execute(sa.select(sa.func.count()).select_from(Order)
+                           .where(Order.id == order.id)).scalar_one() == 1
+
+
+def test_a_rollback_takes_them_out_of_the_session(session, make_user, make_center,
+                                                 make_product):
+    user, center, product = make_user(), make_center(), make_product()
+    savepoint = session.begin_nested()
+    gone = _new_order(user, center, product, note="rolled back")
+    savepoint.rollback()
+    assert gone not in session and not sa.inspect(gone).persistent
+    # the next order may take the same id (SQLite reuses it): no stale twin stands in its way
+    kept = _new_order(user, center, product, note="kept")
+    assert kept in session and session.get(Order, kept.id) is kept
+    assert session.execute(sa.select(Order.note).where(Order.note.in_(["rolled back", "kept"]))
+                           ).scalars().all() == ["kept"]
+
+
+def test_the_pages_watching_the_table_move_on(session, app, make_user, make_center,
+                                              make_product):
+    user, center, product = make_user(role=Role.CUSTOMER), make_center(), make_product()
+    session.commit()
+    before = {ns: version(ns) for ns in ("my-orders", "order-list", "sales", "catalog")}
+    _new_order(user, center, product)
+    session.commit()
+    after = {ns: version(ns) for ns in before}
+    assert [ns for ns in before if after[ns] != before[ns]] == ["my-orders", "order-list", "sales"]
