@@ -71,11 +71,8 @@ def unit_price(product: Product, is_member: bool,
 def resolve_lines(requested: list[dict]) -> list[tuple[Product, int]]:
     """``[{"sku", "quantity"}]`` -> products with summed quantities; unknown SKUs are an error."""
     skus = {ln["sku"] for ln in requested}
-    products = {
-        p.sku: p for p in db.session.execute(
-            sa.select(Product).where(Product.sku.in_(skus), Product.active.is_(True))
-        ).scalars()
-    }
+    products = {p.sku: p for p in db.session.execute(_active_products(), {"skus": list(skus)})
+                .scalars()}
     errors = {}
     quantities: dict[str, int] = {}
     for i, ln in enumerate(requested):
@@ -91,6 +88,13 @@ def resolve_lines(requested: list[dict]) -> list[tuple[Product, int]]:
     if not quantities:
         raise ValidationFailed(errors={"lines": [str(_l("Add at least one product."))]})
     return [(products[sku], qty) for sku, qty in quantities.items()]
+
+
+@lru_cache(maxsize=1)
+def _active_products() -> sa.Select:
+    """The active products of some SKUs (built once: every checkout asks)."""
+    return sa.select(Product).where(Product.sku.in_(sa.bindparam("skus", expanding=True)),
+                                    Product.active.is_(True))
 
 
 def _next_number(order: Order) -> str:

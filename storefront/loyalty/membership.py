@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import format_date
@@ -65,9 +66,14 @@ def latest_membership(user_id: int) -> Membership | None:
 
 def membership_of(user: User) -> Membership | None:
     """The user's open membership (a closed one no longer counts)."""
-    return db.session.execute(
-        sa.select(Membership).where(Membership.user_id == user.id,
-                                    Membership.closed_at.is_(None))).scalar_one_or_none()
+    return db.session.execute(_open_membership(), {"user": user.id}).scalar_one_or_none()
+
+
+@lru_cache(maxsize=1)
+def _open_membership() -> sa.Select:
+    """Built once: every checkout and member page asks."""
+    return sa.select(Membership).where(Membership.user_id == sa.bindparam("user"),
+                                       Membership.closed_at.is_(None))
 
 
 def change_birthday(membership: Membership, birthday, *, by_member: bool = True,
