@@ -99,23 +99,27 @@ def _upsert(table: sa.Table, names: tuple[str, ...], key: str, pg: bool) -> sa.I
                                     if name != key})
 
 
-def insert_loaded(objects: list, statement: sa.Insert | None = None) -> None:
+def insert_loaded(objects: list, **computed: sa.ColumnElement) -> None:
     """INSERT new objects of one model (every one with the same attributes set) by one Core
-    ``INSERT ... RETURNING`` the whole row, and make them objects of the session as if loaded:
-    no unit-of-work flush, which costs a checkout more than its statements. Column defaults
-    apply as in a flush; what the objects relate to is the caller's to set as known
-    (``set_committed_value``). ``statement`` (built once by the caller) may compute some
-    columns in SQL; it binds the objects' other attributes by name and returns the row."""
+    ``INSERT ... RETURNING`` what the database fills in (the key, the defaults), and make
+    them objects of the session as if loaded: no unit-of-work flush, which costs a checkout
+    more than its statements do. Column defaults apply as in a flush; what the objects
+    relate to is the caller's to set as known (``set_committed_value``). ``computed``: some
+    columns as SQL expressions (built once by the caller: the statement is built once per
+    shape), which may bind the objects' attributes by their column's name."""
     if not objects:
         return
-    table = sa.inspect(type(objects[0])).local_table
-    names = tuple(key for key in table.c.keys() if key in objects[0].__dict__)
-    rows = db.session.execute(
-        statement if statement is not None else insert_returning(table, names),
-        [{name: o.__dict__[name] for name in names} for o in objects]).all()
-    keys = table.c.keys()
+    mapper = sa.inspect(type(objects[0]))
+    columns = _attribute_of_column(mapper)
+    given = objects[0].__dict__
+    names = tuple(column for column, attribute in columns.items()
+                  if attribute in given and column not in computed)
+    statement = insert_returning(mapper.local_table, names, **computed)
+    rows = db.session.execute(statement, [
+        {name: o.__dict__[columns[name]] for name in names} for o in objects]).all()
+    filled = [columns[column.key] for column in mapper.local_table.c if column.key not in names]
     for obj, row in zip(objects, rows, strict=True):
-        obj.__dict__.update(zip(keys, row, strict=True))
+        obj.__dict__.update(zip(filled, row, strict=True))
     session = db.session()
     session.add_all(objects)
     # what a flush does once its INSERTs ran: the objects become persistent, their values
@@ -123,11 +127,20 @@ def insert_loaded(objects: list, statement: sa.Insert | None = None) -> None:
     session._register_persistent({sa.inspect(obj) for obj in objects})
 
 
+@lru_cache(maxsize=64)
+def _attribute_of_column(mapper) -> dict[str, str]:
+    """``{column key: the model's attribute}`` for the model's own table."""
+    return {column.key: mapper.get_property_by_column(column).key
+            for column in mapper.local_table.c}
+
+
 @lru_cache(maxsize=32)
 def insert_returning(table: sa.Table, names: tuple[str, ...], **computed) -> sa.Insert:
-    """``INSERT INTO table (names) ... RETURNING`` every column, the values bound by name
-    (``computed``: columns given as SQL expressions instead), built once per shape."""
+    """``INSERT INTO table (names) ... RETURNING`` the other columns (their defaults, the
+    key), the values bound by name (``computed``: columns given as SQL expressions instead),
+    built once per shape."""
     return (sa.insert(table).values({**{name: sa.bindparam(name, type_=table.c[name].type)
                                         for name in names if name not in computed},
                                      **computed})
-            .returning(*table.c, sort_by_parameter_order=True))
+            .returning(*[c for c in table.c if c.key not in names],
+                       sort_by_parameter_order=True))

@@ -23,7 +23,7 @@ from core.messaging import DeliveryError, send_email, send_sms
 from core.metrics import OUTBOX as OUTBOX_METRIC
 from core.metrics import count_on_commit
 from core.models import User
-from core.sql import insert_loaded, insert_returning
+from core.sql import insert_loaded
 from crm.customers.models import Customer
 from crm.customers.services import customer_for_user
 from storefront.models import Order
@@ -64,7 +64,7 @@ def enqueue(*, channel: str, kind: str, subject: str, body: str, user_id: int | 
         status=OutboxStatus.PENDING, send_after=send_after or utcnow(), attempts=0)
     if fresh and customer_id is None and user_id is not None:
         # one INSERT that looks the customer up itself: a checkout's round trip and flush less
-        insert_loaded([message], _fresh_for_user())
+        insert_loaded([message], customer_id=_customer_of_user())
         return message
     if customer_id is None and user_id is not None:
         customer = customer_for_user(user_id)
@@ -86,14 +86,10 @@ def enqueue(*, channel: str, kind: str, subject: str, body: str, user_id: int | 
 
 
 @lru_cache(maxsize=1)
-def _fresh_for_user() -> sa.Insert:
-    """A new message of ``enqueue(fresh=True)``, its customer the user's (or none)."""
-    table = OutboxMessage.__table__
-    names = ("channel", "kind", "purpose", "subject", "body", "user_id", "to", "dedupe_key",
-             "status", "send_after", "attempts")
-    return insert_returning(table, names, customer_id=(
-        sa.select(Customer.id).where(Customer.user_id == sa.bindparam("user_id"))
-        .scalar_subquery()))
+def _customer_of_user() -> sa.ScalarSelect:
+    """The customer of the message's user (or none), looked up by its INSERT (built once)."""
+    return (sa.select(Customer.id).where(Customer.user_id == sa.bindparam("user_id"))
+            .scalar_subquery())
 
 
 # --- delivery ----------------------------------------------------------------------------------

@@ -84,3 +84,17 @@ def test_the_pages_watching_the_table_move_on(session, app, make_user, make_cent
     session.commit()
     after = {ns: version(ns) for ns in before}
     assert [ns for ns in before if after[ns] != before[ns]] == ["my-orders", "order-list", "sales"]
+
+
+def test_a_column_computed_in_sql_comes_back_too(session, make_user):
+    from crm.customers.services import ensure_customer
+    from crm.outreach.outbox import enqueue
+
+    known, stranger = make_user(), make_user()
+    customer = ensure_customer(known)
+    session.flush()
+    made = [enqueue(channel="email", kind="order_confirmed", subject="s", body="b",
+                    user_id=user.id, to=user.email, dedupe_key=f"test:{user.id}", fresh=True)
+            for user in (known, stranger)]
+    assert [m.customer_id for m in made] == [customer.id, None]
+    assert all(m.id and m.created_at and m.status == "pending" and not session.new for m in made)
