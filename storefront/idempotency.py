@@ -66,3 +66,21 @@ def hold_key(user_id: int, key: str):
         raise Conflict(_l("A request with this Idempotency-Key is still being handled."),
                        code="idempotency_conflict") from None
     return record, None
+
+
+#: what an erased person's stored answers lose, as their orders do (``crm.customers.erasure``)
+_CONTACT = ("contact_name", "contact_phone", "note")
+
+
+def scrub_stored_responses(user_id: int) -> int:
+    """The person behind ``user_id`` left the club: the answers kept for a replay lose the
+    contact, the note and the address (the order's id, number, lines and amounts stay, so a
+    retry still finds its order); how many."""
+    rows = db.session.execute(sa.select(IdempotencyKey).where(
+        IdempotencyKey.user_id == user_id, IdempotencyKey.response.is_not(None))).scalars().all()
+    for row in rows:
+        body = {**row.response, **{k: None for k in _CONTACT if k in row.response}}
+        if isinstance(body.get("fulfillment"), dict):
+            body["fulfillment"] = {**body["fulfillment"], "address": None}
+        row.response = body
+    return len(rows)

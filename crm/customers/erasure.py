@@ -11,6 +11,7 @@ from crm.outreach.models import OutboxMessage, OutboxStatus
 from fulfillment.models import Fulfillment
 from storefront.accounts.models import OneTimeCode
 from storefront.addresses.services import forget_addresses
+from storefront.idempotency import scrub_stored_responses
 from storefront.models import Order, OrderStatus
 
 from .erasure_texts import scrub_complaints, scrub_manual_tags, scrub_payment_records
@@ -88,7 +89,8 @@ def anonymize_person(user: User) -> Customer | None:
     address, children, interests, notes, tags given by hand; consents off; tagged
     ``closed``), their calls and messages, what was written about their complaints, the
     contact on their finished orders, the reasons written for their refunds, coupon notes,
-    Stripe's events about their payments (ids and amounts stay), any customer sheet
+    Stripe's events about their payments (ids and amounts stay), the orders' answers kept
+    for an ``Idempotency-Key`` replay (their contact), any customer sheet
     waiting to be imported that names them, the saved addresses, the codes and links sent
     to them, and the account's name and phone. A phone that is the account's only way to
     sign in stays (the account is not closed, only the membership)."""
@@ -109,6 +111,7 @@ def anonymize_person(user: User) -> Customer | None:
         _scrub_contacts(customer, user.id)
         scrub_complaints(customer.id)
     scrub_payment_records(user.id)
+    scrub_stored_responses(user.id)
     forget_previews_naming(phones=phones, emails=emails)
     db.session.flush()
     return customer

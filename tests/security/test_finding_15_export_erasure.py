@@ -26,10 +26,12 @@ from storefront.addresses.services import add_address
 from storefront.coupon_models import CouponSource
 from storefront.coupons import issue_coupon
 from storefront.loyalty.membership import membership_of, sign_up_member
+from storefront.models import IdempotencyKey
 from storefront.orders import cancel_order, place_order
 from storefront.payments.models import Payment, Refund, StripeEvent
 from storefront.payments.refund_requests import request_refund
 from storefront.payments.refunds import refund_amount
+from storefront.schemas import OrderSchema
 from tests.support.pages import login
 
 NAME, PHONE, EMAIL = "柳如烟", "13977771234", "liu.ruyan@example.org"
@@ -189,8 +191,14 @@ def test_closing_the_membership_leaves_no_free_text_behind(session, shop, make_u
                        "district": "徐汇区", "street": ADDRESS})
     codes.issue_code(Purpose.SIGN_IN, PHONE, user_id=user.id)
     codes.issue_link(Purpose.VERIFY_EMAIL, EMAIL, user_id=user.id)
+    # the answers the API keeps to replay under an Idempotency-Key, as it stores them
+    answers = {key: OrderSchema(viewer=user).dump(placed)
+               for key, placed in (("retry-collected", order), ("retry-delivery", on_its_way))}
+    session.add_all(IdempotencyKey(user_id=user.id, key=key, status_code=201, response=body)
+                    for key, body in answers.items())
     session.flush()
     assert _every_row(session)  # the person is all over the database before
+    assert answers["retry-delivery"]["fulfillment"]["address"]["street"] == ADDRESS
 
     club.close_membership(membership_of(user))
     session.flush()
@@ -209,6 +217,12 @@ def test_closing_the_membership_leaves_no_free_text_behind(session, shop, make_u
         "id": "ch_erasure_1", "object": "charge", "amount": 39800, "currency": "cny",
         "payment_intent": "pi_erasure_1", "status": "succeeded",
         "metadata": {"order": order.public_id}}
+    kept = dict(session.execute(sa.select(IdempotencyKey.key, IdempotencyKey.response)
+                                .where(IdempotencyKey.user_id == user.id)).all())
+    for key, before in answers.items():  # a retry still finds its order, without the person
+        assert (kept[key]["id"], kept[key]["number"], kept[key]["total"], kept[key]["lines"]) \
+            == (before["id"], before["number"], before["total"], before["lines"])
+        assert kept[key]["contact_phone"] is None and kept[key]["fulfillment"]["address"] is None
     assert import_previews.find_preview(naming) is None
     assert import_previews.find_preview(other) is not None  # someone else's sheet waits on
     import_previews.drop_preview(other)
