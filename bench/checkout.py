@@ -124,7 +124,8 @@ def main(argv=None) -> int:
                     rounds.setdefault((mode, label), []).append(run)
                     step(mode, f"round {n + 1}", label, f"{run['rps']:.0f} orders/s",
                          f"p99 {run['p99']}", run["statuses"],
-                         f"socket errors {run['socket_errors']}")
+                         f"socket errors {run['socket_errors']}",
+                         f"connections per worker {run['per_worker']}")
             for label in labels:  # noise only ever lowers a figure: the best round counts
                 results[(mode, label)] = max(rounds[(mode, label)], key=lambda r: r["rps"])
         for process in processes:  # nothing in flight while the books are read
@@ -225,25 +226,41 @@ def _serve(app: str, port: int, args, env: dict, folder: Path, name: str, where:
 def _load(port: int, folder: Path, mode: str, duration: float, connections: int,
           who: str = "bench") -> dict:
     script = Path(__file__).with_name("checkout.lua")
-    done = subprocess.run(
+    wrk = subprocess.Popen(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{max(duration, 1):g}s", "--latency",
          "--timeout", "10s", "-s", str(script), f"http://{HOST}:{port}/api/v1/orders", "--",
          str(folder / f"tokens-{who}.txt"), str(folder / "targets.txt"), mode],
-        capture_output=True, text=True, timeout=duration + 60)
-    out = done.stdout
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(min(1.0, duration / 3))
+    spread = _connections_per_worker(port)
+    out, err = wrk.communicate(timeout=duration + 60)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if done.returncode != 0 or rps is None:
-        raise SystemExit(f"wrk failed: {out}{done.stderr}")
+    if wrk.returncode != 0 or rps is None:
+        raise SystemExit(f"wrk failed: {out}{err}")
     statuses = {int(s): int(n) for s, n in re.findall(r"^status (\d+) (\d+)$", out, re.M)}
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
                         out)
     took = re.search(r"requests in ([\d.]+\w+)", out)
     seconds = (_ms(took) or duration * 1000) / 1000
-    return {"rps": statuses.get(201, 0) / seconds,
+    return {"rps": statuses.get(201, 0) / seconds, "per_worker": spread,
             "requests_per_s": float(rps.group(1)), "statuses": statuses,
             "socket_errors": sockets.groups() if sockets else None,
             "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out)),
             "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out))}
+
+
+def _connections_per_worker(port: int) -> str:
+    """How wrk's connections sit on the server's workers ("13/3"): every worker polls the one
+    listening socket, and a keep-alive connection stays with the worker that took it, so a
+    round may load one worker far more than the other ("?" without ``ss``)."""
+    try:
+        listed = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                                capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    workers = re.findall(r"pid=(\d+)", listed)
+    return "/".join(str(n) for n in sorted(
+        (workers.count(pid) for pid in set(workers)), reverse=True)) or "?"
 
 
 def _ms(match) -> float | None:
@@ -333,7 +350,7 @@ def _report(results: dict, rounds: dict, books: dict, args, seconds: float) -> N
                 continue
             print(f"{mode:8} {label:8} {r['rps']:9.1f} {r['p50'] or 0:8.1f} "
                   f"{r['p99'] or 0:8.1f}  {r['statuses']} rows {r['rows']} "
-                  f"sockets {r['socket_errors']}")
+                  f"sockets {r['socket_errors']} per worker {r['per_worker']}")
         floor = results.get((mode, "floor"))
         for label in ("shop", "previous", "shop-job"):
             shop = results.get((mode, label))
