@@ -194,6 +194,10 @@ def load_config(instance_path: str) -> dict:
         #: together (one refresh per moment of a flash sale, not one per order); 0: each
         #: request refreshes its own buyer before it ends
         "CRM_FIGURES_BATCH_SECONDS": _seconds("CRM_FIGURES_BATCH_SECONDS", 0.5),
+        #: sign-in links and reset messages leave from a thread of the worker after the
+        #: answer (core.background), so the answer takes as long whether or not an account
+        #: exists; "0" sends them in the request (a shell, the tests)
+        "SEND_AFTER_ANSWER": os.environ.get("SEND_AFTER_ANSWER", "1") != "0",
         "JOB_SCHEDULE_SECONDS": {"default": 300, "deliver_outbox": 60, "refresh_figures_due": 10,
                                  "recompute_figures": 3600, "tag_rules": 3600,
                                  "segment_snapshot": 86400, "measure_months": 3600,

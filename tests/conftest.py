@@ -202,6 +202,9 @@ def make_app(database_url: str, instance_path, **extra):
         # race tests count who won and who found it sold out, so they wait as long as it
         # takes (tests/storefront/test_checkout_busy.py sets a short limit of its own)
         "CHECKOUT_LOCK_WAIT_MS": 60_000,
+        # sign-in links and reset messages sent by the request itself, so a test reads them
+        # after the answer (tests/security/test_finding_11_enumeration.py tries the thread)
+        "SEND_AFTER_ANSWER": False,
     }
     config.update(extra)
     return create_app(config)

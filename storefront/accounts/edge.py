@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.background import after_answer
 from core.errors import DomainError, TooManyRequests
 from core.extensions import db
 from core.messaging import DeliveryError
@@ -46,13 +47,10 @@ def _limit_sending(phone: str) -> None:
 
 
 def _after_answer(deliver, what: str) -> None:
-    """Send now, after the commit; a transport that fails is logged, never told to the person
-    (the answer is the same whether or not there was anything to send). The time it takes
-    still differs: see the closing note of the accounts work."""
-    try:
-        deliver()
-    except DeliveryError:
-        log.warning("%s could not be sent", what)
+    """Send after the answer, from the worker's sender thread: the answer comes as fast
+    whether or not there was anything to send (a reset goes only to an account that
+    exists), and a transport that fails is logged, never told to the person."""
+    after_answer(deliver, what)
 
 
 def send_code(phone: str, purpose: str = Purpose.SIGN_IN) -> int:

@@ -2,7 +2,13 @@
 against 1.5 ms for an unknown one. Now both answer the same, and an unknown account costs
 the same password check as a known one."""
 
+import logging
+import threading
+
 import pytest
+
+from core import background
+from core.messaging import DeliveryError, SmsProvider
 
 from ..api.conftest import API
 
@@ -65,6 +71,60 @@ def test_password_reset_answers_alike(client, known, mailbox, sms):
         assert response.status_code == 202 and response.get_json() == {}, body
     assert [to for to, *_ in mailbox.sent] == ["known@example.com"]
     assert [to for to, _ in sms.sent] == ["13911112222"]
+
+
+class _SlowProvider(SmsProvider):
+    """A slow SMTP server or SMS gateway: each message waits until the test lets it go."""
+
+    def __init__(self, app):
+        super().__init__(app)
+        self.release = threading.Event()
+        self.sent = []
+
+    def send(self, to, body):
+        return self.send_email(to, "", body)
+
+    def send_email(self, to, _subject, _body):
+        released = self.release.wait(10)
+        self.sent.append((to, threading.current_thread().name, released))
+        return "slow-1"
+
+
+def test_a_reset_leaves_after_the_answer(client, app, known, monkeypatch):
+    """A reset goes only to an account that exists: sent inside the request, a slow provider
+    would make that answer the slower one. It leaves from the worker's sender thread."""
+    slow = _SlowProvider(app)
+    monkeypatch.setitem(app.config, "SEND_AFTER_ANSWER", True)
+    monkeypatch.setitem(app.extensions, "shop_sms_provider", slow)
+    monkeypatch.setattr("storefront.accounts.notify.send_email", slow.send_email)
+    for body in ({"email": "known@example.com"}, {"email": "nobody@example.com"},
+                 {"phone": "13911112222"}, {"phone": "13900000000"}):
+        response = client.post(f"{API}/auth/password-reset", json=body)
+        assert response.status_code == 202 and response.get_json() == {}, body
+    assert slow.sent == []  # every answer came while the provider still held the first
+    slow.release.set()
+    assert background.drain(app)
+    assert slow.sent == [("known@example.com", "after-answer", True),
+                         ("13911112222", "after-answer", True)]
+
+
+def test_a_message_that_cannot_leave_is_logged_without_its_address(app, caplog):
+    def refused():
+        raise DeliveryError("550 mailbox known@example.com unavailable")
+
+    def broken():
+        raise RuntimeError("13911112222")
+
+    with app.test_request_context(), caplog.at_level(logging.WARNING, "core.background"):
+        app.config["SEND_AFTER_ANSWER"] = True
+        try:
+            background.after_answer(refused, "a reset e-mail")
+            background.after_answer(broken, "a reset code")
+            assert background.drain(app)
+        finally:
+            app.config["SEND_AFTER_ANSWER"] = False
+    assert [r.getMessage() for r in caplog.records] == [
+        "a reset e-mail could not be sent", "a reset code could not be sent: RuntimeError"]
 
 
 @pytest.mark.parametrize("known_one, unknown_one", [
