@@ -78,12 +78,12 @@ def _reserve_row() -> sa.Update:
     """``... SET reserved = reserved + units WHERE on_hand - reserved >= units`` (built once:
     the hot statement of every checkout)."""
     units = sa.bindparam("units", type_=sa.Integer())
-    return (sa.update(Stock)
-            .where(Stock.center_id == sa.bindparam("center"),
-                   Stock.product_id == sa.bindparam("product"),
-                   Stock.on_hand - Stock.reserved >= units)
-            .values(reserved=Stock.reserved + units, updated_at=sa.bindparam("at"))
-            .execution_options(synchronize_session=False))
+    stock = Stock.__table__.c  # the table's: no ORM bulk-update step on the hot path
+    return (sa.update(Stock.__table__)
+            .where(stock.center_id == sa.bindparam("center"),
+                   stock.product_id == sa.bindparam("product"),
+                   stock.on_hand - stock.reserved >= units)
+            .values(reserved=stock.reserved + units, updated_at=sa.bindparam("at")))
 
 
 def release_stock(center_id: int, lines: Lines, *, fulfillment_id: int | None = None,

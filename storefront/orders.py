@@ -254,8 +254,9 @@ def record_order(order: Order, items: list[tuple[Product, int]], *, center: Cent
 
 @lru_cache(maxsize=1)
 def _set_number() -> sa.Update:
-    return (sa.update(Order).where(Order.id == sa.bindparam("order"))
-            .values(number=sa.bindparam("new_number")).execution_options(synchronize_session=False))
+    orders = Order.__table__.c  # the table's: no ORM bulk-update step on the hot path
+    return (sa.update(Order.__table__).where(orders.id == sa.bindparam("order"))
+            .values(number=sa.bindparam("new_number")))
 
 
 def _points_discount(membership, subtotal: int, points: int) -> int:
