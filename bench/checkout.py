@@ -1,12 +1,13 @@
 """Checkout under a flash sale: the shop's ``POST /api/v1/orders`` against a floor.
 
     .venv/bin/python bench/checkout.py [--duration 10] [--rounds 3] [--connections 16]
-        [--previous REV] [--job] [--keep]
+        [--previous REV] [--job] [--lots] [--keep]
 
 On a fresh PostgreSQL database (``TEST_PG_ADMIN_URL``, default the local server's
 ``postgres`` database) it builds the demo shop (``flask db upgrade``, ``flask demo``), gives
 every pickup store plenty of every product (counted in through the stock service, so the
-ledger and lots stay exact) and makes 32 shoppers with API tokens. Then it serves the shop
+ledger stays exact; with ``--lots``, received by batch, so every order also takes its units
+from the lot expiring first) and makes 32 shoppers with API tokens. Then it serves the shop
 and bench/bare_checkout.py (the floor: Flask and psycopg doing an order's essential writes
 in one transaction) under the same gunicorn settings (2 workers x 4 threads), and loads
 each with wrk (bench/checkout.lua: 16 connections, the 32 tokens in turn), in turn for
@@ -65,6 +66,9 @@ def main(argv=None) -> int:
                         help="also serve this git revision of the shop (\"previous\")")
     parser.add_argument("--job", action="store_true",
                         help="also serve the shop leaving the CRM figures to the job")
+    parser.add_argument("--lots", action="store_true",
+                        help="keep every product in lots (batches), as a brand tracking them "
+                             "does: each order also takes its units from the lot expiring first")
     parser.add_argument("--keep", action="store_true", help="keep the database and folder")
     parser.add_argument("--prepare", help=argparse.SUPPRESS)  # internal: run in the app
     args = parser.parse_args(argv)
@@ -90,7 +94,8 @@ def main(argv=None) -> int:
         common._run([VENV_BIN / "flask", "db", "upgrade"], env, timeout=900)
         common._run([VENV_BIN / "flask", "demo", "--customers", str(args.customers),
                      "--seed", "42"], env, timeout=900)
-        common._run([VENV_BIN / "python", __file__, "--prepare", str(folder)], env, timeout=900)
+        common._run([VENV_BIN / "python", __file__, "--prepare", str(folder)],
+                    dict(env, BENCH_LOTS="1" if args.lots else "0"), timeout=900)
         reserved_before = _reserved(url)
         labels = [label for label in LABELS if label in ("shop", "floor")
                   or (label == "previous" and args.previous) or (label == "shop-job" and args.job)]
@@ -155,6 +160,7 @@ def _prepare(folder: Path) -> int:
     from core.clock import utcnow
     from core.extensions import db
     from core.models import ApiToken, Role, User
+    from fulfillment.lots import MAX_RECEIVE, receive_lot
     from fulfillment.models import Center
     from fulfillment.services import set_stock
     from storefront.models import Product
@@ -166,13 +172,26 @@ def _prepare(folder: Path) -> int:
                                     .order_by(Center.id)).scalars().all()
         products = db.session.execute(sa.select(Product).where(Product.active.is_(True))
                                       .order_by(Product.id)).scalars().all()
-        targets = []
+        targets = {"bench": [], "floor": []}
+        # the demo keeps no lots: a count sets the units, no lot
         for store in stores:
             for product in products:
-                set_stock(store.id, product.id, 1_000_000, admin, reason="bench",
-                          lot={"batch": f"BENCH-{store.id}-{product.id}",
-                               "expires_on": _far_future()})
-                targets.append(f"{product.sku}\t{store.id}")
+                set_stock(store.id, product.id, 1_000_000, admin, reason="bench")
+                targets["floor"].append(f"{product.sku}\t{store.id}")
+        if os.environ.get("BENCH_LOTS") == "1":
+            # the shop's products of their own, received by batch from their first unit:
+            # every order takes its units from the lot expiring first (the floor knows no
+            # lots: it keeps to the products counted above, so the books stay checkable)
+            products = [_lot_product(db, Product, like, n) for n, like in enumerate(products)]
+            for store in stores:
+                for product in products:
+                    for n in range(10):
+                        receive_lot(store.id, product.id, batch=f"BENCH-{product.id}-{n}",
+                                    expires_on=_far_future(), quantity=MAX_RECEIVE,
+                                    actor=admin, reason="bench")
+                    targets["bench"].append(f"{product.sku}\t{store.id}")
+        else:
+            targets["bench"] = targets["floor"]
         # the floor's shoppers are others: it keeps no CRM figures, the shop's are checked
         for who in ("bench", "floor"):
             tokens = []
@@ -185,8 +204,20 @@ def _prepare(folder: Path) -> int:
                 tokens.append(ApiToken.issue(user, 1)[1])
             (folder / f"tokens-{who}.txt").write_text("\n".join(tokens) + "\n")
         db.session.commit()
-    (folder / "targets.txt").write_text("\n".join(targets) + "\n")
+    for who, lines in targets.items():
+        (folder / f"targets-{who}.txt").write_text("\n".join(lines) + "\n")
     return 0
+
+
+def _lot_product(db, product_model, like, n: int):
+    """A product priced and filed as ``like``, new to every store (no unit outside a lot)."""
+    product = product_model(
+        sku=f"BENCH-LOT-{n}", slug=f"bench-lot-{n}", name_zh=f"{like.name_zh}（批次 {n}）",
+        name_en=f"{like.name_en} (lot {n})", price_amount=like.price_amount,
+        category_id=like.category_id, member_price_amount=like.member_price_amount)
+    db.session.add(product)
+    db.session.flush()
+    return product
 
 
 def _far_future():
@@ -229,7 +260,7 @@ def _load(port: int, folder: Path, mode: str, duration: float, connections: int,
     wrk = subprocess.Popen(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{max(duration, 1):g}s", "--latency",
          "--timeout", "10s", "-s", str(script), f"http://{HOST}:{port}/api/v1/orders", "--",
-         str(folder / f"tokens-{who}.txt"), str(folder / "targets.txt"), mode],
+         str(folder / f"tokens-{who}.txt"), str(folder / f"targets-{who}.txt"), mode],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(min(1.0, duration / 3))
     spread = _connections_per_worker(port)
@@ -339,6 +370,7 @@ def _report(results: dict, rounds: dict, books: dict, args, seconds: float) -> N
     print()
     print(f"checkout, {args.workers} workers x {args.threads} threads, wrk -c{args.connections}, "
           f"best of {args.rounds} x {args.duration:g}s, PostgreSQL"
+          f"{', every product in lots' if args.lots else ''}"
           f"{f', previous = {args.previous}' if args.previous else ''}; "
           f"load average {load[0]:.2f} {load[1]:.2f}")
     print(f"{'':8} {'':8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8}  statuses, socket errors "
