@@ -68,6 +68,8 @@
     useTyped(false);
 
     function fill(level, items, wanted) {
+      // a list loaded again (a second answer for the same city) keeps what was picked in it
+      wanted = wanted || selects[level].value;
       D.fill(selects[level], items, english, grid.getAttribute("data-choose"));
       var chosen = items.filter(function (item) { return names(item, wanted); })[0] || null;
       // a municipality's only city (上海市), a county-level city's only district (仙桃市)
@@ -85,19 +87,24 @@
       }
     }
     function chosen(level) { return D.chosen(selects[level]); }
+    // an answer overtaken by a later question for the same list is dropped
+    var asked = {city: 0, district: 0};
     function loadDistricts(city, wanted) {
+      var ticket = ++asked.district;
       if (!city) { fill("district", [], null); set("district", null); return Promise.resolve(); }
       return load("city=" + city.code).then(function (items) {
-        set("district", fill("district", items, wanted));
+        if (ticket === asked.district) { set("district", fill("district", items, wanted)); }
       });
     }
     function loadCities(province, wantedCity, wantedDistrict) {
+      var ticket = ++asked.city;
       if (!province) {
         fill("city", [], null); fill("district", [], null);
         set("city", null); set("district", null);
         return Promise.resolve();
       }
       return load("province=" + province.code).then(function (items) {
+        if (ticket !== asked.city) { return; }
         var city = fill("city", items, wantedCity);
         set("city", city);
         return loadDistricts(city, wantedDistrict);

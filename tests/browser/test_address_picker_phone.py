@@ -246,3 +246,67 @@ def test_the_admin_picks_a_zones_districts(people, live_shop):
         assert sorted((r.district_code, r.zone_id is None) for r in rows) == [
             ("310104", False), ("310105", True), ("310115", True)]
     assert not admin.problems, admin.problems
+
+
+def _answer(page, route) -> None:
+    """Let a held division list through, and let the page's code take the answer."""
+    with page.expect_response(lambda response: "city=" in response.url):
+        route.continue_()
+    page.evaluate("() => new Promise((done) => setTimeout(done, 100))")
+
+
+def _held(page, held: list, count: int) -> None:
+    for _ in range(100):
+        if len(held) >= count:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{count} district lists asked for, {len(held)} seen")
+
+
+@pytest.mark.parametrize("live_shop", [_seed], indirect=True, ids=["late-answers"])
+def test_a_late_district_list_keeps_the_district_picked(people, live_shop):
+    """On a slow network the district list is asked for twice (the municipality's only city
+    chosen for you, then chosen by hand) and the answers may come in any order: the district
+    picked meanwhile stays picked, whichever answer comes last."""
+    t = translator("en")
+    shopper = people("shopper", locale="en-US", **PHONE)
+    page = shopper.page
+    page.goto("/lang/en?next=/login")
+    shopper.sign_in(t, SHOPPER_EMAIL)
+    page.goto("/checkout")
+    page.get_by_role("radio", name=t("Home delivery")).check()
+    picker = page.get_by_test_id("address-picker")
+    province = picker.get_by_label(t("Province"), exact=True)
+    city = picker.get_by_label(t("City"), exact=True)
+    district = picker.get_by_label(t("District"), exact=True)
+    expect(province.locator("option", has_text="Shanghai")).to_have_count(1)
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    page.route(re.compile(r".*/api/v1/divisions\?city=.*"), hold)
+
+    # the later question answered first, the earlier one after the district was picked
+    province.select_option(label="Shanghai")
+    expect(city).to_have_value("310000")
+    _held(page, held, 1)
+    city.select_option("310000")
+    _held(page, held, 2)
+    _answer(page, held[1])
+    district.select_option(label="Xuhui District")
+    _answer(page, held[0])
+    assert district.input_value() == "310104"
+    expect(page.locator("input[name=district_code]")).to_have_value("310104")
+
+    # the same list answered twice, in order: the second keeps what was picked from the first
+    city.select_option("310000")
+    _held(page, held, 3)
+    city.select_option("310000")
+    _held(page, held, 4)
+    _answer(page, held[2])
+    district.select_option(label="Pudong New Area")
+    _answer(page, held[3])
+    assert district.input_value() == "310115"
+    expect(page.locator("input[name=district]")).to_have_value("浦东新区")
+    assert not shopper.problems, shopper.problems
