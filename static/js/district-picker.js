@@ -69,20 +69,25 @@
     }
     function load(query) { return D.load(url, query); }
     function fill(level, items) {
-      var select = selects[level];
+      var select = selects[level], kept = select.value;
       D.fill(select, items, english, box.getAttribute("data-choose"));
-      if (level !== "province" && items.length === 1) {  // 上海市's only city, 仙桃市's district
+      if (kept && items.some(function (item) { return item.code === kept; })) {
+        select.value = kept;  // a list loaded again keeps what was picked in it
+      } else if (level !== "province" && items.length === 1) {  // 上海市's city, 仙桃市's district
         select.value = items[0].code;
-        if (level === "district") { add.disabled = false; }
       }
+      if (level === "district") { add.disabled = !chosen("district"); }
     }
     function chosen(level) { return D.chosen(selects[level]); }
     function label(item) { return english && item.name_en ? item.name_en : item.name; }
+    var asked = 0;  // an answer overtaken by a later question is dropped
     function districts() {
-      var city = chosen("city");
+      var city = chosen("city"), ticket = ++asked;
       add.disabled = true;
       if (!city) { fill("district", []); return Promise.resolve(); }
-      return load("city=" + city.code).then(function (items) { fill("district", items); });
+      return load("city=" + city.code).then(function (items) {
+        if (ticket === asked) { fill("district", items); }
+      });
     }
     selects.province.addEventListener("change", function () {
       var province = chosen("province");
