@@ -220,9 +220,9 @@ def write_order(order: Order, lines: list[OrderLine]) -> Order:
 def record_order(order: Order, items: list[tuple[Product, int]], *, center: Center,
                  address: dict | None, actor_id: int, routing: dict,
                  slot_id: int | None = None) -> Order:
-    """Write a priced order: its number, its fulfillment at ``center`` for ``items``
-    (``[(product, units)]``) by the order's method, ``order_placed``, and last the
-    reservation of the stock, its lots and the slot.
+    """Go on with a priced order ``write_order`` wrote: its number, its fulfillment at
+    ``center`` for ``items`` (``[(product, units)]``) by the order's method, ``order_placed``,
+    and last the reservation of the stock, its lots and the slot.
 
     Shared by checkout, the counter and replacement orders. ``address`` is where a delivery
     or courier shipment goes (None for pickup), ``actor_id`` the ledger's "who",
@@ -231,9 +231,6 @@ def record_order(order: Order, items: list[tuple[Product, int]], *, center: Cent
     in a flash sale the hot row is held from its UPDATE to the commit only. Raises
     ``InsufficientStock`` or ``SlotUnavailable``; the caller's rollback undoes the rest.
     """
-    if sa.inspect(order).transient:  # the counter's and replacements' orders
-        db.session.add(order)
-        db.session.flush()
     # set as written, by a statement of its own: the unit of work has nothing left to flush
     number = _next_number(order)
     db.session.execute(_set_number(), {"order": order.id, "new_number": number})

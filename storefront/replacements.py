@@ -12,7 +12,7 @@ from core.models import User
 from fulfillment.models import Center, Method
 
 from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
-from .orders import MAX_QUANTITY, record_order
+from .orders import MAX_QUANTITY, record_order, write_order
 
 
 def replacement_line(original: Order, product_id: int | None) -> OrderLine | None:
@@ -54,10 +54,10 @@ def place_replacement(original: Order, *, actor: User, product_id: int | None = 
         payment_method=(PaymentMethod.PAY_AT_PICKUP if method == Method.PICKUP
                         else PaymentMethod.CASH_ON_DELIVERY),
         fulfillment_method=method, center_id=center.id, contact_name=original.contact_name,
-        contact_phone=original.contact_phone, note=note, replacement_of_id=original.id,
-        lines=[OrderLine(product_id=product.id, sku=product.sku, name_zh=product.name_zh,
-                         name_en=product.name_en, quantity=quantity, unit_price_amount=0,
-                         line_total_amount=0)])
+        contact_phone=original.contact_phone, note=note, replacement_of_id=original.id)
+    write_order(order, [OrderLine(product_id=product.id, sku=product.sku,
+                                  name_zh=product.name_zh, name_en=product.name_en,
+                                  quantity=quantity, unit_price_amount=0, line_total_amount=0)])
     return record_order(order, [(product, quantity)], center=center,
                         address=shipped if method != Method.PICKUP else None,
                         actor_id=actor.id,

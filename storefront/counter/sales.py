@@ -34,6 +34,7 @@ from ..orders import (
     record_payment,
     resolve_lines,
     unit_price,
+    write_order,
 )
 from ..payments.models import Payment, PaymentStatus
 from ..payments.records import log_event
@@ -123,7 +124,7 @@ def new_sale(center_id: int, clerk: User, lines: list[dict], member: User | None
              method: str = Method.PICKUP, fee=lambda subtotal: 0,
              address: dict | None = None) -> tuple[Order, list, list[dict]]:
     """A counter sale's order, priced for ``member`` (tier prices, ``points`` spent) with
-    ``fee(subtotal)`` on top, added and flushed, with its payments checked against the
+    ``fee(subtotal)`` on top, written (``write_order``), with its payments checked against the
     total (to record once the stock is held): ``(order, [(product, units)], payments)``.
 
     ``method`` is how the goods reach the customer: picked up (handed over at once), or
@@ -154,15 +155,14 @@ def new_sale(center_id: int, clerk: User, lines: list[dict], member: User | None
         contact_phone=contact[1] or (membership.phone if membership
                                      else member.phone if member else None),
         note=(note or "").strip()[:500] or None,
-        lines=[OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
-                         quantity=q, unit_price_amount=price, line_total_amount=price * q,
-                         member_price=is_member_price,
-                         price_tier=(membership.tier if is_member_price
-                                     and tier_prices.get(p.id) == price else None))
-               for p, q, price, is_member_price in priced],
     )
-    db.session.add(order)
-    db.session.flush()
+    write_order(order, [
+        OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
+                  quantity=q, unit_price_amount=price, line_total_amount=price * q,
+                  member_price=is_member_price,
+                  price_tier=(membership.tier if is_member_price
+                              and tier_prices.get(p.id) == price else None))
+        for p, q, price, is_member_price in priced])
     if discount:
         points_ledger.redeem_points(membership, order, points)
     return order, items, tender
