@@ -1,7 +1,9 @@
 """The steps the sign-in pages and the API share: limits, the commit, and sending.
 
 Each function runs at the request's edge: it checks the limits (429 with ``Retry-After``),
-calls the services, commits, and only then sends the SMS or e-mail, outside any lock.
+calls the services, commits, and only then sends the SMS or e-mail, outside any lock: a
+link or a reset leaves after the answer (``core.background.after_answer``), so the answer
+takes as long whether or not an account exists.
 Asking for a code or a link answers the same whether or not an account exists.
 """
 
@@ -44,13 +46,6 @@ def _limit_sending(phone: str) -> None:
     _limit(f"code-addr:{address}", "CODE_LIMIT_PER_ADDRESS")
     _limit(f"code-phone:{phone}|{address}", "CODE_LIMIT_PER_PHONE")
     _limit(f"code-phone:{phone}", "CODE_LIMIT_PER_PHONE_ALONE")
-
-
-def _after_answer(deliver, what: str) -> None:
-    """Send after the answer, from the worker's sender thread: the answer comes as fast
-    whether or not there was anything to send (a reset goes only to an account that
-    exists), and a transport that fails is logged, never told to the person."""
-    after_answer(deliver, what)
 
 
 def send_code(phone: str, purpose: str = Purpose.SIGN_IN) -> int:
@@ -124,9 +119,9 @@ def register(*, email: str, password: str, name: str, phone: str | None = None):
         db.session.rollback()
         user, token = None, None
     if user is None:
-        _after_answer(notify.already_registered_mail(email), "a registration e-mail")
+        after_answer(notify.already_registered_mail(email), "a registration e-mail")
     else:
-        _after_answer(notify.confirm_link_mail(email, token), "a registration e-mail")
+        after_answer(notify.confirm_link_mail(email, token), "a registration e-mail")
     return user
 
 
@@ -135,7 +130,7 @@ def send_confirmation(user) -> None:
     _limit(f"link-email:{user.email}", "LINK_LIMIT_PER_EMAIL")
     token = codes.issue_link(Purpose.VERIFY_EMAIL, user.email, user_id=user.id)
     db.session.commit()
-    _after_answer(notify.confirm_link_mail(user.email, token), "a confirmation e-mail")
+    after_answer(notify.confirm_link_mail(user.email, token), "a confirmation e-mail")
 
 
 def request_reset(*, email: str | None = None, phone: str | None = None) -> None:
@@ -148,14 +143,14 @@ def request_reset(*, email: str | None = None, phone: str | None = None) -> None
         token = recovery.request_reset_by_email(email)
         db.session.commit()
         if token:
-            _after_answer(notify.reset_link_mail(email, token), "a reset e-mail")
+            after_answer(notify.reset_link_mail(email, token), "a reset e-mail")
         return
     _limit(f"code-phone:{phone}|{client_address()}", "CODE_LIMIT_PER_PHONE")
     _limit(f"code-phone:{phone}", "CODE_LIMIT_PER_PHONE_ALONE")
     code = recovery.request_reset_by_phone(phone)
     db.session.commit()
     if code:
-        _after_answer(notify.code_sms(phone, code, Purpose.PASSWORD_RESET), "a reset code")
+        after_answer(notify.code_sms(phone, code, Purpose.PASSWORD_RESET), "a reset code")
 
 
 def reset_by_code(phone: str, code: str, password: str):
