@@ -255,6 +255,15 @@ def _answer(page, route) -> None:
     page.evaluate("() => new Promise((done) => setTimeout(done, 100))")
 
 
+def _pick_between(page, district, first, last, label: str) -> str:
+    """Answer ``first``, pick ``label`` from the list it brought, then answer ``last``: the
+    district's code once both answers are in."""
+    _answer(page, first)
+    district.select_option(label=label)
+    _answer(page, last)
+    return district.input_value()
+
+
 def _held(page, held: list, count: int) -> None:
     for _ in range(100):
         if len(held) >= count:
@@ -293,10 +302,7 @@ def test_a_late_district_list_keeps_the_district_picked(people, live_shop):
     _held(page, held, 1)
     city.select_option("310000")
     _held(page, held, 2)
-    _answer(page, held[1])
-    district.select_option(label="Xuhui District")
-    _answer(page, held[0])
-    assert district.input_value() == "310104"
+    assert _pick_between(page, district, held[1], held[0], "Xuhui District") == "310104"
     expect(page.locator("input[name=district_code]")).to_have_value("310104")
 
     # the same list answered twice, in order: the second keeps what was picked from the first
@@ -304,9 +310,6 @@ def test_a_late_district_list_keeps_the_district_picked(people, live_shop):
     _held(page, held, 3)
     city.select_option("310000")
     _held(page, held, 4)
-    _answer(page, held[2])
-    district.select_option(label="Pudong New Area")
-    _answer(page, held[3])
-    assert district.input_value() == "310115"
+    assert _pick_between(page, district, held[2], held[3], "Pudong New Area") == "310115"
     expect(page.locator("input[name=district]")).to_have_value("浦东新区")
     assert not shopper.problems, shopper.problems
