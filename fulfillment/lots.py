@@ -12,12 +12,14 @@ from functools import lru_cache
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.cache import mark_changed
 from core.clock import shop_today, utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
+from core.sql import insert_loaded
 
 from .access import check_center_access
 from .errors import InsufficientStock
@@ -138,41 +140,67 @@ def allocate_lots(center_id: int, line: FulfillmentLine, *, today: date | None =
     another order took those units meanwhile the lots are read again. Raises
     ``InsufficientStock`` when the sellable lots cannot cover the line. A product the
     center does not keep in lots is left alone.
+
+    The allocations are written by one INSERT returning their rows (no unit-of-work flush:
+    a checkout's hot path, with the stock row locked).
     """
     if plan is False:
         plan = plan_lots(center_id, line, today=today)
     if plan is None:
         return
-    left = _take_from(line, plan, line.quantity)
+    taken: dict[int, int] = {}
+    left = _take_from(plan, line.quantity, taken)
     if left:
-        left = _take_from(line, plan_lots(center_id, line, today=today) or [], left)
+        left = _take_from(plan_lots(center_id, line, today=today) or [], left, taken)
     if left:
         raise InsufficientStock(extra={"lines": [{
             "product_id": line.product_id, "requested": line.quantity,
             "available": line.quantity - left}]})
-    db.session.flush()
+    _record_allocations(line, taken)
 
 
-def _take_from(line: FulfillmentLine, lots: list[tuple[int, int]], left: int) -> int:
-    """Reserve up to ``left`` units from ``lots`` in turn; the units still to find. Stops at
-    the first lot that no longer holds what was read (the caller reads the lots again), so
-    a lot expiring sooner is never skipped for a later one."""
+def _take_from(lots: list[tuple[int, int]], left: int, taken: dict[int, int]) -> int:
+    """Reserve up to ``left`` units from ``lots`` in turn, adding them to ``taken`` (``{lot
+    id: units}``); the units still to find. Stops at the first lot that no longer holds
+    what was read (the caller reads the lots again), so a lot expiring sooner is never
+    skipped for a later one."""
     for lot_id, available in lots:
         if left == 0:
             break
         take = min(left, available)
-        done = db.session.execute(
-            sa.update(Lot).where(Lot.id == lot_id, Lot.on_hand - Lot.reserved >= take)
-            .values(reserved=Lot.reserved + take).execution_options(synchronize_session=False))
+        done = db.session.execute(_take_lot(), {"lot": lot_id, "units": take})
         if done.rowcount != 1:
             break
-        held = next((a for a in line.lots if a.lot_id == lot_id), None)
-        if held is None:
-            line.lots.append(LotAllocation(lot_id=lot_id, quantity=take))
-        else:  # read again after a stale plan: more from a lot already taken from
-            held.quantity += take
+        taken[lot_id] = taken.get(lot_id, 0) + take
         left -= take
     return left
+
+
+@lru_cache(maxsize=1)
+def _take_lot() -> sa.Update:
+    """``... SET reserved = reserved + units WHERE on_hand - reserved >= units`` on one lot
+    (on the table: no ORM bulk-update step on the hot path)."""
+    lots, units = Lot.__table__.c, sa.bindparam("units", type_=sa.Integer())
+    return (sa.update(Lot.__table__)
+            .where(lots.id == sa.bindparam("lot"), lots.on_hand - lots.reserved >= units)
+            .values(reserved=lots.reserved + units))
+
+
+def _record_allocations(line: FulfillmentLine, taken: dict[int, int]) -> None:
+    """The line holds ``taken`` (``{lot id: units}``) more: more of a lot it already holds,
+    or new allocations, written at once and known as the line's lots without a query."""
+    if sa.inspect(line).attrs.lots.history.has_changes():
+        # allocations it gave up (an order taken up again) go first: one per line and lot
+        db.session.flush()
+    held = {a.lot_id: a for a in line.lots}
+    new = []
+    for lot_id, units in taken.items():
+        if lot_id in held:
+            held[lot_id].quantity += units
+        else:
+            new.append(LotAllocation(line_id=line.id, lot_id=lot_id, quantity=units))
+    insert_loaded(new)
+    set_committed_value(line, "lots", [*line.lots, *new])
 
 
 def release_lots(f: Fulfillment) -> None:

@@ -133,3 +133,28 @@ def test_lots_read_before_the_lock_are_read_again_when_another_order_took_them(
     session.refresh(late)
     assert (soon.reserved, late.reserved) == (3, 3)
     assert verify_ledger() == []
+
+
+def test_an_order_taken_up_again_takes_its_lots_afresh(session, shop, lots):
+    """A cancelled order revived (its payment came late) gives up the allocations it held
+    and takes the lots expiring first again: one allocation per lot, the lots' reserved
+    units and the ledger exact."""
+    from fulfillment.models import LotAllocation
+
+    product, late, soon, _stale = lots
+    first = order(shop, product, 4)
+    cancel_order(first, shop.shopper)
+    other = order(shop, product, 2)  # meanwhile another order takes 2 of the soon lot
+    desk.reinstate_fulfillment(first.fulfillment)
+    session.flush()
+    [line] = first.fulfillment.lines
+    assert sorted((a.lot_id, a.quantity) for a in line.lots) == [(late.id, 3), (soon.id, 1)]
+    session.expire_all()
+    rows = session.execute(sa.select(LotAllocation.line_id, LotAllocation.lot_id,
+                                     LotAllocation.quantity)
+                           .order_by(LotAllocation.line_id, LotAllocation.lot_id)).all()
+    [other_line] = other.fulfillment.lines
+    assert sorted(rows) == sorted([(line.id, late.id, 3), (line.id, soon.id, 1),
+                                   (other_line.id, soon.id, 2)])
+    assert (session.get(Lot, soon.id).reserved, session.get(Lot, late.id).reserved) == (3, 3)
+    assert verify_ledger() == []
