@@ -52,8 +52,9 @@ def load_config(instance_path: str) -> dict:
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         #: hide_parameters: an error's text (and so the log) never holds the values of a
-        #: statement (phones, e-mails, codes)
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        #: statement (phones, e-mails, codes). A connection the server closed is found
+        #: without a ping (core/database.py, ``_still_connected``).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,

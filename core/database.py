@@ -9,11 +9,14 @@ A new database file is created 0600 before SQLite opens it (SQLite gives its -wa
 files the same mode), and an older one readable by others is made private on connect.
 """
 
+import select
 import sqlite3
 
 import sqlalchemy as sa
+from psycopg import pq
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 from .extensions import db
 from .instance import create_private_file, make_private
@@ -59,6 +62,24 @@ def _sqlite_on_connect(dbapi_connection, record):
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Pool, "checkout")
+def _still_connected(dbapi_connection, _record, _proxy):
+    """A pooled PostgreSQL connection the server has closed is replaced before use, without
+    a query on every checkout (what ``pool_pre_ping`` would send, a round trip on every
+    request). An idle connection receives nothing unless the server is ending it (a restart,
+    ``pg_terminate_backend``, an idle timeout): then its socket has news, or libpq already
+    knows it is gone. Raising ``DisconnectionError`` makes the pool connect afresh."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:  # SQLite: a file, nothing to lose
+        return
+    if dbapi_connection.closed or dbapi_connection.broken or pgconn.status != pq.ConnStatus.OK:
+        raise sa.exc.DisconnectionError("the connection is closed")
+    poll = select.poll()
+    poll.register(pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+    if poll.poll(0):
+        raise sa.exc.DisconnectionError("the server ended the connection")
 
 
 #: what a bulk job asks of PostgreSQL for the rest of its transaction: no JIT (compiling a
