@@ -99,14 +99,18 @@ def _upsert(table: sa.Table, names: tuple[str, ...], key: str, pg: bool) -> sa.I
                                     if name != key})
 
 
-def insert_loaded(objects: list, **computed: sa.ColumnElement) -> None:
+def insert_loaded(objects: list, **computed) -> None:
     """INSERT new objects of one model (every one with the same attributes set) by one Core
     ``INSERT ... RETURNING`` what the database fills in (the key, the defaults), and make
     them objects of the session as if loaded: no unit-of-work flush, which costs a checkout
     more than its statements do. Column defaults apply as in a flush; what the objects
-    relate to is the caller's to set as known (``set_committed_value``). ``computed``: some
-    columns as SQL expressions (built once by the caller: the statement is built once per
-    shape), which may bind the objects' attributes by their column's name."""
+    relate to is the caller's to set as known (``set_committed_value``).
+
+    ``computed``: some columns as SQL expressions (built once by the caller: the statement
+    is built once per shape), which may bind the objects' attributes by their column's name,
+    their own included; or, for one object, as a function of the new row's key (its
+    number made of its id, in the same statement: ``INSERT ... SELECT`` from ``next_key``).
+    """
     if not objects:
         return
     mapper = sa.inspect(type(objects[0]))
@@ -114,9 +118,12 @@ def insert_loaded(objects: list, **computed: sa.ColumnElement) -> None:
     given = objects[0].__dict__
     names = tuple(column for column, attribute in columns.items()
                   if attribute in given and column not in computed)
-    statement = insert_returning(mapper.local_table, names, **computed)
+    bound = [column for column, attribute in columns.items() if attribute in given]
+    if any(callable(value) for value in computed.values()) and len(objects) != 1:
+        raise ValueError("a column made of the new key is written one row at a time")
+    statement = _insert_returning(mapper.local_table, names, _pg(), **computed)
     rows = db.session.execute(statement, [
-        {name: o.__dict__[columns[name]] for name in names} for o in objects]).all()
+        {name: o.__dict__[columns[name]] for name in bound} for o in objects]).all()
     filled = [columns[column.key] for column in mapper.local_table.c if column.key not in names]
     for obj, row in zip(objects, rows, strict=True):
         obj.__dict__.update(zip(filled, row, strict=True))
@@ -135,12 +142,39 @@ def _attribute_of_column(mapper) -> dict[str, str]:
 
 
 @lru_cache(maxsize=32)
-def insert_returning(table: sa.Table, names: tuple[str, ...], **computed) -> sa.Insert:
+def _insert_returning(table: sa.Table, names: tuple[str, ...], pg: bool, **computed) -> sa.Insert:
     """``INSERT INTO table (names) ... RETURNING`` the other columns (their defaults, the
-    key), the values bound by name (``computed``: columns given as SQL expressions instead),
-    built once per shape."""
-    return (sa.insert(table).values({**{name: sa.bindparam(name, type_=table.c[name].type)
-                                        for name in names if name not in computed},
-                                     **computed})
-            .returning(*[c for c in table.c if c.key not in names],
-                       sort_by_parameter_order=True))
+    key), the values bound by name (``computed``: columns given as SQL expressions instead,
+    or as functions of the new key), built once per shape and database."""
+    values = {**{name: sa.bindparam(name, type_=table.c[name].type) for name in names},
+              **{name: value for name, value in computed.items() if not callable(value)}}
+    returning = [c for c in table.c if c.key not in names]
+    keyed = {name: value for name, value in computed.items() if callable(value)}
+    if not keyed:
+        return (sa.insert(table).values(values)
+                .returning(*returning, sort_by_parameter_order=True))
+    [key] = table.primary_key.columns
+    new_key = sa.select(_next_key(table, key, pg).label(key.key)).subquery("new_key")
+    values = {key.key: new_key.c[key.key], **values,
+              **{name: make(new_key.c[key.key]) for name, make in keyed.items()}}
+    return (sa.insert(table)
+            .from_select(list(values), sa.select(*values.values()).select_from(new_key))
+            .returning(*returning))
+
+
+def _next_key(table: sa.Table, key: sa.Column, pg: bool) -> sa.ColumnElement:
+    """The key the next row of ``table`` gets: its sequence's next value on PostgreSQL; on
+    SQLite, one past the largest (what SQLite itself gives a new row; the transaction holds
+    the database's write lock from its BEGIN IMMEDIATE, so no other row comes in between)."""
+    if pg:
+        return sa.func.nextval(sa.func.pg_get_serial_sequence(table.name, key.name))
+    return (sa.select(sa.func.coalesce(sa.func.max(key), 0) + 1)
+            .select_from(table).scalar_subquery())
+
+
+def zero_padded(number: sa.ColumnElement, width: int) -> sa.ColumnElement:
+    """``number`` as text, padded with zeros to at least ``width`` digits ('0042', '12345')."""
+    if _pg():
+        digits = sa.cast(number, sa.String)
+        return sa.func.lpad(digits, sa.func.greatest(width, sa.func.length(digits)), "0")
+    return sa.func.printf(f"%0{int(width)}d", number)

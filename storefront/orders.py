@@ -18,7 +18,7 @@ from core.extensions import db
 from core.i18n import localized
 from core.models import Role, User
 from core.signals import order_cancelled, order_fulfilled, order_placed
-from core.sql import insert_loaded
+from core.sql import insert_loaded, zero_padded
 from fulfillment import divisions
 from fulfillment import services as desk
 from fulfillment.access import check_center_access
@@ -97,9 +97,14 @@ def _active_products() -> sa.Select:
                                     Product.active.is_(True))
 
 
-def _next_number(order: Order) -> str:
-    day = utcnow().astimezone(shop_zone()).strftime("%Y%m%d")
-    return f"SH-{day}-{order.id:04d}"
+def _numbered(order_id: sa.ColumnElement) -> sa.ColumnElement:
+    """An order's number, made in its INSERT: the day's prefix it was given
+    (``_number_prefix``) and its id, at least four digits: SH-20261205-0042."""
+    return sa.bindparam("number", type_=sa.String()) + zero_padded(order_id, 4)
+
+
+def _number_prefix() -> str:
+    return f"SH-{utcnow().astimezone(shop_zone()):%Y%m%d}-"
 
 
 def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_method: str,
@@ -204,10 +209,11 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
 
 
 def write_order(order: Order, lines: list[OrderLine]) -> Order:
-    """Write a new order and its lines (built without each other) by two INSERTs returning
-    their rows, the lines set as the order's known lines: no unit-of-work flush, which costs
-    a checkout more than the statements do."""
-    insert_loaded([order])
+    """Write a new order, numbered in its INSERT, and its lines (built without each other) by
+    two INSERTs returning their rows, the lines set as the order's known lines: no
+    unit-of-work flush, which costs a checkout more than the statements do."""
+    order.number = _number_prefix()
+    insert_loaded([order], number=_numbered)
     for line in lines:
         line.order_id = order.id
     insert_loaded(lines)
@@ -220,7 +226,7 @@ def write_order(order: Order, lines: list[OrderLine]) -> Order:
 def record_order(order: Order, items: list[tuple[Product, int]], *, center: Center,
                  address: dict | None, actor_id: int, routing: dict,
                  slot_id: int | None = None) -> Order:
-    """Go on with a priced order ``write_order`` wrote: its number, its fulfillment at
+    """Go on with a priced order ``write_order`` wrote (and numbered): its fulfillment at
     ``center`` for ``items`` (``[(product, units)]``) by the order's method, ``order_placed``,
     and last the reservation of the stock, its lots and the slot.
 
@@ -231,10 +237,6 @@ def record_order(order: Order, items: list[tuple[Product, int]], *, center: Cent
     in a flash sale the hot row is held from its UPDATE to the commit only. Raises
     ``InsufficientStock`` or ``SlotUnavailable``; the caller's rollback undoes the rest.
     """
-    # set as written, by a statement of its own: the unit of work has nothing left to flush
-    number = _next_number(order)
-    db.session.execute(_set_number(), {"order": order.id, "new_number": number})
-    set_committed_value(order, "number", number)
     fulfillment = desk.open_fulfillment(
         order_id=order.id, center=center, method=order.fulfillment_method,
         lines=[{"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh,
@@ -247,13 +249,6 @@ def record_order(order: Order, items: list[tuple[Product, int]], *, center: Cent
     desk.reserve_fulfillment(fulfillment, actor_id=actor_id)
     db.session.flush()
     return order
-
-
-@lru_cache(maxsize=1)
-def _set_number() -> sa.Update:
-    orders = Order.__table__.c  # the table's: no ORM bulk-update step on the hot path
-    return (sa.update(Order.__table__).where(orders.id == sa.bindparam("order"))
-            .values(number=sa.bindparam("new_number")))
 
 
 def _points_discount(membership, subtotal: int, points: int) -> int:

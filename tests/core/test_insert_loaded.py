@@ -1,10 +1,14 @@
 """``core.sql.insert_loaded``: a checkout's rows written by INSERT ... RETURNING, their objects
 then the session's as if loaded (no unit-of-work flush), on both databases."""
 
+from datetime import UTC, datetime
+
+import pytest
 import sqlalchemy as sa
 
 from core.cache import version
-from core.models import Role
+from core.models import ApiToken, Role
+from core.sql import insert_loaded, zero_padded
 from storefront.models import Order, OrderLine, OrderStatus
 from storefront.orders import write_order
 
@@ -98,3 +102,35 @@ def test_a_column_computed_in_sql_comes_back_too(session, make_user):
             for user in (known, stranger)]
     assert [m.customer_id for m in made] == [customer.id, None]
     assert all(m.id and m.created_at and m.status == "pending" and not session.new for m in made)
+
+
+def test_an_order_is_numbered_in_its_insert_by_the_shop_s_day(session, clock, make_user,
+                                                                make_center, make_product):
+    """The number is the shop's day (Shanghai, past midnight there while still the day
+    before in UTC) and the order's own id, made by the INSERT that writes the order: no
+    statement of its own."""
+    clock.move_to(datetime(2027, 2, 9, 17, 30, tzinfo=UTC))  # 01:30 on the 10th in Shanghai
+    user, center, product = make_user(), make_center(), make_product()
+    seen, stop = _statements(session)
+    try:
+        order = _new_order(user, center, product)
+    finally:
+        stop()
+    assert len(seen) == 2  # the order, numbered, and its line
+    assert order.number == f"SH-20270210-{order.id:04d}"
+    session.expire_all()
+    assert session.get(Order, order.id).number == order.number
+
+
+def test_zero_padded_keeps_every_digit(session):
+    padded = [session.execute(sa.select(zero_padded(sa.literal(n), 4))).scalar()
+              for n in (7, 42, 9999, 12345, 1234567)]
+    assert padded == ["0007", "0042", "9999", "12345", "1234567"]
+
+
+def test_a_column_made_of_the_new_key_is_written_one_row_at_a_time(session, make_user):
+    user = make_user()
+    rows = [ApiToken(user_id=user.id, token_hash=f"{n:064d}", expires_at=user.created_at)
+            for n in (1, 2)]
+    with pytest.raises(ValueError):
+        insert_loaded(rows, token_hash=lambda key: sa.cast(key, sa.String))
