@@ -12,7 +12,7 @@ from core.models import User
 from storefront.models import Order, PaymentMethod
 
 from .models import OutboxMessage
-from .outbox import enqueue
+from .outbox import enqueue, enqueue_fresh
 
 
 def _slot_words(f) -> str:
@@ -59,13 +59,16 @@ def notify_order_confirmed(order: Order, *, new: bool = False) -> list[OutboxMes
         body = _("Thank you! We have your order %(number)s (%(amount)s).",
                  number=order.number, amount=money_filter(order.total_amount, order.currency)
                  ) + " " + _next_steps(order)
-    made = []
+    messages = []
     if phone:
-        made.append(enqueue(channel="sms", kind="order_confirmed", subject=subject,
-                            body=f"【{shop}】{body}", user_id=order.user_id, to=phone,
-                            dedupe_key=f"confirmed:{order.id}:sms", fresh=new))
+        messages.append(dict(channel="sms", kind="order_confirmed", subject=subject,
+                             body=f"【{shop}】{body}", user_id=order.user_id, to=phone,
+                             dedupe_key=f"confirmed:{order.id}:sms"))
     if user is not None and user.email:
-        made.append(enqueue(channel="email", kind="order_confirmed", subject=subject,
-                            body=body, user_id=order.user_id, to=user.email,
-                            dedupe_key=f"confirmed:{order.id}:email", fresh=new))
+        messages.append(dict(channel="email", kind="order_confirmed", subject=subject,
+                             body=body, user_id=order.user_id, to=user.email,
+                             dedupe_key=f"confirmed:{order.id}:email"))
+    if new:  # a new order: nothing was queued for it yet, both go in one INSERT
+        return enqueue_fresh(messages)
+    made = [enqueue(**message) for message in messages]
     return [m for m in made if m is not None]

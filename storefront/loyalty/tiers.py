@@ -212,20 +212,7 @@ def tier_prices_for(products: list[Product], tier: str | None) -> dict[int, int]
     The lower of the product's member price and the price set for the tier, rounded down
     by the tier's rule (``TierRule.price_rounding``); only where it beats the list price.
     """
-    ids = [p.id for p in products]
-    if not tier or not ids:
-        return {}
-    step = db.session.execute(
-        sa.select(TierRule.price_rounding).where(TierRule.code == tier)).scalar() or 1
-    own = explicit_tier_prices(products, tier)
-    prices = {}
-    for p in products:
-        offers = [a for a in (p.member_price_amount, own.get(p.id)) if a is not None]
-        if offers:
-            price = round_price(min(offers), step)
-            if price < p.price_amount:
-                prices[p.id] = price
-    return prices
+    return prices_for_member(products, tier)[0]
 
 
 def explicit_tier_prices(products: list[Product], tier: str | None) -> dict[int, int]:
@@ -239,8 +226,21 @@ def explicit_tier_prices(products: list[Product], tier: str | None) -> dict[int,
 
 
 def prices_for_member(products: list[Product], tier: str | None) -> tuple[dict, dict]:
-    """``tier_prices_for`` and ``explicit_tier_prices`` at once, for pricing an order."""
-    return tier_prices_for(products, tier), explicit_tier_prices(products, tier)
+    """``tier_prices_for`` and ``explicit_tier_prices`` at once, for pricing an order: two
+    queries (the tier's rounding, the prices set for it), not three."""
+    if not tier or not products:
+        return {}, {}
+    step = db.session.execute(
+        sa.select(TierRule.price_rounding).where(TierRule.code == tier)).scalar() or 1
+    own = explicit_tier_prices(products, tier)
+    prices = {}
+    for p in products:
+        offers = [a for a in (p.member_price_amount, own.get(p.id)) if a is not None]
+        if offers:
+            price = round_price(min(offers), step)
+            if price < p.price_amount:
+                prices[p.id] = price
+    return prices, own
 
 
 def tier_price_applied(product: Product, set_for_tier: dict[int, int]) -> bool:

@@ -365,3 +365,50 @@ def test_lists_take_the_same_queries_for_2_and_6_orders(session, client, shop, p
     for _ in range(4):
         place(shop.shopper, pickup_body(shop))
     assert count_queries(session, lists) == few
+
+
+def _statement_word(statement: str) -> str:
+    """'INSERT orders', 'SELECT products', 'SET LOCAL lock_timeout': what a statement does and
+    to which table (a SELECT by its first table)."""
+    words = " ".join(statement.split())
+    if words.startswith("SELECT"):
+        return "SELECT " + re.search(r"FROM (\w+)", words).group(1)
+    match = re.match(r"(INSERT|UPDATE|DELETE|SET LOCAL)(?: INTO| FROM)? (\w+)", words)
+    return f"{match.group(1)} {match.group(2)}" if match else words[:30]
+
+
+def test_a_member_s_checkout_runs_a_fixed_list_of_statements(session, shop, place, token_for,
+                                                               make_product, stock, backend):
+    """A member with a phone and an e-mail orders a product priced for their tier: every
+    statement of the checkout, in order, from the token to the stock row (the number is
+    made in the order's INSERT; the SMS and the e-mail are one INSERT on PostgreSQL)."""
+    product = make_product(price=50000, member_price=45000)
+    stock(shop.store, product, 5)
+    sign_up_member(shop.shopper, name="王丽", phone="13812345678")
+    headers, body = token_for(shop.shopper), pickup_body(shop, product=product)
+    session.commit()
+    session.expunge_all()  # as a request of its own finds them: nothing known yet
+    seen = []
+
+    def record(_connection, _cursor, statement, *_args):
+        seen.append(_statement_word(statement))
+
+    connection = session.connection()
+    sa.event.listen(connection, "before_cursor_execute", record)
+    try:
+        response = place(shop.shopper, body, headers=headers)
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", record)
+    assert response.status_code == 201, response.get_json()
+    checkout = seen[seen.index("SELECT users"):seen.index("UPDATE stock") + 1]
+    pg = backend == "postgresql"
+    assert checkout == [
+        "SELECT users", *(["SET LOCAL lock_timeout"] if pg else []),
+        "SELECT products", "SELECT centers", "SELECT memberships",
+        "SELECT tiers", "SELECT member_prices",  # the tier's rounding, its prices: once
+        "INSERT orders", "INSERT order_lines", "INSERT fulfillments", "INSERT fulfillment_lines",
+        "INSERT crm_figures_due", *(["INSERT outbox_messages"] * (1 if pg else 2)),
+        "SELECT lots", "INSERT stock_movements", "UPDATE stock"]
+    order = session.execute(sa.select(Order).where(
+        Order.public_id == response.get_json()["id"])).scalar_one()
+    assert order.number.endswith(f"-{order.id:04d}") and order.total_amount == 45000
