@@ -109,7 +109,7 @@ def insert_loaded(objects: list, **computed) -> None:
     ``computed``: some columns as SQL expressions (built once by the caller: the statement
     is built once per shape), which may bind the objects' attributes by their column's name,
     their own included; or, for one object, as a function of the new row's key (its
-    number made of its id, in the same statement: ``INSERT ... SELECT`` from ``next_key``).
+    number made of its id, in the same statement: ``INSERT ... SELECT`` from the next key).
     """
     if not objects:
         return

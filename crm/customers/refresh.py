@@ -55,9 +55,8 @@ def mark(user_id: int) -> None:
         if user is not None and not user.is_staff_member:
             refresh_figures(ensure_customer(user))
         return
-    # Re-armed by every order, never skipped: a mark another request is about to clear
-    # (its refresh may not see this order yet) is taken by this transaction, so that
-    # refresh waits for this commit and then reads this order too.
+    # Re-armed by every order, never skipped: a refresh that read the mark before this
+    # order commits leaves it (its ``since`` moved on), and the next one counts this order.
     upsert(FiguresDue, {"user_id": user_id, "since": utcnow()}, "user_id")
     if not current_app.config.get("CRM_FIGURES_AFTER_REQUEST", True):
         return
@@ -69,13 +68,18 @@ def mark(user_id: int) -> None:
 
 def refresh_due(user_ids: list[int] | None = None, *, limit: int = BATCH) -> int:
     """Recompute the figures of the customers due (of ``user_ids``, or the oldest
-    ``limit``), clearing their marks in the same statement; how many. A mark another run
-    takes at the same moment is refreshed by one of them only."""
-    due = db.session.execute(_take_marks(user_ids is not None), {
-        "users": list(user_ids or ()), "limit": limit}).scalars().all()
+    ``limit``), then clear the marks read; how many.
+
+    No mark is held while the figures are computed, so an order marking its buyer never
+    waits for a refresh (in a flash sale, the figures of a shopper with many orders take a
+    while). A mark an order re-armed after it was read (its ``since`` moved on) is not
+    cleared: that order may have committed after the figures read the orders, so the next
+    refresh counts it. Two runs reading the same mark at once both refresh its customer."""
+    due = db.session.execute(_read_marks(user_ids is not None), {
+        "users": list(user_ids or ()), "limit": limit}).all()
     if not due:
         return 0
-    buyers = db.session.execute(_buyers(), {"users": due}).all()
+    buyers = db.session.execute(_buyers(), {"users": [user_id for user_id, _ in due]}).all()
     made = [user_id for user_id, customer_id in buyers if customer_id is None]
     for user_id in made:  # a first order: the profile is made (or a prospect's taken)
         ensure_customer(db.session.get(User, user_id))
@@ -86,6 +90,8 @@ def refresh_due(user_ids: list[int] | None = None, *, limit: int = BATCH) -> int
                 Customer.user_id == _OUTBOX.c.user_id).scalar_subquery()))
     user_ids = [user_id for user_id, _ in buyers]
     refresh_buyers(user_ids, utcnow())
+    # last, so the marks are held only until the commit that follows
+    db.session.execute(_clear_marks(), {"marks": [tuple(mark) for mark in due]})
     for obj in list(db.session.identity_map.values()):  # what the UPDATE wrote, read afresh
         if isinstance(obj, Customer) and obj.user_id in user_ids:
             db.session.expire(obj)
@@ -93,15 +99,23 @@ def refresh_due(user_ids: list[int] | None = None, *, limit: int = BATCH) -> int
 
 
 @lru_cache(maxsize=2)
-def _take_marks(named: bool) -> sa.Delete:
-    """Delete the marks of the users named (or the oldest ``limit``), returning them (built
-    once: it runs after every checkout)."""
-    chosen = (sa.select(FiguresDue.user_id).order_by(FiguresDue.since)
+def _read_marks(named: bool) -> sa.Select:
+    """The marks of the users named (or the oldest ``limit``), each with its ``since``
+    (built once: it runs after every checkout)."""
+    chosen = (sa.select(FiguresDue.user_id, FiguresDue.since).order_by(FiguresDue.since)
               .limit(sa.bindparam("limit", type_=sa.Integer())))
     if named:
         chosen = chosen.where(FiguresDue.user_id.in_(sa.bindparam("users", expanding=True)))
-    return (sa.delete(FiguresDue).where(FiguresDue.user_id.in_(chosen.scalar_subquery()))
-            .returning(FiguresDue.user_id).execution_options(synchronize_session=False))
+    return chosen
+
+
+@lru_cache(maxsize=1)
+def _clear_marks() -> sa.Delete:
+    """Delete the marks read, those still as read (same user, same ``since``)."""
+    return (sa.delete(FiguresDue)
+            .where(sa.tuple_(FiguresDue.user_id, FiguresDue.since)
+                   .in_(sa.bindparam("marks", expanding=True)))
+            .execution_options(synchronize_session=False))
 
 
 @lru_cache(maxsize=1)
