@@ -124,8 +124,12 @@ def insert_loaded(objects: list, **computed) -> None:
     statement = _insert_returning(mapper.local_table, names, _pg(), **computed)
     rows = db.session.execute(statement, [
         {name: o.__dict__[columns[name]] for name in bound} for o in objects]).all()
-    filled = [columns[column.key] for column in mapper.local_table.c if column.key not in names]
+    filled = [columns[column.key] for column in _returned(mapper.local_table, names, computed)]
+    # a column neither given nor filled by a default is NULL: known without reading it back
+    empty = {columns[column.key]: None for column in mapper.local_table.c
+             if column.key not in names and columns[column.key] not in filled}
     for obj, row in zip(objects, rows, strict=True):
+        obj.__dict__.update(empty)
         obj.__dict__.update(zip(filled, row, strict=True))
     session = db.session()
     session.add_all(objects)
@@ -148,7 +152,7 @@ def _insert_returning(table: sa.Table, names: tuple[str, ...], pg: bool, **compu
     or as functions of the new key), built once per shape and database."""
     values = {**{name: sa.bindparam(name, type_=table.c[name].type) for name in names},
               **{name: value for name, value in computed.items() if not callable(value)}}
-    returning = [c for c in table.c if c.key not in names]
+    returning = _returned(table, names, computed)
     keyed = {name: value for name, value in computed.items() if callable(value)}
     if not keyed:
         return (sa.insert(table).values(values)
@@ -160,6 +164,14 @@ def _insert_returning(table: sa.Table, names: tuple[str, ...], pg: bool, **compu
     return (sa.insert(table)
             .from_select(list(values), sa.select(*values.values()).select_from(new_key))
             .returning(*returning))
+
+
+def _returned(table: sa.Table, names: tuple[str, ...], computed: dict) -> list[sa.Column]:
+    """The columns an INSERT of ``names`` reads back: the key, those given as SQL, and those
+    a default fills (on the client or the server); every other one is NULL."""
+    return [column for column in table.c if column.key not in names and (
+        column.primary_key or column.key in computed or column.default is not None
+        or column.server_default is not None or column.computed is not None)]
 
 
 def _next_key(table: sa.Table, key: sa.Column, pg: bool) -> sa.ColumnElement:
