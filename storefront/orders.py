@@ -68,11 +68,14 @@ def unit_price(product: Product, is_member: bool,
     return product.price_amount, False
 
 
-def resolve_lines(requested: list[dict]) -> list[tuple[Product, int]]:
-    """``[{"sku", "quantity"}]`` -> products with summed quantities; unknown SKUs are an error."""
-    skus = {ln["sku"] for ln in requested}
-    products = {p.sku: p for p in db.session.execute(_active_products(), {"skus": list(skus)})
-                .scalars()}
+def resolve_lines(requested: list[dict],
+                  products: dict[str, Product] | None = None) -> list[tuple[Product, int]]:
+    """``[{"sku", "quantity"}]`` -> products with summed quantities; unknown SKUs are an error.
+    ``products``: the active products of those SKUs by SKU, when already read."""
+    if products is None:
+        skus = {ln["sku"] for ln in requested}
+        products = {p.sku: p for p in db.session.execute(
+            _active_products(), {"skus": list(skus)}).scalars()}
     errors = {}
     quantities: dict[str, int] = {}
     for i, ln in enumerate(requested):
@@ -95,6 +98,26 @@ def _active_products() -> sa.Select:
     """The active products of some SKUs (built once: every checkout asks)."""
     return sa.select(Product).where(Product.sku.in_(sa.bindparam("skus", expanding=True)),
                                     Product.active.is_(True))
+
+
+def _products_at(requested: list[dict], center_id: int) -> tuple[dict[str, Product] | None,
+                                                                 Center | None]:
+    """A pickup's active products (by SKU) and its store, by one read; ``(None, None)`` when
+    it finds no row (an unknown store or no product: the caller reads them apart, to say
+    which)."""
+    rows = db.session.execute(_products_and_center(), {
+        "skus": list({ln["sku"] for ln in requested}), "center": center_id}).all()
+    if not rows:
+        return None, None
+    return {product.sku: product for product, _ in rows}, rows[0][1]
+
+
+@lru_cache(maxsize=1)
+def _products_and_center() -> sa.Select:
+    return (sa.select(Product, Center)
+            .join(Center, Center.id == sa.bindparam("center"))  # one store beside each product
+            .where(Product.sku.in_(sa.bindparam("skus", expanding=True)),
+                   Product.active.is_(True)))
 
 
 def _numbered(order_id: sa.ColumnElement) -> sa.ColumnElement:
@@ -138,13 +161,15 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     if payment_method == PaymentMethod.STRIPE and not current_app.config.get("STRIPE_SECRET_KEY"):
         raise PaymentsUnavailable()
 
-    items = resolve_lines(lines)
+    products, center = (_products_at(lines, fulfillment["center_id"])
+                        if method == Method.PICKUP else (None, None))
+    items = resolve_lines(lines, products)
     pairs = [(p.id, q) for p, q in items]
     address = divisions.canonical(fulfillment["address"]) if fulfillment.get("address") else None
     # where the shopper is (the page may know it for pickup too): ranks the alternatives
     position = address or {"lat": fulfillment.get("lat"), "lng": fulfillment.get("lng")}
     if method == Method.PICKUP:
-        center = db.session.get(Center, fulfillment["center_id"])
+        center = center or db.session.get(Center, fulfillment["center_id"])
         if center is None or not center.active or not center.is_pickup:
             raise UnknownCenter(errors={"fulfillment": {"center_id": [str(UnknownCenter.message)]}})
         contact_name, contact_phone = user.name, user.phone
