@@ -269,18 +269,8 @@ def _floor_statements(conn, token_hash: str, sku: str, center: int) -> None:
                   product=product, sku=sku, name=name)
     order = conn.execute(f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({_ORDER_VALUES}) "
                          "RETURNING id", values).fetchone()[0]
-    conn.execute("INSERT INTO order_lines (order_id, product_id, sku, name_zh, quantity, "
-                 "unit_price_amount, line_total_amount, member_price) VALUES (%s, %s, %s, %s, "
-                 "1, %s, %s, false)", (order, product, sku, name, price, price))
-    fulfillment = conn.execute("INSERT INTO fulfillments (order_id, center_id, method, status, "
-                               "created_at, failed_attempts) VALUES (%s, %s, 'pickup', "
-                               "'reserved', now(), 0) RETURNING id", (order, center)).fetchone()[0]
-    conn.execute("INSERT INTO fulfillment_lines (fulfillment_id, product_id, sku, name_zh, "
-                 "quantity, collected_quantity) VALUES (%s, %s, %s, %s, 1, 0)",
-                 (fulfillment, product, sku, name))
-    conn.execute("INSERT INTO stock_movements (center_id, product_id, kind, on_hand_delta, "
-                 "reserved_delta, fulfillment_id, created_at) VALUES (%s, %s, 'reserved', 0, 1, "
-                 "%s, now())", (center, product, fulfillment))
+    fulfillment = _order_rows(conn, order, values, read_back=False)
+    _movement(conn, center, product, fulfillment)
 
 
 def _shop_statements(conn, token_hash: str, sku: str, center: int) -> None:
@@ -302,25 +292,39 @@ def _shop_statements(conn, token_hash: str, sku: str, center: int) -> None:
         "lpad(n.id::text, greatest(4, length(n.id::text)), '0'), "
         f"{_ORDER_VALUES} FROM (SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id) "
         "AS n RETURNING *", values).fetchone()[0]
-    conn.execute("INSERT INTO order_lines (order_id, product_id, sku, name_zh, quantity, "
-                 "unit_price_amount, line_total_amount, member_price) VALUES (%s, %s, %s, %s, "
-                 "1, %s, %s, false) RETURNING *", (order, product, sku, name, price, price))
-    fulfillment = conn.execute("INSERT INTO fulfillments (order_id, center_id, method, status, "
-                               "created_at, failed_attempts) VALUES (%s, %s, 'pickup', "
-                               "'reserved', now(), 0) RETURNING *", (order, center)).fetchone()[0]
-    conn.execute("INSERT INTO fulfillment_lines (fulfillment_id, product_id, sku, name_zh, "
-                 "quantity, collected_quantity) VALUES (%s, %s, %s, %s, 1, 0) RETURNING *",
-                 (fulfillment, product, sku, name))
+    fulfillment = _order_rows(conn, order, values, read_back=True)
     conn.execute("INSERT INTO crm_figures_due (user_id, since) VALUES (%s, now()) "
                  "ON CONFLICT (user_id) DO UPDATE SET since = excluded.since", (user,))
     conn.execute(_OUTBOX.format(order="%(order)s", source="") + " RETURNING *",
                  dict(values, order=order)).fetchone()
     conn.execute("SELECT id FROM lots WHERE center_id = %s AND product_id = %s "
                  "AND on_hand > reserved ORDER BY expires_on", (center, product)).fetchall()
+    _movement(conn, center, product, fulfillment)
+    conn.execute(_RESERVE, (center, product)).fetchone()
+
+
+def _order_rows(conn, order: int, values: dict, *, read_back: bool) -> int:
+    """The order's line, its fulfillment and the fulfillment's line; ``read_back``: every
+    column returned, as the shop reads its rows back. Returns the fulfillment's id."""
+    back = " RETURNING *" if read_back else ""
+    row = dict(values, order=order)
+    conn.execute("INSERT INTO order_lines (order_id, product_id, sku, name_zh, quantity, "
+                 "unit_price_amount, line_total_amount, member_price) VALUES (%(order)s, "
+                 "%(product)s, %(sku)s, %(name)s, 1, %(price)s, %(price)s, false)" + back, row)
+    fulfillment = conn.execute(
+        "INSERT INTO fulfillments (order_id, center_id, method, status, created_at, "
+        "failed_attempts) VALUES (%(order)s, %(center)s, 'pickup', 'reserved', now(), 0) "
+        + (back or " RETURNING id"), row).fetchone()[0]
+    conn.execute("INSERT INTO fulfillment_lines (fulfillment_id, product_id, sku, name_zh, "
+                 "quantity, collected_quantity) VALUES (%(fulfillment)s, %(product)s, %(sku)s, "
+                 "%(name)s, 1, 0)" + back, dict(row, fulfillment=fulfillment))
+    return fulfillment
+
+
+def _movement(conn, center: int, product: int, fulfillment: int) -> None:
     conn.execute("INSERT INTO stock_movements (center_id, product_id, kind, on_hand_delta, "
                  "reserved_delta, fulfillment_id, created_at) VALUES (%s, %s, 'reserved', 0, 1, "
                  "%s, now())", (center, product, fulfillment))
-    conn.execute(_RESERVE, (center, product)).fetchone()
 
 
 def _merged_statements(conn, token_hash: str, sku: str, center: int) -> None:
