@@ -192,3 +192,13 @@ class Actor:
         page.get_by_label(t("Password"), exact=True).fill(password)
         with page.expect_navigation():
             page.locator("main form").get_by_role("button", name=t("Sign in")).click()
+
+
+def signed_in_in_english(people, name: str, email: str, **options) -> tuple:
+    """``people(name, ...)`` on a browser in English (en-US, the shop's language chosen),
+    signed in as ``email``: -> ``(t, actor)``; ``options`` are the browser context's."""
+    t = translator("en")
+    actor = people(name, locale="en-US", **options)
+    actor.page.goto("/lang/en?next=/login")
+    actor.sign_in(t, email)
+    return t, actor

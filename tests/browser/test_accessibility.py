@@ -194,13 +194,10 @@ def _tab_to(page, selector: str, presses: int = 40) -> None:
 def test_the_desk_code_box_works_with_the_keyboard_alone(people, live_shop):
     """The clerk tabs to the code box, types a code and presses Enter: the error is announced
     and tied to the box, and the Find and Scan buttons are reached with Tab too."""
-    from .support import STAFF_EMAIL, translator
+    from .support import STAFF_EMAIL, signed_in_in_english
 
-    t = translator("en")
-    staff = people("staff", locale="en-US", **PHONE)
+    t, staff = signed_in_in_english(people, "staff", STAFF_EMAIL, **PHONE)
     page = staff.page
-    page.goto("/lang/en?next=/login")
-    staff.sign_in(t, STAFF_EMAIL)
     page.goto("/desk")
     box = ".code-box input[type=text]"
     _tab_to(page, box)

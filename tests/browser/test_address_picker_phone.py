@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .support import PASSWORD, PHONE, SHOP, seed_shop, translator
+from .support import PASSWORD, PHONE, SHOP, seed_shop, signed_in_in_english, translator
 from .test_desks_phone import fits_the_phone
 
 pytestmark = pytest.mark.browser
@@ -108,11 +108,9 @@ def test_the_address_is_picked_from_the_divisions(people, live_shop, lang):
 
 @pytest.mark.parametrize("live_shop", [_seed], indirect=True, ids=["no-js"])
 def test_without_javascript_english_names_are_typed(people, live_shop):
-    t = translator("en")
-    shopper = people("shopper", locale="en-US", java_script_enabled=False, **PHONE)
+    t, shopper = signed_in_in_english(people, "shopper", SHOPPER_EMAIL,
+                                      java_script_enabled=False, **PHONE)
     page = shopper.page
-    page.goto("/lang/en?next=/login")
-    shopper.sign_in(t, SHOPPER_EMAIL)
     page.goto("/checkout")
     expect(page.get_by_test_id("address-picker")).to_have_count(0)
     page.get_by_role("radio", name=t("Home delivery")).check()
@@ -135,11 +133,8 @@ def test_without_javascript_english_names_are_typed(people, live_shop):
 
 @pytest.mark.parametrize("live_shop", [_seed], indirect=True, ids=["book"])
 def test_the_address_book_uses_the_picker_in_english(people, live_shop):
-    t = translator("en")
-    shopper = people("shopper", locale="en-US", **PHONE)
+    t, shopper = signed_in_in_english(people, "shopper", SHOPPER_EMAIL, **PHONE)
     page = shopper.page
-    page.goto("/lang/en?next=/login")
-    shopper.sign_in(t, SHOPPER_EMAIL)
     page.goto("/account/addresses")
     form = page.get_by_test_id("address-form")
     form.get_by_label(t("Recipient"), exact=True).fill("Li Na")
@@ -183,11 +178,8 @@ def test_the_address_book_uses_the_picker_in_english(people, live_shop):
 
 @pytest.mark.parametrize("live_shop", [_seed], indirect=True, ids=["zone"])
 def test_the_admin_picks_a_zones_districts(people, live_shop):
-    t = translator("en")
-    admin = people("admin", locale="en-US", **PHONE)
+    t, admin = signed_in_in_english(people, "admin", ADMIN_EMAIL, **PHONE)
     page = admin.page
-    page.goto("/lang/en?next=/login")
-    admin.sign_in(t, ADMIN_EMAIL)
     with live_shop.app.app_context():
         from core.extensions import db
         from fulfillment.models import Center
@@ -277,11 +269,8 @@ def test_a_late_district_list_keeps_the_district_picked(people, live_shop):
     """On a slow network the district list is asked for twice (the municipality's only city
     chosen for you, then chosen by hand) and the answers may come in any order: the district
     picked meanwhile stays picked, whichever answer comes last."""
-    t = translator("en")
-    shopper = people("shopper", locale="en-US", **PHONE)
+    t, shopper = signed_in_in_english(people, "shopper", SHOPPER_EMAIL, **PHONE)
     page = shopper.page
-    page.goto("/lang/en?next=/login")
-    shopper.sign_in(t, SHOPPER_EMAIL)
     page.goto("/checkout")
     page.get_by_role("radio", name=t("Home delivery")).check()
     picker = page.get_by_test_id("address-picker")
