@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from .extensions import cache
 from .i18n import current_locale
+from .sql import watch_direct_writes
 
 _BUMP_KEY = "cache_namespaces_changed"
 T = TypeVar("T")
@@ -155,14 +156,19 @@ def _statement(state):
     if not _WATCHED or not (state.is_insert or state.is_update or state.is_delete):
         return
     statement = state.statement
-    watchers = _WATCHED.get(getattr(getattr(statement, "table", None), "name", None))
-    if not watchers:
-        return
     columns = None
     if state.is_update and getattr(statement, "_values", None):
         columns = {getattr(c, "key", str(c)) for c in statement._values}
-    mark_changed(state.session, *(ns for ns, shown in watchers
-                                  if columns is None or shown is None or shown & columns))
+    _wrote(state.session, getattr(getattr(statement, "table", None), "name", None), columns)
+
+
+@watch_direct_writes
+def _wrote(session, table: str | None, columns) -> None:
+    """A statement wrote ``table`` (an UPDATE: setting ``columns``)."""
+    watchers = _WATCHED.get(table)
+    if watchers:
+        mark_changed(session, *(ns for ns, shown in watchers
+                                if columns is None or shown is None or shown & columns))
 
 
 @event.listens_for(Session, "after_commit")

@@ -11,6 +11,7 @@ files the same mode), and an older one readable by others is made private on con
 
 import select
 import sqlite3
+from functools import lru_cache
 
 import sqlalchemy as sa
 from psycopg import pq
@@ -20,6 +21,7 @@ from sqlalchemy.pool import Pool
 
 from .extensions import db
 from .instance import create_private_file, make_private
+from .sql import run
 
 
 def _sqlite_file(cargs, cparams) -> str | None:
@@ -101,9 +103,13 @@ def limit_lock_wait(session, milliseconds: int) -> None:
     """A row lock waited for longer than this, in the rest of the current transaction, ends
     it with an error the edges answer as 503 ``busy`` with ``Retry-After`` (PostgreSQL's
     ``lock_timeout``; SQLite waits its busy timeout, then says the same)."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(milliseconds)}")
+    if session.get_bind().dialect.name == "postgresql":
+        run(_lock_timeout(int(milliseconds)))
+
+
+@lru_cache(maxsize=4)
+def _lock_timeout(milliseconds: int) -> sa.TextClause:
+    return sa.text(f"SET LOCAL lock_timeout = {milliseconds}")
 
 
 def is_busy_error(err: Exception) -> bool:

@@ -87,7 +87,7 @@ def upsert(model, values: dict, key: str) -> None:
     other values on that row (ON CONFLICT DO UPDATE): no savepoint, no read first. The row
     is then this transaction's until it ends, as if inserted (another transaction that
     deletes it waits for this one)."""
-    db.session.execute(_upsert(model.__table__, tuple(values), key, _pg()), values)
+    run(_upsert(model.__table__, tuple(values), key, _pg()), values)
 
 
 @lru_cache(maxsize=32)
@@ -99,12 +99,129 @@ def _upsert(table: sa.Table, names: tuple[str, ...], key: str, pg: bool) -> sa.I
                                     if name != key})
 
 
+# --- statements run on the driver --------------------------------------------------------------
+
+#: what watches the session's writes (the page caches, the CRM's bookkeeping): each is told
+#: of a statement ``run`` wrote with, as ``(session, table name, columns set or None)``;
+#: statements the session runs reach them through its ``do_orm_execute`` event instead
+_WRITE_WATCHERS: list = []
+
+
+def watch_direct_writes(watcher):
+    """Register ``watcher(session, table, columns)`` for the writes ``run`` makes."""
+    _WRITE_WATCHERS.append(watcher)
+    return watcher
+
+
+class Ran:
+    """What ``run`` gives back: the rows (processed as the session would), the row count."""
+
+    __slots__ = ("rows", "rowcount")
+
+    def __init__(self, rows: list[tuple], rowcount: int):
+        self.rows, self.rowcount = rows, rowcount
+
+
+class _Ready:
+    """A Core statement compiled once for one database: its SQL, its parameters' fixed
+    values and conversions, its returned columns' conversions, what it writes."""
+
+    def __init__(self, statement, dialect):
+        compiled = statement.compile(dialect=dialect)
+        if compiled.post_compile_params or compiled.escaped_bind_names:
+            raise ValueError("run: expanding or escaped parameters are the session's to run")
+        self.sql = compiled.string
+        self.order = tuple(compiled.positiontup) if compiled.positional else None
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        self.fixed = {name: bind.effective_value for name, bind in binds.items()
+                      if not bind.required}
+        self.required = frozenset(name for name, bind in binds.items() if bind.required)
+        self.binding = [(name, convert) for name, bind in binds.items() if (
+            convert := bind.type.dialect_impl(dialect).bind_processor(dialect))]
+        # a SELECT's columns, or what DML returns (plain SQL text: nothing read)
+        returned = getattr(statement, "exported_columns", ())
+        self.reading = [(i, convert) for i, column in enumerate(returned) if (
+            convert := column.type.dialect_impl(dialect).result_processor(dialect, None))]
+        self.table = statement.table.name if statement.is_dml else None
+        values = getattr(statement, "_values", None)
+        self.columns = (frozenset(getattr(c, "key", str(c)) for c in values)
+                        if statement.is_update and values else None)
+
+    def parameters(self, given: dict):
+        missing = self.required.difference(given)
+        if missing:
+            raise ValueError(f"run: no value for {', '.join(sorted(missing))}")
+        values = {**self.fixed, **given}
+        for name, convert in self.binding:
+            values[name] = convert(values[name])
+        return values if self.order is None else tuple(values[name] for name in self.order)
+
+
+_READY: dict = {}
+
+
+def _ready(statement, dialect) -> _Ready:
+    key = (id(statement), dialect.name)
+    found = _READY.get(key)
+    if found is None or found[0] is not statement:
+        found = _READY[key] = (statement, _Ready(statement, dialect))
+    return found[1]
+
+
+def run(statement, parameters: dict | None = None) -> Ran:
+    """Run a Core statement built once (module-level, or cached by the caller) in the
+    session's transaction, on the driver's own cursor: what the session does with a
+    statement costs a checkout more than the database does.
+
+    The same transaction, the same SQL, parameter and value conversions (the column
+    types'), the same errors (SQLAlchemy's, a lost connection invalidated), and the engine's
+    ``before_cursor_execute`` listeners see it; a write is told to the session's write
+    watchers (``watch_direct_writes``). An INSERT names its values (``.values(column=
+    bindparam(...))``); statements with expanding parameters (``IN`` of a list) run through
+    the session."""
+    session = db.session()
+    connection = session.connection()
+    dialect = connection.dialect
+    ready = _ready(statement, dialect)
+    try:
+        values = ready.parameters(parameters or {})
+    except Exception as err:  # a value the column's type refuses: SQLAlchemy's StatementError
+        connection._handle_dbapi_exception(err, ready.sql, parameters, None, None)
+    cursor = connection.connection.cursor()
+    try:
+        if connection.dispatch.before_cursor_execute:
+            connection.dispatch.before_cursor_execute(
+                connection, cursor, ready.sql, values, None, False)
+        try:
+            cursor.execute(ready.sql, values)
+            rows = cursor.fetchall() if cursor.description is not None else []
+        except dialect.loaded_dbapi.Error as err:
+            connection._handle_dbapi_exception(err, ready.sql, values, cursor, None)
+        rowcount = cursor.rowcount
+    finally:
+        cursor.close()
+    if ready.reading and rows:
+        rows = [_read(row, ready.reading) for row in rows]
+    if ready.table is not None:
+        for watcher in _WRITE_WATCHERS:
+            watcher(session, ready.table, ready.columns)
+    return Ran(rows, rowcount)
+
+
+def _read(row, reading) -> tuple:
+    row = list(row)
+    for i, convert in reading:
+        row[i] = convert(row[i])
+    return tuple(row)
+
+
 def insert_loaded(objects: list, **computed) -> None:
-    """INSERT new objects of one model (every one with the same attributes set) by one Core
-    ``INSERT ... RETURNING`` what the database fills in (the key, the defaults), and make
-    them objects of the session as if loaded: no unit-of-work flush, which costs a checkout
-    more than its statements do. Column defaults apply as in a flush; what the objects
-    relate to is the caller's to set as known (``set_committed_value``).
+    """INSERT new objects of one model (every one with the same attributes set) by one
+    ``INSERT ... RETURNING`` what the database fills in (the key, the server's defaults), run
+    on the driver (``run``), and make them objects of the session as if loaded: no
+    unit-of-work flush, which costs a checkout more than its statements do. The columns'
+    own defaults apply as in a flush (set on the objects first); what the objects relate to
+    is the caller's to set as known (``set_committed_value``).
 
     ``computed``: some columns as SQL expressions (built once by the caller: the statement
     is built once per shape), which may bind the objects' attributes by their column's name,
@@ -114,19 +231,32 @@ def insert_loaded(objects: list, **computed) -> None:
     if not objects:
         return
     mapper = sa.inspect(type(objects[0]))
+    table = mapper.local_table
     columns = _attribute_of_column(mapper)
+    for column, default in _client_defaults(table):
+        if column not in computed:
+            attribute = columns[column]
+            for obj in objects:
+                if attribute not in obj.__dict__:
+                    obj.__dict__[attribute] = default()
     given = objects[0].__dict__
     names = tuple(column for column, attribute in columns.items()
                   if attribute in given and column not in computed)
-    bound = [column for column, attribute in columns.items() if attribute in given]
+    bound = tuple(column for column, attribute in columns.items() if attribute in given)
     if any(callable(value) for value in computed.values()) and len(objects) != 1:
         raise ValueError("a column made of the new key is written one row at a time")
-    statement = _insert_returning(mapper.local_table, names, _pg(), **computed)
-    rows = db.session.execute(statement, [
-        {name: o.__dict__[columns[name]] for name in bound} for o in objects]).all()
-    filled = [columns[column.key] for column in _returned(mapper.local_table, names, computed)]
+    statement = _insert_returning(table, names, len(objects), _pg(), **computed)
+    if len(objects) == 1:
+        values = {name: given[columns[name]] for name in bound}
+    else:
+        values = {f"{name}_{i}": o.__dict__[columns[name]]
+                  for i, o in enumerate(objects) for name in bound}
+    rows = run(statement, values).rows
+    if len(rows) > 1:  # the keys come in the order of the rows given
+        rows.sort(key=lambda row: row[0])
+    filled = [columns[column.key] for column in _returned(table, names, computed)]
     # a column neither given nor filled by a default is NULL: known without reading it back
-    empty = {columns[column.key]: None for column in mapper.local_table.c
+    empty = {columns[column.key]: None for column in table.c
              if column.key not in names and columns[column.key] not in filled}
     for obj, row in zip(objects, rows, strict=True):
         obj.__dict__.update(empty)
@@ -145,18 +275,34 @@ def _attribute_of_column(mapper) -> dict[str, str]:
             for column in mapper.local_table.c}
 
 
-@lru_cache(maxsize=32)
-def _insert_returning(table: sa.Table, names: tuple[str, ...], pg: bool, **computed) -> sa.Insert:
-    """``INSERT INTO table (names) ... RETURNING`` the other columns (their defaults, the
-    key), the values bound by name (``computed``: columns given as SQL expressions instead,
-    or as functions of the new key), built once per shape and database."""
-    values = {**{name: sa.bindparam(name, type_=table.c[name].type) for name in names},
-              **{name: value for name, value in computed.items() if not callable(value)}}
+@lru_cache(maxsize=64)
+def _client_defaults(table: sa.Table) -> tuple:
+    """``(column key, a function giving its value)`` of the columns whose default Python
+    makes (a value, or a function such as ``utcnow``): set on a new object as a flush would."""
+    made = []
+    for column in table.c:
+        default = column.default
+        if default is None or default.is_sequence or default.is_clause_element:
+            continue
+        made.append((column.key, (lambda value=default.arg: value) if default.is_scalar
+                     else (lambda make=default.arg: make(None))))
+    return tuple(made)
+
+
+@lru_cache(maxsize=64)
+def _insert_returning(table: sa.Table, names: tuple[str, ...], rows: int, pg: bool,
+                      **computed) -> sa.Insert:
+    """``INSERT INTO table (names) ... RETURNING`` the key first, then the other columns
+    the database fills, the values bound by name (``name``, or ``name_i`` for the row ``i``
+    of several; ``computed``: columns given as SQL expressions instead, each row's own, or
+    as functions of the new key), built once per shape and database."""
     returning = _returned(table, names, computed)
     keyed = {name: value for name, value in computed.items() if callable(value)}
     if not keyed:
-        return (sa.insert(table).values(values)
-                .returning(*returning, sort_by_parameter_order=True))
+        each = [_row_values(table, names, computed, None if rows == 1 else i)
+                for i in range(rows)]
+        return sa.insert(table).values(each[0] if rows == 1 else each).returning(*returning)
+    values = _row_values(table, names, computed, None)
     [key] = table.primary_key.columns
     new_key = sa.select(_next_key(table, key, pg).label(key.key)).subquery("new_key")
     values = {key.key: new_key.c[key.key], **values,
@@ -166,12 +312,31 @@ def _insert_returning(table: sa.Table, names: tuple[str, ...], pg: bool, **compu
             .returning(*returning))
 
 
+def _row_values(table: sa.Table, names: tuple[str, ...], computed: dict, row: int | None):
+    """One row's values: its parameters (suffixed ``_row`` when there are several rows) and
+    its SQL expressions, their parameters suffixed alike."""
+    def named(name):
+        return name if row is None else f"{name}_{row}"
+
+    def own(element):
+        if isinstance(element, sa.BindParameter) and row is not None:
+            return sa.bindparam(named(element.key), type_=element.type)
+        return None
+
+    values = {name: sa.bindparam(named(name), type_=table.c[name].type) for name in names}
+    values.update({name: sa.sql.visitors.replacement_traverse(value, {}, own)
+                   for name, value in computed.items() if not callable(value)})
+    return values
+
+
 def _returned(table: sa.Table, names: tuple[str, ...], computed: dict) -> list[sa.Column]:
-    """The columns an INSERT of ``names`` reads back: the key, those given as SQL, and those
-    a default fills (on the client or the server); every other one is NULL."""
-    return [column for column in table.c if column.key not in names and (
+    """The columns an INSERT of ``names`` reads back, the key first: those given as SQL, and
+    those a default fills (on the server, or on the client for a column not given); every
+    other one is NULL."""
+    return sorted((column for column in table.c if column.key not in names and (
         column.primary_key or column.key in computed or column.default is not None
-        or column.server_default is not None or column.computed is not None)]
+        or column.server_default is not None or column.computed is not None)),
+        key=lambda column: not column.primary_key)
 
 
 def _next_key(table: sa.Table, key: sa.Column, pg: bool) -> sa.ColumnElement:

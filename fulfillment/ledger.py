@@ -11,10 +11,13 @@ import sqlalchemy as sa
 from core.cache import mark_changed
 from core.clock import utcnow
 from core.extensions import db
+from core.sql import run
 
 from .models import Stock, StockMovement
 
-_MOVEMENT = sa.insert(StockMovement.__table__)
+_MOVEMENT = sa.insert(StockMovement.__table__).values({name: sa.bindparam(name) for name in (
+    "center_id", "product_id", "kind", "on_hand_delta", "reserved_delta", "actor_id",
+    "fulfillment_id", "lot_id", "reason", "created_at")})
 
 
 def record_movement(center_id: int, product_id: int, kind: str, *, on_hand: int = 0,
@@ -27,7 +30,7 @@ def record_movement(center_id: int, product_id: int, kind: str, *, on_hand: int 
     Every change of what a center holds records one, so the pages cached by the "stock"
     namespace move on with it (after the commit)."""
     mark_changed(db.session, "stock")
-    db.session.execute(_MOVEMENT, dict(
+    run(_MOVEMENT, dict(
         center_id=center_id, product_id=product_id, kind=kind, on_hand_delta=on_hand,
         reserved_delta=reserved, actor_id=actor_id, fulfillment_id=fulfillment_id, lot_id=lot_id,
         reason=(reason or None) and reason[:200], created_at=utcnow()))

@@ -19,7 +19,7 @@ from core.clock import shop_today, utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
-from core.sql import insert_loaded
+from core.sql import insert_loaded, run
 
 from .access import check_center_access
 from .errors import InsufficientStock
@@ -108,8 +108,8 @@ def plan_lots(center_id: int, line: FulfillmentLine, *,
     """The lots the line's units would come from, read before any row is locked:
     ``[(lot id, units free)]`` expiring first (not past the sell-by margin), or None when
     the center does not keep this product in lots. ``allocate_lots`` takes from them."""
-    rows = db.session.execute(_lots_plan(), {
-        "center": center_id, "product": line.product_id, "cutoff": sell_by_cutoff(today)}).all()
+    rows = run(_lots_plan(), {
+        "center": center_id, "product": line.product_id, "cutoff": sell_by_cutoff(today)}).rows
     if rows and rows[0][0] is None:
         return None
     return [(lot_id, available) for lot_id, available in rows]
@@ -168,7 +168,7 @@ def _take_from(lots: list[tuple[int, int]], left: int, taken: dict[int, int]) ->
         if left == 0:
             break
         take = min(left, available)
-        done = db.session.execute(_take_lot(), {"lot": lot_id, "units": take})
+        done = run(_take_lot(), {"lot": lot_id, "units": take})
         if done.rowcount != 1:
             break
         taken[lot_id] = taken.get(lot_id, 0) + take

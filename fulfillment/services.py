@@ -20,7 +20,7 @@ from core.extensions import db
 from core.models import Role, User
 from core.ratelimit import attempts
 from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillment_ready
-from core.sql import insert_loaded
+from core.sql import insert_loaded, run
 
 from . import lot_moves
 from .access import check_center_access, lock_fulfillment, require_state
@@ -63,7 +63,7 @@ def reserve_stock(center_id: int, lines: Lines, *, fulfillment_id: int | None = 
                         actor_id=actor_id, fulfillment_id=fulfillment_id, reason="order")
     short = []
     for product_id, quantity in merged:
-        result = db.session.execute(_reserve_row(), {
+        result = run(_reserve_row(), {
             "center": center_id, "product": product_id, "units": quantity, "at": utcnow()})
         if result.rowcount != 1:
             short.append((product_id, quantity))

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from core.clock import utcnow
 from core.extensions import db
 from core.models import Role, User
-from core.sql import upsert
+from core.sql import upsert, watch_direct_writes
 
 from .figures import refresh_buyers
 from .models import Customer, FiguresDue
@@ -220,6 +220,11 @@ def _flushed(session, _flush_context):
 def _executed(state):
     if not state.is_select:
         state.session.info[_WROTE] = True
+
+
+@watch_direct_writes
+def _wrote(session, _table, _columns):
+    session.info[_WROTE] = True
 
 
 @event.listens_for(Session, "after_commit")

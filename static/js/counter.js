@@ -104,8 +104,10 @@
         var read = both[0], stream = both[1];
         video.srcObject = stream;
         video.hidden = false;
-        video.play();
         var look = function () {
+          /* started here, and again if the browser held it back or paused it: a video
+             that does not play shows its first frame for ever */
+          if (video.paused) { video.play().catch(function () {}); }
           read(video).then(function (code) {
             if (code) {
               stream.getTracks().forEach(function (t) { t.stop(); });

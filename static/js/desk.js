@@ -97,12 +97,14 @@
         var read = both[0], stream = both[1];
         video.srcObject = stream;
         video.hidden = false;
-        video.play();
         var stop = function () {
           stream.getTracks().forEach(function (t) { t.stop(); });
           video.hidden = true;
         };
         var look = function () {
+          /* started here, and again if the browser held it back or paused it: a video
+             that does not play shows its first frame for ever */
+          if (video.paused) { video.play().catch(function () {}); }
           read(video).then(function (code) {
             if (code) {
               stop();

@@ -1,0 +1,108 @@
+"""``core.sql.run``: a statement built once, run on the driver's cursor in the session's
+transaction, behaves as the session running it would, on both databases: the values
+converted by the column types, SQLAlchemy's errors, the statement listeners, the page
+caches and the CRM told of a write, a rollback undoing it."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from core.cache import version, watch_tables
+from core.models import ApiToken, User
+from core.sql import run
+from crm.customers.refresh import _WROTE
+
+_STAMP = sa.update(ApiToken.__table__).where(
+    ApiToken.__table__.c.id == sa.bindparam("token")).values(expires_at=sa.bindparam("at"))
+_TOKEN = sa.select(ApiToken.__table__.c.id, ApiToken.__table__.c.expires_at).where(
+    ApiToken.__table__.c.id == sa.bindparam("token"))
+_BIRTHDAY = sa.select(sa.bindparam("day", type_=sa.Date()))
+_USER = sa.insert(User.__table__).values(
+    email=sa.bindparam("email"), name=sa.bindparam("name"), role=sa.bindparam("role"),
+    password_hash=sa.bindparam("hash"), active=True,
+    created_at=sa.bindparam("at")).returning(User.__table__.c.id)
+
+watch_tables("test-run-tokens", "api_tokens")
+
+
+def _token(session, user) -> ApiToken:
+    token = ApiToken(user_id=user.id, token_hash=f"h-{user.id}",
+                     expires_at=datetime.now(UTC) + timedelta(days=1))
+    session.add(token)
+    session.flush()
+    return token
+
+
+def test_values_go_in_and_come_back_as_the_column_types_say(session, make_user):
+    token = _token(session, make_user())
+    beijing = datetime(2026, 12, 6, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+    done = run(_STAMP, {"token": token.id, "at": beijing})
+    assert done.rowcount == 1 and done.rows == []
+    [(token_id, used)] = run(_TOKEN, {"token": token.id}).rows
+    # aware, in UTC, on SQLite too (which keeps text): the same instant
+    assert token_id == token.id and used == beijing and used.tzinfo == UTC
+    assert run(_BIRTHDAY, {"day": date(2026, 2, 29 - 1)}).rows == [(date(2026, 2, 28),)]
+    session.expire(token)
+    assert token.expires_at == beijing  # the session reads what it wrote: one transaction
+
+
+def test_a_naive_time_is_refused_as_the_session_would(session, make_user):
+    token = _token(session, make_user())
+    with pytest.raises(sa.exc.StatementError):
+        run(_STAMP, {"token": token.id, "at": datetime(2026, 12, 6, 9, 30)})
+
+
+def test_a_missing_value_is_named_before_anything_is_sent(session):
+    with pytest.raises(sa.exc.StatementError, match="no value for token"):
+        run(_TOKEN, {})
+
+
+def test_a_database_error_is_sqlalchemy_s_and_a_rollback_undoes_the_rest(session, make_user):
+    taken = make_user()
+    session.commit()
+    values = {"email": taken.email, "name": "twin", "role": "customer", "hash": "x",
+              "at": datetime.now(UTC)}
+    savepoint = session.begin_nested()
+    [(made,)] = run(_USER, dict(values, email="new.one@example.com")).rows
+    with pytest.raises(sa.exc.IntegrityError):
+        run(_USER, values)  # the e-mail is taken
+    savepoint.rollback()
+    assert session.get(User, made) is None
+    assert session.execute(sa.select(sa.func.count()).select_from(User).where(
+        User.email == taken.email)).scalar_one() == 1
+
+
+def test_the_statement_listeners_see_it(session):
+    seen = []
+
+    def record(_connection, _cursor, statement, parameters, _context, _many):
+        if "api_tokens" in statement:
+            seen.append((" ".join(statement.split())[:26], parameters))
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        run(_TOKEN, {"token": 0})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    [(statement, parameters)] = seen
+    assert statement == "SELECT api_tokens.id, api_"
+    assert 0 in (parameters.values() if isinstance(parameters, dict) else parameters)
+
+
+def test_a_write_moves_the_watching_caches_on_after_the_commit_only(session, make_user):
+    token = _token(session, make_user())
+    session.commit()
+    before = version("test-run-tokens")
+    run(_STAMP, {"token": token.id, "at": datetime.now(UTC)})
+    assert session.info.get(_WROTE) is True  # the CRM's after-request refresh knows
+    session.rollback()
+    assert version("test-run-tokens") == before
+    run(_STAMP, {"token": token.id, "at": datetime.now(UTC)})
+    session.commit()
+    assert version("test-run-tokens") != before
+    moved = version("test-run-tokens")
+    run(_TOKEN, {"token": token.id})  # a read moves nothing
+    session.commit()
+    assert version("test-run-tokens") == moved
