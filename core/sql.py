@@ -140,6 +140,9 @@ class _Ready:
             convert := bind.type.dialect_impl(dialect).bind_processor(dialect))]
         # a SELECT's columns, or what DML returns (plain SQL text: nothing read)
         returned = getattr(statement, "exported_columns", ())
+        # whether rows come back is known from the statement: asking the cursor (its
+        # description) costs more than the rows
+        self.returns_rows = bool(statement.is_select or returned)
         self.reading = [(i, convert) for i, column in enumerate(returned) if (
             convert := column.type.dialect_impl(dialect).result_processor(dialect, None))]
         self.table = statement.table.name if statement.is_dml else None
@@ -194,7 +197,7 @@ def run(statement, parameters: dict | None = None) -> Ran:
                 connection, cursor, ready.sql, values, None, False)
         try:
             cursor.execute(ready.sql, values)
-            rows = cursor.fetchall() if cursor.description is not None else []
+            rows = cursor.fetchall() if ready.returns_rows else []
         except dialect.loaded_dbapi.Error as err:
             connection._handle_dbapi_exception(err, ready.sql, values, cursor, None)
         rowcount = cursor.rowcount
