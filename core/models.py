@@ -10,7 +10,6 @@ import hashlib
 import secrets
 from datetime import UTC, timedelta
 from enum import StrEnum, nonmember
-from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -191,17 +190,3 @@ class ApiToken(db.Model):
         db.session.flush()
         return row, plain
 
-    @classmethod
-    def find_user(cls, plain: str) -> User | None:
-        """The active user a valid, unexpired token belongs to, or None."""
-        return db.session.execute(  # one statement, built once: every API call starts here
-            _token_user(), {"token_hash": cls.hash(plain), "now": utcnow()}
-        ).scalar_one_or_none()
-
-
-@lru_cache(maxsize=1)
-def _token_user() -> sa.Select:
-    return (sa.select(User).join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == sa.bindparam("token_hash"),
-                   ApiToken.expires_at > sa.bindparam("now", type_=UTCDateTime()),
-                   User.active.is_(True)))

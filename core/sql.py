@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 
 from .extensions import db
 from .models import UTCDateTime
@@ -143,8 +144,10 @@ class _Ready:
         # whether rows come back is known from the statement: asking the cursor (its
         # description) costs more than the rows
         self.returns_rows = bool(statement.is_select or returned)
-        self.reading = [(i, convert) for i, column in enumerate(returned) if (
-            convert := column.type.dialect_impl(dialect).result_processor(dialect, None))]
+        # the returned columns' conversions, taken from the first run's cursor (some
+        # depend on the type the database reports)
+        self.types = [column.type.dialect_impl(dialect) for column in returned]
+        self.reading = None
         self.table = statement.table.name if statement.is_dml else None
         values = getattr(statement, "_values", None)
         self.columns = (frozenset(getattr(c, "key", str(c)) for c in values)
@@ -198,6 +201,10 @@ def run(statement, parameters: dict | None = None) -> Ran:
         try:
             cursor.execute(ready.sql, values)
             rows = cursor.fetchall() if ready.returns_rows else []
+            if ready.reading is None and ready.returns_rows:
+                ready.reading = [(i, convert) for i, (kind, described) in enumerate(
+                    zip(ready.types, cursor.description, strict=True))
+                    if (convert := kind.result_processor(dialect, described[1]))]
         except dialect.loaded_dbapi.Error as err:
             connection._handle_dbapi_exception(err, ready.sql, values, cursor, None)
         rowcount = cursor.rowcount
@@ -209,6 +216,53 @@ def run(statement, parameters: dict | None = None) -> Ran:
         for watcher in _WRITE_WATCHERS:
             watcher(session, ready.table, ready.columns)
     return Ran(rows, rowcount)
+
+
+def columns_of(*models) -> list[sa.Column]:
+    """Every column of each model's table, in turn: what ``load`` reads objects from."""
+    return [column for model in models for column in sa.inspect(model).local_table.c]
+
+
+def load(statement, parameters: dict | None, *models) -> list[tuple]:
+    """Objects of the session from a statement selecting ``columns_of(*models)``, run on the
+    driver (``run``): one tuple of objects a row (None for a model whose columns are all
+    NULL: an outer join that found nothing). Objects the session already holds are those
+    (as the session's own queries give them); others become the session's as if loaded,
+    persistent and unchanged, whatever they relate to loaded when first used. Pending
+    changes are flushed first, as before the session's own queries."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    shapes = [_shape(model) for model in models]
+    made = []
+    for row in run(statement, parameters).rows:
+        objects, at = [], 0
+        for mapper, attributes, key_at in shapes:
+            values = row[at:at + len(attributes)]
+            at += len(attributes)
+            objects.append(None if values[key_at] is None
+                           else _as_loaded(session, mapper, attributes, values, key_at))
+        made.append(tuple(objects))
+    return made
+
+
+@lru_cache(maxsize=64)
+def _shape(model) -> tuple:
+    mapper = sa.inspect(model)
+    attributes = tuple(_attribute_of_column(mapper).values())
+    [key] = mapper.local_table.primary_key.columns
+    return mapper, attributes, list(mapper.local_table.c).index(key)
+
+
+def _as_loaded(session, mapper, attributes: tuple, values, key_at: int):
+    found = session.identity_map.get(mapper.identity_key_from_primary_key([values[key_at]]))
+    if found is not None:
+        return found
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(zip(attributes, values, strict=True))
+    make_transient_to_detached(obj)  # its values as loaded, what it relates to unloaded
+    session.add(obj)
+    return obj
 
 
 def _read(row, reading) -> tuple:

@@ -18,7 +18,7 @@ from core.extensions import db
 from core.i18n import localized
 from core.models import Role, User
 from core.signals import order_cancelled, order_fulfilled, order_placed
-from core.sql import insert_loaded, zero_padded
+from core.sql import columns_of, insert_loaded, load, zero_padded
 from fulfillment import divisions
 from fulfillment import services as desk
 from fulfillment.access import check_center_access
@@ -105,18 +105,27 @@ def _products_at(requested: list[dict], center_id: int) -> tuple[dict[str, Produ
     """A pickup's active products (by SKU) and its store, by one read; ``(None, None)`` when
     it finds no row (an unknown store or no product: the caller reads them apart, to say
     which)."""
-    rows = db.session.execute(_products_and_center(), {
-        "skus": list({ln["sku"] for ln in requested}), "center": center_id}).all()
+    skus = sorted({ln["sku"] for ln in requested})
+    if len(skus) > _PICKUP_READ_SKUS:
+        return None, None
+    rows = load(_products_and_center(len(skus)), {
+        **{f"sku_{i}": sku for i, sku in enumerate(skus)}, "center": center_id}, Product, Center)
     if not rows:
         return None, None
     return {product.sku: product for product, _ in rows}, rows[0][1]
 
 
-@lru_cache(maxsize=1)
-def _products_and_center() -> sa.Select:
-    return (sa.select(Product, Center)
-            .join(Center, Center.id == sa.bindparam("center"))  # one store beside each product
-            .where(Product.sku.in_(sa.bindparam("skus", expanding=True)),
+#: a pickup of more products than this reads them and the store apart
+_PICKUP_READ_SKUS = 8
+
+
+@lru_cache(maxsize=_PICKUP_READ_SKUS)
+def _products_and_center(skus: int) -> sa.Select:
+    """The active products of ``skus`` SKUs (``sku_0``, ``sku_1``...) with one store beside
+    each, built once per number of SKUs: run on the driver, which takes no list."""
+    return (sa.select(*columns_of(Product, Center))
+            .join(Center, Center.id == sa.bindparam("center"))
+            .where(Product.sku.in_([sa.bindparam(f"sku_{i}") for i in range(skus)]),
                    Product.active.is_(True)))
 
 

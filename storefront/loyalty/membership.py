@@ -13,6 +13,7 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
 from core.signals import member_joined
+from core.sql import columns_of, load
 
 from ..errors import AlreadyMember
 from .models import Membership, Tier
@@ -66,14 +67,15 @@ def latest_membership(user_id: int) -> Membership | None:
 
 def membership_of(user: User) -> Membership | None:
     """The user's open membership (a closed one no longer counts)."""
-    return db.session.execute(_open_membership(), {"user": user.id}).scalar_one_or_none()
+    found = load(_open_membership(), {"user": user.id}, Membership)
+    return found[0][0] if found else None
 
 
 @lru_cache(maxsize=1)
 def _open_membership() -> sa.Select:
-    """Built once: every checkout and member page asks."""
-    return sa.select(Membership).where(Membership.user_id == sa.bindparam("user"),
-                                       Membership.closed_at.is_(None))
+    """Built once, run on the driver: every checkout and member page asks."""
+    return sa.select(*columns_of(Membership)).where(Membership.user_id == sa.bindparam("user"),
+                                                    Membership.closed_at.is_(None))
 
 
 def change_birthday(membership: Membership, birthday, *, by_member: bool = True,

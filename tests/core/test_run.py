@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from core.cache import version, watch_tables
 from core.models import ApiToken, User
-from core.sql import run
+from core.sql import columns_of, load, run
 from crm.customers.refresh import _WROTE
 
 _STAMP = sa.update(ApiToken.__table__).where(
@@ -106,3 +106,62 @@ def test_a_write_moves_the_watching_caches_on_after_the_commit_only(session, mak
     run(_TOKEN, {"token": token.id})  # a read moves nothing
     session.commit()
     assert version("test-run-tokens") == moved
+
+
+# --- load: objects of the session from rows read on the driver ----------------------------------
+
+_USER_AND_TOKEN = (
+    sa.select(*columns_of(User, ApiToken))
+    .outerjoin(ApiToken.__table__, ApiToken.__table__.c.user_id == User.__table__.c.id)
+    .where(User.__table__.c.id == sa.bindparam("user")))
+
+
+def test_loaded_objects_are_the_session_s_as_its_own_queries_give_them(session, make_user):
+    user = make_user()
+    session.commit()
+    user_id, email, name = user.id, user.email, user.name
+    session.expunge_all()
+    [(loaded, token)] = load(_USER_AND_TOKEN, {"user": user_id}, User, ApiToken)
+    assert token is None  # the outer join found no token: no object for it
+    state = sa.inspect(loaded)
+    assert state.persistent and not session.dirty and not session.new
+    assert (loaded.id, loaded.email, loaded.name) == (user_id, email, name)
+    assert session.get(User, user_id) is loaded  # in the identity map, no query
+    [(again, _)] = load(_USER_AND_TOKEN, {"user": user_id}, User, ApiToken)
+    assert again is loaded
+    assert loaded.created_at.tzinfo == UTC  # the column types' conversions
+    loaded.name = "改了名"  # a change is an UPDATE at the next flush
+    assert loaded in session.dirty
+    session.commit()
+    assert session.execute(sa.select(User.name).where(User.id == user_id)).scalar_one() == "改了名"
+
+
+def test_what_a_loaded_object_relates_to_loads_when_used(session, make_user):
+    user = make_user()
+    token = _token(session, user)
+    session.commit()
+    user_id, token_id = user.id, token.id
+    session.expunge_all()
+    [(loaded_user, loaded_token)] = load(_USER_AND_TOKEN, {"user": user_id}, User, ApiToken)
+    assert loaded_token.id == token_id
+    assert loaded_token.user is loaded_user  # a lazy load, answered by the identity map
+
+
+def test_pending_changes_are_flushed_before_the_read_and_kept(session, make_user):
+    user = make_user()
+    session.commit()
+    user.name = "未写入"  # pending: the read flushes it first, as the session's queries do
+    [(loaded, _)] = load(_USER_AND_TOKEN, {"user": user.id}, User, ApiToken)
+    assert loaded is user and loaded.name == "未写入" and not session.dirty
+    assert session.execute(sa.select(User.name).where(User.id == user.id)).scalar_one() == "未写入"
+
+
+def test_a_rollback_expires_loaded_objects_instead_of_dropping_them(session, make_user):
+    user = make_user()
+    session.commit()
+    user_id, name = user.id, user.name
+    session.expunge_all()
+    [(loaded, _)] = load(_USER_AND_TOKEN, {"user": user_id}, User, ApiToken)
+    loaded.name = "撤销"
+    session.rollback()
+    assert loaded in session and loaded.name == name
