@@ -248,6 +248,8 @@ def load(statement, parameters: dict | None, *models) -> list[tuple]:
 
 @lru_cache(maxsize=64)
 def _shape(model) -> tuple:
+    # a worker's first read may come before any query of the session made the mappers ready
+    sa.orm.configure_mappers()
     mapper = sa.inspect(model)
     attributes = tuple(_attribute_of_column(mapper).values())
     [key] = mapper.local_table.primary_key.columns

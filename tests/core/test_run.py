@@ -1,7 +1,8 @@
 """``core.sql.run``: a statement built once, run on the driver's cursor in the session's
 transaction, behaves as the session running it would, on both databases: the values
 converted by the column types, SQLAlchemy's errors, the statement listeners, the page
-caches and the CRM told of a write, a rollback undoing it."""
+caches told of a write, a rollback undoing it; and ``load``, the session's objects from such
+rows."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -11,7 +12,6 @@ import sqlalchemy as sa
 from core.cache import version, watch_tables
 from core.models import ApiToken, User
 from core.sql import columns_of, load, run
-from crm.customers.refresh import _WROTE
 
 _STAMP = sa.update(ApiToken.__table__).where(
     ApiToken.__table__.c.id == sa.bindparam("token")).values(expires_at=sa.bindparam("at"))
@@ -96,7 +96,6 @@ def test_a_write_moves_the_watching_caches_on_after_the_commit_only(session, mak
     session.commit()
     before = version("test-run-tokens")
     run(_STAMP, {"token": token.id, "at": datetime.now(UTC)})
-    assert session.info.get(_WROTE) is True  # the CRM's after-request refresh knows
     session.rollback()
     assert version("test-run-tokens") == before
     run(_STAMP, {"token": token.id, "at": datetime.now(UTC)})
@@ -165,3 +164,21 @@ def test_a_rollback_expires_loaded_objects_instead_of_dropping_them(session, mak
     loaded.name = "撤销"
     session.rollback()
     assert loaded in session and loaded.name == name
+
+
+def test_a_model_no_query_has_touched_yet_loads(session):
+    """A worker's first request may load before any query of the session's ran: the model's
+    mapper is made ready first (else its attributes are not there yet)."""
+    registry = sa.orm.registry()
+    table = sa.Table("run_test_things", registry.metadata,
+                     sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String))
+
+    class Thing:
+        pass
+
+    registry.map_imperatively(Thing, table)
+    assert not sa.inspect(Thing).configured
+    table.create(session.connection())
+    session.execute(table.insert().values(id=7, name="海参"))
+    [(thing,)] = load(sa.select(*columns_of(Thing)).where(table.c.id == 7), {}, Thing)
+    assert (thing.id, thing.name) == (7, "海参") and sa.inspect(thing).persistent
