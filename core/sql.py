@@ -10,6 +10,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db
 from .models import UTCDateTime
@@ -227,7 +228,8 @@ def load(statement, parameters: dict | None, *models) -> list[tuple]:
     """Objects of the session from a statement selecting ``columns_of(*models)``, run on the
     driver (``run``): one tuple of objects a row (None for a model whose columns are all
     NULL: an outer join that found nothing). Objects the session already holds are those
-    (as the session's own queries give them); others become the session's as if loaded,
+    (as the session's own queries give them, what a commit expired read from the row);
+    others become the session's as if loaded,
     persistent and unchanged, whatever they relate to loaded when first used. Pending
     changes are flushed first, as before the session's own queries."""
     session = db.session()
@@ -259,6 +261,12 @@ def _shape(model) -> tuple:
 def _as_loaded(session, mapper, attributes: tuple, values, key_at: int):
     found = session.identity_map.get(mapper.identity_key_from_primary_key([values[key_at]]))
     if found is not None:
+        # what a commit expired is taken from the row, as the session's queries do (a
+        # value changed and not written yet stays)
+        unloaded = sa.inspect(found).unloaded
+        for attribute, value in zip(attributes, values, strict=True):
+            if attribute in unloaded:
+                set_committed_value(found, attribute, value)
         return found
     obj = mapper.class_manager.new_instance()
     obj.__dict__.update(zip(attributes, values, strict=True))

@@ -3,6 +3,7 @@ lines, choose the center, reserve the stock (fulfillment's conditional updates),
 order (its address's place as the national divisions name it). No payment call inside it.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 
@@ -141,7 +142,8 @@ def _number_prefix() -> str:
 
 def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_method: str,
                 note: str | None = None, slot_id: int | None = None,
-                points: int = 0, coupon: str | None = None) -> Order:
+                points: int = 0, coupon: str | None = None,
+                before_stock: Callable[[Order], None] | None = None) -> Order:
     """Price, route, reserve and record an order for ``user``.
 
     ``fulfillment`` is ``{"method": "pickup", "center_id", "lat"?, "lng"?}`` (the shopper's
@@ -159,6 +161,7 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     ``coupon`` (a code of the shopper's) takes its amount off what the goods still cost
     after points (``coupons.CouponInvalid``, ``CouponUsed``, ``CouponExpired``,
     ``CouponMinimum``); it is used once, even by two checkouts at the same moment.
+    ``before_stock``: see ``record_order``.
     """
     # In a flash sale the hot stock row is waited for; past this, the shopper is told to
     # try again (503 busy, Retry-After) instead of waiting in a growing queue.
@@ -235,7 +238,7 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
         coupons.redeem(used_coupon, order)
     try:
         return record_order(order, items, center=center, address=address, slot_id=slot_id,
-                            actor_id=user.id, routing=decision)
+                            actor_id=user.id, routing=decision, before_stock=before_stock)
     except InsufficientStock as err:
         _describe_shortage(err, items, method, position,
                            near=center if method == Method.PICKUP else None)
@@ -259,7 +262,8 @@ def write_order(order: Order, lines: list[OrderLine]) -> Order:
 
 def record_order(order: Order, items: list[tuple[Product, int]], *, center: Center,
                  address: dict | None, actor_id: int, routing: dict,
-                 slot_id: int | None = None) -> Order:
+                 slot_id: int | None = None,
+                 before_stock: Callable[[Order], None] | None = None) -> Order:
     """Go on with a priced order ``write_order`` wrote (and numbered): its fulfillment at
     ``center`` for ``items`` (``[(product, units)]``) by the order's method, ``order_placed``,
     and last the reservation of the stock, its lots and the slot.
@@ -268,8 +272,11 @@ def record_order(order: Order, items: list[tuple[Product, int]], *, center: Cent
     or courier shipment goes (None for pickup), ``actor_id`` the ledger's "who",
     ``routing`` the decision recorded on the fulfillment. Everything the order causes (the
     listeners of ``order_placed`` included) is written before the stock rows are locked, so
-    in a flash sale the hot row is held from its UPDATE to the commit only. Raises
-    ``InsufficientStock`` or ``SlotUnavailable``; the caller's rollback undoes the rest.
+    in a flash sale the hot row is held from its UPDATE to the commit only. ``before_stock``
+    (the API's answer, say) is called with the order then, before the stock rows: what the
+    reservation does (the stock, the lots, the slot's count) is not part of an order's
+    answer. Raises ``InsufficientStock`` or ``SlotUnavailable``; the caller's rollback
+    undoes the rest.
     """
     fulfillment = desk.open_fulfillment(
         order_id=order.id, center=center, method=order.fulfillment_method,
@@ -280,6 +287,8 @@ def record_order(order: Order, items: list[tuple[Product, int]], *, center: Cent
     )
     set_committed_value(order, "fulfillment", fulfillment)  # known: no query to load it
     order_placed.send(order)
+    if before_stock is not None:
+        before_stock(order)
     desk.reserve_fulfillment(fulfillment, actor_id=actor_id)
     db.session.flush()
     return order

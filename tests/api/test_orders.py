@@ -413,3 +413,34 @@ def test_a_member_s_checkout_runs_a_fixed_list_of_statements(session, shop, plac
     order = session.execute(sa.select(Order).where(
         Order.public_id == response.get_json()["id"])).scalar_one()
     assert order.number.endswith(f"-{order.id:04d}") and order.total_amount == 45000
+
+
+def test_the_stock_row_waits_for_nothing_but_the_commit(session, shop, place, stock,
+                                                        make_product):
+    """The answer (and the copy an Idempotency-Key keeps of it) is made before the stock
+    row's UPDATE: in a flash sale the hot row is held for that statement and the commit
+    only. The answer still shows the order as placed, and the key replays it."""
+    product = make_product(price=50000)
+    stock(shop.store, product, 5)
+    body = pickup_body(shop, product=product)
+    seen = []
+
+    def record(_connection, _cursor, statement, *_args):
+        seen.append(_statement_word(statement))
+
+    connection = session.connection()
+    sa.event.listen(connection, "before_cursor_execute", record)
+    try:
+        response = place(shop.shopper, body, key="flash-1")
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", record)
+    assert response.status_code == 201, response.get_json()
+    after = seen[seen.index("UPDATE stock") + 1:]
+    assert after[0].startswith(("RELEASE", "COMMIT"))  # the commit (a savepoint's, here)
+    assert seen.index("UPDATE idempotency_keys") < seen.index("UPDATE stock")
+    answer = response.get_json()
+    assert answer["fulfillment"]["status"] == "reserved" and answer["lines"][0]["quantity"] == 1
+    assert session.execute(sa.select(Stock.reserved).where(
+        Stock.center_id == shop.store.id, Stock.product_id == product.id)).scalar_one() == 1
+    again = place(shop.shopper, body, key="flash-1")
+    assert again.get_json() == answer and again.headers["Idempotent-Replayed"] == "true"

@@ -182,3 +182,22 @@ def test_a_model_no_query_has_touched_yet_loads(session):
     session.execute(table.insert().values(id=7, name="海参"))
     [(thing,)] = load(sa.select(*columns_of(Thing)).where(table.c.id == 7), {}, Thing)
     assert (thing.id, thing.name) == (7, "海参") and sa.inspect(thing).persistent
+
+
+def test_an_object_a_commit_expired_is_read_from_the_row(session, make_user):
+    user = make_user()
+    user_id = user.id
+    session.commit()  # expires it: the session's own query would fill it from its row
+    seen = []
+
+    def record(_connection, _cursor, statement, *_args):
+        seen.append(statement)
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        [(loaded, _)] = load(_USER_AND_TOKEN, {"user": user_id}, User, ApiToken)
+        assert loaded is user and user.email and user.name
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert len([s for s in seen if "users" in s]) == 1  # no refresh of its own
