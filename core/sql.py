@@ -164,13 +164,18 @@ class _Ready:
         return values if self.order is None else tuple(values[name] for name in self.order)
 
 
+#: ``(id of the statement, database) -> (the statement, _Ready)``; the statements are built
+#: once, so this stays small: past ``_READY_AT_MOST`` it starts again rather than grow
 _READY: dict = {}
+_READY_AT_MOST = 1024
 
 
 def _ready(statement, dialect) -> _Ready:
     key = (id(statement), dialect.name)
     found = _READY.get(key)
-    if found is None or found[0] is not statement:
+    if found is None or found[0] is not statement:  # (a statement since gone had that id)
+        if len(_READY) >= _READY_AT_MOST:
+            _READY.clear()
         found = _READY[key] = (statement, _Ready(statement, dialect))
     return found[1]
 
@@ -229,9 +234,9 @@ def load(statement, parameters: dict | None, *models) -> list[tuple]:
     driver (``run``): one tuple of objects a row (None for a model whose columns are all
     NULL: an outer join that found nothing). Objects the session already holds are those
     (as the session's own queries give them, what a commit expired read from the row);
-    others become the session's as if loaded,
-    persistent and unchanged, whatever they relate to loaded when first used. Pending
-    changes are flushed first, as before the session's own queries."""
+    others become the session's as if loaded, persistent and unchanged, what they relate
+    to loaded when first used. Pending changes are flushed first, as before the session's
+    own queries."""
     session = db.session()
     if session.autoflush:
         session.flush()
