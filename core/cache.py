@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from .extensions import cache
 from .i18n import current_locale
-from .sql import watch_direct_writes
+from .sql import columns_set, watch_direct_writes
 
 _BUMP_KEY = "cache_namespaces_changed"
 T = TypeVar("T")
@@ -156,10 +156,8 @@ def _statement(state):
     if not _WATCHED or not (state.is_insert or state.is_update or state.is_delete):
         return
     statement = state.statement
-    columns = None
-    if state.is_update and getattr(statement, "_values", None):
-        columns = {getattr(c, "key", str(c)) for c in statement._values}
-    _wrote(state.session, getattr(getattr(statement, "table", None), "name", None), columns)
+    _wrote(state.session, getattr(getattr(statement, "table", None), "name", None),
+           columns_set(statement))
 
 
 @watch_direct_writes

@@ -115,6 +115,13 @@ def watch_direct_writes(watcher):
     return watcher
 
 
+def columns_set(statement) -> frozenset[str] | None:
+    """The columns an UPDATE sets, by name; None for any other statement (or an UPDATE
+    whose values come at execution): what the write watchers are told."""
+    values = getattr(statement, "_values", None) if statement.is_update else None
+    return frozenset(getattr(c, "key", str(c)) for c in values) if values else None
+
+
 class Ran:
     """What ``run`` gives back: the rows (processed as the session would), the row count."""
 
@@ -150,9 +157,7 @@ class _Ready:
         self.types = [column.type.dialect_impl(dialect) for column in returned]
         self.reading = None
         self.table = statement.table.name if statement.is_dml else None
-        values = getattr(statement, "_values", None)
-        self.columns = (frozenset(getattr(c, "key", str(c)) for c in values)
-                        if statement.is_update and values else None)
+        self.columns = columns_set(statement)
 
     def parameters(self, given: dict):
         missing = self.required.difference(given)

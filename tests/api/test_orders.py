@@ -377,6 +377,22 @@ def _statement_word(statement: str) -> str:
     return f"{match.group(1)} {match.group(2)}" if match else words[:30]
 
 
+def _with_statements(session, request):
+    """``request()``'s response and what each of its statements does, in order
+    (``_statement_word``)."""
+    seen = []
+
+    def record(_connection, _cursor, statement, *_args):
+        seen.append(_statement_word(statement))
+
+    connection = session.connection()
+    sa.event.listen(connection, "before_cursor_execute", record)
+    try:
+        return request(), seen
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", record)
+
+
 def test_a_member_s_checkout_runs_a_fixed_list_of_statements(session, shop, place, token_for,
                                                                make_product, stock, backend):
     """A member with a phone and an e-mail orders a product priced for their tier: every
@@ -388,17 +404,7 @@ def test_a_member_s_checkout_runs_a_fixed_list_of_statements(session, shop, plac
     headers, body = token_for(shop.shopper), pickup_body(shop, product=product)
     session.commit()
     session.expunge_all()  # as a request of its own finds them: nothing known yet
-    seen = []
-
-    def record(_connection, _cursor, statement, *_args):
-        seen.append(_statement_word(statement))
-
-    connection = session.connection()
-    sa.event.listen(connection, "before_cursor_execute", record)
-    try:
-        response = place(shop.shopper, body, headers=headers)
-    finally:
-        sa.event.remove(connection, "before_cursor_execute", record)
+    response, seen = _with_statements(session, lambda: place(shop.shopper, body, headers=headers))
     assert response.status_code == 201, response.get_json()
     checkout = seen[seen.index("SELECT users"):seen.index("UPDATE stock") + 1]
     pg = backend == "postgresql"
@@ -423,17 +429,7 @@ def test_the_stock_row_waits_for_nothing_but_the_commit(session, shop, place, st
     product = make_product(price=50000)
     stock(shop.store, product, 5)
     body = pickup_body(shop, product=product)
-    seen = []
-
-    def record(_connection, _cursor, statement, *_args):
-        seen.append(_statement_word(statement))
-
-    connection = session.connection()
-    sa.event.listen(connection, "before_cursor_execute", record)
-    try:
-        response = place(shop.shopper, body, key="flash-1")
-    finally:
-        sa.event.remove(connection, "before_cursor_execute", record)
+    response, seen = _with_statements(session, lambda: place(shop.shopper, body, key="flash-1"))
     assert response.status_code == 201, response.get_json()
     after = seen[seen.index("UPDATE stock") + 1:]
     assert after[0].startswith(("RELEASE", "COMMIT"))  # the commit (a savepoint's, here)

@@ -27,11 +27,7 @@ watch_tables("test-run-tokens", "api_tokens")
 
 
 def _token(session, user) -> ApiToken:
-    token = ApiToken(user_id=user.id, token_hash=f"h-{user.id}",
-                     expires_at=datetime.now(UTC) + timedelta(days=1))
-    session.add(token)
-    session.flush()
-    return token
+    return ApiToken.issue(user, days=1)[0]
 
 
 def test_values_go_in_and_come_back_as_the_column_types_say(session, make_user):
