@@ -37,6 +37,17 @@ def _seconds(name: str, default: float) -> float:
     return seconds
 
 
+def _share(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip() or str(default)
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0 < share <= 1:
+        raise ValueError(f"{name} must be a share above 0 and at most 1, not {value!r}")
+    return share
+
+
 def load_config(instance_path: str) -> dict:
     """The app's settings; every one can be overridden by an environment variable."""
     secure_cookies = os.environ.get("SESSION_COOKIE_SECURE") == "1"
@@ -195,6 +206,11 @@ def load_config(instance_path: str) -> dict:
         #: together (one refresh per moment of a flash sale, not one per order); 0: each
         #: request refreshes its own buyer before it ends
         "CRM_FIGURES_BATCH_SECONDS": _seconds("CRM_FIGURES_BATCH_SECONDS", 0.5),
+        #: ... and spends at most this share of its time refreshing: after a refresh that
+        #: took t, it gathers for t * (1 / share - 1) at least (a long sale of returning
+        #: buyers, whose refreshes read more orders each time, lags the figures by seconds
+        #: instead of taking the checkouts' cores); 1: no limit
+        "CRM_FIGURES_REFRESH_SHARE": _share("CRM_FIGURES_REFRESH_SHARE", 0.1),
         #: sign-in links and reset messages leave from a thread of the worker after the
         #: answer (core.background), so the answer takes as long whether or not an account
         #: exists; "0" sends them in the request (a shell, the tests)
