@@ -5,12 +5,16 @@ SQLite keeps timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff' text, PostgreSQL as time
 each helper builds the expression the session's database understands.
 """
 
+import re
 from functools import lru_cache
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.pool import Pool
 
 from .extensions import db
 from .models import UTCDateTime
@@ -84,12 +88,13 @@ def insert_ignoring_twins(model, names: list[str], select: sa.Select, key: str) 
     return len(db.session.execute(statement).all())
 
 
-def upsert(model, values: dict, key: str) -> None:
+def upsert(model, values: dict, key: str, *, later: bool = False) -> None:
     """INSERT one row into ``model``'s table or, when its ``key`` is taken already, set the
     other values on that row (ON CONFLICT DO UPDATE): no savepoint, no read first. The row
     is then this transaction's until it ends, as if inserted (another transaction that
-    deletes it waits for this one)."""
-    run(_upsert(model.__table__, tuple(values), key, _pg()), values)
+    deletes it waits for this one). ``later``: with the transaction's next statement
+    (``run_later``)."""
+    (run_later if later else run)(_upsert(model.__table__, tuple(values), key, _pg()), values)
 
 
 @lru_cache(maxsize=32)
@@ -152,6 +157,8 @@ class _Ready:
         # whether rows come back is known from the statement: asking the cursor (its
         # description) costs more than the rows
         self.returns_rows = bool(statement.is_select or returned)
+        # what run_later queued can go in its WITH (not in SQL text's)
+        self.takes_later = bool(statement.is_select or statement.is_dml)
         # the returned columns' conversions, taken from the first run's cursor (some
         # depend on the type the database reports)
         self.types = [column.type.dialect_impl(dialect) for column in returned]
@@ -198,35 +205,152 @@ def run(statement, parameters: dict | None = None) -> Ran:
     the session."""
     session = db.session()
     connection = session.connection()
-    dialect = connection.dialect
-    ready = _ready(statement, dialect)
+    ready, values = _prepared(connection, statement, parameters)
+    sql = ready.sql
+    if not ready.takes_later:
+        run_queued(connection)
+    elif later := connection.info.pop(_LATER, None):  # they go first, in this statement
+        sql, values = _with_later(later, ready, values)
+    rows, rowcount = _execute(connection, sql, values, ready)
+    _tell_watchers(session, ready)
+    return Ran(rows, rowcount)
+
+
+def run_later(statement, parameters: dict | None = None) -> None:
+    """Queue a write nothing reads back (no RETURNING) to go with the transaction's next
+    statement: on PostgreSQL it becomes a ``WITH`` part of the next statement ``run`` runs
+    (one round trip for both), or runs before any other statement on the connection (the
+    session's, a flush), before a SAVEPOINT and before the COMMIT; a rollback drops it.
+    Elsewhere (SQLite) it runs at once, as ``run``.
+
+    Its values are checked and converted now (a value its column's type refuses raises
+    here), and the write watchers are told now. Its errors (a constraint) come from the
+    statement it goes with. For writes of a transaction's own new rows, which nothing in
+    the transaction reads before it commits (a checkout's ledger line, its messages)."""
+    session = db.session()
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        run(statement, parameters)
+        return
+    ready, values = _prepared(connection, statement, parameters)
+    if ready.returns_rows or ready.table is None:
+        raise ValueError("run_later: a write that returns nothing")
+    connection.info.setdefault(_LATER, []).append((ready, values))
+    _tell_watchers(session, ready)
+
+
+def run_queued(connection) -> None:
+    """Run the writes ``run_later`` queued on this connection, if any, in one statement
+    (before any other statement, the COMMIT or a SAVEPOINT: see the events below)."""
+    later = connection.info.pop(_LATER, None)
+    if not later:
+        return
+    *first, (ready, values) = later
+    sql = ready.sql
+    if first:
+        sql, values = _with_later(first, ready, values)
+    _execute(connection, sql, values, ready)
+
+
+#: the writes run_later queued on a connection, in its open transaction
+_LATER = "core_sql_later"
+#: ``(ids of the statements queued, id of the statement run)`` -> the SQL run
+_MERGED: dict = {}
+_BIND = re.compile(r"(?<!%)%\((\w+)\)s")
+
+
+def _prepared(connection, statement, parameters):
+    ready = _ready(statement, connection.dialect)
     try:
-        values = ready.parameters(parameters or {})
+        return ready, ready.parameters(parameters or {})
     except Exception as err:  # a value the column's type refuses: SQLAlchemy's StatementError
         connection._handle_dbapi_exception(err, ready.sql, parameters, None, None)
+
+
+def _with_later(later: list, ready: _Ready, values: dict) -> tuple[str, dict]:
+    """The SQL and values of ``ready`` with the queued writes as its first WITH parts
+    (PostgreSQL runs every data-modifying part once, whether or not it is referred to);
+    each part's parameters renamed ``w<i>_<name>``."""
+    key = (tuple(id(queued) for queued, _ in later), id(ready))
+    sql = _MERGED.get(key)
+    if sql is None:
+        parts = [f"w{i} AS ({_BIND.sub(lambda m, i=i: f'%(w{i}_{m[1]})s', queued.sql)})"
+                 for i, (queued, _) in enumerate(later)]
+        main = ready.sql.lstrip()
+        head = re.match(r"WITH(\s+RECURSIVE)?\s+", main, re.IGNORECASE)
+        if head:
+            sql = f"{head[0]}{', '.join(parts)}, {main[head.end():]}"
+        else:
+            sql = f"WITH {', '.join(parts)} {main}"
+        if len(_MERGED) >= _READY_AT_MOST:
+            _MERGED.clear()
+        _MERGED[key] = sql
+    values = dict(values)
+    for i, (_, queued_values) in enumerate(later):
+        values.update({f"w{i}_{name}": value for name, value in queued_values.items()})
+    return sql, values
+
+
+def _execute(connection, sql: str, values, ready: _Ready) -> tuple[list, int]:
+    dialect = connection.dialect
     cursor = connection.connection.cursor()
     try:
         if connection.dispatch.before_cursor_execute:
             connection.dispatch.before_cursor_execute(
-                connection, cursor, ready.sql, values, None, False)
+                connection, cursor, sql, values, None, False)
         try:
-            cursor.execute(ready.sql, values)
+            cursor.execute(sql, values)
             rows = cursor.fetchall() if ready.returns_rows else []
             if ready.reading is None and ready.returns_rows:
                 ready.reading = [(i, convert) for i, (kind, described) in enumerate(
                     zip(ready.types, cursor.description, strict=True))
                     if (convert := kind.result_processor(dialect, described[1]))]
         except dialect.loaded_dbapi.Error as err:
-            connection._handle_dbapi_exception(err, ready.sql, values, cursor, None)
+            connection._handle_dbapi_exception(err, sql, values, cursor, None)
         rowcount = cursor.rowcount
     finally:
         cursor.close()
     if ready.reading and rows:
         rows = [_read(row, ready.reading) for row in rows]
+    return rows, rowcount
+
+
+def _tell_watchers(session, ready: _Ready) -> None:
     if ready.table is not None:
         for watcher in _WRITE_WATCHERS:
             watcher(session, ready.table, ready.columns)
-    return Ran(rows, rowcount)
+
+
+# the queued writes go before any other statement on their connection (the session's, a
+# flush, SQL text), before its COMMIT and before a SAVEPOINT; a rollback drops them
+@event.listens_for(Engine, "before_execute")
+def _before_statement(connection, *_args):
+    run_queued(connection)
+
+
+@event.listens_for(Engine, "commit")
+def _before_commit(connection):
+    run_queued(connection)
+
+
+@event.listens_for(Engine, "savepoint")
+def _before_savepoint(connection, _name):
+    run_queued(connection)
+
+
+@event.listens_for(Engine, "rollback")
+def _rolled_back(connection):
+    connection.info.pop(_LATER, None)
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _rolled_back_to_savepoint(connection, _name, _context):
+    connection.info.pop(_LATER, None)  # those before it ran when it was made
+
+
+@event.listens_for(Pool, "reset")
+def _given_back(_dbapi_connection, record, _reset_state):
+    record.info.pop(_LATER, None)
 
 
 def columns_of(*models) -> list[sa.Column]:
@@ -307,27 +431,10 @@ def insert_loaded(objects: list, **computed) -> None:
     """
     if not objects:
         return
-    mapper = sa.inspect(type(objects[0]))
-    table = mapper.local_table
-    columns = _attribute_of_column(mapper)
-    for column, default in _client_defaults(table):
-        if column not in computed:
-            attribute = columns[column]
-            for obj in objects:
-                if attribute not in obj.__dict__:
-                    obj.__dict__[attribute] = default()
-    given = objects[0].__dict__
-    names = tuple(column for column, attribute in columns.items()
-                  if attribute in given and column not in computed)
-    bound = tuple(column for column, attribute in columns.items() if attribute in given)
+    table, columns, names, values = _insert_values(objects, computed)
     if any(callable(value) for value in computed.values()) and len(objects) != 1:
         raise ValueError("a column made of the new key is written one row at a time")
-    statement = _insert_returning(table, names, len(objects), _pg(), **computed)
-    if len(objects) == 1:
-        values = {name: given[columns[name]] for name in bound}
-    else:
-        values = {f"{name}_{i}": o.__dict__[columns[name]]
-                  for i, o in enumerate(objects) for name in bound}
+    statement = _insert_returning(table, names, len(objects), _pg(), True, **computed)
     rows = run(statement, values).rows
     if len(rows) > 1:  # the keys come in the order of the rows given
         rows.sort(key=lambda row: row[0])
@@ -343,6 +450,44 @@ def insert_loaded(objects: list, **computed) -> None:
     # what a flush does once its INSERTs ran: the objects become persistent, their values
     # as written, and new in this transaction (a rollback takes them out of the session)
     session._register_persistent({sa.inspect(obj) for obj in objects})
+
+
+def insert_later(objects: list, **computed) -> None:
+    """INSERT new objects of one model as ``insert_loaded`` does (``computed`` SQL
+    expressions only), but by ``run_later``: with the transaction's next statement, nothing
+    read back. The objects stay out of the session, without their keys: for rows the
+    transaction writes and does not read again (a new order's messages)."""
+    if not objects:
+        return
+    if any(callable(value) for value in computed.values()):
+        raise ValueError("insert_later: a column made of the new key needs insert_loaded")
+    table, _, names, values = _insert_values(objects, computed)
+    run_later(_insert_returning(table, names, len(objects), _pg(), False, **computed), values)
+
+
+def _insert_values(objects: list, computed: dict) -> tuple:
+    """The table, its columns' attributes, the columns given and the values bound of an
+    INSERT of ``objects`` (their columns' Python defaults set on them first, as a flush
+    does)."""
+    mapper = sa.inspect(type(objects[0]))
+    table = mapper.local_table
+    columns = _attribute_of_column(mapper)
+    for column, default in _client_defaults(table):
+        if column not in computed:
+            attribute = columns[column]
+            for obj in objects:
+                if attribute not in obj.__dict__:
+                    obj.__dict__[attribute] = default()
+    given = objects[0].__dict__
+    names = tuple(column for column, attribute in columns.items()
+                  if attribute in given and column not in computed)
+    bound = tuple(column for column, attribute in columns.items() if attribute in given)
+    if len(objects) == 1:
+        values = {name: given[columns[name]] for name in bound}
+    else:
+        values = {f"{name}_{i}": o.__dict__[columns[name]]
+                  for i, o in enumerate(objects) for name in bound}
+    return table, columns, names, values
 
 
 @lru_cache(maxsize=64)
@@ -368,17 +513,19 @@ def _client_defaults(table: sa.Table) -> tuple:
 
 @lru_cache(maxsize=64)
 def _insert_returning(table: sa.Table, names: tuple[str, ...], rows: int, pg: bool,
-                      **computed) -> sa.Insert:
+                      returns: bool, **computed) -> sa.Insert:
     """``INSERT INTO table (names) ... RETURNING`` the key first, then the other columns
-    the database fills, the values bound by name (``name``, or ``name_i`` for the row ``i``
-    of several; ``computed``: columns given as SQL expressions instead, each row's own, or
-    as functions of the new key), built once per shape and database."""
+    the database fills (nothing returned without ``returns``), the values bound by name
+    (``name``, or ``name_i`` for the row ``i`` of several; ``computed``: columns given as
+    SQL expressions instead, each row's own, or as functions of the new key), built once
+    per shape and database."""
     returning = _returned(table, names, computed)
     keyed = {name: value for name, value in computed.items() if callable(value)}
     if not keyed:
         each = [_row_values(table, names, computed, None if rows == 1 else i)
                 for i in range(rows)]
-        return sa.insert(table).values(each[0] if rows == 1 else each).returning(*returning)
+        insert = sa.insert(table).values(each[0] if rows == 1 else each)
+        return insert.returning(*returning) if returns else insert
     values = _row_values(table, names, computed, None)
     [key] = table.primary_key.columns
     new_key = sa.select(_next_key(table, key, pg).label(key.key)).subquery("new_key")

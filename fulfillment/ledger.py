@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from core.cache import mark_changed
 from core.clock import utcnow
 from core.extensions import db
-from core.sql import run
+from core.sql import run_later
 
 from .models import Stock, StockMovement
 
@@ -25,12 +25,12 @@ def record_movement(center_id: int, product_id: int, kind: str, *, on_hand: int 
                     fulfillment_id: int | None = None, lot_id: int | None = None,
                     reason: str | None = None) -> None:
     """Append one movement (a plain INSERT, built once: the hot path of every checkout goes
-    through it).
+    through it), written with the transaction's next statement (``run_later``).
 
     Every change of what a center holds records one, so the pages cached by the "stock"
     namespace move on with it (after the commit)."""
     mark_changed(db.session, "stock")
-    run(_MOVEMENT, dict(
+    run_later(_MOVEMENT, dict(
         center_id=center_id, product_id=product_id, kind=kind, on_hand_delta=on_hand,
         reserved_delta=reserved, actor_id=actor_id, fulfillment_id=fulfillment_id, lot_id=lot_id,
         reason=(reason or None) and reason[:200], created_at=utcnow()))

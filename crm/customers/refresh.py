@@ -57,7 +57,7 @@ def mark(user_id: int) -> None:
         return
     # Re-armed by every order, never skipped: a refresh that read the mark before this
     # order commits leaves it (its ``since`` moved on), and the next one counts this order.
-    upsert(FiguresDue, {"user_id": user_id, "since": utcnow()}, "user_id")
+    upsert(FiguresDue, {"user_id": user_id, "since": utcnow()}, "user_id", later=True)
     if not current_app.config.get("CRM_FIGURES_AFTER_REQUEST", True):
         return
     info = db.session.info

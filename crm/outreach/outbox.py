@@ -23,7 +23,7 @@ from core.messaging import DeliveryError, send_email, send_sms
 from core.metrics import OUTBOX as OUTBOX_METRIC
 from core.metrics import count_on_commit
 from core.models import User
-from core.sql import insert_loaded
+from core.sql import insert_later
 from crm.customers.models import Customer
 from crm.customers.services import customer_for_user
 from storefront.models import Order
@@ -88,10 +88,12 @@ def enqueue_fresh(messages: list[dict]) -> list[OutboxMessage]:
     """Put messages about something made in this very transaction (a new order: their keys
     cannot have been used) in the outbox, each to its ``user_id``'s customer: one INSERT that
     looks the customers up itself, whatever the number of messages (a checkout's SMS and
-    e-mail). Items are ``enqueue``'s arguments (no ``customer_id``: the INSERT finds it);
-    returns the messages; the unique ``dedupe_key`` still stands guard."""
+    e-mail), written with the transaction's next statement (``insert_later``). Items are
+    ``enqueue``'s arguments (no ``customer_id``: the INSERT finds it); returns the messages,
+    not the session's (nothing is read back); the unique ``dedupe_key`` still stands
+    guard."""
     made = [_message(**message) for message in messages]
-    insert_loaded(made, customer_id=_customer_of_user())
+    insert_later(made, customer_id=_customer_of_user())
     return made
 
 

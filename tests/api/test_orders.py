@@ -371,10 +371,28 @@ def _statement_word(statement: str) -> str:
     """'INSERT orders', 'SELECT products', 'SET LOCAL lock_timeout': what a statement does and
     to which table (a SELECT by its first table)."""
     words = " ".join(statement.split())
+    if words.startswith("WITH w0 AS ("):  # writes core.sql.run_later queued, in front
+        parts, depth, start, end = [], 0, 0, 0
+        for end, char in enumerate(words):
+            if char == "(":
+                depth += 1
+                start = end + 1 if depth == 1 else start
+            elif char == ")":
+                depth -= 1
+                if depth == 0:
+                    parts.append(words[start:end])
+                    if not words.startswith(", w", end + 1):
+                        break
+        return " + ".join(_statement_word(part) for part in [*parts, words[end + 2:]])
     if words.startswith("SELECT"):
         return "SELECT " + re.search(r"FROM (\w+)", words).group(1)
     match = re.match(r"(INSERT|UPDATE|DELETE|SET LOCAL)(?: INTO| FROM)? (\w+)", words)
     return f"{match.group(1)} {match.group(2)}" if match else words[:30]
+
+
+def _locking(seen: list[str]) -> int:
+    """Where the stock row's UPDATE is (alone, or with the writes that ride with it)."""
+    return next(i for i, words in enumerate(seen) if words.endswith("UPDATE stock"))
 
 
 def _with_statements(session, request):
@@ -406,7 +424,7 @@ def test_a_member_s_checkout_runs_a_fixed_list_of_statements(session, shop, plac
     session.expunge_all()  # as a request of its own finds them: nothing known yet
     response, seen = _with_statements(session, lambda: place(shop.shopper, body, headers=headers))
     assert response.status_code == 201, response.get_json()
-    checkout = seen[seen.index("SELECT users"):seen.index("UPDATE stock") + 1]
+    checkout = seen[seen.index("SELECT users"):_locking(seen) + 1]
     pg = backend == "postgresql"
     assert checkout == [
         "SELECT users", *(["SET LOCAL lock_timeout"] if pg else []),
@@ -414,8 +432,11 @@ def test_a_member_s_checkout_runs_a_fixed_list_of_statements(session, shop, plac
         "SELECT memberships",
         "SELECT tiers", "SELECT member_prices",  # the tier's rounding, its prices: once
         "INSERT orders", "INSERT order_lines", "INSERT fulfillments", "INSERT fulfillment_lines",
-        "INSERT crm_figures_due", "INSERT outbox_messages",
-        "SELECT lots", "INSERT stock_movements", "UPDATE stock"]
+        # on PostgreSQL the writes nothing reads back ride with the next statement
+        *(["INSERT crm_figures_due + INSERT outbox_messages + SELECT lots",
+           "INSERT stock_movements + UPDATE stock"] if pg else
+          ["INSERT crm_figures_due", "INSERT outbox_messages",
+           "SELECT lots", "INSERT stock_movements", "UPDATE stock"])]
     order = session.execute(sa.select(Order).where(
         Order.public_id == response.get_json()["id"])).scalar_one()
     assert order.number.endswith(f"-{order.id:04d}") and order.total_amount == 45000
@@ -431,9 +452,9 @@ def test_the_stock_row_waits_for_nothing_but_the_commit(session, shop, place, st
     body = pickup_body(shop, product=product)
     response, seen = _with_statements(session, lambda: place(shop.shopper, body, key="flash-1"))
     assert response.status_code == 201, response.get_json()
-    after = seen[seen.index("UPDATE stock") + 1:]
+    after = seen[_locking(seen) + 1:]
     assert after[0].startswith(("RELEASE", "COMMIT"))  # the commit (a savepoint's, here)
-    assert seen.index("UPDATE idempotency_keys") < seen.index("UPDATE stock")
+    assert seen.index("UPDATE idempotency_keys") < _locking(seen)
     answer = response.get_json()
     assert answer["fulfillment"]["status"] == "reserved" and answer["lines"][0]["quantity"] == 1
     assert session.execute(sa.select(Stock.reserved).where(

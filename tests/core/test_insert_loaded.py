@@ -93,18 +93,21 @@ def test_the_pages_watching_the_table_move_on(session, app, make_user, make_cent
 def test_a_column_computed_in_sql_comes_back_too(session, make_user):
     """Two messages, to a customer and to a user without a profile yet, by one INSERT each
     finding its customer: one statement, on both databases."""
+    from crm.customers.models import Customer
     from crm.customers.services import ensure_customer
-    from crm.outreach.outbox import enqueue_fresh
+    from crm.outreach.models import OutboxMessage
 
     known, stranger = make_user(), make_user()
     customer = ensure_customer(known)
     session.flush()
     seen, stop = _statements(session)
     try:
-        made = enqueue_fresh([
-            dict(channel="email", kind="order_confirmed", subject="s", body="b",
-                 user_id=user.id, to=user.email, dedupe_key=f"test:{user.id}")
-            for user in (known, stranger)])
+        made = [OutboxMessage(channel="email", kind="order_confirmed", purpose="service",
+                              subject="s", body="b",
+                              user_id=user.id, to=user.email, dedupe_key=f"test:{user.id}")
+                for user in (known, stranger)]
+        insert_loaded(made, customer_id=sa.select(Customer.id).where(
+            Customer.user_id == sa.bindparam("user_id")).scalar_subquery())
     finally:
         stop()
     assert len(seen) == 1

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from core.cache import version, watch_tables
 from core.models import ApiToken, User
-from core.sql import columns_of, load, run
+from core.sql import columns_of, load, run, run_later
 
 _STAMP = sa.update(ApiToken.__table__).where(
     ApiToken.__table__.c.id == sa.bindparam("token")).values(expires_at=sa.bindparam("at"))
@@ -197,3 +197,124 @@ def test_an_object_a_commit_expired_is_read_from_the_row(session, make_user):
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
     assert len([s for s in seen if "users" in s]) == 1  # no refresh of its own
+
+
+# --- run_later: a write that goes with the transaction's next statement ------------------------
+
+_USER_LATER = sa.insert(User.__table__).values(
+    email=sa.bindparam("email"), name=sa.bindparam("name"), role=sa.bindparam("role"),
+    password_hash=sa.bindparam("hash"), active=True, created_at=sa.bindparam("at"))
+
+
+def _someone(email: str) -> dict:
+    return {"email": email, "name": "later", "role": "customer", "hash": "x",
+            "at": datetime.now(UTC)}
+
+
+def _users(session, *emails) -> int:
+    return session.execute(sa.select(sa.func.count()).select_from(User).where(
+        User.email.in_(emails))).scalar_one()
+
+
+def _statements(session):
+    seen = []
+
+    def record(_connection, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    return seen, lambda: sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_later_write_rides_with_the_next_statement_on_postgresql(session, make_user):
+    token = _token(session, make_user())
+    seen, stop = _statements(session)
+    try:
+        run_later(_USER_LATER, _someone("first.later@example.com"))
+        run_later(_USER_LATER, _someone("second.later@example.com"))
+        [(token_id, _)] = run(_TOKEN, {"token": token.id}).rows
+    finally:
+        stop()
+    assert token_id == token.id  # the statement's own rows, unchanged
+    if session.get_bind().dialect.name == "postgresql":
+        [statement] = seen  # one round trip for the three
+        assert statement.startswith("WITH w0 AS (INSERT INTO users")
+        assert "w1 AS (INSERT INTO users" in statement
+    else:  # SQLite: each at once
+        assert [s.split()[0] for s in seen] == ["INSERT", "INSERT", "SELECT"]
+    assert _users(session, "first.later@example.com", "second.later@example.com") == 2
+
+
+def test_a_later_write_goes_before_the_session_s_next_statement_and_the_commit(
+        session, make_user):
+    run_later(_USER_LATER, _someone("seen.later@example.com"))
+    assert _users(session, "seen.later@example.com") == 1  # the session's query sees it
+    run_later(_USER_LATER, _someone("kept.later@example.com"))
+    session.commit()  # nothing ran after it but the commit
+    session.close()
+    assert _users(session, "kept.later@example.com") == 1
+
+
+def test_a_rollback_drops_a_later_write(session, make_user):
+    run_later(_USER_LATER, _someone("dropped.later@example.com"))
+    session.rollback()
+    seen, stop = _statements(session)
+    try:
+        assert _users(session, "dropped.later@example.com") == 0
+    finally:
+        stop()
+    assert not any("INSERT" in statement for statement in seen)
+
+
+def test_a_savepoint_keeps_what_was_queued_before_it_and_drops_what_came_after(session):
+    run_later(_USER_LATER, _someone("before.savepoint@example.com"))
+    savepoint = session.begin_nested()
+    run_later(_USER_LATER, _someone("inside.savepoint@example.com"))
+    savepoint.rollback()
+    session.commit()
+    assert _users(session, "before.savepoint@example.com") == 1
+    assert _users(session, "inside.savepoint@example.com") == 0
+
+
+def test_a_later_write_s_error_comes_with_the_statement_it_rides(session, make_user):
+    taken = make_user()
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        run_later(_USER_LATER, _someone(taken.email))  # the e-mail is taken
+        with pytest.raises(sa.exc.IntegrityError):
+            run(_TOKEN, {"token": 0})
+    else:  # SQLite: at once
+        with pytest.raises(sa.exc.IntegrityError):
+            run_later(_USER_LATER, _someone(taken.email))
+    session.rollback()
+    assert _users(session, taken.email) == 1
+
+
+def test_a_later_write_refuses_a_value_at_once_and_a_statement_that_reads(session):
+    with pytest.raises(sa.exc.StatementError):
+        run_later(_USER_LATER, dict(_someone("naive.later@example.com"),
+                                    at=datetime(2026, 12, 6, 9, 30)))
+    if session.get_bind().dialect.name == "postgresql":
+        with pytest.raises(ValueError, match="returns nothing"):
+            run_later(_TOKEN, {"token": 0})
+
+
+def test_new_messages_go_in_with_the_next_statement_each_to_its_customer(session, make_user):
+    """``insert_later`` through the outbox: a customer's message and a stranger's, their
+    customer found by the INSERT itself."""
+    from crm.customers.services import ensure_customer
+    from crm.outreach.models import OutboxMessage
+    from crm.outreach.outbox import enqueue_fresh
+
+    known, stranger = make_user(), make_user()
+    customer = ensure_customer(known)
+    session.flush()
+    enqueue_fresh([dict(channel="email", kind="order_confirmed", subject="s", body="b",
+                        user_id=user.id, to=user.email, dedupe_key=f"later:{user.id}")
+                   for user in (known, stranger)])
+    session.commit()
+    assert dict(session.execute(
+        sa.select(OutboxMessage.user_id, OutboxMessage.customer_id)
+        .where(OutboxMessage.dedupe_key.like("later:%"))).all()) == {
+        known.id: customer.id, stranger.id: None}
