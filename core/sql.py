@@ -438,13 +438,65 @@ def insert_loaded(objects: list, **computed) -> None:
     rows = run(statement, values).rows
     if len(rows) > 1:  # the keys come in the order of the rows given
         rows.sort(key=lambda row: row[0])
+    _as_inserted(objects, rows, table, columns, names, computed)
+
+
+def insert_family(parent, children: list, key: str, **computed) -> None:
+    """INSERT a new object and its new children (objects of one other model, every one with
+    the same attributes set, whose column ``key`` refers to the parent's key, set by the
+    INSERT), as ``insert_loaded`` does for each (``computed``: the parent's), by one
+    statement on PostgreSQL: the parent's INSERT in a WITH, the children's taking its key,
+    both returning their rows. Elsewhere, two INSERTs."""
+    if not children or not _pg():
+        insert_loaded([parent], **computed)
+        attribute = _attribute_of_column(sa.inspect(type(children[0])))[key] if children else None
+        for child in children:
+            child.__dict__[attribute] = sa.inspect(parent).identity[0]
+        insert_loaded(children)
+        return
+    table, columns, names, values = _insert_values([parent], computed)
+    c_table, c_columns, c_names, c_values = _insert_values(children, {}, numbered=True,
+                                                           leaving=key)
+    statement = _family(table, names, c_table, c_names, key, len(children), **computed)
+    rows = run(statement, {**values, **c_values}).rows
+    session = db.session()
+    for watcher in _WRITE_WATCHERS:  # (the statement is a SELECT: run told them nothing)
+        watcher(session, table.name, None)
+        watcher(session, c_table.name, None)
+    at = len(_returned(table, names, computed))
+    rows.sort(key=lambda row: row[at])  # the children's keys come in the order given
+    _as_inserted([parent], rows[:1], table, columns, names, computed, upto=at)
+    for child in children:
+        child.__dict__[c_columns[key]] = sa.inspect(parent).identity[0]
+    _as_inserted(children, [row[at:] for row in rows], c_table, c_columns, c_names + (key,), {})
+
+
+@lru_cache(maxsize=16)
+def _family(table: sa.Table, names: tuple, c_table: sa.Table, c_names: tuple, key: str,
+            rows: int, **computed) -> sa.Select:
+    """``WITH parent AS (INSERT ... RETURNING), children AS (INSERT ... SELECT parent's key,
+    each row's values ... RETURNING) SELECT`` both (a row a child), built once per shape."""
+    parent = _insert_returning(table, names, 1, True, True, **computed).cte("parent")
+    [parent_key] = table.primary_key.columns
+    each = [sa.select(parent.c[parent_key.key].label(key),
+                      *_row_values(c_table, c_names, {}, i).values()) for i in range(rows)]
+    children = (sa.insert(c_table)
+                .from_select([key, *c_names], each[0] if rows == 1 else sa.union_all(*each))
+                .returning(*_returned(c_table, c_names + (key,), {})).cte("children"))
+    return sa.select(*parent.c, *children.c).select_from(parent.join(children, sa.true()))
+
+
+def _as_inserted(objects: list, rows: list, table: sa.Table, columns: dict, names: tuple,
+                 computed: dict, upto: int | None = None) -> None:
+    """The objects INSERTed, as the session's: what the database filled taken from the rows
+    returned (``upto`` columns of each), every other column not given known as NULL."""
     filled = [columns[column.key] for column in _returned(table, names, computed)]
     # a column neither given nor filled by a default is NULL: known without reading it back
     empty = {columns[column.key]: None for column in table.c
              if column.key not in names and columns[column.key] not in filled}
     for obj, row in zip(objects, rows, strict=True):
         obj.__dict__.update(empty)
-        obj.__dict__.update(zip(filled, row, strict=True))
+        obj.__dict__.update(zip(filled, row[:upto], strict=True))
     session = db.session()
     session.add_all(objects)
     # what a flush does once its INSERTs ran: the objects become persistent, their values
@@ -465,10 +517,12 @@ def insert_later(objects: list, **computed) -> None:
     run_later(_insert_returning(table, names, len(objects), _pg(), False, **computed), values)
 
 
-def _insert_values(objects: list, computed: dict) -> tuple:
+def _insert_values(objects: list, computed: dict, *, numbered: bool = False,
+                   leaving: str | None = None) -> tuple:
     """The table, its columns' attributes, the columns given and the values bound of an
     INSERT of ``objects`` (their columns' Python defaults set on them first, as a flush
-    does)."""
+    does); ``numbered``: named ``name_i`` even for one object; ``leaving``: a column left
+    to the statement."""
     mapper = sa.inspect(type(objects[0]))
     table = mapper.local_table
     columns = _attribute_of_column(mapper)
@@ -480,9 +534,10 @@ def _insert_values(objects: list, computed: dict) -> tuple:
                     obj.__dict__[attribute] = default()
     given = objects[0].__dict__
     names = tuple(column for column, attribute in columns.items()
-                  if attribute in given and column not in computed)
-    bound = tuple(column for column, attribute in columns.items() if attribute in given)
-    if len(objects) == 1:
+                  if attribute in given and column not in computed and column != leaving)
+    bound = tuple(column for column, attribute in columns.items()
+                  if attribute in given and column != leaving)
+    if len(objects) == 1 and not numbered:
         values = {name: given[columns[name]] for name in bound}
     else:
         values = {f"{name}_{i}": o.__dict__[columns[name]]

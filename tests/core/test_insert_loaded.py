@@ -23,6 +23,11 @@ def _new_order(user, center, product, note=None):
     return write_order(order, [line])
 
 
+def _family(session) -> int:
+    """The statements an order and its lines take: one on PostgreSQL (``insert_family``)."""
+    return 1 if session.get_bind().dialect.name == "postgresql" else 2
+
+
 def _statements(session):
     seen = []
 
@@ -38,7 +43,7 @@ def test_the_rows_come_back_as_loaded_objects(session, make_user, make_center, m
     seen, stop = _statements(session)
     try:
         order = _new_order(user, center, product)
-        assert len(seen) == 2  # the order and its line; nothing else
+        assert len(seen) == _family(session)  # the order and its line; nothing else
         # the column defaults a flush would apply, read back from the row
         assert order.id and order.public_id and order.created_at.tzinfo is not None
         assert order.channel == "web" and order.paid_amount == 0 and order.disputed is False
@@ -47,7 +52,7 @@ def test_the_rows_come_back_as_loaded_objects(session, make_user, make_center, m
         assert not session.new and not session.dirty and order in session
         assert sa.inspect(order).persistent and sa.inspect(line).persistent
         session.flush()
-        assert len(seen) == 2  # nothing was left to flush, nothing was loaded again
+        assert len(seen) == _family(session)  # nothing left to flush, nothing loaded again
     finally:
         stop()
     row = session.execute(sa.select(Order.public_id, Order.total_amount, OrderLine.sku)
@@ -134,7 +139,7 @@ def test_an_order_is_numbered_in_its_insert_by_the_shop_s_day(session, clock, ma
         order = _new_order(user, center, product)
     finally:
         stop()
-    assert len(seen) == 2  # the order, numbered, and its line
+    assert len(seen) == _family(session)  # the order, numbered, and its line
     assert order.number == f"SH-20270210-{order.id:04d}"
     session.expire_all()
     assert session.get(Order, order.id).number == order.number
@@ -152,3 +157,31 @@ def test_a_column_made_of_the_new_key_is_written_one_row_at_a_time(session, make
             for n in (1, 2)]
     with pytest.raises(ValueError):
         insert_loaded(rows, token_hash=lambda key: sa.cast(key, sa.String))
+
+
+def test_children_come_back_each_with_its_own_row(session, make_user, make_center,
+                                                   make_product):
+    """Three lines of one order, in one statement on PostgreSQL: each object gets the row
+    written from it (its key, its order's), in the order given."""
+    user, center = make_user(), make_center()
+    products = [make_product() for _ in range(3)]
+    order = Order(user_id=user.id, status=OrderStatus.CONFIRMED, subtotal_amount=600,
+                  total_amount=600, payment_method="pay_at_pickup",
+                  fulfillment_method="pickup", center_id=center.id)
+    lines = [OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
+                       quantity=n, unit_price_amount=100, line_total_amount=100 * n,
+                       member_price=False, price_tier=None)
+             for n, p in enumerate(products, start=1)]
+    seen, stop = _statements(session)
+    try:
+        write_order(order, lines)
+    finally:
+        stop()
+    assert len(seen) == _family(session)
+    assert [line.id for line in lines] == sorted(line.id for line in lines)
+    assert all(line.order_id == order.id and line in session for line in lines)
+    session.expire_all()
+    assert [(line.id, line.sku, line.quantity) for line in session.execute(
+        sa.select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
+    ).scalars()] == [(line_id, p.sku, n) for line_id, p, n in zip(
+        [line.id for line in lines], products, (1, 2, 3), strict=True)]
