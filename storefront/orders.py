@@ -37,6 +37,7 @@ from .labels import status_word
 from .loyalty import points as points_ledger
 from .loyalty import tiers
 from .loyalty.membership import membership_of
+from .loyalty.models import Membership
 from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
 from .payments.records import lock_order, log_event, paid_total, refundable, refunded_quantities
 from .payments.refunds import refund_order
@@ -101,19 +102,23 @@ def _active_products() -> sa.Select:
                                     Product.active.is_(True))
 
 
-def _products_at(requested: list[dict], center_id: int) -> tuple[dict[str, Product] | None,
-                                                                 Center | None]:
-    """A pickup's active products (by SKU) and its store, by one read; ``(None, None)`` when
-    it finds no row (an unknown store or no product: the caller reads them apart, to say
-    which)."""
+#: what ``_products_at`` gives when it has not read the shopper's membership
+_UNREAD = object()
+
+
+def _products_at(requested: list[dict], center_id: int, user: User) -> tuple:
+    """A pickup's active products (by SKU), its store and the shopper's open membership
+    (or None), by one read; ``(None, None, _UNREAD)`` when it finds no row (an unknown store
+    or no product: the caller reads them apart, to say which)."""
     skus = sorted({ln["sku"] for ln in requested})
     if len(skus) > _PICKUP_READ_SKUS:
-        return None, None
+        return None, None, _UNREAD
     rows = load(_products_and_center(len(skus)), {
-        **{f"sku_{i}": sku for i, sku in enumerate(skus)}, "center": center_id}, Product, Center)
+        **{f"sku_{i}": sku for i, sku in enumerate(skus)}, "center": center_id,
+        "user": user.id}, Product, Center, Membership)
     if not rows:
-        return None, None
-    return {product.sku: product for product, _ in rows}, rows[0][1]
+        return None, None, _UNREAD
+    return {product.sku: product for product, _, _ in rows}, rows[0][1], rows[0][2]
 
 
 #: a pickup of more products than this reads them and the store apart
@@ -122,10 +127,14 @@ _PICKUP_READ_SKUS = 8
 
 @lru_cache(maxsize=_PICKUP_READ_SKUS)
 def _products_and_center(skus: int) -> sa.Select:
-    """The active products of ``skus`` SKUs (``sku_0``, ``sku_1``...) with one store beside
-    each, built once per number of SKUs: run on the driver, which takes no list."""
-    return (sa.select(*columns_of(Product, Center))
+    """The active products of ``skus`` SKUs (``sku_0``, ``sku_1``...) with one store and the
+    user's open membership (at most one: a unique index) beside each, built once per
+    number of SKUs: run on the driver, which takes no list."""
+    return (sa.select(*columns_of(Product, Center, Membership))
+            .select_from(Product)
             .join(Center, Center.id == sa.bindparam("center"))
+            .outerjoin(Membership, sa.and_(Membership.user_id == sa.bindparam("user"),
+                                           Membership.closed_at.is_(None)))
             .where(Product.sku.in_([sa.bindparam(f"sku_{i}") for i in range(skus)]),
                    Product.active.is_(True)))
 
@@ -173,8 +182,8 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     if payment_method == PaymentMethod.STRIPE and not current_app.config.get("STRIPE_SECRET_KEY"):
         raise PaymentsUnavailable()
 
-    products, center = (_products_at(lines, fulfillment["center_id"])
-                        if method == Method.PICKUP else (None, None))
+    products, center, membership = (_products_at(lines, fulfillment["center_id"], user)
+                                    if method == Method.PICKUP else (None, None, _UNREAD))
     items = resolve_lines(lines, products)
     pairs = [(p.id, q) for p, q in items]
     address = divisions.canonical(fulfillment["address"]) if fulfillment.get("address") else None
@@ -200,7 +209,8 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
             raise
         contact_name, contact_phone = address["name"], address["phone"]
 
-    membership = membership_of(user)
+    if membership is _UNREAD:
+        membership = membership_of(user)
     is_member = membership is not None
     tier_prices, set_for_tier = tiers.prices_for_member([p for p, _ in items],
                                                         is_member and membership.tier)

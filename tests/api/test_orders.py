@@ -428,8 +428,7 @@ def test_a_member_s_checkout_runs_a_fixed_list_of_statements(session, shop, plac
     pg = backend == "postgresql"
     assert checkout == [
         "SELECT users", *(["SET LOCAL lock_timeout"] if pg else []),
-        "SELECT products",  # with the store chosen for pickup
-        "SELECT memberships",
+        "SELECT products",  # with the store chosen for pickup and the open membership
         "SELECT tiers", "SELECT member_prices",  # the tier's rounding, its prices: once
         # on PostgreSQL a row and its children are one statement, and the writes nothing
         # reads back ride with the next statement
