@@ -254,7 +254,7 @@ def run_queued(connection) -> None:
 
 #: the writes run_later queued on a connection, in its open transaction
 _LATER = "core_sql_later"
-#: ``(ids of the statements queued, id of the statement run)`` -> the SQL run
+#: ``(the SQL of the statements queued, the SQL of the statement run)`` -> the SQL run
 _MERGED: dict = {}
 _BIND = re.compile(r"(?<!%)%\((\w+)\)s")
 
@@ -271,7 +271,7 @@ def _with_later(later: list, ready: _Ready, values: dict) -> tuple[str, dict]:
     """The SQL and values of ``ready`` with the queued writes as its first WITH parts
     (PostgreSQL runs every data-modifying part once, whether or not it is referred to);
     each part's parameters renamed ``w<i>_<name>``."""
-    key = (tuple(id(queued) for queued, _ in later), id(ready))
+    key = (tuple(queued.sql for queued, _ in later), ready.sql)
     sql = _MERGED.get(key)
     if sql is None:
         parts = [f"w{i} AS ({_BIND.sub(lambda m, i=i: f'%(w{i}_{m[1]})s', queued.sql)})"
@@ -471,7 +471,7 @@ def insert_family(parent, children: list, key: str, **computed) -> None:
     _as_inserted(children, [row[at:] for row in rows], c_table, c_columns, c_names + (key,), {})
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def _family(table: sa.Table, names: tuple, c_table: sa.Table, c_names: tuple, key: str,
             rows: int, **computed) -> sa.Select:
     """``WITH parent AS (INSERT ... RETURNING), children AS (INSERT ... SELECT parent's key,
