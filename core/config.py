@@ -26,23 +26,24 @@ def _whole_number(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
 
 
-def _seconds(name: str, default: float) -> float:
+def _number(name: str, default: float) -> tuple[float, str]:
+    """The setting as a number (-1 when it is not one), and as given."""
     value = os.environ.get(name, "").strip() or str(default)
     try:
-        seconds = float(value)
+        return float(value), value
     except ValueError:
-        seconds = -1.0
+        return -1.0, value
+
+
+def _seconds(name: str, default: float) -> float:
+    seconds, value = _number(name, default)
     if not 0 <= seconds <= 3600:
         raise ValueError(f"{name} must be a number of seconds from 0 to 3600, not {value!r}")
     return seconds
 
 
 def _share(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip() or str(default)
-    try:
-        share = float(value)
-    except ValueError:
-        share = -1.0
+    share, value = _number(name, default)
     if not 0 < share <= 1:
         raise ValueError(f"{name} must be a share above 0 and at most 1, not {value!r}")
     return share
