@@ -322,7 +322,8 @@ def _tell_watchers(session, ready: _Ready) -> None:
 
 
 # the queued writes go before any other statement on their connection (the session's, a
-# flush, SQL text), before its COMMIT and before a SAVEPOINT; a rollback drops them
+# flush, SQL text), before its COMMIT and before a SAVEPOINT is made or released; a
+# rollback drops them
 @event.listens_for(Engine, "before_execute")
 def _before_statement(connection, *_args):
     run_queued(connection)
@@ -336,6 +337,11 @@ def _before_commit(connection):
 @event.listens_for(Engine, "savepoint")
 def _before_savepoint(connection, _name):
     run_queued(connection)
+
+
+@event.listens_for(Engine, "release_savepoint")
+def _before_release(connection, _name, _context):
+    run_queued(connection)  # a session joined to an outer transaction commits so
 
 
 @event.listens_for(Engine, "rollback")

@@ -4,6 +4,7 @@ converted by the column types, SQLAlchemy's errors, the statement listeners, the
 caches told of a write, a rollback undoing it; and ``load``, the session's objects from such
 rows."""
 
+import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -289,6 +290,30 @@ def test_a_later_write_s_error_comes_with_the_statement_it_rides(session, make_u
             run_later(_USER_LATER, _someone(taken.email))
     session.rollback()
     assert _users(session, taken.email) == 1
+
+
+def test_a_later_write_s_error_at_the_commit_commits_nothing(app):
+    """With the database's own COMMIT (not the savepoints the other tests commit to): the
+    writes queued go before it, and one refused fails the commit, which then writes nothing
+    (SQLite refuses it at once, when it is written)."""
+    from core.extensions import db
+
+    twin, before = (f"{name}-{uuid.uuid4().hex[:8]}@example.com" for name in ("twin", "before"))
+    with app.app_context():
+        try:
+            run(_USER_LATER, _someone(twin))
+            db.session.commit()
+            with pytest.raises(sa.exc.IntegrityError):
+                run_later(_USER_LATER, _someone(before))
+                run_later(_USER_LATER, _someone(twin))  # the e-mail is taken
+                db.session.commit()
+            db.session.rollback()
+            assert _users(db.session, before) == 0 and _users(db.session, twin) == 1
+        finally:
+            db.session.rollback()
+            db.session.execute(sa.delete(User).where(User.email.in_([twin, before])))
+            db.session.commit()
+            db.session.remove()
 
 
 def test_a_later_write_refuses_a_value_at_once_and_a_statement_that_reads(session):
