@@ -164,7 +164,12 @@ class _Ready:
         self.types = [column.type.dialect_impl(dialect) for column in returned]
         self.reading = None
         self.table = statement.table.name if statement.is_dml else None
-        self.columns = columns_set(statement)
+        # the tables it writes, its WITH parts' included, each with the columns an UPDATE sets
+        parts = dict.fromkeys(
+            element.element for element in sa.sql.visitors.iterate(statement)
+            if isinstance(element, sa.sql.selectable.CTE) and element.element.is_dml)
+        self.written = tuple((dml.table.name, columns_set(dml)) for dml in (
+            [statement] if statement.is_dml else []) + list(parts))
 
     def parameters(self, given: dict):
         missing = self.required.difference(given)
@@ -316,9 +321,9 @@ def _execute(connection, sql: str, values, ready: _Ready) -> tuple[list, int]:
 
 
 def _tell_watchers(session, ready: _Ready) -> None:
-    if ready.table is not None:
+    for table, columns in ready.written:
         for watcher in _WRITE_WATCHERS:
-            watcher(session, ready.table, ready.columns)
+            watcher(session, table, columns)
 
 
 # the queued writes go before any other statement on their connection (the session's, a
@@ -465,10 +470,6 @@ def insert_family(parent, children: list, key: str, **computed) -> None:
                                                            leaving=key)
     statement = _family(table, names, c_table, c_names, key, len(children), **computed)
     rows = run(statement, {**values, **c_values}).rows
-    session = db.session()
-    for watcher in _WRITE_WATCHERS:  # (the statement is a SELECT: run told them nothing)
-        watcher(session, table.name, None)
-        watcher(session, c_table.name, None)
     at = len(_returned(table, names, computed))
     rows.sort(key=lambda row: row[at])  # the children's keys come in the order given
     _as_inserted([parent], rows[:1], table, columns, names, computed, upto=at)
