@@ -511,6 +511,26 @@ def _as_inserted(objects: list, rows: list, table: sa.Table, columns: dict, name
     session._register_persistent({sa.inspect(obj) for obj in objects})
 
 
+def inserted(statement, parameters: dict | None, model) -> list:
+    """Objects of the session from a statement (built once) that INSERTs rows of
+    ``model``'s table returning every column of it (``columns_of(model)``), run on the
+    driver (``run``): persistent and new in this transaction, as ``insert_loaded`` makes
+    them (a rollback takes them out of the session). For an INSERT whose rows come from
+    the statement itself (``INSERT ... SELECT`` from a ``WITH`` part that wrote)."""
+    mapper = sa.inspect(model)
+    attributes = tuple(_attribute_of_column(mapper).values())
+    made = []
+    for row in run(statement, parameters).rows:
+        obj = mapper.class_manager.new_instance()
+        obj.__dict__.update(zip(attributes, row, strict=True))
+        made.append(obj)
+    if made:
+        session = db.session()
+        session.add_all(made)
+        session._register_persistent({sa.inspect(obj) for obj in made})
+    return made
+
+
 def insert_later(objects: list, **computed) -> None:
     """INSERT new objects of one model as ``insert_loaded`` does (``computed`` SQL
     expressions only), but by ``run_later``: with the transaction's next statement, nothing

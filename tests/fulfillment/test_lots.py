@@ -62,6 +62,42 @@ def test_first_expired_first_out_skipping_lots_past_the_margin(session, shop, lo
     assert err.value.extra["lines"][0]["available"] == 4
 
 
+def test_each_lot_a_new_order_takes_from_is_one_statement_after_the_stock_row(
+        session, shop, lots):
+    """With the stock row locked, a lot's take and the line's allocation of it are one
+    statement on PostgreSQL (two on SQLite); what they wrote is the line's lots, as read
+    back from the database."""
+    from fulfillment.models import LotAllocation
+
+    product, late, soon, _stale = lots
+    seen = []
+
+    def record(_connection, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        placed = order(shop, product, 4)  # 3 of the soon lot, 1 of the late one
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    locked = next(i for i, s in enumerate(seen) if "UPDATE stock SET" in s)
+    after = [" ".join(s.split()[:3]) for s in seen[locked + 1:]]
+    if session.get_bind().dialect.name == "postgresql":
+        assert after == ["WITH took AS", "WITH took AS"]
+    else:
+        assert after == ["UPDATE lots SET", "UPDATE lots SET", "INSERT INTO lot_allocations"]
+    [line] = placed.fulfillment.lines
+    known = [(a.lot_id, a.quantity, a.collected) for a in line.lots]
+    assert known == [(soon.id, 3, 0), (late.id, 1, 0)]
+    session.expire_all()
+    assert sorted(session.execute(sa.select(
+        LotAllocation.lot_id, LotAllocation.quantity, LotAllocation.collected).where(
+        LotAllocation.line_id == line.id)).all()) == sorted(known)
+    assert (session.get(Lot, soon.id).reserved, session.get(Lot, late.id).reserved) == (3, 1)
+    assert verify_ledger() == []
+
+
 def test_cancel_frees_the_lots_and_hand_over_sells_them(session, shop, lots):
     product, late, soon, _stale = lots
     first = order(shop, product, 2)
