@@ -163,7 +163,6 @@ class _Ready:
         # depend on the type the database reports)
         self.types = [column.type.dialect_impl(dialect) for column in returned]
         self.reading = None
-        self.table = statement.table.name if statement.is_dml else None
         # the tables it writes, its WITH parts' included, each with the columns an UPDATE sets
         parts = dict.fromkeys(
             element.element for element in sa.sql.visitors.iterate(statement)
@@ -238,7 +237,7 @@ def run_later(statement, parameters: dict | None = None) -> None:
         run(statement, parameters)
         return
     ready, values = _prepared(connection, statement, parameters)
-    if ready.returns_rows or ready.table is None:
+    if ready.returns_rows or not ready.written:
         raise ValueError("run_later: a write that returns nothing")
     connection.info.setdefault(_LATER, []).append((ready, values))
     _tell_watchers(session, ready)
@@ -504,11 +503,16 @@ def _as_inserted(objects: list, rows: list, table: sa.Table, columns: dict, name
     for obj, row in zip(objects, rows, strict=True):
         obj.__dict__.update(empty)
         obj.__dict__.update(zip(filled, row[:upto], strict=True))
-    session = db.session()
-    session.add_all(objects)
-    # what a flush does once its INSERTs ran: the objects become persistent, their values
-    # as written, and new in this transaction (a rollback takes them out of the session)
-    session._register_persistent({sa.inspect(obj) for obj in objects})
+    _new_in_transaction(objects)
+
+
+def _new_in_transaction(objects: list) -> None:
+    """What a flush does once its INSERTs ran: the objects become persistent, their values
+    as written, and new in this transaction (a rollback takes them out of the session)."""
+    if objects:
+        session = db.session()
+        session.add_all(objects)
+        session._register_persistent({sa.inspect(obj) for obj in objects})
 
 
 def inserted(statement, parameters: dict | None, model) -> list:
@@ -517,17 +521,13 @@ def inserted(statement, parameters: dict | None, model) -> list:
     driver (``run``): persistent and new in this transaction, as ``insert_loaded`` makes
     them (a rollback takes them out of the session). For an INSERT whose rows come from
     the statement itself (``INSERT ... SELECT`` from a ``WITH`` part that wrote)."""
-    mapper = sa.inspect(model)
-    attributes = tuple(_attribute_of_column(mapper).values())
+    mapper, attributes, _ = _shape(model)
     made = []
     for row in run(statement, parameters).rows:
         obj = mapper.class_manager.new_instance()
         obj.__dict__.update(zip(attributes, row, strict=True))
         made.append(obj)
-    if made:
-        session = db.session()
-        session.add_all(made)
-        session._register_persistent({sa.inspect(obj) for obj in made})
+    _new_in_transaction(made)
     return made
 
 

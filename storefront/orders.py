@@ -36,7 +36,7 @@ from .errors import PaymentsUnavailable
 from .labels import status_word
 from .loyalty import points as points_ledger
 from .loyalty import tiers
-from .loyalty.membership import membership_of
+from .loyalty.membership import is_open_membership_of, membership_of
 from .loyalty.models import Membership
 from .models import Order, OrderLine, OrderStatus, PaymentMethod, Product
 from .payments.records import lock_order, log_event, paid_total, refundable, refunded_quantities
@@ -133,8 +133,7 @@ def _products_and_center(skus: int) -> sa.Select:
     return (sa.select(*columns_of(Product, Center, Membership))
             .select_from(Product)
             .join(Center, Center.id == sa.bindparam("center"))
-            .outerjoin(Membership, sa.and_(Membership.user_id == sa.bindparam("user"),
-                                           Membership.closed_at.is_(None)))
+            .outerjoin(Membership, is_open_membership_of(sa.bindparam("user")))
             .where(Product.sku.in_([sa.bindparam(f"sku_{i}") for i in range(skus)]),
                    Product.active.is_(True)))
 

@@ -71,11 +71,17 @@ def membership_of(user: User) -> Membership | None:
     return found[0][0] if found else None
 
 
+def is_open_membership_of(user) -> sa.ColumnElement[bool]:
+    """The condition on ``Membership`` of ``user``'s open membership (at most one: a unique
+    index), ``user`` an id or an expression (a bound parameter)."""
+    return sa.and_(Membership.user_id == user, Membership.closed_at.is_(None))
+
+
 @lru_cache(maxsize=1)
 def _open_membership() -> sa.Select:
     """Built once, run on the driver: every checkout and member page asks."""
-    return sa.select(*columns_of(Membership)).where(Membership.user_id == sa.bindparam("user"),
-                                                    Membership.closed_at.is_(None))
+    return sa.select(*columns_of(Membership)).where(
+        is_open_membership_of(sa.bindparam("user")))
 
 
 def change_birthday(membership: Membership, birthday, *, by_member: bool = True,
