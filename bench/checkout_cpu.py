@@ -25,12 +25,20 @@ by their application_name), the best of ``--rounds`` rounds, and each one's mach
 against the floor's. On a quiet machine only: the machine figure counts everything running.
 Under load (bench/checkout.py) the shop's orders/s against the floor's follows the machine
 figure's ratio. About two minutes. See bench/README.md.
+
+``--instructions`` counts instead, under valgrind's callgrind, the instructions the process
+spends on an order (Python, Flask, the ORM, the driver; not PostgreSQL's): the same for the
+same code whatever else the machine does, so a step of a few percent shows on a noisy
+machine. Only the app kinds (shop, ``--previous``, floor), one round each, ``--orders``
+100 by default: about three minutes a kind (valgrind runs Python some fifty times slower).
 """
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -53,19 +61,27 @@ STATEMENTS = ("floor statements", "shop statements", "merged statements")
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=300, help="orders per round and kind")
+    parser.add_argument("--orders", type=int, help="orders per round and kind (300; 100 with "
+                        "--instructions)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--customers", type=int, default=300, help="flask demo --customers")
     parser.add_argument("--previous", metavar="REV", help="also measure this git revision")
     parser.add_argument("--lots", action="store_true",
                         help="the shop's orders go to products kept in lots")
     parser.add_argument("--keep", action="store_true", help="keep the database and folder")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count the process's instructions per order under callgrind")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one kind, one round
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.orders is None:
+        args.orders = 100 if args.instructions else 300
     if args.measure:
-        print(json.dumps(_measure(args.measure, Path(args.folder), args.orders)))
+        measure = _count if args.instructions else _measure
+        print(json.dumps(measure(args.measure, Path(args.folder), args.orders)))
         return 0
+    if args.instructions and not shutil.which("valgrind"):
+        raise SystemExit("--instructions needs valgrind (Debian's package valgrind)")
 
     import psycopg
 
@@ -87,7 +103,15 @@ def main(argv=None) -> int:
                     dict(env, BENCH_LOTS="1" if args.lots else "0"), timeout=900)
         where = {"shop": ROOT, "floor": ROOT,
                  "previous": args.previous and checkout._checkout_of(args.previous, folder)}
-        kinds = [k for k in APPS if k != "previous" or args.previous] + list(STATEMENTS)
+        kinds = [k for k in APPS if k != "previous" or args.previous]
+        if args.instructions:
+            counted = {}
+            for kind in kinds:
+                counted[kind] = _count_kind(kind, where[kind], folder, args.orders, env)
+                common.step("counted", kind, f"{counted[kind] / 1e6:.2f} M instructions")
+            _report_counts(counted, args)
+            return 0
+        kinds += list(STATEMENTS)
         rounds: dict[str, list[dict]] = {}
         for n in range(args.rounds):  # in turn, so that noise touches every kind alike
             for kind in kinds:
@@ -116,6 +140,35 @@ def _run_kind(kind: str, where: Path, folder: Path, orders: int, env: dict) -> d
     if done.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{done.stdout}{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _count_kind(kind: str, where: Path, folder: Path, orders: int, env: dict) -> float:
+    """The instructions one order of ``kind`` costs its process, under callgrind: counted
+    only inside the loop that places the orders (``_count`` runs it through
+    ``itertools.starmap``, whose C function turns the counting on and off)."""
+    out = folder / f"callgrind-{kind}.out"
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+         "--toggle-collect=starmap_next", f"--callgrind-out-file={out}",
+         str(checkout.VENV_BIN / "python"), __file__, "--measure", kind, "--instructions",
+         "--folder", str(folder), "--orders", str(orders)],
+        cwd=where, capture_output=True, text=True, timeout=3600,
+        env=dict(env, PYTHONPATH=str(where)))
+    if done.returncode != 0:
+        raise SystemExit(f"{kind} failed:\n{done.stdout}{done.stderr[-3000:]}")
+    totals = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.M)
+    return int(totals.group(1)) / orders
+
+
+def _report_counts(counted: dict, args) -> None:
+    floor = counted["floor"]
+    print(f"\nInstructions per order, in-process (callgrind), one thread, {args.orders} orders "
+          f"of the hot product{', lots' if args.lots else ''}; PostgreSQL's own not counted")
+    for kind, count in counted.items():
+        print(f"{kind:20} {count / 1e6:7.2f} M  floor/this {floor / count:.2f}x")
+    if args.previous:
+        print(f"shop against previous ({args.previous}): "
+              f"{counted['previous'] / counted['shop']:.3f}x")
 
 
 def _report(rounds: dict, args) -> None:
@@ -159,6 +212,20 @@ def _measure(kind: str, folder: Path, orders: int) -> dict:
         return {"machine": (_machine() - machine) / orders * 1000,
                 "process": (time.process_time() - process) / orders * 1000,
                 "postgres": (_cpu(backends) - server) / orders * 1000}
+
+
+def _count(kind: str, folder: Path, orders: int) -> dict:
+    """``--instructions``' inside: warm up, then place the orders through starmap (the
+    function callgrind counts in) and nothing else."""
+    who = "bench" if kind in ("shop", "previous") else "floor"
+    tokens = (folder / f"tokens-{who}.txt").read_text().split()
+    sku, center = (folder / f"targets-{who}.txt").read_text().splitlines()[0].split("\t")
+    place = _through_the_app(kind, tokens, sku, int(center))
+    for n in range(30):
+        place(n)
+    for _ in itertools.starmap(place, ((n,) for n in range(orders))):
+        pass
+    return {}
 
 
 def _through_the_app(kind: str, tokens: list[str], sku: str, center: int):
