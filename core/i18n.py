@@ -10,6 +10,7 @@ from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import (
     Babel,
     Domain,
+    force_locale,
     format_date,
     format_datetime,
     format_time,
@@ -39,10 +40,15 @@ def select_locale() -> Locale:
     if not has_request_context():
         return _parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     locales = current_app.config["SHOP_LOCALES"]
-    chosen = request.cookies.get(LANG_COOKIE) or request.args.get("lang")
+    # the cookies and the query are parsed only when the request has some (an API call,
+    # most often, has neither)
+    environ = request.environ
+    chosen = ((environ.get("HTTP_COOKIE") and request.cookies.get(LANG_COOKIE))
+              or (environ.get("QUERY_STRING") and request.args.get("lang")))
     if chosen in locales:
         return _parsed_locale(chosen)
-    if request.path.startswith("/api/") and request.accept_languages:
+    if (environ.get("HTTP_ACCEPT_LANGUAGE") and request.path.startswith("/api/")
+            and request.accept_languages):
         best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
         if best:
             return _parsed_locale("zh_CN" if best.startswith("zh") else best)
@@ -54,7 +60,21 @@ def select_timezone() -> str:
 
 
 def current_locale() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    locale = get_locale()
+    return _locale_name(locale) if locale is not None else current_app.config[
+        "BABEL_DEFAULT_LOCALE"]
+
+
+@lru_cache(maxsize=32)
+def _locale_name(locale: Locale) -> str:
+    """``str(locale)``, remembered: an answer's every localized field asks."""
+    return str(locale)
+
+
+def in_locale(identifier: str):
+    """Flask-Babel's ``force_locale`` given the parsed locale (``force_locale`` parses its
+    argument, which scans Babel's locale names each time)."""
+    return force_locale(_parsed_locale(identifier))
 
 
 def money_filter(amount: int | None, currency: str = "CNY") -> str:

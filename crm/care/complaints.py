@@ -9,13 +9,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.clock import utcnow
 from core.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
+from core.i18n import in_locale
 from core.models import Role, User
 from crm.customers.models import Customer
 from crm.customers.services import ensure_customer
@@ -234,7 +234,7 @@ def escalate_overdue(now) -> str:
         User.role == Role.ADMIN, User.active.is_(True))).scalars().all()
     for complaint in late:
         complaint.escalated_at = now
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        with in_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
             subject = _("Complaint %(id)d is overdue", id=complaint.id)
             body = _("Complaint %(id)d (%(severity)s, %(category)s) by %(name)s is past its "
                      "deadline. Status: %(status)s.", id=complaint.id,

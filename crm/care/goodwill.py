@@ -4,14 +4,14 @@ customer their code, shared with the complaint remedy."""
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.clock import shop_zone
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.i18n import current_locale
+from core.i18n import current_locale, in_locale
 from core.models import User
 from core.money import format_money
 from crm.club.events import member_locale
@@ -31,7 +31,7 @@ MAX_VALID_DAYS = 366
 def announce_coupon(user: User, coupon: Coupon, *, apology: bool) -> None:
     """Tell ``user`` the code of ``coupon``, in their language, by e-mail (SMS without one),
     once per coupon. ``apology`` opens with an apology (a complaint's remedy)."""
-    with force_locale(member_locale(user.id)):
+    with in_locale(member_locale(user.id)):
         values = {"shop": current_app.config["SHOP_NAME"], "code": coupon.code,
                   "amount": format_money(coupon.amount, coupon.currency, current_locale()),
                   "until": format_date(coupon.valid_until.astimezone(shop_zone()), "long"),

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -18,7 +17,7 @@ from core import spreadsheet
 from core.clock import shop_zone, utcnow
 from core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
-from core.i18n import localized
+from core.i18n import in_locale, localized
 from core.models import User
 from core.privacy import mask_phone
 from crm.outreach import outbox
@@ -202,7 +201,7 @@ def _member_message(reg: EventRegistration, kind: str, write, **extra) -> dict:
     values = {"name": membership.name, "title": event.title,
               "when": event.starts_at.astimezone(shop_zone()).strftime("%m-%d %H:%M"),
               "venue": venue_text(event), "n": reg.attendees}
-    with force_locale(member_locale(membership.user_id)):
+    with in_locale(member_locale(membership.user_id)):
         subject, body = write(values)
     return {"channel": _channel(membership), "to": membership.phone, "kind": kind,
             "user_id": membership.user_id, "subject": subject, "body": body, **extra}

@@ -16,10 +16,10 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 
 from core.clock import shop_date
 from core.extensions import db
+from core.i18n import in_locale
 from core.sql import at, date_part, insert_ignoring_twins, text
 from crm.customers.models import Child, Customer, SavedSegment
 from crm.customers.segments import segment_query
@@ -108,7 +108,7 @@ def script_text(script: str) -> str:
 def _message(rule: FollowUpRule) -> tuple[str, str]:
     """The subject and body with markers, in the shop's language."""
     stand_in = SimpleNamespace(name=marked("name"))
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with in_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject, body = default_message(rule.kind, stand_in, marked("products"),
                                         marked("baby_note"))
     if rule.script:
@@ -183,7 +183,7 @@ def plan_contacts(candidates: sa.Select, now, *, channel: str, kind: str, subjec
 
 def _baby_note_sql(months: sa.ColumnElement) -> sa.ColumnElement:
     """``messages.baby_note`` in SQL: the sentence with the age, or ''."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with in_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         one, many = (baby_note(marked("months"), count=n) for n in (1, 2))
     return sa.case((months.is_(None), ""), (months >= BABY_MONTHS, ""),
                    (months == 1, render(one, {"months": months})),

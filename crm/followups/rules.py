@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -17,6 +16,7 @@ from core.clock import shop_date, shop_zone, utcnow
 from core.database import tune_for_bulk
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
+from core.i18n import in_locale
 from core.models import User
 from core.sql import aggregate_text, at, later_of, month_day_of, plus_days, text, utc_day
 from crm.customers.figures import COUNTED
@@ -137,7 +137,7 @@ def plan(rule: FollowUpRule, customer: Customer, *, reason: str, due_at: datetim
         if followup is not None and task:
             followup.task = task
         return followup
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with in_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject, body = default_message(rule.kind, customer, products,
                                         baby_note(baby_age_months(customer)))
         if rule.script:
@@ -199,7 +199,7 @@ def welcome_packs(rule: FollowUpRule, now) -> int:
                  .group_by(Membership.user_id)
                  .having(sa.func.min(Order.created_at) >= at(now - timedelta(days=30)))
                  .subquery())
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with in_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         pack = {tag: str(item) for tag, item in PACK_ITEMS.items()}
         general, guide = str(_l("brand story booklet")), str(_l("member guide"))
         task = _("Welcome pack: %(items)s, with a handwritten card.", items=marked("items"))

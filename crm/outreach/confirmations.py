@@ -3,11 +3,10 @@ shopper gets its number and what happens next, by SMS to the order's phone and b
 the account's address, through the outbox (each once)."""
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from core.extensions import db
-from core.i18n import localized, localtime_filter, money_filter
+from core.i18n import in_locale, localized, localtime_filter, money_filter
 from core.models import User
 from storefront.models import Order, PaymentMethod
 
@@ -16,7 +15,7 @@ from .outbox import enqueue, enqueue_fresh
 
 
 def _slot_words(f) -> str:
-    if f is None or f.slot is None:
+    if f is None or f.slot_id is None:  # the key first: no loader for an empty window
         return ""
     return _(" Time: %(start)s–%(end)s.", start=localtime_filter(f.slot.starts_at, "MM-dd HH:mm"),
              end=localtime_filter(f.slot.ends_at, "HH:mm"))
@@ -53,7 +52,7 @@ def notify_order_confirmed(order: Order, *, new: bool = False) -> list[OutboxMes
         return []
     user = db.session.get(User, order.user_id)
     phone = order.contact_phone or (user.phone if user else None)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with in_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         shop = current_app.config["SHOP_NAME"]
         subject = _("[%(shop)s] Order %(number)s received", shop=shop, number=order.number)
         body = _("Thank you! We have your order %(number)s (%(amount)s).",

@@ -10,7 +10,6 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -18,7 +17,7 @@ from core.clock import utcnow
 from core.database import paginate
 from core.errors import IllegalTransition
 from core.extensions import db
-from core.i18n import localized
+from core.i18n import in_locale, localized
 from core.messaging import DeliveryError, send_email, send_sms
 from core.metrics import OUTBOX as OUTBOX_METRIC
 from core.metrics import count_on_commit
@@ -245,7 +244,7 @@ def notify_ready_for_pickup(fulfillment) -> list[OutboxMessage]:
     order = db.session.get(Order, fulfillment.order_id)
     user = db.session.get(User, order.user_id) if order.user_id is not None else None
     phone = fulfillment.contact_phone or order.contact_phone or (user.phone if user else None)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with in_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         values = {"shop": current_app.config["SHOP_NAME"], "number": order.number,
                   "code": fulfillment.pickup_code, "center": localized(fulfillment.center, "name"),
                   "address": localized(fulfillment.center, "address")}

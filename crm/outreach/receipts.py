@@ -2,11 +2,10 @@
 e-mail, through the outbox (written with the sale, delivered after the commit)."""
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from core.extensions import db
-from core.i18n import localized
+from core.i18n import in_locale, localized
 from core.models import User
 from core.money import format_money
 from fulfillment.models import Center
@@ -27,7 +26,7 @@ def send_counter_receipt(order: Order) -> OutboxMessage | None:
     phone = (membership.phone if membership else None) or user.phone
     center = db.session.get(Center, order.center_id)
     locale = current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(locale):
+    with in_locale(locale):
         items = "、".join(f"{line.name_zh}×{line.quantity}" for line in order.lines)
         values = {"shop": current_app.config["SHOP_NAME"], "number": order.number,
                   "center": localized(center, "name"), "items": items,
