@@ -112,6 +112,19 @@ def _lock_timeout(milliseconds: int) -> sa.TextClause:
     return sa.text(f"SET LOCAL lock_timeout = {milliseconds}")
 
 
+def commit_answered(session) -> None:
+    """Commit a request's transaction whose answer is already made: its objects are not
+    expired (nothing reads them again, and expiring each costs a checkout more than its
+    statements' bookkeeping)."""
+    session = session()  # the request's own, behind the scoped session
+    kept = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = kept
+
+
 def is_busy_error(err: Exception) -> bool:
     """Whether a database error means "locked by others for too long" (a lock or statement
     timeout, SQLite's busy database), not a fault."""

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from core.api import api_blueprint, load_body, load_query, ok, route
 from core.auth import api_auth
 from core.clock import utcnow
+from core.database import commit_answered
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from fulfillment.errors import InsufficientStock
@@ -219,7 +220,7 @@ def place_order():
     except InsufficientStock as err:
         _name_short_lines(err)
         raise
-    db.session.commit()
+    commit_answered(db.session)
     return ok(answer["body"], 201)
 
 

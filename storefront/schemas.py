@@ -301,11 +301,12 @@ class OrderSchema(Schema):
     paid = Money("paid_amount")
     points_redeemed = fields.Integer(metadata={"description": "VIP points spent on the order."})
     points_discount = Money("points_discount_amount")
-    coupon = fields.Function(lambda o: o.coupon.code if o.coupon else None, allow_none=True,
+    # by the keys first: an order with neither (most) asks no loader
+    coupon = fields.Function(lambda o: o.coupon.code if o.coupon_id else None, allow_none=True,
                              metadata={"type": "string", "description": "The coupon used."})
     coupon_discount = Money("coupon_discount_amount")
     replacement_of = fields.Function(
-        lambda o: o.replacement_of.number if o.replacement_of else None, allow_none=True,
+        lambda o: o.replacement_of.number if o.replacement_of_id else None, allow_none=True,
         metadata={"type": "string", "description": "The order this one replaces (number)."})
     payment_method = fields.String(validate=validate.OneOf(PaymentMethod.ALL))
     fulfillment_method = fields.String(validate=validate.OneOf(Method.ORDER))
