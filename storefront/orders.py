@@ -106,16 +106,21 @@ def _active_products() -> sa.Select:
 _UNREAD = object()
 
 
-def _products_at(requested: list[dict], center_id: int, user: User) -> tuple:
+def _products_at(requested: list[dict], center_id: int, user: User,
+                 lock_wait_ms: int) -> tuple:
     """A pickup's active products (by SKU), its store and the shopper's open membership
-    (or None), by one read; ``(None, None, _UNREAD)`` when it finds no row (an unknown store
-    or no product: the caller reads them apart, to say which)."""
+    (or None), by one read, which on PostgreSQL also sets the transaction's lock wait
+    (``limit_lock_wait``'s setting: one round trip less); ``(None, None, _UNREAD)`` when it
+    finds no row (an unknown store or no product: the caller reads them apart, to say which,
+    and sets the lock wait itself)."""
     skus = sorted({ln["sku"] for ln in requested})
     if len(skus) > _PICKUP_READ_SKUS:
         return None, None, _UNREAD
-    rows = load(_products_and_center(len(skus)), {
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    rows = load(_products_and_center(len(skus), postgres), {
         **{f"sku_{i}": sku for i, sku in enumerate(skus)}, "center": center_id,
-        "user": user.id}, Product, Center, Membership)
+        "user": user.id, **({"lock_wait": str(int(lock_wait_ms))} if postgres else {})},
+        Product, Center, Membership)
     if not rows:
         return None, None, _UNREAD
     return {product.sku: product for product, _, _ in rows}, rows[0][1], rows[0][2]
@@ -125,17 +130,24 @@ def _products_at(requested: list[dict], center_id: int, user: User) -> tuple:
 _PICKUP_READ_SKUS = 8
 
 
-@lru_cache(maxsize=_PICKUP_READ_SKUS)
-def _products_and_center(skus: int) -> sa.Select:
+@lru_cache(maxsize=2 * _PICKUP_READ_SKUS)
+def _products_and_center(skus: int, postgres: bool) -> sa.Select:
     """The active products of ``skus`` SKUs (``sku_0``, ``sku_1``...) with one store and the
     user's open membership (at most one: a unique index) beside each, built once per
-    number of SKUs: run on the driver, which takes no list."""
-    return (sa.select(*columns_of(Product, Center, Membership))
+    number of SKUs: run on the driver, which takes no list. On PostgreSQL its condition
+    also sets ``lock_timeout`` for the rest of the transaction (``set_config(..., true)``
+    is ``SET LOCAL``): a row comes back only once every condition was checked for it, so
+    a read that finds anything has set it."""
+    read = (sa.select(*columns_of(Product, Center, Membership))
             .select_from(Product)
             .join(Center, Center.id == sa.bindparam("center"))
             .outerjoin(Membership, is_open_membership_of(sa.bindparam("user")))
             .where(Product.sku.in_([sa.bindparam(f"sku_{i}") for i in range(skus)]),
                    Product.active.is_(True)))
+    if postgres:
+        read = read.where(sa.func.set_config(
+            "lock_timeout", sa.bindparam("lock_wait", type_=sa.String()), True).is_not(None))
+    return read
 
 
 def _numbered(order_id: sa.ColumnElement) -> sa.ColumnElement:
@@ -172,8 +184,9 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     ``before_stock``: see ``record_order``.
     """
     # In a flash sale the hot stock row is waited for; past this, the shopper is told to
-    # try again (503 busy, Retry-After) instead of waiting in a growing queue.
-    limit_lock_wait(db.session, current_app.config["CHECKOUT_LOCK_WAIT_MS"])
+    # try again (503 busy, Retry-After) instead of waiting in a growing queue. A pickup's
+    # read sets it; else it is set on its own.
+    lock_wait_ms = current_app.config["CHECKOUT_LOCK_WAIT_MS"]
     method = fulfillment["method"]
     if payment_method not in _METHODS_FOR[method]:
         raise ValidationFailed(errors={"payment_method": [str(_l(
@@ -181,8 +194,11 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
     if payment_method == PaymentMethod.STRIPE and not current_app.config.get("STRIPE_SECRET_KEY"):
         raise PaymentsUnavailable()
 
-    products, center, membership = (_products_at(lines, fulfillment["center_id"], user)
-                                    if method == Method.PICKUP else (None, None, _UNREAD))
+    products, center, membership = (
+        _products_at(lines, fulfillment["center_id"], user, lock_wait_ms)
+        if method == Method.PICKUP else (None, None, _UNREAD))
+    if products is None:
+        limit_lock_wait(db.session, lock_wait_ms)
     items = resolve_lines(lines, products)
     pairs = [(p.id, q) for p, q in items]
     address = divisions.canonical(fulfillment["address"]) if fulfillment.get("address") else None

@@ -427,8 +427,10 @@ def test_a_member_s_checkout_runs_a_fixed_list_of_statements(session, shop, plac
     checkout = seen[seen.index("SELECT users"):_locking(seen) + 1]
     pg = backend == "postgresql"
     assert checkout == [
-        "SELECT users", *(["SET LOCAL lock_timeout"] if pg else []),
-        "SELECT products",  # with the store chosen for pickup and the open membership
+        "SELECT users",
+        # with the store chosen for pickup and the open membership; on PostgreSQL it also
+        # sets the transaction's lock wait
+        "SELECT products",
         "SELECT tiers", "SELECT member_prices",  # the tier's rounding, its prices: once
         # on PostgreSQL a row and its children are one statement, and the writes nothing
         # reads back ride with the next statement
@@ -442,6 +444,25 @@ def test_a_member_s_checkout_runs_a_fixed_list_of_statements(session, shop, plac
     order = session.execute(sa.select(Order).where(
         Order.public_id == response.get_json()["id"])).scalar_one()
     assert order.number.endswith(f"-{order.id:04d}") and order.total_amount == 45000
+    if pg:  # the test's transaction is still the request's: its SET LOCAL holds
+        assert session.execute(sa.text("SHOW lock_timeout")).scalar_one() == "1min"
+
+
+def test_a_checkout_that_reads_its_products_apart_still_limits_its_lock_wait(
+        session, shop, place, make_product, stock, backend):
+    """A pickup of more products than one read takes sets the lock wait by its own
+    statement (the read that sets it is the pickup's combined one)."""
+    if backend != "postgresql":
+        pytest.skip("lock_timeout is PostgreSQL's")
+    products = [make_product(price=1000) for _ in range(9)]
+    for product in products:
+        stock(shop.store, product, 5)
+    body = pickup_body(shop, product=products[0])
+    body["lines"] = [{"sku": p.sku, "quantity": 1} for p in products]
+    response, seen = _with_statements(session, lambda: place(shop.shopper, body))
+    assert response.status_code == 201, response.get_json()
+    assert "SET LOCAL lock_timeout" in seen
+    assert session.execute(sa.text("SHOW lock_timeout")).scalar_one() == "1min"
 
 
 def test_the_stock_row_waits_for_nothing_but_the_commit(session, shop, place, stock,
