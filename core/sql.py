@@ -297,7 +297,7 @@ def _with_later(later: list, ready: _Ready, values: dict) -> tuple[str, dict]:
 
 def _execute(connection, sql: str, values, ready: _Ready) -> tuple[list, int]:
     dialect = connection.dialect
-    cursor = connection.connection.cursor()
+    cursor, kept = _cursor(connection)
     try:
         if connection.dispatch.before_cursor_execute:
             connection.dispatch.before_cursor_execute(
@@ -313,10 +313,30 @@ def _execute(connection, sql: str, values, ready: _Ready) -> tuple[list, int]:
             connection._handle_dbapi_exception(err, sql, values, cursor, None)
         rowcount = cursor.rowcount
     finally:
-        cursor.close()
+        if not kept:
+            cursor.close()
     if ready.reading and rows:
         rows = [_read(row, ready.reading) for row in rows]
     return rows, rowcount
+
+
+def _cursor(connection) -> tuple:
+    """A cursor of the driver and whether it is kept: on PostgreSQL ``run`` keeps one with
+    each pooled connection, made once (a new one for each statement cost a checkout more
+    than some of its statements; ``run`` fetches every row, so it holds nothing between
+    statements that matters); elsewhere a new one, closed after its statement."""
+    pooled = connection.connection
+    driver = pooled.dbapi_connection
+    if getattr(driver, "pgconn", None) is None:
+        return driver.cursor(), False
+    cursor = pooled.info.get(_CURSOR)
+    if cursor is None or cursor.closed or cursor.connection is not driver:
+        cursor = pooled.info[_CURSOR] = driver.cursor()
+    return cursor, True
+
+
+#: where ``_cursor`` keeps a pooled connection's cursor (the pool's record of it)
+_CURSOR = "core_sql_cursor"
 
 
 def _tell_watchers(session, ready: _Ready) -> None:
@@ -432,7 +452,8 @@ def insert_loaded(objects: list, **computed) -> None:
     on the driver (``run``), and make them objects of the session as if loaded: no
     unit-of-work flush, which costs a checkout more than its statements do. The columns'
     own defaults apply as in a flush (set on the objects first); what the objects relate to
-    is the caller's to set as known (``set_committed_value``).
+    is the caller's to set as known (``set_committed_value``), after: the session takes the
+    objects without its cascade, so an object only set on a relationship is not written.
 
     ``computed``: some columns as SQL expressions (built once by the caller: the statement
     is built once per shape), which may bind the objects' attributes by their column's name,
@@ -511,8 +532,10 @@ def _new_in_transaction(objects: list) -> None:
     as written, and new in this transaction (a rollback takes them out of the session)."""
     if objects:
         session = db.session()
-        session.add_all(objects)
-        session._register_persistent({sa.inspect(obj) for obj in objects})
+        states = [sa.orm.attributes.instance_state(obj) for obj in objects]
+        for state in states:  # ``add`` without its cascade: what they relate to is known
+            session._save_impl(state)
+        session._register_persistent(set(states))
 
 
 def inserted(statement, parameters: dict | None, model) -> list:

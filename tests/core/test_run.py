@@ -4,6 +4,7 @@ converted by the column types, SQLAlchemy's errors, the statement listeners, the
 caches told of a write, a rollback undoing it; and ``load``, the session's objects from such
 rows."""
 
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -343,3 +344,44 @@ def test_new_messages_go_in_with_the_next_statement_each_to_its_customer(session
         sa.select(OutboxMessage.user_id, OutboxMessage.customer_id)
         .where(OutboxMessage.dedupe_key.like("later:%"))).all()) == {
         known.id: customer.id, stranger.id: None}
+
+
+def test_run_keeps_one_cursor_for_each_connection_and_a_new_one_for_a_new_connection(
+        app, backend):
+    """On PostgreSQL ``run`` makes its cursor once per connection; a connection the server
+    ended, replaced by the pool, gets a cursor of its own, and the statement runs on it."""
+    if backend != "postgresql":
+        pytest.skip("a cursor is kept on PostgreSQL only")
+    import psycopg
+
+    from core.extensions import db
+
+    cursors = []
+
+    def record(_connection, cursor, *_args):
+        cursors.append(cursor)
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            run(_TOKEN, {"token": 0})
+            run(_TOKEN, {"token": 0})
+            assert cursors[0] is cursors[1]
+            ended = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            db.session.commit()
+            url = db.engine.url.set(drivername="postgresql").render_as_string(
+                hide_password=False)
+            with psycopg.connect(url, autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", (ended,))
+                for _ in range(100):
+                    if not other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s",
+                                         (ended,)).fetchone():
+                        break
+                    time.sleep(0.02)
+            assert run(_TOKEN, {"token": 0}).rows == []
+            assert cursors[-1] is not cursors[0] and not cursors[-1].closed
+            assert cursors[-1].connection is not cursors[0].connection
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+            db.session.rollback()
+            db.session.remove()
