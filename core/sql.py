@@ -472,12 +472,26 @@ def insert_loaded(objects: list, **computed) -> None:
     _as_inserted(objects, rows, table, columns, names, computed)
 
 
-def insert_family(parent, children: list, key: str, **computed) -> None:
+def insert_family(parent, children: list, key: str, *, second: tuple | None = None,
+                  **computed) -> None:
     """INSERT a new object and its new children (objects of one other model, every one with
     the same attributes set, whose column ``key`` refers to the parent's key, set by the
     INSERT), as ``insert_loaded`` does for each (``computed``: the parent's), by one
     statement on PostgreSQL: the parent's INSERT in a WITH, the children's taking its key,
-    both returning their rows. Elsewhere, two INSERTs."""
+    both returning their rows. Elsewhere, two INSERTs.
+
+    ``second``: ``(other, its_children, link, its_key)``, a second new family written by
+    the same statement: ``other`` takes the parent's key in its column ``link``, and its
+    children refer to it by ``its_key`` (an order's fulfillment and its lines, with the
+    order). Its children must be as many as the parent's (each row returned pairs a child
+    of each); else, and elsewhere than PostgreSQL, it is written by its own statement."""
+    if second is not None and (not _pg() or not children or len(second[1]) != len(children)):
+        insert_family(parent, children, key, **computed)
+        other, its_children, link, its_key = second
+        other.__dict__[_attribute_of_column(sa.inspect(type(other)))[link]] = \
+            sa.inspect(parent).identity[0]
+        insert_family(other, its_children, its_key)
+        return
     if not children or not _pg():
         insert_loaded([parent], **computed)
         attribute = _attribute_of_column(sa.inspect(type(children[0])))[key] if children else None
@@ -488,29 +502,89 @@ def insert_family(parent, children: list, key: str, **computed) -> None:
     table, columns, names, values = _insert_values([parent], computed)
     c_table, c_columns, c_names, c_values = _insert_values(children, {}, numbered=True,
                                                            leaving=key)
-    statement = _family(table, names, c_table, c_names, key, len(children), **computed)
-    rows = run(statement, {**values, **c_values}).rows
+    if second is None:
+        statement = _family(table, names, c_table, c_names, key, len(children), **computed)
+        rows = run(statement, {**values, **c_values}).rows
+        at = len(_returned(table, names, computed))
+        rows.sort(key=lambda row: row[at])  # the children's keys come in the order given
+        _as_inserted([parent], rows[:1], table, columns, names, computed, upto=at)
+        _inserted_children(parent, children, rows, at, c_table, c_columns, c_names, key)
+        return
+    other, its_children, link, its_key = second
+    s_table, s_columns, s_names, s_values = _insert_values([other], {}, leaving=link,
+                                                           prefix="s_")
+    g_table, g_columns, g_names, g_values = _insert_values(its_children, {}, numbered=True,
+                                                           leaving=its_key, prefix="g_")
+    statement = _family(table, names, c_table, c_names, key, len(children),
+                        (s_table, s_names, link, g_table, g_names, its_key), **computed)
+    rows = run(statement, {**values, **c_values, **s_values, **g_values}).rows
     at = len(_returned(table, names, computed))
-    rows.sort(key=lambda row: row[at])  # the children's keys come in the order given
+    s_at = at + len(_returned(s_table, s_names + (link,), {}))
+    c_at = s_at + len(_returned(c_table, c_names + (key,), {}))
+    rows.sort(key=lambda row: row[s_at])  # paired in the order given (see ``_family``)
     _as_inserted([parent], rows[:1], table, columns, names, computed, upto=at)
+    other.__dict__[s_columns[link]] = sa.inspect(parent).identity[0]
+    _as_inserted([other], [row[at:s_at] for row in rows[:1]], s_table, s_columns,
+                 s_names + (link,), {})
+    _inserted_children(parent, children, [row[:c_at] for row in rows], s_at, c_table,
+                       c_columns, c_names, key)
+    _inserted_children(other, its_children, rows, c_at, g_table, g_columns, g_names, its_key)
+
+
+def _inserted_children(parent, children: list, rows: list, at: int, table: sa.Table,
+                       columns: dict, names: tuple, key: str) -> None:
+    """Children a family's statement INSERTed, from ``at`` in each row, as the session's."""
     for child in children:
-        child.__dict__[c_columns[key]] = sa.inspect(parent).identity[0]
-    _as_inserted(children, [row[at:] for row in rows], c_table, c_columns, c_names + (key,), {})
+        child.__dict__[columns[key]] = sa.inspect(parent).identity[0]
+    _as_inserted(children, [row[at:] for row in rows], table, columns, names + (key,), {})
 
 
 @lru_cache(maxsize=64)
 def _family(table: sa.Table, names: tuple, c_table: sa.Table, c_names: tuple, key: str,
-            rows: int, **computed) -> sa.Select:
+            rows: int, second: tuple | None = None, **computed) -> sa.Select:
     """``WITH parent AS (INSERT ... RETURNING), children AS (INSERT ... SELECT parent's key,
-    each row's values ... RETURNING) SELECT`` both (a row a child), built once per shape."""
+    each row's values ... RETURNING) SELECT`` both (a row a child), built once per shape.
+    With ``second`` (``(table, names, link, its children's table, their names, their
+    key)``), a second parent taking the first's key in ``link`` and its children too (their
+    values named ``s_...`` and ``g_..._i``), each row a child of each, paired in the order
+    of their keys (the order given)."""
     parent = _insert_returning(table, names, 1, True, True, **computed).cte("parent")
     [parent_key] = table.primary_key.columns
-    each = [sa.select(parent.c[parent_key.key].label(key),
-                      *_row_values(c_table, c_names, {}, i).values()) for i in range(rows)]
-    children = (sa.insert(c_table)
-                .from_select([key, *c_names], each[0] if rows == 1 else sa.union_all(*each))
-                .returning(*_returned(c_table, c_names + (key,), {})).cte("children"))
-    return sa.select(*parent.c, *children.c).select_from(parent.join(children, sa.true()))
+    children = _children(parent, parent_key.key, c_table, c_names, key, rows, "").cte(
+        "children")
+    if second is None:
+        return sa.select(*parent.c, *children.c).select_from(parent.join(children, sa.true()))
+    s_table, s_names, link, g_table, g_names, its_key = second
+    other = (sa.insert(s_table)
+             .from_select([link, *s_names], sa.select(
+                 parent.c[parent_key.key].label(link),
+                 *_row_values(s_table, s_names, {}, None, "s_").values()))
+             .returning(*_returned(s_table, s_names + (link,), {})).cte("second"))
+    [other_key] = s_table.primary_key.columns
+    grandchildren = _children(other, other_key.key, g_table, g_names, its_key, rows,
+                              "g_").cte("grandchildren")
+    [c_key] = c_table.primary_key.columns
+    [g_key] = g_table.primary_key.columns
+    mine = sa.select(children, sa.func.row_number().over(order_by=children.c[c_key.key])
+                     .label("pair")).subquery("mine")
+    theirs = sa.select(grandchildren, sa.func.row_number().over(
+        order_by=grandchildren.c[g_key.key]).label("pair")).subquery("theirs")
+    return (sa.select(*parent.c, *other.c, *[c for c in mine.c if c.key != "pair"],
+                      *[c for c in theirs.c if c.key != "pair"])
+            .select_from(parent.join(other, sa.true()).join(mine, sa.true())
+                         .join(theirs, theirs.c.pair == mine.c.pair)))
+
+
+def _children(parent, parent_key: str, table: sa.Table, names: tuple, key: str, rows: int,
+              prefix: str) -> sa.Insert:
+    """``INSERT INTO table (key, names) SELECT parent's key, each row's values ...
+    RETURNING``: a family's children, their values named ``{prefix}{name}_{i}``."""
+    each = [sa.select(parent.c[parent_key].label(key),
+                      *_row_values(table, names, {}, i, prefix).values())
+            for i in range(rows)]
+    return (sa.insert(table)
+            .from_select([key, *names], each[0] if rows == 1 else sa.union_all(*each))
+            .returning(*_returned(table, names + (key,), {})))
 
 
 def _as_inserted(objects: list, rows: list, table: sa.Table, columns: dict, names: tuple,
@@ -568,11 +642,11 @@ def insert_later(objects: list, **computed) -> None:
 
 
 def _insert_values(objects: list, computed: dict, *, numbered: bool = False,
-                   leaving: str | None = None) -> tuple:
+                   leaving: str | None = None, prefix: str = "") -> tuple:
     """The table, its columns' attributes, the columns given and the values bound of an
     INSERT of ``objects`` (their columns' Python defaults set on them first, as a flush
     does); ``numbered``: named ``name_i`` even for one object; ``leaving``: a column left
-    to the statement."""
+    to the statement; ``prefix`` before each value's name."""
     mapper = sa.inspect(type(objects[0]))
     table = mapper.local_table
     columns = _attribute_of_column(mapper)
@@ -588,9 +662,9 @@ def _insert_values(objects: list, computed: dict, *, numbered: bool = False,
     bound = tuple(column for column, attribute in columns.items()
                   if attribute in given and column != leaving)
     if len(objects) == 1 and not numbered:
-        values = {name: given[columns[name]] for name in bound}
+        values = {f"{prefix}{name}": given[columns[name]] for name in bound}
     else:
-        values = {f"{name}_{i}": o.__dict__[columns[name]]
+        values = {f"{prefix}{name}_{i}": o.__dict__[columns[name]]
                   for i, o in enumerate(objects) for name in bound}
     return table, columns, names, values
 
@@ -641,11 +715,12 @@ def _insert_returning(table: sa.Table, names: tuple[str, ...], rows: int, pg: bo
             .returning(*returning))
 
 
-def _row_values(table: sa.Table, names: tuple[str, ...], computed: dict, row: int | None):
-    """One row's values: its parameters (suffixed ``_row`` when there are several rows) and
-    its SQL expressions, their parameters suffixed alike."""
+def _row_values(table: sa.Table, names: tuple[str, ...], computed: dict, row: int | None,
+                prefix: str = ""):
+    """One row's values: its parameters (suffixed ``_row`` when there are several rows,
+    after ``prefix``) and its SQL expressions, their parameters suffixed alike."""
     def named(name):
-        return name if row is None else f"{name}_{row}"
+        return f"{prefix}{name}" if row is None else f"{prefix}{name}_{row}"
 
     def own(element):
         if isinstance(element, sa.BindParameter) and row is not None:

@@ -143,22 +143,41 @@ def open_fulfillment(*, order_id: int, center: Center, method: str, lines: list[
     ``lines`` are dicts with ``product_id, sku, name_zh, name_en, quantity``; ``slot_id``
     is the window chosen (its place is taken by ``reserve_fulfillment``).
     """
+    fulfillment, made = new_fulfillment(
+        order_id=order_id, center=center, method=method, lines=lines,
+        contact_name=contact_name, contact_phone=contact_phone, address=address,
+        slot_id=slot_id, routing=routing)
+    # One statement (two INSERTs on SQLite) returning the rows as objects of this session,
+    # without the unit of work's flush (a checkout's hot path)
+    insert_family(fulfillment, made, "fulfillment_id")
+    return opened(fulfillment, made, center)
+
+
+def new_fulfillment(*, order_id: int | None, center: Center, method: str, lines: list[dict],
+                    contact_name: str | None = None, contact_phone: str | None = None,
+                    address: dict | None = None, slot_id: int | None = None,
+                    routing: dict | None = None) -> tuple[Fulfillment, list[FulfillmentLine]]:
+    """``open_fulfillment``'s fulfillment and lines as new objects, not written: for a
+    checkout that writes them with its order by one statement (``order_id`` None: the
+    statement gives it), then calls ``opened``."""
     if method not in Method.ORDER:
         raise ValidationFailed(errors={"method": [str(_l("Unknown fulfillment method."))]})
-    # One statement (two INSERTs on SQLite) returning the rows as objects of this session,
-    # without the unit of work's flush (a checkout's hot path): what they relate to is set
-    # as known, so nothing is loaded again.
     fulfillment = Fulfillment(
         slot_id=slot_id, routing=routing, order_id=order_id, center_id=center.id,
         method=method, status=FulfillmentStatus.RESERVED, contact_name=contact_name,
         contact_phone=contact_phone, address=address)
     made = [FulfillmentLine(product_id=ln["product_id"], sku=ln["sku"], name_zh=ln["name_zh"],
                             name_en=ln.get("name_en"), quantity=ln["quantity"]) for ln in lines]
-    insert_family(fulfillment, made, "fulfillment_id")
-    for line in made:
+    return fulfillment, made
+
+
+def opened(fulfillment: Fulfillment, lines: list[FulfillmentLine], center: Center) -> Fulfillment:
+    """A new fulfillment and its lines once written: what they relate to set as known, so
+    nothing is loaded again."""
+    for line in lines:
         set_committed_value(line, "fulfillment", fulfillment)
         set_committed_value(line, "lots", [])
-    set_committed_value(fulfillment, "lines", sorted(made, key=lambda line: line.id))
+    set_committed_value(fulfillment, "lines", sorted(lines, key=lambda line: line.id))
     set_committed_value(fulfillment, "center", center)
     return fulfillment
 

@@ -26,7 +26,7 @@ from fulfillment.access import check_center_access
 from fulfillment.courier import decide_courier
 from fulfillment.errors import InsufficientStock, UnknownCenter
 from fulfillment.labels import method_word
-from fulfillment.models import Center, FulfillmentStatus, Method
+from fulfillment.models import Center, Fulfillment, FulfillmentStatus, Method
 from fulfillment.pickup import close_part_collected
 from fulfillment.routing import courier_fee, decide_delivery, pickup_options
 from fulfillment.zones import delivery_terms
@@ -249,34 +249,43 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
         payment_method=payment_method, fulfillment_method=method, center_id=center.id,
         contact_name=contact_name, contact_phone=contact_phone, note=note,
     )
-    # the points and the coupon name the order: written now, by two INSERTs
+    # the order, its lines, its fulfillment and their lines: one statement on PostgreSQL
+    fulfillment = desk.new_fulfillment(
+        order_id=None, center=center, method=method, lines=_fulfillment_lines(items),
+        contact_name=contact_name, contact_phone=contact_phone, address=address,
+        slot_id=slot_id, routing=decision)
     write_order(order, [
         OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
                   quantity=q, unit_price_amount=price, line_total_amount=price * q,
                   member_price=is_member_price,
                   price_tier=(membership.tier if is_member_price
                               and tiers.tier_price_applied(p, set_for_tier) else None))
-        for p, q, price, is_member_price in priced])
+        for p, q, price, is_member_price in priced], fulfillment=fulfillment)
+    # the points and the coupon name the order
     if discount:
         points_ledger.redeem_points(membership, order, points)
     if used_coupon is not None:
         coupons.redeem(used_coupon, order)
     try:
         return record_order(order, items, center=center, address=address, slot_id=slot_id,
-                            actor_id=user.id, routing=decision, before_stock=before_stock)
+                            actor_id=user.id, routing=decision, before_stock=before_stock,
+                            fulfillment=desk.opened(*fulfillment, center))
     except InsufficientStock as err:
         _describe_shortage(err, items, method, position,
                            near=center if method == Method.PICKUP else None)
         raise
 
 
-def write_order(order: Order, lines: list[OrderLine]) -> Order:
+def write_order(order: Order, lines: list[OrderLine], *,
+                fulfillment: tuple | None = None) -> Order:
     """Write a new order, numbered in its INSERT, and its lines (built without each other) by
     one statement returning their rows (``insert_family``; two INSERTs on SQLite), the lines
     set as the order's known lines: no unit-of-work flush, which costs a checkout more than
-    the statements do."""
+    the statements do. ``fulfillment``: its new fulfillment and their lines
+    (``desk.new_fulfillment``), written by the same statement on PostgreSQL."""
     order.number = _number_prefix()
-    insert_family(order, lines, "order_id", number=_numbered)
+    insert_family(order, lines, "order_id", number=_numbered,
+                  second=fulfillment and (*fulfillment, "order_id", "fulfillment_id"))
     set_committed_value(order, "lines", lines)
     for line in lines:
         set_committed_value(line, "order", order)
@@ -286,7 +295,8 @@ def write_order(order: Order, lines: list[OrderLine]) -> Order:
 def record_order(order: Order, items: list[tuple[Product, int]], *, center: Center,
                  address: dict | None, actor_id: int, routing: dict,
                  slot_id: int | None = None,
-                 before_stock: Callable[[Order], None] | None = None) -> Order:
+                 before_stock: Callable[[Order], None] | None = None,
+                 fulfillment: Fulfillment | None = None) -> Order:
     """Go on with a priced order ``write_order`` wrote (and numbered): its fulfillment at
     ``center`` for ``items`` (``[(product, units)]``) by the order's method, ``order_placed``,
     and last the reservation of the stock, its lots and the slot.
@@ -298,16 +308,16 @@ def record_order(order: Order, items: list[tuple[Product, int]], *, center: Cent
     in a flash sale the hot row is held from its UPDATE to the commit only. ``before_stock``
     (the API's answer, say) is called with the order then, before the stock rows: what the
     reservation does (the stock, the lots, the slot's count) is not part of an order's
-    answer. Raises ``InsufficientStock`` or ``SlotUnavailable``; the caller's rollback
-    undoes the rest.
+    answer. ``fulfillment``: the order's, when ``write_order`` wrote it with the order.
+    Raises ``InsufficientStock`` or ``SlotUnavailable``; the caller's rollback undoes the
+    rest.
     """
-    fulfillment = desk.open_fulfillment(
-        order_id=order.id, center=center, method=order.fulfillment_method,
-        lines=[{"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh,
-                "name_en": p.name_en, "quantity": q} for p, q in items],
-        contact_name=order.contact_name, contact_phone=order.contact_phone, address=address,
-        slot_id=slot_id, routing=routing,
-    )
+    if fulfillment is None:
+        fulfillment = desk.open_fulfillment(
+            order_id=order.id, center=center, method=order.fulfillment_method,
+            lines=_fulfillment_lines(items), contact_name=order.contact_name,
+            contact_phone=order.contact_phone, address=address, slot_id=slot_id,
+            routing=routing)
     set_committed_value(order, "fulfillment", fulfillment)  # known: no query to load it
     order_placed.send(order)
     if before_stock is not None:
@@ -315,6 +325,11 @@ def record_order(order: Order, items: list[tuple[Product, int]], *, center: Cent
     desk.reserve_fulfillment(fulfillment, actor_id=actor_id)
     db.session.flush()
     return order
+
+
+def _fulfillment_lines(items: list[tuple[Product, int]]) -> list[dict]:
+    return [{"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh, "name_en": p.name_en,
+             "quantity": q} for p, q in items]
 
 
 def _points_discount(membership, subtotal: int, points: int) -> int:

@@ -432,10 +432,10 @@ def test_a_member_s_checkout_runs_a_fixed_list_of_statements(session, shop, plac
         # sets the transaction's lock wait
         "SELECT products",
         "SELECT tiers", "SELECT member_prices",  # the tier's rounding, its prices: once
-        # on PostgreSQL a row and its children are one statement, and the writes nothing
-        # reads back ride with the next statement
-        *(["INSERT orders + INSERT order_lines + SELECT parent",
-           "INSERT fulfillments + INSERT fulfillment_lines + SELECT parent",
+        # on PostgreSQL the order, its fulfillment and their lines are one statement, and
+        # the writes nothing reads back ride with the next statement
+        *(["INSERT orders + INSERT fulfillments + INSERT order_lines"
+           " + INSERT fulfillment_lines + SELECT parent",  # the order's family and its work
            "INSERT crm_figures_due + INSERT outbox_messages + SELECT lots",
            "INSERT stock_movements + UPDATE stock"] if pg else
           ["INSERT orders", "INSERT order_lines", "INSERT fulfillments",

@@ -185,3 +185,51 @@ def test_children_come_back_each_with_its_own_row(session, make_user, make_cente
         sa.select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
     ).scalars()] == [(line_id, p.sku, n) for line_id, p, n in zip(
         [line.id for line in lines], products, (1, 2, 3), strict=True)]
+
+
+@pytest.mark.parametrize("fulfillment_lines", [3, 2])
+def test_an_order_and_its_fulfillment_families_come_back_each_row_to_its_object(
+        session, make_user, make_center, make_product, fulfillment_lines):
+    """``write_order`` with the order's fulfillment: one statement on PostgreSQL for the
+    order, its three lines, the fulfillment and its lines, each object given its own row
+    (the lines in the order given, each fulfillment line referring to the fulfillment, the
+    fulfillment to the order); with lines of the fulfillment not as many as the order's,
+    or on SQLite, the fulfillment's family by statements of its own."""
+    from fulfillment import services as desk
+    from fulfillment.models import Fulfillment, FulfillmentLine
+
+    user, center = make_user(), make_center()
+    products = [make_product(price=1000 * (i + 1)) for i in range(3)]
+    order = Order(user_id=user.id, status=OrderStatus.CONFIRMED, subtotal_amount=6000,
+                  total_amount=6000, payment_method="pay_at_pickup",
+                  fulfillment_method="pickup", center_id=center.id)
+    lines = [OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
+                       quantity=i + 1, unit_price_amount=p.price_amount,
+                       line_total_amount=p.price_amount * (i + 1), member_price=False)
+             for i, p in enumerate(products)]
+    work = desk.new_fulfillment(order_id=None, center=center, method="pickup", lines=[
+        {"product_id": p.id, "sku": p.sku, "name_zh": p.name_zh, "name_en": p.name_en,
+         "quantity": i + 1} for i, p in enumerate(products[:fulfillment_lines])])
+    seen, stop = _statements(session)
+    try:
+        write_order(order, lines, fulfillment=work)
+        one = session.get_bind().dialect.name == "postgresql" and fulfillment_lines == 3
+        assert len(seen) == (1 if one else 2 * _family(session))
+    finally:
+        stop()
+    fulfillment, its_lines = desk.opened(*work, center), work[1]
+    assert fulfillment.order_id == order.id and order.id and fulfillment.id
+    assert [line.sku for line in order.lines] == [p.sku for p in products]
+    assert [line.quantity for line in its_lines] == list(range(1, fulfillment_lines + 1))
+    assert all(sa.inspect(o).persistent for o in [order, fulfillment, *lines, *its_lines])
+    assert not session.new and not session.dirty
+    session.expire_all()
+    assert session.execute(sa.select(OrderLine.sku, OrderLine.quantity).where(
+        OrderLine.order_id == order.id).order_by(OrderLine.id)).all() == [
+        (p.sku, i + 1) for i, p in enumerate(products)]
+    written = session.execute(sa.select(FulfillmentLine.id, FulfillmentLine.sku,
+                                        FulfillmentLine.quantity)
+                              .join(Fulfillment).where(Fulfillment.order_id == order.id)
+                              .order_by(FulfillmentLine.id)).all()
+    assert written == [(line.id, line.sku, line.quantity) for line in its_lines]
+    assert session.get(Fulfillment, fulfillment.id).status == "reserved"
