@@ -8,7 +8,7 @@ from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime, one_of
+from core.models import UTCDateTime, filled_index, one_of
 
 from . import divisions
 
@@ -231,6 +231,7 @@ class Fulfillment(db.Model):
         one_of("method", Method, name="method_known"),
         one_of("status", FulfillmentStatus, name="status_known"),
         sa.Index("ix_fulfillments_center_status", "center_id", "status"),
+        filled_index("fulfillments", "slot_id"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -249,7 +250,7 @@ class Fulfillment(db.Model):
     #: "distance_km", "open_orders", "cover"} or {"center_id", "code", "short": true}]}
     routing = sa.Column(sa.JSON)
     #: the pickup or delivery window the shopper chose (its capacity is held by this order)
-    slot_id = sa.Column(sa.Integer, sa.ForeignKey("slots.id"), index=True)
+    slot_id = sa.Column(sa.Integer, sa.ForeignKey("slots.id"))
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
     ready_at = sa.Column(UTCDateTime)
     dispatched_at = sa.Column(UTCDateTime)

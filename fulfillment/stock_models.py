@@ -7,7 +7,7 @@ from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime, one_of
+from core.models import UTCDateTime, filled_index, one_of
 
 
 class MovementKind(StrEnum):
@@ -33,6 +33,7 @@ class StockMovement(db.Model):
     __table_args__ = (
         one_of("kind", MovementKind, name="kind_known"),
         sa.Index("ix_stock_movements_center_product", "center_id", "product_id"),
+        filled_index("stock_movements", "lot_id"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -47,7 +48,7 @@ class StockMovement(db.Model):
     actor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     fulfillment_id = sa.Column(sa.Integer, sa.ForeignKey("fulfillments.id"), index=True)
     #: the lot the units came from or went to, where stock is kept in lots
-    lot_id = sa.Column(sa.Integer, sa.ForeignKey("lots.id"), index=True)
+    lot_id = sa.Column(sa.Integer, sa.ForeignKey("lots.id"))
     reason = sa.Column(sa.String(200))
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime, one_of, random_token
+from core.models import UTCDateTime, filled_index, one_of, random_token
 from fulfillment.models import Fulfillment
 
 from .coupon_models import Coupon
@@ -136,6 +136,8 @@ class Order(db.Model):
         one_of("channel", Channel, name="channel_known"),
         sa.CheckConstraint("user_id IS NOT NULL OR channel = 'store'", name="web_has_user"),
         sa.Index("ix_orders_user_created", "user_id", "created_at"),
+        filled_index("orders", "coupon_id"),
+        filled_index("orders", "replacement_of_id"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -174,11 +176,11 @@ class Order(db.Model):
     points_discount_amount = sa.Column(sa.Integer, nullable=False, default=0,
                                        server_default="0")
     #: the coupon used on this order, and what it took off the goods (fen)
-    coupon_id = sa.Column(sa.Integer, sa.ForeignKey("coupons.id"), index=True)
+    coupon_id = sa.Column(sa.Integer, sa.ForeignKey("coupons.id"))
     coupon_discount_amount = sa.Column(sa.Integer, nullable=False, default=0,
                                        server_default="0")
     #: the order this one replaces free of charge (a complaint's remedy)
-    replacement_of_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id"), index=True)
+    replacement_of_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id"))
 
     lines = relationship("OrderLine", back_populates="order", cascade="all, delete-orphan",
                          order_by="OrderLine.id")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import relationship
 
 from core.clock import utcnow
 from core.extensions import db
-from core.models import UTCDateTime, one_of
+from core.models import UTCDateTime, filled_index, one_of
 from crm.customers.models import SavedSegment
 
 
@@ -47,7 +47,10 @@ class OutboxMessage(db.Model):
         one_of("status", OutboxStatus, name="status_known"),
         sa.CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
         sa.Index("ix_outbox_messages_status_send_after", "status", "send_after"),
+        # also the look-up by customer alone (its first column)
         sa.Index("ix_outbox_messages_customer_sent", "customer_id", "sent_at"),
+        filled_index("outbox_messages", "claim_token"),
+        filled_index("outbox_messages", "campaign_id"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -57,7 +60,7 @@ class OutboxMessage(db.Model):
     #: service notices need the service consent and skip the weekly cap; marketing needs
     #: the marketing consent and counts toward the cap
     purpose = sa.Column(sa.String(10), nullable=False)
-    customer_id = sa.Column(sa.Integer, sa.ForeignKey("customers.id"), index=True)
+    customer_id = sa.Column(sa.Integer, sa.ForeignKey("customers.id"))
     user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     #: e-mail address or phone number
     to = sa.Column(sa.String(254))
@@ -70,7 +73,7 @@ class OutboxMessage(db.Model):
     send_after = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     attempts = sa.Column(sa.Integer, nullable=False, default=0)
     #: the delivery run that holds it while sending; stale claims are taken back
-    claim_token = sa.Column(sa.String(32), index=True)
+    claim_token = sa.Column(sa.String(32))
     claimed_at = sa.Column(UTCDateTime)
     last_error = sa.Column(sa.String(500))
     #: why it was not sent: no_consent, no_address
@@ -78,7 +81,7 @@ class OutboxMessage(db.Model):
     #: the provider's id for an SMS, the Message-ID for an e-mail
     provider_ref = sa.Column(sa.String(200))
     #: the campaign that sent it (crm.outreach.campaigns)
-    campaign_id = sa.Column(sa.Integer, sa.ForeignKey("campaigns.id"), index=True)
+    campaign_id = sa.Column(sa.Integer, sa.ForeignKey("campaigns.id"))
     sent_at = sa.Column(UTCDateTime)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
 
