@@ -8,6 +8,7 @@ import logging
 import os
 
 from flask import Flask, g
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from . import cache as _cache  # noqa: F401  (connects the after-commit cache listener)
@@ -27,13 +28,49 @@ from .requestlog import configure_logging, init_error_reporting, register_reques
 from .security import register_security
 
 
+class _CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie, its signer made once for each secret: Flask makes one on every
+    request, one without a cookie (an API call) included."""
+
+    _signer: tuple | None = None
+
+    def get_signing_serializer(self, app: Flask):
+        secrets = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        made = self._signer
+        if made is None or made[0] != secrets:
+            made = self._signer = (secrets, super().get_signing_serializer(app))
+        return made[1]
+
+
+class ShopFlask(Flask):
+    """Flask, remembering what it works out again on every request: whether a view or hook
+    is a coroutine (``inspect`` for each hook of each request), and the session cookie's
+    signer."""
+
+    #: functions found not to be coroutines (at most this many remembered)
+    _SYNC_AT_MOST = 4096
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session_interface = _CookieSessions()
+        self._sync: set = set()
+
+    def ensure_sync(self, func):
+        if func in self._sync:
+            return func
+        made = super().ensure_sync(func)
+        if made is func and len(self._sync) < self._SYNC_AT_MOST:
+            self._sync.add(func)
+        return made
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment (tests pass theirs)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get(
         "SHOP_INSTANCE_PATH", os.path.join(root, "instance")
     )
-    app = Flask(
+    app = ShopFlask(
         __name__,
         instance_path=instance_path,
         template_folder=os.path.join(root, "templates"),

@@ -72,13 +72,21 @@ def register_security(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
+        # what the view set itself stands; the rest added, the headers read once
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype in POLICED_TYPES:
-            headers.setdefault("Content-Security-Policy", content_security_policy(app.config))
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            headers.setdefault("Strict-Transport-Security",
-                               f"max-age={int(app.config.get('HSTS_SECONDS', 31536000))}")
+        present = {name.lower() for name, _ in headers.items()}
+        for name, value in _ALWAYS:
+            if name.lower() not in present:
+                headers.add(name, value)
+        if response.mimetype in POLICED_TYPES and "content-security-policy" not in present:
+            headers.add("Content-Security-Policy", content_security_policy(app.config))
+        if app.config.get("SESSION_COOKIE_SECURE") and \
+                "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security",
+                        f"max-age={int(app.config.get('HSTS_SECONDS', 31536000))}")
         return response
+
+
+#: the headers every answer carries (unless its view set its own)
+_ALWAYS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+           ("Referrer-Policy", "same-origin"))
