@@ -20,7 +20,7 @@ from core.extensions import db
 from core.models import Role, User
 from core.ratelimit import attempts
 from core.signals import fulfillment_cancelled, fulfillment_completed, fulfillment_ready
-from core.sql import insert_family, run
+from core.sql import fresh, insert_family, run
 
 from . import lot_moves
 from .access import check_center_access, lock_fulfillment, require_state
@@ -157,17 +157,18 @@ def new_fulfillment(*, order_id: int | None, center: Center, method: str, lines:
                     contact_name: str | None = None, contact_phone: str | None = None,
                     address: dict | None = None, slot_id: int | None = None,
                     routing: dict | None = None) -> tuple[Fulfillment, list[FulfillmentLine]]:
-    """``open_fulfillment``'s fulfillment and lines as new objects, not written: for a
-    checkout that writes them with its order by one statement (``order_id`` None: the
-    statement gives it), then calls ``opened``."""
+    """``open_fulfillment``'s fulfillment and lines as new objects (``core.sql.fresh``),
+    not written: ``insert_family`` writes them, here or with a checkout's order by one
+    statement (``order_id`` None: the statement gives it), then ``opened``."""
     if method not in Method.ORDER:
         raise ValidationFailed(errors={"method": [str(_l("Unknown fulfillment method."))]})
-    fulfillment = Fulfillment(
-        slot_id=slot_id, routing=routing, order_id=order_id, center_id=center.id,
+    fulfillment = fresh(
+        Fulfillment, slot_id=slot_id, routing=routing, order_id=order_id, center_id=center.id,
         method=method, status=FulfillmentStatus.RESERVED, contact_name=contact_name,
         contact_phone=contact_phone, address=address)
-    made = [FulfillmentLine(product_id=ln["product_id"], sku=ln["sku"], name_zh=ln["name_zh"],
-                            name_en=ln.get("name_en"), quantity=ln["quantity"]) for ln in lines]
+    made = [fresh(FulfillmentLine, product_id=ln["product_id"], sku=ln["sku"],
+                  name_zh=ln["name_zh"], name_en=ln.get("name_en"), quantity=ln["quantity"])
+            for ln in lines]
     return fulfillment, made
 
 
@@ -179,6 +180,8 @@ def opened(fulfillment: Fulfillment, lines: list[FulfillmentLine], center: Cente
         set_committed_value(line, "lots", [])
     set_committed_value(fulfillment, "lines", sorted(lines, key=lambda line: line.id))
     set_committed_value(fulfillment, "center", center)
+    if fulfillment.slot_id is None:  # no window: known, no loader asked
+        set_committed_value(fulfillment, "slot", None)
     return fulfillment
 
 

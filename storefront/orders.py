@@ -19,7 +19,7 @@ from core.extensions import db
 from core.i18n import localized
 from core.models import Role, User
 from core.signals import order_cancelled, order_fulfilled, order_placed
-from core.sql import columns_of, insert_family, load, zero_padded
+from core.sql import columns_of, fresh, insert_family, load, zero_padded
 from fulfillment import divisions
 from fulfillment import services as desk
 from fulfillment.access import check_center_access
@@ -238,8 +238,8 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
                                                   goods_left=subtotal - discount)
                                if coupon else (None, 0))
     total = max(0, subtotal - discount - coupon_off + fee)
-    order = Order(
-        user_id=user.id,
+    order = fresh(
+        Order, user_id=user.id,
         status=(OrderStatus.PENDING_PAYMENT if payment_method == PaymentMethod.STRIPE and total
                 else OrderStatus.CONFIRMED),
         currency=current_app.config["SHOP_CURRENCY"],
@@ -255,11 +255,11 @@ def place_order(user: User, *, lines: list[dict], fulfillment: dict, payment_met
         contact_name=contact_name, contact_phone=contact_phone, address=address,
         slot_id=slot_id, routing=decision)
     write_order(order, [
-        OrderLine(product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
-                  quantity=q, unit_price_amount=price, line_total_amount=price * q,
-                  member_price=is_member_price,
-                  price_tier=(membership.tier if is_member_price
-                              and tiers.tier_price_applied(p, set_for_tier) else None))
+        fresh(OrderLine, product_id=p.id, sku=p.sku, name_zh=p.name_zh, name_en=p.name_en,
+              quantity=q, unit_price_amount=price, line_total_amount=price * q,
+              member_price=is_member_price,
+              price_tier=(membership.tier if is_member_price
+                          and tiers.tier_price_applied(p, set_for_tier) else None))
         for p, q, price, is_member_price in priced], fulfillment=fulfillment)
     # the points and the coupon name the order
     if discount:

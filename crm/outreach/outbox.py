@@ -22,7 +22,7 @@ from core.messaging import DeliveryError, send_email, send_sms
 from core.metrics import OUTBOX as OUTBOX_METRIC
 from core.metrics import count_on_commit
 from core.models import User
-from core.sql import insert_later
+from core.sql import fresh, insert_later
 from crm.customers.models import Customer
 from crm.customers.services import customer_for_user
 from storefront.models import Order
@@ -72,12 +72,13 @@ def enqueue(*, channel: str, kind: str, subject: str, body: str, user_id: int | 
     return message
 
 
-def _message(*, channel: str, kind: str, subject: str, body: str, user_id: int | None,
-             to: str | None, dedupe_key: str | None, send_after=None,
+def _message(*, made=OutboxMessage, channel: str, kind: str, subject: str, body: str,
+             user_id: int | None, to: str | None, dedupe_key: str | None, send_after=None,
              purpose: str | None = None) -> OutboxMessage:
+    """A new message, by ``made`` (the model, or ``fresh``'s way for ``insert_later``)."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
-    return OutboxMessage(
+    return made(
         channel=channel, kind=kind, purpose=purpose or purpose_of(kind), subject=subject or "",
         body=body, user_id=user_id, to=to, dedupe_key=dedupe_key,
         status=OutboxStatus.PENDING, send_after=send_after or utcnow(), attempts=0)
@@ -91,9 +92,13 @@ def enqueue_fresh(messages: list[dict]) -> list[OutboxMessage]:
     ``enqueue``'s arguments (no ``customer_id``: the INSERT finds it); returns the messages,
     not the session's (nothing is read back); the unique ``dedupe_key`` still stands
     guard."""
-    made = [_message(**message) for message in messages]
+    made = [_message(made=_fresh_message, **message) for message in messages]
     insert_later(made, customer_id=_customer_of_user())
     return made
+
+
+def _fresh_message(**values) -> OutboxMessage:
+    return fresh(OutboxMessage, **values)
 
 
 @lru_cache(maxsize=1)

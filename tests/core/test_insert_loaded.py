@@ -233,3 +233,26 @@ def test_an_order_and_its_fulfillment_families_come_back_each_row_to_its_object(
                               .order_by(FulfillmentLine.id)).all()
     assert written == [(line.id, line.sku, line.quantity) for line in its_lines]
     assert session.get(Fulfillment, fulfillment.id).status == "reserved"
+
+
+def test_an_object_made_fresh_is_written_with_its_defaults_and_refuses_an_unknown_name(
+        session, make_user, make_center, make_product):
+    """``fresh``: no change tracking, the same row as the constructor's object (the columns'
+    defaults applied by the INSERT's maker), and a name no column has refused."""
+    from core.sql import fresh
+
+    user, center, product = make_user(), make_center(), make_product()
+    with pytest.raises(TypeError, match="lines"):
+        fresh(Order, user_id=user.id, lines=[])
+    order = fresh(Order, user_id=user.id, status=OrderStatus.CONFIRMED, subtotal_amount=500,
+                  total_amount=500, payment_method="pay_at_pickup",
+                  fulfillment_method="pickup", center_id=center.id)
+    assert not sa.inspect(order).modified and sa.inspect(order).transient
+    line = fresh(OrderLine, product_id=product.id, sku=product.sku, name_zh=product.name_zh,
+                 quantity=1, unit_price_amount=500, line_total_amount=500, member_price=False)
+    write_order(order, [line])
+    assert sa.inspect(order).persistent and order.public_id and order.paid_amount == 0
+    session.expire_all()
+    written = session.get(Order, order.id)
+    assert (written.total_amount, written.channel, [ln.sku for ln in written.lines]) == (
+        500, "web", [product.sku])
