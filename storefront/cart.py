@@ -12,6 +12,7 @@ from core.extensions import db
 from core.models import User
 
 from .catalog import products_by_ids
+from .loyalty.membership import is_open_membership_of
 from .loyalty.models import Membership
 from .models import CartItem, Product
 from .orders import MAX_QUANTITY
@@ -95,9 +96,7 @@ def count_and_tier(user: User) -> tuple[int, str | None]:
     """The cart count and the open membership's tier (None for non-members), in one query."""
     count_q = (sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0))
                .where(CartItem.user_id == user.id).scalar_subquery())
-    tier_q = (sa.select(Membership.tier)
-              .where(Membership.user_id == user.id, Membership.closed_at.is_(None))
-              .scalar_subquery())
+    tier_q = sa.select(Membership.tier).where(is_open_membership_of(user.id)).scalar_subquery()
     count_, tier = db.session.execute(sa.select(count_q, tier_q)).one()
     return count_, tier
 
