@@ -35,10 +35,10 @@ class _CookieSessions(SecureCookieSessionInterface):
     _signer: tuple | None = None
 
     def get_signing_serializer(self, app: Flask):
-        secrets = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         made = self._signer
-        if made is None or made[0] != secrets:
-            made = self._signer = (secrets, super().get_signing_serializer(app))
+        if made is None or made[0] != keys:
+            made = self._signer = (keys, super().get_signing_serializer(app))
         return made[1]
 
 

@@ -112,6 +112,16 @@ def _lock_timeout(milliseconds: int) -> sa.TextClause:
     return sa.text(f"SET LOCAL lock_timeout = {milliseconds}")
 
 
+def lock_wait_condition(parameter: str) -> sa.ColumnElement[bool]:
+    """``limit_lock_wait``'s setting as a condition a PostgreSQL read carries, so it costs no
+    round trip of its own: always true, it sets ``lock_timeout`` for the rest of the
+    transaction (``set_config(..., true)`` is ``SET LOCAL``) to the milliseconds bound as
+    ``parameter`` (text). A row comes back only once every condition was checked for it,
+    so a read that returns anything has set it; one that returns nothing may not have."""
+    return sa.func.set_config(
+        "lock_timeout", sa.bindparam(parameter, type_=sa.String()), True).is_not(None)
+
+
 def commit_answered(session) -> None:
     """Commit a request's transaction whose answer is already made: its objects are not
     expired (nothing reads them again, and expiring each costs a checkout more than its

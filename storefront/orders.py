@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import shop_zone, utcnow
-from core.database import limit_lock_wait
+from core.database import limit_lock_wait, lock_wait_condition
 from core.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.i18n import localized
@@ -134,20 +134,15 @@ _PICKUP_READ_SKUS = 8
 def _products_and_center(skus: int, postgres: bool) -> sa.Select:
     """The active products of ``skus`` SKUs (``sku_0``, ``sku_1``...) with one store and the
     user's open membership (at most one: a unique index) beside each, built once per
-    number of SKUs: run on the driver, which takes no list. On PostgreSQL its condition
-    also sets ``lock_timeout`` for the rest of the transaction (``set_config(..., true)``
-    is ``SET LOCAL``): a row comes back only once every condition was checked for it, so
-    a read that finds anything has set it."""
+    number of SKUs: run on the driver, which takes no list. On PostgreSQL it also sets the
+    transaction's lock wait (``lock_wait_condition``)."""
     read = (sa.select(*columns_of(Product, Center, Membership))
             .select_from(Product)
             .join(Center, Center.id == sa.bindparam("center"))
             .outerjoin(Membership, is_open_membership_of(sa.bindparam("user")))
             .where(Product.sku.in_([sa.bindparam(f"sku_{i}") for i in range(skus)]),
                    Product.active.is_(True)))
-    if postgres:
-        read = read.where(sa.func.set_config(
-            "lock_timeout", sa.bindparam("lock_wait", type_=sa.String()), True).is_not(None))
-    return read
+    return read.where(lock_wait_condition("lock_wait")) if postgres else read
 
 
 def _numbered(order_id: sa.ColumnElement) -> sa.ColumnElement:

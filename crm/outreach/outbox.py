@@ -54,8 +54,9 @@ def enqueue(*, channel: str, kind: str, subject: str, body: str, user_id: int | 
     address is taken from the customer's profile when the message is delivered. Messages
     about something made in this very transaction go faster by ``enqueue_fresh``.
     """
-    message = _message(channel=channel, kind=kind, subject=subject, body=body, user_id=user_id,
-                       to=to, dedupe_key=dedupe_key, send_after=send_after, purpose=purpose)
+    message = OutboxMessage(**_message_values(
+        channel=channel, kind=kind, subject=subject, body=body, user_id=user_id, to=to,
+        dedupe_key=dedupe_key, send_after=send_after, purpose=purpose))
     if customer_id is None and user_id is not None:
         customer = customer_for_user(user_id)
         customer_id = customer.id if customer is not None else None
@@ -72,13 +73,13 @@ def enqueue(*, channel: str, kind: str, subject: str, body: str, user_id: int | 
     return message
 
 
-def _message(*, made=OutboxMessage, channel: str, kind: str, subject: str, body: str,
-             user_id: int | None, to: str | None, dedupe_key: str | None, send_after=None,
-             purpose: str | None = None) -> OutboxMessage:
-    """A new message, by ``made`` (the model, or ``fresh``'s way for ``insert_later``)."""
+def _message_values(*, channel: str, kind: str, subject: str, body: str, user_id: int | None,
+                    to: str | None, dedupe_key: str | None, send_after=None,
+                    purpose: str | None = None) -> dict:
+    """A new message's columns (``enqueue``'s arguments checked and completed)."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
-    return made(
+    return dict(
         channel=channel, kind=kind, purpose=purpose or purpose_of(kind), subject=subject or "",
         body=body, user_id=user_id, to=to, dedupe_key=dedupe_key,
         status=OutboxStatus.PENDING, send_after=send_after or utcnow(), attempts=0)
@@ -92,13 +93,9 @@ def enqueue_fresh(messages: list[dict]) -> list[OutboxMessage]:
     ``enqueue``'s arguments (no ``customer_id``: the INSERT finds it); returns the messages,
     not the session's (nothing is read back); the unique ``dedupe_key`` still stands
     guard."""
-    made = [_message(made=_fresh_message, **message) for message in messages]
+    made = [fresh(OutboxMessage, **_message_values(**message)) for message in messages]
     insert_later(made, customer_id=_customer_of_user())
     return made
-
-
-def _fresh_message(**values) -> OutboxMessage:
-    return fresh(OutboxMessage, **values)
 
 
 @lru_cache(maxsize=1)
