@@ -412,6 +412,25 @@ def load(statement, parameters: dict | None, *models) -> list[tuple]:
     return made
 
 
+def get(model, key):
+    """``session.get(model, key)`` for a page every request shows: the session's own object
+    when it holds it loaded, else one statement built once per model, run on the driver
+    (``load``); None when there is no such row."""
+    session = db.session()
+    mapper = _shape(model)[0]
+    found = session.identity_map.get(mapper.identity_key_from_primary_key([key]))
+    if found is not None and not sa.inspect(found).expired_attributes:
+        return found
+    rows = load(_by_key(model), {"key": key}, model)
+    return rows[0][0] if rows else None
+
+
+@lru_cache(maxsize=64)
+def _by_key(model) -> sa.Select:
+    [key] = model.__table__.primary_key.columns
+    return sa.select(*columns_of(model)).where(key == sa.bindparam("key"))
+
+
 @lru_cache(maxsize=64)
 def _shape(model) -> tuple:
     # a worker's first read may come before any query of the session made the mappers ready

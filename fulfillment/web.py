@@ -25,6 +25,7 @@ from core.errors import IllegalTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 from core.privacy import mask_phone, shown_phone
+from core.sql import get
 
 from . import divisions, lots, services, slots, transfers
 from .access import check_center_access, whole_for_delivery
@@ -68,7 +69,7 @@ def desk_center() -> Center | None:
     else:
         center_id = requested or current_user.center_id
     check_center_access(current_user, center_id)
-    center = db.session.get(Center, center_id)
+    center = get(Center, center_id)
     if center is None:
         raise NotFound()
     return center

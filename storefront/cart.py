@@ -4,12 +4,15 @@ Functions take the guest cart as a plain dict ``{product_id (str): quantity}`` s
 stay free of the request; views read and write ``session["cart"]``.
 """
 
+from functools import lru_cache
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
+from core.sql import run
 
 from .catalog import products_by_ids
 from .loyalty.membership import is_open_membership_of
@@ -88,8 +91,14 @@ def lines(user: User | None, guest_cart: dict) -> list[tuple[Product, int]]:
 def count(user: User | None, guest_cart: dict) -> int:
     if user is None:
         return sum(guest_cart.values())
-    return db.session.execute(sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0))
-                              .where(CartItem.user_id == user.id)).scalar_one()
+    # the header's badge on every signed-in page: built once, run on the driver
+    return run(_count_of_user(), {"user_id": user.id}).rows[0][0]
+
+
+@lru_cache(maxsize=1)
+def _count_of_user() -> sa.Select:
+    return (sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0))
+            .where(CartItem.user_id == sa.bindparam("user_id")))
 
 
 def count_and_tier(user: User) -> tuple[int, str | None]:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from core.cache import version, watch_tables
 from core.models import ApiToken, User
-from core.sql import columns_of, load, run, run_later
+from core.sql import columns_of, get, load, run, run_later
 
 _STAMP = sa.update(ApiToken.__table__).where(
     ApiToken.__table__.c.id == sa.bindparam("token")).values(expires_at=sa.bindparam("at"))
@@ -385,3 +385,38 @@ def test_run_keeps_one_cursor_for_each_connection_and_a_new_one_for_a_new_connec
             sa.event.remove(db.engine, "before_cursor_execute", record)
             db.session.rollback()
             db.session.remove()
+
+
+
+def test_get_gives_what_the_session_s_get_gives(session, make_user):
+    user = make_user()
+    session.commit()
+    user_id, email = user.id, user.email
+    session.expunge_all()
+    every, stop = _statements(session)
+
+    def selects() -> int:  # not the fixture's savepoints
+        return sum(statement.startswith("SELECT") for statement in every)
+
+    try:
+        loaded = get(User, user_id)
+        assert (loaded.id, loaded.email) == (user_id, email) and sa.inspect(loaded).persistent
+        assert selects() == 1
+        assert get(User, user_id) is loaded and selects() == 1  # held loaded: no statement
+        assert session.get(User, user_id) is loaded
+        session.commit()  # expired: read again, into the same object
+        assert get(User, user_id) is loaded and selects() == 2 and loaded.email == email
+        assert get(User, user_id + 10_000) is None
+    finally:
+        stop()
+
+
+def test_get_sees_the_transaction_s_own_changes(session, make_user):
+    user = make_user()
+    session.commit()
+    user.name = "未写入"
+    assert get(User, user.id) is user and user.name == "未写入"
+    session.delete(user)
+    assert get(User, user.id) is session.get(User, user.id) is user  # not flushed yet
+    session.flush()
+    assert get(User, user.id) is None is session.get(User, user.id)
