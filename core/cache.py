@@ -8,7 +8,9 @@ worker keeps pages in memory and the versions live in small files in the instanc
 so every worker on the machine sees a change at once.
 """
 
+import mmap
 import os
+import struct
 import time
 from collections.abc import Callable
 from functools import lru_cache
@@ -37,10 +39,35 @@ def _uses_redis(app) -> bool:
     return app.config.get("CACHE_TYPE") == "RedisCache"
 
 
-@lru_cache(maxsize=64)
-def _stamp_file(instance_path: str, namespace: str) -> str:
-    # Joined once: ``version`` runs on every cached page view, where pathlib shows up.
-    return os.path.join(instance_path, "cache-stamps", namespace)
+#: the stamps this process has mapped: ``path -> mmap`` (a few per instance folder)
+_STAMPS: dict = {}
+_STAMPS_AT_MOST = 256
+
+
+def _stamp(instance_path: str, namespace: str) -> mmap.mmap:
+    """The namespace's stamp: eight bytes of a small file in the instance folder, mapped
+    shared, so a version is read and moved on without a system call and every process on
+    the machine sees it at once (a file replaced under running workers is not seen by
+    them: they keep the one they mapped)."""
+    path = os.path.join(instance_path, "cache-stamps", namespace)
+    found = _STAMPS.get(path)
+    if found is None:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if os.fstat(fd).st_size < _STAMP.size:  # new (growing never clears a stamp)
+                os.ftruncate(fd, _STAMP.size)
+            found = mmap.mmap(fd, _STAMP.size)
+        finally:
+            os.close(fd)
+        if len(_STAMPS) >= _STAMPS_AT_MOST:  # many instance folders (tests): start again
+            _STAMPS.clear()
+        _STAMPS[path] = found
+    return found
+
+
+#: a stamp's value: the time of the last bump in nanoseconds, little-endian
+_STAMP = struct.Struct("<Q")
 
 
 def version(namespace: str) -> str:
@@ -48,10 +75,7 @@ def version(namespace: str) -> str:
     app = current_app._get_current_object()
     if _uses_redis(app):
         return str(cache.get(f"v:{namespace}") or 0)
-    try:
-        return str(os.stat(_stamp_file(app.instance_path, namespace)).st_mtime_ns)
-    except FileNotFoundError:
-        return "0"
+    return str(_STAMP.unpack_from(_stamp(app.instance_path, namespace))[0])
 
 
 def bump(app, *namespaces: str) -> None:
@@ -61,18 +85,10 @@ def bump(app, *namespaces: str) -> None:
             with app.app_context():
                 cache.cache._write_client.incr(cache.cache.key_prefix + f"v:{ns}")
             continue
-        # Two system calls on the hot path (a checkout bumps several namespaces): the stamp's
-        # time is set, not written; two bumps within the clock's resolution still differ.
-        path = _stamp_file(app.instance_path, ns)
-        try:
-            previous = os.stat(path).st_mtime_ns
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w") as stamp:
-                stamp.write(str(os.getpid()))
-            previous = 0
-        now = max(time.time_ns(), previous + 1)
-        os.utime(path, ns=(now, now))
+        # The time, so two processes bumping at once still leave a new value; two bumps
+        # within the clock's resolution still differ.
+        stamp = _stamp(app.instance_path, ns)
+        _STAMP.pack_into(stamp, 0, max(time.time_ns(), _STAMP.unpack_from(stamp)[0] + 1))
 
 
 def key(*parts) -> str:
@@ -129,6 +145,7 @@ def watch_tables(namespace: str, *tables: str, columns: tuple[str, ...] | None =
     shown = frozenset(columns) if columns else None
     for table in tables:
         _WATCHED.setdefault(table, []).append((namespace, shown))
+    _moved_by.cache_clear()
 
 
 def _changed_columns(obj) -> set[str]:
@@ -163,10 +180,15 @@ def _statement(state):
 @watch_direct_writes
 def _wrote(session, table: str | None, columns) -> None:
     """A statement wrote ``table`` (an UPDATE: setting ``columns``)."""
-    watchers = _WATCHED.get(table)
-    if watchers:
-        mark_changed(session, *(ns for ns, shown in watchers
-                                if columns is None or shown is None or shown & columns))
+    if table in _WATCHED:
+        mark_changed(session, *_moved_by(table, columns))
+
+
+@lru_cache(maxsize=256)
+def _moved_by(table: str, columns: frozenset[str] | None) -> tuple[str, ...]:
+    """The namespaces a write of ``table`` (setting ``columns``) moves on."""
+    return tuple(ns for ns, shown in _WATCHED[table]
+                 if columns is None or shown is None or shown & columns)
 
 
 @event.listens_for(Session, "after_commit")

@@ -630,14 +630,29 @@ def _as_inserted(objects: list, rows: list, table: sa.Table, columns: dict, name
                  computed: dict, upto: int | None = None) -> None:
     """The objects INSERTed, as the session's: what the database filled taken from the rows
     returned (``upto`` columns of each), every other column not given known as NULL."""
-    filled = [columns[column.key] for column in _returned(table, names, computed)]
-    # a column neither given nor filled by a default is NULL: known without reading it back
-    empty = {columns[column.key]: None for column in table.c
-             if column.key not in names and columns[column.key] not in filled}
+    filled, empty = _filled_and_empty(table, columns, names, frozenset(computed))
     for obj, row in zip(objects, rows, strict=True):
         obj.__dict__.update(empty)
         obj.__dict__.update(zip(filled, row[:upto], strict=True))
     _new_in_transaction(objects)
+
+
+#: ``(table, names, computed) -> (attributes filled, {attribute: None} of the others)``
+_FILLED: dict = {}
+
+
+def _filled_and_empty(table: sa.Table, columns: dict, names: tuple, computed: frozenset):
+    """The attributes an INSERT of ``names`` reads back, in order, and the others, known as
+    NULL without reading them back (a column neither given nor filled by a default), once
+    per shape (``columns``: the table's model's attributes, the same for every call)."""
+    key = (table, names, computed)
+    found = _FILLED.get(key)
+    if found is None:
+        filled = [columns[column.key] for column in _returned_of(table, names, computed)]
+        empty = {columns[column.key]: None for column in table.c
+                 if column.key not in names and columns[column.key] not in filled}
+        found = _FILLED[key] = (filled, empty)
+    return found
 
 
 def _new_in_transaction(objects: list) -> None:
@@ -772,14 +787,19 @@ def _row_values(table: sa.Table, names: tuple[str, ...], computed: dict, row: in
     return values
 
 
-def _returned(table: sa.Table, names: tuple[str, ...], computed: dict) -> list[sa.Column]:
-    """The columns an INSERT of ``names`` reads back, the key first: those given as SQL, and
-    those a default fills (on the server, or on the client for a column not given); every
-    other one is NULL."""
-    return sorted((column for column in table.c if column.key not in names and (
+def _returned(table: sa.Table, names: tuple[str, ...], computed) -> tuple[sa.Column, ...]:
+    """The columns an INSERT of ``names`` reads back, the key first: those given as SQL
+    (``computed``: their names), and those a default fills (on the server, or on the client
+    for a column not given); every other one is NULL."""
+    return _returned_of(table, names, frozenset(computed))
+
+
+@lru_cache(maxsize=256)
+def _returned_of(table: sa.Table, names: tuple[str, ...], computed: frozenset) -> tuple:
+    return tuple(sorted((column for column in table.c if column.key not in names and (
         column.primary_key or column.key in computed or column.default is not None
         or column.server_default is not None or column.computed is not None)),
-        key=lambda column: not column.primary_key)
+        key=lambda column: not column.primary_key))
 
 
 def _next_key(table: sa.Table, key: sa.Column, pg: bool) -> sa.ColumnElement:
