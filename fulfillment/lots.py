@@ -108,26 +108,42 @@ def plan_lots(center_id: int, line: FulfillmentLine, *,
     """The lots the line's units would come from, read before any row is locked:
     ``[(lot id, units free)]`` expiring first (not past the sell-by margin), or None when
     the center does not keep this product in lots. ``allocate_lots`` takes from them."""
-    rows = run(_lots_plan(), {
-        "center": center_id, "product": line.product_id, "cutoff": sell_by_cutoff(today)}).rows
-    if rows and rows[0][0] is None:
-        return None
-    return [(lot_id, available) for lot_id, available in rows]
+    return plan_lines(center_id, [line], today=today)[line.product_id]
 
 
-@lru_cache(maxsize=1)
-def _lots_plan() -> sa.Select:
-    """The sellable lots of a product at a center, expiring first, in one round trip: a
-    row of NULLs says the center keeps no lot of it at all (built once: every checkout
-    runs it)."""
-    here = (Lot.center_id == sa.bindparam("center"), Lot.product_id == sa.bindparam("product"))
-    sellable = (sa.select(Lot.id.label("id"), (Lot.on_hand - Lot.reserved).label("free"),
+def plan_lines(center_id: int, lines: list[FulfillmentLine], *,
+               today: date | None = None) -> dict[int, list[tuple[int, int]] | None]:
+    """``plan_lots`` of every line at once, by one read: ``{product id: plan}``."""
+    products = sorted({line.product_id for line in lines})
+    values = {"center": center_id, "cutoff": sell_by_cutoff(today)}
+    values.update((f"product_{i}", product_id) for i, product_id in enumerate(products))
+    plans: dict[int, list[tuple[int, int]] | None] = {p: [] for p in products}
+    for product_id, lot_id, available in run(_lots_plan(len(products)), values).rows:
+        if lot_id is None:
+            plans[product_id] = None
+        else:
+            plans[product_id].append((lot_id, available))
+    return plans
+
+
+@lru_cache(maxsize=16)
+def _lots_plan(products: int) -> sa.Select:
+    """The sellable lots of ``products`` products at a center, each product's expiring
+    first, in one round trip; a row of NULLs for a product says the center keeps no lot of
+    it at all (built once per number of products: every checkout runs it)."""
+    keys = [sa.bindparam(f"product_{i}", type_=sa.Integer()) for i in range(products)]
+    center = Lot.center_id == sa.bindparam("center")
+    sellable = (sa.select(Lot.product_id.label("product"), Lot.id.label("id"),
+                          (Lot.on_hand - Lot.reserved).label("free"),
                           Lot.expires_on.label("expires_on"))
-                .where(*here, Lot.expires_on >= sa.bindparam("cutoff", type_=sa.Date()),
+                .where(center, Lot.product_id.in_(keys),
+                       Lot.expires_on >= sa.bindparam("cutoff", type_=sa.Date()),
                        Lot.on_hand > Lot.reserved))
-    untracked = sa.select(sa.null(), sa.null(), sa.null()).where(~sa.exists().where(*here))
-    both = sa.union_all(sellable, untracked).subquery()
-    return sa.select(both.c.id, both.c.free).order_by(both.c.expires_on, both.c.id)
+    untracked = [sa.select(key, sa.null(), sa.null(), sa.null())
+                 .where(~sa.exists().where(center, Lot.product_id == key)) for key in keys]
+    every = sa.union_all(sellable, *untracked).subquery()
+    return (sa.select(every.c.product, every.c.id, every.c.free)
+            .order_by(every.c.product, every.c.expires_on, every.c.id))
 
 
 def allocate_lots(center_id: int, line: FulfillmentLine, *, today: date | None = None,

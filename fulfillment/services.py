@@ -28,7 +28,7 @@ from .dues import check_collected, require_collected
 from .errors import InsufficientStock, SlotUnavailable, WrongCode
 from .labels import status_word
 from .ledger import record_movement
-from .lots import allocate_lots, consume_lots, plan_lots, release_lots
+from .lots import allocate_lots, consume_lots, plan_lines, release_lots
 from .models import (
     Center,
     Fulfillment,
@@ -193,11 +193,11 @@ def reserve_fulfillment(fulfillment: Fulfillment, *, actor_id: int | None = None
     rollback undoes the rest.
     """
     center_id = fulfillment.center_id
-    plans = [(line, plan_lots(center_id, line)) for line in fulfillment.lines]
+    plans = plan_lines(center_id, fulfillment.lines)  # one read for every line
     reserve_stock(center_id, [(ln.product_id, ln.quantity) for ln in fulfillment.lines],
                   fulfillment_id=fulfillment.id, actor_id=actor_id)
-    for line, plan in plans:
-        allocate_lots(center_id, line, plan=plan)
+    for line in fulfillment.lines:
+        allocate_lots(center_id, line, plan=plans[line.product_id])
     if fulfillment.slot_id is not None:
         reserve_slot(fulfillment.slot_id, center_id=center_id, kind=fulfillment.method,
                      now=utcnow())

@@ -98,6 +98,47 @@ def test_each_lot_a_new_order_takes_from_is_one_statement_after_the_stock_row(
     assert verify_ledger() == []
 
 
+def test_an_order_of_several_products_reads_their_lots_once(session, shop, lots, make_product,
+                                                            today):
+    """The lots of every line are read by one statement before the stock row is locked (not
+    one a line); a product the store keeps in no lot is told apart from one whose lots are
+    all taken or past the margin, and each line takes from its own product's lots."""
+    from fulfillment.lots import plan_lines
+
+    product, late, soon, stale = lots
+    other = make_product(sku="NF-LOT-2")
+    other_lot = receive_lot(shop.store.id, other.id, batch="C-1", quantity=6,
+                            expires_on=today + timedelta(days=200), actor=shop.clerk)
+    unlotted = shop.products[0]  # stock at the store, no lot
+    seen = []
+
+    def record(_connection, _cursor, statement, *_args):
+        seen.append(statement)
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        placed = place_order(shop.shopper, lines=[
+            {"sku": product.sku, "quantity": 4}, {"sku": unlotted.sku, "quantity": 1},
+            {"sku": other.sku, "quantity": 2}],
+            fulfillment={"method": "pickup", "center_id": shop.store.id},
+            payment_method="pay_at_pickup")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    locked = next(i for i, s in enumerate(seen) if "UPDATE stock SET" in s)
+    assert sum("FROM lots" in s for s in seen[:locked]) == 1
+    taken = {line.product_id: sorted((a.lot_id, a.quantity) for a in line.lots)
+             for line in placed.fulfillment.lines}
+    assert taken == {product.id: [(late.id, 1), (soon.id, 3)], unlotted.id: [],
+                     other.id: [(other_lot.id, 2)]}
+    fulfillment_lines = {line.product_id: line for line in placed.fulfillment.lines}
+    plans = plan_lines(shop.store.id, list(fulfillment_lines.values()))
+    assert plans == {product.id: [(late.id, 4)], unlotted.id: None,
+                     other.id: [(other_lot.id, 4)]}
+    assert stale.reserved == 0
+    assert verify_ledger() == []
+
+
 def test_cancel_frees_the_lots_and_hand_over_sells_them(session, shop, lots):
     product, late, soon, _stale = lots
     first = order(shop, product, 2)
@@ -148,20 +189,20 @@ def test_lots_read_before_the_lock_are_read_again_when_another_order_took_them(
     those units in between, the allocation reads them again and still goes first expired
     first out, one allocation per lot."""
     from fulfillment import services
-    from fulfillment.lots import plan_lots
+    from fulfillment.lots import plan_lines
 
     product, late, soon, _stale = lots
     read_early = {}
 
-    def stale_plan(center_id, line, **kwargs):
+    def stale_plans(center_id, lines, **kwargs):
         if not read_early:  # what this order saw before the other one came
-            read_early["plan"] = plan_lots(center_id, line, **kwargs)
+            read_early["plans"] = plan_lines(center_id, lines, **kwargs)
             order(shop, product, 2)  # takes 2 of the 3 in the soon lot meanwhile
-        return read_early["plan"]
+        return read_early["plans"]
 
-    monkeypatch.setattr(services, "plan_lots", stale_plan)
+    monkeypatch.setattr(services, "plan_lines", stale_plans)
     placed = order(shop, product, 4)
-    assert read_early["plan"][0] == (soon.id, 3)  # the plan was stale
+    assert read_early["plans"][product.id][0] == (soon.id, 3)  # the plan was stale
     [line] = placed.fulfillment.lines
     assert sorted((a.lot_id, a.quantity) for a in line.lots) == sorted(
         [(soon.id, 1), (late.id, 3)])
