@@ -208,7 +208,7 @@ def run(statement, parameters: dict | None = None) -> Ran:
     bindparam(...))``); statements with expanding parameters (``IN`` of a list) run through
     the session."""
     session = db.session()
-    connection = session.connection()
+    connection = _connection(session)
     ready, values = _prepared(connection, statement, parameters)
     sql = ready.sql
     if not ready.takes_later:
@@ -232,7 +232,7 @@ def run_later(statement, parameters: dict | None = None) -> None:
     statement it goes with. For writes of a transaction's own new rows, which nothing in
     the transaction reads before it commits (a checkout's ledger line, its messages)."""
     session = db.session()
-    connection = session.connection()
+    connection = _connection(session)
     if connection.dialect.name != "postgresql":
         run(statement, parameters)
         return
@@ -241,6 +241,25 @@ def run_later(statement, parameters: dict | None = None) -> None:
         raise ValueError("run_later: a write that returns nothing")
     connection.info.setdefault(_LATER, []).append((ready, values))
     _tell_watchers(session, ready)
+
+
+def _connection(session):
+    """``session.connection()``, remembered for the session's transaction (its innermost
+    savepoint's: the session makes a savepoint when it first gives out its connection):
+    finding it again cost the session more than some of a checkout's statements cost the
+    database."""
+    held = session.info.get(_CONNECTION)
+    if held is not None and not held[1].closed and held[0] is (
+            session.get_nested_transaction() or session.get_transaction()):
+        return held[1]
+    connection = session.connection()
+    session.info[_CONNECTION] = (
+        session.get_nested_transaction() or session.get_transaction(), connection)
+    return connection
+
+
+#: where ``_connection`` keeps the session's ``(transaction, connection)``
+_CONNECTION = "core_sql_connection"
 
 
 def run_queued(connection) -> None:
