@@ -1,18 +1,15 @@
 """Who is asking: Flask-Login sessions for pages, bearer tokens for the API, and roles."""
 
-from functools import lru_cache, wraps
+from functools import wraps
 
-import sqlalchemy as sa
 from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .clock import utcnow
 from .errors import Forbidden, Unauthorized
 from .extensions import login_manager
-from .models import ApiToken, User, UTCDateTime
-from .sessions import user_of_session
-from .sql import columns_of, load
+from .models import ApiToken, User
+from .sessions import user_holding, user_of_session
 
 
 @login_manager.user_loader
@@ -58,19 +55,8 @@ def bearer_user() -> User | None:
 
 
 def token_user(plain: str) -> User | None:
-    """The active user a valid, unexpired token belongs to, or None: one statement, built
-    once, run on the driver (every API call starts here)."""
-    found = load(_token_user(), {"token_hash": ApiToken.hash(plain), "now": utcnow()}, User)
-    return found[0][0] if found else None
-
-
-@lru_cache(maxsize=1)
-def _token_user() -> sa.Select:
-    tokens = ApiToken.__table__.c
-    return (sa.select(*columns_of(User)).join(ApiToken.__table__, tokens.user_id == User.id)
-            .where(tokens.token_hash == sa.bindparam("token_hash"),
-                   tokens.expires_at > sa.bindparam("now", type_=UTCDateTime()),
-                   User.active.is_(True)))
+    """The active user a valid, unexpired token belongs to, or None."""
+    return user_holding(ApiToken.__table__, ApiToken.hash(plain))
 
 
 def api_auth(*roles: str, optional: bool = False):

@@ -43,21 +43,26 @@ def sign_in(user: User, *, remember: bool = False) -> None:
 
 def user_of_session(token: str) -> User | None:
     """The active user whose unexpired session has this token, or None (Flask-Login's loader,
-    so every signed-in page starts here): one statement, built once, run on the driver."""
-    found = load(_session_user(), {"token_hash": _hash(token), "now": utcnow()}, User)
-    if not found:
-        return None
-    user = found[0][0]
-    user.session_token = token
+    so every signed-in page starts here)."""
+    user = user_holding(UserSession.__table__, _hash(token))
+    if user is not None:
+        user.session_token = token
     return user
 
 
-@lru_cache(maxsize=1)
-def _session_user() -> sa.Select:
-    sessions = UserSession.__table__.c
-    return (sa.select(*columns_of(User)).join(UserSession.__table__, sessions.user_id == User.id)
-            .where(sessions.token_hash == sa.bindparam("token_hash"),
-                   sessions.expires_at > sa.bindparam("now", type_=UTCDateTime()),
+def user_holding(table: sa.Table, token_hash: str) -> User | None:
+    """The active user an unexpired row of ``table`` (``user_sessions`` or ``api_tokens``)
+    with this hash belongs to, or None: one statement, built once for each table, run on
+    the driver (every signed-in page and every API call starts here)."""
+    found = load(_user_holding(table), {"token_hash": token_hash, "now": utcnow()}, User)
+    return found[0][0] if found else None
+
+
+@lru_cache(maxsize=2)
+def _user_holding(table: sa.Table) -> sa.Select:
+    return (sa.select(*columns_of(User)).join(table, table.c.user_id == User.id)
+            .where(table.c.token_hash == sa.bindparam("token_hash"),
+                   table.c.expires_at > sa.bindparam("now", type_=UTCDateTime()),
                    User.active.is_(True)))
 
 

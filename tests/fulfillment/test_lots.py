@@ -12,6 +12,7 @@ from fulfillment.ledger import verify_ledger
 from fulfillment.lots import recall_lot, receive_lot
 from fulfillment.models import Lot, StockMovement
 from storefront.orders import cancel_order, place_order
+from tests.support.queries import count_statements
 
 
 @pytest.fixture()
@@ -110,21 +111,12 @@ def test_an_order_of_several_products_reads_their_lots_once(session, shop, lots,
     other_lot = receive_lot(shop.store.id, other.id, batch="C-1", quantity=6,
                             expires_on=today + timedelta(days=200), actor=shop.clerk)
     unlotted = shop.products[0]  # stock at the store, no lot
-    seen = []
-
-    def record(_connection, _cursor, statement, *_args):
-        seen.append(statement)
-
-    engine = session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with count_statements() as seen:
         placed = place_order(shop.shopper, lines=[
             {"sku": product.sku, "quantity": 4}, {"sku": unlotted.sku, "quantity": 1},
             {"sku": other.sku, "quantity": 2}],
             fulfillment={"method": "pickup", "center_id": shop.store.id},
             payment_method="pay_at_pickup")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     locked = next(i for i, s in enumerate(seen) if "UPDATE stock SET" in s)
     assert sum("FROM lots" in s for s in seen[:locked]) == 1
     taken = {line.product_id: sorted((a.lot_id, a.quantity) for a in line.lots)
