@@ -53,7 +53,7 @@ def _stamp(instance_path: str, namespace: str) -> mmap.mmap:
     found = _STAMPS.get(path)
     if found is None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             if os.fstat(fd).st_size < _STAMP.size:  # new (growing never clears a stamp)
                 os.ftruncate(fd, _STAMP.size)

@@ -432,9 +432,9 @@ def load(statement, parameters: dict | None, *models) -> list[tuple]:
 
 
 def get(model, key):
-    """``session.get(model, key)`` for a page every request shows: the session's own object
-    when it holds it loaded, else one statement built once per model, run on the driver
-    (``load``); None when there is no such row."""
+    """``session.get(model, key)`` for a read that every request of a page makes: the
+    session's own object when it holds it loaded, else one statement built once per model,
+    run on the driver (``load``); None when there is no such row."""
     session = db.session()
     mapper = _shape(model)[0]
     found = session.identity_map.get(mapper.identity_key_from_primary_key([key]))
@@ -670,6 +670,8 @@ def _filled_and_empty(table: sa.Table, columns: dict, names: tuple, computed: fr
         filled = [columns[column.key] for column in _returned_of(table, names, computed)]
         empty = {columns[column.key]: None for column in table.c
                  if column.key not in names and columns[column.key] not in filled}
+        if len(_FILLED) >= _READY_AT_MOST:  # the shapes are few; never more than this
+            _FILLED.clear()
         found = _FILLED[key] = (filled, empty)
     return found
 
