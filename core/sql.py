@@ -546,15 +546,12 @@ def insert_family(parent, children: list, key: str, *, second: tuple | None = No
     if second is not None and (not _pg() or not children or len(second[1]) != len(children)):
         insert_family(parent, children, key, **computed)
         other, its_children, link, its_key = second
-        other.__dict__[_attribute_of_column(sa.inspect(type(other)))[link]] = \
-            sa.inspect(parent).identity[0]
+        _take_key([other], link, parent)
         insert_family(other, its_children, its_key)
         return
     if not children or not _pg():
         insert_loaded([parent], **computed)
-        attribute = _attribute_of_column(sa.inspect(type(children[0])))[key] if children else None
-        for child in children:
-            child.__dict__[attribute] = sa.inspect(parent).identity[0]
+        _take_key(children, key, parent)
         insert_loaded(children)
         return
     table, columns, names, values = _insert_values([parent], computed)
@@ -581,7 +578,7 @@ def insert_family(parent, children: list, key: str, *, second: tuple | None = No
     c_at = s_at + len(_returned(c_table, c_names + (key,), {}))
     rows.sort(key=lambda row: row[s_at])  # paired in the order given (see ``_family``)
     _as_inserted([parent], rows[:1], table, columns, names, computed, upto=at)
-    other.__dict__[s_columns[link]] = sa.inspect(parent).identity[0]
+    _take_key([other], link, parent)
     _as_inserted([other], [row[at:s_at] for row in rows[:1]], s_table, s_columns,
                  s_names + (link,), {})
     _inserted_children(parent, children, [row[:c_at] for row in rows], s_at, c_table,
@@ -592,9 +589,16 @@ def insert_family(parent, children: list, key: str, *, second: tuple | None = No
 def _inserted_children(parent, children: list, rows: list, at: int, table: sa.Table,
                        columns: dict, names: tuple, key: str) -> None:
     """Children a family's statement INSERTed, from ``at`` in each row, as the session's."""
-    for child in children:
-        child.__dict__[columns[key]] = sa.inspect(parent).identity[0]
+    _take_key(children, key, parent)
     _as_inserted(children, [row[at:] for row in rows], table, columns, names + (key,), {})
+
+
+def _take_key(objects: list, column: str, parent) -> None:
+    """Set the written ``parent``'s key as each new object's ``column`` (its attribute)."""
+    if objects:
+        attribute = _attribute_of_column(sa.inspect(type(objects[0])))[column]
+        for obj in objects:
+            obj.__dict__[attribute] = sa.inspect(parent).identity[0]
 
 
 @lru_cache(maxsize=64)

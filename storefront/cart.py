@@ -103,10 +103,9 @@ def _count_of_user() -> sa.Select:
 
 def count_and_tier(user: User) -> tuple[int, str | None]:
     """The cart count and the open membership's tier (None for non-members), in one query."""
-    count_q = (sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0))
-               .where(CartItem.user_id == user.id).scalar_subquery())
     tier_q = sa.select(Membership.tier).where(is_open_membership_of(user.id)).scalar_subquery()
-    count_, tier = db.session.execute(sa.select(count_q, tier_q)).one()
+    count_, tier = db.session.execute(sa.select(_count_of_user().scalar_subquery(), tier_q),
+                                      {"user_id": user.id}).one()
     return count_, tier
 
 
