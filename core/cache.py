@@ -39,7 +39,8 @@ def _uses_redis(app) -> bool:
     return app.config.get("CACHE_TYPE") == "RedisCache"
 
 
-#: the stamps this process has mapped: ``path -> mmap`` (a few per instance folder)
+#: the stamps this process has mapped: ``(instance folder, namespace) -> mmap`` (a few per
+#: folder; looked up by both names, so a bump or a read joins no path once mapped)
 _STAMPS: dict = {}
 _STAMPS_AT_MOST = 256
 
@@ -49,9 +50,9 @@ def _stamp(instance_path: str, namespace: str) -> mmap.mmap:
     shared, so a version is read and moved on without a system call and every process on
     the machine sees it at once (a file replaced under running workers is not seen by
     them: they keep the one they mapped)."""
-    path = os.path.join(instance_path, "cache-stamps", namespace)
-    found = _STAMPS.get(path)
+    found = _STAMPS.get((instance_path, namespace))
     if found is None:
+        path = os.path.join(instance_path, "cache-stamps", namespace)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -62,7 +63,7 @@ def _stamp(instance_path: str, namespace: str) -> mmap.mmap:
             os.close(fd)
         if len(_STAMPS) >= _STAMPS_AT_MOST:  # many instance folders (tests): start again
             _STAMPS.clear()
-        _STAMPS[path] = found
+        _STAMPS[instance_path, namespace] = found
     return found
 
 

@@ -3,10 +3,9 @@ shopper gets its number and what happens next, by SMS to the order's phone and b
 the account's address, through the outbox (each once)."""
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from core.extensions import db
-from core.i18n import in_locale, localized, localtime_filter, money_filter
+from core.i18n import Words, in_locale, localtime_filter
 from core.models import User
 from storefront.models import Order, PaymentMethod
 
@@ -14,19 +13,21 @@ from .models import OutboxMessage
 from .outbox import enqueue, enqueue_fresh
 
 
-def _slot_words(f) -> str:
+def _slot_words(f, _: Words) -> str:
     if f is None or f.slot_id is None:  # the key first: no loader for an empty window
         return ""
-    return _(" Time: %(start)s–%(end)s.", start=localtime_filter(f.slot.starts_at, "MM-dd HH:mm"),
-             end=localtime_filter(f.slot.ends_at, "HH:mm"))
+    with in_locale(_.locale):  # the times as that language writes them
+        return _(" Time: %(start)s–%(end)s.",
+                 start=localtime_filter(f.slot.starts_at, "MM-dd HH:mm"),
+                 end=localtime_filter(f.slot.ends_at, "HH:mm"))
 
 
-def _next_steps(order: Order) -> str:
+def _next_steps(order: Order, _: Words) -> str:
     """What happens next, by the way the order is fulfilled and paid."""
     f = order.fulfillment
-    center = localized(f.center, "name") if f is not None and f.center is not None else ""
+    center = _.localized(f.center, "name") if f is not None and f.center is not None else ""
     if order.fulfillment_method == "pickup":
-        address = localized(f.center, "address") if f is not None else ""
+        address = _.localized(f.center, "address") if f is not None else ""
         steps = _("We will message you when it is ready at %(center)s (%(address)s); show the "
                   "pickup code at the desk. An order not collected within %(days)s days of "
                   "being ready is cancelled.", center=center, address=address,
@@ -36,11 +37,10 @@ def _next_steps(order: Order) -> str:
     else:
         steps = _("It will be sent by courier from %(center)s; we will send you the tracking "
                   "number.", center=center)
-    steps += _slot_words(f)
+    steps += _slot_words(f, _)
     due = order.total_amount - order.paid_amount
     if order.payment_method in PaymentMethod.OFFLINE and due > 0:
-        steps += _(" Please pay %(amount)s on receipt.",
-                   amount=money_filter(due, order.currency))
+        steps += _(" Please pay %(amount)s on receipt.", amount=_.money(due, order.currency))
     return steps
 
 
@@ -52,12 +52,12 @@ def notify_order_confirmed(order: Order, *, new: bool = False) -> list[OutboxMes
         return []
     user = db.session.get(User, order.user_id)
     phone = order.contact_phone or (user.phone if user else None)
-    with in_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        shop = current_app.config["SHOP_NAME"]
-        subject = _("[%(shop)s] Order %(number)s received", shop=shop, number=order.number)
-        body = _("Thank you! We have your order %(number)s (%(amount)s).",
-                 number=order.number, amount=money_filter(order.total_amount, order.currency)
-                 ) + " " + _next_steps(order)
+    _ = Words(current_app.config["BABEL_DEFAULT_LOCALE"])  # the shop's language
+    shop = current_app.config["SHOP_NAME"]
+    subject = _("[%(shop)s] Order %(number)s received", shop=shop, number=order.number)
+    body = _("Thank you! We have your order %(number)s (%(amount)s).",
+             number=order.number, amount=_.money(order.total_amount, order.currency)
+             ) + " " + _next_steps(order, _)
     messages = []
     if phone:
         messages.append(dict(channel="sms", kind="order_confirmed", subject=subject,

@@ -484,3 +484,25 @@ def test_the_stock_row_waits_for_nothing_but_the_commit(session, shop, place, st
         Stock.center_id == shop.store.id, Stock.product_id == product.id)).scalar_one() == 1
     again = place(shop.shopper, body, key="flash-1")
     assert again.get_json() == answer and again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_shopper_reading_english_gets_the_answer_in_english_and_the_confirmation_in_the_shop_s(
+        session, shop, place, token_for):
+    """The answer speaks the request's language; the SMS and e-mail the order queues speak the
+    shop's (zh_CN), names and amounts included, whatever the request's."""
+    from crm.outreach.models import OutboxMessage
+
+    shop.shopper.phone = "13800001234"
+    headers = {**token_for(shop.shopper), "Accept-Language": "en-US,en;q=0.9"}
+    response = place(shop.shopper, pickup_body(shop), headers=headers)
+    assert response.status_code == 201, response.get_json()
+    answer = response.get_json()
+    assert answer["lines"][0]["name"] == shop.products[0].name_en
+    messages = session.execute(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "order_confirmed",
+        OutboxMessage.dedupe_key.like("confirmed:%"))).scalars().all()
+    assert {m.channel for m in messages} == {"sms", "email"}
+    for message in messages:
+        assert answer["number"] in message.body and "取货码" in message.body
+        assert shop.store.name_zh in message.body and shop.store.name_en not in message.body
+        assert "¥128.00" in message.body and "已收到订单" in message.subject

@@ -87,3 +87,25 @@ def test_a_missing_catalogue_is_looked_for_again(tmp_path):
     compile_catalogs(tmp_path / "translations")
     with app.test_request_context("/"):
         assert gettext(msgid) == expected
+
+
+def test_words_speak_their_language_whatever_the_request_s(app):
+    """``Words``: one language's messages, amounts and names inside a request reading the
+    other, which keeps its own."""
+    from types import SimpleNamespace
+
+    from core.i18n import Words
+
+    msgid, expected = _sample()
+    place = SimpleNamespace(name_zh="海韵·静安店", name_en="Haiyun Jing'an")
+    with app.test_request_context("/?lang=en"):
+        _ = Words("zh_CN")
+        assert _(msgid) == expected and _.locale == "zh_CN"
+        assert _.money(12800, "CNY") == "¥128.00"
+        assert _.localized(place, "name") == "海韵·静安店"
+        assert gettext(msgid) == msgid and str(get_locale()) == "en"  # the request's: English
+    with app.test_request_context("/?lang=zh_CN"):
+        _ = Words("en")
+        assert _(msgid) == msgid and _.localized(place, "name") == "Haiyun Jing'an"
+        assert _("%(n)s days", n=3) == "3 days"
+        assert gettext(msgid) == expected
