@@ -83,24 +83,9 @@ def main(argv=None) -> int:
     if args.instructions and not shutil.which("valgrind"):
         raise SystemExit("--instructions needs valgrind (Debian's package valgrind)")
 
-    import psycopg
-
-    name = f"bench_checkout_cpu_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(checkout.PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = checkout.PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    folder = Path(tempfile.mkdtemp(prefix="bench-checkout-cpu-"))
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "FLASK_DEBUG")}
-    env.update(SHOP_INSTANCE_PATH=str(folder / "instance"), FLASK_APP="wsgi",
-               DATABASE_URL=url, SECRET_KEY="bench-checkout-cpu", PYTHONUNBUFFERED="1",
-               CRM_FIGURES_AFTER_REQUEST="0")
+    name, folder, env = created()
     try:
-        common.step("building the demo shop on PostgreSQL", name)
-        common._run([checkout.VENV_BIN / "flask", "db", "upgrade"], env, timeout=900)
-        common._run([checkout.VENV_BIN / "flask", "demo", "--customers", str(args.customers),
-                     "--seed", "42"], env, timeout=900)
-        common._run([checkout.VENV_BIN / "python", checkout.__file__, "--prepare", str(folder)],
-                    dict(env, BENCH_LOTS="1" if args.lots else "0"), timeout=900)
+        build(folder, env, customers=args.customers, lots=args.lots)
         where = {"shop": ROOT, "floor": ROOT,
                  "previous": args.previous and checkout._checkout_of(args.previous, folder)}
         kinds = [k for k in APPS if k != "previous" or args.previous]
@@ -121,14 +106,48 @@ def main(argv=None) -> int:
         _report(rounds, args)
         return 0
     finally:
-        if not args.keep:
-            with psycopg.connect(checkout.PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            shutil.rmtree(folder, ignore_errors=True)
-            if args.previous:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=False)
-        else:
-            common.step("kept", folder, name)
+        dropped(name, folder, keep=args.keep)
+        if args.previous and not args.keep:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=False)
+
+
+def created() -> tuple[str, Path, dict]:
+    """A new empty PostgreSQL database and folder, and the environment that names them (the
+    figures left to the job, so only the checkout counts)."""
+    import psycopg
+
+    name = f"bench_checkout_cpu_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(checkout.PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = checkout.PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    folder = Path(tempfile.mkdtemp(prefix="bench-checkout-cpu-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "FLASK_DEBUG")}
+    env.update(SHOP_INSTANCE_PATH=str(folder / "instance"), FLASK_APP="wsgi",
+               DATABASE_URL=url, SECRET_KEY="bench-checkout-cpu", PYTHONUNBUFFERED="1",
+               CRM_FIGURES_AFTER_REQUEST="0")
+    return name, folder, env
+
+
+def build(folder: Path, env: dict, *, customers: int, lots: bool) -> None:
+    """bench/checkout.py's shop in it: the demo, stock at every store, the shoppers' tokens."""
+    common.step("building the demo shop on PostgreSQL", env["DATABASE_URL"].rsplit("/", 1)[1])
+    common._run([checkout.VENV_BIN / "flask", "db", "upgrade"], env, timeout=900)
+    common._run([checkout.VENV_BIN / "flask", "demo", "--customers", str(customers),
+                 "--seed", "42"], env, timeout=900)
+    common._run([checkout.VENV_BIN / "python", checkout.__file__, "--prepare", str(folder)],
+                dict(env, BENCH_LOTS="1" if lots else "0"), timeout=900)
+
+
+def dropped(name: str, folder: Path, *, keep: bool) -> None:
+    """Drop the database and the folder ``created`` made, unless kept."""
+    if keep:
+        common.step("kept", folder, name)
+        return
+    import psycopg
+
+    with psycopg.connect(checkout.PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _run_kind(kind: str, where: Path, folder: Path, orders: int, env: dict) -> dict:
