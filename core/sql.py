@@ -473,7 +473,9 @@ def _as_loaded(session, mapper, attributes: tuple, values, key_at: int):
     obj = mapper.class_manager.new_instance()
     obj.__dict__.update(zip(attributes, values, strict=True))
     make_transient_to_detached(obj)  # its values as loaded, what it relates to unloaded
-    session.add(obj)
+    # ``add`` without its cascade (as ``_new_in_transaction``): a new object relates to
+    # nothing loaded, and the cascade's walk of its relationships cost more than the rest
+    session._update_impl(sa.orm.attributes.instance_state(obj))
     return obj
 
 
