@@ -599,8 +599,9 @@ def _take_key(objects: list, column: str, parent) -> None:
     """Set the written ``parent``'s key as each new object's ``column`` (its attribute)."""
     if objects:
         attribute = _attribute_of_column(sa.inspect(type(objects[0])))[column]
+        [key] = sa.inspect(parent).identity
         for obj in objects:
-            obj.__dict__[attribute] = sa.inspect(parent).identity[0]
+            obj.__dict__[attribute] = key
 
 
 @lru_cache(maxsize=64)
